@@ -1,0 +1,1 @@
+"""The identity domain: the roster, WeChat login, binding, tokens and roles."""

@@ -1,0 +1,77 @@
+"""Refusals of the identity domain: login, tokens, binding, roster."""
+
+from domain_errors import DomainError, Forbidden, InvalidInput
+
+
+class LoginRequired(DomainError):
+    status = 401
+    reason = "login_required"
+    message = "请先登录"
+
+
+class TokenInvalid(DomainError):
+    status = 401
+    reason = "token_invalid"
+    message = "登录状态无效，请重新登录"
+
+
+class TokenExpired(DomainError):
+    status = 401
+    reason = "token_expired"
+    message = "登录已过期，请重新登录"
+
+
+class TokenRevoked(DomainError):
+    status = 401
+    reason = "token_revoked"
+    message = "登录已失效，请重新登录"
+
+
+class DemoLoginDisabled(DomainError):
+    status = 401
+    reason = "wechat_code_invalid"
+    message = "微信登录凭证无效，请重新进入小程序"
+
+
+class NotBound(Forbidden):
+    reason = "not_bound"
+    message = "请先绑定工号后再使用"
+
+
+class RoleRequired(Forbidden):
+    reason = "forbidden"
+    message = "没有权限进行此操作"
+
+
+class RosterMismatch(InvalidInput):
+    reason = "roster_mismatch"
+    message = "工号、姓名或手机号后四位与花名册不符"
+
+
+class AlreadyBound(DomainError):
+    status = 409
+    reason = "already_bound"
+    message = "该工号已绑定其他微信账号，如需更换请联系党委管理员"
+
+
+class AccountAlreadyBound(DomainError):
+    status = 409
+    reason = "account_already_bound"
+    message = "当前微信账号已绑定其他工号，如需更换请联系党委管理员"
+
+
+class RosterInvalid(InvalidInput):
+    reason = "roster_invalid"
+    message = "花名册有错误行，未导入任何数据"
+
+
+class UnknownPerson(DomainError):
+    status = 404
+    reason = "person_not_found"
+    message = "花名册中没有该工号"
+
+
+class UnknownBranch(DomainError):
+    status = 404
+    reason = "branch_not_found"
+    message = "没有该党支部"

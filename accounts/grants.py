@@ -1,0 +1,49 @@
+"""Granting and revoking the secretary and committee roles."""
+
+from __future__ import annotations
+
+from accounts.errors import UnknownBranch
+from domain_errors import InvalidInput
+from models import GRANTABLE_ROLES, Branch, Person, RoleGrant, db
+
+
+def grant(person: Person, role: str, branch_name: str | None = None) -> RoleGrant:
+    """Make a person secretary of a branch of their mine, or committee of their mine."""
+    if role not in GRANTABLE_ROLES:
+        raise InvalidInput(errors={"role": [f"角色应为 {' / '.join(GRANTABLE_ROLES)}"]})
+    branch_id = None
+    if role == "secretary":
+        if not branch_name:
+            raise InvalidInput(errors={"branch": ["书记角色需要指定党支部"]})
+        branch = db.session.scalar(
+            db.select(Branch).where(Branch.mine_id == person.mine_id, Branch.name == branch_name)
+        )
+        if branch is None:
+            raise UnknownBranch()
+        branch_id = branch.id
+    existing = db.session.scalar(
+        db.select(RoleGrant).where(
+            RoleGrant.person_id == person.id,
+            RoleGrant.role == role,
+            RoleGrant.branch_id.is_(None)
+            if branch_id is None
+            else RoleGrant.branch_id == branch_id,
+        )
+    )
+    if existing is not None:
+        return existing
+    g = RoleGrant(person_id=person.id, role=role, branch_id=branch_id)
+    db.session.add(g)
+    db.session.flush()
+    return g
+
+
+def revoke(person: Person, role: str, branch_name: str | None = None) -> int:
+    """Remove a grant (all of that role when no branch is named); returns how many."""
+    stmt = db.select(RoleGrant).where(RoleGrant.person_id == person.id, RoleGrant.role == role)
+    if branch_name:
+        stmt = stmt.join(Branch, Branch.id == RoleGrant.branch_id).where(Branch.name == branch_name)
+    grants = db.session.scalars(stmt).all()
+    for g in grants:
+        db.session.delete(g)
+    return len(grants)

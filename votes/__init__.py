@@ -1,0 +1,1 @@
+"""六大员 public voting: campaigns, the Redis vote path, tallies, results."""

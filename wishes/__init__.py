@@ -1,0 +1,1 @@
+"""群众微心愿 micro-wishes: the claim-and-fulfil lifecycle."""
