@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from accounts import grants
 from accounts.login import person_by_employee_no, unbind
@@ -52,6 +52,7 @@ def roster_import(file: Path, mine: str | None) -> None:
 @click.argument("role", type=click.Choice(["secretary", "committee"]))
 @click.option("--branch", default=None, help="The branch a secretary manages.")
 @click.option("--revoke", is_flag=True, help="Take the role away instead.")
+@with_appcontext
 def grant_command(employee_no: str, role: str, branch: str | None, revoke: bool) -> None:
     """Grant (or --revoke) the secretary or committee role."""
     try:
@@ -71,6 +72,7 @@ def grant_command(employee_no: str, role: str, branch: str | None, revoke: bool)
 
 @click.command("unbind")
 @click.argument("employee_no")
+@with_appcontext
 def unbind_command(employee_no: str) -> None:
     """Free a roster entry from its WeChat account (so another may bind)."""
     try:

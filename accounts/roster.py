@@ -201,6 +201,14 @@ def import_roster(mine: Mine, filename: str, data: bytes) -> ImportResult:
                 )
             else:
                 covering[row.unit] = (row.branch, row.number)
+    # A unit with no non-member naming its branch is covered by its members' branch, if unique.
+    member_branches: dict[str, set[str]] = {}
+    for row in rows:
+        if row.political_status != "masses" and row.unit not in covering:
+            member_branches.setdefault(row.unit, set()).add(row.branch)
+    for unit_name, names in member_branches.items():
+        if len(names) == 1:
+            covering[unit_name] = (next(iter(names)), 0)
     for row in rows:
         if row.political_status == "masses" and not row.branch:
             known = covering.get(row.unit)
@@ -238,11 +246,6 @@ def import_roster(mine: Mine, filename: str, data: bytes) -> ImportResult:
     db.session.flush()
     for unit_name, (bname, _) in covering.items():
         units[unit_name].branch_id = branches[bname].id
-    for unit in units.values():
-        if unit.branch_id is None:
-            member_branch = next((r.branch for r in rows if r.unit == unit.name and r.branch), None)
-            if member_branch:
-                unit.branch_id = branches[member_branch].id
 
     existing = {
         p.employee_no: p

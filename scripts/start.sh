@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# README command one: install into a fresh virtual environment and serve the API on the
+# embedded defaults (SQLite file + embedded Redis under instance/) with the demo mine loaded.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+PORT=${PORT:-5000}
+
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e .
+
+export FLASK_APP=app
+.venv/bin/flask db upgrade
+.venv/bin/flask demo
+
+cat <<MSG
+
+Frontline is running: http://127.0.0.1:${PORT}/api/v1/docs  (OpenAPI: /api/v1/openapi.json)
+Try a demo login, bind and /me:
+  T=\$(curl -s -X POST http://127.0.0.1:${PORT}/api/v1/auth/login -H 'Content-Type: application/json' \\
+        -d '{"code":"demo:try-me"}' | python3 -c 'import sys,json; print(json.load(sys.stdin)["token"])')
+  curl -s -X POST http://127.0.0.1:${PORT}/api/v1/auth/bind -H "Authorization: Bearer \$T" \\
+       -H 'Content-Type: application/json' -d '{"employee_no":"D0012","name":"陈志强","phone_tail":"0012"}'
+  curl -s http://127.0.0.1:${PORT}/api/v1/me -H "Authorization: Bearer \$T"
+Ready-bound demo logins: demo:committee demo:secretary demo:member demo:cadre demo:miner
+MSG
+
+# One worker with threads: SQLite takes one writer at a time and the embedded Redis lives in
+# this process tree. Production runs several workers against PostgreSQL/MariaDB + Redis.
+exec .venv/bin/gunicorn --workers 1 --threads 8 --bind "127.0.0.1:${PORT}" \
+    --access-logfile - "app:create_app()"

@@ -1,0 +1,46 @@
+"""Configuration: embedded defaults for laptops, refusal of unsafe production settings."""
+
+from __future__ import annotations
+
+import pytest
+
+from config import ConfigError, load_settings
+
+PROD = {
+    "APP_ENV": "production",
+    "SECRET_KEY": "s3cret-for-real",
+    "DATABASE_URL": "postgresql+psycopg://u@db/frontline",
+    "REDIS_URL": "redis://cache:6379/0",
+    "WECHAT_APPID": "wx1",
+    "WECHAT_SECRET": "sec",
+}
+
+
+def test_defaults_are_embedded(tmp_path):
+    s = load_settings(str(tmp_path), env={})
+    assert s["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/frontline.sqlite3"
+    assert s["REDIS_URL"] == "" and s["DEMO_LOGIN"] is True and s["PRODUCTION"] is False
+
+
+def test_production_with_everything_starts(tmp_path):
+    s = load_settings(str(tmp_path), env=PROD)
+    assert s["PRODUCTION"] and not s["DEMO_LOGIN"]
+
+
+@pytest.mark.parametrize(
+    "missing", ["SECRET_KEY", "DATABASE_URL", "REDIS_URL", "WECHAT_APPID", "WECHAT_SECRET"]
+)
+def test_production_refuses_without(tmp_path, missing):
+    env = {k: v for k, v in PROD.items() if k != missing}
+    with pytest.raises(ConfigError):
+        load_settings(str(tmp_path), env=env)
+
+
+def test_production_refuses_sqlite(tmp_path):
+    with pytest.raises(ConfigError):
+        load_settings(str(tmp_path), env={**PROD, "DATABASE_URL": "sqlite:///x.db"})
+
+
+def test_demo_login_is_off_when_wechat_configured(tmp_path):
+    s = load_settings(str(tmp_path), env={"WECHAT_APPID": "a", "WECHAT_SECRET": "b"})
+    assert s["DEMO_LOGIN"] is False
