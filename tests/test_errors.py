@@ -54,7 +54,9 @@ def test_chinese_is_not_escaped(client):
     assert "未找到" in r.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("header", ["Bearer", "Bearer ", "bearer x.y.z", "Token abc", "Bearer " + "a" * 600])
+@pytest.mark.parametrize(
+    "header", ["Bearer", "Bearer ", "bearer x.y.z", "Token abc", "Bearer " + "a" * 600]
+)
 def test_odd_authorization_headers_are_401(client, header):
     assert_shape(client.get("/api/v1/me", headers={"Authorization": header}), 401)
 

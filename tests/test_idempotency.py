@@ -35,10 +35,16 @@ def test_same_key_with_another_body_is_422(app, client):
     h = {"Idempotency-Key": "k"}
     token = client.post("/api/v1/auth/login", json={"code": "demo:u"}).json["token"]
     auth = {"Authorization": f"Bearer {token}", **h}
-    client.post("/api/v1/auth/bind", json={"employee_no": "a", "name": "b", "phone_tail": "1234"},
-                headers=auth)
-    r = client.post("/api/v1/auth/bind", json={"employee_no": "z", "name": "b", "phone_tail": "1234"},
-                    headers=auth)
+    client.post(
+        "/api/v1/auth/bind",
+        json={"employee_no": "a", "name": "b", "phone_tail": "1234"},
+        headers=auth,
+    )
+    r = client.post(
+        "/api/v1/auth/bind",
+        json={"employee_no": "z", "name": "b", "phone_tail": "1234"},
+        headers=auth,
+    )
     assert r.status_code == 422 and r.json["reason"] == "idempotency_key_reused"
 
 
@@ -46,8 +52,10 @@ def test_keys_are_per_user(app, client):
     t1 = client.post("/api/v1/auth/login", json={"code": "demo:u1"}).json["token"]
     t2 = client.post("/api/v1/auth/login", json={"code": "demo:u2"}).json["token"]
     for t in (t1, t2):
-        r = client.post("/api/v1/auth/logout",
-                        headers={"Authorization": f"Bearer {t}", "Idempotency-Key": "same"})
+        r = client.post(
+            "/api/v1/auth/logout",
+            headers={"Authorization": f"Bearer {t}", "Idempotency-Key": "same"},
+        )
         assert r.status_code == 204 and "Idempotent-Replayed" not in r.headers
 
 
@@ -68,15 +76,20 @@ def test_server_errors_stay_retryable_with_the_same_key(wechat_app, fake_wechat)
     fake_wechat.script("/sns/jscode2session", lambda q, b: (200, {"errcode": -1}))
     assert client.post("/api/v1/auth/login", json={"code": "c1"}, headers=h).status_code == 503
     assert count(wechat_app, IdempotencyRecord) == 0
-    fake_wechat.script("/sns/jscode2session", lambda q, b: (200, {"openid": "o", "session_key": "k"}))
+    fake_wechat.script(
+        "/sns/jscode2session", lambda q, b: (200, {"openid": "o", "session_key": "k"})
+    )
     r = client.post("/api/v1/auth/login", json={"code": "c1"}, headers=h)
     assert r.status_code == 200 and "Idempotent-Replayed" not in r.headers
 
 
 def test_concurrent_duplicates_do_the_work_once(app, world):
     def login(_: int):
-        r = app.test_client().post("/api/v1/auth/login", json={"code": "demo:storm"},
-                                   headers={"Idempotency-Key": "storm-1"})
+        r = app.test_client().post(
+            "/api/v1/auth/login",
+            json={"code": "demo:storm"},
+            headers={"Idempotency-Key": "storm-1"},
+        )
         return r.status_code, (r.json or {}).get("token")
 
     results = fire_at_once(20, login)
@@ -87,6 +100,7 @@ def test_concurrent_duplicates_do_the_work_once(app, world):
 
 
 def test_bad_key_is_422(client):
-    r = client.post("/api/v1/auth/login", json={"code": "demo:a"},
-                    headers={"Idempotency-Key": "x" * 200})
+    r = client.post(
+        "/api/v1/auth/login", json={"code": "demo:a"}, headers={"Idempotency-Key": "x" * 200}
+    )
     assert r.status_code == 422 and r.json["reason"] == "validation_error"

@@ -36,8 +36,11 @@ def auth_headers(world):
 @settings(
     max_examples=25,
     deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
-                           HealthCheck.function_scoped_fixture],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+        HealthCheck.function_scoped_fixture,
+    ],
 )
 def test_api_as_committee(case, auth_headers):
     case.call_and_validate(headers={**(case.headers or {}), **auth_headers}, checks=CHECKS)
@@ -57,8 +60,13 @@ def test_docs_and_spec_are_served_locally(client):
     spec = client.get("/api/v1/openapi.json")
     assert spec.status_code == 200 and spec.json["info"]["title"]
     paths = spec.json["paths"]
-    for path in ("/api/v1/auth/login", "/api/v1/auth/bind", "/api/v1/me",
-                 "/api/v1/branches/{branch_id}/people", "/api/v1/admin/roster"):
+    for path in (
+        "/api/v1/auth/login",
+        "/api/v1/auth/bind",
+        "/api/v1/me",
+        "/api/v1/branches/{branch_id}/people",
+        "/api/v1/admin/roster",
+    ):
         assert path in paths, path
     html = client.get("/api/v1/docs").get_data(as_text=True)
     assert "/api/v1/docs/assets/swagger-ui-bundle.js" in html

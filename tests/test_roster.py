@@ -41,8 +41,12 @@ def xlsx_bytes(rows, header=HEADER_EN) -> bytes:
 
 
 def upload(client, headers, data: bytes, name: str):
-    return client.post("/api/v1/admin/roster", headers=headers,
-                       data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+    return client.post(
+        "/api/v1/admin/roster",
+        headers=headers,
+        data={"file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
 
 
 def people(app) -> dict[str, Person]:
@@ -132,8 +136,12 @@ def test_roster_import_needs_committee(client, world):
 
 
 def test_missing_file_field_is_422(client, world):
-    r = client.post("/api/v1/admin/roster", headers=world.headers(world.committee()), data={},
-                    content_type="multipart/form-data")
+    r = client.post(
+        "/api/v1/admin/roster",
+        headers=world.headers(world.committee()),
+        data={},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 422
 
 

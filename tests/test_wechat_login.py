@@ -13,7 +13,7 @@ def test_code2session_ok(wechat_app, fake_wechat):
     r = wechat_app.test_client().post("/api/v1/auth/login", json={"code": "ok-openid-123"})
     assert r.status_code == 200, r.json
     assert r.json["user"]["bound"] is False
-    (path, query, _), = fake_wechat.calls_to("/sns/jscode2session")
+    ((path, query, _),) = fake_wechat.calls_to("/sns/jscode2session")
     assert query["appid"] == "wx-test-appid" and query["js_code"] == "ok-openid-123"
     # code2Session takes appid+secret; login must not need (or fetch) an access token.
     assert "access_token" not in query
@@ -46,8 +46,13 @@ def test_wechat_timeout_is_503_within_the_timeout(wechat_app):
 def test_wechat_unreachable_is_503(base_config, app):
     from app import create_app
 
-    cfg = dict(base_config, WECHAT_APPID="a", WECHAT_SECRET="s",
-               WECHAT_API_BASE="http://127.0.0.1:9/", WECHAT_CONNECT_TIMEOUT=0.5)
+    cfg = dict(
+        base_config,
+        WECHAT_APPID="a",
+        WECHAT_SECRET="s",
+        WECHAT_API_BASE="http://127.0.0.1:9/",
+        WECHAT_CONNECT_TIMEOUT=0.5,
+    )
     r = create_app(cfg).test_client().post("/api/v1/auth/login", json={"code": "ok-x"})
     assert r.status_code == 503 and r.json["reason"] == "wechat_unavailable"
 
@@ -58,7 +63,9 @@ def test_wechat_http_error_is_503(wechat_app, fake_wechat):
     assert r.status_code == 503 and r.json["reason"] == "wechat_unavailable"
 
 
-def test_access_token_is_fetched_once_by_racing_workers_and_cached_in_redis(wechat_app, fake_wechat):
+def test_access_token_is_fetched_once_by_racing_workers_and_cached_in_redis(
+    wechat_app, fake_wechat
+):
     def call(_: int) -> str:
         with wechat_app.app_context():
             return get_wechat().access_token
@@ -92,7 +99,9 @@ def test_expired_token_40001_is_renewed_once_and_the_call_retried(wechat_app, fa
 
 
 def test_token_endpoint_failure_is_wechat_unavailable(wechat_app, fake_wechat):
-    fake_wechat.script("/cgi-bin/token", lambda q, b: (200, {"errcode": 40013, "errmsg": "bad appid"}))
+    fake_wechat.script(
+        "/cgi-bin/token", lambda q, b: (200, {"errcode": 40013, "errmsg": "bad appid"})
+    )
     with wechat_app.app_context():
         try:
             get_wechat().msg_sec_check("o", "x")
