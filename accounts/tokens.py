@@ -7,9 +7,10 @@ from datetime import timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.orm import joinedload
 
 from accounts.errors import TokenExpired, TokenInvalid, TokenRevoked
-from models import Account, AuthSession, db, utcnow
+from models import Account, AuthSession, Person, db, utcnow
 
 SALT = "frontline.auth.v1"
 
@@ -45,7 +46,16 @@ def resolve_token(token: str) -> AuthSession:
     sid = data.get("sid") if isinstance(data, dict) else None
     if not isinstance(sid, str):
         raise TokenInvalid()
-    session = db.session.get(AuthSession, sid)
+    # One round trip for the session, its account and the roster person behind it.
+    session = db.session.scalar(
+        db.select(AuthSession)
+        .where(AuthSession.id == sid)
+        .options(
+            joinedload(AuthSession.account).joinedload(Account.person).options(
+                joinedload(Person.unit), joinedload(Person.branch)
+            )
+        )
+    )
     if session is None:
         raise TokenInvalid()
     if session.revoked_at is not None:
