@@ -51,9 +51,9 @@ def resolve_token(token: str) -> AuthSession:
         db.select(AuthSession)
         .where(AuthSession.id == sid)
         .options(
-            joinedload(AuthSession.account).joinedload(Account.person).options(
-                joinedload(Person.unit), joinedload(Person.branch)
-            )
+            joinedload(AuthSession.account)
+            .joinedload(Account.person)
+            .options(joinedload(Person.unit), joinedload(Person.branch))
         )
     )
     if session is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import marshmallow as ma
@@ -114,19 +115,12 @@ def handle_http_exception(error: HTTPException):
 
 
 def _retry_after() -> int:
-    limiter = current_app.extensions.get("limiter")
+    """Seconds until the breached limit resets (Flask-Limiter knows; 60 if it cannot say)."""
     try:
-        limits = limiter.current_limits if limiter else []
-        if limits:
-            import time
-
-            reset = (
-                max(lim.reset_at for lim in limits if lim.breached)
-                if any(lim.breached for lim in limits)
-                else max(lim.reset_at for lim in limits)
-            )
-            return max(1, int(reset - time.time()))
-    except Exception:  # noqa: BLE001 - a best-effort hint only
+        breached = [lim for lim in current_app.extensions["limiter"].current_limits if lim.breached]
+        if breached:
+            return max(1, int(max(lim.reset_at for lim in breached) - time.time()))
+    except Exception:  # noqa: BLE001 - a hint only; never turn a 429 into a 500
         pass
     return 60
 
