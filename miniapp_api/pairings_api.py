@@ -39,7 +39,7 @@ def text_field(max_len: int, *, required: bool = False, blank: bool = True) -> m
 
 
 def id_field(**kw: Any) -> ma.fields.Integer:
-    return ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=MAX_ID), **kw)
+    return ma.fields.Integer(validate=ma.validate.Range(min=1, max=MAX_ID), **kw)
 
 
 class MonthQuery(ma.Schema):

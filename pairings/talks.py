@@ -166,7 +166,7 @@ def edit_talk(
     talk.pairing_id = pairing.id if pairing else None
     talk.updated_at = now
     db.session.flush()
-    for month in {old_month, talk.month}:
+    for month in dict.fromkeys([old_month, talk.month]):
         sync_monthly_award(talk.member_id, month, principal.person_id)
     return talk
 
