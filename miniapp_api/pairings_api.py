@@ -52,16 +52,24 @@ def month_arg(query: dict[str, Any]) -> str:
     return parse_month(query["month"]) if query.get("month") else month_of(utcnow())
 
 
-def page_of(stmt, pagination_parameters) -> list:
-    """One page of a select, with the total count for the pagination header."""
+# Offsets beyond this are pages nobody has; the databases refuse such numbers (a 500).
+MAX_OFFSET = 2**31 - 1
+
+
+def counted(stmt, pagination_parameters):
+    """Set the total for the pagination header; the page's select, or None past the end."""
     pagination_parameters.item_count = db.session.scalar(
         db.select(db.func.count()).select_from(stmt.order_by(None).subquery())
     )
-    return list(
-        db.session.scalars(
-            stmt.limit(pagination_parameters.page_size).offset(pagination_parameters.first_item)
-        )
-    )
+    if pagination_parameters.first_item > MAX_OFFSET:
+        return None
+    return stmt.limit(pagination_parameters.page_size).offset(pagination_parameters.first_item)
+
+
+def page_of(stmt, pagination_parameters) -> list:
+    """One page of a select of entities."""
+    page = counted(stmt, pagination_parameters)
+    return [] if page is None else list(db.session.scalars(page))
 
 
 # --- pairings -------------------------------------------------------------------------------

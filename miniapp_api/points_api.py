@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 from domain_errors import NotFound
 from miniapp_api.auth import current_principal, login_required
 from miniapp_api.identity import visible_branch
-from miniapp_api.pairings_api import XLSX, id_field, text_field, xlsx_response
+from miniapp_api.pairings_api import XLSX, counted, id_field, text_field, xlsx_response
 from models import db
 from pairings import exports
 from pairings import points as points_service
@@ -128,12 +128,8 @@ class AdminPointsView(MethodView):
         mine_id, branch_id = _scope(query)
         period = points_service.parse_period(query.get("period"))
         stmt = points_service.members_totals_query(mine_id, branch_id, period)
-        pagination_parameters.item_count = db.session.scalar(
-            db.select(db.func.count()).select_from(stmt.order_by(None).subquery())
-        )
-        rows = db.session.execute(
-            stmt.limit(pagination_parameters.page_size).offset(pagination_parameters.first_item)
-        ).all()
+        page = counted(stmt, pagination_parameters)
+        rows = [] if page is None else db.session.execute(page).all()
         return [
             {
                 "person_id": p.id,

@@ -260,3 +260,16 @@ def test_many_talks_at_once_award_the_month_once(app, world):
         ).all()
         assert [(x.kind, x.delta) for x in entries] == [("monthly_talks_done", 2)]
         assert entries[0].ref == f"talks:{month_of(utcnow() - timedelta(hours=1))}"
+
+
+def test_absurd_page_numbers_are_empty_pages_not_errors(client, world):
+    team = Team(world, members=1, employees=1)
+    committee = world.headers(world.committee())
+    for url, h in (
+        ("/api/v1/talks?page=808700000000", team.sec),
+        (f"/api/v1/branches/{team.branch.id}/pairings?page=808700000000", team.sec),
+        ("/api/v1/admin/talk-access?page=808700000000", committee),
+        ("/api/v1/admin/points?page=808700000000", committee),
+    ):
+        r = client.get(url, headers=h)
+        assert r.status_code == 200 and r.json == [], (url, r.json)
