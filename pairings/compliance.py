@@ -40,14 +40,16 @@ def countable():
 
 def done_counts(member_ids: list[int], month: str) -> dict[int, int]:
     """Countable talks per member in a month (0 for none)."""
-    if not member_ids:
-        return {}
-    rows = db.session.execute(
-        db.select(Talk.member_id, db.func.count())
-        .where(Talk.member_id.in_(set(member_ids)), Talk.month == month, countable())
-        .group_by(Talk.member_id)
-    ).all()
-    found = {mid: int(n) for mid, n in rows}
+    ids = sorted(set(member_ids))
+    found: dict[int, int] = {}
+    # Chunked: PostgreSQL takes at most 65,535 parameters in one statement.
+    for i in range(0, len(ids), 5000):
+        rows = db.session.execute(
+            db.select(Talk.member_id, db.func.count())
+            .where(Talk.member_id.in_(ids[i : i + 5000]), Talk.month == month, countable())
+            .group_by(Talk.member_id)
+        ).all()
+        found.update((mid, int(n)) for mid, n in rows)
     return {mid: found.get(mid, 0) for mid in member_ids}
 
 
