@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from demo.pairings import seed_pairings
 from demo.people import seed_people
 from models import db
 
@@ -23,5 +24,6 @@ def demo_command(reset: bool) -> None:
             db.session.execute(table.delete())
         db.session.commit()
     summary = seed_people()
+    summary += "\n" + seed_pairings()
     db.session.commit()
     click.echo(summary)

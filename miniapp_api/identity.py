@@ -17,6 +17,7 @@ from miniapp_api.auth import client_ip, current_principal, current_session, logi
 from miniapp_api.extensions import limiter
 from miniapp_api.schemas import UserSchema
 from models import Branch, Person, db
+from pairings.care import care_flags_by_person
 
 blp = Blueprint("identity", __name__, url_prefix="/api/v1", description="登录、绑定与身份")
 
@@ -195,6 +196,7 @@ class BranchPeopleView(MethodView):
             .limit(pagination_parameters.page_size)
             .offset(pagination_parameters.first_item)
         ).all()
+        flags = care_flags_by_person([p.id for p in people])
         return [
             {
                 "id": p.id,
@@ -203,12 +205,12 @@ class BranchPeopleView(MethodView):
                 "unit": p.unit.name,
                 "political_status": p.political_status,
                 "is_cadre": p.is_cadre,
-                "care_flags": care_flags_of(p),
+                "care_flags": flags.get(p.id, []),
             }
             for p in people
         ]
 
 
 def care_flags_of(person: Person) -> list[str]:
-    """Care flags (思想有波动 / 生活有困难) of a person; the pairings module sets them."""
-    return list(getattr(person, "care_flags", None) or [])
+    """Care flags (思想有波动 / 生活有困难) of one person; lists use care_flags_by_person."""
+    return care_flags_by_person([person.id]).get(person.id, [])

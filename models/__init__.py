@@ -5,11 +5,29 @@ from models.base import UTCDateTime, db, utcnow
 from models.idempotency import IdempotencyRecord
 from models.notifications import NOTIFICATION_STATUSES, Notification
 from models.org import Branch, Mine, Unit
+from models.pairings import (
+    CARE_FLAGS,
+    TALK_MODES,
+    CareFlagChange,
+    CareFlags,
+    Pairing,
+    Talk,
+    TalkAccess,
+    TalkReminder,
+)
 from models.people import GRANTABLE_ROLES, PARTY_STATUSES, POLITICAL_STATUSES, Person, RoleGrant
 from models.points import POINT_KINDS, PointsEntry
 from models.redis_store import get_redis, redis_store
 
 __all__ = [
+    "CARE_FLAGS",
+    "TALK_MODES",
+    "CareFlagChange",
+    "CareFlags",
+    "Pairing",
+    "Talk",
+    "TalkAccess",
+    "TalkReminder",
     "GRANTABLE_ROLES",
     "NOTIFICATION_STATUSES",
     "POINT_KINDS",

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 
-from models import POINT_KINDS, PointsEntry, db
+from accounts.principal import Principal
+from domain_errors import InvalidInput
+from models import POINT_KINDS, Person, PointsEntry, db, utcnow
+from models.people import PARTY_STATUSES
+from pairings.errors import InvalidPeriod, NotAMember, NotYourBranch, PersonNotFound, ReasonRequired
+from pairings.months import local, month_bounds
+from pairings.settings import setting
 
 
 def award(
@@ -54,3 +62,124 @@ def totals(
         stmt = stmt.where(PointsEntry.at < until)
     found = {pid: int(total) for pid, total in db.session.execute(stmt)}
     return {pid: found.get(pid, 0) for pid in person_ids}
+
+
+# --- periods, manual adjustments and the ledger views ----------------------------------------
+
+
+@dataclass
+class Period:
+    """A reporting period: "2025", "2025-Q2", "2025-06" or "all", as UTC bounds."""
+
+    key: str
+    since: datetime | None
+    until: datetime | None
+
+
+PERIOD_RE = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2])|-Q([1-4]))?$")
+
+
+def parse_period(value: str | None, now: datetime | None = None) -> Period:
+    """A period from its key; the current Shanghai year when none is given."""
+    if not value:
+        value = str(local(now or utcnow()).year)
+    if value == "all":
+        return Period("all", None, None)
+    m = PERIOD_RE.match(value)
+    if not m or not 2000 <= int(m.group(1)) <= 2999:
+        raise InvalidPeriod(errors={"period": ["格式应为 YYYY、YYYY-Qn、YYYY-MM 或 all"]})
+    year = int(m.group(1))
+    if m.group(2):
+        first, months = int(m.group(2)), 1
+    elif m.group(3):
+        first, months = (int(m.group(3)) - 1) * 3 + 1, 3
+    else:
+        first, months = 1, 12
+    last = first + months - 1
+    since, _ = month_bounds(f"{year:04d}-{first:02d}")
+    _, until = month_bounds(f"{year:04d}-{last:02d}")
+    return Period(value, since, until)
+
+
+def in_period(stmt, period: Period):
+    """Narrow a PointsEntry select to a period."""
+    if period.since is not None:
+        stmt = stmt.where(PointsEntry.at >= period.since)
+    if period.until is not None:
+        stmt = stmt.where(PointsEntry.at < period.until)
+    return stmt
+
+
+def manual_adjust(principal: Principal, employee_no: str, delta: int, reason: str) -> PointsEntry:
+    """A secretary (own branch) or committee adds or deducts points, with a required reason."""
+    actor = principal.require("secretary", "committee")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReasonRequired(errors={"reason": ["请填写积分调整原因"]})
+    limit = setting("POINTS_MANUAL_MAX")
+    if delta == 0 or abs(delta) > limit:
+        raise InvalidInput(errors={"delta": [f"分值须为非零整数，绝对值不超过 {limit}"]})
+    person = db.session.scalar(
+        db.select(Person).where(
+            Person.mine_id == actor.mine_id, Person.employee_no == employee_no.strip()
+        )
+    )
+    if person is None:
+        raise PersonNotFound(errors={"employee_no": ["花名册中没有这个工号"]})
+    if not principal.manages_branch(person.branch_id, person.mine_id):
+        raise NotYourBranch()
+    if not person.is_party_member:
+        raise NotAMember(errors={"employee_no": ["只有党员可以获得积分"]})
+    entry = award(person.id, delta, "manual", reason, None, actor.id)
+    assert entry is not None  # manual entries carry no ref and never collide
+    return entry
+
+
+def ledger(person_id: int, period: Period) -> tuple[int, list[PointsEntry]]:
+    """A person's total and entries (newest first) over a period."""
+    entries = db.session.scalars(
+        in_period(
+            db.select(PointsEntry).where(PointsEntry.person_id == person_id), period
+        ).order_by(PointsEntry.at.desc(), PointsEntry.id.desc())
+    ).all()
+    return sum(e.delta for e in entries), list(entries)
+
+
+def members_totals_query(mine_id: int, branch_id: int | None, period: Period):
+    """A select of (Person, total, talks, wishes, manual) for the party members of a mine or
+    branch over a period, best first — the 六大员 `points` half and the ledger export read it."""
+
+    def kind_sum(kind: str | None):
+        value = (
+            PointsEntry.delta
+            if kind is None
+            else db.case((PointsEntry.kind == kind, PointsEntry.delta), else_=0)
+        )
+        return db.func.sum(value)
+
+    sums = in_period(
+        db.select(
+            PointsEntry.person_id.label("person_id"),
+            kind_sum(None).label("total"),
+            kind_sum("monthly_talks_done").label("talks"),
+            kind_sum("wish_completed").label("wishes"),
+            kind_sum("manual").label("manual"),
+        ).group_by(PointsEntry.person_id),
+        period,
+    ).subquery()
+    total = db.func.coalesce(sums.c.total, 0)
+    stmt = (
+        db.select(
+            Person,
+            total.label("total"),
+            db.func.coalesce(sums.c.talks, 0).label("talks"),
+            db.func.coalesce(sums.c.wishes, 0).label("wishes"),
+            db.func.coalesce(sums.c.manual, 0).label("manual"),
+        )
+        .outerjoin(sums, sums.c.person_id == Person.id)
+        .where(Person.mine_id == mine_id, Person.political_status.in_(PARTY_STATUSES))
+        .order_by(total.desc(), Person.employee_no)
+    )
+    if branch_id is not None:
+        stmt = stmt.where(Person.branch_id == branch_id)
+    return stmt

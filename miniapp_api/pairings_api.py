@@ -1,0 +1,547 @@
+"""一带三/一带五: pairings, care flags, talk records, monthly compliance and the talk ledger."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import marshmallow as ma
+from flask import Response
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy.orm import selectinload
+
+from miniapp_api.auth import client_ip, current_principal, login_required
+from miniapp_api.identity import visible_branch
+from models import CARE_FLAGS, TALK_MODES, Pairing, Talk, db, utcnow
+from pairings import care, compliance, exports, services, talks
+from pairings.months import SHANGHAI, month_of, parse_month
+
+blp = Blueprint("pairings", __name__, url_prefix="/api/v1", description="一带三/一带五 结对与谈心")
+
+MAX_ID = 2**31 - 1
+ID = f"int(max={MAX_ID})"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def text_field(max_len: int, *, required: bool = False, blank: bool = True) -> ma.fields.String:
+    """A user text field: bounded, without control characters (PostgreSQL refuses NUL)."""
+
+    def check(value: str) -> None:
+        if _CONTROL.search(value):
+            raise ma.ValidationError("含有不可见的控制字符")
+        if not blank and not value.strip():
+            raise ma.ValidationError("不能为空")
+
+    kw: dict[str, Any] = {"required": True} if required else {"load_default": ""}
+    return ma.fields.String(validate=[ma.validate.Length(max=max_len), check], **kw)
+
+
+def id_field(**kw: Any) -> ma.fields.Integer:
+    return ma.fields.Integer(validate=ma.validate.Range(min=1, max=MAX_ID), **kw)
+
+
+class MonthQuery(ma.Schema):
+    month = ma.fields.String(
+        load_default=None, metadata={"description": "YYYY-MM（上海时间的自然月），默认本月"}
+    )
+
+
+def month_arg(query: dict[str, Any]) -> str:
+    return parse_month(query["month"]) if query.get("month") else month_of(utcnow())
+
+
+# Offsets beyond this are pages nobody has; the databases refuse such numbers (a 500).
+MAX_OFFSET = 2**31 - 1
+
+
+def counted(stmt, pagination_parameters):
+    """Set the total for the pagination header; the page's select, or None past the end."""
+    pagination_parameters.item_count = db.session.scalar(
+        db.select(db.func.count()).select_from(stmt.order_by(None).subquery())
+    )
+    if pagination_parameters.first_item > MAX_OFFSET:
+        return None
+    return stmt.limit(pagination_parameters.page_size).offset(pagination_parameters.first_item)
+
+
+def page_of(stmt, pagination_parameters) -> list:
+    """One page of a select of entities."""
+    page = counted(stmt, pagination_parameters)
+    return [] if page is None else list(db.session.scalars(page))
+
+
+# --- pairings -------------------------------------------------------------------------------
+
+
+class MyEmployeeOut(ma.Schema):
+    pairing_id = ma.fields.Integer(required=True)
+    employee_id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    employee_no = ma.fields.String(required=True)
+    unit = ma.fields.String(required=True)
+    flags = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(CARE_FLAGS)), required=True)
+    last_talk_at = ma.fields.DateTime(allow_none=True, required=True)
+    since = ma.fields.DateTime(required=True)
+
+
+class MonthStatusOut(ma.Schema):
+    month = ma.fields.String(required=True)
+    required = ma.fields.Integer(required=True)
+    done = ma.fields.Integer(required=True)
+    status = ma.fields.String(required=True, validate=ma.validate.OneOf(["done", "due"]))
+
+
+class MyPairingsOut(ma.Schema):
+    limit = ma.fields.Integer(required=True, validate=ma.validate.OneOf([3, 5]))
+    employees = ma.fields.List(ma.fields.Nested(MyEmployeeOut), required=True)
+    month = ma.fields.Nested(MonthStatusOut, required=True)
+
+
+class PairingIn(ma.Schema):
+    member_id = id_field(required=True)
+    employee_id = id_field(required=True)
+
+
+class PersonRef(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    employee_no = ma.fields.String(required=True)
+
+
+class PairingOut(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    branch_id = ma.fields.Integer(required=True)
+    member_id = ma.fields.Integer(required=True)
+    employee_id = ma.fields.Integer(required=True)
+    member = ma.fields.Nested(PersonRef, required=True)
+    employee = ma.fields.Nested(PersonRef, required=True)
+    active = ma.fields.Function(lambda p: bool(p.active), required=True)
+    started_at = ma.fields.DateTime(required=True)
+    started_by_id = ma.fields.Integer(allow_none=True)
+    ended_at = ma.fields.DateTime(allow_none=True, required=True)
+    ended_by_id = ma.fields.Integer(allow_none=True)
+    end_reason = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "ended 书记解除 | member_moved | employee_moved | member_left_party"
+        },
+    )
+
+
+class PairingsQuery(ma.Schema):
+    status = ma.fields.String(
+        load_default="active", validate=ma.validate.OneOf(["active", "ended", "all"])
+    )
+    member_id = id_field(load_default=None)
+    employee_id = id_field(load_default=None)
+
+
+@blp.route("/pairings/mine")
+class MyPairingsView(MethodView):
+    @blp.response(200, MyPairingsOut)
+    @login_required("member")
+    def get(self):
+        """My paired employees (care flags, last talk) and this month's talks done/required."""
+        result = services.my_pairings(current_principal().person)
+        return {"limit": result.limit, "employees": result.employees, "month": result.month}
+
+
+@blp.route("/pairings")
+class PairingsView(MethodView):
+    @blp.arguments(PairingIn)
+    @blp.response(201, PairingOut)
+    @login_required("secretary")
+    def post(self, data: dict[str, Any]):
+        """Pair a member of my branch with an employee (一带三/一带五); 409 pairing_limit."""
+        pairing = services.create_pairing(
+            current_principal(), data["member_id"], data["employee_id"]
+        )
+        db.session.commit()
+        return pairing
+
+
+@blp.route(f"/pairings/<{ID}:pairing_id>")
+class PairingView(MethodView):
+    @blp.response(200, PairingOut)
+    @login_required("secretary")
+    def delete(self, pairing_id: int):
+        """End a pairing (the record stays, with who ended it and when); repeating is a no-op."""
+        pairing = services.end_pairing(current_principal(), pairing_id)
+        db.session.commit()
+        return pairing
+
+
+@blp.route(f"/branches/<{ID}:branch_id>/pairings")
+class BranchPairingsView(MethodView):
+    @blp.arguments(PairingsQuery, location="query")
+    @blp.response(200, PairingOut(many=True))
+    @blp.paginate()
+    @login_required("secretary", "committee")
+    def get(self, query: dict[str, Any], branch_id: int, pagination_parameters):
+        """The branch's pairings (active, ended or all: the history), newest first."""
+        branch = visible_branch(current_principal(), branch_id)
+        stmt = services.filter_pairings(
+            db.select(Pairing).where(Pairing.branch_id == branch.id),
+            query["status"],
+            query.get("member_id"),
+            query.get("employee_id"),
+        ).options(selectinload(Pairing.member), selectinload(Pairing.employee))
+        return page_of(
+            stmt.order_by(Pairing.started_at.desc(), Pairing.id.desc()), pagination_parameters
+        )
+
+
+# --- care flags -----------------------------------------------------------------------------
+
+
+class CareFlagsIn(ma.Schema):
+    flags = ma.fields.List(
+        ma.fields.String(validate=ma.validate.OneOf(CARE_FLAGS)),
+        required=True,
+        validate=ma.validate.Length(max=len(CARE_FLAGS)),
+    )
+    note = text_field(500)
+
+
+class CareChangeOut(ma.Schema):
+    flags = ma.fields.List(ma.fields.String(), required=True)
+    note = ma.fields.String(required=True)
+    set_by_id = ma.fields.Integer(allow_none=True, required=True)
+    at = ma.fields.DateTime(required=True)
+
+
+class CareFlagsOut(ma.Schema):
+    employee_id = ma.fields.Integer(required=True)
+    flags = ma.fields.List(ma.fields.String(), required=True)
+    note = ma.fields.String(required=True)
+    set_by_id = ma.fields.Integer(allow_none=True, required=True)
+    set_at = ma.fields.DateTime(allow_none=True, required=True)
+    history = ma.fields.List(ma.fields.Nested(CareChangeOut), required=True)
+
+
+def care_view(person_id: int, current, history: list) -> dict[str, Any]:
+    return {
+        "employee_id": person_id,
+        "flags": current.flags if current else [],
+        "note": current.note if current else "",
+        "set_by_id": current.set_by_id if current else None,
+        "set_at": current.set_at if current else None,
+        "history": [
+            {"flags": c.flags, "note": c.note, "set_by_id": c.set_by_id, "at": c.at}
+            for c in history
+        ],
+    }
+
+
+@blp.route(f"/employees/<{ID}:person_id>/care-flags")
+class CareFlagsView(MethodView):
+    @blp.response(200, CareFlagsOut)
+    @login_required("secretary", "committee")
+    def get(self, person_id: int):
+        """Current care flags and their history (secretary of the unit, committee)."""
+        person, current, history = care.care_history(current_principal(), person_id)
+        return care_view(person.id, current, history)
+
+    @blp.arguments(CareFlagsIn)
+    @blp.response(200, CareFlagsOut)
+    @login_required("secretary")
+    def put(self, data: dict[str, Any], person_id: int):
+        """Set the flags 思想有波动 (ideological) / 生活有困难 (hardship); every change is kept."""
+        principal = current_principal()
+        care.set_care_flags(principal, person_id, data["flags"], data["note"])
+        db.session.commit()
+        person, current, history = care.care_history(principal, person_id)
+        return care_view(person.id, current, history)
+
+
+# --- talks ----------------------------------------------------------------------------------
+
+
+class TalkContentIn(ma.Schema):
+    talked_at = ma.fields.AwareDateTime(
+        required=True,
+        default_timezone=SHANGHAI,
+        metadata={"description": "ISO 8601；不带时区时按北京时间"},
+    )
+    mode = ma.fields.String(required=True, validate=ma.validate.OneOf(TALK_MODES))
+    place = text_field(100)
+    topics = text_field(2000, required=True, blank=False)
+    concerns = text_field(2000)
+    follow_up = text_field(2000)
+
+
+class TalkIn(TalkContentIn):
+    employee_id = id_field(required=True)
+    member_id = id_field(
+        load_default=None,
+        metadata={"description": "书记代本支部党员登记时填写谈心的党员；默认是本人"},
+    )
+
+
+class TalkOut(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    member_id = ma.fields.Integer(required=True)
+    member_name = ma.fields.Function(lambda t: t.member.name, required=True)
+    employee_id = ma.fields.Integer(required=True)
+    employee_name = ma.fields.Function(lambda t: t.employee.name, required=True)
+    author_id = ma.fields.Integer(required=True)
+    author_name = ma.fields.Function(lambda t: t.author.name, required=True)
+    branch_id = ma.fields.Integer(required=True)
+    pairing_id = ma.fields.Integer(allow_none=True, required=True)
+    counts = ma.fields.Function(
+        lambda t: t.pairing_id is not None and t.corrected_by_id is None,
+        required=True,
+        metadata={"description": "是否计入该党员当月谈心次数"},
+    )
+    talked_at = ma.fields.DateTime(required=True)
+    month = ma.fields.String(required=True)
+    mode = ma.fields.String(required=True)
+    place = ma.fields.String(required=True)
+    topics = ma.fields.String(required=True)
+    concerns = ma.fields.String(required=True)
+    follow_up = ma.fields.String(required=True)
+    created_at = ma.fields.DateTime(required=True)
+    updated_at = ma.fields.DateTime(required=True)
+    editable_until = ma.fields.Function(talks.editable_until, required=True)
+    locked = ma.fields.Function(lambda t: utcnow() >= talks.editable_until(t), required=True)
+    corrects_id = ma.fields.Integer(allow_none=True, required=True)
+    corrected_by_id = ma.fields.Integer(allow_none=True, required=True)
+    wish_id = ma.fields.Integer(allow_none=True, required=True)
+
+
+class TalksQuery(MonthQuery):
+    branch_id = id_field(load_default=None)
+    member_id = id_field(load_default=None)
+    employee_id = id_field(load_default=None)
+    include_corrected = ma.fields.Boolean(load_default=True)
+
+
+def content_of(data: dict[str, Any]) -> talks.TalkContent:
+    return talks.TalkContent(
+        talked_at=data["talked_at"],
+        mode=data["mode"],
+        topics=data["topics"],
+        place=data["place"],
+        concerns=data["concerns"],
+        follow_up=data["follow_up"],
+    )
+
+
+def _with_people(stmt):
+    return stmt.options(
+        selectinload(Talk.member), selectinload(Talk.employee), selectinload(Talk.author)
+    )
+
+
+@blp.route("/talks")
+class TalksView(MethodView):
+    @blp.arguments(TalkIn)
+    @blp.response(201, TalkOut)
+    @login_required("member", "secretary")
+    def post(self, data: dict[str, Any]):
+        """Log a talk held with a paired employee (secretaries: also for a member of the branch)."""
+        talk = talks.log_talk(
+            current_principal(), data["employee_id"], content_of(data), data.get("member_id")
+        )
+        db.session.commit()
+        return talk
+
+    @blp.arguments(TalksQuery, location="query")
+    @blp.response(200, TalkOut(many=True))
+    @blp.paginate()
+    @login_required()
+    def get(self, query: dict[str, Any], pagination_parameters):
+        """The month's talk records I may read: my own; a secretary's branch; committee's mine.
+
+        Every record returned is written to the access log."""
+        principal = current_principal()
+        stmt = talks.talks_query(
+            principal,
+            month_arg(query),
+            branch_id=query.get("branch_id"),
+            member_id=query.get("member_id"),
+            employee_id=query.get("employee_id"),
+            include_corrected=query["include_corrected"],
+        )
+        items = page_of(_with_people(stmt), pagination_parameters)
+        talks.record_reads(principal, items, "list", client_ip())
+        db.session.commit()
+        return items
+
+
+@blp.route(f"/talks/<{ID}:talk_id>")
+class TalkView(MethodView):
+    @blp.response(200, TalkOut)
+    @login_required()
+    def get(self, talk_id: int):
+        """One talk record (author, its member, the branch secretary, committee); logged."""
+        principal = current_principal()
+        talk = talks.visible_talk(principal, talk_id)
+        talks.record_reads(principal, [talk], "detail", client_ip())
+        db.session.commit()
+        return talk
+
+    @blp.arguments(TalkContentIn)
+    @blp.response(200, TalkOut)
+    @login_required()
+    def put(self, data: dict[str, Any], talk_id: int):
+        """Edit a record: its author, within 7 days of writing it (then 409 talk_locked)."""
+        talk = talks.edit_talk(current_principal(), talk_id, content_of(data))
+        db.session.commit()
+        return talk
+
+
+@blp.route(f"/talks/<{ID}:talk_id>/corrections")
+class TalkCorrectionView(MethodView):
+    @blp.arguments(TalkContentIn)
+    @blp.response(201, TalkOut)
+    @login_required("member", "secretary")
+    def post(self, data: dict[str, Any], talk_id: int):
+        """Correct a (locked) record: a new record that points at the old, which stops counting."""
+        talk = talks.correct_talk(current_principal(), talk_id, content_of(data))
+        db.session.commit()
+        return talk
+
+
+class AccessQuery(ma.Schema):
+    talk_id = id_field(load_default=None)
+    viewer_id = id_field(load_default=None)
+
+
+class AccessOut(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    talk_id = ma.fields.Integer(required=True)
+    viewer_id = ma.fields.Integer(required=True)
+    viewer_name = ma.fields.String(required=True)
+    action = ma.fields.String(required=True, metadata={"description": "detail | list | export"})
+    ip = ma.fields.String(allow_none=True, required=True)
+    at = ma.fields.DateTime(required=True)
+
+
+@blp.route("/admin/talk-access")
+class TalkAccessView(MethodView):
+    @blp.arguments(AccessQuery, location="query")
+    @blp.response(200, AccessOut(many=True))
+    @blp.paginate()
+    @login_required("committee")
+    def get(self, query: dict[str, Any], pagination_parameters):
+        """Who read which talk record, when, from where (committee, own mine)."""
+        stmt = talks.access_log_query(
+            current_principal(), query.get("talk_id"), query.get("viewer_id")
+        )
+        rows = page_of(stmt, pagination_parameters)
+        names = talks.people_names({r.viewer_id for r in rows})
+        return [
+            {
+                "id": r.id,
+                "talk_id": r.talk_id,
+                "viewer_id": r.viewer_id,
+                "viewer_name": names[r.viewer_id].name if r.viewer_id in names else "",
+                "action": r.action,
+                "ip": r.ip,
+                "at": r.at,
+            }
+            for r in rows
+        ]
+
+
+# --- compliance -----------------------------------------------------------------------------
+
+
+class ComplianceMemberOut(ma.Schema):
+    member_id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    employee_no = ma.fields.String(required=True)
+    employees = ma.fields.Integer(required=True, metadata={"description": "当月结对职工数"})
+    required = ma.fields.Integer(required=True)
+    done = ma.fields.Integer(required=True)
+    status = ma.fields.String(required=True, validate=ma.validate.OneOf(["done", "due"]))
+
+
+class UnpairedOut(ma.Schema):
+    member_id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    employee_no = ma.fields.String(required=True)
+
+
+class ComplianceOut(ma.Schema):
+    month = ma.fields.String(required=True)
+    branch_id = ma.fields.Integer(required=True)
+    branch_name = ma.fields.String(required=True)
+    required = ma.fields.Integer(required=True)
+    rate = ma.fields.Float(
+        allow_none=True,
+        required=True,
+        metadata={"description": "完成人数/应谈人数；无人结对时为 null"},
+    )
+    members = ma.fields.List(ma.fields.Nested(ComplianceMemberOut), required=True)
+    unpaired = ma.fields.List(
+        ma.fields.Nested(UnpairedOut),
+        required=True,
+        metadata={"description": "本支部当月没有结对的党员"},
+    )
+
+
+class RollupBranchOut(ma.Schema):
+    branch_id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    members = ma.fields.Integer(required=True)
+    done = ma.fields.Integer(required=True)
+    due = ma.fields.Integer(required=True)
+    rate = ma.fields.Float(allow_none=True, required=True)
+
+
+class RollupOut(ma.Schema):
+    month = ma.fields.String(required=True)
+    required = ma.fields.Integer(required=True)
+    members = ma.fields.Integer(required=True)
+    done = ma.fields.Integer(required=True)
+    due = ma.fields.Integer(required=True)
+    rate = ma.fields.Float(allow_none=True, required=True)
+    branches = ma.fields.List(ma.fields.Nested(RollupBranchOut), required=True)
+
+
+@blp.route(f"/branches/<{ID}:branch_id>/compliance")
+class ComplianceView(MethodView):
+    @blp.arguments(MonthQuery, location="query")
+    @blp.response(200, ComplianceOut)
+    @login_required("secretary", "committee")
+    def get(self, query: dict[str, Any], branch_id: int):
+        """Who has held the month's talks and who is still due, and the rate."""
+        branch = visible_branch(current_principal(), branch_id)
+        return compliance.branch_compliance(branch, month_arg(query))
+
+
+@blp.route("/admin/compliance")
+class MineComplianceView(MethodView):
+    @blp.arguments(MonthQuery, location="query")
+    @blp.response(200, RollupOut)
+    @login_required("committee")
+    def get(self, query: dict[str, Any]):
+        """The mine's roll-up by branch for the party committee."""
+        principal = current_principal()
+        return compliance.mine_rollup(principal.person.mine_id, month_arg(query))
+
+
+@blp.route(f"/branches/<{ID}:branch_id>/talks/export.xlsx")
+class TalkLedgerExportView(MethodView):
+    @blp.arguments(MonthQuery, location="query")
+    @blp.response(200, content_type=XLSX, description="谈心台账 .xlsx")
+    @login_required("secretary", "committee")
+    def get(self, query: dict[str, Any], branch_id: int):
+        """The month's talk ledger (台账) of a branch as .xlsx; every record in it is logged."""
+        principal = current_principal()
+        branch = visible_branch(principal, branch_id)
+        month = month_arg(query)
+        data = exports.talk_ledger(principal, branch, month, client_ip())
+        db.session.commit()
+        return xlsx_response(data, f"talks-{branch.id}-{month}.xlsx")
+
+
+def xlsx_response(data: bytes, filename: str) -> Response:
+    response = Response(data, mimetype=XLSX)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,255 @@
+"""Ledgers (台账) as .xlsx: the month's talks of a branch, and the points ledger.
+
+User text is always written as a text cell: a name or a note that starts with = + - @ must
+never become a formula when an inspector opens the file.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Alignment, Font
+from openpyxl.worksheet.worksheet import Worksheet
+
+from accounts.principal import Principal
+from models import Branch, Person, PointsEntry, Talk, db
+from pairings import compliance, talks
+from pairings.months import local
+from pairings.points import Period, in_period, members_totals_query
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+MODE_LABELS = {
+    "face_to_face": "当面谈心",
+    "talk_room": "谈心室",
+    "heart_station": "连心站",
+    "home_visit": "走访家访",
+    "phone": "电话",
+    "wechat": "微信",
+}
+KIND_LABELS = {
+    "monthly_talks_done": "每月谈心",
+    "wish_completed": "圆梦微心愿",
+    "manual": "书记/党委调整",
+}
+STATUS_LABELS = {"done": "已完成", "due": "未完成"}
+
+
+def _cell_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return local(value).strftime("%Y-%m-%d %H:%M")
+    return value
+
+
+def mark_text(cell: Cell) -> None:
+    """Make a string cell text, whatever it starts with."""
+    if isinstance(cell.value, str):
+        cell.data_type = "s"  # openpyxl would have stored "=..." as a formula
+        if cell.value.startswith(FORMULA_PREFIXES):
+            cell.quotePrefix = True  # and Excel keeps it text when the cell is edited
+
+
+def append_row(ws: Worksheet, values: Iterable[Any]) -> None:
+    """Append a row; strings stay strings."""
+    ws.append([_cell_value(v) for v in values])
+    for cell in ws[ws._current_row]:
+        mark_text(cell)
+
+
+def _header(ws: Worksheet, title: str, columns: list[tuple[str, int]]) -> None:
+    ws.title = title
+    append_row(ws, [c for c, _ in columns])
+    for i, (_, width) in enumerate(columns, start=1):
+        ws.cell(1, i).font = Font(bold=True)
+        ws.column_dimensions[ws.cell(1, i).column_letter].width = width
+    ws.freeze_panes = "A2"
+
+
+def _bytes(wb: Workbook) -> bytes:
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def talk_ledger(principal: Principal, branch: Branch, month: str, ip: str | None) -> bytes:
+    """The branch's talk records of a month and its compliance, as a workbook; reads logged."""
+    rows = list(
+        db.session.scalars(
+            db.select(Talk)
+            .where(Talk.branch_id == branch.id, Talk.month == month)
+            .order_by(Talk.talked_at, Talk.id)
+        )
+    )
+    talks.record_reads(principal, rows, "export", ip)
+    people = talks.people_names(
+        {t.member_id for t in rows} | {t.employee_id for t in rows} | {t.author_id for t in rows}
+    )
+    wb = Workbook()
+    ws = wb.active
+    _header(
+        ws,
+        "谈心台账",
+        [
+            ("编号", 8),
+            ("谈心时间", 18),
+            ("党员", 10),
+            ("党员工号", 10),
+            ("职工", 10),
+            ("职工工号", 10),
+            ("方式", 10),
+            ("地点", 16),
+            ("谈心内容", 40),
+            ("反映问题", 40),
+            ("跟进措施", 40),
+            ("记录人", 10),
+            ("计入当月", 10),
+            ("状态", 16),
+        ],
+    )
+    for t in rows:
+        member, employee, author = people[t.member_id], people[t.employee_id], people[t.author_id]
+        if t.corrected_by_id:
+            state = f"已被更正（见 {t.corrected_by_id}）"
+        elif t.corrects_id:
+            state = f"更正记录（原 {t.corrects_id}）"
+        else:
+            state = "有效"
+        append_row(
+            ws,
+            [
+                t.id,
+                t.talked_at,
+                member.name,
+                member.employee_no,
+                employee.name,
+                employee.employee_no,
+                MODE_LABELS.get(t.mode, t.mode),
+                t.place,
+                t.topics,
+                t.concerns,
+                t.follow_up,
+                author.name,
+                "是" if t.pairing_id and not t.corrected_by_id else "否",
+                state,
+            ],
+        )
+    for row in ws.iter_rows(min_row=2, min_col=9, max_col=11):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+    summary = compliance.branch_compliance(branch, month)
+    ws2 = wb.create_sheet()
+    _header(
+        ws2,
+        "月度完成情况",
+        [
+            ("党员", 10),
+            ("工号", 10),
+            ("结对职工数", 12),
+            ("要求次数", 10),
+            ("完成次数", 10),
+            ("状态", 10),
+        ],
+    )
+    for m in summary["members"]:
+        append_row(
+            ws2,
+            [
+                m["name"],
+                m["employee_no"],
+                m["employees"],
+                m["required"],
+                m["done"],
+                STATUS_LABELS[m["status"]],
+            ],
+        )
+    rate = summary["rate"]
+    append_row(ws2, [])
+    append_row(
+        ws2, [f"{branch.name} {month}", "完成率", "无结对党员" if rate is None else f"{rate:.1%}"]
+    )
+    for u in summary["unpaired"]:
+        append_row(ws2, [u["name"], u["employee_no"], 0, "", "", "未结对"])
+    return _bytes(wb)
+
+
+def points_ledger(mine_id: int, branch_id: int | None, period: Period) -> bytes:
+    """Totals per party member and every entry over a period, as a workbook."""
+    wb = Workbook()
+    ws = wb.active
+    _header(
+        ws,
+        "积分汇总",
+        [
+            ("工号", 10),
+            ("姓名", 10),
+            ("党支部", 20),
+            ("每月谈心", 10),
+            ("圆梦微心愿", 12),
+            ("调整", 10),
+            ("合计", 10),
+        ],
+    )
+    members = db.session.execute(members_totals_query(mine_id, branch_id, period)).all()
+    branches = {
+        b.id: b.name for b in db.session.scalars(db.select(Branch).where(Branch.mine_id == mine_id))
+    }
+    for person, total, talks_pts, wishes_pts, manual_pts in members:
+        append_row(
+            ws,
+            [
+                person.employee_no,
+                person.name,
+                branches.get(person.branch_id, ""),
+                int(talks_pts),
+                int(wishes_pts),
+                int(manual_pts),
+                int(total),
+            ],
+        )
+
+    ws2 = wb.create_sheet()
+    _header(
+        ws2,
+        "积分明细",
+        [
+            ("时间", 18),
+            ("工号", 10),
+            ("姓名", 10),
+            ("类别", 14),
+            ("分值", 8),
+            ("事由", 50),
+            ("操作人", 10),
+        ],
+    )
+    stmt = (
+        db.select(PointsEntry, Person)
+        .join(Person, Person.id == PointsEntry.person_id)
+        .where(Person.mine_id == mine_id)
+        .order_by(PointsEntry.at, PointsEntry.id)
+    )
+    if branch_id is not None:
+        stmt = stmt.where(Person.branch_id == branch_id)
+    rows = db.session.execute(in_period(stmt, period)).all()
+    actors = talks.people_names({e.actor_person_id for e, _ in rows if e.actor_person_id})
+    for entry, person in rows:
+        actor = actors.get(entry.actor_person_id)
+        append_row(
+            ws2,
+            [
+                entry.at,
+                person.employee_no,
+                person.name,
+                KIND_LABELS.get(entry.kind, entry.kind),
+                entry.delta,
+                entry.reason,
+                actor.name if actor else "系统",
+            ],
+        )
+    append_row(ws, [])
+    append_row(ws, [f"统计周期 {period.key}"])
+    return _bytes(wb)
