@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,19 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _json(env: dict[str, str], name: str) -> dict[str, Any]:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a JSON object: {exc}") from exc
+    if not isinstance(value, dict):
+        raise ConfigError(f"{name} must be a JSON object")
+    return value
 
 
 def load_settings(
@@ -61,6 +75,22 @@ def load_settings(
         "UPLOAD_DIR": env.get("UPLOAD_DIR") or str(instance / "uploads"),
         "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 10 * 1024 * 1024),
         "TRUST_PROXY_HOPS": _int(env, "TRUST_PROXY_HOPS", 0),
+        # micro-wishes
+        "WISH_CLAIM_LIMIT": _int(env, "WISH_CLAIM_LIMIT", 3),
+        "WISH_CLAIM_DAYS": _int(env, "WISH_CLAIM_DAYS", 30),
+        "WISH_REMIND_DAYS": _int(env, "WISH_REMIND_DAYS", 3),
+        "WISH_COMPLETED_POINTS": _int(env, "WISH_COMPLETED_POINTS", 5),
+        "WISH_POST_LIMITS": env.get("WISH_POST_LIMITS", "20 per hour;50 per day"),
+        "UPLOAD_LIMITS": env.get("UPLOAD_LIMITS", "60 per hour"),
+        "UPLOAD_MAX_BYTES": _int(env, "UPLOAD_MAX_BYTES", 5 * 1024 * 1024),
+        "UPLOAD_URL_TTL_SECONDS": _int(env, "UPLOAD_URL_TTL_SECONDS", 6 * 3600),
+        "STORAGE_BACKEND": env.get("STORAGE_BACKEND") or "local",
+        # notifications: kind → template id, or kind → {"template_id", "fields": {key: data key}}
+        "WECHAT_TEMPLATES": _json(env, "WECHAT_TEMPLATES"),
+        "NOTIFY_MAX_ATTEMPTS": _int(env, "NOTIFY_MAX_ATTEMPTS", 6),
+        # background jobs (RQ); REDIS_URL by default
+        "RQ_REDIS_URL": env.get("RQ_REDIS_URL") or "",
+        "RQ_QUEUE": env.get("RQ_QUEUE") or "frontline",
         # flask-smorest / OpenAPI
         "API_TITLE": "Frontline mini-program API",
         "API_VERSION": "v1",
