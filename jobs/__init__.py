@@ -16,6 +16,8 @@ from typing import Any
 
 import redis
 from flask import Flask, current_app, has_app_context
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from rq import Queue
 
 from config import ConfigError
@@ -30,6 +32,9 @@ FAILURE_TTL = 7 * 24 * 3600
 def connect(url: str, *, socket_timeout: float | None = 5) -> redis.Redis:
     """A bytes client for RQ from a redis://, rediss://, unix:// or redis+sentinel:// URL."""
     common: dict[str, Any] = {"socket_connect_timeout": 2, "socket_timeout": socket_timeout}
+    if socket_timeout is not None:
+        # Enqueueing happens after a request's commit: fail fast, the sweeper covers it.
+        common.update(socket_connect_timeout=1, retry=Retry(NoBackoff(), 0))
     if url.startswith("redis+cluster://"):
         raise ConfigError("RQ cannot run on Redis Cluster: set RQ_REDIS_URL to a single Redis")
     if url.startswith("redis+sentinel://"):
@@ -57,7 +62,9 @@ def rq_connection(app: Flask | None = None, *, fresh: bool = False) -> redis.Red
             conn = connect(url, socket_timeout=None if fresh else 5)
         else:
             conn = redis.Redis(
-                unix_socket_path=app.config["EMBEDDED_REDIS_SOCKET"], socket_connect_timeout=2
+                unix_socket_path=app.config["EMBEDDED_REDIS_SOCKET"],
+                socket_connect_timeout=1,
+                retry=Retry(NoBackoff(), 0),
             )
         if not fresh:
             app.extensions["rq_redis"] = conn

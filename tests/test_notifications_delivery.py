@@ -7,14 +7,14 @@ import time
 from datetime import timedelta
 
 import pytest
-import redis
 from rq import SimpleWorker
 from rq.registry import ScheduledJobRegistry
 
+import jobs
 from jobs import get_queue, rq_connection
 from jobs.schedule import PERIODIC, build_scheduler
 from models import Account, Notification, Person, db, utcnow
-from notifications import notify
+from notifications import delivery, notify
 from notifications.delivery import deliver, message_data, sweep
 from tests.conftest import fire_at_once
 
@@ -179,12 +179,13 @@ def test_redis_down_at_commit_keeps_the_row_for_the_sweeper(wx, world, fake_wech
     with wx.app_context():
         saved = wx.extensions["rq_redis"] if "rq_redis" in wx.extensions else None
         # A Redis nobody listens on: enqueueing fails, the commit does not.
-        wx.extensions["rq_redis"] = redis.Redis(port=1, socket_connect_timeout=0.2)
+        wx.extensions["rq_redis"] = jobs.connect("redis://127.0.0.1:1/0")
         try:
             n = notify(person.id, "wish_fulfilled", {"thing1": "书包已送到"})
             db.session.commit()
             nid = n.id
         finally:
+            delivery._queue_down_until = 0.0
             if saved is None:
                 wx.extensions.pop("rq_redis")
             else:
