@@ -25,3 +25,7 @@ def demo_command(reset: bool) -> None:
     summary = seed_people()
     db.session.commit()
     click.echo(summary)
+    from demo.wishes import seed_wishes
+
+    click.echo(seed_wishes())
+    db.session.commit()
