@@ -16,6 +16,7 @@ from models import WISH_CATEGORIES, WISH_STATUSES, Upload, Wish, db
 from storage import StorageError
 from wishes import export, photos, privacy, queries, services
 from wishes.errors import ImageTooLarge
+from wishes.services import MAX_ID
 from wishes.states import PUBLIC_STATUSES
 
 blp = Blueprint("wishes", __name__, url_prefix="/api/v1", description="群众微心愿与图片上传")
@@ -51,7 +52,9 @@ class OptionalReasonIn(ma.Schema):
 class FulfilIn(ma.Schema):
     note = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=1000))
     photo_ids = ma.fields.List(
-        ma.fields.Integer(strict=True), required=True, validate=ma.validate.Length(min=1, max=9)
+        ma.fields.Integer(strict=True, validate=ma.validate.Range(1, MAX_ID)),
+        required=True,
+        validate=ma.validate.Length(min=1, max=9),
     )
 
 
@@ -66,7 +69,7 @@ class PoolQuery(ma.Schema):
         validate=ma.validate.OneOf(list(PUBLIC_STATUSES)),
     )
     category = ma.fields.String(load_default=None, validate=ma.validate.OneOf(WISH_CATEGORIES))
-    branch_id = ma.fields.Integer(load_default=None)
+    branch_id = ma.fields.Integer(load_default=None, validate=ma.validate.Range(1, MAX_ID))
 
 
 class StatusQuery(ma.Schema):
@@ -74,7 +77,7 @@ class StatusQuery(ma.Schema):
 
 
 class ManagedQuery(ma.Schema):
-    branch_id = ma.fields.Integer(load_default=None)
+    branch_id = ma.fields.Integer(load_default=None, validate=ma.validate.Range(1, MAX_ID))
     status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(WISH_STATUSES))
     category = ma.fields.String(load_default=None, validate=ma.validate.OneOf(WISH_CATEGORIES))
     month = ma.fields.String(
@@ -84,7 +87,7 @@ class ManagedQuery(ma.Schema):
 
 class StatsQuery(ma.Schema):
     year = ma.fields.Integer(required=True, validate=ma.validate.Range(2000, 2100))
-    branch_id = ma.fields.Integer(load_default=None)
+    branch_id = ma.fields.Integer(load_default=None, validate=ma.validate.Range(1, MAX_ID))
 
 
 class WishPersonRef(ma.Schema):
@@ -168,7 +171,7 @@ class UploadFile(ma.Schema):
 
 
 class SignedQuery(ma.Schema):
-    expires = ma.fields.Integer(load_default=None)
+    expires = ma.fields.Integer(load_default=None, validate=ma.validate.Range(0, 2**40))
     sig = ma.fields.String(load_default=None, validate=ma.validate.Length(max=64))
 
 
@@ -444,7 +447,7 @@ class UploadContent(MethodView):
     def get(self, query: dict[str, Any], upload_id: int):
         """The image: with the signed link from a wish or upload answer, or a bearer token of
         someone allowed to see it."""
-        upload = db.session.get(Upload, upload_id)
+        upload = db.session.get(Upload, upload_id) if upload_id <= MAX_ID else None
         if upload is None:
             raise NotFound()
         signed = query["expires"] is not None and photos.verify(

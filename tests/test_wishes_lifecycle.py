@@ -356,3 +356,28 @@ def test_submit_on_behalf_of_an_employee(app, world):
         services.withdraw_wish(principal_for_person(author), wish.id)
         db.session.commit()
         assert wish.status == "withdrawn"
+
+
+def test_hostile_inputs_never_500(client, world):
+    s = scene(world)
+    h = s.h(s.members[0])
+    huge = 2**40
+    cases = [
+        ("get", f"/api/v1/wishes/{huge}", None, 404),
+        ("post", f"/api/v1/wishes/{huge}/claim", None, 404),
+        ("get", f"/api/v1/uploads/{huge}/content", None, 404),
+        ("get", f"/api/v1/admin/wishes?branch_id={huge}", None, 422),
+        ("post", "/api/v1/wishes", {"title": "a\x00b", "content": "c", "category": "life"}, 422),
+        ("post", "/api/v1/wishes/1/fulfil", {"note": "n", "photo_ids": [huge]}, 422),
+        ("post", "/api/v1/wishes/1/release", "not json", 422),
+        ("get", "/api/v1/wishes?page_size=1000", None, 422),
+        ("get", "/api/v1/wishes?status=nope", None, 422),
+    ]
+    for method, path, body, status in cases:
+        if isinstance(body, str):
+            r = client.post(path, data=body, headers={**h, "Content-Type": "application/json"})
+            assert r.status_code in (400, 422), (path, r.json)
+            continue
+        r = getattr(client, method)(path, json=body, headers=h)
+        assert r.status_code == status, (path, r.status_code, r.json)
+        assert r.json["reason"], path

@@ -47,6 +47,7 @@ from wishes.errors import (
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+MAX_ID = 2**31 - 1  # ids past a 32-bit column are simply not found
 TITLE_MAX = 60
 CONTENT_MAX = 1000
 NOTE_MAX = 1000
@@ -85,7 +86,7 @@ def sees_identity(p: Principal, wish: Wish) -> bool:
 def get_visible(p: Principal, wish_id: int) -> Wish:
     """The wish if the caller may see it; WishNotFound (404) otherwise, never a hint."""
     person = p.require_bound()
-    wish = db.session.get(Wish, wish_id)
+    wish = db.session.get(Wish, wish_id) if 0 < wish_id <= MAX_ID else None
     if wish is None:
         raise WishNotFound()
     if relations(p, wish):
@@ -100,6 +101,8 @@ def get_visible(p: Principal, wish_id: int) -> Wish:
 
 def _text(value: str | None, field: str, max_len: int, *, required: bool = True) -> str | None:
     text = (value or "").strip()
+    if "\x00" in text:
+        raise InvalidInput(errors={field: ["包含无效字符"]})
     if not text:
         if required:
             raise InvalidInput(errors={field: ["不能为空"]})
@@ -110,7 +113,7 @@ def _text(value: str | None, field: str, max_len: int, *, required: bool = True)
 
 
 def _reason(value: str | None) -> str:
-    text = (value or "").strip()
+    text = (value or "").replace("\x00", "").strip()
     if not text:
         raise ReasonRequired()
     if len(text) > REASON_MAX:
@@ -271,7 +274,7 @@ def review_wish(p: Principal, wish_id: int, approve: bool, reason: str | None) -
     states.check("approve" if approve else "reject", wish.status)
     now = utcnow()
     if approve:
-        note = (reason or "").strip()[:REASON_MAX] or None
+        note = (reason or "").replace("\x00", "").strip()[:REASON_MAX] or None
         values: dict[str, Any] = {"reviewed_by_id": reviewer.id, "reviewed_at": now}
         if wish.content_check == "unchecked":
             # WeChat could not be asked when it was posted: ask again before it goes public.
@@ -493,7 +496,7 @@ def withdraw_wish(p: Principal, wish_id: int, reason: str | None = None) -> Wish
     states.check("withdraw", wish.status)
     if not _acts_for_wisher(p, wish):
         raise NotWisher()
-    note = (reason or "").strip()[:REASON_MAX] or None
+    note = (reason or "").replace("\x00", "").strip()[:REASON_MAX] or None
     _apply(wish, "withdraw", person.id, reason=note)
     return wish
 
