@@ -9,8 +9,8 @@ from flask import Response, current_app, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from domain_errors import InvalidInput, NotFound
-from miniapp_api.auth import current_principal, current_session, login_required
+from domain_errors import DomainError, InvalidInput, NotFound
+from miniapp_api.auth import client_ip, current_principal, current_session, login_required
 from miniapp_api.extensions import limiter
 from models import WISH_CATEGORIES, WISH_STATUSES, Upload, Wish, db
 from storage import StorageError
@@ -201,7 +201,11 @@ def _page(stmt, pagination_parameters) -> list[Wish]:
 
 
 def _account_key() -> str:
-    return f"account:{current_session().account_id}"
+    """Rate-limit key: the account behind the token (the view answers 401 without one)."""
+    try:
+        return f"account:{current_session().account_id}"
+    except DomainError:
+        return f"ip:{client_ip()}"
 
 
 # -- the wisher's and the pool's views ---------------------------------------------------------
