@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import miniapp_api
 import models
+import notifications
 import pairings
 import wechat
 from config import load_settings
@@ -30,6 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     models.init_app(app)
     wechat.init_app(app)
+    notifications.init_app(app)
     pairings.init_app(app)
     miniapp_api.init_app(app)
     register_cli(app)
@@ -40,8 +42,16 @@ def register_cli(app: Flask) -> None:
     """The `flask` subcommands, one group per noun."""
     from accounts.cli import grant_command, roster_cli, unbind_command
     from demo import demo_command
+    from jobs.cli import jobs_cli
+    from notifications.cli import notifications_cli
+    from pairings.cli import pairings_cli
+    from wishes.cli import wishes_cli
 
     app.cli.add_command(roster_cli)
     app.cli.add_command(grant_command)
     app.cli.add_command(unbind_command)
     app.cli.add_command(demo_command)
+    app.cli.add_command(wishes_cli)
+    app.cli.add_command(notifications_cli)
+    app.cli.add_command(jobs_cli)
+    app.cli.add_command(pairings_cli)

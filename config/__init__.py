@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,30 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _json(env: dict[str, str], name: str) -> dict[str, Any]:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a JSON object: {exc}") from exc
+    if not isinstance(value, dict):
+        raise ConfigError(f"{name} must be a JSON object")
+    return value
+
+
+def _days_of_month(env: dict[str, str], name: str, default: str) -> list[int]:
+    raw = env.get(name) or default
+    try:
+        days = sorted({int(d) for d in raw.split(",") if d.strip()})
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be days of the month, e.g. 20,27") from exc
+    if not days or not all(1 <= d <= 28 for d in days):
+        raise ConfigError(f"{name} must be days 1..28, e.g. 20,27")
+    return days
 
 
 def load_settings(
@@ -61,6 +86,28 @@ def load_settings(
         "UPLOAD_DIR": env.get("UPLOAD_DIR") or str(instance / "uploads"),
         "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 10 * 1024 * 1024),
         "TRUST_PROXY_HOPS": _int(env, "TRUST_PROXY_HOPS", 0),
+        # micro-wishes
+        "WISH_CLAIM_LIMIT": _int(env, "WISH_CLAIM_LIMIT", 3),
+        "WISH_CLAIM_DAYS": _int(env, "WISH_CLAIM_DAYS", 30),
+        "WISH_REMIND_DAYS": _int(env, "WISH_REMIND_DAYS", 3),
+        "WISH_COMPLETED_POINTS": _int(env, "WISH_COMPLETED_POINTS", 5),
+        "WISH_POST_LIMITS": env.get("WISH_POST_LIMITS", "20 per hour;50 per day"),
+        "UPLOAD_LIMITS": env.get("UPLOAD_LIMITS", "60 per hour"),
+        "UPLOAD_MAX_BYTES": _int(env, "UPLOAD_MAX_BYTES", 5 * 1024 * 1024),
+        "UPLOAD_URL_TTL_SECONDS": _int(env, "UPLOAD_URL_TTL_SECONDS", 6 * 3600),
+        "STORAGE_BACKEND": env.get("STORAGE_BACKEND") or "local",
+        # notifications: kind → template id, or kind → {"template_id", "fields": {key: data key}}
+        "WECHAT_TEMPLATES": _json(env, "WECHAT_TEMPLATES"),
+        "NOTIFY_MAX_ATTEMPTS": _int(env, "NOTIFY_MAX_ATTEMPTS", 6),
+        # pairings and monthly talks
+        "TALKS_REQUIRED_PER_MONTH": _int(env, "TALKS_REQUIRED_PER_MONTH", 1),
+        "TALK_EDIT_DAYS": _int(env, "TALK_EDIT_DAYS", 7),
+        "POINTS_MONTHLY_TALKS": _int(env, "POINTS_MONTHLY_TALKS", 2),
+        "POINTS_MANUAL_MAX": _int(env, "POINTS_MANUAL_MAX", 100),
+        "TALK_REMINDER_DAYS": _days_of_month(env, "TALK_REMINDER_DAYS", "20,27"),
+        # background jobs (RQ); REDIS_URL by default
+        "RQ_REDIS_URL": env.get("RQ_REDIS_URL") or "",
+        "RQ_QUEUE": env.get("RQ_QUEUE") or "frontline",
         # flask-smorest / OpenAPI
         "API_TITLE": "Frontline mini-program API",
         "API_VERSION": "v1",
@@ -76,6 +123,8 @@ def load_settings(
         settings.update(overrides)
     settings["WECHAT_CONFIGURED"] = bool(settings["WECHAT_APPID"] and settings["WECHAT_SECRET"])
     settings["DEMO_LOGIN"] = not settings["WECHAT_CONFIGURED"] and not settings["PRODUCTION"]
+    if settings["TALKS_REQUIRED_PER_MONTH"] < 1:
+        raise ConfigError("TALKS_REQUIRED_PER_MONTH must be at least 1")
     if settings["PRODUCTION"]:
         check_production(settings)
     return settings

@@ -7,6 +7,7 @@ from flask.cli import with_appcontext
 
 from demo.pairings import seed_pairings
 from demo.people import seed_people
+from demo.wishes import seed_wishes
 from models import db
 
 
@@ -25,5 +26,6 @@ def demo_command(reset: bool) -> None:
         db.session.commit()
     summary = seed_people()
     summary += "\n" + seed_pairings()
+    summary += "\n" + seed_wishes()
     db.session.commit()
     click.echo(summary)

@@ -18,6 +18,7 @@ from models.pairings import (
 from models.people import GRANTABLE_ROLES, PARTY_STATUSES, POLITICAL_STATUSES, Person, RoleGrant
 from models.points import POINT_KINDS, PointsEntry
 from models.redis_store import get_redis, redis_store
+from models.wishes import WISH_CATEGORIES, WISH_STATUSES, Upload, Wish, WishEvent
 
 __all__ = [
     "CARE_FLAGS",
@@ -45,6 +46,11 @@ __all__ = [
     "RoleGrant",
     "UTCDateTime",
     "Unit",
+    "Upload",
+    "WISH_CATEGORIES",
+    "WISH_STATUSES",
+    "Wish",
+    "WishEvent",
     "db",
     "get_redis",
     "redis_store",

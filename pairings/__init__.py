@@ -6,10 +6,5 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """The module's settings, its CLI group, and the roster hook that ends moved pairings."""
+    """Install the roster hook that ends the pairings of people who move."""
     from pairings import services  # noqa: F401 - registers the before_flush hook
-    from pairings.cli import pairings_cli
-    from pairings.settings import init_app as init_settings
-
-    init_settings(app)
-    app.cli.add_command(pairings_cli)

@@ -1,0 +1,13 @@
+"""Housekeeping jobs of the foundation."""
+
+from __future__ import annotations
+
+from jobs import app_job
+
+
+@app_job
+def purge_idempotency_job() -> int:
+    """Drop stored Idempotency-Key answers older than their TTL."""
+    from miniapp_api.idempotency import purge_expired
+
+    return purge_expired()

@@ -1,0 +1,469 @@
+"""Micro-wishes (群众微心愿) and image uploads over HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask import Response, current_app, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from domain_errors import DomainError, InvalidInput, NotFound
+from miniapp_api.auth import client_ip, current_principal, current_session, login_required
+from miniapp_api.extensions import limiter
+from models import WISH_CATEGORIES, WISH_STATUSES, Upload, Wish, db
+from storage import StorageError
+from wishes import export, photos, privacy, queries, services
+from wishes.errors import ImageTooLarge
+from wishes.services import MAX_ID
+from wishes.states import PUBLIC_STATUSES
+
+blp = Blueprint("wishes", __name__, url_prefix="/api/v1", description="群众微心愿与图片上传")
+
+
+# -- schemas ------------------------------------------------------------------------------
+
+
+class WishIn(ma.Schema):
+    title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=60))
+    content = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=1000))
+    category = ma.fields.String(required=True, validate=ma.validate.OneOf(WISH_CATEGORIES))
+
+
+class WishCreated(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    status = ma.fields.String(required=True)
+
+
+class ReviewIn(ma.Schema):
+    approve = ma.fields.Boolean(required=True)
+    reason = ma.fields.String(load_default=None, validate=ma.validate.Length(max=500))
+
+
+class ReasonIn(ma.Schema):
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=500))
+
+
+class OptionalReasonIn(ma.Schema):
+    reason = ma.fields.String(load_default=None, validate=ma.validate.Length(max=500))
+
+
+class FulfilIn(ma.Schema):
+    note = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=1000))
+    photo_ids = ma.fields.List(
+        ma.fields.Integer(strict=True, validate=ma.validate.Range(1, MAX_ID)),
+        required=True,
+        validate=ma.validate.Length(min=1, max=9),
+    )
+
+
+class ConfirmIn(ma.Schema):
+    rating = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(1, 5))
+    thanks = ma.fields.String(load_default=None, validate=ma.validate.Length(max=500))
+
+
+class PoolQuery(ma.Schema):
+    status = ma.fields.String(
+        load_default="open",
+        validate=ma.validate.OneOf(list(PUBLIC_STATUSES)),
+    )
+    category = ma.fields.String(load_default=None, validate=ma.validate.OneOf(WISH_CATEGORIES))
+    branch_id = ma.fields.Integer(load_default=None, validate=ma.validate.Range(1, MAX_ID))
+
+
+class StatusQuery(ma.Schema):
+    status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(WISH_STATUSES))
+
+
+class ManagedQuery(ma.Schema):
+    branch_id = ma.fields.Integer(load_default=None, validate=ma.validate.Range(1, MAX_ID))
+    status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(WISH_STATUSES))
+    category = ma.fields.String(load_default=None, validate=ma.validate.OneOf(WISH_CATEGORIES))
+    month = ma.fields.String(
+        load_default=None, validate=ma.validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$")
+    )
+
+
+class StatsQuery(ma.Schema):
+    year = ma.fields.Integer(required=True, validate=ma.validate.Range(2000, 2100))
+    branch_id = ma.fields.Integer(load_default=None, validate=ma.validate.Range(1, MAX_ID))
+
+
+class WishPersonRef(ma.Schema):
+    id = ma.fields.Integer(allow_none=True)
+    name = ma.fields.String()
+    phone = ma.fields.String(allow_none=True)
+    unit = ma.fields.String(allow_none=True)
+
+
+class WishBranchRef(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+
+
+class WishPhotoOut(ma.Schema):
+    id = ma.fields.Integer()
+    url = ma.fields.String()
+
+
+class WishEventOut(ma.Schema):
+    action = ma.fields.String()
+    from_status = ma.fields.String(allow_none=True)
+    to_status = ma.fields.String()
+    actor = ma.fields.String(allow_none=True)
+    reason = ma.fields.String(allow_none=True)
+    at = ma.fields.DateTime()
+
+
+class WishSummary(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    title = ma.fields.String(required=True)
+    category = ma.fields.String(required=True)
+    status = ma.fields.String(required=True)
+    branch = ma.fields.Nested(WishBranchRef)
+    wisher = ma.fields.Nested(
+        WishPersonRef, metadata={"description": "公开列表中为脱敏姓名（张*），无电话"}
+    )
+    claimer = ma.fields.Nested(WishPersonRef, allow_none=True)
+    created_at = ma.fields.DateTime()
+    claim_deadline = ma.fields.DateTime(allow_none=True)
+
+
+class WishDetail(WishSummary):
+    content = ma.fields.String()
+    content_check = ma.fields.String(allow_none=True)
+    on_behalf = ma.fields.Boolean()
+    author = ma.fields.Nested(WishPersonRef, allow_none=True)
+    source_talk_id = ma.fields.Integer(allow_none=True)
+    reviewed_at = ma.fields.DateTime(allow_none=True)
+    reject_reason = ma.fields.String(allow_none=True)
+    claimed_at = ma.fields.DateTime(allow_none=True)
+    fulfil_note = ma.fields.String(allow_none=True)
+    fulfilled_at = ma.fields.DateTime(allow_none=True)
+    photos = ma.fields.List(ma.fields.Nested(WishPhotoOut))
+    rating = ma.fields.Integer(allow_none=True)
+    thanks = ma.fields.String(allow_none=True)
+    completed_at = ma.fields.DateTime(allow_none=True)
+    closed_reason = ma.fields.String(allow_none=True)
+    my_relation = ma.fields.List(ma.fields.String())
+    actions = ma.fields.List(ma.fields.String())
+    history = ma.fields.List(ma.fields.Nested(WishEventOut), allow_none=True)
+
+
+class MonthCount(ma.Schema):
+    month = ma.fields.String()
+    posted = ma.fields.Integer()
+    completed = ma.fields.Integer()
+    by_status = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
+
+
+class UploadOut(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    url = ma.fields.String(required=True)
+    width = ma.fields.Integer()
+    height = ma.fields.Integer()
+    content_type = ma.fields.String()
+
+
+class UploadFile(ma.Schema):
+    file = ma.fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class SignedQuery(ma.Schema):
+    expires = ma.fields.Integer(load_default=None, validate=ma.validate.Range(0, 2**40))
+    sig = ma.fields.String(load_default=None, validate=ma.validate.Length(max=64))
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def photo_url(upload: Upload) -> str:
+    """A signed link the mini-program's <image> can load without a token."""
+    expires, sig = photos.sign(upload.id)
+    return url_for("wishes.UploadContent", upload_id=upload.id, expires=expires, sig=sig)
+
+
+def _detail(wish: Wish) -> dict[str, Any]:
+    p = current_principal()
+    return privacy.detail(wish, p, photo_url, services.history(wish.id))
+
+
+def _page(stmt, pagination_parameters) -> list[Wish]:
+    pagination_parameters.item_count = db.session.scalar(
+        db.select(db.func.count()).select_from(stmt.order_by(None).subquery())
+    )
+    return list(
+        db.session.scalars(
+            stmt.limit(pagination_parameters.page_size).offset(pagination_parameters.first_item)
+        )
+    )
+
+
+def _account_key() -> str:
+    """Rate-limit key: the account behind the token (the view answers 401 without one)."""
+    try:
+        return f"account:{current_session().account_id}"
+    except DomainError:
+        return f"ip:{client_ip()}"
+
+
+# -- the wisher's and the pool's views ---------------------------------------------------------
+
+
+@blp.route("/wishes")
+class WishesView(MethodView):
+    decorators = [
+        limiter.limit(
+            lambda: current_app.config["WISH_POST_LIMITS"],
+            key_func=_account_key,
+            methods=["POST"],
+            scope="wishes-post",
+            deduct_when=lambda r: r.status_code == 201,
+        )
+    ]
+
+    @blp.arguments(WishIn)
+    @blp.response(201, WishCreated)
+    @login_required()
+    def post(self, data: dict[str, Any]):
+        """Post a wish; it waits for the branch secretary's review."""
+        person = current_principal().person
+        wish = services.submit_wish(person, data["title"], data["content"], data["category"])
+        db.session.commit()
+        return {"id": wish.id, "status": wish.status}
+
+    @blp.arguments(PoolQuery, location="query")
+    @blp.response(200, WishSummary(many=True))
+    @blp.paginate()
+    @login_required()
+    def get(self, query: dict[str, Any], pagination_parameters):
+        """The public pool of the caller's mine (default status=open); wishers masked."""
+        p = current_principal()
+        stmt = queries.public_pool(p, query["status"], query["category"], query["branch_id"])
+        return [privacy.summary(w, p) for w in _page(stmt, pagination_parameters)]
+
+
+@blp.route("/wishes/mine")
+class MyWishesView(MethodView):
+    @blp.arguments(StatusQuery, location="query")
+    @blp.response(200, WishSummary(many=True))
+    @blp.paginate()
+    @login_required()
+    def get(self, query: dict[str, Any], pagination_parameters):
+        """Wishes I posted (for myself or for an employee)."""
+        p = current_principal()
+        stmt = queries.my_wishes(p, query["status"])
+        return [privacy.summary(w, p) for w in _page(stmt, pagination_parameters)]
+
+
+@blp.route("/wishes/claims")
+class MyClaimsView(MethodView):
+    @blp.arguments(StatusQuery, location="query")
+    @blp.response(200, WishSummary(many=True))
+    @blp.paginate()
+    @login_required()
+    def get(self, query: dict[str, Any], pagination_parameters):
+        """Wishes I have claimed (claimed, fulfilled, completed, or closed while mine)."""
+        p = current_principal()
+        stmt = queries.my_claims(p, query["status"])
+        return [privacy.summary(w, p) for w in _page(stmt, pagination_parameters)]
+
+
+@blp.route("/wishes/<int:wish_id>")
+class WishView(MethodView):
+    @blp.response(200, WishDetail)
+    @login_required()
+    def get(self, wish_id: int):
+        """A wish; the wisher's name and phone only for the claimer, secretary and committee."""
+        return _detail(services.get_visible(current_principal(), wish_id))
+
+
+@blp.route("/wishes/<int:wish_id>/review")
+class ReviewView(MethodView):
+    @blp.arguments(ReviewIn)
+    @blp.response(200, WishDetail)
+    @login_required()
+    def post(self, data: dict[str, Any], wish_id: int):
+        """Approve or reject (with a reason): the secretary of the wisher's branch."""
+        wish = services.review_wish(current_principal(), wish_id, data["approve"], data["reason"])
+        db.session.commit()
+        return _detail(wish)
+
+
+@blp.route("/wishes/<int:wish_id>/claim")
+class ClaimView(MethodView):
+    @blp.response(200, WishDetail)
+    @login_required()
+    def post(self, wish_id: int):
+        """Claim an open wish (party members); 409 already_claimed / claim_limit."""
+        wish = services.claim_wish(current_principal(), wish_id)
+        db.session.commit()
+        return _detail(wish)
+
+
+@blp.route("/wishes/<int:wish_id>/release")
+class ReleaseView(MethodView):
+    @blp.arguments(ReasonIn)
+    @blp.response(200, WishDetail)
+    @login_required()
+    def post(self, data: dict[str, Any], wish_id: int):
+        """Give a claimed wish back to the pool, with a reason (the claimer)."""
+        wish = services.release_wish(current_principal(), wish_id, data["reason"])
+        db.session.commit()
+        return _detail(wish)
+
+
+@blp.route("/wishes/<int:wish_id>/fulfil")
+class FulfilView(MethodView):
+    @blp.arguments(FulfilIn)
+    @blp.response(200, WishDetail)
+    @login_required()
+    def post(self, data: dict[str, Any], wish_id: int):
+        """Mark fulfilled with a note and photos from /uploads (the claimer)."""
+        wish = services.fulfil_wish(current_principal(), wish_id, data["note"], data["photo_ids"])
+        db.session.commit()
+        return _detail(wish)
+
+
+@blp.route("/wishes/<int:wish_id>/confirm")
+class ConfirmView(MethodView):
+    @blp.arguments(ConfirmIn)
+    @blp.response(200, WishDetail)
+    @login_required()
+    def post(self, data: dict[str, Any], wish_id: int):
+        """Confirm fulfilment with a rating 1..5 and thanks (the wisher)."""
+        wish = services.confirm_wish(current_principal(), wish_id, data["rating"], data["thanks"])
+        db.session.commit()
+        return _detail(wish)
+
+
+@blp.route("/wishes/<int:wish_id>/withdraw")
+class WithdrawView(MethodView):
+    @blp.arguments(OptionalReasonIn)
+    @blp.response(200, WishDetail)
+    @login_required()
+    def post(self, data: dict[str, Any], wish_id: int):
+        """Withdraw a wish before anyone claims it (the wisher)."""
+        wish = services.withdraw_wish(current_principal(), wish_id, data.get("reason"))
+        db.session.commit()
+        return _detail(wish)
+
+
+@blp.route("/wishes/<int:wish_id>/close")
+class CloseView(MethodView):
+    @blp.arguments(ReasonIn)
+    @blp.response(200, WishDetail)
+    @login_required("secretary", "committee")
+    def post(self, data: dict[str, Any], wish_id: int):
+        """Close a wish with a reason (the branch secretary or committee)."""
+        wish = services.close_wish(current_principal(), wish_id, data["reason"])
+        db.session.commit()
+        return _detail(wish)
+
+
+# -- secretaries and committee --------------------------------------------------------------
+
+
+@blp.route("/admin/wishes")
+class ManagedWishesView(MethodView):
+    @blp.arguments(ManagedQuery, location="query")
+    @blp.response(200, WishSummary(many=True))
+    @blp.paginate()
+    @login_required("secretary", "committee")
+    def get(self, query: dict[str, Any], pagination_parameters):
+        """Wishes of my branch (secretary) or mine (committee), by status, month, category."""
+        p = current_principal()
+        stmt = queries.managed(
+            p, query["branch_id"], query["status"], query["month"], query["category"]
+        )
+        return [privacy.summary(w, p) for w in _page(stmt, pagination_parameters)]
+
+
+@blp.route("/admin/wishes/stats")
+class WishStatsView(MethodView):
+    @blp.arguments(StatsQuery, location="query")
+    @blp.response(200, MonthCount(many=True))
+    @login_required("secretary", "committee")
+    def get(self, query: dict[str, Any]):
+        """Counts per China-time month of a year: posted (by status) and completed."""
+        return queries.monthly_counts(current_principal(), query["year"], query["branch_id"])
+
+
+@blp.route("/admin/wishes/export.xlsx")
+class WishExportView(MethodView):
+    @blp.arguments(ManagedQuery, location="query")
+    @blp.response(200, content_type=export.XLSX_MIME)
+    @login_required("secretary", "committee")
+    def get(self, query: dict[str, Any]):
+        """The wishes (and their history) as a workbook: the 台账 inspections ask for."""
+        p = current_principal()
+        stmt = queries.managed(
+            p, query["branch_id"], query["status"], query["month"], query["category"]
+        )
+        data = export.workbook(db.session.scalars(stmt).all())
+        return Response(
+            data,
+            mimetype=export.XLSX_MIME,
+            headers={"Content-Disposition": "attachment; filename=wishes.xlsx"},
+        )
+
+
+# -- uploads ----------------------------------------------------------------------------------
+
+
+@blp.route("/uploads")
+class UploadsView(MethodView):
+    decorators = [
+        limiter.limit(
+            lambda: current_app.config["UPLOAD_LIMITS"], key_func=_account_key, scope="uploads"
+        )
+    ]
+
+    @blp.arguments(UploadFile, location="files")
+    @blp.response(201, UploadOut)
+    @login_required()
+    def post(self, files: dict[str, Any]):
+        """Upload a jpeg/png/webp image (≤ 5 MB, by content); EXIF location is stripped."""
+        storage_file = files["file"]
+        limit = current_app.config["UPLOAD_MAX_BYTES"]
+        data = storage_file.stream.read(limit + 1)
+        if len(data) > limit:
+            raise ImageTooLarge()
+        if not data:
+            raise InvalidInput(errors={"file": ["文件为空"]})
+        upload = photos.store_upload(current_principal().person, data)
+        db.session.commit()
+        return {
+            "id": upload.id,
+            "url": photo_url(upload),
+            "width": upload.width,
+            "height": upload.height,
+            "content_type": upload.content_type,
+        }
+
+
+@blp.route("/uploads/<int:upload_id>/content", endpoint="UploadContent")
+class UploadContent(MethodView):
+    @blp.doc(security=[])
+    @blp.arguments(SignedQuery, location="query")
+    @blp.response(200, content_type="image/*")
+    def get(self, query: dict[str, Any], upload_id: int):
+        """The image: with the signed link from a wish or upload answer, or a bearer token of
+        someone allowed to see it."""
+        upload = db.session.get(Upload, upload_id) if upload_id <= MAX_ID else None
+        if upload is None:
+            raise NotFound()
+        signed = query["expires"] is not None and photos.verify(
+            upload_id, query["expires"], query["sig"]
+        )
+        if not signed and not photos.may_view(current_principal(), upload):
+            raise NotFound()
+        try:
+            data = photos.read(upload)
+        except StorageError as exc:
+            raise NotFound() from exc
+        response = Response(data, mimetype=upload.content_type)
+        response.headers["Cache-Control"] = "private, max-age=3600"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response

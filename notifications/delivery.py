@@ -1,0 +1,217 @@
+"""Delivering outbox rows as WeChat subscribe messages, from the job queue, with retries.
+
+A row is pending until one attempt owns it: a conditional UPDATE bumps `attempts` and pushes
+`next_attempt_at` out by a lease, so the queued job, a retry and the sweeper never send the same
+row twice at once. Then:
+
+- sent: WeChat accepted it;
+- skipped (final): errcode 43101 (the user did not subscribe), no bound account, no template
+  configured for the kind, or demo mode (no WeChat: the message is written to the log);
+- failed (final): WeChat rejected the message for good (bad template, bad data), or transient
+  failures went on for NOTIFY_MAX_ATTEMPTS attempts;
+- pending again: WeChat was unavailable; retried with backoff (an RQ delayed job, and the
+  sweeper as a safety net).
+
+Template configuration, env WECHAT_TEMPLATES (JSON): kind → template id (the data keys are the
+template's keys), or kind → {"template_id": ..., "fields": {"thing1": "title", "time2": "at"}}.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from jobs import app_job, enqueue
+from models import Account, Notification, db, utcnow
+from wechat import WeChatRejected, WeChatUnavailable, get_wechat
+
+log = logging.getLogger(__name__)
+
+ERRCODE_NOT_SUBSCRIBED = 43101
+# Longer than one WeChat call can take (connect + read timeouts, token refresh included).
+LEASE = timedelta(seconds=120)
+# Seconds to wait after the n-th failed attempt.
+RETRY_DELAYS = (30, 120, 600, 1800, 3600, 7200)
+# The sweeper leaves fresh rows to the job that was queued for them.
+SWEEP_GRACE = timedelta(seconds=60)
+
+# WeChat's length limits per template field type (the key's letters: thing1 → thing).
+FIELD_LIMITS = {
+    "thing": 20,
+    "name": 10,
+    "phrase": 5,
+    "character_string": 32,
+    "number": 32,
+    "letter": 32,
+    "symbol": 5,
+    "phone_number": 17,
+    "car_number": 8,
+}
+_FIELD_TYPE = re.compile(r"^([a-z_]+?)\d+$")
+
+
+def template_for(kind: str) -> tuple[str, dict[str, str] | None] | None:
+    """(template id, field mapping or None) for a kind, from WECHAT_TEMPLATES."""
+    spec = (current_app.config.get("WECHAT_TEMPLATES") or {}).get(kind)
+    if not spec:
+        return None
+    if isinstance(spec, str):
+        return spec, None
+    if isinstance(spec, dict) and spec.get("template_id"):
+        return spec["template_id"], spec.get("fields")
+    return None
+
+
+def _fit(key: str, value: Any) -> dict[str, str]:
+    text = "" if value is None else str(value)
+    m = _FIELD_TYPE.match(key)
+    limit = FIELD_LIMITS.get(m.group(1)) if m else None
+    if limit and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return {"value": text}
+
+
+def message_data(data: dict[str, Any], fields: dict[str, str] | None) -> dict[str, Any]:
+    """The subscribe message's data: {"thing1": {"value": ...}, ...}, cut to WeChat's limits."""
+    if fields is None:
+        return {k: _fit(k, v) for k, v in data.items()}
+    return {key: _fit(key, data.get(source)) for key, source in fields.items()}
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait after `attempts` failed attempts."""
+    return timedelta(seconds=RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1])
+
+
+def _take(notification_id: int, now: datetime) -> bool:
+    """Own the next attempt on a row (conditional UPDATE), committed at once."""
+    result = db.session.execute(
+        update(Notification)
+        .where(
+            Notification.id == notification_id,
+            Notification.status == "pending",
+            Notification.next_attempt_at <= now,
+        )
+        .values(attempts=Notification.attempts + 1, next_attempt_at=now + LEASE)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def _finish(n: Notification, status: str, error: str | None, now: datetime) -> None:
+    n.status = status
+    n.last_error = error[:255] if error else None
+    if status == "sent":
+        n.sent_at = now
+    db.session.commit()
+
+
+def deliver(notification_id: int, now: datetime | None = None) -> str:
+    """Make one attempt at sending an outbox row; returns its status after (or "busy")."""
+    now = now or utcnow()
+    if not _take(notification_id, now):
+        return "busy"
+    n = db.session.get(Notification, notification_id)
+    db.session.refresh(n)
+    client = get_wechat()
+    if client is None:
+        log.info("notification %s (demo mode, not sent) to person %s: %s %s",
+                 n.id, n.person_id, n.kind, n.data)  # fmt: skip
+        _finish(n, "skipped", "demo_mode: WeChat not configured, written to the log", now)
+        return n.status
+    template = template_for(n.kind)
+    if template is None:
+        _finish(n, "skipped", f"no_template: WECHAT_TEMPLATES has no entry for {n.kind}", now)
+        return n.status
+    openid = db.session.scalar(select(Account.openid).where(Account.person_id == n.person_id))
+    if not openid:
+        _finish(n, "skipped", "no_account: the person has not bound a WeChat account", now)
+        return n.status
+    template_id, fields = template
+    try:
+        client.send_subscribe(openid, template_id, message_data(n.data, fields), n.page)
+    except WeChatRejected as exc:
+        if exc.errcode == ERRCODE_NOT_SUBSCRIBED:
+            _finish(n, "skipped", "43101: the user has not subscribed to this message", now)
+        else:
+            log.error("WeChat refused notification %s: %s %s", n.id, exc.errcode, exc.errmsg)
+            _finish(n, "failed", f"{exc.errcode}: {exc.errmsg}", now)
+        return n.status
+    except WeChatUnavailable as exc:
+        _retry_later(n, f"wechat_unavailable: {exc.__cause__ or exc}", now)
+        return n.status
+    except Exception as exc:  # noqa: BLE001 - an unknown failure is retried, not lost
+        log.exception("sending notification %s failed", n.id)
+        _retry_later(n, f"error: {exc!r}", now)
+        return n.status
+    _finish(n, "sent", None, now)
+    return n.status
+
+
+def _retry_later(n: Notification, error: str, now: datetime) -> None:
+    if n.attempts >= current_app.config["NOTIFY_MAX_ATTEMPTS"]:
+        _finish(n, "failed", f"gave up after {n.attempts} attempts; last: {error}", now)
+        return
+    delay = backoff(n.attempts)
+    n.next_attempt_at = now + delay
+    n.last_error = error[:255]
+    db.session.commit()
+    try:
+        enqueue(deliver_job, n.id, delay=delay)
+    except Exception as exc:  # noqa: BLE001 - the sweeper will find the row when it is due
+        log.warning("could not schedule the retry of notification %s: %s", n.id, exc)
+
+
+def enqueue_delivery(ids: list[int]) -> int:
+    """Queue delivery jobs for committed rows; rows that cannot be queued wait for the sweeper."""
+    queued = 0
+    for notification_id in ids:
+        try:
+            enqueue(deliver_job, notification_id)
+            queued += 1
+        except Exception as exc:  # noqa: BLE001 - Redis down: the outbox row stays pending
+            log.warning(
+                "notification %s not queued (%s); the sweeper will send it", notification_id, exc
+            )
+            break
+    return queued
+
+
+def due(now: datetime, grace: timedelta = SWEEP_GRACE, limit: int = 200) -> list[int]:
+    """Pending rows whose next attempt is due (and older than `grace`)."""
+    return list(
+        db.session.scalars(
+            select(Notification.id)
+            .where(Notification.status == "pending", Notification.next_attempt_at <= now - grace)
+            .order_by(Notification.next_attempt_at)
+            .limit(limit)
+        )
+    )
+
+
+def sweep(now: datetime | None = None, grace: timedelta = SWEEP_GRACE, limit: int = 200) -> dict:
+    """Send the due rows that no job took care of (queued while Redis was down, lost retries)."""
+    now = now or utcnow()
+    counts: dict[str, int] = {}
+    for notification_id in due(now, grace, limit):
+        status = deliver(notification_id, now)
+        counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+@app_job
+def deliver_job(notification_id: int) -> str:
+    """The queued job: one delivery attempt."""
+    return deliver(notification_id)
+
+
+@app_job
+def sweep_job() -> dict:
+    """The periodic sweeper."""
+    return sweep()

@@ -1,0 +1,15 @@
+"""Scheduled work of the pairings domain (registered in jobs.schedule)."""
+
+from __future__ import annotations
+
+from jobs import app_job
+from models import db
+from pairings.reminders import send_reminders
+
+
+@app_job
+def remind_job() -> dict[str, int]:
+    """Remind members still due this month (on the configured days; safe to run daily)."""
+    run = send_reminders()
+    db.session.commit()
+    return {"due": run.due, "reminded": len(run.sent)}
