@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from miniapp_api.auth import client_ip, current_principal, login_required
 from miniapp_api.identity import visible_branch
+from miniapp_api.wishes_api import WishCreated, WishIn
 from models import CARE_FLAGS, TALK_MODES, Pairing, Talk, db, utcnow
 from pairings import care, compliance, exports, services, talks
 from pairings.months import SHANGHAI, month_of, parse_month
@@ -308,7 +309,11 @@ class TalkOut(ma.Schema):
     locked = ma.fields.Function(lambda t: utcnow() >= talks.editable_until(t), required=True)
     corrects_id = ma.fields.Integer(allow_none=True, required=True)
     corrected_by_id = ma.fields.Integer(allow_none=True, required=True)
-    wish_id = ma.fields.Integer(allow_none=True, required=True)
+    wish_ids = ma.fields.Function(
+        lambda t: [w.id for w in t.wishes],
+        required=True,
+        metadata={"description": "由本次谈心反映的问题转成的微心愿"},
+    )
 
 
 class TalksQuery(MonthQuery):
@@ -331,7 +336,10 @@ def content_of(data: dict[str, Any]) -> talks.TalkContent:
 
 def _with_people(stmt):
     return stmt.options(
-        selectinload(Talk.member), selectinload(Talk.employee), selectinload(Talk.author)
+        selectinload(Talk.member),
+        selectinload(Talk.employee),
+        selectinload(Talk.author),
+        selectinload(Talk.wishes),
     )
 
 
@@ -403,6 +411,20 @@ class TalkCorrectionView(MethodView):
         talk = talks.correct_talk(current_principal(), talk_id, content_of(data))
         db.session.commit()
         return talk
+
+
+@blp.route(f"/talks/<{ID}:talk_id>/wish")
+class TalkWishView(MethodView):
+    @blp.arguments(WishIn)
+    @blp.response(201, WishCreated)
+    @login_required("member", "secretary")
+    def post(self, data: dict[str, Any], talk_id: int):
+        """A concern raised in the talk becomes a micro-wish on the employee's behalf."""
+        wish = talks.wish_from_talk(
+            current_principal(), talk_id, data["title"], data["content"], data["category"]
+        )
+        db.session.commit()
+        return {"id": wish.id, "status": wish.status}
 
 
 class AccessQuery(ma.Schema):

@@ -4,13 +4,13 @@ monthly reminder ledger."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Boolean,
     Date,
     ForeignKey,
     Index,
-    Integer,
     String,
     Text,
     UniqueConstraint,
@@ -19,6 +19,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import UTCDateTime, db, utcnow
 from models.people import Person
+
+if TYPE_CHECKING:
+    from models.wishes import Wish
 
 TALK_MODES = ("face_to_face", "talk_room", "heart_station", "home_visit", "phone", "wechat")
 CARE_FLAGS = ("ideological", "hardship")
@@ -127,13 +130,14 @@ class Talk(db.Model):
         ForeignKey("talks.id", ondelete="SET NULL"), unique=True
     )
     corrected_by_id: Mapped[int | None] = mapped_column(ForeignKey("talks.id", ondelete="SET NULL"))
-    # The micro-wish raised from this talk's concerns (POST /talks/{id}/wish); the wishes module
-    # owns that table, so the foreign key is added when the two are merged.
-    wish_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
     member: Mapped[Person] = relationship(foreign_keys=[member_id])
     employee: Mapped[Person] = relationship(foreign_keys=[employee_id])
     author: Mapped[Person] = relationship(foreign_keys=[author_id])
+    # Micro-wishes raised from this talk's concerns (POST /talks/{id}/wish).
+    wishes: Mapped[list[Wish]] = relationship(
+        "Wish", primaryjoin="Wish.source_talk_id == Talk.id", viewonly=True, order_by="Wish.id"
+    )
 
 
 class TalkAccess(db.Model):

@@ -44,7 +44,7 @@ class Wish(db.Model):
     wisher_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     # A heart-to-heart talk the wish came from (the talks table lives in the pairings module).
-    source_talk_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    source_talk_id: Mapped[int | None] = mapped_column(ForeignKey("talks.id"), index=True)
     title: Mapped[str] = mapped_column(String(60))
     content: Mapped[str] = mapped_column(Text)
     category: Mapped[str] = mapped_column(String(16))

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from accounts.principal import Principal
 from domain_errors import Forbidden, NotFound
-from models import Pairing, Person, Talk, TalkAccess, db, utcnow
+from models import Pairing, Person, Talk, TalkAccess, Wish, db, utcnow
 from pairings.compliance import sync_monthly_award
 from pairings.errors import (
     AlreadyCorrected,
@@ -24,6 +24,7 @@ from pairings.errors import (
 from pairings.months import day_bounds, local, month_of
 from pairings.people import branches_of, get_person, lock_people
 from pairings.settings import setting
+from wishes.services import submit_wish
 
 # A phone's clock may run a little ahead of the server's.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -234,6 +235,24 @@ def visible_talk(principal: Principal, talk_id: int) -> Talk:
     if talk is None or not can_read(principal, talk):
         raise NotFound()
     return talk
+
+
+def wish_from_talk(
+    principal: Principal, talk_id: int, title: str, content: str, category: str
+) -> Wish:
+    """Turn a concern raised in a talk into a micro-wish on the employee's behalf, linked to it."""
+    talk = visible_talk(principal, talk_id)
+    pid = principal.person_id
+    if pid not in (talk.member_id, talk.author_id) and talk.branch_id not in principal.secretary_of:
+        raise Forbidden("只有谈心的党员或支部书记可以代职工发布心愿")
+    return submit_wish(
+        principal.require_bound(),
+        title,
+        content,
+        category,
+        on_behalf_of=talk.employee,
+        source_talk_id=talk.id,
+    )
 
 
 def talks_query(

@@ -19,7 +19,7 @@ def test_member_logs_a_talk_with_a_paired_employee(client, world):
     assert t["employee_name"] == e.name and t["mode"] == "talk_room"
     assert t["counts"] is True and t["locked"] is False and t["pairing_id"]
     assert t["month"] == month_of(utcnow() - timedelta(hours=1))
-    assert t["wish_id"] is None and t["corrects_id"] is None
+    assert t["wish_ids"] == [] and t["corrects_id"] is None
     mine = client.get("/api/v1/pairings/mine", headers=team.h(member)).json
     assert mine["month"]["done"] == 1 and mine["month"]["status"] == "done"
     assert mine["employees"][0]["last_talk_at"] is not None

@@ -100,7 +100,6 @@ def upgrade():
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.Column('corrects_id', sa.Integer(), nullable=True),
     sa.Column('corrected_by_id', sa.Integer(), nullable=True),
-    sa.Column('wish_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['author_id'], ['people.id'], name=op.f('fk_talks_author_id_people')),
     sa.ForeignKeyConstraint(['branch_id'], ['branches.id'], name=op.f('fk_talks_branch_id_branches')),
     sa.ForeignKeyConstraint(['corrected_by_id'], ['talks.id'], name=op.f('fk_talks_corrected_by_id_talks'), ondelete='SET NULL'),
@@ -119,7 +118,6 @@ def upgrade():
         batch_op.create_index('ix_talks_member_id_month', ['member_id', 'month'], unique=False)
         batch_op.create_index('ix_talks_mine_id_month', ['mine_id', 'month'], unique=False)
         batch_op.create_index(batch_op.f('ix_talks_pairing_id'), ['pairing_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_talks_wish_id'), ['wish_id'], unique=False)
 
     op.create_table('talk_access_log',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -151,7 +149,6 @@ def downgrade():
 
     op.drop_table('talk_access_log')
     with op.batch_alter_table('talks', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_talks_wish_id'))
         batch_op.drop_index(batch_op.f('ix_talks_pairing_id'))
         batch_op.drop_index('ix_talks_mine_id_month')
         batch_op.drop_index('ix_talks_member_id_month')
