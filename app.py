@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import miniapp_api
 import models
+import votes
 import wechat
 from config import load_settings
 
@@ -29,6 +30,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     models.init_app(app)
     wechat.init_app(app)
+    votes.init_app(app)
     miniapp_api.init_app(app)
     register_cli(app)
     return app

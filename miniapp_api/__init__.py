@@ -21,7 +21,7 @@ def _swagger_assets(app: Flask) -> None:
 
 def init_app(app: Flask) -> None:
     """Register the API, its blueprints, the limiter, idempotency and the error mapper."""
-    from miniapp_api import admin_people, identity
+    from miniapp_api import admin_people, identity, votes_admin, votes_api
 
     app.config.setdefault(
         "API_SPEC_OPTIONS",
@@ -37,7 +37,7 @@ def init_app(app: Flask) -> None:
     )
     limiter.init_app(app)
     api.init_app(app)
-    for module in (identity, admin_people):
+    for module in (identity, admin_people, votes_api, votes_admin):
         api.register_blueprint(module.blp)
     _swagger_assets(app)
     idempotency.init_app(app)

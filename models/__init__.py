@@ -8,6 +8,7 @@ from models.org import Branch, Mine, Unit
 from models.people import GRANTABLE_ROLES, PARTY_STATUSES, POLITICAL_STATUSES, Person, RoleGrant
 from models.points import POINT_KINDS, PointsEntry
 from models.redis_store import get_redis, redis_store
+from models.votes import Ballot, Campaign, CampaignAudit, Candidate
 
 __all__ = [
     "GRANTABLE_ROLES",
@@ -16,8 +17,12 @@ __all__ = [
     "PARTY_STATUSES",
     "POLITICAL_STATUSES",
     "Account",
+    "Ballot",
     "AuthSession",
     "BindAudit",
+    "Campaign",
+    "CampaignAudit",
+    "Candidate",
     "Branch",
     "IdempotencyRecord",
     "Mine",
