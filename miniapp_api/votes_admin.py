@@ -55,8 +55,10 @@ class CampaignIn(ma.Schema):
 
 
 class CampaignPatch(CampaignIn):
-    class Meta:
-        partial = True
+    """Only the fields to change."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(partial=True, **kwargs)
 
 
 class CreatedCampaign(ma.Schema):
