@@ -25,3 +25,6 @@ def demo_command(reset: bool) -> None:
     summary = seed_people()
     db.session.commit()
     click.echo(summary)
+    from demo.votes import seed_votes
+
+    click.echo(seed_votes())
