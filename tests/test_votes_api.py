@@ -17,11 +17,11 @@ from votes import clock, live
 
 @pytest.fixture(autouse=True)
 def _generous_limits(app):
-    saved = app.config["VOTE_ACCOUNT_LIMITS"]
-    app.config["VOTE_ACCOUNT_LIMITS"] = "10000 per minute"
+    saved = app.config["VOTE_ACCOUNT_PER_MINUTE"]
+    app.config["VOTE_ACCOUNT_PER_MINUTE"] = 10000
     live.reset_circuit()
     yield
-    app.config["VOTE_ACCOUNT_LIMITS"] = saved
+    app.config["VOTE_ACCOUNT_PER_MINUTE"] = saved
 
 
 def test_end_to_end_through_the_mini_program_login(app, client, world):
@@ -482,7 +482,7 @@ def test_suspicious_patterns(app, client, world):
 
 
 def test_vote_rate_limit_per_account(app, client, world):
-    app.config["VOTE_ACCOUNT_LIMITS"] = "3 per minute"
+    app.config["VOTE_ACCOUNT_PER_MINUTE"] = 3
     setup = make_campaign(client, world)
     headers = world.headers(world.person(setup.branch))
     s0 = setup.candidates["safety"][0]

@@ -243,7 +243,7 @@ def _circuit_closed():
 @pytest.fixture(autouse=True)
 def _generous_limits(app):
     """These tests are about the vote path; the rate limits have their own test."""
-    saved = app.config["VOTE_ACCOUNT_LIMITS"]
-    app.config["VOTE_ACCOUNT_LIMITS"] = "10000 per minute"
+    saved = app.config["VOTE_ACCOUNT_PER_MINUTE"]
+    app.config["VOTE_ACCOUNT_PER_MINUTE"] = 10000
     yield
-    app.config["VOTE_ACCOUNT_LIMITS"] = saved
+    app.config["VOTE_ACCOUNT_PER_MINUTE"] = saved

@@ -8,11 +8,12 @@ from flask import Flask
 
 # Settings of this module, read from the environment once (an explicit app.config value wins).
 SETTINGS = {
-    # Flask-Limiter strings; the per-IP limit is generous because a whole mine shares one network.
-    "VOTE_ACCOUNT_LIMITS": "30 per minute;600 per day",
-    "VOTE_IP_LIMITS": "20000 per minute",
-    # Leaderboard reads per account (a client polling in a loop).
-    "LEADERBOARD_ACCOUNT_LIMITS": "120 per minute",
+    # Vote attempts per minute, counted inside vote.lua (one round trip with the vote itself).
+    # The per-IP limit is generous: a whole mine shares one network, so it is never the only gate.
+    "VOTE_ACCOUNT_PER_MINUTE": 30,
+    "VOTE_IP_PER_MINUTE": 20000,
+    # Leaderboard reads per account per minute (a client polling in a loop).
+    "LEADERBOARD_PER_MINUTE": 120,
     # Mini-program page a share code opens, with scene "c=<campaign>&k=<candidate>".
     "VOTE_SHARE_PAGE": "pages/vote/candidate",
 }
@@ -21,7 +22,8 @@ SETTINGS = {
 def init_app(app: Flask) -> None:
     """Module settings and the `flask votes` commands."""
     for key, default in SETTINGS.items():
-        app.config.setdefault(key, os.environ.get(key) or default)
+        raw = os.environ.get(key)
+        app.config.setdefault(key, type(default)(raw) if raw else default)
     from votes.cli import votes_cli
 
     app.cli.add_command(votes_cli)

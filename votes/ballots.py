@@ -44,6 +44,7 @@ from votes.errors import (
     CandidateNotFound,
     DailyQuotaUsed,
     NotEligible,
+    RateLimited,
     VotingUnavailable,
 )
 
@@ -66,6 +67,14 @@ class Voter:
     id: int
     mine_id: int
     unit_id: int | None
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Vote attempts allowed per minute (app settings VOTE_ACCOUNT_PER_MINUTE / _IP_)."""
+
+    account_per_minute: int = 30
+    ip_per_minute: int = 20000
 
 
 @dataclass(frozen=True)
@@ -92,6 +101,7 @@ def cast_vote(
     account_id: int | None,
     client: ClientInfo,
     now: datetime | None = None,
+    limits: Limits = Limits(),
 ) -> Receipt:
     """Cast one vote and commit it (its own unit of work: the Redis half must be undone if the
     database half fails)."""
@@ -99,7 +109,9 @@ def cast_vote(
     day = clock.vote_day(now)
     voter = Voter(person.id, person.mine_id, person.unit_id)
     try:
-        return _cast_via_redis(campaign_id, candidate_id, voter, account_id, client, now, day)
+        return _cast_via_redis(
+            campaign_id, candidate_id, voter, account_id, client, now, day, limits
+        )
     except live.RedisDown:
         log.warning("Redis unreachable: campaign %s vote decided by the database", campaign_id)
         db.session.rollback()
@@ -114,13 +126,27 @@ def _cast_via_redis(
     client: ClientInfo,
     now: datetime,
     day: date,
+    limits: Limits,
 ) -> Receipt:
     keys = live.vote_keys(campaign_id, day, voter.id)
-    args = [candidate_id, int(now.timestamp()), voter.mine_id, live.USAGE_TTL]
+    rate_keys = [
+        live.rate_key(campaign_id, "a", account_id or f"p{voter.id}", now),
+        live.rate_key(campaign_id, "ip", client.ip or "unknown", now),
+    ]
+    args = [
+        candidate_id,
+        int(now.timestamp()),
+        voter.mine_id,
+        live.USAGE_TTL,
+        limits.account_per_minute,
+        limits.ip_per_minute,
+    ]
     reseeded = False
     for _ in range(4):
-        out = live.run("vote", keys, args)
+        out = live.run("vote", keys + rate_keys, args)
         status = out[0]
+        if status == "rate_limited":
+            raise RateLimited(int(out[1]))
         if status == "not_built":
             # Waiting for a rebuild must not hold a transaction (SQLite would lock the rebuild out).
             db.session.rollback()

@@ -108,3 +108,12 @@ class VotingUnavailable(DependencyUnavailable):
 
     def __init__(self, message: str | None = None) -> None:
         super().__init__(message, headers={"Retry-After": "3"})
+
+
+class RateLimited(DomainError):
+    status = 429
+    reason = "rate_limited"
+    message = "操作太频繁，请稍后再试"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(headers={"Retry-After": str(max(1, int(retry_after)))})

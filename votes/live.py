@@ -35,7 +35,7 @@ from flask import current_app
 from domain_errors import DependencyUnavailable
 from models import Ballot, Campaign, Candidate, Person, db, get_redis
 from votes import clock
-from votes.errors import CampaignNotFound, VotingUnavailable
+from votes.errors import CampaignNotFound, RateLimited, VotingUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +108,11 @@ def once_key(campaign_id: int, voter_id: int) -> str:
 
 def lock_key(campaign_id: int) -> str:
     return f"{tag(campaign_id)}:lock"
+
+
+def rate_key(campaign_id: int, kind: str, who: str | int, now: datetime) -> str:
+    """A per-minute counter (fixed window) of one account's or IP's attempts."""
+    return f"{tag(campaign_id)}:r:{kind}:{who}:{int(now.timestamp()) // 60}"
 
 
 def vote_keys(campaign_id: int, day: date, voter_id: int) -> list[str]:
@@ -394,16 +399,26 @@ def mark_stale(campaign_id: int) -> None:
     )
 
 
-def board(campaign_id: int, category: str = "") -> tuple[dict[str, str], list[dict[str, Any]]]:
-    """(meta, rows best first) of a campaign's live state, rebuilding it first if Redis lost it."""
+def board(
+    campaign_id: int, category: str = "", reader: int | None = None, per_minute: int = 0
+) -> tuple[dict[str, str], list[dict[str, Any]]]:
+    """(meta, rows best first) of a campaign's live state, rebuilding it first if Redis lost it;
+    a `reader` (account id) is held to `per_minute` reads."""
     keys = [
         meta_key(campaign_id),
         cand_key(campaign_id),
         info_key(campaign_id),
         tally_key(campaign_id),
     ]
+    args: list[Any] = [category]
+    if reader is not None:
+        now = clock.now()
+        keys.append(rate_key(campaign_id, "b", reader, now))
+        args += [per_minute, 60 - int(now.timestamp()) % 60]
     for _ in range(3):
-        out = run("board", keys, [category])
+        out = run("board", keys, args)
+        if out and out[0] == "rate_limited":
+            raise RateLimited(int(out[1]))
         if out and out[0] == "not_built":
             ensure_built(campaign_id)
             continue

@@ -1,13 +1,27 @@
 -- Read a campaign's live board: the meta fields a reader needs, then candidate id, category,
 -- votes and display data for every candidate (optionally of one category), best first.
 --
--- Returns {"not_built"} or {status, hide, mine, id1, category1, votes1, info1, id2, ...}
-assert(#KEYS == 4, "board.lua takes 4 keys")
+-- Each read counts against the reader's limit for the current minute (KEYS[5], ARGV[2]; no
+-- key and limit for internal reads).
+--
+-- Returns {"rate_limited", seconds} | {"not_built"}
+--      or {status, hide, mine, id1, category1, votes1, info1, id2, ...}
+assert(#KEYS == 4 or #KEYS == 5, "board.lua takes 4 or 5 keys")
 local meta_key = KEYS[1]
 local cand_key = KEYS[2]
 local info_key = KEYS[3]
 local tally_key = KEYS[4]
 local only_category = ARGV[1]
+
+if #KEYS == 5 then
+  local n = redis.call("INCR", KEYS[5])
+  if n == 1 then
+    redis.call("EXPIRE", KEYS[5], 120)
+  end
+  if n > tonumber(ARGV[2]) then
+    return {"rate_limited", tonumber(ARGV[3])}
+  end
+end
 
 local meta = redis.call("HMGET", meta_key, "built", "status", "hide", "mine")
 if meta[1] ~= "1" then
