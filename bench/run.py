@@ -227,10 +227,13 @@ def start_gunicorn(port: int, workers: int, threads: int) -> subprocess.Popen:
 
 
 def stop(proc: subprocess.Popen) -> None:
+    """Graceful stop: the gunicorn master lets workers finish the requests in flight."""
+    if proc.poll() is not None:
+        return
     try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=20)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
+        proc.terminate()
+        proc.wait(timeout=40)
+    except subprocess.TimeoutExpired:
         try:
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
@@ -422,11 +425,12 @@ def main() -> None:
                 f"leaderboard {row['leaderboard']['rps']:.0f}/s; "
                 f"ratios {', '.join(f'{k} {v:.2f}' for k, v in row['ratios'].items())}"
             )
+        # Checked with the server stopped: gunicorn finishes the requests wrk left in flight.
+        stop(proc)
         report["invariants"] = check_invariants(info["campaign"])
         log(f"invariants: {report['invariants']}")
         if args.preload:
             log(f"loading {args.preload:,} past ballots")
-            stop(proc)
             preload(info["campaign"], info["candidates"], info["voter_ids"][0], args.preload)
             proc = start_gunicorn(port, args.workers, args.threads)
             wrk("trivial", port, 3, args.connections, common)
@@ -446,6 +450,7 @@ def main() -> None:
                     f"preloaded run {run + 1}: trivial {row['trivial']['rps']:.0f}/s, "
                     f"votes {row['votes']['rps']:.0f}/s"
                 )
+            stop(proc)
             report["invariants_after_preload"] = check_invariants(info["campaign"])
             log(f"invariants: {report['invariants_after_preload']}")
     finally:

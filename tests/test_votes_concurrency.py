@@ -171,6 +171,10 @@ def test_redis_down_fifty_threads_same_vote_one_ballot(app, client, world):
         detail = client.get(f"/api/v1/campaigns/{setup.campaign_id}", headers=headers)
         assert detail.status_code == 200
         assert detail.json["my_remaining"] == {"safety": 2, "reform": 2}
+        board = client.get(
+            f"/api/v1/campaigns/{setup.campaign_id}/leaderboard?category=safety", headers=headers
+        )
+        assert board.status_code == 200 and board.json[0]["candidate_id"] == candidate
 
     assert ballot_count(app, setup.campaign_id) == 2
     assert ballot_count(app, setup.campaign_id, path="db") == 1
