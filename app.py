@@ -45,6 +45,7 @@ def register_cli(app: Flask) -> None:
     from jobs.cli import jobs_cli
     from notifications.cli import notifications_cli
     from pairings.cli import pairings_cli
+    from votes.cli import votes_cli
     from wishes.cli import wishes_cli
 
     app.cli.add_command(roster_cli)
@@ -55,3 +56,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(notifications_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(pairings_cli)
+    app.cli.add_command(votes_cli)

@@ -99,6 +99,13 @@ def load_settings(
         # notifications: kind → template id, or kind → {"template_id", "fields": {key: data key}}
         "WECHAT_TEMPLATES": _json(env, "WECHAT_TEMPLATES"),
         "NOTIFY_MAX_ATTEMPTS": _int(env, "NOTIFY_MAX_ATTEMPTS", 6),
+        # voting: attempts per minute, counted inside vote.lua in the same round trip as the
+        # vote; per IP generous (a whole mine shares one network, so it is never the only gate)
+        "VOTE_ACCOUNT_PER_MINUTE": _int(env, "VOTE_ACCOUNT_PER_MINUTE", 30),
+        "VOTE_IP_PER_MINUTE": _int(env, "VOTE_IP_PER_MINUTE", 20000),
+        "LEADERBOARD_PER_MINUTE": _int(env, "LEADERBOARD_PER_MINUTE", 120),
+        # the mini-program page a candidate's share code opens (scene "c=<campaign>&k=<cand>")
+        "VOTE_SHARE_PAGE": env.get("VOTE_SHARE_PAGE") or "pages/vote/candidate",
         # pairings and monthly talks
         "TALKS_REQUIRED_PER_MONTH": _int(env, "TALKS_REQUIRED_PER_MONTH", 1),
         "TALK_EDIT_DAYS": _int(env, "TALK_EDIT_DAYS", 7),

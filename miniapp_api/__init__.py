@@ -21,7 +21,15 @@ def _swagger_assets(app: Flask) -> None:
 
 def init_app(app: Flask) -> None:
     """Register the API, its blueprints, the limiter, idempotency and the error mapper."""
-    from miniapp_api import admin_people, identity, pairings_api, points_api, wishes_api
+    from miniapp_api import (
+        admin_people,
+        identity,
+        pairings_api,
+        points_api,
+        votes_admin,
+        votes_api,
+        wishes_api,
+    )
 
     app.config.setdefault(
         "API_SPEC_OPTIONS",
@@ -37,7 +45,15 @@ def init_app(app: Flask) -> None:
     )
     limiter.init_app(app)
     api.init_app(app)
-    for module in (identity, admin_people, wishes_api, pairings_api, points_api):
+    for module in (
+        identity,
+        admin_people,
+        votes_api,
+        votes_admin,
+        wishes_api,
+        pairings_api,
+        points_api,
+    ):
         api.register_blueprint(module.blp)
     _swagger_assets(app)
     idempotency.init_app(app)

@@ -18,6 +18,7 @@ from models.pairings import (
 from models.people import GRANTABLE_ROLES, PARTY_STATUSES, POLITICAL_STATUSES, Person, RoleGrant
 from models.points import POINT_KINDS, PointsEntry
 from models.redis_store import get_redis, redis_store
+from models.votes import Ballot, Campaign, CampaignAudit, Candidate
 from models.wishes import WISH_CATEGORIES, WISH_STATUSES, Upload, Wish, WishEvent
 
 __all__ = [
@@ -35,8 +36,12 @@ __all__ = [
     "PARTY_STATUSES",
     "POLITICAL_STATUSES",
     "Account",
+    "Ballot",
     "AuthSession",
     "BindAudit",
+    "Campaign",
+    "CampaignAudit",
+    "Candidate",
     "Branch",
     "IdempotencyRecord",
     "Mine",

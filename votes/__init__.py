@@ -1,1 +1,1 @@
-"""六大员 public voting: campaigns, the Redis vote path, tallies, results."""
+"""六大员 public voting: campaigns, the Redis vote path, tallies, results, anti-brushing."""

@@ -1,0 +1,1 @@
+"""The voting benchmark: `python -m bench.run` (see docs/BENCHMARKS.md)."""

@@ -1,0 +1,496 @@
+"""The voting benchmark, in one command (from the repository root):
+
+    python -m bench.run [--duration 10] [--runs 3] [--connections 64] [--preload 1000000]
+
+It creates a fresh PostgreSQL database (`fl_bench`), uses Redis db 5, loads a roster of 20,000
+bound voters and an open campaign (6 categories × 10 candidates), starts the app under gunicorn
+on 127.0.0.1, and drives it with wrk (apt-get install wrk). Each run measures side by side:
+(a) a trivial authenticated JSON endpoint, (b) accepted votes, (c) a brushing storm of repeated
+votes, (d) leaderboard reads. Then it loads `--preload` past ballots and measures (b) again.
+Afterwards it checks the invariants: nobody has more ballots than the rules allow, and the Redis
+tallies equal the database's count of non-voided ballots. All traffic goes to 127.0.0.1, each
+phase stops after `--duration` seconds, and gunicorn is stopped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WRK_DIR = ROOT / "bench" / "wrk"
+OUT_DIR = ROOT / "bench" / "results"
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+PG_DB = "fl_bench"
+DATABASE_URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_DB}"
+REDIS_URL = "redis://127.0.0.1:6379/5"
+SECRET = "bench-secret-" + secrets.token_hex(8)
+VOTERS = 20_000
+CATEGORIES = ("safety", "reform", "publicity", "mediation", "discipline", "emergency")
+WRK_THREADS = 2
+
+
+def env() -> dict[str, str]:
+    e = dict(os.environ)
+    e.update(
+        DATABASE_URL=DATABASE_URL,
+        REDIS_URL=REDIS_URL,
+        SECRET_KEY=SECRET,
+        FLASK_APP="bench.wsgi:app",
+        # Every request comes from 127.0.0.1: the per-IP limit would be one mine's whole network.
+        VOTE_IP_PER_MINUTE="100000000",
+        PYTHONPATH=str(ROOT),
+    )
+    return e
+
+
+def log(msg: str) -> None:
+    print(f"[bench {datetime.now():%H:%M:%S}] {msg}", flush=True)
+
+
+def create_database() -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (PG_DB,)
+        )
+        conn.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
+        conn.execute(f"CREATE DATABASE {PG_DB}")
+    subprocess.run(
+        [sys.executable, "-m", "flask", "db", "upgrade"],
+        cwd=ROOT,
+        env=env(),
+        check=True,
+        capture_output=True,
+    )
+
+
+def seed() -> dict:
+    """Roster, bound accounts, sessions (tokens written to a file), an open campaign."""
+    os.environ.update(env())
+    import redis
+    from itsdangerous import URLSafeTimedSerializer
+
+    from accounts.principal import principal_for_person
+    from accounts.tokens import SALT
+    from app import create_app
+    from models import Account, AuthSession, Branch, Mine, Person, Unit, db
+    from votes import campaigns
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    app = create_app()
+    with app.app_context():
+        mine = Mine(name="基准测试矿")
+        db.session.add(mine)
+        db.session.flush()
+        units = []
+        for i in range(20):
+            b = Branch(mine_id=mine.id, name=f"第{i + 1}党支部")
+            db.session.add(b)
+            db.session.flush()
+            u = Unit(mine_id=mine.id, name=f"综采{i + 1}队", branch_id=b.id)
+            db.session.add(u)
+            db.session.flush()
+            units.append(u)
+        now = datetime.now(UTC)
+        people = [
+            {
+                "mine_id": mine.id,
+                "employee_no": f"B{i:06d}",
+                "name": f"职工{i}",
+                "phone": f"139{i:08d}",
+                "unit_id": units[i % 20].id,
+                "branch_id": units[i % 20].branch_id,
+                "political_status": "member" if i < 100 else "masses",
+                "is_cadre": False,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for i in range(VOTERS + 1)
+        ]
+        db.session.execute(db.insert(Person), people)
+        ids = list(db.session.scalars(db.select(Person.id).order_by(Person.id)))
+        voter_ids, committee_id = ids[:VOTERS], ids[VOTERS]
+        db.session.execute(
+            db.update(Person).where(Person.id == committee_id).values(political_status="member")
+        )
+        db.session.execute(
+            db.insert(Account),
+            [
+                {
+                    "openid": f"bench-{pid}",
+                    "person_id": pid,
+                    "created_at": now,
+                    "bound_at": now - timedelta(days=30),
+                }
+                for pid in ids
+            ],
+        )
+        accounts = dict(db.session.execute(db.select(Account.person_id, Account.id)).all())
+        sessions = [
+            {
+                "id": str(uuid.uuid4()),
+                "account_id": accounts[pid],
+                "created_at": now,
+                "expires_at": now + timedelta(days=7),
+            }
+            for pid in voter_ids
+        ]
+        db.session.execute(db.insert(AuthSession), sessions)
+        from models import RoleGrant
+
+        db.session.add(RoleGrant(person_id=committee_id, role="committee"))
+        db.session.commit()
+        serializer = URLSafeTimedSerializer(SECRET, salt=SALT)
+        OUT_DIR.mkdir(exist_ok=True)
+        tokens = OUT_DIR / "tokens.txt"
+        tokens.write_text("\n".join(serializer.dumps({"sid": s["id"]}) for s in sessions) + "\n")
+
+        committee = principal_for_person(db.session.get(Person, committee_id))
+        campaign = campaigns.create_campaign(
+            committee,
+            {
+                "title": "基准测试评选",
+                "starts_at": now - timedelta(days=60),
+                "ends_at": now + timedelta(days=7),
+            },
+        )
+        candidates = []
+        for c, category in enumerate(CATEGORIES):
+            for k in range(10):
+                cand = campaigns.add_candidate(
+                    campaign, committee, f"B{c * 10 + k:06d}", category, "事迹"
+                )
+                candidates.append(cand.id)
+        campaigns.open_campaign(campaign, committee)
+        db.session.commit()
+        return {
+            "campaign": campaign.id,
+            "candidates": candidates,
+            "tokens": str(tokens),
+            "voter_ids": (voter_ids[0], voter_ids[-1]),
+        }
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(port: int, workers: int, threads: int) -> subprocess.Popen:
+    cmd = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(threads),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "--keep-alive",
+        "30",
+        "bench.wsgi:app",
+    ]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env(), start_new_session=True)
+    deadline = time.monotonic() + 60
+    ready = 0
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/ping", timeout=2) as r:
+                ready += r.status == 200
+        except OSError:
+            time.sleep(0.2)
+        if ready >= 4 * workers:  # answered many times: every worker has booted
+            return proc
+    stop(proc)
+    raise SystemExit("gunicorn did not start")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Graceful stop: the gunicorn master lets workers finish the requests in flight."""
+    if proc.poll() is not None:
+        return
+    try:
+        proc.terminate()
+        proc.wait(timeout=40)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def wrk(script: str, port: int, duration: int, connections: int, extra: dict) -> dict:
+    e = dict(os.environ)
+    e.update({k: str(v) for k, v in extra.items()})
+    e["BENCH_WRK_DIR"] = str(WRK_DIR)
+    e["BENCH_THREADS"] = str(WRK_THREADS)
+    out = subprocess.run(
+        [
+            "wrk",
+            f"-t{WRK_THREADS}",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--timeout",
+            "5s",
+            "-s",
+            str(WRK_DIR / f"{script}.lua"),
+            f"http://127.0.0.1:{port}",
+        ],
+        env=e,
+        capture_output=True,
+        text=True,
+        timeout=duration + 60,
+    )
+    line = next((x for x in out.stdout.splitlines() if x.startswith("BENCH_JSON ")), None)
+    if line is None:
+        raise SystemExit(f"wrk failed: {out.stdout}\n{out.stderr}")
+    result = json.loads(line[len("BENCH_JSON ") :])
+    if not result["requests"]:
+        raise SystemExit(f"wrk got no answers: {out.stdout}\n{out.stderr}")
+    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    result["p50_ms"] = result.pop("p50_us") / 1000
+    result["p90_ms"] = result.pop("p90_us") / 1000
+    result["p99_ms"] = result.pop("p99_us") / 1000
+    return result
+
+
+def check_invariants(campaign_id: int) -> dict:
+    """Nobody above the rules; Redis tallies equal the database's non-voided ballots."""
+    import psycopg
+    import redis
+
+    r = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+    with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{PG_DB}") as conn:
+        per_cand, per_cat = conn.execute(
+            "SELECT per_candidate_per_day, per_category_per_day FROM vote_campaigns WHERE id = %s",
+            (campaign_id,),
+        ).fetchone()
+        over_candidate = conn.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM vote_ballots WHERE campaign_id = %s "
+            "GROUP BY voter_id, candidate_id, vote_day HAVING count(*) > %s) x",
+            (campaign_id, per_cand),
+        ).fetchone()[0]
+        over_category = conn.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM vote_ballots WHERE campaign_id = %s "
+            "GROUP BY voter_id, category, vote_day HAVING count(*) > %s) x",
+            (campaign_id, per_cat),
+        ).fetchone()[0]
+        db_counts = dict(
+            conn.execute(
+                "SELECT candidate_id, count(*) FROM vote_ballots WHERE campaign_id = %s "
+                "AND voided_at IS NULL GROUP BY candidate_id",
+                (campaign_id,),
+            ).fetchall()
+        )
+        total = conn.execute(
+            "SELECT count(*) FROM vote_ballots WHERE campaign_id = %s", (campaign_id,)
+        ).fetchone()[0]
+    tallies = {
+        int(k): int(v) for k, v in r.zrange(f"{{vc:{campaign_id}}}:tally", 0, -1, withscores=True)
+    }
+    mismatched = sorted(
+        cid for cid in set(db_counts) | set(tallies) if db_counts.get(cid, 0) != tallies.get(cid, 0)
+    )
+    return {
+        "ballots": total,
+        "voters_over_candidate_limit": over_candidate,
+        "voters_over_category_limit": over_category,
+        "tally_mismatches": len(mismatched),
+        "violations": over_candidate + over_category + len(mismatched),
+    }
+
+
+def preload(campaign_id: int, candidates: list[int], first_voter: int, n: int) -> None:
+    """n ballots of past days (one per voter per day), straight into PostgreSQL."""
+    import psycopg
+
+    cand_array = "{" + ",".join(map(str, candidates)) + "}"
+    with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{PG_DB}") as conn:
+        conn.execute(
+            """
+            INSERT INTO vote_ballots (campaign_id, candidate_id, category, voter_id, account_id,
+                voter_unit_id, vote_day, seq, slot, cast_at, ip, user_agent, path)
+            SELECT %(campaign)s, c.id, c.category, %(first)s + (g %% %(voters)s), a.id, p.unit_id,
+                   d.day, 1, 1, d.day + time '04:00', '127.0.0.1', 'preload', 'redis'
+            FROM generate_series(0, %(n)s - 1) AS g
+            CROSS JOIN LATERAL (SELECT (current_date - 1 - (g / %(voters)s))::date AS day) d
+            JOIN vote_candidates c
+              ON c.id = (%(cands)s::int[])[1 + ((g %% %(voters)s) + g / %(voters)s) %% 60]
+            JOIN people p ON p.id = %(first)s + (g %% %(voters)s)
+            JOIN accounts a ON a.person_id = p.id
+            """,
+            {
+                "campaign": campaign_id,
+                "first": first_voter,
+                "voters": VOTERS,
+                "n": n,
+                "cands": cand_array,
+            },
+        )
+        conn.execute("ANALYZE vote_ballots")
+    subprocess.run(
+        [sys.executable, "-m", "flask", "votes", "rebuild-tallies", "--campaign", str(campaign_id)],
+        cwd=ROOT,
+        env=env(),
+        check=True,
+        capture_output=True,
+    )
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per phase")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--preload", type=int, default=1_000_000)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed: apt-get install wrk")
+
+    log("creating database fl_bench and loading 20,000 voters")
+    create_database()
+    info = seed()
+    common = {
+        "BENCH_TOKENS": info["tokens"],
+        "BENCH_CAMPAIGN": info["campaign"],
+        "BENCH_CANDIDATES": ",".join(map(str, info["candidates"])),
+    }
+    port = free_port()
+    proc = start_gunicorn(port, args.workers, args.threads)
+    per_thread = VOTERS // WRK_THREADS
+    report: dict = {"args": vars(args), "cpus": os.cpu_count(), "runs": [], "preloaded_runs": []}
+    next_round = 0
+    try:
+        # Warm up every worker (imports, connection pools, script loading).
+        wrk("trivial", port, 3, args.connections, common)
+        for run in range(args.runs):
+            row = {}
+            row["trivial"] = wrk("trivial", port, args.duration, args.connections, common)
+            row["votes"] = wrk(
+                "votes",
+                port,
+                args.duration,
+                args.connections,
+                {**common, "BENCH_ROUND": next_round},
+            )
+            storm_round = next_round
+            rounds_used = row["votes"]["requests"] // (per_thread * WRK_THREADS) + 1
+            next_round += rounds_used
+            accepted_per_thread = row["votes"]["statuses"].get("s201", 0) // WRK_THREADS
+            row["storm"] = wrk(
+                "storm",
+                port,
+                args.duration,
+                args.connections,
+                {
+                    **common,
+                    "BENCH_ROUND": storm_round,
+                    "BENCH_STORM_VOTERS": max(1, min(2000, accepted_per_thread // 2)),
+                },
+            )
+            row["leaderboard"] = wrk("leaderboard", port, args.duration, args.connections, common)
+            base = row["trivial"]["rps"]
+            row["ratios"] = {k: row[k]["rps"] / base for k in ("votes", "storm", "leaderboard")}
+            report["runs"].append(row)
+            log(
+                f"run {run + 1}: trivial {base:.0f}/s, votes {row['votes']['rps']:.0f}/s, "
+                f"storm {row['storm']['rps']:.0f}/s, "
+                f"leaderboard {row['leaderboard']['rps']:.0f}/s; "
+                f"ratios {', '.join(f'{k} {v:.2f}' for k, v in row['ratios'].items())}"
+            )
+        # Checked with the server stopped: gunicorn finishes the requests wrk left in flight.
+        stop(proc)
+        report["invariants"] = check_invariants(info["campaign"])
+        log(f"invariants: {report['invariants']}")
+        if args.preload:
+            log(f"loading {args.preload:,} past ballots")
+            preload(info["campaign"], info["candidates"], info["voter_ids"][0], args.preload)
+            proc = start_gunicorn(port, args.workers, args.threads)
+            wrk("trivial", port, 3, args.connections, common)
+            for run in range(args.runs):
+                row = {"trivial": wrk("trivial", port, args.duration, args.connections, common)}
+                row["votes"] = wrk(
+                    "votes",
+                    port,
+                    args.duration,
+                    args.connections,
+                    {**common, "BENCH_ROUND": next_round},
+                )
+                next_round += row["votes"]["requests"] // (per_thread * WRK_THREADS) + 1
+                row["ratios"] = {"votes": row["votes"]["rps"] / row["trivial"]["rps"]}
+                report["preloaded_runs"].append(row)
+                log(
+                    f"preloaded run {run + 1}: trivial {row['trivial']['rps']:.0f}/s, "
+                    f"votes {row['votes']['rps']:.0f}/s"
+                )
+            stop(proc)
+            report["invariants_after_preload"] = check_invariants(info["campaign"])
+            log(f"invariants: {report['invariants_after_preload']}")
+    finally:
+        stop(proc)
+    summarize(report)
+    OUT_DIR.mkdir(exist_ok=True)
+    path = OUT_DIR / f"bench-{datetime.now():%Y%m%d-%H%M%S}.json"
+    path.write_text(json.dumps(report, indent=2))
+    log(f"full report: {path}")
+
+
+def summarize(report: dict) -> None:
+    runs = report["runs"]
+    print()
+    print(f"{'phase':<12} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'× trivial':>10}  statuses")
+    for phase in ("trivial", "votes", "storm", "leaderboard"):
+        rps = median([r[phase]["rps"] for r in runs])
+        p50 = median([r[phase]["p50_ms"] for r in runs])
+        p99 = median([r[phase]["p99_ms"] for r in runs])
+        ratio = (
+            "1.00" if phase == "trivial" else f"{median([r['ratios'][phase] for r in runs]):.2f}"
+        )
+        statuses: dict[str, int] = {}
+        for r in runs:
+            for k, v in r[phase]["statuses"].items():
+                statuses[k[1:]] = statuses.get(k[1:], 0) + v
+        print(f"{phase:<12} {rps:>8.0f} {p50:>8.1f} {p99:>8.1f} {ratio:>10}  {statuses}")
+    if report["preloaded_runs"]:
+        empty = median([r["votes"]["rps"] for r in runs])
+        full = median([r["votes"]["rps"] for r in report["preloaded_runs"]])
+        ratio = median([r["ratios"]["votes"] for r in report["preloaded_runs"]])
+        p99 = median([r["votes"]["p99_ms"] for r in report["preloaded_runs"]])
+        print(
+            f"votes with {report['args']['preload']:,} ballots preloaded: {full:.0f}/s "
+            f"({full / empty:.2f} × empty, {ratio:.2f} × trivial, p99 {p99:.1f} ms)"
+        )
+    print(f"invariants: {report.get('invariants')}")
+    if "invariants_after_preload" in report:
+        print(f"after preload: {report['invariants_after_preload']}")
+
+
+if __name__ == "__main__":
+    main()

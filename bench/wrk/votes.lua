@@ -1,0 +1,39 @@
+-- (b) Accepted votes: every request is a (voter, candidate) pair not used before today.
+-- Thread t owns voters [t*P, (t+1)*P); its n-th request is voter t*P + n % P in round
+-- BENCH_ROUND + n // P. Round r votes in category r % 6 for candidate (voter + r // 6) % 10 of
+-- it, so rounds 0..17 are 18 distinct candidates, three per category: all within the rules.
+package.path = os.getenv("BENCH_WRK_DIR") .. "/?.lua;" .. package.path
+local common = require("common")
+setup = common.setup
+done = common.done
+
+function init(args)
+  counts = {}
+  tokens = common.load_tokens()
+  campaign = os.getenv("BENCH_CAMPAIGN")
+  candidates = {}
+  for id in string.gmatch(os.getenv("BENCH_CANDIDATES"), "[^,]+") do
+    candidates[#candidates + 1] = id
+  end
+  nthreads = tonumber(os.getenv("BENCH_THREADS"))
+  per_thread = math.floor(#tokens / nthreads)
+  base_round = tonumber(os.getenv("BENCH_ROUND"))
+  n = 0
+end
+
+function request()
+  local voter = id * per_thread + (n % per_thread)
+  local round = base_round + math.floor(n / per_thread)
+  n = n + 1
+  local category = round % 6
+  local pick = (voter + math.floor(round / 6)) % 10
+  local candidate = candidates[category * 10 + pick + 1]
+  return wrk.format("POST", "/api/v1/campaigns/" .. campaign .. "/votes", {
+    ["Authorization"] = "Bearer " .. tokens[voter + 1],
+    ["Content-Type"] = "application/json",
+  }, '{"candidate_id": ' .. candidate .. '}')
+end
+
+function response(status, headers, body)
+  common.count(status)
+end

@@ -1,0 +1,497 @@
+"""六大员 voting for the party committee: campaigns, candidates, status, ballots, exports."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import marshmallow as ma
+from flask import Response
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from domain_errors import InvalidInput
+from miniapp_api.auth import current_principal, login_required
+from miniapp_api.votes_api import (
+    CampaignSummarySchema,
+    RulesSchema,
+    WeightsSchema,
+    photo_url,
+)
+from models import Account, Ballot, Candidate, Person, Unit, db
+from models.votes import CATEGORY_KEYS
+from votes import anti_brushing, ballots, campaigns, clock, exports, share
+from votes.results import import_points_sheet
+
+blp = Blueprint(
+    "votes_admin", __name__, url_prefix="/api/v1/admin", description="党委：六大员评选管理"
+)
+
+Category = ma.fields.String(validate=ma.validate.OneOf(CATEGORY_KEYS))
+
+
+class RulesIn(ma.Schema):
+    per_candidate_per_day = ma.fields.Integer(validate=ma.validate.Range(min=1, max=10))
+    per_category_per_day = ma.fields.Integer(validate=ma.validate.Range(min=1, max=50))
+    hide_tallies = ma.fields.Boolean()
+    revote_other_days = ma.fields.Boolean()
+
+
+class WeightsIn(ma.Schema):
+    votes = ma.fields.Float(validate=ma.validate.Range(min=0, max=100))
+    points = ma.fields.Float(validate=ma.validate.Range(min=0, max=100))
+
+
+class CampaignIn(ma.Schema):
+    title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
+    description = ma.fields.String(load_default="", validate=ma.validate.Length(max=5000))
+    starts_at = ma.fields.AwareDateTime(required=True, format="iso")
+    ends_at = ma.fields.AwareDateTime(required=True, format="iso")
+    categories = ma.fields.List(Category, validate=ma.validate.Length(min=1, max=6))
+    rules = ma.fields.Nested(RulesIn)
+    weights = ma.fields.Nested(WeightsIn)
+    points_since = ma.fields.AwareDateTime(allow_none=True, format="iso")
+    points_until = ma.fields.AwareDateTime(allow_none=True, format="iso")
+
+
+class CampaignPatch(CampaignIn):
+    """Only the fields to change."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(partial=True, **kwargs)
+
+
+class CreatedCampaign(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    status = ma.fields.String(required=True)
+
+
+class AdminCampaignSchema(CampaignSummarySchema):
+    description = ma.fields.String(required=True)
+    categories = ma.fields.List(ma.fields.String(), required=True)
+    rules = ma.fields.Nested(RulesSchema, required=True)
+    weights = ma.fields.Nested(WeightsSchema, required=True)
+    points_source = ma.fields.String(required=True)
+    opened_at = ma.fields.DateTime(allow_none=True)
+    closed_at = ma.fields.DateTime(allow_none=True)
+    published_at = ma.fields.DateTime(allow_none=True)
+
+
+def campaign_out(c) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "title": c.title,
+        "description": c.description,
+        "status": c.status,
+        "starts_at": c.starts_at,
+        "ends_at": c.ends_at,
+        "categories": c.categories,
+        "rules": campaigns.rules_of(c),
+        "weights": campaigns.weights_of(c),
+        "points_source": c.points_source,
+        "opened_at": c.opened_at,
+        "closed_at": c.closed_at,
+        "published_at": c.published_at,
+    }
+
+
+class CandidateIn(ma.Schema):
+    employee_no = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=32))
+    category = Category
+    story = ma.fields.String(load_default="", validate=ma.validate.Length(max=5000))
+
+
+CandidateIn._declared_fields["category"].required = True
+
+
+class CandidatePatch(ma.Schema):
+    story = ma.fields.String(required=True, validate=ma.validate.Length(max=5000))
+
+
+class CreatedId(ma.Schema):
+    id = ma.fields.Integer(required=True)
+
+
+class AdminCandidateSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    employee_no = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    unit = ma.fields.String(required=True)
+    category = ma.fields.String(required=True)
+    story = ma.fields.String(required=True)
+    photo_url = ma.fields.String(allow_none=True, required=True)
+    assessed_points = ma.fields.Float(allow_none=True, required=True)
+
+
+def candidate_out(c: Candidate) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "employee_no": c.person.employee_no,
+        "name": c.person.name,
+        "unit": c.person.unit.name if c.person.unit else "",
+        "category": c.category,
+        "story": c.story,
+        "photo_url": photo_url(c),
+        "assessed_points": c.assessed_points,
+    }
+
+
+class UploadIn(ma.Schema):
+    file = ma.fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class ImportedOut(ma.Schema):
+    candidates = ma.fields.Integer(required=True)
+
+
+class BallotQuery(ma.Schema):
+    candidate_id = ma.fields.Integer()
+    voided = ma.fields.Boolean()
+    employee_no = ma.fields.String(validate=ma.validate.Length(max=32))
+
+
+class BallotSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    candidate_id = ma.fields.Integer(required=True)
+    candidate_name = ma.fields.String(required=True)
+    category = ma.fields.String(required=True)
+    voter = ma.fields.Dict(required=True, metadata={"description": "{id, employee_no, name, unit}"})
+    cast_at = ma.fields.DateTime(required=True)
+    vote_day = ma.fields.Date(required=True)
+    ip = ma.fields.String(allow_none=True)
+    user_agent = ma.fields.String(allow_none=True)
+    client_hints = ma.fields.String(allow_none=True)
+    account_id = ma.fields.Integer(allow_none=True)
+    account_bound_at = ma.fields.DateTime(allow_none=True)
+    path = ma.fields.String(required=True)
+    voided = ma.fields.Boolean(required=True)
+    voided_at = ma.fields.DateTime(allow_none=True)
+    void_reason = ma.fields.String(allow_none=True)
+
+
+class VoidIn(ma.Schema):
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=2, max=255))
+
+
+class SuspiciousQuery(ma.Schema):
+    hours = ma.fields.Integer(load_default=24, validate=ma.validate.Range(min=1, max=24 * 90))
+    window_minutes = ma.fields.Integer(load_default=10, validate=ma.validate.Range(min=1, max=240))
+    burst_min = ma.fields.Integer(load_default=10, validate=ma.validate.Range(min=2, max=10000))
+    fresh_hours = ma.fields.Integer(load_default=24, validate=ma.validate.Range(min=1, max=720))
+    fresh_min = ma.fields.Integer(load_default=3, validate=ma.validate.Range(min=1, max=10000))
+
+
+class BurstSchema(ma.Schema):
+    candidate_id = ma.fields.Integer(required=True)
+    candidate_name = ma.fields.String(required=True)
+    unit_id = ma.fields.Integer(allow_none=True)
+    unit = ma.fields.String(required=True)
+    first_at = ma.fields.DateTime(required=True)
+    last_at = ma.fields.DateTime(required=True)
+    ballots = ma.fields.Integer(required=True)
+    ballot_ids = ma.fields.List(ma.fields.Integer(), required=True)
+
+
+class FreshSchema(ma.Schema):
+    candidate_id = ma.fields.Integer(required=True)
+    candidate_name = ma.fields.String(required=True)
+    accounts = ma.fields.Integer(required=True)
+    ballots = ma.fields.Integer(required=True)
+    ballot_ids = ma.fields.List(ma.fields.Integer(), required=True)
+    voters = ma.fields.List(ma.fields.Dict(), required=True)
+
+
+class SuspiciousSchema(ma.Schema):
+    since = ma.fields.DateTime(required=True)
+    bursts = ma.fields.List(ma.fields.Nested(BurstSchema), required=True)
+    fresh_accounts = ma.fields.List(ma.fields.Nested(FreshSchema), required=True)
+
+
+def _campaign(campaign_id: int, *, lock: bool = False):
+    return campaigns.managed_campaign(campaign_id, current_principal(), lock=lock)
+
+
+@blp.route("/campaigns")
+class AdminCampaignsView(MethodView):
+    @blp.arguments(CampaignIn)
+    @blp.response(201, CreatedCampaign)
+    @login_required("committee")
+    def post(self, data: dict[str, Any]):
+        """Create a draft campaign (rules and weights default to API.md's)."""
+        campaign = campaigns.create_campaign(current_principal(), data)
+        db.session.commit()
+        return {"id": campaign.id, "status": campaign.status}
+
+
+@blp.route("/campaigns/<int:campaign_id>")
+class AdminCampaignView(MethodView):
+    @blp.response(200, AdminCampaignSchema)
+    @login_required("committee")
+    def get(self, campaign_id: int):
+        """A campaign with everything the committee set."""
+        return campaign_out(_campaign(campaign_id))
+
+    @blp.arguments(CampaignPatch)
+    @blp.response(200, AdminCampaignSchema)
+    @login_required("committee")
+    def patch(self, data: dict[str, Any], campaign_id: int):
+        """Edit: anything while a draft; title, description, end time, hide_tallies afterwards."""
+        campaign = campaigns.update_campaign(
+            _campaign(campaign_id, lock=True), current_principal(), data
+        )
+        db.session.commit()
+        return campaign_out(campaign)
+
+
+@blp.route("/campaigns/<int:campaign_id>/open")
+class CampaignOpenView(MethodView):
+    @blp.response(200, AdminCampaignSchema)
+    @login_required("committee")
+    def post(self, campaign_id: int):
+        """Open voting (from draft, or resume a closed campaign before its end)."""
+        campaign = campaigns.open_campaign(_campaign(campaign_id, lock=True), current_principal())
+        db.session.commit()
+        return campaign_out(campaign)
+
+
+@blp.route("/campaigns/<int:campaign_id>/close")
+class CampaignCloseView(MethodView):
+    @blp.response(200, AdminCampaignSchema)
+    @login_required("committee")
+    def post(self, campaign_id: int):
+        """Close voting."""
+        campaign = campaigns.close_campaign(_campaign(campaign_id, lock=True), current_principal())
+        db.session.commit()
+        return campaign_out(campaign)
+
+
+@blp.route("/campaigns/<int:campaign_id>/publish")
+class CampaignPublishView(MethodView):
+    @blp.response(200, AdminCampaignSchema)
+    @login_required("committee")
+    def post(self, campaign_id: int):
+        """Freeze and publish the results of a closed campaign."""
+        campaign = campaigns.publish_campaign(
+            _campaign(campaign_id, lock=True), current_principal()
+        )
+        db.session.commit()
+        return campaign_out(campaign)
+
+
+@blp.route("/campaigns/<int:campaign_id>/candidates")
+class AdminCandidatesView(MethodView):
+    @blp.response(200, AdminCandidateSchema(many=True))
+    @login_required("committee")
+    def get(self, campaign_id: int):
+        """Every candidate of the campaign."""
+        campaign = _campaign(campaign_id)
+        rows = db.session.scalars(
+            db.select(Candidate)
+            .where(Candidate.campaign_id == campaign.id)
+            .options(db.joinedload(Candidate.person).joinedload(Person.unit))
+            .order_by(Candidate.id)
+        ).all()
+        return [candidate_out(c) for c in rows]
+
+    @blp.arguments(CandidateIn)
+    @blp.response(201, CreatedId)
+    @login_required("committee")
+    def post(self, data: dict[str, Any], campaign_id: int):
+        """Nominate a party member of the mine in one of the campaign's categories."""
+        candidate = campaigns.add_candidate(
+            _campaign(campaign_id, lock=True),
+            current_principal(),
+            data["employee_no"],
+            data["category"],
+            data["story"],
+        )
+        db.session.commit()
+        return {"id": candidate.id}
+
+
+@blp.route("/campaigns/<int:campaign_id>/candidates/<int:candidate_id>")
+class AdminCandidateView(MethodView):
+    @blp.arguments(CandidatePatch)
+    @blp.response(200, AdminCandidateSchema)
+    @login_required("committee")
+    def patch(self, data: dict[str, Any], campaign_id: int, candidate_id: int):
+        """Edit a candidate's story (事迹)."""
+        campaign = _campaign(campaign_id)
+        candidate = campaigns.campaign_candidate(campaign, candidate_id)
+        campaigns.update_candidate(campaign, candidate, current_principal(), data["story"])
+        db.session.commit()
+        return candidate_out(candidate)
+
+    @blp.response(204)
+    @login_required("committee")
+    def delete(self, campaign_id: int, candidate_id: int):
+        """Withdraw a candidate (draft campaigns only)."""
+        campaign = _campaign(campaign_id, lock=True)
+        candidate = campaigns.campaign_candidate(campaign, candidate_id)
+        campaigns.remove_candidate(campaign, candidate, current_principal())
+        db.session.commit()
+
+
+@blp.route("/campaigns/<int:campaign_id>/candidates/<int:candidate_id>/photo")
+class AdminCandidatePhotoView(MethodView):
+    @blp.arguments(UploadIn, location="files")
+    @blp.response(200, AdminCandidateSchema)
+    @login_required("committee")
+    def post(self, files: dict[str, Any], campaign_id: int, candidate_id: int):
+        """Upload the candidate's photo (jpeg/png/webp, ≤ 5 MB; multipart field `file`)."""
+        campaign = _campaign(campaign_id)
+        candidate = campaigns.campaign_candidate(campaign, candidate_id)
+        upload = files["file"]
+        if not hasattr(upload, "read"):
+            raise InvalidInput(errors={"file": ["请上传图片"]})
+        candidate.photo = share.save_photo(upload.read(share.MAX_PHOTO_BYTES + 1))
+        campaigns.audit(campaign, current_principal(), "photo", {"candidate_id": candidate.id})
+        db.session.commit()
+        return candidate_out(candidate)
+
+
+@blp.route("/campaigns/<int:campaign_id>/points-sheet")
+class PointsSheetView(MethodView):
+    @blp.arguments(UploadIn, location="files")
+    @blp.response(200, ImportedOut)
+    @login_required("committee")
+    def post(self, files: dict[str, Any], campaign_id: int):
+        """Import an assessment sheet (工号, 积分) as the points half (until the ledger is used)."""
+        campaign = _campaign(campaign_id, lock=True)
+        if campaign.status == "published":
+            from votes.errors import CampaignLocked
+
+            raise CampaignLocked("结果已公布，不能再修改")
+        upload = files["file"]
+        if not hasattr(upload, "read"):
+            raise InvalidInput(errors={"file": ["请上传文件"]})
+        n = import_points_sheet(campaign, upload.filename or "", upload.read())
+        campaigns.audit(campaign, current_principal(), "import_points", {"candidates": n})
+        db.session.commit()
+        return {"candidates": n}
+
+
+def ballot_out(b: Ballot, candidate_name: str, voter: Person, unit: str, bound_at) -> dict:
+    return {
+        "id": b.id,
+        "candidate_id": b.candidate_id,
+        "candidate_name": candidate_name,
+        "category": b.category,
+        "voter": {
+            "id": voter.id,
+            "employee_no": voter.employee_no,
+            "name": voter.name,
+            "unit": unit,
+        },
+        "cast_at": b.cast_at,
+        "vote_day": b.vote_day,
+        "ip": b.ip,
+        "user_agent": b.user_agent,
+        "client_hints": b.client_hints,
+        "account_id": b.account_id,
+        "account_bound_at": bound_at,
+        "path": b.path,
+        "voided": b.voided_at is not None,
+        "voided_at": b.voided_at,
+        "void_reason": b.void_reason,
+    }
+
+
+@blp.route("/campaigns/<int:campaign_id>/ballots")
+class AdminBallotsView(MethodView):
+    @blp.arguments(BallotQuery, location="query")
+    @blp.response(200, BallotSchema(many=True))
+    @blp.paginate()
+    @login_required("committee")
+    def get(self, query: dict[str, Any], campaign_id: int, pagination_parameters):
+        """Every ballot with voter, candidate, time, device and whether voided (newest first)."""
+        campaign = _campaign(campaign_id)
+        cand_person = db.aliased(Person)
+        stmt = (
+            db.select(Ballot, cand_person.name, Person, Unit.name, Account.bound_at)
+            .join(Candidate, Candidate.id == Ballot.candidate_id)
+            .join(cand_person, cand_person.id == Candidate.person_id)
+            .join(Person, Person.id == Ballot.voter_id)
+            .outerjoin(Unit, Unit.id == Ballot.voter_unit_id)
+            .outerjoin(Account, Account.id == Ballot.account_id)
+            .where(Ballot.campaign_id == campaign.id)
+        )
+        if query.get("candidate_id") is not None:
+            stmt = stmt.where(Ballot.candidate_id == query["candidate_id"])
+        if query.get("voided") is not None:
+            stmt = stmt.where(
+                Ballot.voided_at.is_not(None) if query["voided"] else Ballot.voided_at.is_(None)
+            )
+        if query.get("employee_no"):
+            stmt = stmt.where(Person.employee_no == query["employee_no"])
+        pagination_parameters.item_count = db.session.scalar(
+            db.select(db.func.count()).select_from(stmt.with_only_columns(Ballot.id).subquery())
+        )
+        rows = db.session.execute(
+            stmt.order_by(Ballot.id.desc())
+            .limit(pagination_parameters.page_size)
+            .offset(pagination_parameters.first_item)
+        ).all()
+        return [
+            ballot_out(b, cname, voter, unit or "", bound) for b, cname, voter, unit, bound in rows
+        ]
+
+
+@blp.route("/ballots/<int:ballot_id>/void")
+class VoidBallotView(MethodView):
+    @blp.arguments(VoidIn)
+    @blp.response(200, BallotSchema)
+    @login_required("committee")
+    def post(self, data: dict[str, Any], ballot_id: int):
+        """Void a ballot with a reason: it stays on record, the tallies drop by one (audited)."""
+        b = ballots.void_ballot(ballot_id, data["reason"].strip(), current_principal())
+        voter = db.session.get(Person, b.voter_id)
+        unit = db.session.get(Unit, b.voter_unit_id) if b.voter_unit_id else None
+        account = db.session.get(Account, b.account_id) if b.account_id else None
+        return ballot_out(
+            b,
+            b.candidate.person.name,
+            voter,
+            unit.name if unit else "",
+            account and account.bound_at,
+        )
+
+
+@blp.route("/campaigns/<int:campaign_id>/suspicious")
+class SuspiciousView(MethodView):
+    @blp.arguments(SuspiciousQuery, location="query")
+    @blp.response(200, SuspiciousSchema)
+    @login_required("committee")
+    def get(self, query: dict[str, Any], campaign_id: int):
+        """Patterns worth a look: bursts for one candidate from one unit within minutes, and
+        accounts bound shortly before they voted."""
+        campaign = _campaign(campaign_id)
+        since = clock.now() - timedelta(hours=query["hours"])
+        return {
+            "since": since,
+            "bursts": anti_brushing.bursts(
+                campaign.id, since, timedelta(minutes=query["window_minutes"]), query["burst_min"]
+            ),
+            "fresh_accounts": anti_brushing.fresh_accounts(
+                campaign.id, since, timedelta(hours=query["fresh_hours"]), query["fresh_min"]
+            ),
+        }
+
+
+@blp.route("/campaigns/<int:campaign_id>/export.xlsx")
+class ExportView(MethodView):
+    @blp.response(
+        200,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    @login_required("committee")
+    def get(self, campaign_id: int):
+        """Results (frozen, or computed now if not yet published) and every ballot, as .xlsx."""
+        campaign = _campaign(campaign_id)
+        data = exports.campaign_workbook(campaign)
+        filename = f"campaign-{campaign.id}.xlsx"
+        return Response(
+            data,
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )

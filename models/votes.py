@@ -1,0 +1,167 @@
+"""六大员 voting: campaigns, candidates, ballots (the durable record) and the committee's audit."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import UTCDateTime, db, utcnow
+from models.people import Person
+
+CATEGORY_NAMES = {
+    "safety": "安全生产监督员",
+    "reform": "改革创新攻坚员",
+    "publicity": "形势任务宣传员",
+    "mediation": "矛盾纠纷调解员",
+    "discipline": "遵章守纪示范员",
+    "emergency": "急难险重突击员",
+}
+CATEGORY_KEYS = tuple(CATEGORY_NAMES)
+CAMPAIGN_STATUSES = ("draft", "open", "closed", "published")
+POINTS_SOURCES = ("ledger", "sheet")
+
+# SQLite only autoincrements an INTEGER PRIMARY KEY.
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+class Campaign(db.Model):
+    """One 评选活动 of a mine: window, categories, rules, weights, and the frozen results."""
+
+    __tablename__ = "vote_campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mine_id: Mapped[int] = mapped_column(ForeignKey("mines.id"), index=True)
+    title: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    categories: Mapped[list[str]] = mapped_column(JSON)
+    per_candidate_per_day: Mapped[int] = mapped_column(SmallInteger, default=1)
+    per_category_per_day: Mapped[int] = mapped_column(SmallInteger, default=3)
+    # False: a voter may vote for a given candidate on one day of the campaign only.
+    revote_other_days: Mapped[bool] = mapped_column(Boolean, default=True)
+    hide_tallies: Mapped[bool] = mapped_column(Boolean, default=False)
+    weight_votes: Mapped[float] = mapped_column(Float, default=0.5)
+    weight_points: Mapped[float] = mapped_column(Float, default=0.5)
+    points_source: Mapped[str] = mapped_column(String(16), default="ledger")
+    points_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    points_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when Redis could not be told about a ballot (fallback path, failed compensation);
+    # the next read rebuilds the live tallies from this database.
+    tallies_stale: Mapped[bool] = mapped_column(Boolean, default=False)
+    results: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    candidates: Mapped[list[Candidate]] = relationship(
+        back_populates="campaign", order_by="Candidate.id"
+    )
+
+
+class Candidate(db.Model):
+    """A party member standing in one category of a campaign."""
+
+    __tablename__ = "vote_candidates"
+    __table_args__ = (UniqueConstraint("campaign_id", "person_id", "category"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("vote_campaigns.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    category: Mapped[str] = mapped_column(String(16))
+    story: Mapped[str] = mapped_column(Text, default="")
+    photo: Mapped[str | None] = mapped_column(String(128))
+    # From an imported assessment sheet (points_source = "sheet").
+    assessed_points: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="candidates")
+    person: Mapped[Person] = relationship()
+
+
+class Ballot(db.Model):
+    """One accepted vote. Voiding keeps the row; the unique constraints are the last line
+    against duplicates: `seq` is the n-th vote of the day for that candidate and `slot` the n-th
+    in that category, both bounded by the rules, so no rule can be exceeded even if Redis lost
+    its counters."""
+
+    __tablename__ = "vote_ballots"
+    __table_args__ = (
+        UniqueConstraint(
+            "campaign_id",
+            "voter_id",
+            "candidate_id",
+            "vote_day",
+            "seq",
+            name="uq_vote_ballots_candidate_day_seq",
+        ),
+        UniqueConstraint(
+            "campaign_id",
+            "voter_id",
+            "vote_day",
+            "category",
+            "slot",
+            name="uq_vote_ballots_category_day_slot",
+        ),
+        # Only set when the campaign forbids voting for a candidate on another day.
+        UniqueConstraint("campaign_id", "voter_id", "once_key", name="uq_vote_ballots_once"),
+        Index("ix_vote_ballots_campaign_candidate", "campaign_id", "candidate_id"),
+        Index("ix_vote_ballots_campaign_cast_at", "campaign_id", "cast_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("vote_campaigns.id"))
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("vote_candidates.id"))
+    category: Mapped[str] = mapped_column(String(16))
+    voter_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    voter_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    vote_day: Mapped[date] = mapped_column(Date)
+    seq: Mapped[int] = mapped_column(SmallInteger)
+    slot: Mapped[int] = mapped_column(SmallInteger)
+    once_key: Mapped[int | None] = mapped_column(Integer)
+    cast_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(255))
+    client_hints: Mapped[str | None] = mapped_column(String(255))
+    # "redis" (the normal path) or "db" (written while Redis was unreachable).
+    path: Mapped[str] = mapped_column(String(8), default="redis")
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    void_reason: Mapped[str | None] = mapped_column(String(255))
+    voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+    candidate: Mapped[Candidate] = relationship()
+    voter: Mapped[Person] = relationship(foreign_keys=[voter_id])
+
+
+class CampaignAudit(db.Model):
+    """Every committee act on a campaign (create, edit, open, close, publish, void)."""
+
+    __tablename__ = "vote_audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("vote_campaigns.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,293 @@
+"""Campaigns: the committee's set-up and status changes, and what voters may see of them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from accounts.principal import Principal
+from domain_errors import InvalidInput
+from models import Campaign, CampaignAudit, Candidate, Person, db
+from models.votes import CATEGORY_KEYS, CATEGORY_NAMES
+from votes import clock, live
+from votes.errors import (
+    CampaignLocked,
+    CampaignNotFound,
+    CandidateExists,
+    CandidateNotFound,
+    CategoryNotInCampaign,
+    InvalidTransition,
+    NoCandidates,
+    NotPartyMember,
+)
+
+DEFAULT_RULES = {
+    "per_candidate_per_day": 1,
+    "per_category_per_day": 3,
+    "hide_tallies": False,
+    "revote_other_days": True,
+}
+DEFAULT_WEIGHTS = {"votes": 0.5, "points": 0.5}
+# Fields the committee may still change once voting has started.
+EDITABLE_WHILE_LIVE = {"title", "description", "ends_at", "hide_tallies"}
+
+
+def audit(campaign: Campaign, principal: Principal | None, action: str, detail: Any = None) -> None:
+    db.session.add(
+        CampaignAudit(
+            campaign_id=campaign.id,
+            actor_id=principal.person_id if principal else None,
+            action=action,
+            detail=detail,
+        )
+    )
+
+
+def visible_campaign(campaign_id: int, principal: Principal) -> Campaign:
+    """A campaign of the caller's mine; drafts only for the committee; 404 otherwise."""
+    campaign = db.session.get(Campaign, campaign_id)
+    person = principal.require_bound()
+    if campaign is None or campaign.mine_id != person.mine_id:
+        raise CampaignNotFound()
+    if campaign.status == "draft" and campaign.mine_id not in principal.committee_of:
+        raise CampaignNotFound()
+    return campaign
+
+
+def managed_campaign(campaign_id: int, principal: Principal, *, lock: bool = False) -> Campaign:
+    """A campaign the caller runs (committee of its mine); 404 otherwise."""
+    stmt = db.select(Campaign).where(Campaign.id == campaign_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    campaign = db.session.scalar(stmt)
+    if campaign is None or campaign.mine_id not in principal.committee_of:
+        raise CampaignNotFound()
+    return campaign
+
+
+def list_campaigns(principal: Principal) -> Any:
+    """The select statement of campaigns the caller may see, newest first."""
+    person = principal.require_bound()
+    stmt = db.select(Campaign).where(Campaign.mine_id == person.mine_id)
+    if person.mine_id not in principal.committee_of:
+        stmt = stmt.where(Campaign.status != "draft")
+    return stmt.order_by(Campaign.starts_at.desc(), Campaign.id.desc())
+
+
+def _validate(values: dict[str, Any]) -> None:
+    errors: dict[str, list[str]] = {}
+    starts, ends = values.get("starts_at"), values.get("ends_at")
+    if starts is not None and ends is not None and ends <= starts:
+        errors["ends_at"] = ["结束时间必须晚于开始时间"]
+    cats = values.get("categories")
+    if cats is not None:
+        if not cats or any(c not in CATEGORY_KEYS for c in cats) or len(set(cats)) != len(cats):
+            errors["categories"] = ["请从六个类别中选择，不可重复"]
+    if values.get("weight_votes", 0) + values.get("weight_points", 0) <= 0 and (
+        "weight_votes" in values or "weight_points" in values
+    ):
+        errors["weights"] = ["票数与积分的权重不能都为 0"]
+    if errors:
+        raise InvalidInput(errors=errors)
+
+
+def _flatten(data: dict[str, Any]) -> dict[str, Any]:
+    """API shape (rules{}, weights{}) to column values."""
+    values = {k: v for k, v in data.items() if k not in ("rules", "weights")}
+    values.update(data.get("rules") or {})
+    weights = data.get("weights") or {}
+    if "votes" in weights:
+        values["weight_votes"] = weights["votes"]
+    if "points" in weights:
+        values["weight_points"] = weights["points"]
+    return values
+
+
+def create_campaign(principal: Principal, data: dict[str, Any]) -> Campaign:
+    """A new draft campaign of the committee member's mine."""
+    person = principal.require("committee")
+    values = {
+        **DEFAULT_RULES,
+        "weight_votes": DEFAULT_WEIGHTS["votes"],
+        "weight_points": DEFAULT_WEIGHTS["points"],
+        "categories": list(CATEGORY_KEYS),
+        **_flatten(data),
+    }
+    values["categories"] = list(dict.fromkeys(values["categories"]))
+    _validate(values)
+    campaign = Campaign(mine_id=person.mine_id, status="draft", created_by_id=person.id, **values)
+    db.session.add(campaign)
+    db.session.flush()
+    audit(campaign, principal, "create", {"title": campaign.title})
+    return campaign
+
+
+def update_campaign(campaign: Campaign, principal: Principal, data: dict[str, Any]) -> Campaign:
+    """Edit a campaign: anything while a draft, only title/description/end/visibility later."""
+    values = _flatten(data)
+    if campaign.status == "published":
+        raise CampaignLocked("结果已公布，不能再修改")
+    if campaign.status != "draft":
+        locked = set(values) - EDITABLE_WHILE_LIVE
+        if locked:
+            raise CampaignLocked(errors={k: ["投票开始后不能修改"] for k in sorted(locked)})
+    if "categories" in values:
+        used = {c.category for c in campaign.candidates}
+        if used - set(values["categories"]):
+            raise CampaignLocked("请先移除该类别的候选人", errors={"categories": sorted(used)})
+    merged = {
+        "starts_at": campaign.starts_at,
+        "ends_at": campaign.ends_at,
+        "weight_votes": campaign.weight_votes,
+        "weight_points": campaign.weight_points,
+        **values,
+    }
+    _validate(merged)
+    for key, value in values.items():
+        setattr(campaign, key, value)
+    audit(campaign, principal, "edit", _jsonable(values))
+    live.publish_config(campaign)
+    return campaign
+
+
+def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in values.items()}
+
+
+def add_candidate(
+    campaign: Campaign, principal: Principal, employee_no: str, category: str, story: str
+) -> Candidate:
+    """Nominate a party member of the campaign's mine in one of its categories."""
+    if campaign.status not in ("draft", "open"):
+        raise CampaignLocked("投票已结束，不能再添加候选人")
+    if category not in campaign.categories:
+        raise CategoryNotInCampaign(
+            errors={"category": [f"可选：{', '.join(campaign.categories)}"]}
+        )
+    person = db.session.scalar(
+        db.select(Person).where(
+            Person.mine_id == campaign.mine_id, Person.employee_no == employee_no
+        )
+    )
+    if person is None:
+        from accounts.errors import UnknownPerson
+
+        raise UnknownPerson()
+    if not person.is_party_member:
+        raise NotPartyMember()
+    exists = db.session.scalar(
+        db.select(Candidate.id).where(
+            Candidate.campaign_id == campaign.id,
+            Candidate.person_id == person.id,
+            Candidate.category == category,
+        )
+    )
+    if exists is not None:
+        raise CandidateExists()
+    candidate = Candidate(
+        campaign_id=campaign.id, person_id=person.id, category=category, story=story
+    )
+    db.session.add(candidate)
+    db.session.flush()
+    audit(
+        campaign, principal, "add_candidate", {"candidate_id": candidate.id, "category": category}
+    )
+    live.publish_config(campaign, [candidate])
+    return candidate
+
+
+def campaign_candidate(campaign: Campaign, candidate_id: int) -> Candidate:
+    candidate = db.session.get(Candidate, candidate_id)
+    if candidate is None or candidate.campaign_id != campaign.id:
+        raise CandidateNotFound()
+    return candidate
+
+
+def update_candidate(
+    campaign: Campaign, candidate: Candidate, principal: Principal, story: str
+) -> Candidate:
+    """Edit a candidate's story (事迹)."""
+    if campaign.status == "published":
+        raise CampaignLocked("结果已公布，不能再修改")
+    candidate.story = story
+    audit(campaign, principal, "edit_candidate", {"candidate_id": candidate.id})
+    return candidate
+
+
+def remove_candidate(campaign: Campaign, candidate: Candidate, principal: Principal) -> None:
+    """Withdraw a candidate before voting starts."""
+    if campaign.status != "draft":
+        raise CampaignLocked("投票开始后不能移除候选人")
+    audit(campaign, principal, "remove_candidate", {"candidate_id": candidate.id})
+    db.session.delete(candidate)
+    db.session.flush()
+    live.publish_config(campaign, removed=[candidate.id])
+
+
+def _transition(campaign: Campaign, sources: tuple[str, ...], target: str, **values: Any) -> None:
+    """Move the status with a conditional UPDATE, so two racing clicks change it once."""
+    done = db.session.execute(
+        db.update(Campaign)
+        .where(Campaign.id == campaign.id, Campaign.status.in_(sources))
+        .values(status=target, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:
+        raise InvalidTransition()
+    db.session.refresh(campaign)
+
+
+def open_campaign(campaign: Campaign, principal: Principal) -> Campaign:
+    """Start (or resume) voting; it counts only between starts_at and ends_at."""
+    if not campaign.candidates:
+        raise NoCandidates()
+    if campaign.ends_at <= clock.now():
+        raise InvalidTransition("结束时间已过，请先修改结束时间")
+    _transition(campaign, ("draft", "closed"), "open", opened_at=clock.now())
+    audit(campaign, principal, "open")
+    live.publish_config(campaign)
+    return campaign
+
+
+def close_campaign(campaign: Campaign, principal: Principal) -> Campaign:
+    """Stop voting."""
+    _transition(campaign, ("open",), "closed", closed_at=clock.now())
+    audit(campaign, principal, "close")
+    live.publish_config(campaign)
+    return campaign
+
+
+def publish_campaign(campaign: Campaign, principal: Principal) -> Campaign:
+    """Freeze and publish the results of a closed campaign."""
+    from votes.results import compute_results
+
+    now = clock.now()
+    results = compute_results(campaign, frozen_at=now)
+    _transition(campaign, ("closed",), "published", published_at=now, results=results)
+    audit(campaign, principal, "publish")
+    live.publish_config(campaign)
+    return campaign
+
+
+def category_list(campaign: Campaign) -> list[dict[str, str]]:
+    return [{"key": k, "name": CATEGORY_NAMES[k]} for k in campaign.categories]
+
+
+def rules_of(campaign: Campaign) -> dict[str, Any]:
+    return {
+        "per_candidate_per_day": campaign.per_candidate_per_day,
+        "per_category_per_day": campaign.per_category_per_day,
+        "hide_tallies": campaign.hide_tallies,
+        "revote_other_days": campaign.revote_other_days,
+    }
+
+
+def weights_of(campaign: Campaign) -> dict[str, float]:
+    return {"votes": campaign.weight_votes, "points": campaign.weight_points}
+
+
+def tallies_visible(status: str, hide: bool, principal: Principal, mine_id: int) -> bool:
+    """Hidden tallies stay hidden from voters until voting closes; the committee always sees."""
+    if not hide or status in ("closed", "published"):
+        return True
+    return mine_id in principal.committee_of

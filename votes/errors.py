@@ -1,0 +1,119 @@
+"""Refusals of the voting domain, each with a stable reason and a message fit for a miner."""
+
+from domain_errors import DependencyUnavailable, DomainError, Forbidden, InvalidInput, NotFound
+
+
+class CampaignNotFound(NotFound):
+    reason = "campaign_not_found"
+    message = "评选活动不存在或无权查看"
+
+
+class CandidateNotFound(NotFound):
+    reason = "candidate_not_found"
+    message = "候选人不存在"
+
+
+class BallotNotFound(NotFound):
+    reason = "ballot_not_found"
+    message = "选票不存在"
+
+
+class AlreadyVoted(DomainError):
+    status = 409
+    reason = "already_voted"
+    message = "今天已为该候选人投过票"
+
+
+class DailyQuotaUsed(DomainError):
+    status = 409
+    reason = "daily_quota_used"
+    message = "该类别今天的票数已用完，明天再来吧"
+
+
+class CampaignNotOpen(DomainError):
+    status = 409
+    reason = "campaign_not_open"
+    message = "不在投票时间内"
+
+
+class NotEligible(Forbidden):
+    reason = "not_eligible"
+    message = "您不在本次评选的投票范围内"
+
+
+class TalliesHidden(Forbidden):
+    reason = "tallies_hidden"
+    message = "投票结束前不公布票数"
+
+
+class ResultsNotPublished(DomainError):
+    status = 409
+    reason = "results_not_published"
+    message = "评选结果尚未公布"
+
+
+class InvalidTransition(DomainError):
+    status = 409
+    reason = "invalid_transition"
+    message = "评选活动当前状态下不能进行此操作"
+
+
+class CampaignLocked(DomainError):
+    status = 409
+    reason = "campaign_locked"
+    message = "投票开始后不能修改该项内容"
+
+
+class NotPartyMember(InvalidInput):
+    reason = "not_party_member"
+    message = "只有党员（含预备党员）可以作为候选人"
+
+
+class CandidateExists(DomainError):
+    status = 409
+    reason = "candidate_exists"
+    message = "该党员已是本类别的候选人"
+
+
+class CategoryNotInCampaign(InvalidInput):
+    reason = "category_not_in_campaign"
+    message = "本次评选不包含该类别"
+
+
+class NoCandidates(DomainError):
+    status = 409
+    reason = "no_candidates"
+    message = "请先添加候选人再开启投票"
+
+
+class AlreadyVoided(DomainError):
+    status = 409
+    reason = "already_voided"
+    message = "该选票已作废"
+
+
+class InvalidImage(InvalidInput):
+    reason = "invalid_image"
+    message = "请上传 jpeg、png 或 webp 格式、不超过 5 MB 的图片"
+
+
+class PointsSheetInvalid(InvalidInput):
+    reason = "points_sheet_invalid"
+    message = "积分表有错误行，未导入任何数据"
+
+
+class VotingUnavailable(DependencyUnavailable):
+    reason = "voting_unavailable"
+    message = "投票人数较多，请稍后再试"
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message, headers={"Retry-After": "3"})
+
+
+class RateLimited(DomainError):
+    status = 429
+    reason = "rate_limited"
+    message = "操作太频繁，请稍后再试"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(headers={"Retry-After": str(max(1, int(retry_after)))})

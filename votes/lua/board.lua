@@ -1,0 +1,52 @@
+-- Read a campaign's live board: the meta fields a reader needs, then candidate id, category,
+-- votes and display data for every candidate (optionally of one category), best first.
+--
+-- Each read counts against the reader's limit for the current minute (KEYS[5], ARGV[2]; no
+-- key and limit for internal reads).
+--
+-- Returns {"rate_limited", seconds} | {"not_built"}
+--      or {status, hide, mine, id1, category1, votes1, info1, id2, ...}
+assert(#KEYS == 4 or #KEYS == 5, "board.lua takes 4 or 5 keys")
+local meta_key = KEYS[1]
+local cand_key = KEYS[2]
+local info_key = KEYS[3]
+local tally_key = KEYS[4]
+local only_category = ARGV[1]
+
+if #KEYS == 5 then
+  local n = redis.call("INCR", KEYS[5])
+  if n == 1 then
+    redis.call("EXPIRE", KEYS[5], 120)
+  end
+  if n > tonumber(ARGV[2]) then
+    return {"rate_limited", tonumber(ARGV[3])}
+  end
+end
+
+local meta = redis.call("HMGET", meta_key, "built", "status", "hide", "mine")
+if meta[1] ~= "1" then
+  return {"not_built"}
+end
+local rows = {}
+local candidates = redis.call("HGETALL", cand_key)
+for i = 1, #candidates, 2 do
+  local id, category = candidates[i], candidates[i + 1]
+  if only_category == "" or category == only_category then
+    local votes = tonumber(redis.call("ZSCORE", tally_key, id) or "0")
+    rows[#rows + 1] = {tonumber(id), category, votes}
+  end
+end
+table.sort(rows, function(a, b)
+  if a[3] ~= b[3] then
+    return a[3] > b[3]
+  end
+  return a[1] < b[1]
+end)
+local out = {meta[2], meta[3], meta[4]}
+for _, row in ipairs(rows) do
+  out[#out + 1] = row[1]
+  out[#out + 1] = row[2]
+  out[#out + 1] = row[3]
+  out[#out + 1] = redis.call("HGET", info_key, tostring(row[1])) or ""
+end
+return out

@@ -1,0 +1,79 @@
+-- Cast one vote, atomically: check that the campaign is live and that the voter still has this
+-- use today (per candidate and per category), record the use and bump the candidate's tally.
+-- Every key shares the campaign's hash tag, so the script runs unchanged on Redis Cluster.
+--
+-- Every attempt first counts against the account's and the IP's limit for the current minute
+-- (fixed windows; the IP limit is generous, a whole mine shares one network).
+--
+-- Returns {"ok", category, seq, slot, remaining_in_category, generation, once_rule}
+--      or {"rate_limited", seconds_to_wait} | {"not_built"} | {"not_eligible"} | {"not_open"} | {"no_candidate"}
+--      or {"already_voted", category} | {"quota_used", category}
+assert(#KEYS == 7, "vote.lua takes 7 keys")
+local meta_key = KEYS[1]      -- hash: built, gen, status, starts, ends, mine, per_cand, per_cat, once
+local cand_key = KEYS[2]      -- hash: candidate id -> category
+local tally_key = KEYS[3]     -- zset: candidate id -> votes
+local usage_key = KEYS[4]     -- hash of this voter and day: c:<candidate> -> seq, k:<category> -> slot
+local once_key = KEYS[5]      -- hash of this voter for the whole campaign: candidate id -> 1
+local account_rate_key = KEYS[6]  -- counter of this account's attempts in this minute
+local ip_rate_key = KEYS[7]       -- counter of this IP's attempts in this minute
+
+local candidate = ARGV[1]
+local now = tonumber(ARGV[2])
+local voter_mine = ARGV[3]
+local usage_ttl = tonumber(ARGV[4])
+local account_limit = tonumber(ARGV[5])
+local ip_limit = tonumber(ARGV[6])
+
+local meta = redis.call("HMGET", meta_key,
+  "built", "gen", "status", "starts", "ends", "mine", "per_cand", "per_cat", "once")
+if meta[1] ~= "1" then
+  return {"not_built"}  -- not counted: the caller rebuilds and asks again
+end
+local function over(key, limit)
+  local n = redis.call("INCR", key)
+  if n == 1 then
+    redis.call("EXPIRE", key, 120)
+  end
+  return n > limit
+end
+if over(account_rate_key, account_limit) or over(ip_rate_key, ip_limit) then
+  return {"rate_limited", 60 - (now % 60)}
+end
+if meta[6] ~= voter_mine then
+  return {"not_eligible"}
+end
+if meta[3] ~= "open" or now < tonumber(meta[4]) or now >= tonumber(meta[5]) then
+  return {"not_open"}
+end
+local category = redis.call("HGET", cand_key, candidate)
+if not category then
+  return {"no_candidate"}
+end
+
+local per_cand = tonumber(meta[7])
+local per_cat = tonumber(meta[8])
+local cand_field = "c:" .. candidate
+local cat_field = "k:" .. category
+local used = redis.call("HMGET", usage_key, cand_field, cat_field)
+local cand_used = tonumber(used[1] or "0")
+local cat_used = tonumber(used[2] or "0")
+
+if cand_used >= per_cand then
+  return {"already_voted", category}
+end
+local once = meta[9] == "1"
+if once and cand_used == 0 and redis.call("HEXISTS", once_key, candidate) == 1 then
+  return {"already_voted", category}
+end
+if cat_used >= per_cat then
+  return {"quota_used", category}
+end
+
+redis.call("HSET", usage_key, cand_field, cand_used + 1, cat_field, cat_used + 1)
+redis.call("EXPIRE", usage_key, usage_ttl)
+if once then
+  redis.call("HSET", once_key, candidate, 1)
+  redis.call("EXPIRE", once_key, math.max(tonumber(meta[5]) - now, 0) + usage_ttl)
+end
+redis.call("ZINCRBY", tally_key, 1, candidate)
+return {"ok", category, cand_used + 1, cat_used + 1, per_cat - cat_used - 1, meta[2], meta[9]}

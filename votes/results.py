@@ -1,0 +1,159 @@
+"""Results: the public vote and the member points, normalised per category and weighted.
+
+Each half is scaled to 0..100 within its category (the best candidate gets 100), then
+total = w_votes × vote_score + w_points × points_score with the weights normalised to sum to 1.
+Votes are the database's non-voided ballots; points come from the ledger
+(`pairings.points.totals` over the campaign's points period) or, with points_source = "sheet",
+from an imported assessment sheet. Publishing freezes the result in the campaign row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from typing import Any
+
+from models import Ballot, Campaign, Candidate, Person, db
+from models.votes import CATEGORY_NAMES
+from votes.errors import PointsSheetInvalid
+
+
+def vote_counts(campaign_id: int) -> dict[int, int]:
+    """Non-voided ballots per candidate, from the database (the durable record)."""
+    return {
+        cid: int(n)
+        for cid, n in db.session.execute(
+            db.select(Ballot.candidate_id, db.func.count())
+            .where(Ballot.campaign_id == campaign_id, Ballot.voided_at.is_(None))
+            .group_by(Ballot.candidate_id)
+        )
+    }
+
+
+def points_of(campaign: Campaign, candidates: list[Candidate], until: datetime) -> dict[int, float]:
+    """Points per candidate id from the ledger or the imported sheet."""
+    if campaign.points_source == "sheet":
+        return {c.id: float(c.assessed_points or 0) for c in candidates}
+    from pairings.points import totals
+
+    by_person = totals(
+        sorted({c.person_id for c in candidates}),
+        since=campaign.points_since,
+        until=campaign.points_until or until,
+    )
+    return {c.id: float(by_person.get(c.person_id, 0)) for c in candidates}
+
+
+def _ranked(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    entries.sort(key=lambda e: (-e["total"], -e["votes"], e["candidate_id"]))
+    rank, previous = 0, None
+    for i, entry in enumerate(entries, start=1):
+        key = (entry["total"], entry["votes"])
+        if key != previous:
+            rank, previous = i, key
+        entry["rank"] = rank
+    return entries
+
+
+def compute_results(campaign: Campaign, frozen_at: datetime) -> dict[str, Any]:
+    """Scores of every candidate, per category, with the weights used."""
+    candidates = db.session.scalars(
+        db.select(Candidate)
+        .where(Candidate.campaign_id == campaign.id)
+        .options(db.joinedload(Candidate.person).joinedload(Person.unit))
+    ).all()
+    votes = vote_counts(campaign.id)
+    points = points_of(campaign, candidates, frozen_at)
+    total_weight = (campaign.weight_votes + campaign.weight_points) or 1.0
+    w_votes = campaign.weight_votes / total_weight
+    w_points = campaign.weight_points / total_weight
+    categories = []
+    for key in campaign.categories:
+        group = [c for c in candidates if c.category == key]
+        max_votes = max((votes.get(c.id, 0) for c in group), default=0)
+        max_points = max((max(points.get(c.id, 0.0), 0.0) for c in group), default=0.0)
+        entries = []
+        for c in group:
+            v, p = votes.get(c.id, 0), points.get(c.id, 0.0)
+            vote_score = round(100.0 * v / max_votes, 2) if max_votes else 0.0
+            points_score = round(100.0 * max(p, 0.0) / max_points, 2) if max_points else 0.0
+            entries.append(
+                {
+                    "candidate_id": c.id,
+                    "name": c.person.name,
+                    "unit": c.person.unit.name if c.person.unit else "",
+                    "votes": v,
+                    "vote_score": vote_score,
+                    "points": p,
+                    "points_score": points_score,
+                    "total": round(w_votes * vote_score + w_points * points_score, 2),
+                }
+            )
+        categories.append({"key": key, "name": CATEGORY_NAMES[key], "entries": _ranked(entries)})
+    return {
+        "weights": {"votes": round(w_votes, 4), "points": round(w_points, 4)},
+        "points_source": campaign.points_source,
+        "computed_at": frozen_at.isoformat(),
+        "categories": categories,
+    }
+
+
+def import_points_sheet(campaign: Campaign, filename: str, content: bytes) -> int:
+    """Set candidates' assessed points from a sheet (工号/employee_no, 积分/points): all or none.
+
+    Switches the campaign to points_source = "sheet"; returns how many candidates were set."""
+    rows = _read_rows(filename, content)
+    if not rows:
+        raise PointsSheetInvalid(errors={"rows": [{"row": 1, "errors": {"file": ["没有数据行"]}}]})
+    header = [str(h or "").strip() for h in rows[0]]
+    try:
+        no_col = next(i for i, h in enumerate(header) if h in ("employee_no", "工号"))
+        pts_col = next(i for i, h in enumerate(header) if h in ("points", "积分"))
+    except StopIteration:
+        raise PointsSheetInvalid(
+            errors={"rows": [{"row": 1, "errors": {"header": ["需要「工号」和「积分」两列"]}}]}
+        ) from None
+    by_no: dict[str, list[Candidate]] = {}
+    for c in campaign.candidates:
+        by_no.setdefault(c.person.employee_no, []).append(c)
+    bad, values = [], {}
+    for n, row in enumerate(rows[1:], start=2):
+        cells = list(row) + [None] * (max(no_col, pts_col) + 1 - len(row))
+        no = str(cells[no_col] or "").strip()
+        if not no and cells[pts_col] in (None, ""):
+            continue
+        errors = {}
+        if no not in by_no:
+            errors["employee_no"] = ["不是本次评选的候选人"]
+        try:
+            pts = float(str(cells[pts_col]).strip())
+        except ValueError:
+            errors["points"] = ["积分必须是数字"]
+        if errors:
+            bad.append({"row": n, "errors": errors})
+        else:
+            values[no] = pts
+    if bad:
+        raise PointsSheetInvalid(errors={"rows": bad})
+    for no, pts in values.items():
+        for c in by_no[no]:
+            c.assessed_points = pts
+    campaign.points_source = "sheet"
+    return sum(len(by_no[no]) for no in values)
+
+
+def _read_rows(filename: str, content: bytes) -> list[list[Any]]:
+    if filename.lower().endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        try:
+            wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except Exception as exc:  # noqa: BLE001 - any unreadable upload is the client's error
+            raise PointsSheetInvalid("无法读取该 Excel 文件") from exc
+        return [list(r) for r in wb.active.iter_rows(values_only=True)]
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = content.decode("gb18030", errors="replace")
+    return [row for row in csv.reader(io.StringIO(text))]
