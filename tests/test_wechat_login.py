@@ -109,3 +109,29 @@ def test_token_endpoint_failure_is_wechat_unavailable(wechat_app, fake_wechat):
             pass
         else:
             raise AssertionError("expected WeChatUnavailable")
+
+
+def test_redis_down_makes_token_calls_wechat_unavailable(base_config, app, fake_wechat):
+    from app import create_app
+
+    cfg = dict(
+        base_config,
+        WECHAT_APPID="a",
+        WECHAT_SECRET="s",
+        WECHAT_API_BASE=fake_wechat.base_url,
+        REDIS_URL="redis://127.0.0.1:9/0",
+    )
+    down = create_app(cfg)
+    with down.app_context():
+        try:
+            get_wechat().msg_sec_check("o", "x")
+        except WeChatUnavailable:
+            pass
+        else:
+            raise AssertionError("expected WeChatUnavailable")
+    # Login needs no access token, so it works with Redis down.
+    r = down.test_client().post("/api/v1/auth/login", json={"code": "ok-redisless"})
+    assert r.status_code == 200, r.json
+    from miniapp_api.extensions import limiter
+
+    limiter.init_app(app)  # the limiter is one per process: give it back the real Redis

@@ -6,6 +6,7 @@ import logging
 import time
 from typing import Any
 
+import redis.exceptions
 import requests
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
@@ -15,6 +16,7 @@ from wechat.errors import WeChatCodeInvalid, WeChatRejected, WeChatUnavailable
 
 log = logging.getLogger(__name__)
 
+REDIS_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 # WeChat's answers that mean "try later", not "your input is wrong".
 TRANSIENT_ERRCODES = {-1, 45009, 45011, 45033}
 # Leave a margin so no request goes out with a token WeChat is about to expire.
@@ -52,10 +54,14 @@ class MiniProgramClient(WeChatClient):
 
     @property
     def access_token(self) -> str:
-        token = self.session.get(self.access_token_key)
-        if token:
-            return token
-        return self.fetch_access_token()["access_token"]
+        try:
+            token = self.session.get(self.access_token_key)
+            if token:
+                return token
+            return self.fetch_access_token()["access_token"]
+        except REDIS_ERRORS as exc:
+            # The token lives in Redis; without it no token-authenticated call can go out.
+            raise WeChatUnavailable() from exc
 
     def fetch_access_token(self) -> dict[str, Any]:
         """Renew the token, one worker at a time; the others wait and reuse its result."""

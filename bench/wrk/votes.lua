@@ -8,6 +8,7 @@ setup = common.setup
 done = common.done
 
 function init(args)
+  math.randomseed(os.time() + id)
   counts = {}
   tokens = common.load_tokens()
   campaign = os.getenv("BENCH_CAMPAIGN")
@@ -19,6 +20,17 @@ function init(args)
   per_thread = math.floor(#tokens / nthreads)
   base_round = tonumber(os.getenv("BENCH_ROUND"))
   n = 0
+end
+
+-- Paced (BENCH_DELAY_MS set): each connection waits that long before its next request, so the
+-- offered rate is about connections * 1000 / BENCH_DELAY_MS instead of "as fast as it answers".
+-- The waits are exponential (a Poisson stream per connection): equal waits would fire all
+-- connections together in bursts, which is not how miners arrive.
+local pace = tonumber(os.getenv("BENCH_DELAY_MS") or "")
+if pace then
+  function delay()
+    return math.floor(-math.log(1 - math.random()) * pace)
+  end
 end
 
 function request()
