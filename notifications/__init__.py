@@ -17,7 +17,7 @@ Kinds and their data keys (map them to template fields with WECHAT_TEMPLATES):
 | wish_confirmed | claimer | title, rating, thanks, at |
 | claim_deadline_near | claimer | title, deadline |
 | claim_expired | claimer | title, at |
-| talk_reminder | party member still due this month | month, required, done, deadline, remind_on, text |
+| talk_reminder | member still due | month, required, done, deadline, remind_on, text |
 """
 
 from __future__ import annotations
