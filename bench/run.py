@@ -6,7 +6,9 @@ It creates a fresh PostgreSQL database (`fl_bench`), uses Redis db 5, loads a ro
 bound voters and an open campaign (6 categories × 10 candidates), starts the app under gunicorn
 on 127.0.0.1, and drives it with wrk (apt-get install wrk). Each run measures side by side:
 (a) a trivial authenticated JSON endpoint, (b) accepted votes, (c) a brushing storm of repeated
-votes, (d) leaderboard reads. Then it loads `--preload` past ballots and measures (b) again.
+votes, (d) leaderboard reads; then (e) votes paced at `--paced-rate` per second, for latency at
+a realistic load. Then it copies the database to `fl_bench_full`, loads `--preload` past ballots
+into the copy (Redis db 6), serves both at once and alternates accepted-vote runs between them.
 Afterwards it checks the invariants: nobody has more ballots than the rules allow, and the Redis
 tallies equal the database's count of non-voided ballots. All traffic goes to 127.0.0.1, each
 phase stops after `--duration` seconds, and gunicorn is stopped at the end.
@@ -43,11 +45,15 @@ CATEGORIES = ("safety", "reform", "publicity", "mediation", "discipline", "emerg
 WRK_THREADS = 2
 
 
-def env() -> dict[str, str]:
+FULL_DB = "fl_bench_full"  # a copy of fl_bench with the preloaded ballots, served side by side
+FULL_REDIS_URL = "redis://127.0.0.1:6379/6"
+
+
+def env(db: str = PG_DB, redis_url: str = REDIS_URL) -> dict[str, str]:
     e = dict(os.environ)
     e.update(
-        DATABASE_URL=DATABASE_URL,
-        REDIS_URL=REDIS_URL,
+        DATABASE_URL=f"postgresql+psycopg://postgres@127.0.0.1:5432/{db}",
+        REDIS_URL=redis_url,
         SECRET_KEY=SECRET,
         FLASK_APP="bench.wsgi:app",
         # Every request comes from 127.0.0.1: the per-IP limit would be one mine's whole network.
@@ -192,7 +198,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(port: int, workers: int, threads: int) -> subprocess.Popen:
+def start_gunicorn(
+    port: int,
+    workers: int,
+    threads: int,
+    keep_alive: int = 30,
+    db: str = PG_DB,
+    redis_url: str = REDIS_URL,
+) -> subprocess.Popen:
     cmd = [
         sys.executable,
         "-m",
@@ -208,10 +221,10 @@ def start_gunicorn(port: int, workers: int, threads: int) -> subprocess.Popen:
         "--log-level",
         "warning",
         "--keep-alive",
-        "30",
+        str(keep_alive),
         "bench.wsgi:app",
     ]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env(), start_new_session=True)
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env(db, redis_url), start_new_session=True)
     deadline = time.monotonic() + 60
     ready = 0
     while time.monotonic() < deadline:
@@ -275,13 +288,13 @@ def wrk(script: str, port: int, duration: int, connections: int, extra: dict) ->
     return result
 
 
-def check_invariants(campaign_id: int) -> dict:
+def check_invariants(campaign_id: int, db: str = PG_DB, redis_url: str = REDIS_URL) -> dict:
     """Nobody above the rules; Redis tallies equal the database's non-voided ballots."""
     import psycopg
     import redis
 
-    r = redis.Redis.from_url(REDIS_URL, decode_responses=True)
-    with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{PG_DB}") as conn:
+    r = redis.Redis.from_url(redis_url, decode_responses=True)
+    with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{db}") as conn:
         per_cand, per_cat = conn.execute(
             "SELECT per_candidate_per_day, per_category_per_day FROM vote_campaigns WHERE id = %s",
             (campaign_id,),
@@ -321,23 +334,40 @@ def check_invariants(campaign_id: int) -> dict:
     }
 
 
-def settle() -> None:
+def settle(db: str = PG_DB) -> None:
     """Bring the database to a steady state before measuring, as in production: otherwise
     autovacuum's insert-triggered VACUUM and the checkpoint of freshly loaded rows compete with
     the measured runs for the two cores."""
     import psycopg
 
-    with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{PG_DB}", autocommit=True) as conn:
+    with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{db}", autocommit=True) as conn:
         conn.execute("VACUUM (ANALYZE)")
         conn.execute("CHECKPOINT")
 
 
-def preload(campaign_id: int, candidates: list[int], first_voter: int, n: int) -> None:
-    """n ballots of past days (one per voter per day), straight into PostgreSQL."""
+def clone_database(src: str, dst: str) -> None:
+    """dst becomes a copy of src (nothing may be connected to src meanwhile)."""
     import psycopg
 
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        for name in (src, dst):
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (name,),
+            )
+        conn.execute(f"DROP DATABASE IF EXISTS {dst}")
+        conn.execute(f"CREATE DATABASE {dst} TEMPLATE {src}")
+
+
+def preload(
+    campaign_id: int, candidates: list[int], first_voter: int, n: int, db: str, redis_url: str
+) -> None:
+    """n ballots of past days (one per voter per day), straight into PostgreSQL."""
+    import psycopg
+    import redis
+
     cand_array = "{" + ",".join(map(str, candidates)) + "}"
-    with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{PG_DB}") as conn:
+    with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{db}") as conn:
         conn.execute(
             """
             INSERT INTO vote_ballots (campaign_id, candidate_id, category, voter_id, account_id,
@@ -359,11 +389,12 @@ def preload(campaign_id: int, candidates: list[int], first_voter: int, n: int) -
                 "cands": cand_array,
             },
         )
-    settle()
+    settle(db)
+    redis.Redis.from_url(redis_url).flushdb()
     subprocess.run(
         [sys.executable, "-m", "flask", "votes", "rebuild-tallies", "--campaign", str(campaign_id)],
         cwd=ROOT,
-        env=env(),
+        env=env(db, redis_url),
         check=True,
         capture_output=True,
     )
@@ -380,6 +411,12 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--keep-alive",
+        type=int,
+        default=30,
+        help="gunicorn's keep-alive seconds (0: close after each answer, as behind a proxy)",
+    )
     parser.add_argument("--preload", type=int, default=1_000_000)
     parser.add_argument(
         "--paced-rate",
@@ -402,7 +439,7 @@ def main() -> None:
         "BENCH_CANDIDATES": ",".join(map(str, info["candidates"])),
     }
     port = free_port()
-    proc = start_gunicorn(port, args.workers, args.threads)
+    proc = start_gunicorn(port, args.workers, args.threads, args.keep_alive)
     per_thread = VOTERS // WRK_THREADS
     report: dict = {"args": vars(args), "cpus": os.cpu_count(), "runs": [], "preloaded_runs": []}
     next_round = 0
@@ -466,29 +503,53 @@ def main() -> None:
         report["invariants"] = check_invariants(info["campaign"])
         log(f"invariants: {report['invariants']}")
         if args.preload:
-            log(f"loading {args.preload:,} past ballots")
-            preload(info["campaign"], info["candidates"], info["voter_ids"][0], args.preload)
-            proc = start_gunicorn(port, args.workers, args.threads)
-            wrk("trivial", port, 3, args.connections, common)
-            for run in range(args.runs):
-                row = {"trivial": wrk("trivial", port, args.duration, args.connections, common)}
-                row["votes"] = wrk(
-                    "votes",
-                    port,
-                    args.duration,
-                    args.connections,
-                    {**common, "BENCH_ROUND": next_round},
-                )
-                next_round += row["votes"]["requests"] // (per_thread * WRK_THREADS) + 1
-                row["ratios"] = {"votes": row["votes"]["rps"] / row["trivial"]["rps"]}
-                report["preloaded_runs"].append(row)
-                log(
-                    f"preloaded run {run + 1}: trivial {row['trivial']['rps']:.0f}/s, "
-                    f"votes {row['votes']['rps']:.0f}/s"
-                )
-            stop(proc)
-            report["invariants_after_preload"] = check_invariants(info["campaign"])
-            log(f"invariants: {report['invariants_after_preload']}")
+            # Side by side: a copy of this database gets the past ballots and its own gunicorn
+            # and Redis; the runs alternate empty / full so both see the same machine weather.
+            log(f"copying the database and loading {args.preload:,} past ballots into the copy")
+            clone_database(PG_DB, FULL_DB)
+            preload(
+                info["campaign"],
+                info["candidates"],
+                info["voter_ids"][0],
+                args.preload,
+                FULL_DB,
+                FULL_REDIS_URL,
+            )
+            settle(PG_DB)
+            full_port = free_port()
+            proc = start_gunicorn(port, args.workers, args.threads, args.keep_alive)
+            full_proc = start_gunicorn(
+                full_port, args.workers, args.threads, args.keep_alive, FULL_DB, FULL_REDIS_URL
+            )
+            try:
+                for p in (port, full_port):
+                    wrk("trivial", p, 3, args.connections, common)
+                for run in range(args.runs):
+                    # The same voters and candidates on both sides: each is its own database.
+                    extra = {**common, "BENCH_ROUND": next_round}
+                    order = [("empty", port), ("full", full_port)]
+                    if run % 2:
+                        order.reverse()
+                    row = {}
+                    for side, p in order:
+                        row[side] = wrk("votes", p, args.duration, args.connections, extra)
+                    used = max(r["requests"] for r in row.values())
+                    next_round += used // (per_thread * WRK_THREADS) + 1
+                    row["ratio"] = row["full"]["rps"] / row["empty"]["rps"]
+                    report["preloaded_runs"].append(row)
+                    log(
+                        f"side by side {run + 1}: empty {row['empty']['rps']:.0f}/s, "
+                        f"with {args.preload:,} ballots {row['full']['rps']:.0f}/s "
+                        f"(ratio {row['ratio']:.2f})"
+                    )
+            finally:
+                stop(full_proc)
+                stop(proc)
+            report["invariants"] = check_invariants(info["campaign"])
+            report["invariants_after_preload"] = check_invariants(
+                info["campaign"], FULL_DB, FULL_REDIS_URL
+            )
+            log(f"invariants (full copy): {report['invariants_after_preload']}")
     finally:
         stop(proc)
     summarize(report)
@@ -515,17 +576,16 @@ def summarize(report: dict) -> None:
                 statuses[k[1:]] = statuses.get(k[1:], 0) + v
         print(f"{phase:<12} {rps:>8.0f} {p50:>8.1f} {p99:>8.1f} {ratio:>10}  {statuses}")
     if report["preloaded_runs"]:
-        empty = median([r["votes"]["rps"] for r in runs])
-        full = median([r["votes"]["rps"] for r in report["preloaded_runs"]])
-        ratio = median([r["ratios"]["votes"] for r in report["preloaded_runs"]])
-        p99 = median([r["votes"]["p99_ms"] for r in report["preloaded_runs"]])
-        empty_ratio = median([r["ratios"]["votes"] for r in runs])
-        # The preloaded runs come minutes after the empty ones; their own trivial baseline is
-        # the fair yardstick, so the size effect is quoted as a ratio of ratios as well.
+        rows = report["preloaded_runs"]
+        empty = median([r["empty"]["rps"] for r in rows])
+        full = median([r["full"]["rps"] for r in rows])
+        ratio = median([r["ratio"] for r in rows])
+        p99_empty = median([r["empty"]["p99_ms"] for r in rows])
+        p99_full = median([r["full"]["p99_ms"] for r in rows])
         print(
-            f"votes with {report['args']['preload']:,} ballots preloaded: {full:.0f}/s "
-            f"({full / empty:.2f} × empty, {ratio:.2f} × trivial, p99 {p99:.1f} ms); "
-            f"against each run's trivial: {ratio / empty_ratio:.2f} × the empty table's ratio"
+            f"votes side by side: empty database {empty:.0f}/s (p99 {p99_empty:.0f} ms), with "
+            f"{report['args']['preload']:,} ballots {full:.0f}/s (p99 {p99_full:.0f} ms); "
+            f"median of per-run ratios {ratio:.2f}"
         )
     if "paced_votes" in report:
         p = report["paced_votes"]

@@ -15,6 +15,7 @@ from accounts.tokens import revoke_session
 from domain_errors import NotFound
 from miniapp_api.auth import client_ip, current_principal, current_session, login_required
 from miniapp_api.extensions import limiter
+from miniapp_api.pagination import page_of
 from miniapp_api.schemas import UserSchema
 from models import Branch, Person, db
 from pairings.care import care_flags_by_person
@@ -188,14 +189,7 @@ class BranchPeopleView(MethodView):
         if query.get("q"):
             like = f"%{query['q']}%"
             stmt = stmt.where(Person.name.like(like) | Person.employee_no.like(like))
-        pagination_parameters.item_count = db.session.scalar(
-            db.select(db.func.count()).select_from(stmt.subquery())
-        )
-        people = db.session.scalars(
-            stmt.order_by(Person.employee_no)
-            .limit(pagination_parameters.page_size)
-            .offset(pagination_parameters.first_item)
-        ).all()
+        people = page_of(stmt.order_by(Person.employee_no), pagination_parameters)
         flags = care_flags_by_person([p.id for p in people])
         return [
             {

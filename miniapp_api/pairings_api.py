@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from miniapp_api.auth import client_ip, current_principal, login_required
 from miniapp_api.identity import visible_branch
+from miniapp_api.pagination import page_of
 from miniapp_api.wishes_api import WishCreated, WishIn
 from models import CARE_FLAGS, TALK_MODES, Pairing, Talk, db, utcnow
 from pairings import care, compliance, exports, services, talks
@@ -51,26 +52,6 @@ class MonthQuery(ma.Schema):
 
 def month_arg(query: dict[str, Any]) -> str:
     return parse_month(query["month"]) if query.get("month") else month_of(utcnow())
-
-
-# Offsets beyond this are pages nobody has; the databases refuse such numbers (a 500).
-MAX_OFFSET = 2**31 - 1
-
-
-def counted(stmt, pagination_parameters):
-    """Set the total for the pagination header; the page's select, or None past the end."""
-    pagination_parameters.item_count = db.session.scalar(
-        db.select(db.func.count()).select_from(stmt.order_by(None).subquery())
-    )
-    if pagination_parameters.first_item > MAX_OFFSET:
-        return None
-    return stmt.limit(pagination_parameters.page_size).offset(pagination_parameters.first_item)
-
-
-def page_of(stmt, pagination_parameters) -> list:
-    """One page of a select of entities."""
-    page = counted(stmt, pagination_parameters)
-    return [] if page is None else list(db.session.scalars(page))
 
 
 # --- pairings -------------------------------------------------------------------------------

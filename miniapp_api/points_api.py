@@ -11,7 +11,8 @@ from flask_smorest import Blueprint
 from domain_errors import NotFound
 from miniapp_api.auth import current_principal, login_required
 from miniapp_api.identity import visible_branch
-from miniapp_api.pairings_api import XLSX, counted, id_field, text_field, xlsx_response
+from miniapp_api.pagination import counted
+from miniapp_api.pairings_api import XLSX, id_field, text_field, xlsx_response
 from models import db
 from pairings import exports
 from pairings import points as points_service

@@ -12,6 +12,7 @@ from flask_smorest import Blueprint
 
 from domain_errors import InvalidInput
 from miniapp_api.auth import current_principal, login_required
+from miniapp_api.pagination import rows_of
 from miniapp_api.votes_api import (
     CampaignSummarySchema,
     RulesSchema,
@@ -424,14 +425,7 @@ class AdminBallotsView(MethodView):
             )
         if query.get("employee_no"):
             stmt = stmt.where(Person.employee_no == query["employee_no"])
-        pagination_parameters.item_count = db.session.scalar(
-            db.select(db.func.count()).select_from(stmt.with_only_columns(Ballot.id).subquery())
-        )
-        rows = db.session.execute(
-            stmt.order_by(Ballot.id.desc())
-            .limit(pagination_parameters.page_size)
-            .offset(pagination_parameters.first_item)
-        ).all()
+        rows = rows_of(stmt.order_by(Ballot.id.desc()), pagination_parameters)
         return [
             ballot_out(b, cname, voter, unit or "", bound) for b, cname, voter, unit, bound in rows
         ]

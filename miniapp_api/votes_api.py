@@ -10,6 +10,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from miniapp_api.auth import client_ip, current_principal, login_required
+from miniapp_api.pagination import page_of
 from models import Campaign, Candidate, Person, db
 from models.votes import CATEGORY_KEYS
 from votes import ballots, campaigns, live, share
@@ -146,13 +147,7 @@ class CampaignsView(MethodView):
     @login_required()
     def get(self, pagination_parameters):
         """Campaigns of my mine (drafts only for the committee), newest first."""
-        stmt = campaigns.list_campaigns(current_principal())
-        pagination_parameters.item_count = db.session.scalar(
-            db.select(db.func.count()).select_from(stmt.subquery())
-        )
-        return db.session.scalars(
-            stmt.limit(pagination_parameters.page_size).offset(pagination_parameters.first_item)
-        ).all()
+        return page_of(campaigns.list_campaigns(current_principal()), pagination_parameters)
 
 
 @blp.route("/campaigns/<int:campaign_id>")

@@ -12,6 +12,7 @@ from flask_smorest import Blueprint
 from domain_errors import DomainError, InvalidInput, NotFound
 from miniapp_api.auth import client_ip, current_principal, current_session, login_required
 from miniapp_api.extensions import limiter
+from miniapp_api.pagination import page_of
 from models import WISH_CATEGORIES, WISH_STATUSES, Upload, Wish, db
 from storage import StorageError
 from wishes import export, photos, privacy, queries, services
@@ -189,17 +190,6 @@ def _detail(wish: Wish) -> dict[str, Any]:
     return privacy.detail(wish, p, photo_url, services.history(wish.id))
 
 
-def _page(stmt, pagination_parameters) -> list[Wish]:
-    pagination_parameters.item_count = db.session.scalar(
-        db.select(db.func.count()).select_from(stmt.order_by(None).subquery())
-    )
-    return list(
-        db.session.scalars(
-            stmt.limit(pagination_parameters.page_size).offset(pagination_parameters.first_item)
-        )
-    )
-
-
 def _account_key() -> str:
     """Rate-limit key: the account behind the token (the view answers 401 without one)."""
     try:
@@ -241,7 +231,7 @@ class WishesView(MethodView):
         """The public pool of the caller's mine (default status=open); wishers masked."""
         p = current_principal()
         stmt = queries.public_pool(p, query["status"], query["category"], query["branch_id"])
-        return [privacy.summary(w, p) for w in _page(stmt, pagination_parameters)]
+        return [privacy.summary(w, p) for w in page_of(stmt, pagination_parameters)]
 
 
 @blp.route("/wishes/mine")
@@ -254,7 +244,7 @@ class MyWishesView(MethodView):
         """Wishes I posted (for myself or for an employee)."""
         p = current_principal()
         stmt = queries.my_wishes(p, query["status"])
-        return [privacy.summary(w, p) for w in _page(stmt, pagination_parameters)]
+        return [privacy.summary(w, p) for w in page_of(stmt, pagination_parameters)]
 
 
 @blp.route("/wishes/claims")
@@ -267,7 +257,7 @@ class MyClaimsView(MethodView):
         """Wishes I have claimed (claimed, fulfilled, completed, or closed while mine)."""
         p = current_principal()
         stmt = queries.my_claims(p, query["status"])
-        return [privacy.summary(w, p) for w in _page(stmt, pagination_parameters)]
+        return [privacy.summary(w, p) for w in page_of(stmt, pagination_parameters)]
 
 
 @blp.route("/wishes/<int:wish_id>")
@@ -377,7 +367,7 @@ class ManagedWishesView(MethodView):
         stmt = queries.managed(
             p, query["branch_id"], query["status"], query["month"], query["category"]
         )
-        return [privacy.summary(w, p) for w in _page(stmt, pagination_parameters)]
+        return [privacy.summary(w, p) for w in page_of(stmt, pagination_parameters)]
 
 
 @blp.route("/admin/wishes/stats")

@@ -71,3 +71,16 @@ def test_unexpected_exception_is_json_500_in_production_mode(app):
         r = handle_internal(InternalServerError(original_exception=RuntimeError("boom")))
         assert r.status_code == 500 and r.json["reason"] == "internal_error"
         assert r.json["message"] and "boom" not in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/wishes", "/api/v1/campaigns", "/api/v1/talks", "/api/v1/branches/{b}/people"],
+)
+def test_absurd_page_numbers_are_an_empty_page_not_a_500(client, world, path):
+    branch = world.branch()
+    boss = world.committee()
+    world.grant(boss, "secretary", branch)
+    url = path.format(b=branch.id) + "?page=99999999999999&page_size=100"
+    r = client.get(url, headers=world.headers(boss))
+    assert r.status_code == 200 and r.json == []
