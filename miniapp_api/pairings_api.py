@@ -18,12 +18,13 @@ from miniapp_api.wishes_api import WishCreated, WishIn
 from models import CARE_FLAGS, TALK_MODES, Pairing, Talk, db, utcnow
 from pairings import care, compliance, exports, services, talks
 from pairings.months import SHANGHAI, month_of, parse_month
+from spreadsheets import XLSX_MIME
 
 blp = Blueprint("pairings", __name__, url_prefix="/api/v1", description="一带三/一带五 结对与谈心")
 
 MAX_ID = 2**31 - 1
 ID = f"int(max={MAX_ID})"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = XLSX_MIME
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 

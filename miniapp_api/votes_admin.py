@@ -21,6 +21,7 @@ from miniapp_api.votes_api import (
 )
 from models import Account, Ballot, Candidate, Person, Unit, db
 from models.votes import CATEGORY_KEYS
+from spreadsheets import XLSX_MIME
 from votes import anti_brushing, ballots, campaigns, clock, exports, share
 from votes.results import import_points_sheet
 
@@ -476,7 +477,7 @@ class SuspiciousView(MethodView):
 class ExportView(MethodView):
     @blp.response(
         200,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        content_type=XLSX_MIME,
     )
     @login_required("committee")
     def get(self, campaign_id: int):
@@ -486,6 +487,6 @@ class ExportView(MethodView):
         filename = f"campaign-{campaign.id}.xlsx"
         return Response(
             data,
-            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            mimetype=XLSX_MIME,
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )

@@ -14,6 +14,7 @@ from miniapp_api.auth import client_ip, current_principal, current_session, logi
 from miniapp_api.extensions import limiter
 from miniapp_api.pagination import page_of
 from models import WISH_CATEGORIES, WISH_STATUSES, Upload, Wish, db
+from spreadsheets import XLSX_MIME
 from storage import StorageError
 from wishes import export, photos, privacy, queries, services
 from wishes.errors import ImageTooLarge
@@ -383,7 +384,7 @@ class WishStatsView(MethodView):
 @blp.route("/admin/wishes/export.xlsx")
 class WishExportView(MethodView):
     @blp.arguments(ManagedQuery, location="query")
-    @blp.response(200, content_type=export.XLSX_MIME)
+    @blp.response(200, content_type=XLSX_MIME)
     @login_required("secretary", "committee")
     def get(self, query: dict[str, Any]):
         """The wishes (and their history) as a workbook: the 台账 inspections ask for."""
@@ -394,7 +395,7 @@ class WishExportView(MethodView):
         data = export.workbook(db.session.scalars(stmt).all())
         return Response(
             data,
-            mimetype=export.XLSX_MIME,
+            mimetype=XLSX_MIME,
             headers={"Content-Disposition": "attachment; filename=wishes.xlsx"},
         )
 

@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -21,8 +20,8 @@ from models import Branch, Person, PointsEntry, Talk, db
 from pairings import compliance, talks
 from pairings.months import local
 from pairings.points import Period, in_period, members_totals_query
+from spreadsheets import mark_text
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 MODE_LABELS = {
     "face_to_face": "当面谈心",
     "talk_room": "谈心室",
@@ -43,14 +42,6 @@ def _cell_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return local(value).strftime("%Y-%m-%d %H:%M")
     return value
-
-
-def mark_text(cell: Cell) -> None:
-    """Make a string cell text, whatever it starts with."""
-    if isinstance(cell.value, str):
-        cell.data_type = "s"  # openpyxl would have stored "=..." as a formula
-        if cell.value.startswith(FORMULA_PREFIXES):
-            cell.quotePrefix = True  # and Excel keeps it text when the cell is edited
 
 
 def append_row(ws: Worksheet, values: Iterable[Any]) -> None:

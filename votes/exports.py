@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
 from models import Account, Ballot, Campaign, Candidate, Person, Unit, db
+from spreadsheets import mark_text
 from votes import clock
 from votes.results import compute_results
 
@@ -17,11 +18,7 @@ STATUS_NAMES = {"draft": "草稿", "open": "投票中", "closed": "已结束", "
 
 
 def _cell(ws, value: Any) -> Any:
-    cell = WriteOnlyCell(ws, value=value)
-    if isinstance(value, str):
-        # openpyxl would store "=..." as a formula; a string cell is shown and kept as typed.
-        cell.data_type = "s"
-    return cell
+    return mark_text(WriteOnlyCell(ws, value=value))
 
 
 def _row(ws, values: list[Any]) -> None:

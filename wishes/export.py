@@ -15,10 +15,8 @@ from openpyxl.cell.cell import Cell
 from sqlalchemy import select
 
 from models import Wish, WishEvent, db
+from spreadsheets import mark_text
 from wishes.services import local_time
-
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 STATUS_ZH = {
     "pending_review": "待审核",
@@ -55,13 +53,8 @@ def text_cell(cell: Cell, value: Any) -> None:
     """Write a value; strings always as text, never evaluated."""
     if value is None:
         return
-    if isinstance(value, str):
-        cell.value = value
-        cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
-        if value.startswith(FORMULA_PREFIXES):
-            cell.quotePrefix = True
-    else:
-        cell.value = value
+    cell.value = value
+    mark_text(cell)
 
 
 def _append(ws, values: Iterable[Any]) -> None:
