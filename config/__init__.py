@@ -123,7 +123,6 @@ def load_settings(
         "OPENAPI_JSON_PATH": "openapi.json",
         "OPENAPI_SWAGGER_UI_PATH": "docs",
         "OPENAPI_SWAGGER_UI_URL": "/api/v1/docs/assets/",
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "JSON_AS_ASCII": False,
     }
     if overrides:

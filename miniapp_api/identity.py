@@ -8,6 +8,7 @@ import marshmallow as ma
 from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from sqlalchemy.orm import selectinload
 
 from accounts import login as login_service
 from accounts.principal import Principal, principal_for
@@ -189,7 +190,8 @@ class BranchPeopleView(MethodView):
         if query.get("q"):
             like = f"%{query['q']}%"
             stmt = stmt.where(Person.name.like(like) | Person.employee_no.like(like))
-        people = page_of(stmt.order_by(Person.employee_no), pagination_parameters)
+        stmt = stmt.order_by(Person.employee_no).options(selectinload(Person.unit))
+        people = page_of(stmt, pagination_parameters)
         flags = care_flags_by_person([p.id for p in people])
         return [
             {
@@ -203,8 +205,3 @@ class BranchPeopleView(MethodView):
             }
             for p in people
         ]
-
-
-def care_flags_of(person: Person) -> list[str]:
-    """Care flags (思想有波动 / 生活有困难) of one person; lists use care_flags_by_person."""
-    return care_flags_by_person([person.id]).get(person.id, [])

@@ -51,10 +51,7 @@ def init_app(app: Flask) -> None:
     """Configure SQLAlchemy and Flask-Migrate for the app's DATABASE_URL."""
     uri, options = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     app.config["SQLALCHEMY_DATABASE_URI"] = uri
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-        **options,
-        **app.config.get("SQLALCHEMY_ENGINE_EXTRA", {}),
-    }
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if uri.startswith("sqlite:///"):
         os.makedirs(os.path.dirname(uri[len("sqlite:///") :]) or ".", exist_ok=True)
     db.init_app(app)

@@ -40,10 +40,6 @@ class RedisStore:
         log.info("embedded Redis on %s", client.socket_file)
         return client
 
-    @property
-    def client(self) -> redis.Redis:
-        return current_app.extensions["redis"]
-
 
 def stop_embedded(client: Any) -> None:
     """Stop an embedded server this process started, even if other clients are connected."""
