@@ -75,6 +75,9 @@ def seed_votes() -> str:
                     db.session.rollback()
     past.status = "open"
     campaigns.close_campaign(past, committee)
+    campaigns.start_notice(past, committee, days=5)
+    # Its 公示 ran back then: the period is over, with no objection, so it can be published.
+    past.notice_starts_at, past.notice_ends_at = now - timedelta(days=12), now - timedelta(days=7)
     campaigns.publish_campaign(past, committee)
     campaign("2027年度“六大员”评选（草稿）", now + timedelta(days=300), now + timedelta(days=330))
     db.session.commit()

@@ -37,6 +37,7 @@ periodic("notifications-sweep", "notifications.delivery.sweep_job", every=60)
 periodic("uploads-purge-orphans", "wishes.jobs.purge_orphan_uploads_job", cron="30 3 * * *")
 periodic("idempotency-purge", "jobs.maintenance.purge_idempotency_job", every=3600)
 periodic("pairings-talk-reminders", "pairings.jobs.remind_job", cron="0 9 * * *")
+periodic("votes-remind-non-voters", "votes.jobs.remind_job", cron="0 12 * * *")
 
 
 def build_scheduler(connection, queue_name: str):

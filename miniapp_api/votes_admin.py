@@ -22,7 +22,7 @@ from miniapp_api.votes_api import (
 from models import Account, Ballot, Candidate, Person, Unit, db
 from models.votes import CATEGORY_KEYS
 from spreadsheets import XLSX_MIME
-from votes import anti_brushing, ballots, campaigns, clock, exports, share
+from votes import anti_brushing, ballots, campaigns, clock, exports, objections, share
 from votes.results import import_points_sheet
 
 blp = Blueprint(
@@ -37,6 +37,7 @@ class RulesIn(ma.Schema):
     per_category_per_day = ma.fields.Integer(validate=ma.validate.Range(min=1, max=50))
     hide_tallies = ma.fields.Boolean()
     revote_other_days = ma.fields.Boolean()
+    remind_non_voters = ma.fields.Boolean()
 
 
 class WeightsIn(ma.Schema):
@@ -52,6 +53,12 @@ class CampaignIn(ma.Schema):
     categories = ma.fields.List(Category, validate=ma.validate.Length(min=1, max=6))
     rules = ma.fields.Nested(RulesIn)
     weights = ma.fields.Nested(WeightsIn)
+    quotas = ma.fields.Dict(
+        keys=Category,
+        values=ma.fields.Integer(validate=ma.validate.Range(min=1, max=100)),
+        metadata={"description": "how many are honoured per category (名额); default 1"},
+    )
+    notice_days = ma.fields.Integer(validate=ma.validate.Range(min=1, max=30))
     points_since = ma.fields.AwareDateTime(allow_none=True, format="iso")
     points_until = ma.fields.AwareDateTime(allow_none=True, format="iso")
 
@@ -74,6 +81,10 @@ class AdminCampaignSchema(CampaignSummarySchema):
     rules = ma.fields.Nested(RulesSchema, required=True)
     weights = ma.fields.Nested(WeightsSchema, required=True)
     points_source = ma.fields.String(required=True)
+    quotas = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), required=True)
+    notice_days = ma.fields.Integer(required=True)
+    notice_starts_at = ma.fields.DateTime(allow_none=True)
+    notice_ends_at = ma.fields.DateTime(allow_none=True)
     opened_at = ma.fields.DateTime(allow_none=True)
     closed_at = ma.fields.DateTime(allow_none=True)
     published_at = ma.fields.DateTime(allow_none=True)
@@ -91,6 +102,10 @@ def campaign_out(c) -> dict[str, Any]:
         "rules": campaigns.rules_of(c),
         "weights": campaigns.weights_of(c),
         "points_source": c.points_source,
+        "quotas": campaigns.quotas_of(c),
+        "notice_days": c.notice_days,
+        "notice_starts_at": c.notice_starts_at,
+        "notice_ends_at": c.notice_ends_at,
         "opened_at": c.opened_at,
         "closed_at": c.closed_at,
         "published_at": c.published_at,
@@ -267,12 +282,35 @@ class CampaignCloseView(MethodView):
         return campaign_out(campaign)
 
 
+class NoticeIn(ma.Schema):
+    days = ma.fields.Integer(
+        validate=ma.validate.Range(min=1, max=30),
+        metadata={"description": "length of 公示 in days (default: the campaign's, 5)"},
+    )
+
+
+@blp.route("/campaigns/<int:campaign_id>/notice")
+class CampaignNoticeView(MethodView):
+    @blp.arguments(NoticeIn)
+    @blp.response(200, AdminCampaignSchema)
+    @login_required("committee")
+    def post(self, data: dict[str, Any], campaign_id: int):
+        """Start 公示 after close: results are frozen and the winners (名额 per category) shown
+        to every bound employee of the mine for `days`."""
+        campaign = campaigns.start_notice(
+            _campaign(campaign_id, lock=True), current_principal(), data.get("days")
+        )
+        db.session.commit()
+        return campaign_out(campaign)
+
+
 @blp.route("/campaigns/<int:campaign_id>/publish")
 class CampaignPublishView(MethodView):
     @blp.response(200, AdminCampaignSchema)
     @login_required("committee")
     def post(self, campaign_id: int):
-        """Freeze and publish the results of a closed campaign."""
+        """Publish the results frozen at 公示, once the period has ended and every objection is
+        answered (409 notice_pending otherwise)."""
         campaign = campaigns.publish_campaign(
             _campaign(campaign_id, lock=True), current_principal()
         )
@@ -399,6 +437,56 @@ def ballot_out(b: Ballot, candidate_name: str, voter: Person, unit: str, bound_a
     }
 
 
+class AdminObjectionSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    campaign_id = ma.fields.Integer(required=True)
+    candidate_id = ma.fields.Integer(required=True)
+    candidate_name = ma.fields.String(required=True)
+    reason = ma.fields.String(required=True)
+    content_check = ma.fields.String(required=True)
+    status = ma.fields.String(required=True)
+    answer = ma.fields.String(allow_none=True)
+    answered_at = ma.fields.DateTime(allow_none=True)
+    created_at = ma.fields.DateTime(required=True)
+    objector = ma.fields.Dict(required=True, metadata={"description": "{id, employee_no, name}"})
+
+
+class AnswerIn(ma.Schema):
+    upheld = ma.fields.Boolean(required=True)
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=2, max=1000))
+
+
+class AnswerOut(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    status = ma.fields.String(required=True)
+    answer = ma.fields.String(required=True)
+    answered_at = ma.fields.DateTime(required=True)
+
+
+@blp.route("/campaigns/<int:campaign_id>/objections")
+class AdminObjectionsView(MethodView):
+    @blp.response(200, AdminObjectionSchema(many=True))
+    @login_required("committee")
+    def get(self, campaign_id: int):
+        """Every objection of the campaign, with who lodged it."""
+        return objections.objections_of_campaign(_campaign(campaign_id))
+
+
+@blp.route("/objections/<int:objection_id>/answer")
+class AnswerObjectionView(MethodView):
+    @blp.arguments(AnswerIn)
+    @blp.response(200, AnswerOut)
+    @login_required("committee")
+    def post(self, data: dict[str, Any], objection_id: int):
+        """Answer an objection: upheld removes that winner (the next candidate moves up),
+        dismissed keeps them; the objector is told."""
+        o = objections.answer_objection(
+            objection_id, current_principal(), data["upheld"], data["reason"].strip()
+        )
+        db.session.commit()
+        return {"id": o.id, "status": o.status, "answer": o.answer, "answered_at": o.answered_at}
+
+
 @blp.route("/campaigns/<int:campaign_id>/ballots")
 class AdminBallotsView(MethodView):
     @blp.arguments(BallotQuery, location="query")
@@ -440,6 +528,7 @@ class VoidBallotView(MethodView):
     def post(self, data: dict[str, Any], ballot_id: int):
         """Void a ballot with a reason: it stays on record, the tallies drop by one (audited)."""
         b = ballots.void_ballot(ballot_id, data["reason"].strip(), current_principal())
+        db.session.commit()
         voter = db.session.get(Person, b.voter_id)
         unit = db.session.get(Unit, b.voter_unit_id) if b.voter_unit_id else None
         account = db.session.get(Account, b.account_id) if b.account_id else None

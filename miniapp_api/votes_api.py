@@ -11,11 +11,10 @@ from flask_smorest import Blueprint
 
 from miniapp_api.auth import client_ip, current_principal, login_required
 from miniapp_api.pagination import page_of
-from models import Campaign, Candidate, Person, db
+from models import Candidate, db
 from models.votes import CATEGORY_KEYS
-from votes import ballots, campaigns, live, share
-from votes.errors import CampaignNotFound, ResultsNotPublished, TalliesHidden
-from votes.results import vote_counts
+from votes import ballots, campaigns, objections, share, tallies
+from votes.errors import ResultsNotPublished, TalliesHidden
 
 blp = Blueprint("votes", __name__, url_prefix="/api/v1", description="六大员评选：投票与结果")
 
@@ -25,6 +24,7 @@ class RulesSchema(ma.Schema):
     per_category_per_day = ma.fields.Integer(required=True)
     hide_tallies = ma.fields.Boolean(required=True)
     revote_other_days = ma.fields.Boolean(required=True)
+    remind_non_voters = ma.fields.Boolean(required=True)
 
 
 class WeightsSchema(ma.Schema):
@@ -61,6 +61,9 @@ class CampaignDetailSchema(CampaignSummarySchema):
     rules = ma.fields.Nested(RulesSchema, required=True)
     weights = ma.fields.Nested(WeightsSchema, required=True)
     tallies_visible = ma.fields.Boolean(required=True)
+    quotas = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), required=True)
+    notice_starts_at = ma.fields.DateTime(allow_none=True)
+    notice_ends_at = ma.fields.DateTime(allow_none=True)
     categories = ma.fields.List(ma.fields.Nested(CategorySchema), required=True)
     my_remaining = ma.fields.Dict(
         keys=ma.fields.String(), values=ma.fields.Integer(), required=True
@@ -99,11 +102,15 @@ class ResultEntrySchema(ma.Schema):
     points = ma.fields.Float(required=True)
     points_score = ma.fields.Float(required=True)
     total = ma.fields.Float(required=True)
+    honoured = ma.fields.Boolean(required=True)
+    removed = ma.fields.Boolean(metadata={"description": "removed by an upheld objection"})
+    removed_reason = ma.fields.String()
 
 
 class ResultCategorySchema(ma.Schema):
     key = ma.fields.String(required=True)
     name = ma.fields.String(required=True)
+    quota = ma.fields.Integer(required=True)
     entries = ma.fields.List(ma.fields.Nested(ResultEntrySchema), required=True)
 
 
@@ -117,27 +124,6 @@ class ResultsSchema(ma.Schema):
 
 def photo_url(candidate: Candidate) -> str | None:
     return f"/api/v1/campaign-photos/{candidate.photo}" if candidate.photo else None
-
-
-def _live_counts(campaign: Campaign) -> dict[int, int]:
-    """Tallies from Redis (rebuilt first if Redis lost them or they were marked stale); from the
-    database while Redis is unreachable."""
-    try:
-        if campaign.tallies_stale and campaign.status != "draft":
-            _rebuild_quietly(campaign.id)
-        _, rows = live.board(campaign.id)
-        return {r["candidate_id"]: r["votes"] for r in rows}
-    except live.RedisDown:
-        return vote_counts(campaign.id)
-
-
-def _rebuild_quietly(campaign_id: int) -> None:
-    try:
-        live.rebuild(campaign_id)
-    except live.RebuildBusy:
-        pass  # someone else is rebuilding; board() waits for it
-    except live.REDIS_ERRORS as exc:
-        raise live.RedisDown() from exc
 
 
 @blp.route("/campaigns")
@@ -158,16 +144,11 @@ class CampaignView(MethodView):
         """A campaign with its rules, candidates per category, and my votes left today."""
         principal = current_principal()
         campaign = campaigns.visible_campaign(campaign_id, principal)
-        candidates = db.session.scalars(
-            db.select(Candidate)
-            .where(Candidate.campaign_id == campaign.id)
-            .options(db.joinedload(Candidate.person).joinedload(Person.unit))
-            .order_by(Candidate.id)
-        ).all()
+        candidates = campaigns.active_candidates(campaign.id)
         show = campaigns.tallies_visible(
             campaign.status, campaign.hide_tallies, principal, campaign.mine_id
         )
-        counts = _live_counts(campaign) if campaign.status != "draft" else {}
+        counts = tallies.counts(campaign) if campaign.status != "draft" and show else {}
         mine = ballots.remaining_today(campaign, principal.person_id)
         categories = []
         for entry in campaigns.category_list(campaign):
@@ -187,7 +168,6 @@ class CampaignView(MethodView):
                     row["votes"] = counts.get(c.id, 0)
                 rows.append(row)
             categories.append({**entry, "candidates": rows})
-        db.session.commit()
         return {
             "id": campaign.id,
             "title": campaign.title,
@@ -198,6 +178,9 @@ class CampaignView(MethodView):
             "rules": campaigns.rules_of(campaign),
             "weights": campaigns.weights_of(campaign),
             "tallies_visible": show,
+            "quotas": campaigns.quotas_of(campaign),
+            "notice_starts_at": campaign.notice_starts_at,
+            "notice_ends_at": campaign.notice_ends_at,
             "categories": categories,
             "my_remaining": mine["remaining"],
         }
@@ -236,34 +219,6 @@ class VotesView(MethodView):
         }
 
 
-def _board_from_db(campaign_id: int, category: str, principal) -> tuple[dict, list[dict]]:
-    """The leaderboard counted by the database, while Redis is unreachable."""
-    campaign = campaigns.visible_campaign(campaign_id, principal)
-    counts = vote_counts(campaign.id)
-    candidates = db.session.scalars(
-        db.select(Candidate)
-        .where(Candidate.campaign_id == campaign.id, Candidate.category == category)
-        .options(db.joinedload(Candidate.person).joinedload(Person.unit))
-    ).all()
-    rows = [
-        {
-            "candidate_id": c.id,
-            "category": c.category,
-            "votes": counts.get(c.id, 0),
-            "name": c.person.name,
-            "unit": c.person.unit.name if c.person.unit else "",
-        }
-        for c in candidates
-    ]
-    rows.sort(key=lambda r: (-r["votes"], r["candidate_id"]))
-    meta = {
-        "status": campaign.status,
-        "hide": "1" if campaign.hide_tallies else "0",
-        "mine": str(campaign.mine_id),
-    }
-    return meta, rows
-
-
 @blp.route("/campaigns/<int:campaign_id>/leaderboard")
 class LeaderboardView(MethodView):
     @blp.arguments(LeaderboardQuery, location="query")
@@ -272,22 +227,17 @@ class LeaderboardView(MethodView):
     def get(self, query: dict[str, Any], campaign_id: int):
         """The live ranking of one category (403 tallies_hidden while the rules hide it)."""
         principal = current_principal()
-        try:
-            meta, rows = live.board(
-                campaign_id,
-                query["category"],
-                reader=principal.account.id,
-                per_minute=current_app.config["LEADERBOARD_PER_MINUTE"],
-            )
-        except live.RedisDown:
-            meta, rows = _board_from_db(campaign_id, query["category"], principal)
-        mine_id = int(meta["mine"] or 0)
-        if mine_id != principal.person.mine_id or (
-            meta["status"] == "draft" and mine_id not in principal.committee_of
+        campaign = campaigns.visible_campaign(campaign_id, principal)
+        if not campaigns.tallies_visible(
+            campaign.status, campaign.hide_tallies, principal, campaign.mine_id
         ):
-            raise CampaignNotFound()
-        if not campaigns.tallies_visible(meta["status"], meta["hide"] == "1", principal, mine_id):
             raise TalliesHidden()
+        rows = tallies.standings(
+            campaign,
+            query["category"],
+            reader=principal.account.id,
+            per_minute=current_app.config["LEADERBOARD_PER_MINUTE"],
+        )
         out, rank, previous = [], 0, None
         for i, row in enumerate(rows, start=1):
             if row["votes"] != previous:
@@ -310,6 +260,83 @@ class ResultsView(MethodView):
             "published_at": campaign.published_at,
             **campaign.results,
         }
+
+
+class NoticeWinnerSchema(ma.Schema):
+    category = ma.fields.String(required=True)
+    candidate_id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    unit = ma.fields.String(required=True)
+    story = ma.fields.String(required=True)
+    rank = ma.fields.Integer(required=True)
+
+
+class MyObjectionSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    campaign_id = ma.fields.Integer(required=True)
+    candidate_id = ma.fields.Integer(required=True)
+    reason = ma.fields.String(required=True)
+    status = ma.fields.String(required=True, metadata={"description": "open|upheld|dismissed"})
+    answer = ma.fields.String(allow_none=True, metadata={"description": "the committee's reason"})
+    answered_at = ma.fields.DateTime(allow_none=True)
+    created_at = ma.fields.DateTime(required=True)
+
+
+class NoticeSchema(ma.Schema):
+    campaign_id = ma.fields.Integer(required=True)
+    title = ma.fields.String(required=True)
+    status = ma.fields.String(required=True)
+    starts_at = ma.fields.DateTime(required=True)
+    ends_at = ma.fields.DateTime(required=True)
+    open = ma.fields.Boolean(required=True, metadata={"description": "objections accepted now"})
+    winners = ma.fields.List(ma.fields.Nested(NoticeWinnerSchema), required=True)
+    my_objections = ma.fields.List(ma.fields.Nested(MyObjectionSchema), required=True)
+
+
+class ObjectionIn(ma.Schema):
+    candidate_id = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1))
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=5, max=1000))
+
+
+class ObjectionCreated(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    status = ma.fields.String(required=True)
+
+
+@blp.route("/campaigns/<int:campaign_id>/notice")
+class NoticeView(MethodView):
+    @blp.response(200, NoticeSchema)
+    @login_required()
+    def get(self, campaign_id: int):
+        """评选结果公示: the provisional winners during 公示 (and after publish), with my
+        objections; 409 notice_not_open before 公示."""
+        return objections.notice_of(campaign_id, current_principal())
+
+
+@blp.route("/campaigns/<int:campaign_id>/objections")
+class ObjectionsView(MethodView):
+    @blp.arguments(ObjectionIn)
+    @blp.response(201, ObjectionCreated)
+    @login_required()
+    def post(self, data: dict[str, Any], campaign_id: int):
+        """Object to a winner during 公示 (409 notice_not_open / objection_exists); only the
+        committee sees who objected."""
+        o = objections.lodge_objection(
+            campaign_id, current_principal(), data["candidate_id"], data["reason"].strip()
+        )
+        db.session.commit()
+        return {"id": o.id, "status": o.status}
+
+
+@blp.route("/objections/mine")
+class MyObjectionsView(MethodView):
+    @blp.response(200, MyObjectionSchema(many=True))
+    @blp.paginate()
+    @login_required()
+    def get(self, pagination_parameters):
+        """My objections with the committee's answers, newest first."""
+        rows = page_of(objections.my_objections(current_principal()), pagination_parameters)
+        return [objections.objection_for_objector(o) for o in rows]
 
 
 @blp.route("/campaigns/<int:campaign_id>/candidates/<int:candidate_id>/qrcode")

@@ -18,7 +18,7 @@ from models.pairings import (
 from models.people import GRANTABLE_ROLES, PARTY_STATUSES, POLITICAL_STATUSES, Person, RoleGrant
 from models.points import POINT_KINDS, PointsEntry
 from models.redis_store import get_redis, redis_store
-from models.votes import Ballot, Campaign, CampaignAudit, Candidate
+from models.votes import Ballot, Campaign, CampaignAudit, Candidate, Objection, VoteReminder
 from models.wishes import WISH_CATEGORIES, WISH_STATUSES, Upload, Wish, WishEvent
 
 __all__ = [
@@ -46,12 +46,14 @@ __all__ = [
     "IdempotencyRecord",
     "Mine",
     "Notification",
+    "Objection",
     "Person",
     "PointsEntry",
     "RoleGrant",
     "UTCDateTime",
     "Unit",
     "Upload",
+    "VoteReminder",
     "WISH_CATEGORIES",
     "WISH_STATUSES",
     "Wish",

@@ -33,7 +33,8 @@ CATEGORY_NAMES = {
     "emergency": "急难险重突击员",
 }
 CATEGORY_KEYS = tuple(CATEGORY_NAMES)
-CAMPAIGN_STATUSES = ("draft", "open", "closed", "published")
+CAMPAIGN_STATUSES = ("draft", "open", "closed", "notice", "published")
+OBJECTION_STATUSES = ("open", "upheld", "dismissed")
 POINTS_SOURCES = ("ledger", "sheet")
 
 # SQLite only autoincrements an INTEGER PRIMARY KEY.
@@ -58,6 +59,18 @@ class Campaign(db.Model):
     # False: a voter may vote for a given candidate on one day of the campaign only.
     revote_other_days: Mapped[bool] = mapped_column(Boolean, default=True)
     hide_tallies: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A daily subscribe message to bound employees who have not voted that day.
+    remind_non_voters: Mapped[bool] = mapped_column(Boolean, default=False)
+    # How many are honoured per category (名额): {category key: n}.
+    quotas: Mapped[dict[str, int] | None] = mapped_column(JSON, default=dict)
+    # 公示: the public notice period between close and publish.
+    notice_days: Mapped[int] = mapped_column(SmallInteger, default=5)
+    notice_starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    notice_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped by every committee change that Redis must learn (status, window, rules, candidates);
+    # Redis keeps the version it has, so an older push never overwrites a newer one and a reader
+    # sees when Redis missed a change.
+    config_version: Mapped[int] = mapped_column(Integer, default=0)
     weight_votes: Mapped[float] = mapped_column(Float, default=0.5)
     weight_points: Mapped[float] = mapped_column(Float, default=0.5)
     points_source: Mapped[str] = mapped_column(String(16), default="ledger")
@@ -93,6 +106,10 @@ class Candidate(db.Model):
     photo: Mapped[str | None] = mapped_column(String(128))
     # From an imported assessment sheet (points_source = "sheet").
     assessed_points: Mapped[float | None] = mapped_column(Float)
+    # A withdrawn candidate (left the mine, or removed by the committee after voting started) is
+    # no longer shown, voted for or honoured; their ballots stay on record.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdraw_reason: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     campaign: Mapped[Campaign] = relationship(back_populates="candidates")
@@ -127,6 +144,8 @@ class Ballot(db.Model):
         UniqueConstraint("campaign_id", "voter_id", "once_key", name="uq_vote_ballots_once"),
         Index("ix_vote_ballots_campaign_candidate", "campaign_id", "candidate_id"),
         Index("ix_vote_ballots_campaign_cast_at", "campaign_id", "cast_at"),
+        # Today's uses of every voter (rebuild); one voter's uses use the slot constraint.
+        Index("ix_vote_ballots_campaign_day", "campaign_id", "vote_day"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -164,4 +183,46 @@ class CampaignAudit(db.Model):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     action: Mapped[str] = mapped_column(String(32))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Objection(db.Model):
+    """An objection (异议) lodged during 公示 against a provisional winner, and the committee's
+    answer. The objector is seen by the committee only. `open_key` holds the candidate id while
+    the objection is open (NULL once answered): one open objection per person per candidate."""
+
+    __tablename__ = "vote_objections"
+    __table_args__ = (
+        UniqueConstraint("objector_id", "open_key", name="uq_vote_objections_open"),
+        Index("ix_vote_objections_campaign_status", "campaign_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("vote_campaigns.id"))
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("vote_candidates.id"))
+    objector_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    content_check: Mapped[str] = mapped_column(String(16), default="unchecked")
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    open_key: Mapped[int | None] = mapped_column(Integer)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    candidate: Mapped[Candidate] = relationship()
+    objector: Mapped[Person] = relationship(foreign_keys=[objector_id])
+
+
+class VoteReminder(db.Model):
+    """One day's reminder run of a campaign: the unique row makes it once a day, however many
+    schedulers or hands start it."""
+
+    __tablename__ = "vote_reminders"
+    __table_args__ = (UniqueConstraint("campaign_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("vote_campaigns.id"))
+    day: Mapped[date] = mapped_column(Date)
+    sent: Mapped[int] = mapped_column(Integer, default=0)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

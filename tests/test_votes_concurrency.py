@@ -209,15 +209,27 @@ def test_redis_down_fifty_candidates_limit_three(app, client, world):
     assert redis_counts(app, setup.campaign_id) == db_counts(app, setup.campaign_id)
 
 
-def test_redis_down_committee_change_is_refused(app, client, world):
+def test_committee_change_while_redis_is_down_reaches_redis_later(app, client, world):
+    """Committee changes commit first and reach Redis after; with Redis down the close still
+    holds (the database gate), and once Redis is back it learns the change before serving."""
     setup = make_campaign(client, world)
+    headers = world.headers(world.person(setup.branch))
     with redis_down(app):
         r = client.post(
             f"/api/v1/admin/campaigns/{setup.campaign_id}/close", headers=setup.committee_headers
         )
-    assert r.status_code == 503
+        assert r.status_code == 200
+        r = vote(client, setup, headers, setup.candidates["safety"][0])
+        assert r.status_code == 409 and r.json["reason"] == "campaign_not_open"
     with app.app_context():
-        assert db.session.get(Campaign, setup.campaign_id).status == "open"
+        assert db.session.get(Campaign, setup.campaign_id).status == "closed"
+    # Redis still says "open", but is behind the database's config version: refused, rebuilt.
+    r = vote(client, setup, headers, setup.candidates["safety"][0])
+    assert r.status_code == 409 and r.json["reason"] == "campaign_not_open"
+    assert ballot_count(app, setup.campaign_id) == 0
+    with app.app_context():
+        meta, _ = live.board(setup.campaign_id)
+        assert meta["status"] == "closed"
 
 
 def test_rebuild_tallies_command(app, client, world):

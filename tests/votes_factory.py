@@ -11,7 +11,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from models import Ballot, Branch, Person, db
+from models import Ballot, Branch, Campaign, Person, db
 from votes import live
 
 
@@ -75,6 +75,28 @@ def make_campaign(
         r = client.post(f"/api/v1/admin/campaigns/{setup.campaign_id}/open", headers=headers)
         assert r.status_code == 200, r.json
     return setup
+
+
+def end_notice(app, campaign_id: int) -> None:
+    """Let a campaign's 公示 period run out (as if its days had passed)."""
+    with app.app_context():
+        db.session.execute(
+            db.update(Campaign)
+            .where(Campaign.id == campaign_id)
+            .values(notice_ends_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+        db.session.commit()
+
+
+def close_and_publish(app, client, setup: Setup, days: int = 1):
+    """Close, run a 公示 of `days` with no objection to its end, publish; the publish answer."""
+    admin = setup.committee_headers
+    base = f"/api/v1/admin/campaigns/{setup.campaign_id}"
+    client.post(f"{base}/close", headers=admin)
+    r = client.post(f"{base}/notice", json={"days": days}, headers=admin)
+    assert r.status_code == 200, r.json
+    end_notice(app, setup.campaign_id)
+    return client.post(f"{base}/publish", headers=admin)
 
 
 def vote(client, setup: Setup, headers: dict[str, str], candidate_id: int, **kw: Any):

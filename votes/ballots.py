@@ -1,49 +1,32 @@
-"""The vote path, and voiding ballots.
-
-What happens when one side fails — the one place that says it:
-
-* Normal path: vote.lua checks and records the voter's use of the day and bumps the tally in one
-  atomic step; then the ballot is inserted and committed. The unique constraints on
-  (campaign, voter, candidate, day, seq) and (campaign, voter, day, category, slot) are the last
-  line against duplicates.
-* The database refuses the ballot as a duplicate (Redis had lost the voter's uses): undo.lua takes
-  back exactly that use and tally bump, the voter's uses are re-read from the database into Redis,
-  and the vote is decided once more — so the answer is the right 201 or 409.
-* The database fails otherwise (down, timeout): undo.lua takes back the use and the bump, the
-  campaign is marked `tallies_stale` (in case the commit did land), and the client gets 503
-  `database_unavailable`. No phantom vote stays in the tallies.
-* Redis is unreachable (refused, timeout, or failed a moment ago): the vote is decided by the
-  database alone — today's uses are read from the ballots, the ballot is inserted with the next
-  seq/slot, and the same unique constraints make a duplicate or an extra vote impossible however
-  many requests race; the campaign is marked `tallies_stale` in the same transaction, and the
-  live tallies are rebuilt from the database at the next read once Redis is back.
-* Redis lost the campaign (flush, restart without persistence): vote.lua answers "not_built" and
-  the campaign's live state is rebuilt from the database under a lock before the vote is decided.
-* A rebuild ran between vote.lua and the commit (its generation changed): the ballot may be
-  missing from the rebuilt tally, so the campaign is marked `tallies_stale` and rebuilt again.
-"""
+"""The vote path and voiding ballots; the consistency design they follow is in votes/__init__.py."""
 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import redis
+from limits import RateLimitItemPerMinute
+from limits.storage import MemoryStorage
+from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from accounts.principal import Principal
+from domain_errors import DomainError
 from models import Ballot, Campaign, CampaignAudit, Candidate, Person, db, get_redis
 from votes import clock, live
 from votes.errors import (
     AlreadyVoided,
     AlreadyVoted,
     BallotNotFound,
+    CampaignLocked,
     CampaignNotFound,
     CampaignNotOpen,
     CandidateNotFound,
     DailyQuotaUsed,
-    NotEligible,
     RateLimited,
     VotingUnavailable,
 )
@@ -86,12 +69,21 @@ class Receipt:
 
 
 _REFUSALS = {
-    "not_eligible": NotEligible,
+    "not_found": CampaignNotFound,
     "not_open": CampaignNotOpen,
     "no_candidate": CandidateNotFound,
     "already_voted": AlreadyVoted,
     "quota_used": DailyQuotaUsed,
 }
+
+
+# While Redis is unreachable the per-account limit is counted in this process's memory (so with
+# W worker processes an account gets at most W times the limit; the database path is the slow
+# one and the unique constraints still hold every rule).
+_memory_limiter = FixedWindowRateLimiter(MemoryStorage())
+
+# Deadlocks and serialization failures the database resolved by failing us: tried again.
+LOCK_RETRIES = 5
 
 
 def cast_vote(
@@ -113,9 +105,55 @@ def cast_vote(
             campaign_id, candidate_id, voter, account_id, client, now, day, limits
         )
     except live.RedisDown:
-        log.warning("Redis unreachable: campaign %s vote decided by the database", campaign_id)
+        log.warning("Redis cannot serve: campaign %s vote decided by the database", campaign_id)
         db.session.rollback()
-        return _cast_via_db(campaign_id, candidate_id, voter, account_id, client, now, day)
+        return _cast_via_db(campaign_id, candidate_id, voter, account_id, client, now, day, limits)
+
+
+@dataclass(frozen=True)
+class Gate:
+    """What the commit-time gate read from the campaign row it locked."""
+
+    category: str
+    stale: bool
+    config_version: int
+
+
+def _gate(campaign_id: int, candidate_id: int, voter: Voter, now: datetime) -> Gate:
+    """The database's word on the campaign's state at commit time, inside the ballot's own
+    transaction: the campaign row (and the candidate's) is read under a key-share lock
+    (PostgreSQL FOR KEY SHARE, MariaDB LOCK IN SHARE MODE; SQLite's BEGIN IMMEDIATE already
+    serialises writers), which a status change (close, publish, withdraw: FOR UPDATE) waits
+    for and which waits for a status change. So a ballot commits only while the campaign is
+    open, and close/publish see every ballot committed before them and none after."""
+    row = db.session.execute(
+        db.select(
+            Campaign.status,
+            Campaign.mine_id,
+            Campaign.starts_at,
+            Campaign.ends_at,
+            Campaign.tallies_stale,
+            Campaign.config_version,
+            Candidate.category,
+            Candidate.withdrawn_at,
+        )
+        .join(Candidate, Candidate.campaign_id == Campaign.id)
+        .where(Campaign.id == campaign_id, Candidate.id == candidate_id)
+        .with_for_update(read=True, key_share=True)
+    ).one_or_none()
+    if row is None:
+        campaign = db.session.get(Campaign, campaign_id)
+        if campaign is None or campaign.mine_id != voter.mine_id or campaign.status == "draft":
+            raise CampaignNotFound()
+        raise CandidateNotFound()
+    status, mine_id, starts_at, ends_at, stale, version, category, withdrawn_at = row
+    if mine_id != voter.mine_id or status == "draft":
+        raise CampaignNotFound()
+    if status != "open" or not (starts_at <= now < ends_at):
+        raise CampaignNotOpen()
+    if withdrawn_at is not None:
+        raise CandidateNotFound()
+    return Gate(category, bool(stale), int(version or 0))
 
 
 def _cast_via_redis(
@@ -150,14 +188,16 @@ def _cast_via_redis(
         if status == "not_built":
             # Waiting for a rebuild must not hold a transaction (SQLite would lock the rebuild out).
             db.session.rollback()
-            live.ensure_built(campaign_id)
+            live.ensure_built(campaign_id)  # RebuildStuck: the database path decides
             continue
         if status != "ok":
             raise _REFUSALS[status]()
         category, seq, slot, remaining, gen, once = out[1], *map(int, out[2:5]), out[5], out[6]
+        redis_version = int(out[7])
         undo_args = [candidate_id, category, seq, slot, gen]
+        once_key = candidate_id if once == "1" and seq == 1 else None
         try:
-            ballot_id = _insert(
+            ballot_id, gate = _store(
                 campaign_id,
                 candidate_id,
                 category,
@@ -166,12 +206,17 @@ def _cast_via_redis(
                 day,
                 seq,
                 slot,
-                candidate_id if once == "1" and seq == 1 else None,
+                once_key,
                 now,
                 client,
-                "redis",
             )
-            db.session.commit()
+        except DomainError:
+            # The gate refused: Redis had an older picture of the campaign (a close it has not
+            # heard of yet). Give the use back and have Redis rebuilt.
+            db.session.rollback()
+            _undo(campaign_id, keys, undo_args)
+            live.invalidate(campaign_id)
+            raise
         except IntegrityError:
             db.session.rollback()
             _undo(campaign_id, keys, undo_args)
@@ -183,22 +228,108 @@ def _cast_via_redis(
             continue
         except SQLAlchemyError:
             db.session.rollback()
-            _undo(campaign_id, keys, undo_args)
-            _mark_stale_quietly(campaign_id)
-            raise
-        _check_generation(campaign_id, gen)
+            ballot_id = _landed_anyway(campaign_id, candidate_id, voter.id, day, seq)
+            if ballot_id is None:
+                _undo(campaign_id, keys, undo_args)
+                # The COMMIT may still land (its answer was lost): the database decides the
+                # tally, so Redis is rebuilt from it - marked in Redis, the store that answers.
+                live.invalidate(campaign_id)
+                raise
+            log.warning(
+                "campaign %s: ballot %s committed, its answer was lost", campaign_id, ballot_id
+            )
+            gate = None
+        _settle(
+            campaign_id,
+            gen,
+            force=gate is not None and (gate.stale or gate.config_version > redis_version),
+        )
         return Receipt(ballot_id, candidate_id, category, remaining)
     raise VotingUnavailable()
+
+
+def _store(
+    campaign_id: int,
+    candidate_id: int,
+    category: str,
+    voter: Voter,
+    account_id: int | None,
+    day: date,
+    seq: int,
+    slot: int,
+    once_key: int | None,
+    now: datetime,
+    client: ClientInfo,
+) -> tuple[int, Gate]:
+    """Gate, insert and commit the ballot Redis accepted; deadlocks are tried again."""
+    for attempt in range(LOCK_RETRIES):
+        try:
+            gate = _gate(campaign_id, candidate_id, voter, now)
+            ballot_id = _insert(
+                campaign_id,
+                candidate_id,
+                category,
+                voter,
+                account_id,
+                day,
+                seq,
+                slot,
+                once_key,
+                now,
+                client,
+                "redis",
+            )
+            db.session.commit()
+            return ballot_id, gate
+        except OperationalError as exc:
+            db.session.rollback()
+            if not _lock_conflict(exc) or attempt == LOCK_RETRIES - 1:
+                raise
+            log.info("campaign %s: ballot insert lost a lock conflict; again", campaign_id)
+            time.sleep(0.01 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _landed_anyway(
+    campaign_id: int, candidate_id: int, voter_id: int, day: date, seq: int
+) -> int | None:
+    """After a failed COMMIT: the ballot's id if it is in the database all the same (the answer
+    was lost, not the commit); None if it is not, or if the database cannot say now."""
+    try:
+        found = db.session.scalar(
+            db.select(Ballot.id).where(
+                Ballot.campaign_id == campaign_id,
+                Ballot.voter_id == voter_id,
+                Ballot.candidate_id == candidate_id,
+                Ballot.vote_day == day,
+                Ballot.seq == seq,
+            )
+        )
+        db.session.rollback()
+        return found
+    except SQLAlchemyError:
+        db.session.rollback()
+        return None
+
+
+def _settle(campaign_id: int, gen: str, force: bool) -> None:
+    """After the commit: if a rebuild ran since vote.lua counted this ballot (or the database
+    row asks for one), mark the campaign for rebuild in Redis; if Redis cannot be told, in the
+    database, which just answered."""
+    try:
+        live.run(
+            "settle", [live.meta_key(campaign_id), live.fence_key(campaign_id)], [gen, int(force)]
+        )
+    except live.RedisDown:
+        _mark_stale_quietly(campaign_id)
 
 
 def _undo(campaign_id: int, keys: list[str], args: list[Any]) -> None:
     try:
         live.run("undo", keys, args)
     except live.RedisDown:
-        log.error(
-            "could not undo a vote of campaign %s in Redis; marking tallies stale", campaign_id
-        )
-        _mark_stale_quietly(campaign_id)
+        log.error("could not undo a vote of campaign %s in Redis", campaign_id)
+        live.invalidate(campaign_id)
 
 
 def _mark_stale_quietly(campaign_id: int) -> None:
@@ -210,16 +341,6 @@ def _mark_stale_quietly(campaign_id: int) -> None:
         log.error(
             "campaign %s: tallies may disagree; run `flask votes rebuild-tallies`", campaign_id
         )
-
-
-def _check_generation(campaign_id: int, gen: str) -> None:
-    """A rebuild between vote.lua and our commit may have missed this ballot."""
-    try:
-        built, current = get_redis().hmget(live.meta_key(campaign_id), "built", "gen")
-    except live.REDIS_ERRORS:
-        built, current = None, None
-    if built != "1" or current != gen:
-        _mark_stale_quietly(campaign_id)
 
 
 def _insert(
@@ -297,6 +418,13 @@ def _refusal_from_db(campaign_id: int, candidate_id: int, voter_id: int, day: da
     return VotingUnavailable()
 
 
+def _memory_rate_limit(key: str, per_minute: int) -> None:
+    item = RateLimitItemPerMinute(max(per_minute, 1))
+    if not _memory_limiter.hit(item, "vote", key):
+        reset = _memory_limiter.get_window_stats(item, "vote", key).reset_time
+        raise RateLimited(int(reset - time.time()) + 1)
+
+
 def _cast_via_db(
     campaign_id: int,
     candidate_id: int,
@@ -305,54 +433,48 @@ def _cast_via_db(
     client: ClientInfo,
     now: datetime,
     day: date,
+    limits: Limits = Limits(),
 ) -> Receipt:
     campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
+    if campaign is None or campaign.mine_id != voter.mine_id or campaign.status == "draft":
         raise CampaignNotFound()
-    if campaign.mine_id != voter.mine_id:
-        raise NotEligible()
-    if campaign.status != "open" or not (campaign.starts_at <= now < campaign.ends_at):
-        raise CampaignNotOpen()
-    candidate = db.session.get(Candidate, candidate_id)
-    if candidate is None or candidate.campaign_id != campaign.id:
-        raise CandidateNotFound()
+    _memory_rate_limit(f"a:{account_id or f'p{voter.id}'}", limits.account_per_minute)
     per_cand, per_cat = campaign.per_candidate_per_day, campaign.per_category_per_day
     once = not campaign.revote_other_days
     # Racing requests compute the same seq/slot; the unique constraints let one through and the
     # others recount.
     for _ in range(20):
-        seq, slot = _used(campaign.id, candidate.id, candidate.category, voter.id, day)
-        if seq >= per_cand or (
-            once and seq == 0 and _voted_ever(campaign.id, candidate.id, voter.id)
-        ):
-            raise AlreadyVoted()
-        if slot >= per_cat:
-            raise DailyQuotaUsed()
         try:
+            gate = _gate(campaign_id, candidate_id, voter, now)
+            seq, slot = _used(campaign_id, candidate_id, gate.category, voter.id, day)
+            if seq >= per_cand or (
+                once and seq == 0 and _voted_ever(campaign_id, candidate_id, voter.id)
+            ):
+                raise AlreadyVoted()
+            if slot >= per_cat:
+                raise DailyQuotaUsed()
             ballot_id = _insert(
-                campaign.id,
-                candidate.id,
-                candidate.category,
+                campaign_id,
+                candidate_id,
+                gate.category,
                 voter,
                 account_id,
                 day,
                 seq + 1,
                 slot + 1,
-                candidate.id if once and seq == 0 else None,
+                candidate_id if once and seq == 0 else None,
                 now,
                 client,
                 "db",
             )
-            live.mark_stale(campaign.id)
+            live.mark_stale(campaign_id)
             db.session.commit()
         except (IntegrityError, OperationalError) as exc:
             db.session.rollback()
             if isinstance(exc, OperationalError) and not _lock_conflict(exc):
                 raise
-            campaign = db.session.get(Campaign, campaign_id)
-            candidate = db.session.get(Candidate, candidate_id)
             continue
-        return Receipt(ballot_id, candidate.id, candidate.category, per_cat - slot - 1)
+        return Receipt(ballot_id, candidate_id, gate.category, per_cat - slot - 1)
     raise VotingUnavailable()
 
 
@@ -405,9 +527,21 @@ def void_ballot(ballot_id: int, reason: str, principal: Principal) -> Ballot:
     campaign_id, candidate_id = ballot.campaign_id, ballot.candidate_id
     try:
         gen = get_redis().hget(live.meta_key(campaign_id), "gen")
-    except live.REDIS_ERRORS:
+    except redis.exceptions.RedisError as exc:
+        if not live.unavailable(exc):
+            raise
         gen = None
     now = clock.now()
+    # The same gate as a ballot's: publish (FOR UPDATE on the campaign) and a void never overlap,
+    # so frozen results never disagree with the ballots.
+    status = db.session.scalar(
+        db.select(Campaign.status)
+        .where(Campaign.id == campaign_id)
+        .with_for_update(read=True, key_share=True)
+    )
+    if status in ("notice", "published"):
+        db.session.rollback()
+        raise CampaignLocked("结果已公示或公布，选票不能再作废")
     done = db.session.execute(
         db.update(Ballot)
         .where(Ballot.id == ballot_id, Ballot.voided_at.is_(None))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from accounts.principal import Principal
@@ -18,6 +18,7 @@ from votes.errors import (
     CategoryNotInCampaign,
     InvalidTransition,
     NoCandidates,
+    NoticePending,
     NotPartyMember,
 )
 
@@ -26,10 +27,21 @@ DEFAULT_RULES = {
     "per_category_per_day": 3,
     "hide_tallies": False,
     "revote_other_days": True,
+    "remind_non_voters": False,
 }
+DEFAULT_QUOTA = 1
+NOTICE_DAYS = (1, 30)
 DEFAULT_WEIGHTS = {"votes": 0.5, "points": 0.5}
 # Fields the committee may still change once voting has started.
-EDITABLE_WHILE_LIVE = {"title", "description", "ends_at", "hide_tallies"}
+EDITABLE_WHILE_LIVE = {
+    "title",
+    "description",
+    "ends_at",
+    "hide_tallies",
+    "remind_non_voters",
+    "quotas",
+    "notice_days",
+}
 
 
 def audit(campaign: Campaign, principal: Principal | None, action: str, detail: Any = None) -> None:
@@ -87,6 +99,11 @@ def _validate(values: dict[str, Any]) -> None:
         "weight_votes" in values or "weight_points" in values
     ):
         errors["weights"] = ["票数与积分的权重不能都为 0"]
+    quotas = values.get("quotas")
+    if quotas is not None:
+        allowed = set(values.get("categories") or CATEGORY_KEYS)
+        if any(k not in allowed or not 1 <= int(n) <= 100 for k, n in quotas.items()):
+            errors["quotas"] = ["名额须为本次评选的类别，每类 1 至 100 名"]
     if errors:
         raise InvalidInput(errors=errors)
 
@@ -111,6 +128,7 @@ def create_campaign(principal: Principal, data: dict[str, Any]) -> Campaign:
         "weight_votes": DEFAULT_WEIGHTS["votes"],
         "weight_points": DEFAULT_WEIGHTS["points"],
         "categories": list(CATEGORY_KEYS),
+        "quotas": {},
         **_flatten(data),
     }
     values["categories"] = list(dict.fromkeys(values["categories"]))
@@ -123,10 +141,12 @@ def create_campaign(principal: Principal, data: dict[str, Any]) -> Campaign:
 
 
 def update_campaign(campaign: Campaign, principal: Principal, data: dict[str, Any]) -> Campaign:
-    """Edit a campaign: anything while a draft, only title/description/end/visibility later."""
+    """Edit a campaign: anything while a draft, only title/description/end/visibility/quotas
+    later, nothing once 公示 has started."""
     values = _flatten(data)
-    if campaign.status == "published":
-        raise CampaignLocked("结果已公布，不能再修改")
+    _lock(campaign)
+    if campaign.status in ("notice", "published"):
+        raise CampaignLocked("结果已公示或公布，不能再修改")
     if campaign.status != "draft":
         locked = set(values) - EDITABLE_WHILE_LIVE
         if locked:
@@ -140,13 +160,16 @@ def update_campaign(campaign: Campaign, principal: Principal, data: dict[str, An
         "ends_at": campaign.ends_at,
         "weight_votes": campaign.weight_votes,
         "weight_points": campaign.weight_points,
+        "categories": campaign.categories,
         **values,
     }
+    if "quotas" in values or "categories" in values:
+        merged["quotas"] = values.get("quotas", campaign.quotas or {})
     _validate(merged)
     for key, value in values.items():
         setattr(campaign, key, value)
     audit(campaign, principal, "edit", _jsonable(values))
-    live.publish_config(campaign)
+    _changed(campaign)
     return campaign
 
 
@@ -158,6 +181,7 @@ def add_candidate(
     campaign: Campaign, principal: Principal, employee_no: str, category: str, story: str
 ) -> Candidate:
     """Nominate a party member of the campaign's mine in one of its categories."""
+    _lock(campaign)
     if campaign.status not in ("draft", "open"):
         raise CampaignLocked("投票已结束，不能再添加候选人")
     if category not in campaign.categories:
@@ -192,7 +216,7 @@ def add_candidate(
     audit(
         campaign, principal, "add_candidate", {"candidate_id": candidate.id, "category": category}
     )
-    live.publish_config(campaign, [candidate])
+    _changed(campaign)
     return candidate
 
 
@@ -201,6 +225,21 @@ def campaign_candidate(campaign: Campaign, candidate_id: int) -> Candidate:
     if candidate is None or candidate.campaign_id != campaign.id:
         raise CandidateNotFound()
     return candidate
+
+
+def active_candidates(campaign_id: int, category: str | None = None) -> list[Candidate]:
+    """The campaign's candidates that are not withdrawn, with person and unit loaded."""
+    from models import Person
+
+    stmt = (
+        db.select(Candidate)
+        .where(Candidate.campaign_id == campaign_id, Candidate.withdrawn_at.is_(None))
+        .options(db.joinedload(Candidate.person).joinedload(Person.unit))
+        .order_by(Candidate.id)
+    )
+    if category is not None:
+        stmt = stmt.where(Candidate.category == category)
+    return list(db.session.scalars(stmt))
 
 
 def update_candidate(
@@ -215,13 +254,34 @@ def update_candidate(
 
 
 def remove_candidate(campaign: Campaign, candidate: Candidate, principal: Principal) -> None:
-    """Withdraw a candidate before voting starts."""
+    """Remove a candidate before voting starts."""
+    _lock(campaign)
     if campaign.status != "draft":
         raise CampaignLocked("投票开始后不能移除候选人")
     audit(campaign, principal, "remove_candidate", {"candidate_id": candidate.id})
     db.session.delete(candidate)
     db.session.flush()
-    live.publish_config(campaign, removed=[candidate.id])
+    _changed(campaign)
+
+
+def _lock(campaign: Campaign) -> None:
+    """Take the campaign row FOR UPDATE: waits for every ballot transaction holding the gate's
+    key-share lock, and holds new ones off until this change commits (votes/__init__.py)."""
+    db.session.execute(
+        db.select(Campaign.id).where(Campaign.id == campaign.id).with_for_update()
+    ).all()
+    db.session.refresh(campaign)
+
+
+def _changed(campaign: Campaign) -> None:
+    """A committee change Redis must learn: a new config version, pushed after the commit."""
+    db.session.execute(
+        db.update(Campaign)
+        .where(Campaign.id == campaign.id)
+        .values(config_version=Campaign.config_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    live.push_after_commit(campaign.id)
 
 
 def _transition(campaign: Campaign, sources: tuple[str, ...], target: str, **values: Any) -> None:
@@ -234,39 +294,120 @@ def _transition(campaign: Campaign, sources: tuple[str, ...], target: str, **val
     )
     if done.rowcount != 1:
         raise InvalidTransition()
+    _changed(campaign)
     db.session.refresh(campaign)
 
 
 def open_campaign(campaign: Campaign, principal: Principal) -> Campaign:
     """Start (or resume) voting; it counts only between starts_at and ends_at."""
-    if not campaign.candidates:
+    _lock(campaign)
+    if not active_candidates(campaign.id):
         raise NoCandidates()
     if campaign.ends_at <= clock.now():
         raise InvalidTransition("结束时间已过，请先修改结束时间")
     _transition(campaign, ("draft", "closed"), "open", opened_at=clock.now())
     audit(campaign, principal, "open")
-    live.publish_config(campaign)
     return campaign
 
 
 def close_campaign(campaign: Campaign, principal: Principal) -> Campaign:
-    """Stop voting."""
+    """Stop voting: once this commits no ballot is accepted, and every ballot accepted before
+    it is committed (the gate)."""
+    _lock(campaign)
     _transition(campaign, ("open",), "closed", closed_at=clock.now())
     audit(campaign, principal, "close")
-    live.publish_config(campaign)
+    return campaign
+
+
+def start_notice(campaign: Campaign, principal: Principal, days: int | None = None) -> Campaign:
+    """Start 公示 after close: the results are computed and frozen now, and the provisional
+    winners (名额 per category) are shown to every bound employee of the mine for `days`."""
+    from votes.results import compute_results, honour
+
+    _lock(campaign)
+    days = days or campaign.notice_days or 5
+    if not NOTICE_DAYS[0] <= days <= NOTICE_DAYS[1]:
+        raise InvalidInput(errors={"days": [f"公示期为 {NOTICE_DAYS[0]} 至 {NOTICE_DAYS[1]} 天"]})
+    if campaign.status != "closed":
+        raise InvalidTransition("请先结束投票再开始公示")
+    now = clock.now()
+    results = honour(compute_results(campaign, frozen_at=now), quotas_of(campaign))
+    _transition(
+        campaign,
+        ("closed",),
+        "notice",
+        notice_starts_at=now,
+        notice_ends_at=now + timedelta(days=days),
+        notice_days=days,
+        results=results,
+    )
+    audit(campaign, principal, "notice", {"days": days})
     return campaign
 
 
 def publish_campaign(campaign: Campaign, principal: Principal) -> Campaign:
-    """Freeze and publish the results of a closed campaign."""
-    from votes.results import compute_results
+    """Publish the results frozen at 公示, once the period has ended and every objection is
+    answered (409 notice_pending otherwise)."""
+    from models import Objection
 
+    _lock(campaign)
     now = clock.now()
-    results = compute_results(campaign, frozen_at=now)
-    _transition(campaign, ("closed",), "published", published_at=now, results=results)
+    if campaign.status == "closed":
+        raise NoticePending("请先进行评选结果公示")
+    if campaign.status != "notice":
+        raise InvalidTransition()
+    if campaign.notice_ends_at is not None and now < campaign.notice_ends_at:
+        raise NoticePending("公示期尚未结束")
+    open_objections = db.session.scalar(
+        db.select(db.func.count())
+        .select_from(Objection)
+        .where(Objection.campaign_id == campaign.id, Objection.status == "open")
+    )
+    if open_objections:
+        raise NoticePending(f"还有 {open_objections} 条异议未答复")
+    _transition(campaign, ("notice",), "published", published_at=now)
     audit(campaign, principal, "publish")
-    live.publish_config(campaign)
     return campaign
+
+
+def withdraw_person(person_id: int, reason: str) -> int:
+    """Withdraw a person's candidacies in every campaign not yet in 公示 or published (they
+    left the mine): no longer shown, voted for or honoured; their ballots stay on record.
+
+    Runs in the caller's transaction; Redis learns it after that commits. Returns how many
+    candidacies were withdrawn."""
+    rows = db.session.scalars(
+        db.select(Candidate)
+        .join(Campaign, Campaign.id == Candidate.campaign_id)
+        .where(
+            Candidate.person_id == person_id,
+            Candidate.withdrawn_at.is_(None),
+            Campaign.status.in_(("draft", "open", "closed")),
+        )
+        .order_by(Candidate.campaign_id)
+    ).all()
+    now = clock.now()
+    withdrawn = 0
+    for candidate in rows:
+        campaign = candidate.campaign
+        _lock(campaign)  # waits for ballots in flight; re-read the status under the lock
+        if campaign.status not in ("draft", "open", "closed"):
+            continue
+        candidate.withdrawn_at = now
+        candidate.withdraw_reason = reason[:255]
+        audit(
+            campaign, None, "withdraw_candidate", {"candidate_id": candidate.id, "reason": reason}
+        )
+        _changed(campaign)
+        withdrawn += 1
+    db.session.flush()
+    return withdrawn
+
+
+def quotas_of(campaign: Campaign) -> dict[str, int]:
+    """名额 per category: how many are honoured (DEFAULT_QUOTA where the committee set none)."""
+    set_ = campaign.quotas or {}
+    return {k: int(set_.get(k, DEFAULT_QUOTA)) for k in campaign.categories}
 
 
 def category_list(campaign: Campaign) -> list[dict[str, str]]:
@@ -279,6 +420,7 @@ def rules_of(campaign: Campaign) -> dict[str, Any]:
         "per_category_per_day": campaign.per_category_per_day,
         "hide_tallies": campaign.hide_tallies,
         "revote_other_days": campaign.revote_other_days,
+        "remind_non_voters": campaign.remind_non_voters,
     }
 
 
@@ -288,6 +430,6 @@ def weights_of(campaign: Campaign) -> dict[str, float]:
 
 def tallies_visible(status: str, hide: bool, principal: Principal, mine_id: int) -> bool:
     """Hidden tallies stay hidden from voters until voting closes; the committee always sees."""
-    if not hide or status in ("closed", "published"):
+    if not hide or status in ("closed", "notice", "published"):
         return True
     return mine_id in principal.committee_of

@@ -117,3 +117,31 @@ class RateLimited(DomainError):
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(headers={"Retry-After": str(max(1, int(retry_after)))})
+
+
+class NoticePending(DomainError):
+    status = 409
+    reason = "notice_pending"
+    message = "公示期未结束或仍有异议未答复，暂不能公布结果"
+
+
+class NoticeNotOpen(DomainError):
+    status = 409
+    reason = "notice_not_open"
+    message = "当前不在评选结果公示期内"
+
+
+class ObjectionExists(DomainError):
+    status = 409
+    reason = "objection_exists"
+    message = "您对该候选人的异议正在处理中，请等待答复"
+
+
+class ObjectionNotFound(NotFound):
+    reason = "objection_not_found"
+    message = "异议不存在"
+
+
+class NotAWinner(InvalidInput):
+    reason = "not_a_winner"
+    message = "只能对公示名单中的人选提出异议"

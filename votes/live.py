@@ -1,19 +1,21 @@
-"""The live half of voting, in Redis: per-campaign keys, the Lua scripts, and the rebuild that
-makes Redis agree with the database again.
+"""The live half of voting, in Redis: per-campaign keys, the Lua scripts, the rebuild that
+makes Redis agree with the database again, and the push of committed committee changes.
 
 Keys of one campaign share the hash tag `{vc:<id>}` so that every script runs on Redis Cluster:
 
-    {vc:42}:meta          hash   built, gen, status, starts, ends, mine, rules, hide
-    {vc:42}:cand          hash   candidate id -> category
+    {vc:42}:meta          hash   built, run, gen, cfgv, status, starts, ends, mine, rules, hide
+    {vc:42}:cand          hash   active candidate id -> category
     {vc:42}:info          hash   candidate id -> JSON {name, unit}
     {vc:42}:tally         zset   candidate id -> non-voided ballots
     {vc:42}:u:<day>:<v>   hash   one voter's uses of one day: c:<candidate> -> seq, k:<cat> -> slot
     {vc:42}:o:<v>         hash   one voter's candidates for the campaign (no-revote rule)
-    {vc:42}:lock          string the rebuild lock
+    {vc:42}:lock          string the rebuild lock (token), renewed while the rebuild runs
+    {vc:42}:fence         int    bumped by every rebuild start, committee push and invalidation
 
-`meta.built` is the marker: a Redis that lost the campaign (flush, restart without persistence)
-has no marker, vote.lua and board.lua answer "not_built", and the caller rebuilds from the
-database under the lock before serving.
+The live state is "built" only when `meta.built` is 1 and `meta.run` is the run_id of the Redis
+process answering: a flush, a restart without persistence, a restart from an older snapshot or
+a promoted replica all read as "not built", and the campaign is rebuilt from the database.
+The consistency design as a whole is in votes/__init__.py.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import threading
 import time
 import uuid
 from collections import defaultdict
@@ -31,33 +34,87 @@ from typing import Any
 
 import redis
 from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from domain_errors import DependencyUnavailable
 from models import Ballot, Campaign, Candidate, Person, db, get_redis
 from votes import clock
-from votes.errors import CampaignNotFound, RateLimited, VotingUnavailable
+from votes.errors import CampaignNotFound, RateLimited
 
 log = logging.getLogger(__name__)
 
 USAGE_TTL = 2 * 24 * 3600
-SCRIPT_NAMES = ("vote", "undo", "seed_usage", "install", "configure", "void", "board", "unlock")
+SCRIPT_NAMES = (
+    "vote",
+    "undo",
+    "seed_usage",
+    "install",
+    "configure",
+    "void",
+    "board",
+    "unlock",
+    "begin",
+    "invalidate",
+    "settle",
+    "extend",
+)
+
+# The rebuild lock lives LOCK_MS and is renewed every RENEW_SECONDS while its holder works; a
+# lock not renewed for STUCK_MS (its holder died, or lost Redis) is stuck: nobody waits for it.
+LOCK_MS = 15_000
+RENEW_SECONDS = 2.0
+STUCK_MS = 5_000
+# How long a vote or a read waits for a live rebuild before it takes the database path.
+WAIT_SECONDS = 10.0
 
 # A Redis that refuses or times out is skipped for this long by this process, so that a dead
 # server costs one connect timeout rather than one per request.
 _CIRCUIT_SECONDS = 5.0
 _circuit_open_until = 0.0
 
-REDIS_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+# Everything that means "Redis cannot serve this now": unreachable or timing out, and the error
+# replies of a server that is up but unusable (OOM under noeviction, READONLY replica after a
+# failover, LOADING its dataset, MASTERDOWN, CLUSTERDOWN, TRYAGAIN). BusyLoadingError is a
+# ConnectionError; MasterDownError a ClusterDownError.
+REDIS_ERRORS = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    redis.exceptions.OutOfMemoryError,
+    redis.exceptions.ReadOnlyError,
+    redis.exceptions.ClusterDownError,
+    redis.exceptions.TryAgainError,
+)
+_UNAVAILABLE_PREFIXES = ("OOM ", "READONLY", "LOADING", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN")
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Whether a Redis error means the server cannot serve now (vs. a bug in our call).
+
+    An error raised inside a Lua script reaches us as a plain ResponseError whose text carries
+    the server's own error, so the prefixes are looked for in the text too."""
+    if isinstance(exc, REDIS_ERRORS):
+        return True
+    if isinstance(exc, redis.exceptions.ResponseError):
+        text = str(exc)
+        return any(p in text for p in _UNAVAILABLE_PREFIXES)
+    return False
 
 
 class RedisDown(DependencyUnavailable):
-    """Redis could not be reached (or failed a moment ago); 503 where nothing can stand in."""
+    """Redis could not serve (unreachable, an error reply, or failed a moment ago); callers fall
+    back to the database where they can, else 503."""
 
     reason = "cache_unavailable"
     message = "服务暂时繁忙，请稍后再试"
 
     def __init__(self) -> None:
         super().__init__(headers={"Retry-After": "5"})
+
+
+class RebuildStuck(RedisDown):
+    """The campaign is being rebuilt by someone who stopped renewing the lock, or for longer than
+    a vote should wait: take the database path instead of waiting."""
 
 
 def redis_errors_open_circuit() -> None:
@@ -98,6 +155,10 @@ def tally_key(campaign_id: int) -> str:
     return f"{tag(campaign_id)}:tally"
 
 
+def fence_key(campaign_id: int) -> str:
+    return f"{tag(campaign_id)}:fence"
+
+
 def usage_key(campaign_id: int, day: date, voter_id: int) -> str:
     return f"{tag(campaign_id)}:u:{day:%Y%m%d}:{voter_id}"
 
@@ -126,6 +187,10 @@ def vote_keys(campaign_id: int, day: date, voter_id: int) -> list[str]:
     ]
 
 
+def _state_keys(campaign_id: int) -> list[str]:
+    return [meta_key(campaign_id), cand_key(campaign_id), info_key(campaign_id)]
+
+
 # --- scripts ----------------------------------------------------------------------------------
 
 
@@ -142,14 +207,45 @@ def script(name: str) -> Any:
 
 
 def run(name: str, keys: list[str], args: list[Any]) -> Any:
-    """Run a script; RedisDown when Redis is unreachable (or was a moment ago)."""
+    """Run a script; RedisDown when Redis cannot serve (or could not a moment ago)."""
     if circuit_open():
         raise RedisDown()
     try:
-        return script(name)(keys=keys, args=args)
-    except REDIS_ERRORS as exc:
+        out = script(name)(keys=keys, args=args)
+    except redis.exceptions.RedisError as exc:
+        if not unavailable(exc):
+            raise
         redis_errors_open_circuit()
         raise RedisDown() from exc
+    if _pending_invalidations:
+        _flush_invalidations()
+    return out
+
+
+# Campaigns this process could not mark for rebuild because Redis failed at that moment; tried
+# again at the next successful Redis call of this process.
+_pending_invalidations: set[int] = set()
+_pending_lock = threading.Lock()
+
+
+def invalidate(campaign_id: int) -> None:
+    """Mark the campaign for rebuild in Redis; if Redis cannot be told now, remember it."""
+    try:
+        if circuit_open():
+            raise RedisDown()
+        script("invalidate")(keys=[meta_key(campaign_id), fence_key(campaign_id)], args=[])
+    except (RedisDown, redis.exceptions.RedisError):
+        log.warning("campaign %s: could not mark for rebuild in Redis; will retry", campaign_id)
+        with _pending_lock:
+            _pending_invalidations.add(campaign_id)
+
+
+def _flush_invalidations() -> None:
+    with _pending_lock:
+        pending = list(_pending_invalidations)
+        _pending_invalidations.clear()
+    for campaign_id in pending:
+        invalidate(campaign_id)
 
 
 def _epoch(at: datetime) -> int:
@@ -181,26 +277,82 @@ def once_ttl(campaign_ends_at: datetime, now: datetime) -> int:
     return max(int((campaign_ends_at - now).total_seconds()), 0) + USAGE_TTL
 
 
-def publish_config(
-    campaign: Campaign, candidates: list[Candidate] | None = None, removed: list[int] = ()
-) -> bool:
-    """Tell a built campaign's live state about a committee change; RedisDown if unreachable.
+def _candidates(campaign_id: int, session: Any = None) -> list[Candidate]:
+    return list(
+        (session or db.session).scalars(
+            db.select(Candidate)
+            .where(Candidate.campaign_id == campaign_id)
+            .options(db.joinedload(Candidate.person).joinedload(Person.unit))
+            .order_by(Candidate.id)
+        )
+    )
 
-    Called before the database commit, so a Redis that cannot be told fails the change (503)
-    rather than leaving Redis with stale rules."""
-    change = {
-        "meta": meta_fields(campaign),
-        "candidates": {str(c.id): c.category for c in candidates or []},
-        "info": {str(c.id): candidate_info(c) for c in candidates or []},
-        "removed": [str(i) for i in removed],
-    }
-    keys = [
-        meta_key(campaign.id),
-        cand_key(campaign.id),
-        info_key(campaign.id),
-        tally_key(campaign.id),
-    ]
-    return bool(run("configure", keys, [json.dumps(change, ensure_ascii=False)]))
+
+# --- committee changes: pushed after the commit ------------------------------------------------
+
+_PUSH = "votes_push"
+_READY = "votes_push_ready"
+
+
+def push_after_commit(campaign_id: int) -> None:
+    """Tell Redis about this campaign's committee change once the surrounding transaction has
+    committed (never before: a failed commit must leave Redis as it was)."""
+    db.session.info.setdefault(_PUSH, set()).add(campaign_id)
+
+
+def _snapshot(session: Session) -> None:
+    # before_commit: the transaction is still open, so the state about to commit can be read.
+    ids = session.info.pop(_PUSH, None)
+    if not ids:
+        return
+    ready = session.info.setdefault(_READY, [])
+    for campaign_id in sorted(ids):
+        campaign = session.get(Campaign, campaign_id)
+        if campaign is None:
+            continue
+        session.flush()
+        session.refresh(campaign)
+        candidates = _candidates(campaign_id, session)
+        active = [c for c in candidates if c.withdrawn_at is None]
+        ready.append(
+            (
+                campaign_id,
+                {
+                    "cfgv": campaign.config_version,
+                    "meta": meta_fields(campaign),
+                    "candidates": {str(c.id): c.category for c in active},
+                    "info": {str(c.id): candidate_info(c) for c in active},
+                    "removed": [str(c.id) for c in candidates if c.withdrawn_at is not None],
+                },
+            )
+        )
+
+
+def _push(session: Session) -> None:
+    ready = session.info.pop(_READY, None)
+    for campaign_id, change in ready or ():
+        keys = [*_state_keys(campaign_id), tally_key(campaign_id), fence_key(campaign_id)]
+        try:
+            run("configure", keys, [json.dumps(change, ensure_ascii=False)])
+        except RedisDown:
+            # Committed but not in Redis: readers and votes compare config_version with the
+            # database row and rebuild the campaign once Redis can be written again.
+            log.warning("campaign %s: committee change not pushed to Redis", campaign_id)
+
+
+def _forget(session: Session) -> None:
+    session.info.pop(_PUSH, None)
+    session.info.pop(_READY, None)
+
+
+# Registered on import (once per process), like the notification outbox: whoever commits a
+# session that carries a committee change - an API view, the console, a CLI, another domain's
+# service - gets it pushed after the commit.
+if not getattr(Session, "_votes_push_installed", False):
+    event.listen(Session, "before_commit", _snapshot)
+    event.listen(Session, "after_commit", _push)
+    event.listen(Session, "after_rollback", _forget)
+    Session._votes_push_installed = True
 
 
 # --- rebuild ----------------------------------------------------------------------------------
@@ -218,8 +370,8 @@ def usage_from_db(
     campaign_id: int, day: date, voter_ids: list[int] | None = None
 ) -> dict[int, dict[str, int]]:
     """Highest seq per candidate and slot per category of each voter on a day, voided included
-    (a voided ballot does not give its use back)."""
-    start, end = clock.day_bounds(day)
+    (a voided ballot does not give its use back). The day is `vote_day` alone: a `cast_at`
+    rounded up to the next second by the database must not move a ballot to another day."""
     stmt = (
         db.select(
             Ballot.voter_id,
@@ -228,12 +380,7 @@ def usage_from_db(
             db.func.max(Ballot.seq),
             db.func.max(Ballot.slot),
         )
-        .where(
-            Ballot.campaign_id == campaign_id,
-            Ballot.cast_at >= start,
-            Ballot.cast_at < end,
-            Ballot.vote_day == day,
-        )
+        .where(Ballot.campaign_id == campaign_id, Ballot.vote_day == day)
         .group_by(Ballot.voter_id, Ballot.candidate_id, Ballot.category)
     )
     if voter_ids is not None:
@@ -292,48 +439,100 @@ def _seed(
         script("seed_usage")(keys=keys, args=args, client=client)
 
 
+class RebuildBusy(Exception):
+    """Another process holds the rebuild lock (or this one lost it)."""
+
+
+class _Renewer:
+    """Keeps the rebuild lock alive while the rebuild runs (a thread: the slow part is one
+    database query that we cannot interrupt to renew)."""
+
+    def __init__(self, client: Any, key: str, token: str, extend: Any) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._loop, args=(client, key, token, extend), daemon=True
+        )
+        self._thread.start()
+
+    def _loop(self, client: Any, key: str, token: str, extend: Any) -> None:
+        while not self._stop.wait(RENEW_SECONDS):
+            try:
+                if not extend(keys=[key], args=[token, LOCK_MS], client=client):
+                    return  # lost: install.lua will refuse our state
+            except redis.exceptions.RedisError:
+                return
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=RENEW_SECONDS + 1)
+
+
 def rebuild(campaign_id: int, force: bool = True) -> RebuildReport | None:
     """Rebuild a campaign's live state from the database, under the campaign's lock.
 
-    Marks the campaign not built first (votes wait), then counts from the database and installs
-    the result with a new generation in one script. A vote that passed Redis before and commits
-    after the count sees the generation change and marks the tallies stale (ballots.py)."""
+    begin.lua marks the campaign not built (votes wait, or take the database path) and bumps the
+    fence; then the database is counted and install.lua installs the result with a new
+    generation - only if the lock is still ours and nothing bumped the fence meanwhile (a
+    committee change, an invalidation, a competing rebuild); otherwise it counts again."""
     client = get_redis()
     token = secrets.token_hex(8)
-    if not client.set(lock_key(campaign_id), token, nx=True, px=60_000):
-        raise RebuildBusy()
     try:
-        if not force and client.hget(meta_key(campaign_id), "built") == "1":
+        if not client.set(lock_key(campaign_id), token, nx=True, px=LOCK_MS):
+            raise RebuildBusy()
+    except redis.exceptions.RedisError as exc:
+        if unavailable(exc):
+            redis_errors_open_circuit()
+            raise RedisDown() from exc
+        raise
+    renewer = _Renewer(client, lock_key(campaign_id), token, script("extend"))
+    try:
+        if not force and built(campaign_id):
             return None  # built by whoever held the lock just before us
         campaign = db.session.get(Campaign, campaign_id)
         if campaign is None:
             raise CampaignNotFound()
-        client.hset(meta_key(campaign_id), "built", "0")
-        # From here on any Redis-side doubt is resolved by this rebuild; a later one sets it again.
-        db.session.execute(
-            db.update(Campaign)
-            .where(Campaign.id == campaign_id, Campaign.tallies_stale.is_(True))
-            .values(tallies_stale=False)
-        )
-        db.session.commit()
-        report = _rebuild_locked(db.session.get(Campaign, campaign_id), client)
-        db.session.commit()
-        return report
+        for _ in range(5):
+            fence = run(
+                "begin",
+                [meta_key(campaign_id), fence_key(campaign_id), lock_key(campaign_id)],
+                [token],
+            )
+            if not fence:
+                raise RebuildBusy()
+            # From here on any doubt recorded in the database is resolved by this rebuild; a
+            # later one sets the flag again.
+            db.session.execute(
+                db.update(Campaign)
+                .where(Campaign.id == campaign_id, Campaign.tallies_stale.is_(True))
+                .values(tallies_stale=False)
+            )
+            db.session.commit()
+            state, report = _count(db.session.get(Campaign, campaign_id), client)
+            # End the reading transaction before installing (SQLite holds its write lock).
+            db.session.commit()
+            keys = [
+                *_state_keys(campaign_id),
+                tally_key(campaign_id),
+                fence_key(campaign_id),
+                lock_key(campaign_id),
+            ]
+            if run("install", keys, [json.dumps(state, ensure_ascii=False), token, fence]):
+                log.info("rebuilt live tallies of campaign %s", campaign_id)
+                return report
+            log.info("campaign %s changed while it was counted; counting again", campaign_id)
+        raise RebuildBusy()
     finally:
+        renewer.stop()
         try:
             script("unlock")(keys=[lock_key(campaign_id)], args=[token])
-        except REDIS_ERRORS:
+        except redis.exceptions.RedisError:
             log.warning("could not release the rebuild lock of campaign %s", campaign_id)
 
 
-def _rebuild_locked(campaign: Campaign, client: Any) -> RebuildReport:
+def _count(campaign: Campaign, client: Any) -> tuple[dict[str, Any], RebuildReport]:
     now = clock.now()
     today = clock.vote_day(now)
-    candidates = db.session.scalars(
-        db.select(Candidate)
-        .where(Candidate.campaign_id == campaign.id)
-        .options(db.joinedload(Candidate.person).joinedload(Person.unit))
-    ).all()
+    candidates = [c for c in _candidates(campaign.id) if c.withdrawn_at is None]
     counts = dict(
         db.session.execute(
             db.select(Ballot.candidate_id, db.func.count())
@@ -343,50 +542,69 @@ def _rebuild_locked(campaign: Campaign, client: Any) -> RebuildReport:
     )
     usage = usage_from_db(campaign.id, today)
     once = once_from_db(campaign.id) if not campaign.revote_other_days else {}
-    pipe = client.pipeline(transaction=False)
-    for voter_id in set(usage) | set(once):
-        _seed(
-            campaign, voter_id, today, now, usage.get(voter_id, {}), once.get(voter_id, set()), pipe
-        )
-    pipe.execute()
+    try:
+        pipe = client.pipeline(transaction=False)
+        for voter_id in set(usage) | set(once):
+            _seed(
+                campaign,
+                voter_id,
+                today,
+                now,
+                usage.get(voter_id, {}),
+                once.get(voter_id, set()),
+                pipe,
+            )
+        pipe.execute()
+    except redis.exceptions.RedisError as exc:
+        if unavailable(exc):
+            redis_errors_open_circuit()
+            raise RedisDown() from exc
+        raise
     state = {
-        "meta": {**meta_fields(campaign), "gen": uuid.uuid4().hex[:12]},
+        "meta": {
+            **meta_fields(campaign),
+            "gen": uuid.uuid4().hex[:12],
+            "cfgv": campaign.config_version,
+        },
         "candidates": {str(c.id): c.category for c in candidates},
         "info": {str(c.id): candidate_info(c) for c in candidates},
         "tally": {str(c.id): int(counts.get(c.id, 0)) for c in candidates},
     }
-    keys = [
-        meta_key(campaign.id),
-        cand_key(campaign.id),
-        info_key(campaign.id),
-        tally_key(campaign.id),
-    ]
-    script("install")(keys=keys, args=[json.dumps(state, ensure_ascii=False)])
-    log.info("rebuilt live tallies of campaign %s", campaign.id)
-    return RebuildReport(campaign.id, len(candidates), sum(counts.values()), len(usage))
+    report = RebuildReport(campaign.id, len(candidates), sum(counts.values()), len(usage))
+    return state, report
 
 
-class RebuildBusy(Exception):
-    """Another process holds the rebuild lock."""
+def built(campaign_id: int) -> bool:
+    """Whether the campaign's live state is built, by this Redis process."""
+    out = run("board", _state_keys(campaign_id) + [tally_key(campaign_id)], ["-"])
+    return not (out and out[0] == "not_built")
 
 
-def ensure_built(campaign_id: int, timeout: float = 10.0) -> None:
-    """Make sure the campaign's live state exists: rebuild it, or wait for whoever is."""
+def lock_stuck(campaign_id: int) -> bool:
+    """Whether the rebuild lock's holder stopped renewing it (died, or lost Redis)."""
+    try:
+        ttl = get_redis().pttl(lock_key(campaign_id))
+    except redis.exceptions.RedisError as exc:
+        if unavailable(exc):
+            redis_errors_open_circuit()
+            raise RedisDown() from exc
+        raise
+    return 0 <= ttl < LOCK_MS - STUCK_MS
+
+
+def ensure_built(campaign_id: int, timeout: float = WAIT_SECONDS) -> None:
+    """Make sure the campaign's live state exists: rebuild it, or wait for whoever is. A rebuild
+    that is stuck, or takes longer than `timeout`, raises RebuildStuck: the caller takes the
+    database path rather than waiting."""
     deadline = time.monotonic() + timeout
-    client = get_redis()
     while True:
         try:
-            if client.hget(meta_key(campaign_id), "built") == "1":
-                return
             rebuild(campaign_id, force=False)
             return
         except RebuildBusy:
             pass
-        except REDIS_ERRORS as exc:
-            redis_errors_open_circuit()
-            raise RedisDown() from exc
-        if time.monotonic() > deadline:
-            raise VotingUnavailable()
+        if lock_stuck(campaign_id) or time.monotonic() > deadline:
+            raise RebuildStuck()
         time.sleep(0.05)
 
 
@@ -403,13 +621,9 @@ def board(
     campaign_id: int, category: str = "", reader: int | None = None, per_minute: int = 0
 ) -> tuple[dict[str, str], list[dict[str, Any]]]:
     """(meta, rows best first) of a campaign's live state, rebuilding it first if Redis lost it;
-    a `reader` (account id) is held to `per_minute` reads."""
-    keys = [
-        meta_key(campaign_id),
-        cand_key(campaign_id),
-        info_key(campaign_id),
-        tally_key(campaign_id),
-    ]
+    a `reader` (account id) is held to `per_minute` reads. RebuildStuck when it cannot be
+    rebuilt now."""
+    keys = _state_keys(campaign_id) + [tally_key(campaign_id)]
     args: list[Any] = [category]
     if reader is not None:
         now = clock.now()
@@ -420,11 +634,13 @@ def board(
         if out and out[0] == "rate_limited":
             raise RateLimited(int(out[1]))
         if out and out[0] == "not_built":
+            # A reader must not hold a transaction while it waits (SQLite's writer lock).
+            db.session.commit()
             ensure_built(campaign_id)
             continue
-        meta = {"status": out[0], "hide": out[1], "mine": out[2]}
+        meta = {"status": out[0], "hide": out[1], "mine": out[2], "cfgv": int(out[3])}
         rows = []
-        for i in range(3, len(out), 4):
+        for i in range(4, len(out), 4):
             info = json.loads(out[i + 3]) if out[i + 3] else {}
             rows.append(
                 {
@@ -436,7 +652,26 @@ def board(
                 }
             )
         return meta, rows
-    raise VotingUnavailable()
+    raise RebuildStuck()
+
+
+def raw_state(campaign_id: int) -> dict[str, Any]:
+    """What Redis holds for a campaign, read without rebuilding (verify-tallies): whether it is
+    built by this server, its config version and its raw tallies."""
+    client = get_redis()
+    try:
+        meta = client.hgetall(meta_key(campaign_id))
+        tally = client.zrange(tally_key(campaign_id), 0, -1, withscores=True)
+        run_id = client.info("server").get("run_id")
+    except redis.exceptions.RedisError as exc:
+        if unavailable(exc):
+            raise RedisDown() from exc
+        raise
+    return {
+        "built": meta.get("built") == "1" and meta.get("run") == run_id,
+        "cfgv": int(meta.get("cfgv") or 0),
+        "tally": {int(k): int(v) for k, v in tally},
+    }
 
 
 def usage_today(campaign_id: int, day: date, voter_id: int) -> dict[str, int]:
@@ -445,7 +680,9 @@ def usage_today(campaign_id: int, day: date, voter_id: int) -> dict[str, int]:
         raise RedisDown()
     try:
         raw = get_redis().hgetall(usage_key(campaign_id, day, voter_id))
-    except REDIS_ERRORS as exc:
+    except redis.exceptions.RedisError as exc:
+        if not unavailable(exc):
+            raise
         redis_errors_open_circuit()
         raise RedisDown() from exc
     return {k: int(v) for k, v in raw.items()}

@@ -9,6 +9,7 @@ from an imported assessment sheet. Publishing freezes the result in the campaign
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 from datetime import datetime
@@ -57,10 +58,11 @@ def _ranked(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def compute_results(campaign: Campaign, frozen_at: datetime) -> dict[str, Any]:
-    """Scores of every candidate, per category, with the weights used."""
+    """Scores of every candidate still standing (not withdrawn), per category, with the weights
+    used."""
     candidates = db.session.scalars(
         db.select(Candidate)
-        .where(Candidate.campaign_id == campaign.id)
+        .where(Candidate.campaign_id == campaign.id, Candidate.withdrawn_at.is_(None))
         .options(db.joinedload(Candidate.person).joinedload(Person.unit))
     ).all()
     votes = vote_counts(campaign.id)
@@ -97,6 +99,31 @@ def compute_results(campaign: Campaign, frozen_at: datetime) -> dict[str, Any]:
         "computed_at": frozen_at.isoformat(),
         "categories": categories,
     }
+
+
+def honour(results: dict[str, Any], quotas: dict[str, int]) -> dict[str, Any]:
+    """A copy of `results` with each category's quota and `honoured` on its best `quota` entries
+    that were not removed by an upheld objection (the next one moves up)."""
+    out = copy.deepcopy(results)
+    for category in out["categories"]:
+        quota = int(quotas.get(category["key"], 0))
+        category["quota"] = quota
+        given = 0
+        for entry in category["entries"]:
+            entry.setdefault("removed", False)
+            entry["honoured"] = not entry["removed"] and given < quota
+            given += entry["honoured"]
+    return out
+
+
+def winners(results: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The honoured entries of frozen results, per category in rank order."""
+    return [
+        {**entry, "category": category["key"]}
+        for category in (results or {}).get("categories", [])
+        for entry in category["entries"]
+        if entry.get("honoured")
+    ]
 
 
 def import_points_sheet(campaign: Campaign, filename: str, content: bytes) -> int:

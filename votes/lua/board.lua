@@ -2,10 +2,11 @@
 -- votes and display data for every candidate (optionally of one category), best first.
 --
 -- Each read counts against the reader's limit for the current minute (KEYS[5], ARGV[2]; no
--- key and limit for internal reads).
+-- key and limit for internal reads). Built means installed by this server process (see
+-- vote.lua): an older snapshot brought back by a restart is "not_built".
 --
 -- Returns {"rate_limited", seconds} | {"not_built"}
---      or {status, hide, mine, id1, category1, votes1, info1, id2, ...}
+--      or {status, hide, mine, config_version, id1, category1, votes1, info1, id2, ...}
 assert(#KEYS == 4 or #KEYS == 5, "board.lua takes 4 or 5 keys")
 local meta_key = KEYS[1]
 local cand_key = KEYS[2]
@@ -23,8 +24,8 @@ if #KEYS == 5 then
   end
 end
 
-local meta = redis.call("HMGET", meta_key, "built", "status", "hide", "mine")
-if meta[1] ~= "1" then
+local meta = redis.call("HMGET", meta_key, "built", "status", "hide", "mine", "run", "cfgv")
+if meta[1] ~= "1" or meta[5] ~= string.match(redis.call("INFO", "server"), "run_id:(%w+)") then
   return {"not_built"}
 end
 local rows = {}
@@ -42,7 +43,7 @@ table.sort(rows, function(a, b)
   end
   return a[1] < b[1]
 end)
-local out = {meta[2], meta[3], meta[4]}
+local out = {meta[2], meta[3], meta[4], meta[6] or "0"}
 for _, row in ipairs(rows) do
   out[#out + 1] = row[1]
   out[#out + 1] = row[2]

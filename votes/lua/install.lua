@@ -1,13 +1,27 @@
 -- Install a campaign's live state rebuilt from the database, in one step: candidates, their
--- display data, the tallies, and last the meta hash with a new generation and built = 1.
+-- display data, the tallies, and last the meta hash with a new generation, this server's
+-- run_id and built = 1.
+--
+-- Fenced: installs only if the caller still holds the rebuild lock (its token) and nothing
+-- changed since its begin.lua (the fence value it got there). Otherwise the state it counted
+-- may be older than what Redis was told meanwhile; the caller counts again.
 --
 -- ARGV[1]: JSON {meta: {field: value}, candidates: {id: category}, info: {id: json}, tally: {id: n}}
-assert(#KEYS == 4, "install.lua takes 4 keys")
+-- ARGV[2]: lock token, ARGV[3]: fence value from begin.lua
+-- Returns 1 if installed, 0 if fenced out.
+assert(#KEYS == 6, "install.lua takes 6 keys")
 local meta_key = KEYS[1]
 local cand_key = KEYS[2]
 local info_key = KEYS[3]
 local tally_key = KEYS[4]
+local fence_key = KEYS[5]
+local lock_key = KEYS[6]
+local token = ARGV[2]
+local fence = ARGV[3]
 
+if redis.call("GET", lock_key) ~= token or redis.call("GET", fence_key) ~= fence then
+  return 0
+end
 local state = cjson.decode(ARGV[1])
 redis.call("DEL", cand_key, info_key, tally_key)
 for id, category in pairs(state.candidates) do
@@ -23,5 +37,6 @@ redis.call("DEL", meta_key)
 for field, value in pairs(state.meta) do
   redis.call("HSET", meta_key, field, tostring(value))
 end
+redis.call("HSET", meta_key, "run", string.match(redis.call("INFO", "server"), "run_id:(%w+)"))
 redis.call("HSET", meta_key, "built", "1")
 return 1

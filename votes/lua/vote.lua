@@ -5,11 +5,15 @@
 -- Every attempt first counts against the account's and the IP's limit for the current minute
 -- (fixed windows; the IP limit is generous, a whole mine shares one network).
 --
--- Returns {"ok", category, seq, slot, remaining_in_category, generation, once_rule}
---      or {"rate_limited", seconds_to_wait} | {"not_built"} | {"not_eligible"} | {"not_open"} | {"no_candidate"}
---      or {"already_voted", category} | {"quota_used", category}
+-- The live state counts as built only if it was installed by this very server process
+-- (meta.run = this server's run_id): a Redis restarted from an older snapshot, or a replica
+-- promoted after a failover, has other run_id and is rebuilt from the database.
+--
+-- Returns {"ok", category, seq, slot, remaining_in_category, generation, once_rule, config_version}
+--      or {"rate_limited", seconds_to_wait} | {"not_built"} | {"not_found"} | {"not_open"}
+--      or {"no_candidate"} | {"already_voted", category} | {"quota_used", category}
 assert(#KEYS == 7, "vote.lua takes 7 keys")
-local meta_key = KEYS[1]      -- hash: built, gen, status, starts, ends, mine, per_cand, per_cat, once
+local meta_key = KEYS[1]      -- hash: built, run, gen, cfgv, status, starts, ends, mine, rules
 local cand_key = KEYS[2]      -- hash: candidate id -> category
 local tally_key = KEYS[3]     -- zset: candidate id -> votes
 local usage_key = KEYS[4]     -- hash of this voter and day: c:<candidate> -> seq, k:<category> -> slot
@@ -25,8 +29,8 @@ local account_limit = tonumber(ARGV[5])
 local ip_limit = tonumber(ARGV[6])
 
 local meta = redis.call("HMGET", meta_key,
-  "built", "gen", "status", "starts", "ends", "mine", "per_cand", "per_cat", "once")
-if meta[1] ~= "1" then
+  "built", "gen", "status", "starts", "ends", "mine", "per_cand", "per_cat", "once", "run", "cfgv")
+if meta[1] ~= "1" or meta[10] ~= string.match(redis.call("INFO", "server"), "run_id:(%w+)") then
   return {"not_built"}  -- not counted: the caller rebuilds and asks again
 end
 local function over(key, limit)
@@ -39,8 +43,9 @@ end
 if over(account_rate_key, account_limit) or over(ip_rate_key, ip_limit) then
   return {"rate_limited", 60 - (now % 60)}
 end
-if meta[6] ~= voter_mine then
-  return {"not_eligible"}
+-- Visibility first: another mine's campaign, or a draft, does not exist for this voter.
+if meta[6] ~= voter_mine or meta[3] == "draft" then
+  return {"not_found"}
 end
 if meta[3] ~= "open" or now < tonumber(meta[4]) or now >= tonumber(meta[5]) then
   return {"not_open"}
@@ -76,4 +81,5 @@ if once then
   redis.call("EXPIRE", once_key, math.max(tonumber(meta[5]) - now, 0) + usage_ttl)
 end
 redis.call("ZINCRBY", tally_key, 1, candidate)
-return {"ok", category, cand_used + 1, cat_used + 1, per_cat - cat_used - 1, meta[2], meta[9]}
+return {"ok", category, cand_used + 1, cat_used + 1, per_cat - cat_used - 1, meta[2], meta[9],
+  meta[11] or "0"}
