@@ -18,7 +18,7 @@ Kinds and their data keys (map them to template fields with WECHAT_TEMPLATES):
 | claim_deadline_near | claimer | title, deadline |
 | claim_expired | claimer | title, at |
 | talk_reminder | member still due | month, required, done, deadline, remind_on, text |
-| objection_answered | the objector (公示) | title, candidate, result (异议成立 or 不成立), reason, at |
+| objection_answered | the objector | title, candidate, result (异议成立/不成立), reason, at |
 | vote_reminder | bound employee who has not voted today | title, day, ends_at, text |
 """
 
