@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import socket
+import subprocess
+import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -151,3 +155,172 @@ def redis_down(app):
     finally:
         app.extensions["redis"] = real
         live.reset_circuit()
+
+
+# --- faults: a Redis server of our own, a TCP proxy, killed database connections -------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RedisServer:
+    """A redis-server this test starts, restarts and stops itself (never the shared one)."""
+
+    def __init__(self, directory: str, port: int | None = None) -> None:
+        self.dir = directory
+        self.port = port or free_port()
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> RedisServer:
+        self.proc = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                self.dir,
+                "--dbfilename",
+                "dump.rdb",
+                "--maxmemory-policy",
+                "noeviction",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                if self.client().ping():
+                    return self
+            except redis.exceptions.RedisError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def client(self, **kw: Any) -> redis.Redis:
+        return redis.Redis(
+            host="127.0.0.1", port=self.port, decode_responses=True, socket_timeout=2, **kw
+        )
+
+    def stop(self) -> None:
+        """Stop without saving (a crash, as far as the data is concerned)."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def use_redis(app, client: redis.Redis):
+    """Point the app's Redis at `client` for a while."""
+    real = app.extensions["redis"]
+    app.extensions["redis"] = client
+    live.reset_circuit()
+    try:
+        yield client
+    finally:
+        app.extensions["redis"] = real
+        live.reset_circuit()
+
+
+class TcpProxy:
+    """A TCP proxy on loopback between the app and a server. `cut_commit_after(marker)`: once a
+    client chunk containing `marker` has passed, the next chunk carrying COMMIT is delivered to
+    the server but the connection to the client is cut before any answer: the commit lands, its
+    answer is lost. `refuse` makes it refuse new connections (a database out of reach)."""
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self.target = (target_host, target_port)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.marker: bytes | None = None
+        self.armed = False
+        self.cuts = 0
+        self.refuse = False
+        self._stop = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def cut_commit_after(self, marker: bytes) -> None:
+        self.marker, self.armed = marker, False
+
+    def _accept(self) -> None:
+        while not self._stop:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            if self.refuse:
+                conn.close()
+                continue
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                conn.close()
+                continue
+            threading.Thread(target=self._pipe, args=(conn, upstream, True), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(upstream, conn, False), daemon=True).start()
+
+    def _pipe(self, src: socket.socket, dst: socket.socket, upstream: bool) -> None:
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                if upstream and self.marker is not None:
+                    if self.marker in data:
+                        self.armed = True
+                    elif self.armed and b"COMMIT" in data.upper():
+                        self.marker, self.armed = None, False
+                        dst.sendall(data)  # the server gets the COMMIT...
+                        self.cuts += 1
+                        src.shutdown(socket.SHUT_RDWR)  # ...the client never hears back
+                        src.close()
+                        time.sleep(0.3)
+                        dst.close()
+                        return
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.close()
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self._stop = True
+        self.listener.close()
+
+
+def proxied_url(url: str, port: int) -> str:
+    """The same database URL, through a proxy on 127.0.0.1:port."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
+
+
+def kill_own_connection(app) -> None:
+    """Kill the database connection the current session uses, from the server side (PostgreSQL
+    pg_terminate_backend, MariaDB KILL); on SQLite close it under the session."""
+    conn = db.session.connection()
+    dialect = conn.dialect.name
+    if dialect == "sqlite":
+        conn.connection.dbapi_connection.close()
+        return
+    if dialect == "postgresql":
+        pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        sql = f"SELECT pg_terminate_backend({int(pid)})"
+    else:
+        pid = conn.exec_driver_sql("SELECT CONNECTION_ID()").scalar()
+        sql = f"KILL {int(pid)}"
+    with db.engine.connect() as other:
+        other.exec_driver_sql(sql)
+        other.commit()
