@@ -191,7 +191,7 @@ def test_issue8_4_commit_landed_reply_lost(app, client, world, base_config, monk
         # No network to cut: the driver's COMMIT succeeds and then reports a lost connection.
         proxy, other = None, app
         real_commit = db.session.commit
-        state = {"armed": False, "down": False}
+        state = {"armed": False}
         real_insert = ballots._insert
 
         def insert(*args, **kwargs):
@@ -199,8 +199,6 @@ def test_issue8_4_commit_landed_reply_lost(app, client, world, base_config, monk
             return real_insert(*args, **kwargs)
 
         def commit():
-            if state["down"]:
-                raise OperationalError("SELECT", {}, Exception("unable to open database"))
             real_commit()
             if state["armed"]:
                 state["armed"] = False
@@ -219,20 +217,12 @@ def test_issue8_4_commit_landed_reply_lost(app, client, world, base_config, monk
     try:
         r = vote(other.test_client(), setup, ha, s0)
         assert r.status_code == 201, r.json
+        assert proxy is None or proxy.cuts == 1
         assert ballot_count(app, setup.campaign_id) == 1
         assert _board(client, setup, ha) == _db_board(app, setup) == {s0: 1, s1: 0}
 
         # Now the COMMIT lands and the database is out of reach right after.
         if proxy is None:
-            real_lookup = ballots._landed_anyway
-
-            def lookup(*args):
-                state["down"] = True
-                try:
-                    return real_lookup(*args)
-                finally:
-                    state["down"] = False
-
             monkeypatch.setattr(ballots, "_landed_anyway", lambda *a: None)
         else:
             proxy.cut_commit_after(b"INSERT INTO vote_ballots")
@@ -250,6 +240,7 @@ def test_issue8_4_commit_landed_reply_lost(app, client, world, base_config, monk
             monkeypatch.setattr(ballots, "_landed_anyway", unreachable)
         r = vote(other.test_client(), setup, hb, s1)
         assert r.status_code == 503 and r.json["reason"] == "database_unavailable"
+        assert proxy is None or proxy.cuts == 2
         assert ballot_count(app, setup.campaign_id) == 2  # it counts
         assert _board(client, setup, hb) == _db_board(app, setup) == {s0: 1, s1: 1}
         # The retry is answered from the database: already voted, nothing counted twice.
