@@ -1,1 +1,64 @@
-"""六大员 public voting: campaigns, the Redis vote path, tallies, results, anti-brushing."""
+"""六大员 public voting: campaigns, the Redis vote path, tallies, 公示 and objections, results,
+anti-brushing, reminders.
+
+The consistency design (issue 8). Tests: tests/test_votes_faults.py, one per failure point.
+
+Which store decides what
+------------------------
+* The database decides whether a ballot exists. Its unique constraints hold every per-day rule
+  (seq per candidate, slot per category, once_key for the no-revote rule), and a gate at commit
+  time holds the campaign's state: the ballot's own transaction reads the campaign row (and the
+  candidate's) under a key-share lock - PostgreSQL `FOR KEY SHARE`, MariaDB `LOCK IN SHARE
+  MODE`; SQLite's `BEGIN IMMEDIATE` serialises writers already - and refuses unless the
+  campaign is open, inside its window and the candidate not withdrawn. Every status change
+  (open, close, 公示, publish, withdraw, edits) first takes the row `FOR UPDATE`, which waits for
+  the ballot transactions holding the share lock and holds new ones off until it commits. So no
+  ballot is stored for a campaign that is not open when it commits, and close and publish see
+  every ballot committed before them and none after (`cast_at` < `closed_at`). Why this gate:
+  every ballot INSERT already takes this very lock for its foreign key to the campaign, so the
+  gate adds one primary-key read and no new lock to contend on; a conditional INSERT ... SELECT
+  alone is not enough under READ COMMITTED (it does not wait for a close in flight), and a
+  campaign epoch would need the same lock to be read safely. Voids take the same gate (409
+  campaign_locked from 公示 on), and objections take it against publish.
+* Redis holds caches only: today's uses per voter, the live tallies, the campaign config. Each
+  is equal to the database or known to every reader to be stale:
+  - "built" means meta.built = 1 *and* meta.run = the run_id of the Redis process answering
+    (checked inside every script), so a flush, a restart without data, a restart from an older
+    RDB and a promoted replica all read as "not built" and the campaign is rebuilt first;
+  - the database row carries `tallies_stale` (set when Redis could not be told of a ballot)
+    and `config_version` (bumped by every committee change; Redis keeps the version it holds);
+    every read path (campaign page, leaderboard, verify-tallies) and every vote's gate reads
+    them, and Redis is rebuilt - or the database counted - when Redis is stale or behind.
+* Committee changes reach Redis only after their commit (a session hook, `live.push_after_commit`,
+  so any caller - API, console, CLI, the roster stream's `withdraw_person` - gets it); pushes
+  carry the config version, so an older push never overwrites a newer one.
+* A rebuild is fenced: it holds a lock (renewed while it runs), begin.lua marks the campaign not
+  built and bumps a fence counter, and install.lua installs only if the lock is still its own and
+  the fence unchanged (a committee push, an invalidation or another rebuild bumps it); otherwise
+  it counts again. Votes wait for a live rebuild up to 10 s, and take the database path at once
+  when the lock stopped being renewed (its holder died or lost Redis).
+
+Every failure point of a vote, and what happens there
+-----------------------------------------------------
+1. vote.lua fails (Redis unreachable, or an error reply: OOM, READONLY, LOADING, MASTERDOWN,
+   CLUSTERDOWN, TRYAGAIN): the database decides alone (gate + constraints), marks the campaign
+   stale in the same transaction; the per-account limit is counted in process memory.
+2. vote.lua says "not built": rebuild (or wait for the rebuilder); a stuck one: database path.
+3. The gate refuses (Redis had not heard of a close or a withdrawal yet): undo.lua gives the
+   use and the tally point back, the campaign is marked for rebuild in Redis, 409/404.
+4. The INSERT hits a unique constraint (Redis had lost the voter's uses): undo, re-seed the
+   voter's uses from the database, decide once more: the right 201 or 409.
+5. A deadlock or serialization failure: the transaction is tried again (both paths).
+6. The COMMIT fails (connection cut, database gone): the ballot is looked up on a new
+   connection; found (the answer was lost, not the commit): 201 and the tally stands. Not found,
+   or the database cannot say: undo, and the campaign is marked for rebuild *in Redis* (the
+   store that answers; the database may be the one that is down), then 503. If Redis fails at
+   that moment too, this process remembers the campaign and marks it at its next Redis call.
+7. After the commit, settle.lua: if a rebuild started since vote.lua (generation changed) or
+   the gate saw the database row stale or ahead of Redis, the campaign is marked for rebuild.
+   If Redis cannot be reached there, `tallies_stale` is set in the database, which just
+   answered.
+8. A committee change whose commit fails: Redis was not told, nothing to undo. One whose push
+   fails after the commit: Redis is behind `config_version`; the gate still holds the status,
+   and the next read or vote sees the lag and rebuilds.
+"""
