@@ -10,8 +10,11 @@ votes, (d) leaderboard reads; then (e) votes paced at `--paced-rate` per second,
 a realistic load. Then it copies the database to `fl_bench_full`, loads `--preload` past ballots
 into the copy (Redis db 6), serves both at once and alternates accepted-vote runs between them.
 Afterwards it checks the invariants: nobody has more ballots than the rules allow, and the Redis
-tallies equal the database's count of non-voided ballots. All traffic goes to 127.0.0.1, each
-phase stops after `--duration` seconds, and gunicorn is stopped at the end.
+tallies equal the database's count of non-voided ballots. Last (unless --no-chaos) it votes
+under load while Redis is flushed, the tallies rebuilt and the campaign closed, and checks that
+the tallies still equal the database and that no ballot is later than the close. All traffic
+goes to 127.0.0.1, each phase stops after `--duration` seconds, and gunicorn is stopped at the
+end.
 """
 
 from __future__ import annotations
@@ -165,6 +168,17 @@ def seed() -> dict:
         OUT_DIR.mkdir(exist_ok=True)
         tokens = OUT_DIR / "tokens.txt"
         tokens.write_text("\n".join(serializer.dumps({"sid": s["id"]}) for s in sessions) + "\n")
+        committee_sid = str(uuid.uuid4())
+        db.session.add(
+            AuthSession(
+                id=committee_sid,
+                account_id=accounts[committee_id],
+                created_at=now,
+                expires_at=now + timedelta(days=7),
+            )
+        )
+        db.session.commit()
+        committee_token = serializer.dumps({"sid": committee_sid})
 
         committee = principal_for_person(db.session.get(Person, committee_id))
         campaign = campaigns.create_campaign(
@@ -189,6 +203,7 @@ def seed() -> dict:
             "candidates": candidates,
             "tokens": str(tokens),
             "voter_ids": (voter_ids[0], voter_ids[-1]),
+            "committee_token": committee_token,
         }
 
 
@@ -400,6 +415,91 @@ def preload(
     )
 
 
+def chaos_check(args, info: dict, common: dict, next_round: int) -> dict:
+    """Votes under load while Redis is flushed, the tallies rebuilt and the campaign closed;
+    then the tallies must equal the database and no ballot may be later than the close. Runs
+    last: it closes the campaign of fl_bench."""
+    import threading
+
+    import psycopg
+    import redis
+
+    port = free_port()
+    proc = start_gunicorn(port, args.workers, args.threads, args.keep_alive)
+    duration = max(args.duration, 8)
+    events: list[str] = []
+
+    def committee_post(path: str) -> int:
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{port}{path}",
+            data=b"{}",
+            method="POST",
+            headers={
+                "Authorization": f"Bearer {info['committee_token']}",
+                "Content-Type": "application/json",
+            },
+        )
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status
+
+    def disturb() -> None:
+        time.sleep(duration / 4)
+        redis.Redis.from_url(REDIS_URL).flushdb()
+        events.append("flush")
+        time.sleep(duration / 4)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "flask",
+                "votes",
+                "rebuild-tallies",
+                "--campaign",
+                str(info["campaign"]),
+            ],
+            cwd=ROOT,
+            env=env(),
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        events.append("rebuild")
+        time.sleep(duration / 4)
+        close_path = f"/api/v1/admin/campaigns/{info['campaign']}/close"
+        events.append(f"close {committee_post(close_path)}")
+
+    try:
+        t = threading.Thread(target=disturb)
+        t.start()
+        load = wrk("votes", port, duration, args.connections, {**common, "BENCH_ROUND": next_round})
+        t.join(120)
+        # One read after the load: a Redis that is stale or was flushed is rebuilt by it.
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/v1/campaigns/{info['campaign']}"
+            "/leaderboard?category=safety",
+            headers={"Authorization": f"Bearer {info['committee_token']}"},
+        )
+        urllib.request.urlopen(req, timeout=30).read()
+    finally:
+        stop(proc)
+    invariants = check_invariants(info["campaign"])
+    with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{PG_DB}") as conn:
+        later = conn.execute(
+            "SELECT count(*) FROM vote_ballots b JOIN vote_campaigns c ON c.id = b.campaign_id "
+            "WHERE c.id = %s AND (c.closed_at IS NULL OR b.cast_at > c.closed_at)",
+            (info["campaign"],),
+        ).fetchone()[0]
+    return {
+        "events": events,
+        "statuses": load["statuses"],
+        "tally_mismatches": invariants["tally_mismatches"],
+        "over_limits": invariants["voters_over_candidate_limit"]
+        + invariants["voters_over_category_limit"],
+        "ballots_after_close": later,
+        "ok": invariants["violations"] == 0 and later == 0 and len(events) == 3,
+    }
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
@@ -424,6 +524,12 @@ def main() -> None:
         default=100,
         help="votes/s offered in the paced phase (the morning rush: 5,000 miners × 6 votes "
         "in 5 minutes is 100/s); 0 skips it",
+    )
+    parser.add_argument(
+        "--no-chaos",
+        dest="chaos",
+        action="store_false",
+        help="skip the last check: a flush, a rebuild and a close during a vote load",
     )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -550,6 +656,9 @@ def main() -> None:
                 info["campaign"], FULL_DB, FULL_REDIS_URL
             )
             log(f"invariants (full copy): {report['invariants_after_preload']}")
+        if args.chaos:
+            report["chaos"] = chaos_check(args, info, common, next_round)
+            log(f"close + rebuild + flush during load: {report['chaos']}")
     finally:
         stop(proc)
     summarize(report)
@@ -595,6 +704,8 @@ def summarize(report: dict) -> None:
             f"statuses {p['statuses']}"
         )
     print(f"invariants: {report.get('invariants')}")
+    if "chaos" in report:
+        print(f"close + rebuild + flush during load: {report['chaos']}")
     if "invariants_after_preload" in report:
         print(f"after preload: {report['invariants_after_preload']}")
 
