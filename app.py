@@ -6,6 +6,7 @@ import logging
 import os
 from typing import Any
 
+import click
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -39,21 +40,69 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def register_cli(app: Flask) -> None:
-    """The `flask` subcommands, one group per noun."""
-    from accounts.cli import grant_command, roster_cli, unbind_command
+    """The `flask` subcommands, one group per noun; each first checks the database schema."""
+    from accounts.cli import grant_command, unbind_command
     from demo import demo_command
     from jobs.cli import jobs_cli
     from notifications.cli import notifications_cli
     from pairings.cli import pairings_cli
+    from roster.cli import roster_cli
     from votes.cli import votes_cli
     from wishes.cli import wishes_cli
 
-    app.cli.add_command(roster_cli)
-    app.cli.add_command(grant_command)
-    app.cli.add_command(unbind_command)
-    app.cli.add_command(demo_command)
-    app.cli.add_command(wishes_cli)
-    app.cli.add_command(notifications_cli)
-    app.cli.add_command(jobs_cli)
-    app.cli.add_command(pairings_cli)
-    app.cli.add_command(votes_cli)
+    for command in (
+        roster_cli,
+        grant_command,
+        unbind_command,
+        demo_command,
+        wishes_cli,
+        notifications_cli,
+        jobs_cli,
+        pairings_cli,
+        votes_cli,
+    ):
+        app.cli.add_command(_after_schema_check(app, command))
+
+
+def schema_problem(app: Flask) -> str | None:
+    """Why the database cannot serve this code yet (in Chinese), or None when it is migrated."""
+    import sqlalchemy.exc
+    from alembic.config import Config
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from models import db
+    from models.engine import MIGRATIONS_DIR
+
+    cfg = Config()
+    cfg.set_main_option("script_location", MIGRATIONS_DIR)
+    heads = set(ScriptDirectory.from_config(cfg).get_heads())
+    with app.app_context():
+        try:
+            with db.engine.connect() as conn:
+                current = set(MigrationContext.configure(conn).get_current_heads())
+        except sqlalchemy.exc.OperationalError as exc:
+            return f"无法连接数据库（DATABASE_URL）：{exc.orig}"
+    if current == heads:
+        return None
+    if not current:
+        return "数据库还没有建表：请先运行 flask db upgrade"
+    return (
+        f"数据库结构不是当前版本（数据库：{'、'.join(sorted(current))}；"
+        f"程序：{'、'.join(sorted(heads))}）：请先运行 flask db upgrade"
+    )
+
+
+def _after_schema_check(app: Flask, command: click.Command) -> click.Command:
+    """Make a command (or every command of a group) refuse, with a line saying what to do, to
+    run against a database that `flask db upgrade` has not brought to this code's schema."""
+    invoke = command.invoke
+
+    def checked(ctx: click.Context) -> Any:
+        problem = schema_problem(app)
+        if problem:
+            raise click.ClickException(problem)
+        return invoke(ctx)
+
+    command.invoke = checked  # type: ignore[method-assign]
+    return command
