@@ -13,6 +13,7 @@ from accounts import grants
 from accounts import login as login_service
 from domain_errors import NotFound
 from miniapp_api.auth import current_principal, login_required
+from miniapp_api.transfers_api import ReviewPerson
 from models import Mine, Person, db
 from roster import leavers
 from roster.importer import import_roster, preview_roster
@@ -93,13 +94,6 @@ class Transfer(ma.Schema):
     name = ma.fields.String(required=True)
     unit = ma.fields.Nested(FromTo, required=True)
     branch = ma.fields.Nested(FromTo, required=True)
-
-
-class ReviewPerson(ma.Schema):
-    id = ma.fields.Integer(required=True)
-    employee_no = ma.fields.String(required=True)
-    name = ma.fields.String(required=True)
-    branch = ma.fields.String(required=True)
 
 
 class CrossingPairing(ma.Schema):

@@ -72,7 +72,14 @@ class _Roster:
     """The mine's roster as it is: people, units and branches, looked up by name and number."""
 
     def __init__(self, mine: Mine) -> None:
-        self.people = list(db.session.scalars(db.select(Person).where(Person.mine_id == mine.id)))
+        # populate_existing: under the import lock, what another import just committed counts.
+        self.people = list(
+            db.session.scalars(
+                db.select(Person)
+                .where(Person.mine_id == mine.id)
+                .execution_options(populate_existing=True)
+            )
+        )
         self.by_no = {p.employee_no: p for p in self.people}
         self.by_name_phone: dict[tuple[str, str], list[Person]] = defaultdict(list)
         for p in self.people:

@@ -26,6 +26,7 @@ from pairings import moves
 from roster.errors import ReviewClosed, ReviewNotFound
 
 REVIEW_PAGE = "pages/pairings/reviews"
+MAX_ID = 2**31 - 1  # ids past a 32-bit column are simply not found
 
 
 def _person_ref(p: Person, branch_name: str) -> dict[str, Any]:
@@ -237,7 +238,7 @@ def _get_for_decision(principal: Principal, review_id: int) -> tuple[PairingRevi
     principal.require("secretary", "committee")
     review = db.session.scalar(
         db.select(PairingReview)
-        .where(PairingReview.id == review_id)
+        .where(PairingReview.id == review_id if 0 < review_id <= MAX_ID else False)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
@@ -288,7 +289,7 @@ def end_review(principal: Principal, review_id: int) -> PairingReview:
 def get_review(principal: Principal, review_id: int) -> PairingReview:
     """A review the caller may see (a secretary of a branch it concerns, or committee)."""
     principal.require("secretary", "committee")
-    review = db.session.get(PairingReview, review_id)
+    review = db.session.get(PairingReview, review_id) if 0 < review_id <= MAX_ID else None
     if review is None or not (
         any(_sides(principal, review))
         or principal.manages_branch(review.pairing.branch_id, review.mine_id)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import zlib
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from models import Branch, Mine, db
+from models import Branch, Mine, Person, db
 
 TITLE = "官地矿2026年职工花名册"
 # The header an HR office's export typically has: 序号 first, 职工编号 instead of 工号, …
@@ -121,3 +122,68 @@ def mine_of(app, person) -> Mine:
         m = db.session.get(Mine, person.mine_id)
         db.session.expunge(m)
         return m
+
+
+PLAIN = ["工号", "姓名", "手机号", "单位", "党支部", "政治面貌", "是否干部"]
+
+
+class HR:
+    """A mine with its committee member on the roster, and the roster file the tests edit.
+
+    `rows` maps 工号 to a row in PLAIN order; `send` imports (or previews) the file over the API
+    as the committee member; `login` binds a person's WeChat account the way a miner does.
+    """
+
+    def __init__(self, app, client, world) -> None:
+        self.app, self.client, self.world = app, client, world
+        self.mine = world.mine()
+        self.boss = world.committee(self.mine, name="党委王", phone="13700000000")
+        self.h = world.headers(self.boss)
+        with app.app_context():
+            p = db.session.get(Person, self.boss.id)
+            self.rows: dict[str, list[Any]] = {
+                p.employee_no: [p.employee_no, p.name, p.phone, p.unit.name, p.branch.name]
+                + ["中共党员", "否"]
+            }
+
+    def add(self, no: str, name: str, unit: str, branch: str, status: str = "群众", cadre="否"):
+        phone = f"139{zlib.crc32(no.encode()) % 10**8:08d}"
+        self.rows[no] = [no, name, phone, unit, branch, status, cadre]
+
+    def file(self, without: tuple[str, ...] = ()) -> bytes:
+        rows = [r for no, r in self.rows.items() if no not in without]
+        return hr_workbook(rows, PLAIN, title="职工花名册", instructions_first=False)
+
+    def send(self, without: tuple[str, ...] = (), expect: int = 200, **query: Any):
+        r = upload(self.client, self.h, self.file(without), **query)
+        assert r.status_code == expect, r.json
+        return r.json
+
+    def person(self, no: str) -> Person:
+        with self.app.app_context():
+            p = db.session.scalar(
+                db.select(Person).where(Person.mine_id == self.mine.id, Person.employee_no == no)
+            )
+            db.session.expunge(p)
+            return p
+
+    def branch(self, name: str) -> Branch:
+        with self.app.app_context():
+            b = db.session.scalar(
+                db.select(Branch).where(Branch.mine_id == self.mine.id, Branch.name == name)
+            )
+            db.session.expunge(b)
+            return b
+
+    def login(self, no: str) -> dict[str, str]:
+        """Log in as a new WeChat user and bind to this roster entry; the bearer headers."""
+        r = self.client.post("/api/v1/auth/login", json={"code": f"demo:wx-{self.mine.id}-{no}"})
+        h = {"Authorization": f"Bearer {r.json['token']}"}
+        row = self.rows[no]
+        r = self.client.post(
+            "/api/v1/auth/bind",
+            json={"employee_no": no, "name": row[1], "phone_tail": row[2][-4:]},
+            headers=h,
+        )
+        assert r.status_code == 200, r.json
+        return h
