@@ -129,7 +129,16 @@ def review_moves(
         current.append(review)
     db.session.flush()
     _tell_secretaries(opened, names, now)
-    return [review_view(r, names) for r in current]
+    return [
+        {
+            "pairing_id": r.pairing_id,
+            "review_id": r.id,
+            "cause": r.cause,
+            "member": _person_ref(r.pairing.member, names.get(r.member_branch_id, "")),
+            "employee": _person_ref(r.pairing.employee, names.get(r.employee_branch_id, "")),
+        }
+        for r in current
+    ]
 
 
 def _tell_secretaries(reviews: list[PairingReview], names: dict[int, str], now: datetime):
