@@ -7,7 +7,8 @@ import os
 from typing import Any
 
 import click
-from flask import Flask
+from flask import Flask, current_app
+from flask.cli import ScriptInfo
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import miniapp_api
@@ -61,7 +62,7 @@ def register_cli(app: Flask) -> None:
         pairings_cli,
         votes_cli,
     ):
-        app.cli.add_command(_after_schema_check(app, command))
+        app.cli.add_command(_after_schema_check(command))
 
 
 def schema_problem(app: Flask) -> str | None:
@@ -77,12 +78,17 @@ def schema_problem(app: Flask) -> str | None:
     cfg = Config()
     cfg.set_main_option("script_location", MIGRATIONS_DIR)
     heads = set(ScriptDirectory.from_config(cfg).get_heads())
-    with app.app_context():
-        try:
-            with db.engine.connect() as conn:
-                current = set(MigrationContext.configure(conn).get_current_heads())
-        except sqlalchemy.exc.OperationalError as exc:
-            return f"无法连接数据库（DATABASE_URL）：{exc.orig}"
+    # Alembic announces its context at INFO; a check before every command should be silent.
+    alembic_log = logging.getLogger("alembic")
+    level = alembic_log.level
+    alembic_log.setLevel(logging.WARNING)
+    try:
+        with app.app_context(), db.engine.connect() as conn:
+            current = set(MigrationContext.configure(conn).get_current_heads())
+    except sqlalchemy.exc.OperationalError as exc:
+        return f"无法连接数据库（DATABASE_URL）：{exc.orig}"
+    finally:
+        alembic_log.setLevel(level)
     if current == heads:
         return None
     if not current:
@@ -93,16 +99,20 @@ def schema_problem(app: Flask) -> str | None:
     )
 
 
-def _after_schema_check(app: Flask, command: click.Command) -> click.Command:
+def _after_schema_check(command: click.Command) -> click.Command:
     """Make a command (or every command of a group) refuse, with a line saying what to do, to
     run against a database that `flask db upgrade` has not brought to this code's schema."""
+    if getattr(command, "schema_checked", False):
+        return command  # another app of this process wrapped the same command object
     invoke = command.invoke
 
     def checked(ctx: click.Context) -> Any:
-        problem = schema_problem(app)
+        app = current_app._get_current_object() if current_app else None
+        problem = schema_problem(app or ctx.ensure_object(ScriptInfo).load_app())
         if problem:
             raise click.ClickException(problem)
         return invoke(ctx)
 
     command.invoke = checked  # type: ignore[method-assign]
+    command.schema_checked = True  # type: ignore[attr-defined]
     return command

@@ -112,11 +112,20 @@ class _Roster:
 
 def _match_people(rows: list[RosterRow], roster: _Roster, problems: RowProblems) -> dict:
     """Which existing person each row is (by 工号, or by 原工号 when HR renumbered someone)."""
-    in_file = {r.employee_no: r.number for r in rows}
+    # People the file renumbers (their 工号 is some row's 原工号): their old number may be
+    # handed on to someone else in the same file.
+    renumbered = {
+        roster.by_no[r.previous_employee_no].id: r.number
+        for r in rows
+        if r.previous_employee_no in roster.by_no
+    }
     person_of: dict[int, Person] = {}
+    claimed: dict[int, int] = {}  # person id → the row that is them
     for row in rows:
-        current = roster.by_no.get(row.employee_no)
         before = roster.by_no.get(row.previous_employee_no) if row.previous_employee_no else None
+        current = roster.by_no.get(row.employee_no)
+        if current is not None and renumbered.get(current.id, row.number) != row.number:
+            current = None  # another row renumbers them: this 工号 is handed on
         if before is not None and current is not None and current is not before:
             problems.error(
                 row.number,
@@ -125,23 +134,28 @@ def _match_people(rows: list[RosterRow], roster: _Roster, problems: RowProblems)
                 f"工号 {row.employee_no} 已属于 {current.name}，不能把原工号 "
                 f"{row.previous_employee_no}（{before.name}）改为该工号",
             )
-        elif before is not None and row.previous_employee_no in in_file:
+            continue
+        person = before or current
+        if person is None:
+            continue
+        if person.id in claimed:
             problems.error(
                 row.number,
                 row.employee_no,
-                "previous_employee_no",
-                f"原工号 {row.previous_employee_no} 在第 {in_file[row.previous_employee_no]} "
-                "行仍在使用，无法判断是否同一人",
+                "previous_employee_no" if before is not None else "employee_no",
+                f"与第 {claimed[person.id]} 行是同一人（{person.name}，原工号 "
+                f"{person.employee_no}）",
             )
-        elif before is not None or current is not None:
-            person_of[row.number] = before or current
+            continue
+        claimed[person.id] = row.number
+        person_of[row.number] = person
     for row in rows:
         if row.number in person_of or problems.has_error(row.number):
             continue
         for other in roster.by_name_phone.get((row.name, row.phone), []):
             where = (
-                f"（第 {in_file[other.employee_no]} 行）"
-                if other.employee_no in in_file
+                f"（第 {claimed[other.id]} 行）"
+                if other.id in claimed
                 else f"；如果是工号变更，请在「原工号」列填写 {other.employee_no}"
             )
             state = "已离职的" if other.left_at is not None else "已有的"
