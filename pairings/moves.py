@@ -12,19 +12,19 @@ from models import Pairing, db
 
 def active_pairings_of(person_ids: set[int]) -> list[Pairing]:
     """The running pairings in which any of these people is the member or the employee."""
-    if not person_ids:
-        return []
     ids = sorted(person_ids)
-    return list(
-        db.session.scalars(
-            db.select(Pairing)
-            .where(
+    found: dict[int, Pairing] = {}
+    # Chunked: PostgreSQL takes at most 65,535 parameters in one statement.
+    for i in range(0, len(ids), 5000):
+        chunk = ids[i : i + 5000]
+        for pairing in db.session.scalars(
+            db.select(Pairing).where(
                 Pairing.active.is_(True),
-                or_(Pairing.member_id.in_(ids), Pairing.employee_id.in_(ids)),
+                or_(Pairing.member_id.in_(chunk), Pairing.employee_id.in_(chunk)),
             )
-            .order_by(Pairing.id)
-        )
-    )
+        ):
+            found[pairing.id] = pairing
+    return [found[k] for k in sorted(found)]
 
 
 def end_pairing(pairing: Pairing, reason: str, actor_id: int | None, now: datetime) -> bool:

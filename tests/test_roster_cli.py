@@ -127,3 +127,48 @@ def test_template_from_cli_filled_in_imports(app, client, world, tmp_path):
 def test_required_columns_are_the_contract_ones():
     # API.md's roster columns: employee_no, name, phone, unit, political_status are required.
     assert REQUIRED == ("employee_no", "name", "phone", "unit", "political_status")
+
+
+def test_issue11_5_migration_normalises_numbers_and_names_already_stored(app, world):
+    """issue 11 #5: rosters imported before 0006 kept １０００６ and 王　芳 as typed; the
+    migration stores them in the normal form (unless another person already has that 工号)."""
+    import importlib.util
+
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    from models import Person
+    from models.engine import MIGRATIONS_DIR
+
+    b = world.branch()
+    typed = world.person(b, employee_no="１０００６", name="王　芳")
+    clash = world.person(b, employee_no="２０００１", name="李 明")
+    world.person(b, employee_no="20001")
+    spec = importlib.util.spec_from_file_location(
+        "m0006", f"{MIGRATIONS_DIR}/versions/0006_roster_leavers.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with app.app_context():
+        with db.engine.begin() as conn, Operations.context(MigrationContext.configure(conn)):
+            module._normalise_people()
+        fixed, kept = db.session.get(Person, typed.id), db.session.get(Person, clash.id)
+        assert (fixed.employee_no, fixed.name) == ("10006", "王芳")
+        assert (kept.employee_no, kept.name) == ("２０００１", "李明")
+
+
+def test_roster_endpoints_are_published(client):
+    """issue 11: the new endpoints are in the OpenAPI document."""
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+    for path in (
+        "/api/v1/admin/roster",
+        "/api/v1/admin/roster/template.xlsx",
+        "/api/v1/admin/people/{person_id}/leave",
+        "/api/v1/branches/{branch_id}/pairing-reviews",
+        "/api/v1/pairing-reviews/{review_id}",
+        "/api/v1/pairing-reviews/{review_id}/confirm",
+        "/api/v1/pairing-reviews/{review_id}/end",
+    ):
+        assert path in paths, path
+    params = {p["name"] for p in paths["/api/v1/admin/roster"]["post"]["parameters"]}
+    assert {"dry_run", "mark_missing_as_left"} <= params
