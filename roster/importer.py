@@ -14,7 +14,6 @@ from typing import Any
 
 from models import Account, Branch, Mine, Pairing, Person, RoleGrant, Unit, Wish, db, utcnow
 from roster import leavers, transfers
-from roster.columns import STATUS_LABELS
 from roster.errors import MineRequired, RosterInvalid
 from roster.reading import RosterTable, read_roster
 from roster.rows import RosterRow, RowProblems, parse_rows
@@ -465,7 +464,3 @@ def mine_for_cli(name: str | None) -> Mine:
         return mine
     raise MineRequired(errors={"mine": [f"请指定矿名，可选：{'、'.join(m.name for m in mines)}"]})
 
-
-def status_label(code: str) -> str:
-    """群众 / 中共党员 / 中共预备党员 for a status code (for CLI lines)."""
-    return STATUS_LABELS.get(code, code)

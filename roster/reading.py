@@ -86,13 +86,14 @@ def _table(
 ) -> RosterTable:
     number, index, cells = header
     used = set(index.values())
-    ignored = [
-        str(c).strip()
+    # Other columns that could be the unit (单位 beside 部门): kept in case 单位 is the mine.
+    spare = [
+        i
         for i, c in enumerate(cells)
-        if i not in used and c is not None and str(c).strip()
+        if i not in used and isinstance(c, str) and header_key(c) in NAME_KEYS["unit"]
     ]
-    columns = {key: str(cells[i]).strip() for key, i in index.items()}
     out: list[tuple[int, dict[str, Any]]] = []
+    spare_cells: list[tuple[Any, ...]] = []
     blank_run = 0
     for n, row in enumerate(rows, start=number + 1):
         if _blank(row):
@@ -104,7 +105,33 @@ def _table(
         if len(out) >= MAX_ROWS:
             raise RosterInvalid(errors={"file": [f"一次最多导入 {MAX_ROWS} 行，请分批导入"]})
         out.append((n, {key: (row[i] if i < len(row) else None) for key, i in index.items()}))
-    return RosterTable(sheet, number, columns, ignored, out)
+        if spare:
+            spare_cells.append(tuple(row[i] if i < len(row) else None for i in spare))
+    notes = []
+    if spare and len(_distinct(v["unit"] for _, v in out)) <= 1:
+        for j, i in enumerate(spare):
+            if len(_distinct(s[j] for s in spare_cells)) > 1:
+                whole = next(iter(_distinct(v["unit"] for _, v in out)), "")
+                notes.append(
+                    f"「{cells[index['unit']]}」列所有人都是「{whole}」，"
+                    f"已改用「{cells[i]}」列作为单位"
+                )
+                for (_, values), s in zip(out, spare_cells, strict=True):
+                    values["unit"] = s[j]
+                index = index | {"unit": i}
+                break
+    used = set(index.values())
+    ignored = [
+        str(c).strip()
+        for i, c in enumerate(cells)
+        if i not in used and c is not None and str(c).strip()
+    ]
+    columns = {key: str(cells[i]).strip() for key, i in index.items()}
+    return RosterTable(sheet, number, columns, ignored, out, notes)
+
+
+def _distinct(values: Iterable[Any]) -> set[str]:
+    return {str(v).strip() for v in values if v is not None and str(v).strip()}
 
 
 def _missing_header(best: _Candidate, first_sheet: str | None) -> RosterInvalid:

@@ -216,3 +216,20 @@ def test_issue11_6_cli_speaks_chinese_not_python(app, tmp_path):
     assert r.exit_code != 0
     assert "[" not in r.output and "employee_no" not in r.output, r.output
     assert "工号" in r.output and "单位" in r.output
+
+
+def test_unit_column_that_only_names_the_mine_gives_way_to_the_department(app, client, world):
+    """issue 11 #3: with 单位 (the mine, for everyone) and 部门 (the team), 部门 is the unit."""
+    boss = world.committee()
+    h = world.headers(boss)
+    header = ["工号", "姓名", "单位", "部门", "手机", "政治面貌", "党支部"]
+    rows = [
+        ["U1", "甲", "官地矿", "综采一队", 13800000101, "群众", "综采一队党支部"],
+        ["U2", "乙", "官地矿", "机电队", 13800000102, "群众", "机电队党支部"],
+    ]
+    r = upload(client, h, hr_workbook(rows, header))
+    assert r.status_code == 200, r.json
+    assert r.json["columns"]["unit"] == "部门" and "单位" in r.json["ignored_columns"]
+    assert any("已改用「部门」列" in w["message"] for w in r.json["warnings"])
+    got = roster_via_api(app, client, h, boss.mine_id)
+    assert got["U1"]["unit"] == "综采一队" and got["U2"]["unit"] == "机电队"
