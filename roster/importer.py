@@ -463,4 +463,3 @@ def mine_for_cli(name: str | None) -> Mine:
         db.session.flush()
         return mine
     raise MineRequired(errors={"mine": [f"请指定矿名，可选：{'、'.join(m.name for m in mines)}"]})
-

@@ -164,47 +164,63 @@ def _missing_header(best: _Candidate, first_sheet: str | None) -> RosterInvalid:
 # -- .xlsx ---------------------------------------------------------------------------------
 
 
+# What openpyxl raises on a damaged workbook, while opening it or while reading its sheets
+# (they are parsed lazily): a broken zip, missing parts, malformed XML (ParseError is a
+# SyntaxError), nonsense values.
+_DAMAGED = (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, IndexError, EOFError)
+_DAMAGED += (SyntaxError, AttributeError)
+
+
+def _damaged() -> RosterInvalid:
+    return RosterInvalid(
+        errors={
+            "file": [
+                "文件已损坏或不是 Excel 工作簿，无法读取；请在 Excel 中打开后另存为 .xlsx 再导入"
+            ]
+        }
+    )
+
+
 def _read_xlsx(data: bytes) -> RosterTable:
     from openpyxl import load_workbook
 
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        raise RosterInvalid(
-            errors={
-                "file": [
-                    "文件已损坏或不是 Excel 工作簿，无法读取；"
-                    "请在 Excel 中打开后另存为 .xlsx 再导入"
-                ]
-            }
-        ) from exc
+    except _DAMAGED as exc:
+        raise _damaged() from exc
     try:
-        sheets = list(wb.worksheets)
-        active = wb.active if wb.active in sheets else sheets[0]
-        order = [active] + [s for s in sheets if s is not active and s.sheet_state == "visible"]
-        order += [s for s in sheets if s not in order]
-        best = _Candidate(0, None, None, {})
-        chosen: RosterTable | None = None
-        others: list[str] = []
-        for ws in order:
-            rows = ws.iter_rows(values_only=True)
-            header = _scan(ws.title, rows, best)
-            if header is None:
-                continue
-            if chosen is None:
-                chosen = _table(ws.title, header, rows)
-            else:
-                others.append(ws.title)
-        if chosen is None:
-            raise _missing_header(best, active.title)
-        if others:
-            chosen.notes.append(
-                f"只读取了工作表「{chosen.sheet}」；工作表「{'」「'.join(others)}」也像花名册，"
-                "未读取（如需导入请合并到一个工作表）"
-            )
-        return chosen
+        return _find_in_workbook(wb)
+    except _DAMAGED as exc:
+        raise _damaged() from exc
     finally:
         wb.close()
+
+
+def _find_in_workbook(wb: Any) -> RosterTable:
+    sheets = list(wb.worksheets)
+    active = wb.active if wb.active in sheets else sheets[0]
+    order = [active] + [s for s in sheets if s is not active and s.sheet_state == "visible"]
+    order += [s for s in sheets if s not in order]
+    best = _Candidate(0, None, None, {})
+    chosen: RosterTable | None = None
+    others: list[str] = []
+    for ws in order:
+        rows = ws.iter_rows(values_only=True)
+        header = _scan(ws.title, rows, best)
+        if header is None:
+            continue
+        if chosen is None:
+            chosen = _table(ws.title, header, rows)
+        else:
+            others.append(ws.title)
+    if chosen is None:
+        raise _missing_header(best, active.title)
+    if others:
+        chosen.notes.append(
+            f"只读取了工作表「{chosen.sheet}」；工作表「{'」「'.join(others)}」也像花名册，"
+            "未读取（如需导入请合并到一个工作表）"
+        )
+    return chosen
 
 
 # -- .csv ----------------------------------------------------------------------------------
@@ -222,7 +238,15 @@ def _decode(data: bytes) -> str:
 
 
 def _read_csv(data: bytes) -> RosterTable:
-    text = _decode(data)
+    try:
+        return _find_in_csv(_decode(data))
+    except csv.Error as exc:  # e.g. a field longer than the csv module's limit
+        raise RosterInvalid(
+            errors={"file": ["CSV 文件格式有误，无法读取；请在 Excel 中另存为 CSV 后再导入"]}
+        ) from exc
+
+
+def _find_in_csv(text: str) -> RosterTable:
     if "\x00" in text:
         raise RosterInvalid(errors={"file": ["无法识别的文件：请上传 .xlsx 或 .csv 格式的花名册"]})
     sample = "\n".join(text.splitlines()[:HEADER_SCAN_ROWS])

@@ -23,6 +23,7 @@ from domain_errors import Forbidden
 from models import Branch, Pairing, PairingReview, Person, RoleGrant, db, utcnow
 from notifications import notify
 from pairings import moves
+from pairings.months import local
 from roster.errors import ReviewClosed, ReviewNotFound
 
 REVIEW_PAGE = "pages/pairings/reviews"
@@ -156,7 +157,7 @@ def _tell_secretaries(reviews: list[PairingReview], names: dict[int, str], now: 
         )
     ):
         waiting[person_id][branch_id] = by_branch[branch_id]
-    at = now.isoformat(timespec="seconds")
+    at = local(now).strftime("%Y-%m-%d %H:%M")  # China time, as every message shows it
     for person_id, counts in sorted(waiting.items()):
         count = sum(counts.values())
         branches = "、".join(names.get(b, "") for b in sorted(counts))

@@ -9,6 +9,7 @@ refused; #5 a full-width 工号 was stored as typed; #6 messages an HR clerk can
 from __future__ import annotations
 
 import io
+import zipfile
 
 from openpyxl import Workbook
 
@@ -197,6 +198,15 @@ def test_issue11_6_damaged_xlsx_and_old_xls_are_told_apart(client, world):
     r = upload(client, h, b"this is not a zip at all", "花名册.xlsx")
     assert r.status_code == 422 and "损坏" in r.json["errors"]["file"][0], r.json
     r = upload(client, h, b"PK\x03\x04truncated", "花名册.xlsx")
+    assert r.status_code == 422 and "损坏" in r.json["errors"]["file"][0], r.json
+    # A real workbook whose sheet XML got damaged on the way (read lazily, sheet by sheet).
+    good = zipfile.ZipFile(io.BytesIO(hr_workbook(ROWS)))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name in good.namelist():
+            data = good.read(name)
+            z.writestr(name, data[: len(data) // 2] if name.endswith("sheet2.xml") else data)
+    r = upload(client, h, buf.getvalue(), "花名册.xlsx")
     assert r.status_code == 422 and "损坏" in r.json["errors"]["file"][0], r.json
     r = upload(client, h, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64, "花名册.xls")
     assert r.status_code == 422 and ".xlsx" in r.json["errors"]["file"][0], r.json
