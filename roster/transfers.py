@@ -192,10 +192,12 @@ def review_view(review: PairingReview, names: dict[int, str] | None = None) -> d
     def branch(branch_id: int) -> dict[str, Any]:
         return {"id": branch_id, "name": names.get(branch_id, "")}
 
+    # A pairing a secretary ended directly (DELETE /pairings/{id}) leaves nothing to decide.
+    undecided = bool(review.open) and bool(pairing.active)
     return {
         "id": review.id,
-        "status": "open" if review.open else "closed",
-        "outcome": review.outcome,
+        "status": "open" if undecided else "closed",
+        "outcome": review.outcome or (None if undecided else "resolved"),
         "cause": review.cause,
         "opened_at": review.opened_at,
         "closed_at": review.closed_at,

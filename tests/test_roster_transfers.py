@@ -172,3 +172,18 @@ def test_secretary_who_moves_is_warned_about_the_old_grant(app, client, world):
     hr.rows["SA"][3:5] = [B_UNIT, B]
     answer = hr.send(dry_run=True)
     assert any("甲书记" in w["message"] and A in w["message"] for w in answer["warnings"])
+
+
+def test_pairing_ended_directly_closes_its_review(app, client, world):
+    """issue 11 (transfers): ending the pairing the ordinary way leaves nothing to decide."""
+    hr, a, b, h, ids = scene(app, client, world)
+    hr.rows["E1"][3] = B_UNIT
+    hr.send()
+    (rev,) = reviews(client, a, h["SA"])
+    assert client.delete(f"/api/v1/pairings/{ids['E1']}", headers=h["SA"]).status_code == 200
+    assert reviews(client, a, h["SA"]) == []
+    (closed,) = reviews(client, b, h["SB"], "closed")
+    assert closed["id"] == rev["id"] and closed["outcome"] == "resolved"
+    assert closed["status"] == "closed"
+    r = client.post(f"/api/v1/pairing-reviews/{rev['id']}/confirm", headers=h["SB"])
+    assert r.status_code == 409 and r.json["reason"] == "review_closed"
