@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from models import Account, Branch, Mine, Pairing, Person, RoleGrant, Unit, Wish, db, utcnow
+from models.people import PARTY_STATUSES
 from roster import leavers, transfers
 from roster.errors import MineRequired, RosterInvalid
 from roster.reading import RosterTable, read_roster
@@ -261,7 +262,9 @@ def _plan(mine: Mine, table: RosterTable, dry_run: bool, mark_missing_as_left: b
         ignored_columns=table.ignored,
         rows=len(rows),
     )
-    seen: set[int] = set()
+    # Whoever a row names, even a bad row, is not "missing from the file".
+    seen = {p.id for p in person_of.values()}
+    named = {e["employee_no"] for e in problems.errors}
     moved: dict[int, str] = {}  # person id → the branch they will belong to
     for row in rows:
         to = {
@@ -281,7 +284,6 @@ def _plan(mine: Mine, table: RosterTable, dry_run: bool, mark_missing_as_left: b
                 | {k: to[k] for k in ("employee_no", "name", "unit", "branch", "political_status")}
             )
             continue
-        seen.add(person.id)
         was = roster.values_of(person)
         fields = {k: {"from": was[k], "to": to[k]} for k in FIELDS if was[k] != to[k]}
         if person.left_at is not None:
@@ -294,6 +296,11 @@ def _plan(mine: Mine, table: RosterTable, dry_run: bool, mark_missing_as_left: b
             {"row": row.number, "person_id": person.id, "employee_no": row.employee_no}
             | {"name": row.name, "fields": fields}
         )
+        if was["political_status"] in PARTY_STATUSES and row.political_status == "masses":
+            problems.warn(
+                row.number,
+                f"{row.name} 的政治面貌改为群众：其作为党员的结对将解除（member_left_party）",
+            )
         if person.left_at is None and ("unit" in fields or "branch" in fields):
             report.transfers.append(
                 {"person_id": person.id, "employee_no": row.employee_no, "name": row.name}
@@ -306,7 +313,11 @@ def _plan(mine: Mine, table: RosterTable, dry_run: bool, mark_missing_as_left: b
     )
     report.units_created = len({r.unit for r in rows} - set(roster.units))
 
-    missing = [p for p in roster.people if p.left_at is None and p.id not in seen]
+    missing = [
+        p
+        for p in roster.people
+        if p.left_at is None and p.id not in seen and p.employee_no not in named
+    ]
     missing.sort(key=lambda p: p.employee_no)
     impact = _impact(missing)
     report.missing = [roster.brief(p) | impact[p.id] for p in missing]

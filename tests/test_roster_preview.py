@@ -213,3 +213,15 @@ def test_empty_roster_is_refused_even_with_mark_missing(app, client, world):
     r = upload(client, hr.h, buf.getvalue(), mark_missing_as_left="true")
     assert r.status_code == 422 and "没有人员" in r.json["errors"]["file"][0], r.json
     assert hr.person(hr.boss.employee_no).left_at is None
+
+
+def test_a_bad_row_is_not_someone_missing_and_leaving_the_party_is_announced(app, client, world):
+    """issue 11 (preview): a person whose row has an error is not "missing from the file"; a
+    member who becomes 群众 is announced (their pairings as member will end)."""
+    hr = busy_mine(app, client, world)
+    hr.rows["E2"][2] = "12ab"  # a bad phone for someone on the roster
+    hr.rows["M1"][5] = "群众"
+    answer = hr.send(dry_run=True, mark_missing_as_left=True)
+    assert [e["employee_no"] for e in answer["errors"]] == ["E2"]
+    assert answer["missing"] == [] and answer["left"] == 0
+    assert any(w["row"] and "党员一" in w["message"] for w in answer["warnings"])
