@@ -6,7 +6,9 @@ import logging
 import os
 from typing import Any
 
-from flask import Flask
+import click
+from flask import Flask, current_app
+from flask.cli import ScriptInfo
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import miniapp_api
@@ -39,21 +41,78 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def register_cli(app: Flask) -> None:
-    """The `flask` subcommands, one group per noun."""
-    from accounts.cli import grant_command, roster_cli, unbind_command
+    """The `flask` subcommands, one group per noun; each first checks the database schema."""
+    from accounts.cli import grant_command, unbind_command
     from demo import demo_command
     from jobs.cli import jobs_cli
     from notifications.cli import notifications_cli
     from pairings.cli import pairings_cli
+    from roster.cli import roster_cli
     from votes.cli import votes_cli
     from wishes.cli import wishes_cli
 
-    app.cli.add_command(roster_cli)
-    app.cli.add_command(grant_command)
-    app.cli.add_command(unbind_command)
-    app.cli.add_command(demo_command)
-    app.cli.add_command(wishes_cli)
-    app.cli.add_command(notifications_cli)
-    app.cli.add_command(jobs_cli)
-    app.cli.add_command(pairings_cli)
-    app.cli.add_command(votes_cli)
+    for command in (
+        roster_cli,
+        grant_command,
+        unbind_command,
+        demo_command,
+        wishes_cli,
+        notifications_cli,
+        jobs_cli,
+        pairings_cli,
+        votes_cli,
+    ):
+        app.cli.add_command(_after_schema_check(command))
+
+
+def schema_problem(app: Flask) -> str | None:
+    """Why the database cannot serve this code yet (in Chinese), or None when it is migrated."""
+    import sqlalchemy.exc
+    from alembic.config import Config
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from models import db
+    from models.engine import MIGRATIONS_DIR
+
+    cfg = Config()
+    cfg.set_main_option("script_location", MIGRATIONS_DIR)
+    heads = set(ScriptDirectory.from_config(cfg).get_heads())
+    # Alembic announces its context at INFO; a check before every command should be silent.
+    alembic_log = logging.getLogger("alembic")
+    level = alembic_log.level
+    alembic_log.setLevel(logging.WARNING)
+    try:
+        with app.app_context(), db.engine.connect() as conn:
+            current = set(MigrationContext.configure(conn).get_current_heads())
+    except sqlalchemy.exc.OperationalError as exc:
+        return f"无法连接数据库（DATABASE_URL）：{exc.orig}"
+    finally:
+        alembic_log.setLevel(level)
+    if current == heads:
+        return None
+    if not current:
+        return "数据库还没有建表：请先运行 flask db upgrade"
+    return (
+        f"数据库结构不是当前版本（数据库：{'、'.join(sorted(current))}；"
+        f"程序：{'、'.join(sorted(heads))}）：请先运行 flask db upgrade"
+    )
+
+
+def _after_schema_check(command: click.Command) -> click.Command:
+    """Make a command (or every command of a group) refuse, with a line saying what to do, to
+    run against a database that `flask db upgrade` has not brought to this code's schema."""
+    if getattr(command, "schema_checked", False):
+        return command  # another app of this process wrapped the same command object
+    invoke = command.invoke
+
+    def checked(ctx: click.Context) -> Any:
+        app = current_app._get_current_object() if current_app else None
+        problem = schema_problem(app or ctx.ensure_object(ScriptInfo).load_app())
+        if problem:
+            raise click.ClickException(problem)
+        return invoke(ctx)
+
+    command.invoke = checked  # type: ignore[method-assign]
+    command.schema_checked = True  # type: ignore[attr-defined]
+    return command

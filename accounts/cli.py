@@ -1,84 +1,60 @@
-"""`flask roster import`, `flask grant`, `flask unbind`: thin wrappers over the services."""
+"""`flask grant`, `flask unbind`: thin wrappers over the services."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
-from flask.cli import AppGroup, with_appcontext
+from flask.cli import with_appcontext
 
 from accounts import grants
 from accounts.login import person_by_employee_no, unbind
-from accounts.roster import import_roster, mine_for_cli
 from domain_errors import DomainError
 from models import db
 
-roster_cli = AppGroup("roster", help="The roster (花名册).")
+ROLE_LABELS = {"secretary": "党支部书记", "committee": "党委"}
 
 
 def _fail(error: DomainError) -> None:
     db.session.rollback()
-    lines = [f"{error.reason}: {error.message}"]
-    errors = error.errors or {}
-    for row in errors.get("rows", []):
-        for field, msgs in row["errors"].items():
-            lines.append(f"  第 {row['row']} 行 {field}: {'；'.join(msgs)}")
-    for key, msgs in errors.items():
-        if key != "rows":
-            lines.append(f"  {key}: {msgs}")
+    lines = [f"失败：{error.message}（{error.reason}）"]
+    for key, msgs in (error.errors or {}).items():
+        if isinstance(msgs, list):
+            lines.append(f"  {key}：{'；'.join(str(m) for m in msgs)}")
     raise click.ClickException("\n".join(lines))
-
-
-@roster_cli.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--mine", default=None, help="Mine name (created if new; default: the only mine).")
-def roster_import(file: Path, mine: str | None) -> None:
-    """Import a roster .xlsx or .csv: all rows or none."""
-    try:
-        target = mine_for_cli(mine)
-        result = import_roster(target, file.name, file.read_bytes())
-        db.session.commit()
-    except DomainError as exc:
-        _fail(exc)
-    click.echo(
-        f"{target.name}: {result.rows} rows, {result.created} created, {result.updated} updated, "
-        f"{result.unchanged} unchanged; {result.branches_created} branches and "
-        f"{result.units_created} units created"
-    )
 
 
 @click.command("grant")
 @click.argument("employee_no")
 @click.argument("role", type=click.Choice(["secretary", "committee"]))
-@click.option("--branch", default=None, help="The branch a secretary manages.")
-@click.option("--revoke", is_flag=True, help="Take the role away instead.")
+@click.option("--branch", default=None, help="书记所管理的党支部。")
+@click.option("--revoke", is_flag=True, help="收回该权限。")
 @with_appcontext
 def grant_command(employee_no: str, role: str, branch: str | None, revoke: bool) -> None:
-    """Grant (or --revoke) the secretary or committee role."""
+    """授予（或 --revoke 收回）党支部书记或党委权限。"""
+    label = ROLE_LABELS[role]
     try:
         person = person_by_employee_no(employee_no)
         if revoke:
             n = grants.revoke(person, role, branch)
-            click.echo(f"revoked {n} grant(s) of {role} from {person.name}")
+            message = f"已收回 {person.name} 的{label}权限 {n} 项"
         else:
             grants.grant(person, role, branch)
-            click.echo(
-                f"{person.name} ({employee_no}) is now {role}" + (f" of {branch}" if branch else "")
-            )
+            where = f"「{branch}」" if branch else ""
+            message = f"{person.name}（{person.employee_no}）现为{where}{label}"
         db.session.commit()
     except DomainError as exc:
         _fail(exc)
+    click.echo(message)
 
 
 @click.command("unbind")
 @click.argument("employee_no")
 @with_appcontext
 def unbind_command(employee_no: str) -> None:
-    """Free a roster entry from its WeChat account (so another may bind)."""
+    """解除工号与微信账号的绑定（以便换绑）。"""
     try:
         person = person_by_employee_no(employee_no)
         done = unbind(person, actor="cli")
         db.session.commit()
     except DomainError as exc:
         _fail(exc)
-    click.echo("unbound" if done else "was not bound")
+    click.echo("已解除绑定" if done else "该工号未绑定微信账号")

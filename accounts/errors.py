@@ -1,4 +1,4 @@
-"""Refusals of the identity domain: login, tokens, binding, roster."""
+"""Refusals of the identity domain: login, tokens, binding, roles."""
 
 from domain_errors import DomainError, Forbidden, InvalidInput
 
@@ -38,6 +38,11 @@ class NotBound(Forbidden):
     message = "请先绑定工号后再使用"
 
 
+class PersonLeft(Forbidden):
+    reason = "person_left"
+    message = "该工号已办理离职，无法继续使用；如有疑问请联系党委"
+
+
 class RoleRequired(Forbidden):
     reason = "forbidden"
     message = "没有权限进行此操作"
@@ -58,11 +63,6 @@ class AccountAlreadyBound(DomainError):
     status = 409
     reason = "account_already_bound"
     message = "当前微信账号已绑定其他工号，如需更换请联系党委管理员"
-
-
-class RosterInvalid(InvalidInput):
-    reason = "roster_invalid"
-    message = "花名册有错误行，未导入任何数据"
 
 
 class UnknownPerson(DomainError):

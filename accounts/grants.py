@@ -47,3 +47,15 @@ def revoke(person: Person, role: str, branch_name: str | None = None) -> int:
     for g in grants:
         db.session.delete(g)
     return len(grants)
+
+
+def revoke_every_grant(person_ids: set[int]) -> int:
+    """Take every secretary and committee grant from these people (they left); how many."""
+    if not person_ids:
+        return 0
+    result = db.session.execute(
+        db.delete(RoleGrant)
+        .where(RoleGrant.person_id.in_(sorted(person_ids)))
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount

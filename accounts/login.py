@@ -8,10 +8,12 @@ import logging
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
+from accounts import identity_text
 from accounts.errors import (
     AccountAlreadyBound,
     AlreadyBound,
     DemoLoginDisabled,
+    PersonLeft,
     RosterMismatch,
     UnknownPerson,
 )
@@ -70,7 +72,10 @@ def login(code: str, ip: str | None, user_agent: str | None) -> tuple[str, int, 
 
 def bind(account: Account, employee_no: str, name: str, phone_tail: str) -> Person:
     """Bind the account to the roster entry that matches all three facts; once, for good."""
-    employee_no, name, phone_tail = employee_no.strip(), name.strip(), phone_tail.strip()
+    # The roster stores the normal form; a phone keyboard may type full-width digits.
+    employee_no = identity_text.employee_no(employee_no)
+    name = identity_text.person_name(name)
+    phone_tail = identity_text.digits(phone_tail)
     candidates = db.session.scalars(
         db.select(Person).where(Person.employee_no == employee_no)
     ).all()
@@ -78,13 +83,15 @@ def bind(account: Account, employee_no: str, name: str, phone_tail: str) -> Pers
         (
             p
             for p in candidates
-            if hmac.compare_digest(p.name.strip().encode(), name.encode())
+            if hmac.compare_digest(identity_text.person_name(p.name).encode(), name.encode())
             and hmac.compare_digest(p.phone.strip()[-4:].encode(), phone_tail.encode())
         ),
         None,
     )
     if match is None:
         raise RosterMismatch()
+    if match.left_at is not None:
+        raise PersonLeft()
     if account.person_id is not None:
         if account.person_id == match.id:
             return match
@@ -129,7 +136,7 @@ def unbind(person: Person, actor: str) -> bool:
 
 def person_by_employee_no(employee_no: str, mine_id: int | None = None) -> Person:
     """A roster person by 工号 (within a mine when given)."""
-    stmt = db.select(Person).where(Person.employee_no == employee_no.strip())
+    stmt = db.select(Person).where(Person.employee_no == identity_text.employee_no(employee_no))
     if mine_id is not None:
         stmt = stmt.where(Person.mine_id == mine_id)
     people = db.session.scalars(stmt).all()

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from accounts.errors import NotBound, RoleRequired
+from accounts.errors import NotBound, PersonLeft, RoleRequired
 from models import Account, Person, RoleGrant, db
 
 
 @dataclass
 class Principal:
-    """The caller of a request or a CLI command, with roles resolved once."""
+    """The caller of a request or a CLI command, with roles resolved once.
+
+    An account bound to a person who has left the mine acts as if unbound (no person, no
+    roles), except that it is told why: `left` is set and require_bound says person_left.
+    """
 
     account: Account | None
     person: Person | None
     roles: list[str] = field(default_factory=list)
     secretary_of: list[int] = field(default_factory=list)
     committee_of: list[int] = field(default_factory=list)  # mine ids
+    left: bool = False
 
     @property
     def bound(self) -> bool:
@@ -31,7 +36,7 @@ class Principal:
 
     def require_bound(self) -> Person:
         if self.person is None:
-            raise NotBound()
+            raise PersonLeft() if self.left else NotBound()
         return self.person
 
     def require(self, *roles: str) -> Person:
@@ -68,6 +73,8 @@ def roles_for(person: Person | None) -> tuple[list[str], list[int], list[int]]:
 def principal_for(account: Account | None) -> Principal:
     """Build the principal of an account (None: anonymous)."""
     person = account.person if account is not None else None
+    if person is not None and person.left_at is not None:
+        return Principal(account, None, left=True)
     roles, secretary_of, committee_of = roles_for(person)
     return Principal(account, person, roles, secretary_of, committee_of)
 
@@ -75,5 +82,7 @@ def principal_for(account: Account | None) -> Principal:
 def principal_for_person(person: Person) -> Principal:
     """A principal for a roster person acting without an account (CLI, tests)."""
     account = db.session.scalar(db.select(Account).where(Account.person_id == person.id))
+    if person.left_at is not None:
+        return Principal(account, None, left=True)
     roles, secretary_of, committee_of = roles_for(person)
     return Principal(account, person, roles, secretary_of, committee_of)

@@ -6,8 +6,8 @@ import csv
 import io
 
 from accounts import grants
-from accounts.roster import import_roster
 from models import Account, Mine, Person, db, utcnow
+from roster.importer import import_roster
 
 MINE = "西山煤电官地示范矿"
 

@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
         identity,
         pairings_api,
         points_api,
+        transfers_api,
         votes_admin,
         votes_api,
         wishes_api,
@@ -53,6 +54,7 @@ def init_app(app: Flask) -> None:
         wishes_api,
         pairings_api,
         points_api,
+        transfers_api,
     ):
         api.register_blueprint(module.blp)
     _swagger_assets(app)

@@ -186,7 +186,7 @@ class BranchPeopleView(MethodView):
     def get(self, query: dict[str, Any], branch_id: int, pagination_parameters):
         """The roster people of a branch, searchable by name or 工号."""
         branch = visible_branch(current_principal(), branch_id)
-        stmt = db.select(Person).where(Person.branch_id == branch.id)
+        stmt = db.select(Person).where(Person.branch_id == branch.id, Person.left_at.is_(None))
         if query.get("q"):
             like = f"%{query['q']}%"
             stmt = stmt.where(Person.name.like(like) | Person.employee_no.like(like))

@@ -108,7 +108,8 @@ class PairingOut(ma.Schema):
     end_reason = ma.fields.String(
         allow_none=True,
         metadata={
-            "description": "ended 书记解除 | member_moved | employee_moved | member_left_party"
+            "description": "ended 书记解除 | member_moved / employee_moved 调动 | "
+            "member_left_party 不再是党员 | member_left / employee_left 离职"
         },
     )
 

@@ -18,6 +18,7 @@ from models.pairings import (
 from models.people import GRANTABLE_ROLES, PARTY_STATUSES, POLITICAL_STATUSES, Person, RoleGrant
 from models.points import POINT_KINDS, PointsEntry
 from models.redis_store import get_redis, redis_store
+from models.roster import REVIEW_CAUSES, REVIEW_OUTCOMES, PairingReview
 from models.votes import Ballot, Campaign, CampaignAudit, Candidate, Objection, VoteReminder
 from models.wishes import WISH_CATEGORIES, WISH_STATUSES, Upload, Wish, WishEvent
 
@@ -27,6 +28,9 @@ __all__ = [
     "CareFlagChange",
     "CareFlags",
     "Pairing",
+    "PairingReview",
+    "REVIEW_CAUSES",
+    "REVIEW_OUTCOMES",
     "Talk",
     "TalkAccess",
     "TalkReminder",

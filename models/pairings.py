@@ -25,8 +25,17 @@ if TYPE_CHECKING:
 
 TALK_MODES = ("face_to_face", "talk_room", "heart_station", "home_visit", "phone", "wechat")
 CARE_FLAGS = ("ideological", "hardship")
-# ended: by a secretary; the others are recorded when the roster moves a person away.
-PAIRING_END_REASONS = ("ended", "member_moved", "employee_moved", "member_left_party")
+# ended: by a secretary; the others are recorded when the roster moves a person away
+# (member_moved / employee_moved: a secretary ended it after a transfer, or it was moved to the
+# member's new branch) or when a person leaves the party or the mine (离职).
+PAIRING_END_REASONS = (
+    "ended",
+    "member_moved",
+    "employee_moved",
+    "member_left_party",
+    "member_left",
+    "employee_left",
+)
 TALK_ACCESS_ACTIONS = ("detail", "list", "export")
 
 

@@ -29,6 +29,10 @@ class Person(db.Model):
     branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"), index=True)
     political_status: Mapped[str] = mapped_column(String(16), default="masses")
     is_cadre: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The 工号 this person had before HR renumbered them (the roster's 原工号 column).
+    previous_employee_no: Mapped[str | None] = mapped_column(String(32))
+    # Set when the person leaves the mine (离职): history stays, access and duties end.
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -39,6 +43,10 @@ class Person(db.Model):
     @property
     def is_party_member(self) -> bool:
         return self.political_status in PARTY_STATUSES
+
+    @property
+    def has_left(self) -> bool:
+        return self.left_at is not None
 
 
 ROLES = ("employee", "member", "secretary", "committee")

@@ -17,6 +17,8 @@ Kinds and their data keys (map them to template fields with WECHAT_TEMPLATES):
 | wish_confirmed | claimer | title, rating, thanks, at |
 | claim_deadline_near | claimer | title, deadline |
 | claim_expired | claimer | title, at |
+| claim_returned | wisher | title, reason (the claimer left the mine), at |
+| pairing_reviews | secretaries of both branches | count, branches, at, text |
 | talk_reminder | member still due | month, required, done, deadline, remind_on, text |
 | objection_answered | the objector | title, candidate, result (异议成立/不成立), reason, at |
 | vote_reminder | bound employee who has not voted today | title, day, ends_at, text |

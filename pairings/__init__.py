@@ -6,5 +6,5 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Install the roster hook that ends the pairings of people who move."""
+    """Install the roster hook that ends the pairings of members who leave the party."""
     from pairings import services  # noqa: F401 - registers the before_flush hook

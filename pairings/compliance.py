@@ -104,6 +104,7 @@ def branch_compliance(branch: Branch, month: str) -> dict:
         .where(
             Person.branch_id == branch.id,
             Person.political_status.in_(PARTY_STATUSES),
+            Person.left_at.is_(None),
             Person.id.not_in(list(employees) or [0]),
         )
         .order_by(Person.employee_no)

@@ -31,6 +31,11 @@ class NotAnEmployee(InvalidInput):
     message = "结对对象应为职工群众"
 
 
+class PersonHasLeft(InvalidInput):
+    reason = "person_left"
+    message = "该人员已离职，不能结对"
+
+
 class NotInBranch(InvalidInput):
     reason = "not_in_branch"
     message = "党员和职工都须属于本支部"

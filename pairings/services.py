@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import event, or_
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, attributes
 
@@ -22,6 +22,7 @@ from pairings.errors import (
     NotAnEmployee,
     NotInBranch,
     PairingLimit,
+    PersonHasLeft,
     PersonNotFound,
 )
 from pairings.months import month_of
@@ -58,6 +59,9 @@ def create_pairing(principal: Principal, member_id: int, employee_id: int) -> Pa
     # secretaries (or retries) cannot all see "2 of 3" and each add one.
     locked = lock_people(member.id, employee.id)
     member, employee = locked[member.id], locked[employee.id]
+    for who, field in ((member, "member_id"), (employee, "employee_id")):
+        if who.left_at is not None:
+            raise PersonHasLeft(errors={field: [f"{who.name} 已离职"]})
     if member.political_status not in PARTY_STATUSES:
         raise NotAMember(errors={"member_id": ["须为党员或预备党员"]})
     if employee.political_status != "masses":
@@ -185,7 +189,7 @@ def _aware(value: datetime | None) -> datetime | None:
     return value
 
 
-# --- people who move: their pairings end, the history stays -------------------------------
+# --- members who leave the party: their pairings end, the history stays ------------------
 
 
 def _changed(obj: Person, name: str) -> tuple[bool, object]:
@@ -198,42 +202,27 @@ def _changed(obj: Person, name: str) -> tuple[bool, object]:
 
 
 @event.listens_for(Session, "before_flush")
-def _end_pairings_of_moved_people(session: Session, _context, _instances) -> None:
-    """End the pairings of people whom the roster moves to another branch or out of the party.
+def _end_pairings_of_members_who_left_the_party(session: Session, _context, _instances) -> None:
+    """End the pairings of members whom the roster no longer lists as party members.
 
     Runs on every ORM flush (the roster import, admin edits), so no caller can forget it; the
-    ended rows keep who was paired with whom and why it ended.
+    ended rows keep who was paired with whom and why it ended. (A transfer to another branch
+    does not end a pairing: the roster lists it for both secretaries, see roster/transfers.py.)
     """
-    moves: dict[int, tuple[bool, bool]] = {}
+    left: set[int] = set()
     for obj in session.dirty:
         if not isinstance(obj, Person):
             continue
-        branch_changed, _ = _changed(obj, "branch_id")
         status_changed, status = _changed(obj, "political_status")
-        left_party = status_changed and status not in PARTY_STATUSES
-        if branch_changed or left_party:
-            moves[obj.id] = (branch_changed, left_party)
-    if not moves:
+        if status_changed and status not in PARTY_STATUSES:
+            left.add(obj.id)
+    if not left:
         return
     now = utcnow()
     with session.no_autoflush:
         pairings = session.scalars(
-            db.select(Pairing).where(
-                Pairing.active.is_(True),
-                or_(Pairing.member_id.in_(moves), Pairing.employee_id.in_(moves)),
-            )
+            db.select(Pairing).where(Pairing.active.is_(True), Pairing.member_id.in_(left))
         ).all()
-        people = {p.id: p for p in session.dirty if isinstance(p, Person) and p.id in moves}
         for pairing in pairings:
-            reason = None
-            if pairing.member_id in moves:
-                member = people[pairing.member_id]
-                if member.political_status not in PARTY_STATUSES:
-                    reason = "member_left_party"
-                elif member.branch_id != pairing.branch_id:
-                    reason = "member_moved"
-            if reason is None and pairing.employee_id in moves:
-                if people[pairing.employee_id].branch_id != pairing.branch_id:
-                    reason = "employee_moved"
-            if reason is not None:
-                pairing.active, pairing.ended_at, pairing.end_reason = None, now, reason
+            pairing.active, pairing.ended_at = None, now
+            pairing.end_reason = "member_left_party"

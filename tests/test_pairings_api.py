@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import event
 
-from accounts.roster import import_roster
-from models import CareFlagChange, Mine, Pairing, db
+from models import CareFlagChange, Pairing, db
 from tests.conftest import fire_at_once
 from tests.test_pairings_support import Team, pair
 
@@ -190,42 +189,6 @@ def test_re_pairing_after_the_end(client, world):
         headers=team.sec,
     )
     assert second != first and third_try.json["reason"] == "employee_already_paired"
-
-
-def test_roster_move_ends_the_pairing_with_the_reason(app, client, world):
-    mine = world.mine("搬迁测试矿")
-    a, b = world.branch(mine, name="甲支部"), world.branch(mine, name="乙支部")
-    team = Team.__new__(Team)
-    team.world, team.branch, team._headers = world, a, {}
-    team.secretary = world.secretary(a)
-    member = world.member(a, employee_no="M1", name="党员一", phone="13800000001")
-    e1 = world.person(a, employee_no="E1", name="职工一", phone="13800000002")
-    e2 = world.person(a, employee_no="E2", name="职工二", phone="13800000003")
-    p1, p2 = pair(client, team, member, e1), pair(client, team, member, e2)
-    csv = (
-        "工号,姓名,手机号,单位,党支部,政治面貌\n"
-        "M1,党员一,13800000001,甲支部-区队,甲支部,中共党员\n"
-        "E1,职工一,13800000002,乙支部-区队,乙支部,群众\n"
-        "E2,职工二,13800000003,甲支部-区队,甲支部,群众\n"
-    )
-    with app.app_context():
-        import_roster(db.session.get(Mine, mine.id), "r.csv", csv.encode())
-        db.session.commit()
-        moved, stayed = db.session.get(Pairing, p1), db.session.get(Pairing, p2)
-        assert moved.active is None and moved.end_reason == "employee_moved"
-        assert moved.ended_at is not None
-        assert stayed.active is True
-    csv2 = csv.replace(
-        "M1,党员一,13800000001,甲支部-区队,甲支部,中共党员",
-        "M1,党员一,13800000001,乙支部-区队,乙支部,中共党员",
-    )
-    with app.app_context():
-        import_roster(db.session.get(Mine, mine.id), "r.csv", csv2.encode())
-        db.session.commit()
-        assert db.session.get(Pairing, p2).end_reason == "member_moved"
-    hist = client.get(f"/api/v1/branches/{a.id}/pairings?status=ended", headers=team.sec).json
-    assert {p["end_reason"] for p in hist} == {"employee_moved", "member_moved"}
-    _ = b
 
 
 def test_care_flags_set_with_history_and_shown_everywhere(app, client, world):

@@ -228,7 +228,19 @@ def _cast_via_redis(
             continue
         except SQLAlchemyError:
             db.session.rollback()
-            ballot_id = _landed_anyway(campaign_id, candidate_id, voter.id, day, seq)
+            ballot_id = _landed_anyway(
+                campaign_id,
+                candidate_id,
+                category,
+                voter,
+                account_id,
+                day,
+                seq,
+                slot,
+                once_key,
+                now,
+                client,
+            )
             if ballot_id is None:
                 _undo(campaign_id, keys, undo_args)
                 # The COMMIT may still land (its answer was lost): the database decides the
@@ -291,15 +303,43 @@ def _store(
 
 
 def _landed_anyway(
-    campaign_id: int, candidate_id: int, voter_id: int, day: date, seq: int
+    campaign_id: int,
+    candidate_id: int,
+    category: str,
+    voter: Voter,
+    account_id: int | None,
+    day: date,
+    seq: int,
+    slot: int,
+    once_key: int | None,
+    now: datetime,
+    client: ClientInfo,
 ) -> int | None:
     """After a failed COMMIT: the ballot's id if it is in the database all the same (the answer
-    was lost, not the commit); None if it is not, or if the database cannot say now."""
+    was lost, not the commit); None if it is not, or if the database cannot say now.
+
+    The COMMIT may still be on its way to the server, or running there, when we ask: a plain
+    lookup would not see the ballot yet. So first the same ballot is inserted once more and
+    rolled back: its unique keys make that insert wait until the transaction still holding
+    them ends (bounded by a lock timeout), and the lookup after it sees that transaction's fate."""
     try:
+        _wait_for_inflight(
+            campaign_id,
+            candidate_id,
+            category,
+            voter,
+            account_id,
+            day,
+            seq,
+            slot,
+            once_key,
+            now,
+            client,
+        )
         found = db.session.scalar(
             db.select(Ballot.id).where(
                 Ballot.campaign_id == campaign_id,
-                Ballot.voter_id == voter_id,
+                Ballot.voter_id == voter.id,
                 Ballot.candidate_id == candidate_id,
                 Ballot.vote_day == day,
                 Ballot.seq == seq,
@@ -310,6 +350,31 @@ def _landed_anyway(
     except SQLAlchemyError:
         db.session.rollback()
         return None
+
+
+INFLIGHT_WAIT_SECONDS = 3
+
+
+def _wait_for_inflight(*ballot: Any) -> None:
+    """Insert the ballot and roll it back, to wait out a transaction that holds its keys."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "sqlite":
+        return  # one writer at a time, in this process's file: nothing can be in flight
+    if dialect == "postgresql":
+        db.session.execute(db.text(f"SET LOCAL lock_timeout = '{INFLIGHT_WAIT_SECONDS}s'"))
+    else:
+        db.session.execute(
+            db.text(f"SET SESSION innodb_lock_wait_timeout = {INFLIGHT_WAIT_SECONDS}")
+        )
+    try:
+        _insert(*ballot, "redis")
+    except IntegrityError:
+        pass  # the ballot (or one holding its slot) is there: the lookup tells which
+    finally:
+        db.session.rollback()
+        if dialect != "postgresql":
+            db.session.execute(db.text("SET SESSION innodb_lock_wait_timeout = DEFAULT"))
+            db.session.rollback()
 
 
 def _settle(campaign_id: int, gen: str, force: bool) -> None:

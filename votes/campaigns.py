@@ -193,7 +193,7 @@ def add_candidate(
             Person.mine_id == campaign.mine_id, Person.employee_no == employee_no
         )
     )
-    if person is None:
+    if person is None or person.left_at is not None:  # nobody who left the mine
         from accounts.errors import UnknownPerson
 
         raise UnknownPerson()

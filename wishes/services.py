@@ -610,6 +610,74 @@ def run_claim_deadlines(now: datetime | None = None) -> DeadlineRun:
     return run
 
 
+# -- people who leave the mine (called by the roster) -----------------------------------------
+
+CLAIMER_LEFT = "认领的党员已离职，心愿回到待认领，等待其他党员认领"
+WISHER_LEFT = "心愿人已离职"
+
+
+def return_claims_of_leavers(person_ids: set[int], now: datetime | None = None) -> list[Wish]:
+    """Put the open claims of people who left back in the pool and tell each wisher."""
+    now = now or utcnow()
+    wishes = db.session.scalars(
+        select(Wish)
+        .where(Wish.status == "claimed", Wish.claimer_id.in_(sorted(person_ids) or [0]))
+        .order_by(Wish.id)
+    ).all()
+    returned = []
+    for wish in wishes:
+        claimer_id = wish.claimer_id
+        try:
+            _apply(
+                wish,
+                "release",
+                None,
+                reason=CLAIMER_LEFT,
+                values=_UNCLAIM,
+                where=(Wish.claimer_id == claimer_id,),
+                now=now,
+            )
+        except (InvalidTransition, NotClaimer):
+            continue  # fulfilled or released meanwhile
+        notify(
+            wish.wisher_id,
+            "claim_returned",
+            {"title": wish.title, "reason": CLAIMER_LEFT, "at": local_time(now)},
+            DETAIL_PAGE.format(id=wish.id),
+        )
+        returned.append(wish)
+    return returned
+
+
+def close_wishes_of_leavers(person_ids: set[int], now: datetime | None = None) -> list[Wish]:
+    """Close the unclaimed wishes (待审核/待认领) of people who left: nobody can be helped or
+    confirm any more. Claimed ones stay with their claimer and the branch secretary."""
+    now = now or utcnow()
+    wishes = db.session.scalars(
+        select(Wish)
+        .where(
+            Wish.status.in_(("pending_review", "open")),
+            Wish.wisher_id.in_(sorted(person_ids) or [0]),
+        )
+        .order_by(Wish.id)
+    ).all()
+    closed = []
+    for wish in wishes:
+        try:
+            _apply(
+                wish,
+                "close",
+                None,
+                reason=WISHER_LEFT,
+                values={"closed_reason": WISHER_LEFT},
+                now=now,
+            )
+        except InvalidTransition:
+            continue
+        closed.append(wish)
+    return closed
+
+
 # -- reading -------------------------------------------------------------------------------
 
 

@@ -1,0 +1,30 @@
+"""Refusals of the roster: unreadable files, bad rows, undecidable reviews."""
+
+from domain_errors import DomainError, InvalidInput, NotFound
+
+
+class RosterInvalid(InvalidInput):
+    reason = "roster_invalid"
+    message = "花名册有错误，未导入任何数据"
+
+
+class MineRequired(InvalidInput):
+    reason = "mine_required"
+    message = "有多个矿，请用 --mine 指定导入到哪个矿"
+
+
+class ReviewNotFound(NotFound):
+    reason = "review_not_found"
+    message = "没有该结对确认事项，或不在你的管理范围内"
+
+
+class ReviewClosed(DomainError):
+    status = 409
+    reason = "review_closed"
+    message = "该结对确认事项已处理"
+
+
+class AlreadyLeft(DomainError):
+    status = 409
+    reason = "already_left"
+    message = "该人员已办理离职"
