@@ -25,9 +25,11 @@ def init_app(app: Flask) -> None:
         admin_people,
         identity,
         pairings_api,
+        photo_review,
         points_api,
         votes_admin,
         votes_api,
+        wechat_push,
         wishes_api,
     )
 
@@ -53,6 +55,8 @@ def init_app(app: Flask) -> None:
         wishes_api,
         pairings_api,
         points_api,
+        photo_review,
+        wechat_push,
     ):
         api.register_blueprint(module.blp)
     _swagger_assets(app)

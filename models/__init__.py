@@ -19,7 +19,15 @@ from models.people import GRANTABLE_ROLES, PARTY_STATUSES, POLITICAL_STATUSES, P
 from models.points import POINT_KINDS, PointsEntry
 from models.redis_store import get_redis, redis_store
 from models.votes import Ballot, Campaign, CampaignAudit, Candidate
-from models.wishes import WISH_CATEGORIES, WISH_STATUSES, Upload, Wish, WishEvent
+from models.wishes import (
+    UPLOAD_CHECKS,
+    UPLOAD_PURPOSES,
+    WISH_CATEGORIES,
+    WISH_STATUSES,
+    Upload,
+    Wish,
+    WishEvent,
+)
 
 __all__ = [
     "CARE_FLAGS",
@@ -51,6 +59,8 @@ __all__ = [
     "RoleGrant",
     "UTCDateTime",
     "Unit",
+    "UPLOAD_CHECKS",
+    "UPLOAD_PURPOSES",
     "Upload",
     "WISH_CATEGORIES",
     "WISH_STATUSES",
