@@ -213,7 +213,7 @@ def _clean(value: Any) -> str:
 def _cut(text: str, limit: int, ellipsis: bool) -> str:
     if len(text) <= limit:
         return text
-    return text[: limit - 1] + "…" if ellipsis else text[:limit]
+    return text[: limit - 1].rstrip() + "…" if ellipsis else text[:limit].rstrip()
 
 
 _DATE_PATTERNS = (

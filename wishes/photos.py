@@ -142,35 +142,63 @@ def clean_image(data: bytes) -> CleanImage:
 
 def decode(data: bytes, fmt: str, max_pixels: int) -> CleanImage:
     """Decode (JPEG in draft mode), refuse more than `max_pixels`, shrink, re-encode."""
+    img: Image.Image | None = None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=[fmt]) as img:
-                if fmt == "JPEG":
-                    # DCT scaling: the decoder itself produces ≥ MAX_EDGE instead of full size.
-                    img.draft(img.mode, (MAX_EDGE, MAX_EDGE))
-                if img.width * img.height > max_pixels:
-                    raise ImageInvalid("图片尺寸过大")
-                img.load()  # decodes every byte: a truncated file fails here
-                # Shrink first, so the copies below are of the small image.
-                if max(img.size) > MAX_EDGE:
-                    img.thumbnail((MAX_EDGE, MAX_EDGE))
-                img = ImageOps.exif_transpose(img)
-                out_fmt, content_type, ext = _stored_format(fmt, img)
-                out = io.BytesIO()
-                _save(img, out_fmt, out)
-                size = img.size
+            img = Image.open(io.BytesIO(data), formats=[fmt])
+            target = _target_size(img.size)
+            if fmt == "JPEG":
+                # DCT scaling: the decoder itself produces about the target size, not full size.
+                img.draft(img.mode, target)
+            if img.width * img.height > max_pixels:
+                raise ImageInvalid("图片尺寸过大")
+            img.load()  # decodes every byte: a truncated file fails here
+            # Shrink first (freeing the full-size pixels), so what follows works on the small one.
+            img = _shrink(img, target)
+            img = ImageOps.exif_transpose(img)
+            out_fmt, content_type, ext = _stored_format(fmt, img)
+            out = io.BytesIO()
+            _save(img, out_fmt, out)
+            size = img.size
     except (ImageTooLarge, UnsupportedImage, ImageInvalid):
         raise
-    except (
-        OSError,
-        SyntaxError,
-        ValueError,
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
-    ) as exc:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageInvalid("图片尺寸过大") from exc
+    except (OSError, SyntaxError, ValueError) as exc:
         raise ImageInvalid() from exc
+    finally:
+        if img is not None:
+            img.close()
     return CleanImage(out.getvalue(), out_fmt, content_type, ext, size[0], size[1])
+
+
+def _target_size(size: tuple[int, int]) -> tuple[int, int]:
+    """The stored size: the long edge capped at MAX_EDGE, the aspect ratio kept."""
+    width, height = size
+    if max(width, height) <= MAX_EDGE:
+        return width, height
+    scale = MAX_EDGE / max(width, height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def _shrink(img: Image.Image, target: tuple[int, int]) -> Image.Image:
+    """Resize to `target`, releasing the big image as early as possible. Resizing RGBA
+    premultiplies alpha into a full-size copy; done here, the original can go before the
+    resize rather than after it (~100 MB less at 24 MP)."""
+    if img.size == target:
+        return img
+    premultiplied = {"RGBA": "RGBa", "LA": "La"}.get(img.mode)
+    if premultiplied is None:
+        small = img.resize(target, Image.Resampling.LANCZOS, reducing_gap=2.0)
+        img.close()
+        return small
+    mode = img.mode
+    work = img.convert(premultiplied)
+    img.close()
+    small = work.resize(target, Image.Resampling.LANCZOS, reducing_gap=2.0)
+    work.close()
+    return small.convert(mode)
 
 
 def _stored_format(fmt: str, img: Image.Image) -> tuple[str, str, str]:
