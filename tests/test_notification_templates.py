@@ -290,3 +290,31 @@ def test_check_templates_cli(wx):
     wx.config["WECHAT_TEMPLATES"] = {"wish_claimed": "TPL"}
     result = wx.test_cli_runner().invoke(args=["notifications", "check-templates"])
     assert result.exit_code == 1 and "PROBLEM wish_claimed" in result.output
+
+
+def test_issue10_9_non_json_200_is_not_sent(wx, world, fake_wechat):
+    """issue 10 #9: a 200 that is not JSON marked the message `sent`; it is retried."""
+    fake_wechat.non_json.add(SEND)
+    n = send(
+        wx, world, "wish_claimed", {"title": "书包", "name": "王建国", "at": "2026-05-01 08:30"}
+    )
+    assert n.status == "pending" and n.last_error.startswith("wechat_unavailable"), n.last_error
+
+
+def test_wechat_minute_quota_is_retried_later(wx, world, fake_wechat):
+    fake_wechat.fail[SEND] = 45011
+    n = send(
+        wx, world, "wish_claimed", {"title": "书包", "name": "王建国", "at": "2026-05-01 08:30"}
+    )
+    assert n.status == "pending" and n.last_error.startswith("45011"), n.last_error
+
+
+def test_47003_is_final_and_logged(wx, world, fake_wechat, caplog):
+    """WeChat refuses the data for good (here: the template has a keyword we do not fill)."""
+    logging.getLogger("notifications.delivery").disabled = False
+    fake_wechat.templates["TPL-CLAIMED"] = ["thing1", "name2", "time3", "thing4", "thing5"]
+    n = send(
+        wx, world, "wish_claimed", {"title": "书包", "name": "王建国", "at": "2026-05-01 08:30"}
+    )
+    assert n.status == "failed" and n.last_error.startswith("47003"), n.last_error
+    assert any(r.levelname == "ERROR" and "47003" in r.getMessage() for r in caplog.records)

@@ -118,3 +118,10 @@ def test_the_check_call_is_the_documented_v2_body(world, wechat_app, fake_wechat
     assert body["version"] == 2 and body["scene"] == 3
     assert body["openid"] == openid(wechat_app, s.wisher)
     assert WISH["title"] in body["content"] and WISH["content"] in body["content"]
+
+
+def test_issue10_9_non_json_200_leaves_the_text_unchecked(world, wechat_app, fake_wechat):
+    """issue 10 #9: a 200 that is not JSON made the content check 500."""
+    s = scene(world)
+    fake_wechat.non_json.add(SEC)
+    assert content_check(wechat_app, post(wechat_app, s)) == "unchecked"
