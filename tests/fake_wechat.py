@@ -5,8 +5,8 @@ documentation: it checks field types, lengths and values and answers WeChat's er
   one in its last 5 minutes; force_refresh gives a new token and invalidates the old, at most 20
   a day and only 30 s apart — sooner, it returns the current token unchanged). Every
   token-authenticated API answers 40001 for a token it did not issue or that was replaced, 42001
-  for an expired one. `cgi-bin/token` (getAccessToken) is served too, counted in
-  `legacy_token_fetches`: our app must never call it.
+  for an expired one. `cgi-bin/token` (getAccessToken, which invalidates the previous one) is
+  served too, counted in `legacy_token_fetches`: our app must never call it.
 - Switches: `token_error_forever = 40001`; `inactive_openids` (61010); `fail[path] = errcode`
   (e.g. 45011) on any API; `non_json.add(path)` (a 200 HTML page).
 - Subscribe messages: `templates[template_id] = [keywords]`, each value checked against its
@@ -151,6 +151,7 @@ class FakeWeChat:
         self.legacy_token_fetches = 0  # cgi-bin/token (getAccessToken) calls
         self._tokens: dict[str, float] = {}  # valid token → expires at
         self._current: str | None = None
+        self._legacy_current: str | None = None
         self._serial = 0
         self._last_force = 0.0
         self._forced_on: dict[str, int] = {}
@@ -294,9 +295,17 @@ class FakeWeChat:
         return 200, {"access_token": token, "expires_in": expires_in}
 
     def _legacy_token(self, query: dict[str, str], body: Any) -> tuple[int, Any]:
+        """getAccessToken as WeChat serves it: each call invalidates the previous token of every
+        other holder of the appid. Served (so old code can be shown to fail) and counted."""
+        if query.get("appid") != self.appid or query.get("secret") != self.secret:
+            return 200, {"errcode": 40013, "errmsg": "invalid appid or secret"}
+        time.sleep(0.05)
         with self._lock:
             self.legacy_token_fetches += 1
-        return 200, {"errcode": 40164, "errmsg": "getAccessToken is not for this app"}
+            self._tokens.pop(self._legacy_current or "", None)
+            self._legacy_current = f"TOKEN-{self.legacy_token_fetches}"
+            self._tokens[self._legacy_current] = self.clock() + TOKEN_LIFETIME
+            return 200, {"access_token": self._legacy_current, "expires_in": TOKEN_LIFETIME}
 
     # -- login --------------------------------------------------------------------------------
 
