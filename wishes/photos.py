@@ -50,6 +50,7 @@ from wechat import (
     WeChatRejected,
     WeChatUnavailable,
     get_wechat,
+    sniff_image,
 )
 from wishes import services
 from wishes.content_check import openid_of
@@ -86,15 +87,13 @@ LABELS = {20001: "时政", 20002: "色情", 20006: "违法犯罪", 21000: "其�
 PUBLIC_CHECK = {"checking": "checking", "review": "checking", "pass": "pass", "risky": "risky"}
 
 
+# What we accept, by the bytes' magic number (never by the name or declared type).
+ACCEPTED = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+
+
 def sniff(data: bytes) -> str | None:
-    """The image format from the first bytes, or None."""
-    if data.startswith(b"\xff\xd8\xff"):
-        return "JPEG"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "PNG"
-    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "WEBP"
-    return None
+    """The accepted image format (Pillow's name) from the first bytes, or None."""
+    return ACCEPTED.get(sniff_image(data) or "")
 
 
 @dataclass(frozen=True)
