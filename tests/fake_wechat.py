@@ -227,7 +227,7 @@ class FakeWeChat:
             do_GET = _answer
             do_POST = _answer
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), RequestHandler)
+        self.httpd = _Server(("127.0.0.1", 0), RequestHandler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -535,6 +535,11 @@ class FakeWeChat:
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+class _Server(ThreadingHTTPServer):
+    # Tests fire many calls at one instant: the default backlog (5) drops connections.
+    request_queue_size = 128
 
 
 def _sniff(data: bytes) -> str:
