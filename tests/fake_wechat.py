@@ -229,7 +229,10 @@ class FakeWeChat:
 
         self.httpd = _Server(("127.0.0.1", 0), RequestHandler)
         self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        # A short poll: stop() (every test's teardown) waits for the loop to notice.
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     # -- tokens ------------------------------------------------------------------------------
 
