@@ -283,7 +283,8 @@ def review_wish(p: Principal, wish_id: int, approve: bool, reason: str | None) -
             verdict = content_check.require_publishable(reviewer.id, wish.title, wish.content)
             values["content_check"] = verdict
             if verdict == "unchecked":
-                note = note or "微信内容安全检测未能完成，由书记人工审核通过"
+                unchecked = "微信内容安全检测未能完成，由书记人工审核通过"
+                note = f"{note}（{unchecked}）"[:REASON_MAX] if note else unchecked
         _apply(wish, "approve", reviewer.id, reason=note, values=values, now=now)
         result = "已通过"
     else:
