@@ -16,6 +16,7 @@ import models
 import notifications
 import pairings
 import wechat
+import wishes
 from config import load_settings
 
 
@@ -35,6 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     wechat.init_app(app)
     notifications.init_app(app)
     pairings.init_app(app)
+    wishes.init_app(app)
     miniapp_api.init_app(app)
     register_cli(app)
     return app

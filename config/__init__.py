@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 DEV_SECRET_KEY = "frontline-dev-secret-not-for-production"
 DEFAULT_WECHAT_API_BASE = "https://api.weixin.qq.com/"
+# The build a subscribe message opens (miniprogram_state) and the build a share code opens
+# (env_version) are the same thing under two names.
+MINIPROGRAM_STATE_OF_ENV = {"release": "formal", "trial": "trial", "develop": "developer"}
+PUSH_TOKEN = re.compile(r"^[A-Za-z0-9]{3,32}$")
+PUSH_AES_KEY = re.compile(r"^[A-Za-z0-9]{43}$")
 
 
 class ConfigError(RuntimeError):
@@ -79,6 +85,16 @@ def load_settings(
         "WECHAT_API_BASE": env.get("WECHAT_API_BASE") or DEFAULT_WECHAT_API_BASE,
         "WECHAT_CONNECT_TIMEOUT": float(env.get("WECHAT_CONNECT_TIMEOUT", "3")),
         "WECHAT_READ_TIMEOUT": float(env.get("WECHAT_READ_TIMEOUT", "5")),
+        # which build subscribe messages and share codes open: formal/trial/developer and
+        # release/trial/develop (one may be given, the other follows)
+        "WECHAT_MINIPROGRAM_STATE": (env.get("WECHAT_MINIPROGRAM_STATE") or "").strip(),
+        "WECHAT_ENV_VERSION": (env.get("WECHAT_ENV_VERSION") or "").strip(),
+        # message push (消息推送): Token and EncodingAESKey as set in the mini-program console
+        "WECHAT_PUSH_TOKEN": env.get("WECHAT_PUSH_TOKEN") or "",
+        "WECHAT_PUSH_AES_KEY": env.get("WECHAT_PUSH_AES_KEY") or "",
+        # our own public https base URL, from which WeChat fetches photos to check them
+        "PUBLIC_BASE_URL": (env.get("PUBLIC_BASE_URL") or "").rstrip("/"),
+        "WECHAT_MEDIA_CHECK_TIMEOUT_MINUTES": _int(env, "WECHAT_MEDIA_CHECK_TIMEOUT_MINUTES", 60),
         "TOKEN_TTL_SECONDS": _int(env, "TOKEN_TTL_SECONDS", 7 * 24 * 3600),
         "BIND_FAILURE_LIMITS": env.get("BIND_FAILURE_LIMITS", "5 per 15 minutes;20 per day"),
         "BIND_FAILURE_IP_LIMITS": env.get("BIND_FAILURE_IP_LIMITS", "60 per 15 minutes"),
@@ -96,7 +112,13 @@ def load_settings(
         "UPLOAD_MAX_BYTES": _int(env, "UPLOAD_MAX_BYTES", 5 * 1024 * 1024),
         "UPLOAD_URL_TTL_SECONDS": _int(env, "UPLOAD_URL_TTL_SECONDS", 6 * 3600),
         "STORAGE_BACKEND": env.get("STORAGE_BACKEND") or "local",
-        # notifications: kind → template id, or kind → {"template_id", "fields": {key: data key}}
+        # image decoding: pixel budget per image, decodes at once per process, and how long an
+        # upload waits for a free decode slot before 503
+        "IMAGE_MAX_PIXELS": _int(env, "IMAGE_MAX_PIXELS", 24_000_000),
+        "IMAGE_DECODE_CONCURRENCY": _int(env, "IMAGE_DECODE_CONCURRENCY", 2),
+        "IMAGE_DECODE_WAIT_SECONDS": float(env.get("IMAGE_DECODE_WAIT_SECONDS") or 10),
+        # notifications: kind → {"template_id", "fields": {keyword: {"from", "type"}}}, checked
+        # against the registry of kinds at start-up (notifications.templates)
         "WECHAT_TEMPLATES": _json(env, "WECHAT_TEMPLATES"),
         "NOTIFY_MAX_ATTEMPTS": _int(env, "NOTIFY_MAX_ATTEMPTS", 6),
         # voting: attempts per minute, counted inside vote.lua in the same round trip as the
@@ -128,12 +150,43 @@ def load_settings(
     if overrides:
         settings.update(overrides)
     settings["WECHAT_CONFIGURED"] = bool(settings["WECHAT_APPID"] and settings["WECHAT_SECRET"])
+    check_wechat(settings)
     settings["DEMO_LOGIN"] = not settings["WECHAT_CONFIGURED"] and not settings["PRODUCTION"]
     if settings["TALKS_REQUIRED_PER_MONTH"] < 1:
         raise ConfigError("TALKS_REQUIRED_PER_MONTH must be at least 1")
     if settings["PRODUCTION"]:
         check_production(settings)
     return settings
+
+
+def check_wechat(settings: dict[str, Any]) -> None:
+    """The build names, the push token and key, and the public base URL, in WeChat's shapes."""
+    state, env_version = settings["WECHAT_MINIPROGRAM_STATE"], settings["WECHAT_ENV_VERSION"]
+    if env_version and env_version not in MINIPROGRAM_STATE_OF_ENV:
+        raise ConfigError("WECHAT_ENV_VERSION must be release, trial or develop")
+    if state and state not in MINIPROGRAM_STATE_OF_ENV.values():
+        raise ConfigError("WECHAT_MINIPROGRAM_STATE must be formal, trial or developer")
+    if state and env_version and MINIPROGRAM_STATE_OF_ENV[env_version] != state:
+        raise ConfigError(
+            f"WECHAT_MINIPROGRAM_STATE={state} and WECHAT_ENV_VERSION={env_version} name "
+            "different builds"
+        )
+    env_of_state = {v: k for k, v in MINIPROGRAM_STATE_OF_ENV.items()}
+    env_version = env_version or env_of_state.get(state, "release")
+    settings["WECHAT_ENV_VERSION"] = env_version
+    settings["WECHAT_MINIPROGRAM_STATE"] = MINIPROGRAM_STATE_OF_ENV[env_version]
+    token, key = settings["WECHAT_PUSH_TOKEN"], settings["WECHAT_PUSH_AES_KEY"]
+    if token and not PUSH_TOKEN.match(token):
+        raise ConfigError("WECHAT_PUSH_TOKEN must be 3 to 32 letters or digits")
+    if key and not PUSH_AES_KEY.match(key):
+        raise ConfigError("WECHAT_PUSH_AES_KEY must be the 43-character EncodingAESKey")
+    if key and not token:
+        raise ConfigError("WECHAT_PUSH_AES_KEY needs WECHAT_PUSH_TOKEN")
+    url = settings["PUBLIC_BASE_URL"]
+    if url and not url.startswith(("https://", "http://")):
+        raise ConfigError("PUBLIC_BASE_URL must be an http(s) URL")
+    if settings["IMAGE_DECODE_CONCURRENCY"] < 1 or settings["IMAGE_MAX_PIXELS"] < 1_000_000:
+        raise ConfigError("IMAGE_DECODE_CONCURRENCY ≥ 1 and IMAGE_MAX_PIXELS ≥ 1000000")
 
 
 def check_production(settings: dict[str, Any]) -> None:
@@ -148,5 +201,10 @@ def check_production(settings: dict[str, Any]) -> None:
         missing.append("REDIS_URL")
     if not settings.get("WECHAT_CONFIGURED"):
         missing.append("WECHAT_APPID/WECHAT_SECRET")
+    # Photos are checked by WeChat, which fetches them from us and pushes its verdict back.
+    if not settings.get("WECHAT_PUSH_TOKEN"):
+        missing.append("WECHAT_PUSH_TOKEN")
+    if not (settings.get("PUBLIC_BASE_URL") or "").startswith("https://"):
+        missing.append("PUBLIC_BASE_URL (https)")
     if missing:
         raise ConfigError("production refuses to start without: " + ", ".join(missing))

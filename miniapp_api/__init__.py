@@ -25,10 +25,12 @@ def init_app(app: Flask) -> None:
         admin_people,
         identity,
         pairings_api,
+        photo_review,
         points_api,
         transfers_api,
         votes_admin,
         votes_api,
+        wechat_push,
         wishes_api,
     )
 
@@ -55,6 +57,8 @@ def init_app(app: Flask) -> None:
         pairings_api,
         points_api,
         transfers_api,
+        photo_review,
+        wechat_push,
     ):
         api.register_blueprint(module.blp)
     _swagger_assets(app)

@@ -384,7 +384,9 @@ class AdminCandidatePhotoView(MethodView):
         upload = files["file"]
         if not hasattr(upload, "read"):
             raise InvalidInput(errors={"file": ["请上传图片"]})
-        candidate.photo = share.save_photo(upload.read(share.MAX_PHOTO_BYTES + 1))
+        candidate.photo = share.save_photo(
+            upload.read(share.MAX_PHOTO_BYTES + 1), current_principal().person_id
+        )
         campaigns.audit(campaign, current_principal(), "photo", {"candidate_id": candidate.id})
         db.session.commit()
         return candidate_out(candidate)

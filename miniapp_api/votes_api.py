@@ -341,15 +341,18 @@ class MyObjectionsView(MethodView):
 
 @blp.route("/campaigns/<int:campaign_id>/candidates/<int:candidate_id>/qrcode")
 class ShareCodeView(MethodView):
-    @blp.response(200, content_type="image/png")
+    @blp.response(200, content_type="image/*")
     @login_required()
     def get(self, campaign_id: int, candidate_id: int):
-        """A mini-program code that opens this candidate's page (for sharing in WeChat groups)."""
+        """A mini-program code that opens this candidate's page (for sharing in WeChat groups);
+        JPEG from WeChat, PNG in demo mode."""
         campaign = campaigns.visible_campaign(campaign_id, current_principal())
         candidate = campaigns.campaign_candidate(campaign, candidate_id)
-        png = share.share_code(campaign.id, candidate.id)
+        code = share.share_code(campaign.id, candidate.id)
         return Response(
-            png, mimetype="image/png", headers={"Cache-Control": "private, max-age=86400"}
+            code.data,
+            mimetype=code.content_type,
+            headers={"Cache-Control": "private, max-age=86400"},
         )
 
 

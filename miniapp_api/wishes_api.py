@@ -107,6 +107,7 @@ class WishBranchRef(ma.Schema):
 class WishPhotoOut(ma.Schema):
     id = ma.fields.Integer()
     url = ma.fields.String()
+    check = ma.fields.String(metadata={"enum": ["checking", "pass", "risky"]})
 
 
 class WishEventOut(ma.Schema):
@@ -163,6 +164,13 @@ class MonthCount(ma.Schema):
 class UploadOut(ma.Schema):
     id = ma.fields.Integer(required=True)
     url = ma.fields.String(required=True)
+    check = ma.fields.String(
+        required=True,
+        metadata={
+            "enum": ["checking", "pass", "risky"],
+            "description": "微信图片安全检测：checking 时仅上传者、支部书记和党委可见",
+        },
+    )
     width = ma.fields.Integer()
     height = ma.fields.Integer()
     content_type = ma.fields.String()
@@ -415,7 +423,8 @@ class UploadsView(MethodView):
     @blp.response(201, UploadOut)
     @login_required()
     def post(self, files: dict[str, Any]):
-        """Upload a jpeg/png/webp image (≤ 5 MB, by content); EXIF location is stripped."""
+        """Upload a jpeg/png/webp image (≤ 5 MB, by content); EXIF location is stripped. Until
+        WeChat's image check passes it, only the uploader, secretary and committee see it."""
         storage_file = files["file"]
         limit = current_app.config["UPLOAD_MAX_BYTES"]
         data = storage_file.stream.read(limit + 1)
@@ -428,6 +437,7 @@ class UploadsView(MethodView):
         return {
             "id": upload.id,
             "url": photo_url(upload),
+            "check": photos.public_check(upload),
             "width": upload.width,
             "height": upload.height,
             "content_type": upload.content_type,
@@ -443,8 +453,8 @@ class UploadContent(MethodView):
         """The image: with the signed link from a wish or upload answer, or a bearer token of
         someone allowed to see it."""
         upload = db.session.get(Upload, upload_id) if upload_id <= MAX_ID else None
-        if upload is None:
-            raise NotFound()
+        if upload is None or upload.check_status == "risky":
+            raise NotFound()  # withdrawn: not even a signed link shows it
         signed = query["expires"] is not None and photos.verify(
             upload_id, query["expires"], query["sig"]
         )

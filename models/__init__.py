@@ -20,7 +20,15 @@ from models.points import POINT_KINDS, PointsEntry
 from models.redis_store import get_redis, redis_store
 from models.roster import REVIEW_CAUSES, REVIEW_OUTCOMES, PairingReview
 from models.votes import Ballot, Campaign, CampaignAudit, Candidate, Objection, VoteReminder
-from models.wishes import WISH_CATEGORIES, WISH_STATUSES, Upload, Wish, WishEvent
+from models.wishes import (
+    UPLOAD_CHECKS,
+    UPLOAD_PURPOSES,
+    WISH_CATEGORIES,
+    WISH_STATUSES,
+    Upload,
+    Wish,
+    WishEvent,
+)
 
 __all__ = [
     "CARE_FLAGS",
@@ -56,6 +64,8 @@ __all__ = [
     "RoleGrant",
     "UTCDateTime",
     "Unit",
+    "UPLOAD_CHECKS",
+    "UPLOAD_PURPOSES",
     "Upload",
     "VoteReminder",
     "WISH_CATEGORIES",

@@ -96,10 +96,20 @@ class WishEvent(db.Model):
     actor: Mapped[Person | None] = relationship()
 
 
+# What WeChat's image check (mediaCheckAsync) said about an upload: checking = asked, no answer
+# yet (or not yet asked); pass = publishable (WeChat, the demo-mode local check, or a secretary);
+# review = left for the secretary to judge (WeChat said review, could not check it, or did not
+# answer in time); risky = withdrawn everywhere.
+UPLOAD_CHECKS = ("checking", "pass", "review", "risky")
+# What the photo is for: the proof of a fulfilled wish, or a 六大员 candidate's portrait.
+UPLOAD_PURPOSES = ("wish", "candidate")
+
+
 class Upload(db.Model):
     """An uploaded image: bytes live in the storage backend under `storage_key`."""
 
     __tablename__ = "uploads"
+    __table_args__ = (Index("ix_uploads_check_status_created_at", "check_status", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
@@ -109,6 +119,21 @@ class Upload(db.Model):
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
+    purpose: Mapped[str] = mapped_column(String(16), default="wish")
     # The wish whose fulfilment this photo proves; NULL until attached.
     wish_id: Mapped[int | None] = mapped_column(ForeignKey("wishes.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    check_status: Mapped[str] = mapped_column(String(16), default="checking")
+    # WeChat's id of the asynchronous check; its pushed result carries it.
+    check_trace_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # When the check was last sent to WeChat (a lease against sending it twice at once).
+    check_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why it waits for the secretary, or why it was withdrawn.
+    check_note: Mapped[str | None] = mapped_column(String(255))
+    check_label: Mapped[int | None] = mapped_column(Integer)
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The secretary or committee member who judged it (NULL: WeChat or the local check did).
+    checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+    owner: Mapped[Person] = relationship(foreign_keys=[owner_id])

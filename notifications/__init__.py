@@ -5,23 +5,9 @@ reports, so nothing accepted is lost when the queue or WeChat is down. After the
 is handed to the job queue (`notifications.delivery`); a row that could not be queued is picked
 up by the sweeper. A request never waits on WeChat.
 
-Kinds and their data keys (map them to template fields with WECHAT_TEMPLATES):
-
-| kind | to | data |
-| --- | --- | --- |
-| wish_submitted | branch secretary | title, name, at |
-| wish_reviewed | wisher | title, result (已通过/未通过), reason, at |
-| wish_claimed | wisher | title, name (the member), at |
-| wish_fulfilled | wisher | title, name, note, at |
-| wish_closed | wisher, claimer | title, reason, at |
-| wish_confirmed | claimer | title, rating, thanks, at |
-| claim_deadline_near | claimer | title, deadline |
-| claim_expired | claimer | title, at |
-| claim_returned | wisher | title, reason (the claimer left the mine), at |
-| pairing_reviews | secretaries of both branches | count, branches, at, text |
-| talk_reminder | member still due | month, required, done, deadline, remind_on, text |
-| objection_answered | the objector | title, candidate, result (异议成立/不成立), reason, at |
-| vote_reminder | bound employee who has not voted today | title, day, ends_at, text |
+Kinds, who receives them and their data keys: `notifications.kinds` (one line per kind). Which
+WeChat template each kind uses and how its data fills the template's keywords: WECHAT_TEMPLATES,
+checked at start-up against those kinds (`notifications.templates`).
 """
 
 from __future__ import annotations
@@ -34,6 +20,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from models import Notification, db
+from notifications import templates
+from notifications.kinds import KINDS
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +32,12 @@ def notify(
     person_id: int, kind: str, data: dict[str, Any], page: str | None = None
 ) -> Notification:
     """Queue a message to a roster person; it is sent after the surrounding transaction commits."""
+    spec = KINDS.get(kind)
+    if spec is None:
+        raise ValueError(f"unknown notification kind {kind!r}: add it to notifications.kinds")
+    undeclared = set(data) - set(spec.keys)
+    if undeclared:
+        raise ValueError(f"{kind}: data keys {sorted(undeclared)} are not declared in its kind")
     n = Notification(person_id=person_id, kind=kind, data=data, page=page)
     db.session.add(n)
     return n
@@ -72,8 +66,14 @@ _installed = False
 
 
 def init_app(app: Flask) -> None:
-    """Hand each committed outbox row to the job queue (once per process)."""
+    """Check WECHAT_TEMPLATES against the kinds; hand each committed outbox row to the job queue
+    (the listeners once per process)."""
     global _installed
+    raw = app.config.get("WECHAT_TEMPLATES")
+    app.extensions["notification_templates"] = (
+        raw,
+        templates.load(app.config, app.config["PRODUCTION"]),
+    )
     if not _installed:
         event.listen(Session, "after_flush", _collect)
         event.listen(Session, "after_commit", _after_commit)

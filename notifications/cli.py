@@ -1,11 +1,13 @@
-"""`flask notifications send-pending | stats`: the outbox by hand (also the fallback when the job
-queue is down)."""
+"""`flask notifications send-pending | stats | check-templates`: the outbox by hand (also the
+fallback when the job queue is down) and what each kind would send."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from models import Notification, db
@@ -31,3 +33,31 @@ def stats_command() -> None:
     ).all()
     for status, n in sorted(rows):
         click.echo(f"{status}: {n}")
+
+
+@notifications_cli.command("check-templates")
+def check_templates_command() -> None:
+    """Check WECHAT_TEMPLATES and print what each kind would send for a sample; exit 1 on a
+    problem."""
+    from notifications.kinds import KINDS
+    from notifications.templates import ValueShapeError, parse
+
+    templates, problems = parse(current_app.config.get("WECHAT_TEMPLATES") or {})
+    state = current_app.config["WECHAT_MINIPROGRAM_STATE"]
+    click.echo(f"miniprogram_state: {state}, lang: zh_CN")
+    for name, kind in KINDS.items():
+        template = templates.get(name)
+        if template is None:
+            click.echo(f"{name} (to {kind.to}): no template, not sent")
+            continue
+        try:
+            data = template.render(kind.sample())
+        except ValueShapeError as exc:
+            problems.append(f"{name}: the sample does not fit: {exc}")
+            continue
+        shown = json.dumps(data, ensure_ascii=False)
+        click.echo(f"{name} (to {kind.to}): template {template.template_id}: {shown}")
+    for problem in problems:
+        click.echo(f"PROBLEM {problem}", err=True)
+    if problems:
+        raise SystemExit(1)

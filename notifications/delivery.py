@@ -7,19 +7,20 @@ row twice at once. Then:
 - sent: WeChat accepted it;
 - skipped (final): errcode 43101 (the user did not subscribe), no bound account, no template
   configured for the kind, or demo mode (no WeChat: the message is written to the log);
-- failed (final): WeChat rejected the message for good (bad template, bad data), or transient
-  failures went on for NOTIFY_MAX_ATTEMPTS attempts;
-- pending again: WeChat was unavailable; retried with backoff (an RQ delayed job, and the
-  sweeper as a safety net).
+- failed (final): WeChat refused the message for good — a template or page it does not know
+  (40037, 41030), data it does not accept (47003, 45168 sensitive words), subscribe messages
+  banned for the app (43107) — logged as an error; or transient failures went on for
+  NOTIFY_MAX_ATTEMPTS attempts;
+- pending again: WeChat was unavailable, busy, over a quota or answered something that is not
+  JSON; retried with backoff (an RQ delayed job, and the sweeper as a safety net).
 
-Template configuration, env WECHAT_TEMPLATES (JSON): kind → template id (the data keys are the
-template's keys), or kind → {"template_id": ..., "fields": {"thing1": "title", "time2": "at"}}.
+Every message goes to the build named by WECHAT_MINIPROGRAM_STATE, in zh_CN, with the keyword
+values shaped to their WeChat types (`notifications.templates`).
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,7 +29,9 @@ from sqlalchemy import select, update
 
 from jobs import app_job, enqueue
 from models import Account, Notification, db, utcnow
-from wechat import WeChatRejected, WeChatUnavailable, get_wechat
+from notifications import templates
+from notifications.templates import Template, ValueShapeError
+from wechat import WeChatRateLimited, WeChatRejected, WeChatUnavailable, get_wechat
 
 log = logging.getLogger(__name__)
 
@@ -40,47 +43,35 @@ RETRY_DELAYS = (30, 120, 600, 1800, 3600, 7200)
 # The sweeper leaves fresh rows to the job that was queued for them.
 SWEEP_GRACE = timedelta(seconds=60)
 
-# WeChat's length limits per template field type (the key's letters: thing1 → thing).
-FIELD_LIMITS = {
-    "thing": 20,
-    "name": 10,
-    "phrase": 5,
-    "character_string": 32,
-    "number": 32,
-    "letter": 32,
-    "symbol": 5,
-    "phone_number": 17,
-    "car_number": 8,
+# Refusals that no retry will change: log them as errors, the message is failed.
+FINAL_ERRCODES = {
+    40003: "touser is not an openid of this mini-program",
+    40037: "template_id is wrong",
+    41030: "page does not exist in the build named by WECHAT_MINIPROGRAM_STATE",
+    43107: "subscribe messages are banned for this mini-program",
+    45168: "the message contains words WeChat does not allow",
+    47003: "template data does not fit the template's keywords",
 }
-_FIELD_TYPE = re.compile(r"^([a-z_]+?)\d+$")
+# Busy or over a quota: try again later.
+RETRY_ERRCODES = {43108}  # several messages to the same user at the same moment
 
 
-def template_for(kind: str) -> tuple[str, dict[str, str] | None] | None:
-    """(template id, field mapping or None) for a kind, from WECHAT_TEMPLATES."""
-    spec = (current_app.config.get("WECHAT_TEMPLATES") or {}).get(kind)
-    if not spec:
-        return None
-    if isinstance(spec, str):
-        return spec, None
-    if isinstance(spec, dict) and spec.get("template_id"):
-        return spec["template_id"], spec.get("fields")
-    return None
+def template_for(kind: str) -> Template | None:
+    """The checked template for a kind (WECHAT_TEMPLATES), or None when it has none."""
+    app = current_app
+    raw = app.config.get("WECHAT_TEMPLATES")
+    loaded_from, loaded = app.extensions.get("notification_templates", (None, {}))
+    if loaded_from is not raw:
+        # Changed after start-up (tests, a shell): check it again, the same way.
+        loaded = templates.load(app.config, production=False)
+        app.extensions["notification_templates"] = (raw, loaded)
+    return loaded.get(kind)
 
 
-def _fit(key: str, value: Any) -> dict[str, str]:
-    text = "" if value is None else str(value)
-    m = _FIELD_TYPE.match(key)
-    limit = FIELD_LIMITS.get(m.group(1)) if m else None
-    if limit and len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return {"value": text}
-
-
-def message_data(data: dict[str, Any], fields: dict[str, str] | None) -> dict[str, Any]:
-    """The subscribe message's data: {"thing1": {"value": ...}, ...}, cut to WeChat's limits."""
-    if fields is None:
-        return {k: _fit(k, v) for k, v in data.items()}
-    return {key: _fit(key, data.get(source)) for key, source in fields.items()}
+def message_data(kind: str, data: dict[str, Any]) -> dict[str, Any] | None:
+    """What WeChat would get as the message's data for a kind, or None without a template."""
+    template = template_for(kind)
+    return template.render(data) if template else None
 
 
 def backoff(attempts: int) -> timedelta:
@@ -133,15 +124,29 @@ def deliver(notification_id: int, now: datetime | None = None) -> str:
     if not openid:
         _finish(n, "skipped", "no_account: the person has not bound a WeChat account", now)
         return n.status
-    template_id, fields = template
     try:
-        client.send_subscribe(openid, template_id, message_data(n.data, fields), n.page)
+        values = template.render(n.data or {})
+    except ValueShapeError as exc:
+        log.error("notification %s (%s) cannot be shaped for its template: %s", n.id, n.kind, exc)
+        _finish(n, "failed", f"bad_value: {exc}", now)
+        return n.status
+    try:
+        client.send_subscribe(openid, template.template_id, values, n.page)
     except WeChatRejected as exc:
         if exc.errcode == ERRCODE_NOT_SUBSCRIBED:
             _finish(n, "skipped", "43101: the user has not subscribed to this message", now)
+        elif exc.errcode in RETRY_ERRCODES:
+            _retry_later(n, f"{exc.errcode}: {exc.errmsg}", now)
         else:
-            log.error("WeChat refused notification %s: %s %s", n.id, exc.errcode, exc.errmsg)
-            _finish(n, "failed", f"{exc.errcode}: {exc.errmsg}", now)
+            why = FINAL_ERRCODES.get(exc.errcode, "refused")
+            log.error(
+                "WeChat refused notification %s (%s): %s %s — %s",
+                n.id, n.kind, exc.errcode, exc.errmsg, why,
+            )  # fmt: skip
+            _finish(n, "failed", f"{exc.errcode}: {exc.errmsg} ({why})", now)
+        return n.status
+    except WeChatRateLimited as exc:
+        _retry_later(n, f"{exc.errcode}: rate limited by WeChat", now)
         return n.status
     except WeChatUnavailable as exc:
         _retry_later(n, f"wechat_unavailable: {exc.__cause__ or exc}", now)

@@ -225,18 +225,66 @@ def fake_wechat() -> Iterator[FakeWeChat]:
     server.stop()
 
 
+PUSH_TOKEN = "pushtoken2026"
+
+
+def wechat_config(base_config: dict[str, Any], fake: FakeWeChat, **extra: Any) -> dict[str, Any]:
+    """Settings of an app that talks to the fake WeChat."""
+    cfg = dict(base_config)
+    cfg.update(
+        WECHAT_APPID=fake.appid,
+        WECHAT_SECRET=fake.secret,
+        WECHAT_API_BASE=fake.base_url,
+        WECHAT_CONNECT_TIMEOUT=1.0,
+        WECHAT_READ_TIMEOUT=1.0,
+        WECHAT_PUSH_TOKEN=PUSH_TOKEN,
+    )
+    cfg.update(extra)
+    return cfg
+
+
 @pytest.fixture
 def wechat_app(base_config: dict[str, Any], app, fake_wechat: FakeWeChat):
     """An app with WeChat configured against the fake server (same database and Redis)."""
-    cfg = dict(base_config)
-    cfg.update(
-        WECHAT_APPID="wx-test-appid",
-        WECHAT_SECRET="wx-test-secret",
-        WECHAT_API_BASE=fake_wechat.base_url,
-        WECHAT_CONNECT_TIMEOUT=1.0,
-        WECHAT_READ_TIMEOUT=1.0,
-    )
-    return create_app(cfg)
+    return create_app(wechat_config(base_config, fake_wechat))
+
+
+class LiveServer:
+    """An app served over real HTTP on loopback (WeChat fetches our photo links from it)."""
+
+    def __init__(self) -> None:
+        from werkzeug.serving import make_server
+
+        self.app = None
+        self.server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+
+    def _wsgi(self, environ, start_response):
+        return self.app(environ, start_response)
+
+    def start(self, application) -> LiveServer:
+        self.app = application
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def live_wechat(base_config: dict[str, Any], app, fake_wechat: FakeWeChat):
+    """(app, server): WeChat configured against the fake, served on loopback, PUBLIC_BASE_URL
+    pointing at it, and the fake pushing its image-check results to our push endpoint."""
+    server = LiveServer()
+    application = create_app(wechat_config(base_config, fake_wechat, PUBLIC_BASE_URL=server.url))
+    server.start(application)
+    fake_wechat.configure_push(f"{server.url}/api/v1/wechat/push", PUSH_TOKEN)
+    yield application, server
+    server.stop()
 
 
 def fire_at_once(n: int, fn: Callable[[int], Any], timeout: float = 60) -> list[Any]:

@@ -13,6 +13,8 @@ PROD = {
     "REDIS_URL": "redis://cache:6379/0",
     "WECHAT_APPID": "wx1",
     "WECHAT_SECRET": "sec",
+    "WECHAT_PUSH_TOKEN": "pushtoken1",
+    "PUBLIC_BASE_URL": "https://frontline.example.com",
 }
 
 
@@ -28,7 +30,16 @@ def test_production_with_everything_starts(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "missing", ["SECRET_KEY", "DATABASE_URL", "REDIS_URL", "WECHAT_APPID", "WECHAT_SECRET"]
+    "missing",
+    [
+        "SECRET_KEY",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "WECHAT_APPID",
+        "WECHAT_SECRET",
+        "WECHAT_PUSH_TOKEN",
+        "PUBLIC_BASE_URL",
+    ],
 )
 def test_production_refuses_without(tmp_path, missing):
     env = {k: v for k, v in PROD.items() if k != missing}
@@ -44,3 +55,16 @@ def test_production_refuses_sqlite(tmp_path):
 def test_demo_login_is_off_when_wechat_configured(tmp_path):
     s = load_settings(str(tmp_path), env={"WECHAT_APPID": "a", "WECHAT_SECRET": "b"})
     assert s["DEMO_LOGIN"] is False
+
+
+def test_production_needs_an_https_public_base_url(tmp_path):
+    """WeChat fetches photos to check them from PUBLIC_BASE_URL."""
+    with pytest.raises(ConfigError, match="PUBLIC_BASE_URL"):
+        load_settings(str(tmp_path), env={**PROD, "PUBLIC_BASE_URL": "http://10.0.0.5"})
+
+
+def test_push_settings_are_checked(tmp_path):
+    with pytest.raises(ConfigError, match="WECHAT_PUSH_TOKEN"):
+        load_settings(str(tmp_path), env={"WECHAT_PUSH_TOKEN": "bad token!"})
+    with pytest.raises(ConfigError, match="WECHAT_PUSH_AES_KEY"):
+        load_settings(str(tmp_path), env={"WECHAT_PUSH_TOKEN": "tok", "WECHAT_PUSH_AES_KEY": "x"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 from models import Account, db, get_redis
@@ -25,6 +26,7 @@ def test_code2session_ok(wechat_app, fake_wechat):
 
 
 def test_invalid_code_is_401(wechat_app):
+    """issue 10 #8: 40029 (and 40163, a used code) is 401 wechat_code_invalid."""
     for code in ("invalid", "used"):
         r = wechat_app.test_client().post("/api/v1/auth/login", json={"code": code})
         assert r.status_code == 401 and r.json["reason"] == "wechat_code_invalid", r.json
@@ -71,7 +73,7 @@ def test_access_token_is_fetched_once_by_racing_workers_and_cached_in_redis(
             return get_wechat().access_token
 
     tokens = fire_at_once(10, call)
-    assert set(tokens) == {"TOKEN-1"}
+    assert set(tokens) == {"STABLE-1"}
     assert fake_wechat.token_fetches == 1
     with wechat_app.app_context():
         r = get_redis()
@@ -79,52 +81,31 @@ def test_access_token_is_fetched_once_by_racing_workers_and_cached_in_redis(
         assert r.exists(key) and 0 < r.ttl(key) <= 7200 - 300
 
 
-def test_expired_token_40001_is_renewed_once_and_the_call_retried(wechat_app, fake_wechat):
-    seen: list[str] = []
+def test_token_endpoint_failure_is_wechat_unavailable(base_config, app, fake_wechat):
+    """issue 10 #8: a wrong secret is a configuration error: 503 for the caller, and the
+    token is never taken from getAccessToken."""
+    from app import create_app
+    from tests.conftest import wechat_config
 
-    def sec_check(query, body):
-        seen.append(query.get("access_token"))
-        if query.get("access_token") == "TOKEN-1":
-            return 200, {"errcode": 40001, "errmsg": "invalid credential"}
-        return 200, {"errcode": 0, "result": {"suggest": "pass"}}
-
-    fake_wechat.script("/wxa/msg_sec_check", sec_check)
-    with wechat_app.app_context():
-        client = get_wechat()
-        assert client.access_token == "TOKEN-1"
-        get_redis().delete("wechatpy:wx-test-appid_access_token_fetched_at")
-        result = client.msg_sec_check("openid", "你好")
-    assert result["result"]["suggest"] == "pass"
-    assert seen == ["TOKEN-1", "TOKEN-2"]
-
-
-def test_token_endpoint_failure_is_wechat_unavailable(wechat_app, fake_wechat):
-    fake_wechat.script(
-        "/cgi-bin/token", lambda q, b: (200, {"errcode": 40013, "errmsg": "bad appid"})
-    )
-    with wechat_app.app_context():
+    wrong = create_app(wechat_config(base_config, fake_wechat, WECHAT_SECRET="wrong"))
+    with wrong.app_context():
         try:
-            get_wechat().msg_sec_check("o", "x")
+            get_wechat().msg_sec_check("o", "x", scene=3)
         except WeChatUnavailable:
             pass
         else:
             raise AssertionError("expected WeChatUnavailable")
+    assert fake_wechat.legacy_token_fetches == 0
 
 
 def test_redis_down_makes_token_calls_wechat_unavailable(base_config, app, fake_wechat):
     from app import create_app
+    from tests.conftest import wechat_config
 
-    cfg = dict(
-        base_config,
-        WECHAT_APPID="a",
-        WECHAT_SECRET="s",
-        WECHAT_API_BASE=fake_wechat.base_url,
-        REDIS_URL="redis://127.0.0.1:9/0",
-    )
-    down = create_app(cfg)
+    down = create_app(wechat_config(base_config, fake_wechat, REDIS_URL="redis://127.0.0.1:9/0"))
     with down.app_context():
         try:
-            get_wechat().msg_sec_check("o", "x")
+            get_wechat().msg_sec_check("o", "x", scene=3)
         except WeChatUnavailable:
             pass
         else:
@@ -135,3 +116,42 @@ def test_redis_down_makes_token_calls_wechat_unavailable(base_config, app, fake_
     from miniapp_api.extensions import limiter
 
     limiter.init_app(app)  # the limiter is one per process: give it back the real Redis
+
+
+def test_blocked_user_is_403_with_its_own_reason(wechat_app):
+    """issue 10 #8: 40226 (WeChat blocks a high-risk user) is not "try again"."""
+    r = wechat_app.test_client().post("/api/v1/auth/login", json={"code": "blocked"})
+    assert r.status_code == 403 and r.json["reason"] == "wechat_user_blocked", r.json
+    assert "风险" in r.json["message"]
+
+
+def test_wechat_minute_quota_is_429_with_retry_after(wechat_app):
+    """issue 10 #8: 45011 on code2Session is 429 with Retry-After (WeChat's quota is per
+    minute)."""
+    r = wechat_app.test_client().post("/api/v1/auth/login", json={"code": "rate"})
+    assert r.status_code == 429 and r.json["reason"] == "wechat_rate_limited", r.json
+    assert 1 <= int(r.headers["Retry-After"]) <= 60
+
+
+def test_our_wrong_appid_or_secret_is_503_and_logged(base_config, app, fake_wechat, caplog):
+    """issue 10 #8: 40013 / 40125 are our configuration errors, not the user's: 503 and an
+    error in the log that names the errcode."""
+    from app import create_app
+    from tests.conftest import wechat_config
+
+    # Alembic's fileConfig (the session's migrations) disabled the loggers that existed then.
+    logging.getLogger("wechat.client").disabled = False
+    for setting, errcode in (("WECHAT_APPID", 40013), ("WECHAT_SECRET", 40125)):
+        broken = create_app(wechat_config(base_config, fake_wechat, **{setting: "wrong"}))
+        caplog.clear()
+        r = broken.test_client().post("/api/v1/auth/login", json={"code": "ok-someone"})
+        assert r.status_code == 503 and r.json["reason"] == "wechat_unavailable", r.json
+        errors = [rec for rec in caplog.records if rec.levelname == "ERROR"]
+        assert any(str(errcode) in rec.getMessage() for rec in errors), caplog.text
+
+
+def test_non_json_200_on_login_is_wechat_unavailable(wechat_app, fake_wechat):
+    """issue 10 #9: a gateway's HTML page with status 200 is not a login."""
+    fake_wechat.non_json.add("/sns/jscode2session")
+    r = wechat_app.test_client().post("/api/v1/auth/login", json={"code": "ok-a"})
+    assert r.status_code == 503 and r.json["reason"] == "wechat_unavailable", r.json

@@ -180,7 +180,7 @@ def answer_objection(
             "candidate": candidate.person.name,
             "result": "异议成立" if upheld else "异议不成立",
             "reason": reason,
-            "at": now.isoformat(),
+            "at": now.astimezone(clock.SHANGHAI).strftime("%Y-%m-%d %H:%M"),
         },
         page=OBJECTION_PAGE,
     )

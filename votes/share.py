@@ -1,4 +1,5 @@
-"""Sharing a candidate: the mini-program code (cached) and candidate photos."""
+"""Sharing a candidate: the mini-program code (cached) and candidate photos (checked by WeChat's
+image check before the public sees them)."""
 
 from __future__ import annotations
 
@@ -6,45 +7,49 @@ import base64
 import io
 import os
 import re
-import uuid
 
 from flask import current_app
+from sqlalchemy import select
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
-from models import get_redis
+from models import Person, Upload, db, get_redis
 from votes import live
 from votes.errors import InvalidImage
+from wechat import ShareCode, sniff_image
 
 QR_TTL = 30 * 24 * 3600
+# Candidate photos live in the upload storage under this prefix (UPLOAD_DIR/vote-photos).
+PHOTO_PREFIX = "vote-photos/"
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
-PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 _PHOTO_NAME = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp)$")
 
 
-def share_code(campaign_id: int, candidate_id: int) -> bytes:
-    """PNG of the candidate's mini-program code: from WeChat (cached in Redis), or a placeholder
-    in demo mode."""
+def share_code(campaign_id: int, candidate_id: int) -> ShareCode:
+    """The candidate's mini-program code (opening VOTE_SHARE_PAGE of the configured build): from
+    WeChat, cached in Redis, its content type read from the bytes; a placeholder in demo
+    mode."""
     from wechat import get_wechat
 
     client = get_wechat()
     if client is None:
-        return placeholder_code(campaign_id, candidate_id)
-    key = f"{live.tag(campaign_id)}:qr:{candidate_id}"
+        return ShareCode(placeholder_code(campaign_id, candidate_id), "image/png")
+    key = f"{live.tag(campaign_id)}:qr:{client.env_version}:{candidate_id}"
     try:
         cached = get_redis().get(key)
     except live.REDIS_ERRORS:
         cached = None
     if cached:
-        return base64.b64decode(cached)
+        data = base64.b64decode(cached)
+        return ShareCode(data, sniff_image(data) or "application/octet-stream")
     # scene ≤ 32 visible characters; the page reads c (campaign) and k (candidate).
-    png = client.wxa_code_unlimited(
+    code = client.share_code(
         f"c={campaign_id}&k={candidate_id}", current_app.config["VOTE_SHARE_PAGE"]
     )
     try:
-        get_redis().set(key, base64.b64encode(png).decode("ascii"), ex=QR_TTL)
+        get_redis().set(key, base64.b64encode(code.data).decode("ascii"), ex=QR_TTL)
     except live.REDIS_ERRORS:
         pass  # a cache miss next time, nothing worse
-    return png
+    return code
 
 
 def placeholder_code(campaign_id: int, candidate_id: int) -> bytes:
@@ -74,32 +79,30 @@ def photo_dir() -> str:
 
 
 def safe_photo_name(name: str) -> str:
+    """A candidate photo's file name, if it is one and WeChat's image check passed it."""
     if not _PHOTO_NAME.match(name):
+        raise HTTPNotFound()
+    check = db.session.scalar(
+        select(Upload.check_status).where(Upload.storage_key == PHOTO_PREFIX + name)
+    )
+    # No row: a photo stored before image checks, public then and now.
+    if check is not None and check != "pass":
         raise HTTPNotFound()
     return name
 
 
-def save_photo(content: bytes) -> str:
-    """Check an uploaded image (real jpeg/png/webp, ≤ 5 MB) and store it; returns its name."""
-    from PIL import Image, UnidentifiedImageError
+def save_photo(content: bytes, owner_id: int) -> str:
+    """Check an uploaded image (real jpeg/png/webp, ≤ 5 MB, within the decode budget), store it
+    cleaned of metadata and send it to WeChat's image check; returns its file name. Until the
+    check passes the public photo link answers 404."""
+    from wishes import photos
+    from wishes.errors import ImageInvalid, ImageTooLarge, UnsupportedImage
 
     if not content or len(content) > MAX_PHOTO_BYTES:
         raise InvalidImage()
+    owner = db.session.get(Person, owner_id)
     try:
-        with Image.open(io.BytesIO(content)) as img:
-            fmt = img.format
-            img.verify()
-    except (
-        UnidentifiedImageError,
-        Image.DecompressionBombError,
-        OSError,
-        SyntaxError,
-        ValueError,
-    ) as exc:
+        upload = photos.store_upload(owner, content, purpose="candidate", prefix=PHOTO_PREFIX)
+    except (ImageInvalid, ImageTooLarge, UnsupportedImage) as exc:
         raise InvalidImage() from exc
-    if fmt not in PHOTO_FORMATS:
-        raise InvalidImage()
-    name = f"{uuid.uuid4().hex}.{PHOTO_FORMATS[fmt]}"
-    with open(os.path.join(photo_dir(), name), "wb") as fh:
-        fh.write(content)
-    return name
+    return upload.storage_key[len(PHOTO_PREFIX) :]

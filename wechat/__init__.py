@@ -1,16 +1,26 @@
-"""WeChat as a dependency: the client, built once per app when credentials are configured."""
+"""WeChat as a dependency: the client and the push endpoint, built once per app when
+credentials are configured (demo mode otherwise)."""
 
 from __future__ import annotations
 
 from flask import Flask, current_app
 
-from wechat.client import MiniProgramClient
-from wechat.errors import WeChatCodeInvalid, WeChatRejected, WeChatUnavailable
+from wechat.client import MiniProgramClient, ShareCode, sniff_image
+from wechat.errors import (
+    WeChatCodeInvalid,
+    WeChatMisconfigured,
+    WeChatRateLimited,
+    WeChatRejected,
+    WeChatUnavailable,
+    WeChatUserBlocked,
+)
+from wechat.push import MediaCheckResult, PushEndpoint, PushRefused, media_check_result
 
 
 def init_app(app: Flask) -> None:
-    """Build the client if WECHAT_APPID/SECRET are set; demo mode otherwise."""
+    """Build the client if WECHAT_APPID/SECRET are set, and the push endpoint if its token is."""
     client = None
+    push = None
     if app.config["WECHAT_CONFIGURED"]:
         client = MiniProgramClient(
             app.config["WECHAT_APPID"],
@@ -18,8 +28,17 @@ def init_app(app: Flask) -> None:
             app.extensions["redis"],
             app.config["WECHAT_API_BASE"],
             timeout=(app.config["WECHAT_CONNECT_TIMEOUT"], app.config["WECHAT_READ_TIMEOUT"]),
+            miniprogram_state=app.config["WECHAT_MINIPROGRAM_STATE"],
+            env_version=app.config["WECHAT_ENV_VERSION"],
         )
+        if app.config.get("WECHAT_PUSH_TOKEN"):
+            push = PushEndpoint(
+                app.config["WECHAT_PUSH_TOKEN"],
+                app.config.get("WECHAT_PUSH_AES_KEY") or None,
+                app.config["WECHAT_APPID"],
+            )
     app.extensions["wechat"] = client
+    app.extensions["wechat_push"] = push
 
 
 def get_wechat() -> MiniProgramClient | None:
@@ -27,11 +46,26 @@ def get_wechat() -> MiniProgramClient | None:
     return current_app.extensions.get("wechat")
 
 
+def get_push_endpoint() -> PushEndpoint | None:
+    """The push verifier, or None when WeChat or WECHAT_PUSH_TOKEN is not configured."""
+    return current_app.extensions.get("wechat_push")
+
+
 __all__ = [
+    "MediaCheckResult",
     "MiniProgramClient",
+    "PushEndpoint",
+    "PushRefused",
+    "ShareCode",
     "WeChatCodeInvalid",
+    "WeChatMisconfigured",
+    "WeChatRateLimited",
     "WeChatRejected",
     "WeChatUnavailable",
+    "WeChatUserBlocked",
+    "get_push_endpoint",
     "get_wechat",
     "init_app",
+    "media_check_result",
+    "sniff_image",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain_errors import DomainError, Forbidden, InvalidInput, NotFound
+from domain_errors import DependencyUnavailable, DomainError, Forbidden, InvalidInput, NotFound
 
 
 class WishNotFound(NotFound):
@@ -101,3 +101,19 @@ class ImageTooLarge(DomainError):
 class ImageInvalid(InvalidInput):
     reason = "invalid_image"
     message = "图片已损坏或不完整，请重新上传"
+
+
+class ImageBusy(DependencyUnavailable):
+    """Every image-decoding slot of this process is taken (IMAGE_DECODE_CONCURRENCY)."""
+
+    reason = "image_busy"
+    message = "图片处理繁忙，请稍后再试"
+
+    def __init__(self) -> None:
+        super().__init__(headers={"Retry-After": "5"})
+
+
+class PhotoNotJudgeable(DomainError):
+    status = 409
+    reason = "photo_not_in_review"
+    message = "该图片不在待人工审核状态"

@@ -20,3 +20,16 @@ def purge_orphan_uploads_job() -> int:
     n = photos.purge_orphans()
     db.session.commit()
     return n
+
+
+@app_job
+def media_check_job(upload_id: int) -> str:
+    """Send one committed photo to WeChat's image check."""
+    return photos.submit_check(upload_id)
+
+
+@app_job
+def media_checks_sweep_job() -> dict[str, int]:
+    """Send photo checks that never went out; give photos WeChat did not answer in time to the
+    secretary."""
+    return photos.sweep_checks()

@@ -8,7 +8,7 @@ from typing import Any
 
 from accounts.principal import Principal
 from models import Person, Upload, Wish, WishEvent
-from wishes import services, states
+from wishes import photos, services, states
 
 
 def mask_name(name: str | None) -> str:
@@ -77,7 +77,10 @@ def detail(
         claimed_at=wish.claimed_at,
         fulfil_note=wish.fulfil_note,
         fulfilled_at=wish.fulfilled_at,
-        photos=[{"id": u.id, "url": photo_url(u)} for u in services.photos_of(wish.id)],
+        photos=[
+            {"id": u.id, "url": photo_url(u), "check": photos.public_check(u)}
+            for u in photos.shown_on_wish(p, wish)
+        ],
         rating=wish.rating,
         thanks=wish.thanks,
         completed_at=wish.completed_at,

@@ -277,9 +277,14 @@ def review_wish(p: Principal, wish_id: int, approve: bool, reason: str | None) -
         note = (reason or "").replace("\x00", "").strip()[:REASON_MAX] or None
         values: dict[str, Any] = {"reviewed_by_id": reviewer.id, "reviewed_at": now}
         if wish.content_check == "unchecked":
-            # WeChat could not be asked when it was posted: ask again before it goes public.
-            verdict = content_check.require_publishable(wish.author_id, wish.title, wish.content)
+            # WeChat could not say when it was posted: ask again before it goes public, on
+            # behalf of the secretary, the user active now (WeChat answers 61010 for a user
+            # who has not opened the app in two hours). Still unchecked: the mark stays.
+            verdict = content_check.require_publishable(reviewer.id, wish.title, wish.content)
             values["content_check"] = verdict
+            if verdict == "unchecked":
+                unchecked = "微信内容安全检测未能完成，由书记人工审核通过"
+                note = f"{note}（{unchecked}）"[:REASON_MAX] if note else unchecked
         _apply(wish, "approve", reviewer.id, reason=note, values=values, now=now)
         result = "已通过"
     else:
@@ -420,7 +425,13 @@ def fulfil_wish(p: Principal, wish_id: int, note: str | None, photo_ids: list[in
     )
     attached = db.session.execute(
         update(Upload)
-        .where(Upload.id.in_(ids), Upload.owner_id == member.id, Upload.wish_id.is_(None))
+        .where(
+            Upload.id.in_(ids),
+            Upload.owner_id == member.id,
+            Upload.wish_id.is_(None),
+            Upload.purpose == "wish",
+            Upload.check_status != "risky",
+        )
         .values(wish_id=wish.id)
         .execution_options(synchronize_session=False)
     )

@@ -1,0 +1,147 @@
+"""WeChat's message push (消息推送) to our server: signature checks, safe-mode decryption and the
+media-check result event.
+
+Configured in the mini-program console (开发管理 → 消息推送): URL `…/api/v1/wechat/push`, Token =
+WECHAT_PUSH_TOKEN, EncodingAESKey = WECHAT_PUSH_AES_KEY, data format JSON or XML, and plain,
+compatible or safe mode. With an AES key set, only encrypted pushes are accepted.
+
+- URL check: GET ?signature&timestamp&nonce&echostr → echostr, if
+  signature = sha1(sorted(token, timestamp, nonce)).
+- Plain push: POST ?signature&timestamp&nonce, the event in the body.
+- Safe push: POST ?encrypt_type=aes&msg_signature&timestamp&nonce, body {"Encrypt": …};
+  msg_signature = sha1(sorted(token, timestamp, nonce, Encrypt)), Encrypt decrypted with
+  wechatpy's crypto (AES-CBC, the appid checked).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
+from wechatpy.utils import WeChatSigner
+
+from domain_errors import DomainError
+
+log = logging.getLogger(__name__)
+
+EVENT_MEDIA_CHECK = "wxa_media_check"
+# WeChat could not download the media_url.
+ERRCODE_DOWNLOAD_FAILED = -1008
+
+
+class PushRefused(DomainError):
+    """A push whose signature (or encryption) does not check out."""
+
+    status = 403
+    reason = "push_refused"
+    message = "推送签名校验失败"
+
+
+class PushNotConfigured(DomainError):
+    status = 404
+    reason = "not_found"
+    message = "未找到或无权查看"
+
+
+@dataclass(frozen=True)
+class MediaCheckResult:
+    """WeChat's verdict on one media_check_async request."""
+
+    trace_id: str
+    errcode: int  # 0: the verdict is valid; -1008: WeChat could not download the image
+    suggest: str | None  # pass | review | risky
+    label: int | None
+
+
+def _signature(*parts: str) -> str:
+    signer = WeChatSigner()
+    signer.add_data(*parts)
+    return signer.signature
+
+
+def _parse(raw: bytes | str) -> dict[str, Any]:
+    text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    text = text.strip()
+    if text.startswith("{"):
+        value = json.loads(text)
+        if not isinstance(value, dict):
+            raise ValueError("not a JSON object")
+        return value
+    import xmltodict
+
+    return dict(xmltodict.parse(text)["xml"])
+
+
+class PushEndpoint:
+    """Verifies and opens WeChat's pushes for one mini-program."""
+
+    def __init__(self, token: str, aes_key: str | None, appid: str) -> None:
+        self.token = token
+        self.appid = appid
+        self.crypto = WeChatCrypto(token, aes_key, appid) if aes_key else None
+
+    def _check(self, signature: str | None, timestamp: str | None, nonce: str | None) -> None:
+        if not (signature and timestamp and nonce):
+            raise PushRefused()
+        expected = _signature(self.token, timestamp, nonce)
+        if not hmac.compare_digest(expected, signature):
+            raise PushRefused()
+
+    def verify_url(self, query: Mapping[str, str]) -> str:
+        """The echostr to answer to WeChat's URL check."""
+        self._check(query.get("signature"), query.get("timestamp"), query.get("nonce"))
+        return query.get("echostr") or ""
+
+    def open(self, query: Mapping[str, str], body: bytes) -> dict[str, Any]:
+        """The pushed message, once its signature is checked (and decrypted in safe mode)."""
+        timestamp, nonce = query.get("timestamp"), query.get("nonce")
+        encrypted = query.get("encrypt_type") == "aes"
+        if self.crypto is not None and not encrypted:
+            # Safe or compatible mode is configured: a plain push is not from WeChat.
+            raise PushRefused()
+        if not encrypted:
+            self._check(query.get("signature"), timestamp, nonce)
+            try:
+                return _parse(body)
+            except (ValueError, KeyError, TypeError) as exc:
+                raise PushRefused("推送内容无法解析") from exc
+        if self.crypto is None or not (query.get("msg_signature") and timestamp and nonce):
+            raise PushRefused()
+        try:
+            envelope = _parse(body)
+            plain = self.crypto.decrypt_message(envelope, query["msg_signature"], timestamp, nonce)
+            return _parse(plain)
+        except (InvalidSignatureException, InvalidAppIdException) as exc:
+            raise PushRefused() from exc
+        except Exception as exc:  # noqa: BLE001 - garbled ciphertext fails in many ways
+            log.warning("a push could not be decrypted or parsed: %r", exc)
+            raise PushRefused("推送内容无法解析") from exc
+
+
+def media_check_result(message: Mapping[str, Any], appid: str) -> MediaCheckResult | None:
+    """The media-check verdict in a push, or None if the push is about something else."""
+    if message.get("Event") != EVENT_MEDIA_CHECK:
+        return None
+    if message.get("appid") not in (None, appid):
+        log.warning("media check push for another appid: %s", message.get("appid"))
+        return None
+    trace_id = message.get("trace_id")
+    if not isinstance(trace_id, str) or not trace_id:
+        return None
+    result = message.get("result") or {}
+    suggest = result.get("suggest") if isinstance(result, Mapping) else None
+    label = result.get("label") if isinstance(result, Mapping) else None
+    try:
+        errcode = int(message.get("errcode") or 0)
+        label = int(label) if label is not None else None
+    except (TypeError, ValueError):
+        return MediaCheckResult(trace_id, -1, None, None)
+    if suggest not in ("pass", "review", "risky"):
+        suggest = None
+    return MediaCheckResult(trace_id, errcode, suggest, label)
