@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+import console
 import miniapp_api
 import models
 import notifications
@@ -34,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     notifications.init_app(app)
     pairings.init_app(app)
     miniapp_api.init_app(app)
+    console.init_app(app)
     register_cli(app)
     return app
 
