@@ -34,10 +34,14 @@ def init_app(app: Flask) -> None:
     )
     app.config.setdefault("CONSOLE_COOKIE_SECURE", production)
     # Flask's own session cookie only carries the CSRF secret and the waiting login ticket.
-    app.config.setdefault("SESSION_COOKIE_NAME", "frontline_console_state")
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_PATH", "/console")
-    app.config["SESSION_COOKIE_SECURE"] = app.config["CONSOLE_COOKIE_SECURE"]
+    # (Nothing else in the app uses Flask's session, so these are the console's to set.)
+    app.config.update(
+        SESSION_COOKIE_NAME="frontline_console_state",
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_PATH="/console",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SECURE=app.config["CONSOLE_COOKIE_SECURE"],
+    )
     # Checked by the console blueprint itself, so the API's bearer-token views stay exempt.
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the console session bounds its life
