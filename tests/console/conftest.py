@@ -6,6 +6,7 @@ these tests, it never skips them."""
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import threading
@@ -35,6 +36,7 @@ SHOTS = Path(__file__).resolve().parents[2] / "docs" / "console"
 @pytest.fixture(scope="session")
 def live_server(app) -> Iterator[str]:
     """The app behind a threaded werkzeug server on a free loopback port."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log per request
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -15,7 +15,7 @@ from tests.console.conftest import bearer, ticket_of
 
 
 def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    return re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)
 
 
 def client_sign_in(client, openid: str) -> str:
