@@ -218,7 +218,8 @@ def test_committee_imports_the_roster(app, demo, console):
     console.demo_sign_in("committee")
     console.go("/console/roster")
     page = console.page
-    bad = "工号,姓名,手机号,单位,党支部,政治面貌,是否干部\nD0101,韩立新,12,综采一队,综采一队党支部,群众,否\n"
+    header = "工号,姓名,手机号,单位,党支部,政治面貌,是否干部\n"
+    bad = header + "D0101,韩立新,12,综采一队,综采一队党支部,群众,否\n"
     page.set_input_files(
         "#import-form input[name='file']",
         {"name": "花名册.csv", "mimeType": "text/csv", "buffer": bad.encode("utf-8")},
