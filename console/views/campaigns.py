@@ -183,6 +183,7 @@ def campaign_page(campaign_id: int):
     board_charts = {
         key: json.dumps(charts.leaderboard(rows, CATEGORY_NAMES[key]), ensure_ascii=False)
         for key, rows in board.items()
+        if rows
     }
     since = clock.now() - timedelta(hours=arg_int("hours", 72, 1, 24 * 90))
     suspicious = {
@@ -282,6 +283,14 @@ def campaign_people(campaign_id: int):
     return render_template("campaigns/people_options.html", people=db.session.scalars(stmt))
 
 
+def _photo(campaign: Campaign, candidate: Candidate) -> None:
+    """Store the form's photo for a candidate, if one was chosen (checked like the API's)."""
+    photo = request.files.get("photo")
+    if photo is not None and photo.filename:
+        candidate.photo = share.save_photo(photo.read(PHOTO_MAX + 1))
+        campaigns.audit(campaign, principal(), "photo", {"candidate_id": candidate.id})
+
+
 @bp.post("/campaigns/<int:campaign_id>/candidates")
 def candidate_add(campaign_id: int):
     """Nominate a party member (picked from the roster) with their story, and a photo."""
@@ -291,10 +300,7 @@ def candidate_add(campaign_id: int):
     candidate = campaigns.add_candidate(
         campaign, principal(), employee_no, category, _form("story", 5000)
     )
-    photo = request.files.get("photo")
-    if photo is not None and photo.filename:
-        candidate.photo = share.save_photo(photo.read(PHOTO_MAX + 1))
-        campaigns.audit(campaign, principal(), "photo", {"candidate_id": candidate.id})
+    _photo(campaign, candidate)
     db.session.commit()
     return done(f"已添加候选人 {candidate.person.name}（{CATEGORY_NAMES.get(category, category)}）")
 
@@ -305,10 +311,7 @@ def candidate_edit(campaign_id: int, candidate_id: int):
     campaign = _campaign(campaign_id)
     candidate = campaigns.campaign_candidate(campaign, candidate_id)
     campaigns.update_candidate(campaign, candidate, principal(), _form("story", 5000))
-    photo = request.files.get("photo")
-    if photo is not None and photo.filename:
-        candidate.photo = share.save_photo(photo.read(PHOTO_MAX + 1))
-        campaigns.audit(campaign, principal(), "photo", {"candidate_id": candidate.id})
+    _photo(campaign, candidate)
     db.session.commit()
     return done(f"已保存候选人 {candidate.person.name} 的事迹")
 
