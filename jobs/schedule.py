@@ -37,6 +37,7 @@ periodic("notifications-sweep", "notifications.delivery.sweep_job", every=60)
 periodic("uploads-purge-orphans", "wishes.jobs.purge_orphan_uploads_job", cron="30 3 * * *")
 periodic("idempotency-purge", "jobs.maintenance.purge_idempotency_job", every=3600)
 periodic("pairings-talk-reminders", "pairings.jobs.remind_job", cron="0 9 * * *")
+periodic("console-purge-tickets", "console.jobs.purge_tickets_job", cron="40 3 * * *")
 
 
 def build_scheduler(connection, queue_name: str):

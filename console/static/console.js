@@ -133,6 +133,9 @@
     if (box) { box.textContent = message; } else { toast(message); }
   });
 
+  // Content htmx adds (a polled leaderboard, a drawer) may carry charts of its own.
+  document.addEventListener("htmx:load", function (event) { initCharts(event.detail.elt); });
+
   document.addEventListener("htmx:sendError", function () { toast("网络连接失败，请检查网络后重试"); });
 
   document.addEventListener("htmx:beforeRequest", function (event) {

@@ -167,6 +167,28 @@ def _board(campaign: Campaign) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
+def _board_context(campaign: Campaign) -> dict[str, Any]:
+    """The leaderboard's rows per category, its charts and the total of valid votes."""
+    board = _board(campaign)
+    db.session.commit()  # a rebuild of the live tallies may have marked the campaign fresh
+    return {
+        "board": board,
+        "board_charts": {
+            key: json.dumps(charts.leaderboard(rows, CATEGORY_NAMES[key]), ensure_ascii=False)
+            for key, rows in board.items()
+            if rows
+        },
+        "total_votes": sum(r["votes"] for rows in board.values() for r in rows),
+    }
+
+
+@bp.get("/campaigns/<int:campaign_id>/board")
+def campaign_board(campaign_id: int):
+    """The live leaderboard section alone: the campaign page polls it while voting is open."""
+    campaign = _campaign(campaign_id)
+    return render_template("campaigns/board.html", campaign=campaign, **_board_context(campaign))
+
+
 @bp.get("/campaigns/<int:campaign_id>")
 def campaign_page(campaign_id: int):
     """One campaign: status and actions, settings, candidates, leaderboard, suspicious
@@ -178,13 +200,7 @@ def campaign_page(campaign_id: int):
         .options(joinedload(Candidate.person).joinedload(Person.unit))
         .order_by(Candidate.category, Candidate.id)
     ).all()
-    board = _board(campaign)
-    db.session.commit()  # a rebuild of the live tallies may have marked the campaign fresh
-    board_charts = {
-        key: json.dumps(charts.leaderboard(rows, CATEGORY_NAMES[key]), ensure_ascii=False)
-        for key, rows in board.items()
-        if rows
-    }
+    board = _board_context(campaign)
     since = clock.now() - timedelta(hours=arg_int("hours", 72, 1, 24 * 90))
     suspicious = {
         "bursts": anti_brushing.bursts(campaign.id, since, timedelta(minutes=10), 10),
@@ -218,8 +234,7 @@ def campaign_page(campaign_id: int):
         "campaigns/page.html",
         campaign=campaign,
         candidates=candidates,
-        board=board,
-        board_charts=board_charts,
+        **board,
         suspicious=suspicious,
         ballots=ballot_page,
         voided=voided,
@@ -227,7 +242,6 @@ def campaign_page(campaign_id: int):
         employee_no=employee_no,
         categories=CATEGORY_NAMES,
         live_edit=campaign.status != "draft",
-        total_votes=sum(r["votes"] for rows in board.values() for r in rows),
     )
 
 

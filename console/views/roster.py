@@ -62,13 +62,18 @@ def roster():
         rows=True,
         tiebreak=Person.id,
     )
-    grant_rows = db.session.scalars(
+    grant_rows = paginate(
         db.select(RoleGrant)
         .join(Person, Person.id == RoleGrant.person_id)
         .where(Person.mine_id == mine_id)
-        .options(joinedload(RoleGrant.person), joinedload(RoleGrant.branch))
-        .order_by(RoleGrant.role, Person.employee_no)
-    ).all()
+        .options(joinedload(RoleGrant.person), joinedload(RoleGrant.branch)),
+        {"employee_no": Person.employee_no, "role": RoleGrant.role, "at": RoleGrant.granted_at},
+        "role",
+        "asc",
+        tiebreak=Person.employee_no,
+        prefix="g_",
+        page_size=10,
+    )
     branches = db.session.scalars(
         db.select(Branch).where(Branch.mine_id == mine_id).order_by(Branch.name)
     ).all()

@@ -292,3 +292,42 @@ def test_committee_overview_charts(app, demo, console):
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(Pairing)) == 4
     console.no_problems()
+
+
+def test_live_leaderboard_follows_the_votes(app, demo):
+    """Issue 13 (评选管理): the campaign page's live leaderboard (polled while voting is open)
+    counts a vote cast through the API and drops a voided one."""
+    from tests.console.test_signin import client_sign_in
+
+    with app.app_context():
+        campaign = db.session.scalar(db.select(Campaign).where(Campaign.status == "open"))
+        campaign_id = campaign.id
+        valid = db.session.scalar(
+            db.select(db.func.count())
+            .select_from(Ballot)
+            .where(Ballot.campaign_id == campaign_id, Ballot.voided_at.is_(None))
+        )
+        candidate_id = campaign.candidates[-1].id
+    client = app.test_client()
+    client_sign_in(client, "committee")
+
+    def total() -> int:
+        html = client.get(f"/console/campaigns/{campaign_id}/board").get_data(as_text=True)
+        assert 'hx-trigger="every 15s"' in html
+        return int(re.search(r"data-total-votes>(\d+)<", html).group(1))
+
+    assert total() == valid
+    r = app.test_client().post(
+        f"/api/v1/campaigns/{campaign_id}/votes",
+        json={"candidate_id": candidate_id},
+        headers=bearer(app, "committee"),
+    )
+    assert r.status_code == 201, r.get_json()
+    assert total() == valid + 1
+    r = app.test_client().post(
+        f"/api/v1/admin/ballots/{r.get_json()['ballot_id']}/void",
+        json={"reason": "核实为代投"},
+        headers=bearer(app, "committee"),
+    )
+    assert r.status_code == 200
+    assert total() == valid

@@ -199,3 +199,17 @@ def test_session_cookie_is_secure_in_production(base_config):
     assert app.config["CONSOLE_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_old_tickets_are_purged(app):
+    """Every login page makes a ticket: the daily job drops those expired over a day ago."""
+    from console.jobs import purge_tickets_job
+
+    with app.app_context():
+        old = tickets.new_ticket(None, now=utcnow() - timedelta(days=2))
+        fresh = tickets.new_ticket(None)
+        old_id, fresh_id = old.id, fresh.id
+        db.session.commit()
+        assert purge_tickets_job() == 1
+        assert db.session.get(ConsoleLoginTicket, old_id) is None
+        assert db.session.get(ConsoleLoginTicket, fresh_id) is not None
