@@ -39,6 +39,15 @@ def new_ticket(ip: str | None, now: datetime | None = None) -> ConsoleLoginTicke
     return ticket
 
 
+def waiting_ticket(ticket_id: str, now: datetime | None = None) -> ConsoleLoginTicket | None:
+    """The ticket if nobody has used it yet and it has a minute or more to live."""
+    ticket = db.session.get(ConsoleLoginTicket, ticket_id[:TICKET_ID_MAX])
+    margin = (now or utcnow()) + timedelta(minutes=1)
+    if ticket is None or ticket.status != "waiting" or ticket.expires_at <= margin:
+        return None
+    return ticket
+
+
 def _ticket(ticket_id: str) -> ConsoleLoginTicket:
     if not ticket_id or len(ticket_id) > TICKET_ID_MAX:
         raise TicketNotFound()

@@ -56,9 +56,14 @@ def login():
     """The sign-in page: a fresh one-time code (5 minutes), polled until it is confirmed."""
     if _resolve() is not None:
         return redirect(url_for("console.index"))
-    ticket = tickets.new_ticket(client_ip())
-    db.session.commit()
-    session[TICKET_KEY] = ticket.id
+    # A reload shows this browser's code again while it is still good; 刷新二维码 asks anew.
+    ticket = None
+    if TICKET_KEY in session and "new" not in request.args:
+        ticket = tickets.waiting_ticket(str(session[TICKET_KEY]))
+    if ticket is None:
+        ticket = tickets.new_ticket(client_ip())
+        db.session.commit()
+        session[TICKET_KEY] = ticket.id
     demo = current_app.config["DEMO_LOGIN"]
     return render_template(
         "login.html",

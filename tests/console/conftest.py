@@ -29,6 +29,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--lang=zh-CN",  # the browser's own widgets (month pickers) in Chinese too
 ]
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "console"
 

@@ -213,3 +213,18 @@ def test_old_tickets_are_purged(app):
         assert purge_tickets_job() == 1
         assert db.session.get(ConsoleLoginTicket, old_id) is None
         assert db.session.get(ConsoleLoginTicket, fresh_id) is not None
+
+
+def test_a_reload_shows_the_same_code_and_refresh_a_new_one(app):
+    """A reload of the login page does not pile up tickets; 刷新二维码 makes a new one."""
+    client = app.test_client()
+
+    def shown(path: str) -> str:
+        return re.search(r'data-ticket="([^"]+)"', client.get(path).get_data(as_text=True))[1]
+
+    first = shown("/console/login")
+    assert shown("/console/login") == first
+    fresh = shown("/console/login?new=1")
+    assert fresh != first
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(ConsoleLoginTicket)) == 2
