@@ -81,6 +81,19 @@ def test_secretary_pairs_members_up_to_the_limit(app, demo, console, world):
     assert r.status_code == 200
     assert sorted(p["employee"]["name"] for p in r.get_json())[:1] and len(r.get_json()) == 3
     assert fresh[0].id in {p["employee_id"] for p in r.get_json()}
+    # Ending a pairing frees a place (history kept).
+    ended = next(p for p in r.get_json() if p["employee_id"] == fresh[0].id)
+    with page.expect_navigation():
+        page.click(f"button[hx-post$='/pairings/{ended['id']}/end']")
+    assert "已解除结对：宋红梅 — 赵小军" in console.flash()
+    assert page.locator(f"tr[data-member='{member_id}'] [data-count]").inner_text() == "2 / 3"
+    history = app.test_client().get(
+        f"/api/v1/branches/{branch.id}/pairings?status=ended&member_id={member_id}",
+        headers=bearer(app, "secretary"),
+    )
+    assert [(p["employee_id"], p["end_reason"]) for p in history.get_json()] == [
+        (fresh[0].id, "ended")
+    ]
     # Care flags: the drawer shows the history and sets a flag through the same service.
     console.go(f"/console/branches/{branch.id}/pairings")
     drawer = console.drawer(f"#unpaired-table a[href$='/people/{fresh[1].id}/care']")
