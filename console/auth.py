@@ -4,9 +4,12 @@ Content-Security-Policy, and how refusals are shown."""
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 from urllib.parse import quote
 
+import redis.exceptions
+import sqlalchemy.exc
 from flask import (
     Response,
     current_app,
@@ -28,6 +31,8 @@ from console.blueprint import bp
 from console.tickets import may_sign_in
 from domain_errors import DomainError, NotFound
 from models import Branch, ConsoleSignIn, db
+
+log = logging.getLogger(__name__)
 
 COOKIE = "frontline_console"
 # Pages anyone may open: the sign-in page and its parts, and the static files.
@@ -248,12 +253,38 @@ def csrf_error(error: CSRFError) -> Response:
     )
 
 
+@bp.errorhandler(sqlalchemy.exc.OperationalError)
+@bp.errorhandler(sqlalchemy.exc.InterfaceError)
+def database_down(error: Exception) -> Response:
+    log.error("console: database unavailable: %s", error)
+    db.session.rollback()
+    response = _error_response(503, "数据服务暂时不可用，请稍后再试", "database_unavailable")
+    response.headers["Retry-After"] = "5"
+    return response
+
+
+@bp.errorhandler(redis.exceptions.ConnectionError)
+@bp.errorhandler(redis.exceptions.TimeoutError)
+def redis_down(error: Exception) -> Response:
+    log.error("console: redis unavailable: %s", error)
+    db.session.rollback()
+    return _error_response(503, "服务暂时繁忙，请稍后再试", "cache_unavailable")
+
+
 @bp.errorhandler(HTTPException)
 def http_error(error: HTTPException) -> Response:
     db.session.rollback()
     code = error.code or 500
+    if code >= 500:
+        log.error(
+            "console: %s on %s",
+            code,
+            request.path,
+            exc_info=getattr(error, "original_exception", None) or error,
+        )
     messages = {
         404: "页面不存在或无权查看",
+        500: "服务器开小差了，请稍后再试",
         405: "不支持该请求方法",
         413: "上传的文件过大",
     }

@@ -15,6 +15,13 @@
 
   function messageOf(xhr) {
     var text = xhr && xhr.responseText;
+    var encoded = xhr && xhr.getResponseHeader("X-Console-Message");
+    if (encoded) {
+      try { return decodeURIComponent(encoded); } catch (e) { /* fall through */ }
+    }
+    if (text && text.charAt(0) === "{") {
+      try { var body = JSON.parse(text); if (body.message) { return body.message; } } catch (e) { /* not JSON */ }
+    }
     if (text && text.length < 4000 && text.indexOf("<") === -1) { return text; }
     if (xhr && xhr.status === 0) { return "网络连接失败，请检查网络后重试"; }
     return "操作失败（" + (xhr ? xhr.status : "?") + "），请稍后重试";

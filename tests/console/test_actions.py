@@ -119,3 +119,33 @@ def test_refusals_carry_the_api_messages(app, demo):
         {"employee_no": "D0006", "delta": "3", "reason": "帮助工友"},
     )
     assert r.status_code == 422 and r.headers["X-Console-Reason"] == "not_a_member"
+
+
+def test_console_works_while_redis_is_down(base_config, app, demo):
+    """With Redis unreachable the pages keep working; the campaign leaderboard is counted by
+    the database."""
+    from app import create_app
+    from miniapp_api.extensions import limiter
+    from models import Ballot
+    from votes import live
+
+    # A closed port on loopback: every Redis call fails at once.
+    redisless = create_app(dict(base_config, REDIS_URL="redis://127.0.0.1:9/0"))
+    try:
+        with app.app_context():
+            campaign_id = db.session.scalar(db.select(Campaign.id).where(Campaign.status == "open"))
+            valid = db.session.scalar(
+                db.select(db.func.count())
+                .select_from(Ballot)
+                .where(Ballot.campaign_id == campaign_id, Ballot.voided_at.is_(None))
+            )
+        client = redisless.test_client()
+        client_sign_in(client, "committee")
+        page = client.get(f"/console/campaigns/{campaign_id}")
+        assert page.status_code == 200
+        assert f"data-total-votes>{valid}<" in page.get_data(as_text=True)
+        for path in ("/console/mine", "/console/campaigns", "/console/roster", "/console/audit"):
+            assert client.get(path).status_code == 200, path
+    finally:
+        live.reset_circuit()
+        limiter.init_app(app)  # the limiter is one per process: give it back the real Redis
