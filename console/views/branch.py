@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 from flask import Response, render_template, request
 from sqlalchemy.orm import selectinload
@@ -31,6 +32,7 @@ from pairings import care, compliance, exports, overview, services, talks
 from pairings import points as points_service
 from pairings.months import month_of, parse_month
 from pairings.services import limit_for
+from wishes import export as wish_export
 from wishes import queries as wish_queries
 from wishes import services as wish_services
 
@@ -115,38 +117,56 @@ def branch_home(branch_id: int):
 # --- 心愿审核 ---------------------------------------------------------------------------------
 
 
+def _wish_filters(branch_id: int) -> tuple[Any, dict[str, str]]:
+    """The 心愿审核 list's select and its filters (status defaults to 待审核)."""
+    status = arg_str("status", 16, WISH_STATUSES) if "status" in request.args else "pending_review"
+    filters = {
+        "status": status,
+        "category": arg_str("category", 16, WISH_CATEGORIES),
+        "q": arg_str("q"),
+        "month": arg_str("month", 7),
+    }
+    stmt = wish_queries.managed(
+        principal(),
+        branch_id,
+        status or None,
+        filters["month"] or None,
+        filters["category"] or None,
+    )
+    if filters["q"]:
+        like = f"%{filters['q']}%"
+        stmt = stmt.where(Wish.title.like(like) | Wish.wisher.has(Person.name.like(like)))
+    return stmt, filters
+
+
 @bp.get("/branches/<int:branch_id>/wishes")
 def branch_wishes(branch_id: int):
     """The review queue (default 待审核) with filters, sorting and pages."""
     branch = branch_or_404(branch_id)
-    status = arg_str("status", 16, WISH_STATUSES) if "status" in request.args else "pending_review"
-    category = arg_str("category", 16, WISH_CATEGORIES)
-    q = arg_str("q")
-    month = arg_str("month", 7)
-    stmt = wish_queries.managed(
-        principal(), branch.id, status or None, month or None, category or None
-    )
-    if q:
-        like = f"%{q}%"
-        stmt = stmt.where(Wish.title.like(like) | Wish.wisher.has(Person.name.like(like)))
+    stmt, filters = _wish_filters(branch.id)
     page = paginate(
         stmt.options(selectinload(Wish.wisher), selectinload(Wish.claimer)),
         {"created_at": Wish.created_at, "updated_at": Wish.updated_at, "title": Wish.title},
         "created_at",
-        "asc" if status == "pending_review" else "desc",
+        "asc" if filters["status"] == "pending_review" else "desc",
         tiebreak=Wish.id,
     )
     return render_template(
         "branch/wishes.html",
         branch=branch,
         page=page,
-        status=status,
-        category=category,
-        q=q,
-        month=month,
         statuses=WISH_STATUSES,
         categories=WISH_CATEGORIES,
+        **filters,
     )
+
+
+@bp.get("/branches/<int:branch_id>/wishes/export.xlsx")
+def branch_wishes_export(branch_id: int):
+    """The wishes (as filtered) and their history as the 台账 workbook, like the API's export."""
+    branch = branch_or_404(branch_id)
+    stmt, _ = _wish_filters(branch.id)
+    return xlsx(wish_export.workbook(db.session.scalars(stmt).all()), f"wishes-{branch.id}.xlsx")
 
 
 @bp.get("/branches/<int:branch_id>/wishes/<int:wish_id>")

@@ -149,3 +149,21 @@ def test_console_works_while_redis_is_down(base_config, app, demo):
     finally:
         live.reset_circuit()
         limiter.init_app(app)  # the limiter is one per process: give it back the real Redis
+
+
+def test_wishes_ledger_export(app, demo):
+    """心愿审核: the filtered list downloads as the 台账 workbook (the API's export service)."""
+    import io
+
+    from openpyxl import load_workbook
+
+    client = app.test_client()
+    client_sign_in(client, "secretary")
+    branch = demo["branches"]["综采一队党支部"]
+    r = client.get(f"/console/branches/{branch}/wishes/export.xlsx?status=")
+    assert r.status_code == 200 and r.data[:2] == b"PK"
+    sheet = load_workbook(io.BytesIO(r.data)).worksheets[0]
+    titles = {row[1] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert {"宿舍暖气片漏水", "孩子的书包坏了"} <= titles
+    other = demo["branches"]["机电队党支部"]
+    assert client.get(f"/console/branches/{other}/wishes/export.xlsx").status_code == 404
