@@ -89,8 +89,6 @@ def _campaign_form(draft: bool) -> dict[str, Any]:
         )
         if not data["categories"]:
             raise InvalidInput(errors={"categories": ["至少选择一个类别"]})
-    else:
-        data = {k: v for k, v in data.items()}
     return data
 
 
