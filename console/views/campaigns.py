@@ -199,7 +199,8 @@ def campaign_page(campaign_id: int):
         .order_by(Candidate.category, Candidate.id)
     ).all()
     board = _board_context(campaign)
-    since = clock.now() - timedelta(hours=arg_int("hours", 72, 1, 24 * 90))
+    hours = arg_int("hours", 24, 1, 24 * 90)
+    since = clock.now() - timedelta(hours=hours)
     suspicious = {
         "bursts": anti_brushing.bursts(campaign.id, since, timedelta(minutes=10), 10),
         "fresh": anti_brushing.fresh_accounts(campaign.id, since, timedelta(hours=24), 3),
@@ -234,6 +235,7 @@ def campaign_page(campaign_id: int):
         candidates=candidates,
         **board,
         suspicious=suspicious,
+        hours=hours,
         ballots=ballot_page,
         voided=voided,
         candidate_id=candidate_id,

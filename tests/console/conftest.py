@@ -95,12 +95,13 @@ class Console:
         for el in self.page.query_selector_all("[data-chart]"):
             el.wait_for_selector("canvas")
 
-    def shot(self, name: str) -> None:
-        """Save a screenshot of the whole page for the README (docs/console/NAME.png)."""
+    def shot(self, name: str, full: bool = True) -> None:
+        """Save a screenshot for the README (docs/console/NAME.png): the whole page, or what the
+        window shows (an open drawer sits in the window, not on the page)."""
         SHOTS.mkdir(parents=True, exist_ok=True)
         self.charts_drawn()
         self.page.wait_for_timeout(300)  # ECharts animates its first frame in
-        self.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+        self.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full)
 
     def drawer(self, selector: str) -> Any:
         """Open a record's drawer by clicking `selector`; returns the drawer."""

@@ -39,7 +39,7 @@ def test_secretary_approves_a_wish(app, demo, console):
     error = drawer.locator("form[data-form='review'] .form-error")
     error.wait_for()
     assert "请填写原因" in error.inner_text()
-    console.shot("wish-drawer")
+    console.shot("wish-drawer", full=False)
     with console.page.expect_navigation():
         drawer.locator("button[value='approve']").click()
     assert "已通过审核并发布" in console.flash()
@@ -119,7 +119,7 @@ def test_opening_a_talk_is_found_in_the_audit(app, demo, console, browser, live_
     console.go(f"/console/branches/{branch_id}/talks?month={month}")
     drawer = console.drawer(f"tr[data-talk='{talk_id}'] a")
     assert "母亲住院" in drawer.inner_text()
-    console.shot("talks")
+    console.shot("talks", full=False)
     drawer.locator("[data-close]").click()
     with console.page.expect_download() as download:
         console.page.click("a[data-download]")
@@ -209,7 +209,7 @@ def test_committee_voids_a_ballot(app, demo, console):
     console.charts_drawn()
     drawer = console.drawer(f"tr[data-ballot='{ballot_id}'] a")
     drawer.locator("input[name='reason']").fill("同一IP短时间集中投票，核实为代投")
-    console.shot("ballot-void")
+    console.shot("ballot-void", full=False)
     with console.page.expect_navigation():
         drawer.locator("button[type='submit']").click()
     assert f"选票 #{ballot_id} 已作废" in console.flash()
