@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import ScriptInfo
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+import console
 import miniapp_api
 import models
 import notifications
@@ -38,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     pairings.init_app(app)
     wishes.init_app(app)
     miniapp_api.init_app(app)
+    console.init_app(app)
     register_cli(app)
     return app
 

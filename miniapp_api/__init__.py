@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
     """Register the API, its blueprints, the limiter, idempotency and the error mapper."""
     from miniapp_api import (
         admin_people,
+        console_logins,
         identity,
         pairings_api,
         photo_review,
@@ -51,6 +52,7 @@ def init_app(app: Flask) -> None:
     for module in (
         identity,
         admin_people,
+        console_logins,
         votes_api,
         votes_admin,
         wishes_api,

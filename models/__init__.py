@@ -2,6 +2,7 @@
 
 from models.accounts import Account, AuthSession, BindAudit
 from models.base import UTCDateTime, db, utcnow
+from models.console import ConsoleLoginTicket, ConsoleSignIn
 from models.idempotency import IdempotencyRecord
 from models.notifications import NOTIFICATION_STATUSES, Notification
 from models.org import Branch, Mine, Unit
@@ -52,6 +53,8 @@ __all__ = [
     "AuthSession",
     "BindAudit",
     "Campaign",
+    "ConsoleLoginTicket",
+    "ConsoleSignIn",
     "CampaignAudit",
     "Candidate",
     "Branch",

@@ -17,6 +17,14 @@ export FLASK_APP=app
 cat <<MSG
 
 Frontline is running: http://127.0.0.1:${PORT}/api/v1/docs  (OpenAPI: /api/v1/openapi.json)
+
+Desk console (secretaries and committee): http://127.0.0.1:${PORT}/console/
+  Sign in on the login page's demo list: 演示账号 demo:committee (党委) or demo:secretary
+  (综采一队党支部书记) → 登录. Or "scan" the code as the mini-program would: copy the ticket
+  the page shows and confirm it with a demo token:
+    curl -s -X POST http://127.0.0.1:${PORT}/api/v1/console-logins/<ticket>/confirm \\
+         -H "Authorization: Bearer \$T"     # \$T from a demo:secretary or demo:committee login
+
 Try a demo login, bind and /me:
   T=\$(curl -s -X POST http://127.0.0.1:${PORT}/api/v1/auth/login -H 'Content-Type: application/json' \\
         -d '{"code":"demo:try-me"}' | python3 -c 'import sys,json; print(json.load(sys.stdin)["token"])')

@@ -2,9 +2,28 @@
 # README command two: install into a virtual environment and run the whole test suite.
 # Uses DATABASE_URL / REDIS_URL when set (PostgreSQL, MariaDB, a real Redis), else SQLite and an
 # embedded Redis. A backend named in the environment that cannot be reached fails the run.
+# The console's browser tests need Debian's Chromium and a CJK font: installed here with apt-get
+# when missing; if they cannot be installed the run fails (browser tests are never skipped).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
+
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need+=(fonts-noto-cjk)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing ${need[*]} for the console's browser tests (apt-get)"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  if ! { $SUDO apt-get update -qq &&
+         DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+           "${need[@]}"; }; then
+    echo "FAILED: could not install ${need[*]}; the console's browser tests need them" >&2
+    echo "        (Debian: apt-get install chromium fonts-noto-cjk)" >&2
+    exit 1
+  fi
+fi
+[ -x /usr/bin/chromium ] || { echo "FAILED: /usr/bin/chromium is missing" >&2; exit 1; }
 
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip

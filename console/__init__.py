@@ -1,0 +1,53 @@
+"""The secretaries' and committee's desk console: server-rendered pages under /console/.
+
+Pages call the same domain services as the JSON API with the caller's Principal; the console
+session is a cookie backed by the same session row as a bearer token, so logout, unbinding and
+revocation end it alike, and roles are re-read on every request.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+csrf = CSRFProtect()
+
+
+def _int_env(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw else default
+
+
+def init_app(app: Flask) -> None:
+    """Settings, CSRF (console only: the JSON API uses bearer tokens) and the blueprint."""
+    production = app.config["PRODUCTION"]
+    app.config.setdefault(
+        "CONSOLE_SESSION_TTL_SECONDS", _int_env("CONSOLE_SESSION_TTL_SECONDS", 12 * 3600)
+    )
+    app.config.setdefault(
+        "CONSOLE_TICKET_TTL_SECONDS", _int_env("CONSOLE_TICKET_TTL_SECONDS", 5 * 60)
+    )
+    app.config.setdefault(
+        "CONSOLE_LOGIN_PAGE", os.environ.get("CONSOLE_LOGIN_PAGE") or "pages/console/confirm"
+    )
+    app.config.setdefault("CONSOLE_COOKIE_SECURE", production)
+    # Flask's own session cookie only carries the CSRF secret and the waiting login ticket.
+    # (Nothing else in the app uses Flask's session, so these are the console's to set.)
+    app.config.update(
+        SESSION_COOKIE_NAME="frontline_console_state",
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_PATH="/console",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SECURE=app.config["CONSOLE_COOKIE_SECURE"],
+    )
+    # Checked by the console blueprint itself, so the API's bearer-token views stay exempt.
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the console session bounds its life
+    csrf.init_app(app)
+
+    from console import views  # noqa: F401 - attaches the pages to the blueprint
+    from console.blueprint import bp
+
+    app.register_blueprint(bp)

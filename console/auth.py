@@ -1,0 +1,291 @@
+"""The console session: the cookie, who is calling, the guard on every page, CSRF, the
+Content-Security-Policy, and how refusals are shown."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+from urllib.parse import quote
+
+import redis.exceptions
+import sqlalchemy.exc
+from flask import (
+    Response,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from accounts.errors import TokenExpired, TokenInvalid, TokenRevoked
+from accounts.principal import Principal, principal_for
+from accounts.tokens import resolve_token, revoke_session
+from console import csrf
+from console.blueprint import bp
+from console.tickets import may_sign_in
+from domain_errors import DomainError, NotFound
+from models import Branch, ConsoleSignIn, db
+
+log = logging.getLogger(__name__)
+
+COOKIE = "frontline_console"
+# Pages anyone may open: the sign-in page and its parts, and the static files.
+PUBLIC = {
+    "console.static",
+    "console.login",
+    "console.login_code",
+    "console.login_poll",
+    "console.login_demo",
+    "console.login_refresh",
+}
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def client_ip() -> str:
+    """The caller's address (ProxyFix has applied trusted X-Forwarded-For)."""
+    return request.remote_addr or "unknown"
+
+
+def set_session_cookie(response: Response, token: str) -> Response:
+    """HttpOnly, SameSite=Lax, Secure in production; lives as long as the session row."""
+    response.set_cookie(
+        COOKIE,
+        token,
+        max_age=current_app.config["CONSOLE_SESSION_TTL_SECONDS"],
+        path="/console",
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["CONSOLE_COOKIE_SECURE"],
+    )
+    return response
+
+
+def clear_session_cookie(response: Response) -> Response:
+    response.delete_cookie(
+        COOKIE,
+        path="/console",
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["CONSOLE_COOKIE_SECURE"],
+    )
+    return response
+
+
+def _resolve() -> tuple[Any, Principal] | None:
+    """(session row, principal) of the console cookie, or None when there is no live one."""
+    token = request.cookies.get(COOKIE)
+    if not token or len(token) > 512:
+        return None
+    try:
+        session = resolve_token(token)
+    except (TokenInvalid, TokenExpired, TokenRevoked):
+        return None
+    # Only sessions opened by a console sign-in: a phone's bearer token is no console cookie.
+    signed_in = db.session.scalar(
+        db.select(ConsoleSignIn.id).where(ConsoleSignIn.session_id == session.id)
+    )
+    if signed_in is None:
+        return None
+    return session, principal_for(session.account)
+
+
+def principal() -> Principal:
+    """The signed-in caller of this console request (the guard has checked it)."""
+    return g.console_principal
+
+
+def is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def to_login(message: str | None = None) -> Response:
+    """Send the browser to the sign-in page (htmx requests follow HX-Redirect)."""
+    if message:
+        flash(message, "error")
+    target = url_for("console.login")
+    if is_htmx():
+        response = Response(status=401)
+        response.headers["HX-Redirect"] = target
+    else:
+        response = redirect(target)
+    return clear_session_cookie(response)
+
+
+@bp.before_request
+def guard() -> Response | None:
+    """CSRF on every state-changing request; a live console session with a console role."""
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        csrf.protect()
+    if request.endpoint in PUBLIC:
+        return None
+    found = _resolve()
+    if found is None:
+        return to_login(
+            "请先登录" if request.cookies.get(COOKIE) is None else "登录已失效，请重新登录"
+        )
+    session, p = found
+    if not may_sign_in(p):
+        # A grant removed or the person unbound: the session ends with the role.
+        revoke_session(session)
+        db.session.commit()
+        return to_login("您已没有控制台权限，请联系党委")
+    g.console_session = session
+    g.console_principal = p
+    return None
+
+
+@bp.after_app_request
+def security_headers(response: Response) -> Response:
+    """A Content-Security-Policy (no inline scripts or styles) on every console answer."""
+    if request.path.startswith("/console"):
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        if not request.path.startswith("/console/static/"):
+            response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- scope: what a page may show ---------------------------------------------------------------
+
+
+def branch_or_404(branch_id: int) -> Branch:
+    """A branch the caller manages (secretary of it, committee of its mine); 404 otherwise."""
+    branch = db.session.get(Branch, branch_id) if 0 < branch_id < 2**31 else None
+    if branch is None or not principal().manages_branch(branch.id, branch.mine_id):
+        raise NotFound("页面不存在或无权查看")
+    return branch
+
+
+def committee_or_404() -> int:
+    """The caller's mine if they are committee staff; 404 (not a hint) otherwise."""
+    p = principal()
+    if not p.committee_of:
+        raise NotFound("页面不存在或无权查看")
+    return p.person.mine_id
+
+
+def managed_branches() -> list[Branch]:
+    """The branches the caller's menu offers: their own, or every branch of the mine."""
+    p = principal()
+    stmt = db.select(Branch)
+    if p.committee_of:
+        stmt = stmt.where(Branch.mine_id.in_(p.committee_of))
+    else:
+        stmt = stmt.where(Branch.id.in_(p.secretary_of or [0]))
+    return list(db.session.scalars(stmt.order_by(Branch.name)))
+
+
+# --- answers ------------------------------------------------------------------------------------
+
+
+def message_of(error: DomainError) -> str:
+    """The API's Chinese message, with the field errors a form needs to show."""
+    parts = [error.message]
+    errors = error.errors or {}
+    details: list[str] = []
+    for key, value in errors.items():
+        if key == "rows" and isinstance(value, list):
+            for row in value[:20]:
+                for field, msgs in (row.get("errors") or {}).items():
+                    details.append(f"第 {row.get('row')} 行 {field}：{'；'.join(map(str, msgs))}")
+            if len(value) > 20:
+                details.append(f"……共 {len(value)} 行有错误")
+        elif isinstance(value, list):
+            details.append("；".join(str(v) for v in value))
+        elif isinstance(value, dict):
+            details.extend("；".join(map(str, v)) for v in value.values() if isinstance(v, list))
+    if details and not (len(details) == 1 and details[0] == error.message):
+        parts.append("：" + "；".join(details) if len(details) == 1 else "\n" + "\n".join(details))
+    return "".join(parts)
+
+
+def done(message: str, to: str | None = None) -> Response:
+    """An action went through: flash its message, then reload the page (or go to `to`)."""
+    flash(message, "success")
+    if is_htmx():
+        response = Response("", status=200)
+        if to:
+            response.headers["HX-Redirect"] = to
+        else:
+            response.headers["HX-Refresh"] = "true"
+        return response
+    return redirect(to or request.referrer or url_for("console.index"))
+
+
+def trigger(response: Response, event: str, detail: dict[str, Any]) -> Response:
+    """Fire a client-side event with htmx (ASCII JSON: headers carry no raw Chinese)."""
+    response.headers["HX-Trigger"] = json.dumps({event: detail}, ensure_ascii=True)
+    return response
+
+
+def _error_response(status: int, message: str, reason: str) -> Response:
+    if is_htmx() or request.accept_mimetypes.best == "text/plain":
+        response = Response(message, status=status, mimetype="text/plain")
+        response.headers["X-Console-Reason"] = reason
+        response.headers["X-Console-Message"] = quote(message)
+        return response
+    body = render_template("error.html", status=status, message=message, reason=reason)
+    return Response(body, status=status)
+
+
+@bp.errorhandler(DomainError)
+def domain_error(error: DomainError) -> Response:
+    db.session.rollback()
+    return _error_response(error.status, message_of(error), error.reason)
+
+
+@bp.errorhandler(CSRFError)
+def csrf_error(error: CSRFError) -> Response:
+    db.session.rollback()
+    return _error_response(
+        400, "页面已过期或请求来源不明（CSRF 校验失败），请刷新页面后重试", "csrf_failed"
+    )
+
+
+@bp.errorhandler(sqlalchemy.exc.OperationalError)
+@bp.errorhandler(sqlalchemy.exc.InterfaceError)
+def database_down(error: Exception) -> Response:
+    log.error("console: database unavailable: %s", error)
+    db.session.rollback()
+    response = _error_response(503, "数据服务暂时不可用，请稍后再试", "database_unavailable")
+    response.headers["Retry-After"] = "5"
+    return response
+
+
+@bp.errorhandler(redis.exceptions.ConnectionError)
+@bp.errorhandler(redis.exceptions.TimeoutError)
+def redis_down(error: Exception) -> Response:
+    log.error("console: redis unavailable: %s", error)
+    db.session.rollback()
+    return _error_response(503, "服务暂时繁忙，请稍后再试", "cache_unavailable")
+
+
+@bp.errorhandler(HTTPException)
+def http_error(error: HTTPException) -> Response:
+    db.session.rollback()
+    code = error.code or 500
+    if code >= 500:
+        log.error(
+            "console: %s on %s",
+            code,
+            request.path,
+            exc_info=getattr(error, "original_exception", None) or error,
+        )
+    messages = {
+        404: "页面不存在或无权查看",
+        500: "服务器开小差了，请稍后再试",
+        405: "不支持该请求方法",
+        413: "上传的文件过大",
+    }
+    return _error_response(code, messages.get(code, "请求无法完成"), "http_error")

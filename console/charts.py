@@ -1,0 +1,144 @@
+"""ECharts options built on the server as plain data (no functions: the page's script only
+hands them to echarts.setOption, so the Content-Security-Policy needs no eval)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from console.labels import CAMPAIGN_STATUS, WISH_STATUS
+
+RED = "#c0392b"
+GOLD = "#e6a23c"
+GREEN = "#67c23a"
+BLUE = "#409eff"
+GREY = "#909399"
+PALETTE = [RED, GOLD, BLUE, GREEN, "#8e44ad", GREY, "#16a085", "#d35400"]
+TOOLTIP = {"trigger": "item", "renderMode": "richText"}
+
+
+def compliance_donut(summary: dict[str, Any]) -> dict[str, Any]:
+    """A branch's month: members done against members still due."""
+    done = sum(1 for m in summary["members"] if m["status"] == "done")
+    due = len(summary["members"]) - done
+    rate = summary["rate"]
+    return {
+        "color": [GREEN, RED],
+        "tooltip": TOOLTIP,
+        "title": {
+            "text": "—" if rate is None else f"{rate:.0%}",
+            "subtext": "本月谈心完成率",
+            "left": "center",
+            "top": "38%",
+            "textStyle": {"fontSize": 26, "color": "#303133"},
+        },
+        "legend": {"bottom": 0},
+        "series": [
+            {
+                "type": "pie",
+                "radius": ["55%", "75%"],
+                "label": {"show": False},
+                "data": [{"name": "已完成", "value": done}, {"name": "未完成", "value": due}],
+            }
+        ],
+    }
+
+
+def compliance_members(summary: dict[str, Any]) -> dict[str, Any]:
+    """Talks done per member this month against the requirement."""
+    members = summary["members"]
+    return {
+        "color": [BLUE, RED],
+        "tooltip": {"trigger": "axis", "renderMode": "richText"},
+        "legend": {"data": ["已谈次数", "要求次数"], "bottom": 0},
+        "grid": {"left": 40, "right": 20, "top": 20, "bottom": 60},
+        "xAxis": {"type": "category", "data": [m["name"] for m in members]},
+        "yAxis": {"type": "value", "minInterval": 1},
+        "series": [
+            {"name": "已谈次数", "type": "bar", "data": [m["done"] for m in members]},
+            {"name": "要求次数", "type": "line", "data": [m["required"] for m in members]},
+        ],
+    }
+
+
+def mine_compliance(rollup: dict[str, Any]) -> dict[str, Any]:
+    """Compliance by branch: members done and due, stacked."""
+    branches = rollup["branches"]
+    return {
+        "color": [GREEN, RED],
+        "tooltip": {"trigger": "axis", "renderMode": "richText"},
+        "legend": {"data": ["已完成", "未完成"], "bottom": 0},
+        "grid": {"left": 40, "right": 20, "top": 20, "bottom": 70},
+        "xAxis": {
+            "type": "category",
+            "data": [b["name"] for b in branches],
+            "axisLabel": {"interval": 0, "rotate": 20},
+        },
+        "yAxis": {"type": "value", "minInterval": 1, "name": "党员数"},
+        "series": [
+            {"name": "已完成", "type": "bar", "stack": "m", "data": [b["done"] for b in branches]},
+            {"name": "未完成", "type": "bar", "stack": "m", "data": [b["due"] for b in branches]},
+        ],
+    }
+
+
+def wishes_by_month(months: list[dict[str, Any]]) -> dict[str, Any]:
+    """Wishes posted per month by their current status, stacked, and completions."""
+    shown = [s for s in WISH_STATUS if any(m["by_status"].get(s) for m in months)] or ["open"]
+    series: list[dict[str, Any]] = [
+        {
+            "name": WISH_STATUS[s],
+            "type": "bar",
+            "stack": "w",
+            "data": [m["by_status"].get(s, 0) for m in months],
+        }
+        for s in shown
+    ]
+    series.append({"name": "当月完成", "type": "line", "data": [m["completed"] for m in months]})
+    return {
+        "color": PALETTE,
+        "tooltip": {"trigger": "axis", "renderMode": "richText"},
+        "legend": {"bottom": 0, "data": [s["name"] for s in series]},
+        "grid": {"left": 40, "right": 20, "top": 20, "bottom": 80},
+        "xAxis": {"type": "category", "data": [m["month"][5:] + "月" for m in months]},
+        "yAxis": {"type": "value", "minInterval": 1},
+        "series": series,
+    }
+
+
+def campaign_status(counts: dict[str, int]) -> dict[str, Any]:
+    """Campaigns by status."""
+    return {
+        "color": [GREY, RED, GOLD, GREEN],
+        "tooltip": TOOLTIP,
+        "legend": {"bottom": 0},
+        "series": [
+            {
+                "type": "pie",
+                "radius": ["40%", "70%"],
+                "label": {"formatter": "{b}: {c}"},
+                "data": [
+                    {"name": CAMPAIGN_STATUS[s], "value": counts.get(s, 0)} for s in CAMPAIGN_STATUS
+                ],
+            }
+        ],
+    }
+
+
+def leaderboard(rows: list[dict[str, Any]], title: str) -> dict[str, Any]:
+    """One category's live ranking as horizontal bars, best on top."""
+    rows = rows[:15][::-1]
+    return {
+        "color": [RED],
+        "title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
+        "tooltip": {"trigger": "axis", "renderMode": "richText"},
+        "grid": {"left": 90, "right": 40, "top": 30, "bottom": 20},
+        "xAxis": {"type": "value", "minInterval": 1},
+        "yAxis": {"type": "category", "data": [r["name"] for r in rows]},
+        "series": [
+            {
+                "type": "bar",
+                "data": [r["votes"] for r in rows],
+                "label": {"show": True, "position": "right"},
+            }
+        ],
+    }

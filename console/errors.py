@@ -1,0 +1,30 @@
+"""Refusals of the console sign-in."""
+
+from domain_errors import DomainError, Forbidden, NotFound
+
+
+class ConsoleNotAllowed(Forbidden):
+    reason = "console_not_allowed"
+    message = "只有支部书记和党委工作人员可以登录控制台"
+
+
+class TicketNotFound(NotFound):
+    reason = "console_ticket_not_found"
+    message = "登录二维码无效，请在电脑上刷新后重新扫码"
+
+
+class TicketExpired(DomainError):
+    status = 409
+    reason = "console_ticket_expired"
+    message = "登录二维码已过期，请在电脑上刷新后重新扫码"
+
+
+class TicketUsed(DomainError):
+    status = 409
+    reason = "console_ticket_used"
+    message = "该登录二维码已使用，请在电脑上刷新后重新扫码"
+
+
+class DemoSignInDisabled(Forbidden):
+    reason = "demo_login_disabled"
+    message = "演示登录仅在未配置微信的演示环境中可用"

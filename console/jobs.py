@@ -1,0 +1,16 @@
+"""The console's housekeeping job."""
+
+from __future__ import annotations
+
+from jobs import app_job
+
+
+@app_job
+def purge_tickets_job() -> int:
+    """Drop login tickets that expired over a day ago (every login page makes one)."""
+    from console.tickets import purge_tickets
+    from models import db
+
+    n = purge_tickets()
+    db.session.commit()
+    return n

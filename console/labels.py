@@ -1,0 +1,65 @@
+"""Chinese names for the codes the pages show (the exports already name most of them)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from models.votes import CATEGORY_NAMES
+from pairings.exports import KIND_LABELS, MODE_LABELS
+from votes.exports import STATUS_NAMES as CAMPAIGN_STATUS
+from wishes.export import ACTION_ZH as WISH_ACTIONS
+from wishes.export import CATEGORY_ZH as WISH_CATEGORIES
+from wishes.export import STATUS_ZH as WISH_STATUS
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+CONTENT_CHECK = {
+    "pass": "微信检测通过",
+    "review": "微信建议人工复核",
+    "unchecked": "未能检测（审核时重新检测）",
+    "local": "演示环境本地词表通过",
+    "risky": "含违规内容",
+}
+CARE_FLAGS = {"ideological": "思想有波动", "hardship": "生活有困难"}
+POLITICAL = {"masses": "群众", "member": "中共党员", "probationary": "中共预备党员"}
+ROLES = {"employee": "职工", "member": "党员", "secretary": "支部书记", "committee": "党委"}
+END_REASONS = {
+    "ended": "书记解除",
+    "member_moved": "党员调离",
+    "employee_moved": "职工调离",
+    "member_left_party": "党员身份变更",
+}
+ACCESS_ACTIONS = {"detail": "查看详情", "list": "列表查看", "export": "导出台账"}
+BIND_ACTIONS = {"bind": "绑定", "unbind": "解绑"}
+SIGN_IN_METHODS = {"scan": "扫码登录", "demo": "演示登录"}
+
+TABLES = {
+    "wish_status": WISH_STATUS,
+    "wish_category": WISH_CATEGORIES,
+    "wish_action": WISH_ACTIONS,
+    "content_check": CONTENT_CHECK,
+    "care_flag": CARE_FLAGS,
+    "political": POLITICAL,
+    "role": ROLES,
+    "mode": MODE_LABELS,
+    "points_kind": KIND_LABELS,
+    "campaign_status": CAMPAIGN_STATUS,
+    "vote_category": CATEGORY_NAMES,
+    "end_reason": END_REASONS,
+    "access_action": ACCESS_ACTIONS,
+    "bind_action": BIND_ACTIONS,
+    "sign_in_method": SIGN_IN_METHODS,
+}
+
+
+def label(value: str | None, table: str) -> str:
+    """The Chinese name of a code (the code itself if unknown)."""
+    if value is None:
+        return ""
+    return TABLES[table].get(value, value)
+
+
+def local_time(at: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """An instant on a China clock."""
+    return at.astimezone(SHANGHAI).strftime(fmt) if at else ""

@@ -1,0 +1,163 @@
+/* The console's only script (no inline scripts: the Content-Security-Policy forbids them).
+   Dialogs and the record drawer, error messages from actions, ECharts, download and upload
+   progress, the branch picker. */
+(function () {
+  "use strict";
+
+  function toast(message) {
+    var el = document.getElementById("toast");
+    if (!el) { return; }
+    el.textContent = message;
+    el.hidden = false;
+    clearTimeout(el._timer);
+    el._timer = setTimeout(function () { el.hidden = true; }, 6000);
+  }
+
+  function messageOf(xhr) {
+    var text = xhr && xhr.responseText;
+    var encoded = xhr && xhr.getResponseHeader("X-Console-Message");
+    if (encoded) {
+      try { return decodeURIComponent(encoded); } catch (e) { /* fall through */ }
+    }
+    if (text && text.charAt(0) === "{") {
+      try { var body = JSON.parse(text); if (body.message) { return body.message; } } catch (e) { /* not JSON */ }
+    }
+    if (text && text.length < 4000 && text.indexOf("<") === -1) { return text; }
+    if (xhr && xhr.status === 0) { return "网络连接失败，请检查网络后重试"; }
+    return "操作失败（" + (xhr ? xhr.status : "?") + "），请稍后重试";
+  }
+
+  function initCharts(root) {
+    if (!window.echarts) { return; }
+    root.querySelectorAll("[data-chart]").forEach(function (el) {
+      if (el._chart) { return; }
+      var data = document.getElementById(el.getAttribute("data-chart"));
+      if (!data) { return; }
+      var option = JSON.parse(data.textContent);
+      el._chart = window.echarts.init(el, null, { renderer: "canvas" });
+      el._chart.setOption(option);
+      el.setAttribute("data-chart-ready", "true");
+    });
+  }
+
+  function download(link) {
+    var bar = link.parentNode.querySelector(".download-progress");
+    if (!window.fetch || !window.ReadableStream) { window.location = link.href; return; }
+    if (bar) { bar.hidden = false; bar.value = 0; bar.removeAttribute("value"); }
+    link.classList.add("htmx-request");
+    fetch(link.href, { credentials: "same-origin" }).then(function (response) {
+      if (!response.ok) {
+        return response.text().then(function (t) { throw new Error(t || ("导出失败（" + response.status + "）")); });
+      }
+      var total = parseInt(response.headers.get("Content-Length") || "0", 10);
+      var reader = response.body.getReader();
+      var chunks = [];
+      var received = 0;
+      function pump() {
+        return reader.read().then(function (step) {
+          if (step.done) { return; }
+          chunks.push(step.value);
+          received += step.value.length;
+          if (bar && total) { bar.max = total; bar.value = received; }
+          return pump();
+        });
+      }
+      return pump().then(function () {
+        var blob = new Blob(chunks, { type: response.headers.get("Content-Type") || "application/octet-stream" });
+        var url = URL.createObjectURL(blob);
+        var a = document.createElement("a");
+        a.href = url;
+        a.download = link.getAttribute("data-download");
+        document.body.appendChild(a);
+        a.click();
+        a.remove();
+        setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
+        link.setAttribute("data-downloaded", String(received));
+      });
+    }).catch(function (err) {
+      toast(err.message && err.message.indexOf("<") === -1 ? err.message : "导出失败，请稍后重试");
+    }).then(function () {
+      link.classList.remove("htmx-request");
+      if (bar) { setTimeout(function () { bar.hidden = true; }, 1500); }
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    var opener = event.target.closest("[data-open]");
+    if (opener) {
+      var dialog = document.getElementById(opener.getAttribute("data-open"));
+      if (dialog) { dialog.showModal(); }
+      return;
+    }
+    var closer = event.target.closest("[data-close]");
+    if (closer) {
+      var d = closer.closest("dialog");
+      if (d) { d.close(); }
+      return;
+    }
+    var dl = event.target.closest("a[data-download]");
+    if (dl) {
+      event.preventDefault();
+      download(dl);
+      return;
+    }
+    var drawerLink = event.target.closest("[data-drawer-title]");
+    if (drawerLink) {
+      var title = document.getElementById("drawer-title");
+      if (title) { title.textContent = drawerLink.getAttribute("data-drawer-title"); }
+    }
+  });
+
+  document.addEventListener("change", function (event) {
+    var pick = event.target.closest("[data-branch-select]");
+    if (pick) { window.location = pick.getAttribute("data-base") + pick.value + "/"; }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    initCharts(document);
+    window.addEventListener("resize", function () {
+      document.querySelectorAll("[data-chart-ready]").forEach(function (el) { if (el._chart) { el._chart.resize(); } });
+    });
+  });
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target && event.detail.target.id === "drawer-body") {
+      var drawer = document.getElementById("drawer");
+      var content = event.detail.target.querySelector("[data-title]");
+      if (content && content.getAttribute("data-title")) {
+        document.getElementById("drawer-title").textContent = content.getAttribute("data-title");
+      }
+      if (drawer && !drawer.open) { drawer.showModal(); }
+    }
+    initCharts(event.detail.target || document);
+  });
+
+  document.addEventListener("htmx:responseError", function (event) {
+    var elt = event.detail.elt;
+    var message = messageOf(event.detail.xhr);
+    var holder = elt.closest("form, .action-bar, td, dialog");
+    var box = holder ? holder.querySelector(".form-error") : null;
+    if (box) { box.textContent = message; } else { toast(message); }
+  });
+
+  // Content htmx adds (a polled leaderboard, a drawer) may carry charts of its own.
+  document.addEventListener("htmx:load", function (event) { initCharts(event.detail.elt); });
+
+  document.addEventListener("htmx:sendError", function () { toast("网络连接失败，请检查网络后重试"); });
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail.elt.closest("form");
+    var box = form ? form.querySelector(".form-error") : null;
+    if (box) { box.textContent = ""; }
+  });
+
+  document.addEventListener("htmx:xhr:progress", function (event) {
+    var form = event.detail.elt.closest("form[data-progress]");
+    var bar = form ? form.querySelector(".upload-progress") : null;
+    if (bar && event.detail.lengthComputable) {
+      bar.hidden = false;
+      bar.max = event.detail.total;
+      bar.value = event.detail.loaded;
+    }
+  });
+})();

@@ -1,0 +1,114 @@
+"""Server-side tables: one page of a select, sorted by a whitelisted column, with the total."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import request
+
+from models import db
+
+PAGE_SIZES = (10, 20, 50, 100)
+MAX_OFFSET = 2**31 - 1
+
+
+def arg_int(name: str, default: int | None = None, lo: int = 1, hi: int = 2**31 - 1):
+    """An integer query argument within bounds, or the default (never a 500 for junk)."""
+    raw = request.args.get(name, "")
+    try:
+        value = int(raw)
+    except ValueError:
+        return default
+    return value if lo <= value <= hi else default
+
+
+def arg_str(name: str, max_len: int = 64, choices: tuple[str, ...] | None = None) -> str:
+    """A trimmed text query argument ('' when absent, too long or not one of `choices`)."""
+    value = (request.args.get(name) or "").strip()
+    if len(value) > max_len or "\x00" in value:
+        return ""
+    if choices is not None and value not in choices:
+        return ""
+    return value
+
+
+@dataclass
+class Page:
+    """One page of rows with what the template needs to draw the pager and sortable headers."""
+
+    items: list[Any]
+    total: int
+    page: int
+    page_size: int
+    sort: str
+    order: str
+    args: dict[str, str] = field(default_factory=dict)
+    prefix: str = ""
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+    def url(self, **changes: Any) -> str:
+        """The current page's URL with some query arguments changed."""
+        args = {k: v for k, v in self.args.items() if v not in ("", None)}
+        args.update({k: str(v) for k, v in changes.items() if v not in ("", None)})
+        return f"{request.path}?{urlencode(args)}"
+
+    def page_url(self, page: int) -> str:
+        return self.url(**{self.prefix + "page": page})
+
+    def size_url(self, size: int) -> str:
+        return self.url(**{self.prefix + "page_size": size, self.prefix + "page": 1})
+
+    def sort_url(self, key: str) -> str:
+        order = "asc" if self.sort == key and self.order == "desc" else "desc"
+        p = self.prefix
+        return self.url(**{p + "sort": key, p + "order": order, p + "page": 1})
+
+    def sort_mark(self, key: str) -> str:
+        if self.sort != key:
+            return ""
+        return "▲" if self.order == "asc" else "▼"
+
+    def window(self) -> list[int]:
+        """Page numbers around the current one for the pager."""
+        lo, hi = max(1, self.page - 3), min(self.pages, self.page + 3)
+        return list(range(lo, hi + 1))
+
+
+def paginate(
+    stmt: Any,
+    sorts: dict[str, Any],
+    default_sort: str,
+    default_order: str = "desc",
+    *,
+    rows: bool = False,
+    tiebreak: Any = None,
+    prefix: str = "",
+    page_size: int = 20,
+) -> Page:
+    """Cut `stmt` into the page the query asks for (?page=&page_size=&sort=&order=; a second
+    table on the same page reads its own arguments under `prefix`)."""
+    sort = arg_str(prefix + "sort", 32, tuple(sorts)) or default_sort
+    order = arg_str(prefix + "order", 4, ("asc", "desc")) or default_order
+    page = arg_int(prefix + "page", 1) or 1
+    page_size = arg_int(prefix + "page_size", page_size, 1, 100) or page_size
+    total = db.session.scalar(
+        db.select(db.func.count()).select_from(stmt.order_by(None).subquery())
+    )
+    column = sorts[sort]
+    ordered = stmt.order_by(None).order_by(column.asc() if order == "asc" else column.desc())
+    if tiebreak is not None:
+        ordered = ordered.order_by(tiebreak.asc() if order == "asc" else tiebreak.desc())
+    offset = (page - 1) * page_size
+    items: list[Any] = []
+    if offset <= MAX_OFFSET:
+        limited = ordered.limit(page_size).offset(offset)
+        items = list(db.session.execute(limited).all() if rows else db.session.scalars(limited))
+    args = {k: v for k, v in request.args.items() if k != prefix + "page"}
+    args.update({prefix + "sort": sort, prefix + "order": order})
+    args[prefix + "page_size"] = str(page_size)
+    return Page(items, int(total or 0), page, page_size, sort, order, args, prefix)

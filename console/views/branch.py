@@ -1,0 +1,474 @@
+"""The secretary's pages of one branch: 首页, 心愿审核, 结对管理, 谈心记录, 积分.
+
+Committee staff may open them for any branch of their mine; anyone else gets 404."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from flask import Response, render_template, request
+from sqlalchemy.orm import selectinload
+
+from console import charts
+from console.auth import branch_or_404, client_ip, done, principal
+from console.blueprint import bp
+from console.tables import arg_int, arg_str, paginate
+from domain_errors import InvalidInput, NotFound
+from models import (
+    CARE_FLAGS,
+    TALK_MODES,
+    WISH_CATEGORIES,
+    WISH_STATUSES,
+    Person,
+    PointsEntry,
+    Talk,
+    Wish,
+    db,
+    utcnow,
+)
+from pairings import care, compliance, exports, overview, services, talks
+from pairings import points as points_service
+from pairings.months import month_of, parse_month
+from pairings.services import limit_for
+from wishes import export as wish_export
+from wishes import queries as wish_queries
+from wishes import services as wish_services
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_ID = 2**31 - 1
+
+
+def _month() -> str:
+    raw = arg_str("month", 7)
+    if not raw:
+        return month_of(utcnow())
+    try:
+        return parse_month(raw)
+    except InvalidInput:
+        return month_of(utcnow())
+
+
+def _form(name: str, max_len: int = 500) -> str:
+    value = (request.form.get(name) or "").replace("\x00", "").strip()
+    if len(value) > max_len:
+        raise InvalidInput(errors={name: [f"不能超过 {max_len} 个字"]})
+    return value
+
+
+def _form_id(name: str) -> int:
+    try:
+        value = int(request.form.get(name) or "")
+    except ValueError:
+        raise InvalidInput(errors={name: ["请选择"]}) from None
+    if not 0 < value <= MAX_ID:
+        raise InvalidInput(errors={name: ["请选择"]})
+    return value
+
+
+def xlsx(data: bytes, filename: str) -> Response:
+    response = Response(data, mimetype=XLSX)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Content-Length"] = str(len(data))
+    return response
+
+
+# --- 首页 -------------------------------------------------------------------------------------
+
+
+@bp.get("/branches/<int:branch_id>/")
+def branch_home(branch_id: int):
+    """This month's talk compliance as a chart, wishes to review, claims near their deadline,
+    people with care flags."""
+    branch = branch_or_404(branch_id)
+    p = principal()
+    month = _month()
+    summary = compliance.branch_compliance(branch, month)
+    pending = wish_queries.managed(p, branch.id, "pending_review")
+    pending_count = db.session.scalar(
+        db.select(db.func.count()).select_from(pending.order_by(None).subquery())
+    )
+    soon = utcnow() + timedelta(days=7)
+    near = (
+        wish_queries.managed(p, branch.id, "claimed")
+        .where(Wish.claim_deadline <= soon)
+        .order_by(None)
+        .order_by(Wish.claim_deadline)
+        .limit(10)
+    )
+    flagged = db.session.execute(
+        overview.flagged_people(branch.id).order_by(Person.employee_no).limit(20)
+    ).all()
+    return render_template(
+        "branch/home.html",
+        branch=branch,
+        month=month,
+        summary=summary,
+        pending=db.session.scalars(pending.limit(5)).all(),
+        pending_count=pending_count,
+        near=db.session.scalars(near).all(),
+        flagged=flagged,
+        donut=json.dumps(charts.compliance_donut(summary), ensure_ascii=False),
+        member_chart=json.dumps(charts.compliance_members(summary), ensure_ascii=False),
+    )
+
+
+# --- 心愿审核 ---------------------------------------------------------------------------------
+
+
+def _wish_filters(branch_id: int) -> tuple[Any, dict[str, str]]:
+    """The 心愿审核 list's select and its filters (status defaults to 待审核)."""
+    status = arg_str("status", 16, WISH_STATUSES) if "status" in request.args else "pending_review"
+    filters = {
+        "status": status,
+        "category": arg_str("category", 16, WISH_CATEGORIES),
+        "q": arg_str("q"),
+        "month": arg_str("month", 7),
+    }
+    stmt = wish_queries.managed(
+        principal(),
+        branch_id,
+        status or None,
+        filters["month"] or None,
+        filters["category"] or None,
+    )
+    if filters["q"]:
+        like = f"%{filters['q']}%"
+        stmt = stmt.where(Wish.title.like(like) | Wish.wisher.has(Person.name.like(like)))
+    return stmt, filters
+
+
+@bp.get("/branches/<int:branch_id>/wishes")
+def branch_wishes(branch_id: int):
+    """The review queue (default 待审核) with filters, sorting and pages."""
+    branch = branch_or_404(branch_id)
+    stmt, filters = _wish_filters(branch.id)
+    page = paginate(
+        stmt.options(selectinload(Wish.wisher), selectinload(Wish.claimer)),
+        {"created_at": Wish.created_at, "updated_at": Wish.updated_at, "title": Wish.title},
+        "created_at",
+        "asc" if filters["status"] == "pending_review" else "desc",
+        tiebreak=Wish.id,
+    )
+    return render_template(
+        "branch/wishes.html",
+        branch=branch,
+        page=page,
+        statuses=WISH_STATUSES,
+        categories=WISH_CATEGORIES,
+        **filters,
+    )
+
+
+@bp.get("/branches/<int:branch_id>/wishes/export.xlsx")
+def branch_wishes_export(branch_id: int):
+    """The wishes (as filtered) and their history as the 台账 workbook, like the API's export."""
+    branch = branch_or_404(branch_id)
+    stmt, _ = _wish_filters(branch.id)
+    return xlsx(wish_export.workbook(db.session.scalars(stmt).all()), f"wishes-{branch.id}.xlsx")
+
+
+@bp.get("/branches/<int:branch_id>/wishes/<int:wish_id>")
+def branch_wish(branch_id: int, wish_id: int):
+    """A wish in the drawer: content, the content-check verdict, history, and its actions."""
+    branch = branch_or_404(branch_id)
+    p = principal()
+    wish = wish_services.get_visible(p, wish_id)
+    if wish.branch_id != branch.id:
+        raise NotFound()
+    from wishes.privacy import available_actions
+
+    return render_template(
+        "branch/wish_drawer.html",
+        branch=branch,
+        wish=wish,
+        history=wish_services.history(wish.id),
+        photos=wish_services.photos_of(wish.id),
+        actions=available_actions(wish, p),
+    )
+
+
+@bp.post("/branches/<int:branch_id>/wishes/<int:wish_id>/review")
+def branch_wish_review(branch_id: int, wish_id: int):
+    """Approve, or reject with a reason (the API's review_wish)."""
+    branch_or_404(branch_id)
+    approve = request.form.get("decision") == "approve"
+    wish = wish_services.review_wish(principal(), wish_id, approve, _form("reason"))
+    db.session.commit()
+    return done(f"心愿「{wish.title}」已{'通过审核并发布' if approve else '驳回'}")
+
+
+@bp.post("/branches/<int:branch_id>/wishes/<int:wish_id>/close")
+def branch_wish_close(branch_id: int, wish_id: int):
+    """Close a wish with a reason."""
+    branch_or_404(branch_id)
+    wish = wish_services.close_wish(principal(), wish_id, _form("reason"))
+    db.session.commit()
+    return done(f"心愿「{wish.title}」已关闭")
+
+
+# --- 结对管理 ---------------------------------------------------------------------------------
+
+
+@bp.get("/branches/<int:branch_id>/pairings")
+def branch_pairings(branch_id: int):
+    """Members against their 3/5 limit, employees not yet paired, and the pairing form."""
+    branch = branch_or_404(branch_id)
+    q = arg_str("q")
+    members = paginate(
+        overview.branch_members(branch.id, q),
+        {
+            "employee_no": Person.employee_no,
+            "name": Person.name,
+            "active": db.literal_column("active"),
+        },
+        "employee_no",
+        "asc",
+        rows=True,
+        tiebreak=Person.id,
+    )
+    running = overview.active_pairings_of([m.id for m, _ in members.items])
+    uq = arg_str("uq")
+    unpaired = paginate(
+        overview.unpaired_employees(branch.id, uq).options(selectinload(Person.unit)),
+        {"employee_no": Person.employee_no, "name": Person.name},
+        "employee_no",
+        "asc",
+        tiebreak=Person.id,
+        prefix="u_",
+    )
+    care_by_person = care.care_flags_by_person(
+        [p.employee_id for ps in running.values() for p in ps] + [e.id for e in unpaired.items]
+    )
+    all_members = db.session.execute(
+        overview.branch_members(branch.id).order_by(Person.employee_no)
+    ).all()
+    all_unpaired = db.session.scalars(
+        overview.unpaired_employees(branch.id).order_by(Person.employee_no).limit(1000)
+    ).all()
+    return render_template(
+        "branch/pairings.html",
+        branch=branch,
+        members=members,
+        running=running,
+        unpaired=unpaired,
+        care_by_person=care_by_person,
+        q=q,
+        uq=uq,
+        limit_for=limit_for,
+        all_members=all_members,
+        all_unpaired=all_unpaired,
+        can_pair=branch.id in principal().secretary_of,
+    )
+
+
+@bp.post("/branches/<int:branch_id>/pairings")
+def branch_pair(branch_id: int):
+    """Pair a member with an employee (409 pairing_limit past 3, or 5 for a cadre)."""
+    branch_or_404(branch_id)
+    pairing = services.create_pairing(principal(), _form_id("member_id"), _form_id("employee_id"))
+    db.session.commit()
+    return done(f"已结对：{pairing.member.name} — {pairing.employee.name}")
+
+
+@bp.post("/branches/<int:branch_id>/pairings/<int:pairing_id>/end")
+def branch_unpair(branch_id: int, pairing_id: int):
+    """End a pairing (history kept)."""
+    branch_or_404(branch_id)
+    pairing = services.end_pairing(principal(), pairing_id)
+    db.session.commit()
+    return done(f"已解除结对：{pairing.member.name} — {pairing.employee.name}")
+
+
+@bp.get("/branches/<int:branch_id>/people/<int:person_id>/care")
+def branch_care(branch_id: int, person_id: int):
+    """A person's care flags with their history, in the drawer."""
+    branch = branch_or_404(branch_id)
+    person, current, history = care.care_history(principal(), person_id)
+    setters = talks.people_names({c.set_by_id for c in history if c.set_by_id})
+    return render_template(
+        "branch/care_drawer.html",
+        branch=branch,
+        person=person,
+        current=current,
+        history=history,
+        setters=setters,
+        flags=CARE_FLAGS,
+        can_edit=bool(principal().secretary_of),
+    )
+
+
+@bp.post("/branches/<int:branch_id>/people/<int:person_id>/care")
+def branch_care_set(branch_id: int, person_id: int):
+    """Set the care flags (every change is kept)."""
+    branch_or_404(branch_id)
+    flags = [f for f in request.form.getlist("flags") if f in CARE_FLAGS]
+    _, changed = care.set_care_flags(principal(), person_id, flags, _form("note"))
+    db.session.commit()
+    return done("关怀标记已更新" if changed else "关怀标记没有变化")
+
+
+# --- 谈心记录 ---------------------------------------------------------------------------------
+
+
+@bp.get("/branches/<int:branch_id>/talks")
+def branch_talks(branch_id: int):
+    """The month's talk records of the branch; every record listed is logged, as in the API."""
+    branch = branch_or_404(branch_id)
+    p = principal()
+    month = _month()
+    member_id = arg_int("member_id")
+    mode = arg_str("mode", 16, TALK_MODES)
+    stmt = talks.talks_query(p, month, branch_id=branch.id, member_id=member_id)
+    if mode:
+        stmt = stmt.where(Talk.mode == mode)
+    page = paginate(
+        stmt.options(
+            selectinload(Talk.member), selectinload(Talk.employee), selectinload(Talk.author)
+        ),
+        {"talked_at": Talk.talked_at, "created_at": Talk.created_at},
+        "talked_at",
+        tiebreak=Talk.id,
+    )
+    talks.record_reads(p, page.items, "list", client_ip())
+    db.session.commit()
+    summary = compliance.branch_compliance(branch, month)
+    return render_template(
+        "branch/talks.html",
+        branch=branch,
+        page=page,
+        month=month,
+        member_id=member_id,
+        mode=mode,
+        modes=TALK_MODES,
+        summary=summary,
+    )
+
+
+@bp.get("/branches/<int:branch_id>/talks/<int:talk_id>")
+def branch_talk(branch_id: int, talk_id: int):
+    """One talk record in the drawer; the read is logged (action detail)."""
+    branch = branch_or_404(branch_id)
+    p = principal()
+    talk = talks.visible_talk(p, talk_id)
+    if talk.branch_id != branch.id:
+        raise NotFound()
+    talks.record_reads(p, [talk], "detail", client_ip())
+    db.session.commit()
+    return render_template(
+        "branch/talk_drawer.html",
+        branch=branch,
+        talk=talk,
+        editable_until=talks.editable_until(talk),
+    )
+
+
+@bp.get("/branches/<int:branch_id>/talks/export.xlsx")
+def branch_talks_export(branch_id: int):
+    """The month's talk ledger (台账); every record in it is logged (action export)."""
+    branch = branch_or_404(branch_id)
+    month = _month()
+    data = exports.talk_ledger(principal(), branch, month, client_ip())
+    db.session.commit()
+    return xlsx(data, f"talks-{branch.id}-{month}.xlsx")
+
+
+# --- 积分 ---------------------------------------------------------------------------------------
+
+
+def _period() -> points_service.Period:
+    try:
+        return points_service.parse_period(arg_str("period", 8) or None)
+    except InvalidInput:
+        return points_service.parse_period(None)
+
+
+@bp.get("/branches/<int:branch_id>/points")
+def branch_points(branch_id: int):
+    """The branch's points ledger: party members' totals over a period, and adjustments."""
+    branch = branch_or_404(branch_id)
+    period = _period()
+    q = arg_str("q")
+    stmt = points_service.members_totals_query(branch.mine_id, branch.id, period)
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(Person.name.like(like) | Person.employee_no.like(like))
+    page = paginate(
+        stmt,
+        {
+            "total": db.literal_column("total"),
+            "employee_no": Person.employee_no,
+            "name": Person.name,
+        },
+        "total",
+        rows=True,
+        tiebreak=Person.id,
+    )
+    members = db.session.execute(
+        points_service.members_totals_query(branch.mine_id, branch.id, period)
+        .order_by(None)
+        .order_by(Person.employee_no)
+    ).all()
+    return render_template(
+        "branch/points.html",
+        branch=branch,
+        page=page,
+        period=period,
+        q=q,
+        members=members,
+        max_points=_max_points(),
+    )
+
+
+def _max_points() -> int:
+    from flask import current_app
+
+    return current_app.config["POINTS_MANUAL_MAX"]
+
+
+@bp.get("/branches/<int:branch_id>/points/<int:person_id>")
+def branch_points_person(branch_id: int, person_id: int):
+    """A member's ledger entries over the period, in the drawer."""
+    branch = branch_or_404(branch_id)
+    person = db.session.get(Person, person_id)
+    if person is None or person.branch_id != branch.id:
+        raise NotFound()
+    period = _period()
+    total, entries = points_service.ledger(person.id, period)
+    actors = talks.people_names({e.actor_person_id for e in entries if e.actor_person_id})
+    return render_template(
+        "branch/points_drawer.html",
+        branch=branch,
+        person=person,
+        period=period,
+        total=total,
+        entries=entries,
+        actors=actors,
+    )
+
+
+@bp.post("/branches/<int:branch_id>/points")
+def branch_points_adjust(branch_id: int):
+    """A manual adjustment with a reason (the API's POST /admin/points)."""
+    branch_or_404(branch_id)
+    raw = (request.form.get("delta") or "").strip()
+    try:
+        delta = int(raw)
+    except ValueError:
+        raise InvalidInput(errors={"delta": ["分值须为整数"]}) from None
+    employee_no = _form("employee_no", 32)
+    entry: PointsEntry = points_service.manual_adjust(
+        principal(), employee_no, delta, _form("reason", 255)
+    )
+    db.session.commit()
+    return done(f"已为 {entry.person.name} 调整积分 {entry.delta:+d}")
+
+
+@bp.get("/branches/<int:branch_id>/points/export.xlsx")
+def branch_points_export(branch_id: int):
+    """The points ledger of the branch (totals and every entry) over the period."""
+    branch = branch_or_404(branch_id)
+    period = _period()
+    data = exports.points_ledger(branch.mine_id, branch.id, period)
+    return xlsx(data, f"points-{branch.id}-{period.key}.xlsx")

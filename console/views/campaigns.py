@@ -1,0 +1,367 @@
+"""评选管理: campaigns, candidates from the roster, status changes, the live leaderboard,
+suspicious patterns, ballots and voiding, the export.
+
+公示 and objections (and publishing only after 公示) belong to the votes stream's next round:
+the action bar and the status badge are where they slot in."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import render_template, request, url_for
+from sqlalchemy.orm import joinedload
+
+from console import charts
+from console.auth import committee_or_404, done, principal
+from console.blueprint import bp
+from console.labels import SHANGHAI
+from console.tables import arg_int, arg_str, paginate
+from console.views.branch import _form, xlsx
+from domain_errors import InvalidInput
+from models import Account, Ballot, Campaign, Candidate, Person, Unit, db
+from models.people import PARTY_STATUSES
+from models.votes import CAMPAIGN_STATUSES, CATEGORY_KEYS, CATEGORY_NAMES
+from votes import anti_brushing, ballots, campaigns, clock, exports, live, share
+from votes.results import vote_counts
+
+PHOTO_MAX = share.MAX_PHOTO_BYTES
+
+
+def _campaign(campaign_id: int, *, lock: bool = False) -> Campaign:
+    committee_or_404()
+    return campaigns.managed_campaign(campaign_id, principal(), lock=lock)
+
+
+def _when(name: str, required: bool = True) -> datetime | None:
+    """A datetime-local field, read as China time."""
+    raw = (request.form.get(name) or "").strip()
+    if not raw:
+        if required:
+            raise InvalidInput(errors={name: ["请填写时间"]})
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput(errors={name: ["时间格式不正确"]}) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=SHANGHAI)
+    return value
+
+
+def _number(name: str, lo: float, hi: float, *, integer: bool = True) -> Any:
+    raw = (request.form.get(name) or "").strip()
+    try:
+        value = int(raw) if integer else float(raw)
+    except ValueError:
+        raise InvalidInput(errors={name: ["请填写数字"]}) from None
+    if not lo <= value <= hi:
+        raise InvalidInput(errors={name: [f"应在 {lo} 到 {hi} 之间"]})
+    return value
+
+
+def _campaign_form(draft: bool) -> dict[str, Any]:
+    """The create/edit form as the service's input (the API's CampaignIn shape)."""
+    title = _form("title", 100)
+    if not title:
+        raise InvalidInput(errors={"title": ["请填写评选名称"]})
+    data: dict[str, Any] = {
+        "title": title,
+        "description": _form("description", 5000),
+        "ends_at": _when("ends_at"),
+        "hide_tallies": request.form.get("hide_tallies") == "on",
+    }
+    if draft:
+        data.update(
+            starts_at=_when("starts_at"),
+            categories=[c for c in request.form.getlist("categories") if c in CATEGORY_KEYS],
+            rules={
+                "per_candidate_per_day": _number("per_candidate_per_day", 1, 10),
+                "per_category_per_day": _number("per_category_per_day", 1, 50),
+                "hide_tallies": data.pop("hide_tallies"),
+                "revote_other_days": request.form.get("revote_other_days") == "on",
+            },
+            weights={
+                "votes": _number("weight_votes", 0, 100, integer=False),
+                "points": _number("weight_points", 0, 100, integer=False),
+            },
+        )
+        if not data["categories"]:
+            raise InvalidInput(errors={"categories": ["至少选择一个类别"]})
+    return data
+
+
+@bp.get("/campaigns")
+def campaign_list():
+    """Every campaign of the mine with filters, and the form that creates one."""
+    committee_or_404()
+    status = arg_str("status", 16, CAMPAIGN_STATUSES)
+    q = arg_str("q")
+    stmt = campaigns.list_campaigns(principal())
+    if status:
+        stmt = stmt.where(Campaign.status == status)
+    if q:
+        stmt = stmt.where(Campaign.title.like(f"%{q}%"))
+    page = paginate(
+        stmt,
+        {"starts_at": Campaign.starts_at, "ends_at": Campaign.ends_at, "title": Campaign.title},
+        "starts_at",
+        tiebreak=Campaign.id,
+    )
+    ids = [c.id for c in page.items]
+    ballots_by = dict(
+        db.session.execute(
+            db.select(Ballot.campaign_id, db.func.count())
+            .where(Ballot.campaign_id.in_(ids or [0]), Ballot.voided_at.is_(None))
+            .group_by(Ballot.campaign_id)
+        ).all()
+    )
+    now = clock.now().astimezone(SHANGHAI)
+    return render_template(
+        "campaigns/list.html",
+        page=page,
+        status=status,
+        q=q,
+        statuses=CAMPAIGN_STATUSES,
+        categories=CATEGORY_NAMES,
+        ballots_by=ballots_by,
+        default_start=now.strftime("%Y-%m-%dT%H:%M"),
+        default_end=(now + timedelta(days=14)).strftime("%Y-%m-%dT%H:%M"),
+    )
+
+
+@bp.post("/campaigns")
+def campaign_create():
+    """Create a draft campaign, then open its page."""
+    committee_or_404()
+    campaign = campaigns.create_campaign(principal(), _campaign_form(draft=True))
+    db.session.commit()
+    return done(
+        f"已创建评选「{campaign.title}」（草稿）",
+        to=url_for("console.campaign_page", campaign_id=campaign.id),
+    )
+
+
+def _board(campaign: Campaign) -> dict[str, list[dict[str, Any]]]:
+    """Live counts per category: Redis tallies, or the database while Redis is away."""
+    if campaign.status == "draft":
+        counts: dict[int, int] = {}
+    else:
+        try:
+            if campaign.tallies_stale:
+                live.rebuild(campaign.id)
+            _, rows = live.board(campaign.id)
+            counts = {r["candidate_id"]: r["votes"] for r in rows}
+        except (live.RedisDown, live.RebuildBusy, *live.REDIS_ERRORS):
+            counts = vote_counts(campaign.id)
+    out: dict[str, list[dict[str, Any]]] = {k: [] for k in campaign.categories}
+    for c in campaign.candidates:
+        out.setdefault(c.category, []).append(
+            {"candidate_id": c.id, "name": c.person.name, "votes": counts.get(c.id, 0)}
+        )
+    for rows in out.values():
+        rows.sort(key=lambda r: (-r["votes"], r["candidate_id"]))
+    return out
+
+
+def _board_context(campaign: Campaign) -> dict[str, Any]:
+    """The leaderboard's rows per category, its charts and the total of valid votes."""
+    board = _board(campaign)
+    db.session.commit()  # a rebuild of the live tallies may have marked the campaign fresh
+    return {
+        "board": board,
+        "board_charts": {
+            key: json.dumps(charts.leaderboard(rows, CATEGORY_NAMES[key]), ensure_ascii=False)
+            for key, rows in board.items()
+            if rows
+        },
+        "total_votes": sum(r["votes"] for rows in board.values() for r in rows),
+    }
+
+
+@bp.get("/campaigns/<int:campaign_id>/board")
+def campaign_board(campaign_id: int):
+    """The live leaderboard section alone: the campaign page polls it while voting is open."""
+    campaign = _campaign(campaign_id)
+    return render_template("campaigns/board.html", campaign=campaign, **_board_context(campaign))
+
+
+@bp.get("/campaigns/<int:campaign_id>")
+def campaign_page(campaign_id: int):
+    """One campaign: status and actions, settings, candidates, leaderboard, suspicious
+    patterns and ballots."""
+    campaign = _campaign(campaign_id)
+    candidates = db.session.scalars(
+        db.select(Candidate)
+        .where(Candidate.campaign_id == campaign.id)
+        .options(joinedload(Candidate.person).joinedload(Person.unit))
+        .order_by(Candidate.category, Candidate.id)
+    ).all()
+    board = _board_context(campaign)
+    hours = arg_int("hours", 24, 1, 24 * 90)
+    since = clock.now() - timedelta(hours=hours)
+    suspicious = {
+        "bursts": anti_brushing.bursts(campaign.id, since, timedelta(minutes=10), 10),
+        "fresh": anti_brushing.fresh_accounts(campaign.id, since, timedelta(hours=24), 3),
+    }
+    voided = arg_str("voided", 3, ("yes", "no"))
+    candidate_id = arg_int("candidate_id")
+    employee_no = arg_str("employee_no", 32)
+    cand_person = db.aliased(Person)
+    stmt = (
+        db.select(Ballot, cand_person.name, Person, Unit.name, Account.bound_at)
+        .join(Candidate, Candidate.id == Ballot.candidate_id)
+        .join(cand_person, cand_person.id == Candidate.person_id)
+        .join(Person, Person.id == Ballot.voter_id)
+        .outerjoin(Unit, Unit.id == Ballot.voter_unit_id)
+        .outerjoin(Account, Account.id == Ballot.account_id)
+        .where(Ballot.campaign_id == campaign.id)
+    )
+    if voided:
+        stmt = stmt.where(
+            Ballot.voided_at.is_not(None) if voided == "yes" else Ballot.voided_at.is_(None)
+        )
+    if candidate_id:
+        stmt = stmt.where(Ballot.candidate_id == candidate_id)
+    if employee_no:
+        stmt = stmt.where(Person.employee_no == employee_no)
+    ballot_page = paginate(
+        stmt, {"id": Ballot.id, "cast_at": Ballot.cast_at}, "id", rows=True, prefix="b_"
+    )
+    return render_template(
+        "campaigns/page.html",
+        campaign=campaign,
+        candidates=candidates,
+        **board,
+        suspicious=suspicious,
+        hours=hours,
+        ballots=ballot_page,
+        voided=voided,
+        candidate_id=candidate_id,
+        employee_no=employee_no,
+        categories=CATEGORY_NAMES,
+        live_edit=campaign.status != "draft",
+    )
+
+
+@bp.post("/campaigns/<int:campaign_id>/edit")
+def campaign_edit(campaign_id: int):
+    """Edit: anything while a draft; title, description, end and tally visibility later."""
+    campaign = _campaign(campaign_id, lock=True)
+    data = _campaign_form(draft=campaign.status == "draft")
+    if campaign.status != "draft":
+        data = {
+            "title": data["title"],
+            "description": data["description"],
+            "ends_at": data["ends_at"],
+            "rules": {"hide_tallies": data["hide_tallies"]},
+        }
+    campaigns.update_campaign(campaign, principal(), data)
+    db.session.commit()
+    return done("评选设置已保存")
+
+
+_ACTIONS = {
+    "open": (campaigns.open_campaign, "投票已开始"),
+    "close": (campaigns.close_campaign, "投票已结束"),
+    "publish": (campaigns.publish_campaign, "评选结果已公布"),
+}
+
+
+@bp.post("/campaigns/<int:campaign_id>/<any(open, close, publish):action>")
+def campaign_action(campaign_id: int, action: str):
+    """Open, close or publish (the API's status changes, with their refusals)."""
+    campaign = _campaign(campaign_id, lock=True)
+    service, message = _ACTIONS[action]
+    service(campaign, principal())
+    db.session.commit()
+    return done(f"「{campaign.title}」{message}")
+
+
+@bp.get("/campaigns/<int:campaign_id>/party-members")
+def campaign_people(campaign_id: int):
+    """Party members of the mine matching ?q=, as <option>s for the candidate picker."""
+    campaign = _campaign(campaign_id)
+    q = (arg_str("employee_no") or arg_str("q")).split(" ")[0]
+    stmt = (
+        db.select(Person)
+        .where(Person.mine_id == campaign.mine_id, Person.political_status.in_(PARTY_STATUSES))
+        .options(joinedload(Person.unit))
+        .order_by(Person.employee_no)
+        .limit(20)
+    )
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(Person.name.like(like) | Person.employee_no.like(like))
+    return render_template("campaigns/people_options.html", people=db.session.scalars(stmt))
+
+
+def _photo(campaign: Campaign, candidate: Candidate) -> None:
+    """Store the form's photo for a candidate, if one was chosen (checked like the API's)."""
+    photo = request.files.get("photo")
+    if photo is not None and photo.filename:
+        candidate.photo = share.save_photo(photo.read(PHOTO_MAX + 1), principal().person_id)
+        campaigns.audit(campaign, principal(), "photo", {"candidate_id": candidate.id})
+
+
+@bp.post("/campaigns/<int:campaign_id>/candidates")
+def candidate_add(campaign_id: int):
+    """Nominate a party member (picked from the roster) with their story, and a photo."""
+    campaign = _campaign(campaign_id, lock=True)
+    category = request.form.get("category") or ""
+    employee_no = _form("employee_no", 32).split(" ")[0]
+    candidate = campaigns.add_candidate(
+        campaign, principal(), employee_no, category, _form("story", 5000)
+    )
+    _photo(campaign, candidate)
+    db.session.commit()
+    return done(f"已添加候选人 {candidate.person.name}（{CATEGORY_NAMES.get(category, category)}）")
+
+
+@bp.post("/campaigns/<int:campaign_id>/candidates/<int:candidate_id>")
+def candidate_edit(campaign_id: int, candidate_id: int):
+    """Edit a candidate's story and (optionally) replace the photo."""
+    campaign = _campaign(campaign_id)
+    candidate = campaigns.campaign_candidate(campaign, candidate_id)
+    campaigns.update_candidate(campaign, candidate, principal(), _form("story", 5000))
+    _photo(campaign, candidate)
+    db.session.commit()
+    return done(f"已保存候选人 {candidate.person.name} 的事迹")
+
+
+@bp.post("/campaigns/<int:campaign_id>/candidates/<int:candidate_id>/remove")
+def candidate_remove(campaign_id: int, candidate_id: int):
+    """Withdraw a candidate (drafts only)."""
+    campaign = _campaign(campaign_id, lock=True)
+    candidate = campaigns.campaign_candidate(campaign, candidate_id)
+    name = candidate.person.name
+    campaigns.remove_candidate(campaign, candidate, principal())
+    db.session.commit()
+    return done(f"已移除候选人 {name}")
+
+
+@bp.post("/ballots/<int:ballot_id>/void")
+def ballot_void(ballot_id: int):
+    """Void a ballot with a reason; it stays on record and leaves the tallies."""
+    committee_or_404()
+    reason = _form("reason", 255)
+    if len(reason) < 2:
+        raise InvalidInput(errors={"reason": ["请填写作废原因（至少 2 个字）"]})
+    ballot = ballots.void_ballot(ballot_id, reason, principal())
+    return done(f"选票 #{ballot.id} 已作废")
+
+
+@bp.get("/campaigns/<int:campaign_id>/export.xlsx")
+def campaign_export(campaign_id: int):
+    """Results and every ballot as a workbook."""
+    campaign = _campaign(campaign_id)
+    return xlsx(exports.campaign_workbook(campaign), f"campaign-{campaign.id}.xlsx")
+
+
+@bp.get("/ballots/<int:ballot_id>/void")
+def ballot_void_form(ballot_id: int):
+    """The void form for one ballot, in the drawer."""
+    committee_or_404()
+    ballot = ballots.ballot_for_committee(ballot_id, principal())
+    return render_template("campaigns/void_drawer.html", ballot=ballot)

@@ -1,0 +1,63 @@
+"""The entry page, the layout's context, template filters, and signing out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, redirect, request, url_for
+
+from accounts.tokens import revoke_session
+from console import labels
+from console.auth import clear_session_cookie, managed_branches, principal
+from console.blueprint import bp
+from models import db
+
+
+@bp.app_template_filter("zh")
+def zh(value: str | None, table: str) -> str:
+    return labels.label(value, table)
+
+
+@bp.app_template_filter("cn_time")
+def cn_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return labels.local_time(value, fmt)
+
+
+@bp.context_processor
+def layout() -> dict[str, Any]:
+    """Who is signed in and what the left menu offers."""
+    p = g.get("console_principal")
+    hx = request.headers.get("HX-Request") == "true"
+    if p is None:
+        return {"me": None, "hx": hx}
+    branches = managed_branches()
+    current = request.view_args.get("branch_id") if request.view_args else None
+    return {
+        "me": p.person,
+        "my_roles": p.roles,
+        "is_committee": bool(p.committee_of),
+        "is_secretary": bool(p.secretary_of),
+        "menu_branches": branches,
+        "menu_branch_id": current
+        or (p.secretary_of[0] if p.secretary_of else None)
+        or (branches[0].id if branches else None),
+        "endpoint": request.endpoint or "",
+        "hx": hx,
+    }
+
+
+@bp.get("/")
+def index():
+    """Committee staff start on the mine's overview, secretaries on their branch's home."""
+    p = principal()
+    if p.committee_of:
+        return redirect(url_for("console.mine_overview"))
+    return redirect(url_for("console.branch_home", branch_id=p.secretary_of[0]))
+
+
+@bp.post("/logout")
+def logout():
+    """End this console session (the same revocation as a token's logout)."""
+    revoke_session(g.console_session)
+    db.session.commit()
+    return clear_session_cookie(redirect(url_for("console.login")))

@@ -1,0 +1,128 @@
+"""Signing in: the scan code and its polling, and (demo mode only) the demo users."""
+
+from __future__ import annotations
+
+from flask import (
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from accounts.principal import principal_for
+from console import tickets
+from console.auth import _resolve, client_ip, set_session_cookie
+from console.blueprint import bp
+from console.errors import DemoSignInDisabled, TicketNotFound
+from console.login_code import login_code_image
+from domain_errors import DomainError
+from models import Account, Person, db
+
+TICKET_KEY = "console_ticket"
+DEMO_PREFIX = "demo_"
+# htmx stops polling when an answer has this status.
+STOP_POLLING = 286
+
+
+def demo_users() -> list[dict]:
+    """The bound demo accounts (`demo:<name>` logins), with whether they may use the console."""
+    accounts = db.session.scalars(
+        db.select(Account)
+        .join(Person, Person.id == Account.person_id)
+        .where(Account.openid.like(DEMO_PREFIX + "%"))
+        .order_by(Person.employee_no)
+        .limit(50)
+    ).all()
+    out = []
+    for account in accounts:
+        p = principal_for(account)
+        out.append(
+            {
+                "openid": account.openid[len(DEMO_PREFIX) :],
+                "person": p.person,
+                "roles": p.roles,
+                "allowed": tickets.may_sign_in(p),
+            }
+        )
+    return out
+
+
+@bp.get("/login")
+def login():
+    """The sign-in page: a fresh one-time code (5 minutes), polled until it is confirmed."""
+    if _resolve() is not None:
+        return redirect(url_for("console.index"))
+    # A reload shows this browser's code again while it is still good; 刷新二维码 asks anew.
+    ticket = None
+    if TICKET_KEY in session and "new" not in request.args:
+        ticket = tickets.waiting_ticket(str(session[TICKET_KEY]))
+    if ticket is None:
+        ticket = tickets.new_ticket(client_ip())
+        db.session.commit()
+        session[TICKET_KEY] = ticket.id
+    demo = current_app.config["DEMO_LOGIN"]
+    return render_template(
+        "login.html",
+        ticket=ticket,
+        ttl_minutes=current_app.config["CONSOLE_TICKET_TTL_SECONDS"] // 60,
+        demo=demo,
+        demo_users=demo_users() if demo else [],
+    )
+
+
+def _my_ticket() -> str:
+    ticket_id = session.get(TICKET_KEY)
+    if not isinstance(ticket_id, str):
+        raise TicketNotFound()
+    return ticket_id
+
+
+@bp.get("/login/code")
+def login_code():
+    """The code image for this browser's ticket."""
+    data, content_type = login_code_image(_my_ticket())
+    return Response(data, mimetype=content_type, headers={"Cache-Control": "no-store"})
+
+
+@bp.get("/login/poll")
+def login_poll():
+    """Polled by the sign-in page: signs this browser in once its ticket is confirmed."""
+    try:
+        ticket_id = _my_ticket()
+        found = tickets.redeem(ticket_id, client_ip(), request.headers.get("User-Agent"))
+    except DomainError as exc:
+        db.session.rollback()
+        return Response(
+            render_template("login_state.html", state="failed", message=exc.message),
+            status=STOP_POLLING,
+        )
+    if found is None:
+        return render_template("login_state.html", state="waiting", message=None)
+    token, _account = found
+    db.session.commit()
+    session.pop(TICKET_KEY, None)
+    flash("扫码登录成功", "success")
+    response = Response("", status=200)
+    response.headers["HX-Redirect"] = url_for("console.index")
+    return set_session_cookie(response, token)
+
+
+@bp.post("/login/demo")
+def login_demo():
+    """Demo mode only: sign in as one of the demo users without a phone."""
+    if not current_app.config["DEMO_LOGIN"]:
+        raise DemoSignInDisabled()
+    openid = (request.form.get("openid") or "").strip()
+    account = db.session.scalar(
+        db.select(Account).where(Account.openid == DEMO_PREFIX + openid[:60])
+    )
+    # A member or employee is refused here exactly as at the scan (ConsoleNotAllowed, 403).
+    token = tickets.start_session(account, "demo", client_ip(), request.headers.get("User-Agent"))
+    db.session.commit()
+    session.pop(TICKET_KEY, None)
+    flash("已以演示账号登录", "success")
+    return set_session_cookie(redirect(url_for("console.index"), 303), token)

@@ -1,0 +1,60 @@
+"""全矿概览: the committee's charts of the whole mine."""
+
+from __future__ import annotations
+
+import json
+
+from flask import render_template
+
+from console import charts
+from console.auth import committee_or_404, principal
+from console.blueprint import bp
+from console.tables import arg_int
+from console.views.branch import _month
+from models import Campaign, Wish, db
+from pairings import compliance
+from pairings.months import local
+from wishes import queries as wish_queries
+
+
+@bp.get("/mine")
+def mine_overview():
+    """Compliance by branch, wishes by month and status, campaigns by status."""
+    mine_id = committee_or_404()
+    month = _month()
+    rollup = compliance.mine_rollup(mine_id, month)
+    year = arg_int("year", int(month[:4]), 2000, 2100)
+    months = wish_queries.monthly_counts(principal(), year)
+    counts = dict(
+        db.session.execute(
+            db.select(Campaign.status, db.func.count())
+            .where(Campaign.mine_id == mine_id)
+            .group_by(Campaign.status)
+        ).all()
+    )
+    open_campaigns = db.session.scalars(
+        db.select(Campaign)
+        .where(Campaign.mine_id == mine_id, Campaign.status.in_(("open", "closed")))
+        .order_by(Campaign.ends_at)
+        .limit(5)
+    ).all()
+    waiting = db.session.scalar(
+        db.select(db.func.count())
+        .select_from(Wish)
+        .where(Wish.mine_id == mine_id, Wish.status == "pending_review")
+    )
+    return render_template(
+        "mine/overview.html",
+        month=month,
+        year=year,
+        rollup=rollup,
+        counts=counts,
+        open_campaigns=open_campaigns,
+        waiting=waiting,
+        posted=sum(m["posted"] for m in months),
+        completed=sum(m["completed"] for m in months),
+        local=local,
+        compliance_chart=json.dumps(charts.mine_compliance(rollup), ensure_ascii=False),
+        wishes_chart=json.dumps(charts.wishes_by_month(months), ensure_ascii=False),
+        campaign_chart=json.dumps(charts.campaign_status(counts), ensure_ascii=False),
+    )

@@ -1,0 +1,29 @@
+"""Console sign-in by scanning: the mini-program confirms the ticket in the scanned code."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from console import tickets
+from miniapp_api.auth import current_principal, login_required
+from models import db
+
+blp = Blueprint("console_logins", __name__, url_prefix="/api/v1", description="控制台扫码登录")
+
+
+class ConfirmOut(ma.Schema):
+    confirmed = ma.fields.Boolean(required=True)
+
+
+@blp.route("/console-logins/<string:ticket>/confirm")
+class ConfirmView(MethodView):
+    @blp.response(200, ConfirmOut)
+    @login_required()
+    def post(self, ticket: str):
+        """Sign the waiting browser in (the scanned code's scene is `ticket`): secretaries and
+        committee only (403 console_not_allowed); 404 unknown ticket, 409 expired or used."""
+        tickets.confirm(current_principal(), ticket)
+        db.session.commit()
+        return {"confirmed": True}
