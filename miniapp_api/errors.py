@@ -62,12 +62,23 @@ def error_response(
         "message": message or default_message,
     }
     if errors is not None:
-        payload["errors"] = errors
+        payload["errors"] = _printable(errors)
     response = jsonify(payload)
     response.status_code = code
     for k, v in (headers or {}).items():
         response.headers[k] = v
     return response
+
+
+def _printable(value: Any) -> Any:
+    """Field errors echo field names the client sent: no lone surrogate may break the JSON."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_printable(k): _printable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_printable(v) for v in value]
+    return value
 
 
 def handle_domain_error(error: DomainError):

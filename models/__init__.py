@@ -16,7 +16,7 @@ from models.pairings import (
     TalkReminder,
 )
 from models.people import GRANTABLE_ROLES, PARTY_STATUSES, POLITICAL_STATUSES, Person, RoleGrant
-from models.points import POINT_KINDS, PointsEntry
+from models.points import POINT_KINDS, REQUEST_STATUSES, PointsEntry, PointsRequest
 from models.redis_store import get_redis, redis_store
 from models.votes import Ballot, Campaign, CampaignAudit, Candidate
 from models.wishes import WISH_CATEGORIES, WISH_STATUSES, Upload, Wish, WishEvent
@@ -48,6 +48,8 @@ __all__ = [
     "Notification",
     "Person",
     "PointsEntry",
+    "PointsRequest",
+    "REQUEST_STATUSES",
     "RoleGrant",
     "UTCDateTime",
     "Unit",

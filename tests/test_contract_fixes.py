@@ -122,7 +122,9 @@ def test_issue9_19_the_ballots_sheet_names_the_category(client, world):
     """issue 9 #19: the ballots sheet showed the key (`safety`) where results show the name."""
     setup = make_campaign(client, world, per_category=1, categories=("safety",))
     voter = world.person(setup.branch)
-    assert vote(client, setup, world.headers(voter), setup.candidates["safety"][0]).status_code == 201
+    assert (
+        vote(client, setup, world.headers(voter), setup.candidates["safety"][0]).status_code == 201
+    )
     r = client.get(
         f"/api/v1/admin/campaigns/{setup.campaign_id}/export.xlsx",
         headers=setup.committee_headers,

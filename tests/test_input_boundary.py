@@ -83,9 +83,7 @@ def test_issue9_7_ids_out_of_range_in_query_and_body_are_422(client, boss):
         assert "candidate_id" in assert_error(r, 422)["errors"]
         r = client.post("/api/v1/campaigns/1/votes", json={"candidate_id": big}, headers=boss)
         assert "candidate_id" in assert_error(r, 422)["errors"]
-        r = client.post(
-            "/api/v1/pairings", json={"member_id": big, "employee_id": 1}, headers=boss
-        )
+        r = client.post("/api/v1/pairings", json={"member_id": big, "employee_id": 1}, headers=boss)
         assert "member_id" in assert_error(r, 422)["errors"]
 
 
@@ -104,30 +102,30 @@ def test_issue9_8_nul_in_every_string_field_is_a_field_error(app, client, world,
         headers={"Authorization": f"Bearer {token}"},
     )
     assert "employee_no" in assert_error(r, 422)["errors"]
+    campaign = {"starts_at": "2030-01-01T00:00:00+08:00", "ends_at": "2030-01-02T00:00:00+08:00"}
+    candidates = f"/api/v1/admin/campaigns/{setup.campaign_id}/candidates"
     cases = [
-        ("/api/v1/admin/points", {"employee_no": "A\x00", "delta": 1, "reason": "x"}, "employee_no"),
-        ("/api/v1/admin/grants", {"employee_no": "A\x00", "role": "committee"}, "employee_no"),
-        ("/api/v1/admin/grants", {"employee_no": "A", "role": "secretary", "branch": "\x00"}, "branch"),
         (
-            "/api/v1/admin/campaigns",
-            {"title": "t\x00", "starts_at": "2030-01-01T00:00:00+08:00",
-             "ends_at": "2030-01-02T00:00:00+08:00"},
-            "title",
+            "/api/v1/admin/points",
+            {"employee_no": "A\x00", "delta": 1, "reason": "x"},
+            "employee_no",
         ),
+        ("/api/v1/admin/grants", {"employee_no": "A\x00", "role": "committee"}, "employee_no"),
+        (
+            "/api/v1/admin/grants",
+            {"employee_no": "A", "role": "secretary", "branch": "\x00"},
+            "branch",
+        ),
+        ("/api/v1/admin/campaigns", {"title": "t\x00", **campaign}, "title"),
         (
             "/api/v1/admin/campaigns",
-            {"title": "t", "description": "\x00", "starts_at": "2030-01-01T00:00:00+08:00",
-             "ends_at": "2030-01-02T00:00:00+08:00"},
+            {"title": "t", "description": "\x00", **campaign},
             "description",
         ),
-        (
-            f"/api/v1/admin/campaigns/{setup.campaign_id}/candidates",
-            {"employee_no": "1", "category": "safety", "story": "好\x00"},
-            "story",
-        ),
+        (candidates, {"employee_no": "1", "category": "safety", "story": "好\x00"}, "story"),
         ("/api/v1/admin/ballots/1/void", {"reason": "刷票\x00"}, "reason"),
         ("/api/v1/wishes", {"title": "书包\x0b", "content": "内容", "category": "study"}, "title"),
-    ]  # fmt: skip
+    ]
     for path, body, field in cases:
         r = client.post(path, json=body, headers=boss)
         assert field in assert_error(r, 422)["errors"], (path, body)
@@ -143,7 +141,7 @@ def test_issue9_8_nul_in_every_string_field_is_a_field_error(app, client, world,
 
 @pytest.mark.parametrize(
     "bad",
-    ["\x00", "\x07", "\x1b[31m", "\x7f", "\x85", "\x9f", "\ufffe", "\ufdd0", "\U0010ffff"],
+    ["\x00", "\x07", "\x1b[31m", "\x7f", "\x85", "\x9f", "\ufffe", "\ufdd0", "\uffff"],
 )
 def test_issue9_8_controls_and_noncharacters_are_refused_in_multiline_text(client, world, bad):
     """issue 9 #8: C0/C1 controls and non-characters are a 422 even in multi-line text."""
@@ -167,9 +165,7 @@ def test_issue9_8_controls_and_noncharacters_are_refused_in_multiline_text(clien
 
 def raw_post(client, path, raw: str | bytes, headers=None):
     data = raw.encode() if isinstance(raw, str) else raw
-    return client.post(
-        path, data=data, content_type="application/json", headers=headers or {}
-    )
+    return client.post(path, data=data, content_type="application/json", headers=headers or {})
 
 
 @pytest.mark.parametrize("path", ["/api/v1/auth/login", "/api/v1/wishes", "/api/v1/pairings"])
@@ -181,7 +177,7 @@ def test_issue9_9_deep_json_huge_numbers_lone_surrogates_without_a_token(client,
     for raw in ("[" * 1000 + "]" * 1000, '{"code": ' + "[" * 100_000 + "]" * 100_000 + "}"):
         assert_error(raw_post(client, path, raw), expected)
     assert_error(raw_post(client, path, '{"code": ' + "7" * 5000 + "}"), expected)
-    assert_error(raw_post(client, path, '{"code": 1e999999}'), 422 if anonymous else 401)
+    assert_error(raw_post(client, path, '{"code": 1e999999}'), expected)
     assert_error(raw_post(client, path, '{"code": NaN}'), expected)
     r = raw_post(client, path, '{"code": "\\udc00"}')
     if anonymous:
@@ -265,28 +261,26 @@ def test_issue9_11_fullwidth_digits_are_422_and_filenames_are_rfc6266(client, wo
 # --- 13: a body over the limit, sent chunked -------------------------------------------------
 
 
+def post_chunked(client, path: str, data: bytes, headers: dict[str, str]):
+    """A body of unknown length, as a server hands on a chunked request."""
+    return client.post(
+        path,
+        input_stream=io.BytesIO(data),
+        content_type="application/json",
+        headers={**headers, "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True, "CONTENT_LENGTH": ""},
+    )
+
+
 def test_issue9_13_chunked_body_over_the_limit_is_413(app, client, world):
     """issue 9 #13: a 20 MB body sent chunked got 400 malformed_json instead of 413."""
     h = world.headers(world.person())
     big = b'{"title": "' + b"x" * (20 * 1024 * 1024) + b'"}'
-    r = client.post(
-        "/api/v1/wishes",
-        input_stream=io.BytesIO(big),
-        content_type="application/json",
-        headers={**h, "Transfer-Encoding": "chunked"},
-        environ_overrides={"wsgi.input_terminated": True},
-    )
-    assert_error(r, 413)
+    assert_error(post_chunked(client, "/api/v1/wishes", big, h), 413)
     # Under the limit, a chunked body is read whole.
     small = json.dumps({"title": "书包", "content": "内容", "category": "study"}).encode()
-    r = client.post(
-        "/api/v1/wishes",
-        input_stream=io.BytesIO(small),
-        content_type="application/json",
-        headers={**h, "Transfer-Encoding": "chunked"},
-        environ_overrides={"wsgi.input_terminated": True},
-    )
-    assert r.status_code in (201, 403), r.json  # 403 not_bound-free person: no branch is fine
+    r = post_chunked(client, "/api/v1/wishes", small, h)
+    assert r.status_code == 201, r.json
 
 
 # --- 14: authentication before the body ------------------------------------------------------

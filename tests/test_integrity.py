@@ -111,7 +111,7 @@ def test_issue9_4_secretaries_pairing_each_other_at_once_do_not_deadlock(app, wo
         h1, h2 = world.headers(s1), world.headers(s2)
         jobs = [(h1, s2, e1), (h2, s1, e2)]
 
-        def pair_at_once(i: int) -> int:
+        def pair_at_once(i: int, jobs=jobs) -> int:
             headers, member, employee = jobs[i]
             r = app.test_client().post(
                 "/api/v1/pairings",
@@ -166,9 +166,9 @@ def test_issue9_5_refused_wish_posts_do_not_use_up_the_limit(app, client, world)
 def test_issue9_5_bind_failures_are_counted_before_they_are_checked(app, world):
     """issue 9 #5: bind allowed 7 failures against 5 per account when fired at once."""
     world.person(name="王五", employee_no="B9001", phone="13900009001")
-    token = app.test_client().post("/api/v1/auth/login", json={"code": "demo:guesser"}).json[
-        "token"
-    ]
+    token = (
+        app.test_client().post("/api/v1/auth/login", json={"code": "demo:guesser"}).json["token"]
+    )
     headers = {"Authorization": f"Bearer {token}"}
 
     def guess(i: int) -> int:
