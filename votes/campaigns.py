@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 
 from accounts.principal import Principal
-from domain_errors import InvalidInput
 from models import Campaign, CampaignAudit, Candidate, Person, db
 from models.votes import CATEGORY_KEYS, CATEGORY_NAMES
 from votes import clock, live
@@ -16,6 +15,7 @@ from votes.errors import (
     CandidateExists,
     CandidateNotFound,
     CategoryNotInCampaign,
+    InvalidCampaign,
     InvalidTransition,
     NoCandidates,
     NotPartyMember,
@@ -87,8 +87,8 @@ def _validate(values: dict[str, Any]) -> None:
         "weight_votes" in values or "weight_points" in values
     ):
         errors["weights"] = ["票数与积分的权重不能都为 0"]
-    if errors:
-        raise InvalidInput(errors=errors)
+    if errors:  # rules across fields, which no schema states: a reason of their own
+        raise InvalidCampaign(errors=errors)
 
 
 def _flatten(data: dict[str, Any]) -> dict[str, Any]:
