@@ -43,12 +43,12 @@ def gunicorn(base_config, tmp_path_factory) -> Iterator[int]:
         "WECHAT_APPID": "",
         "WECHAT_SECRET": "",
     }
+    settings = ["--config", str(ROOT / "gunicorn.conf.py")]
     command = [
         sys.executable,
         "-m",
         "gunicorn",
-        "--config",
-        str(ROOT / "gunicorn.conf.py"),
+        *(settings if (ROOT / "gunicorn.conf.py").exists() else []),
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
@@ -121,6 +121,7 @@ def parse(answer: bytes) -> tuple[int, dict[str, str], dict]:
         ),
         (b"GET /api/v1/me HTTP/1.1\r\nHost: x\r\nX-Big: " + b"y" * 9000 + b"\r\n\r\n", 431),
     ],
+    ids=["request-line-too-long", "garbage-request-line", "too-many-headers", "header-too-big"],
 )
 def test_issue9_17_gunicorns_own_refusals_are_json(gunicorn, raw, status):
     """issue 9 #17: gunicorn's 400 for an over-long request line was an HTML page."""

@@ -3,7 +3,7 @@ only when a committee member of the mine other than its author approves it."""
 
 from __future__ import annotations
 
-from models import PointsEntry, PointsRequest, db
+from models import PointsEntry, db
 from tests.conftest import fire_at_once
 from tests.test_pairings_support import Team
 from tests.votes_factory import make_campaign
@@ -136,6 +136,8 @@ def test_issue9_1_two_approvals_at_once_award_once(app, client, world):
         len(deciders), lambda i: decide(app.test_client(), deciders[i], request_id).status_code
     )
     assert sorted(results) == [200] + [409] * 5
+    from models import PointsRequest
+
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(PointsEntry)) == 1
         req = db.session.get(PointsRequest, request_id)
