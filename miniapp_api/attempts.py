@@ -61,29 +61,24 @@ class AttemptLimit:
         Returns the function that gives the attempt back."""
         items = parse_many(self.limits())
         ident = (self.scope, self.key())
+        strategy = _strategy()
         try:
-            strategy = _strategy()
-            taken = []
-            for item in items:
-                taken.append(item)
-                if not strategy.hit(item, *ident):
-                    _give_back(strategy, taken, ident)
-                    raise TooManyAttempts(
-                        headers={"Retry-After": str(_retry(strategy, item, ident))}
-                    )
+            _take_all(strategy, items, ident)
         except TooManyAttempts:
             raise
         except Exception:  # noqa: BLE001 - storage down: this process's memory counts
             log.warning("rate-limit storage unreachable; counting %s in memory", self.scope)
-            strategy, taken = _memory, []
-            for item in items:
-                taken.append(item)
-                if not strategy.hit(item, *ident):
-                    _give_back(strategy, taken, ident)
-                    raise TooManyAttempts(
-                        headers={"Retry-After": str(_retry(strategy, item, ident))}
-                    ) from None
-        return functools.partial(_give_back, strategy, taken, ident)
+            strategy = _memory
+            _take_all(strategy, items, ident)
+        return functools.partial(_give_back, strategy, items, ident)
+
+
+def _take_all(strategy: RateLimiter, items: list, ident: tuple[str, ...]) -> None:
+    """One hit in each window; over a limit, every hit of this attempt is given back."""
+    for n, item in enumerate(items, start=1):
+        if not strategy.hit(item, *ident):
+            _give_back(strategy, items[:n], ident)
+            raise TooManyAttempts(headers={"Retry-After": str(_retry(strategy, item, ident))})
 
 
 def _give_back(strategy: RateLimiter, items: list, ident: tuple[str, ...]) -> None:

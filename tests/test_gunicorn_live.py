@@ -62,15 +62,18 @@ def gunicorn(base_config, tmp_path_factory) -> Iterator[int]:
         command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
+        deadline = time.monotonic() + 60
+        while True:  # up when a worker answers (the master listens before workers boot)
             try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
+                probe = b"GET /api/v1/openapi.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                if exchange(port, probe).startswith(b"HTTP/1.1 200"):
+                    break
             except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(process.stderr.read().decode()[-2000:]) from None
-                time.sleep(0.2)
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.terminate()
+                raise RuntimeError(process.communicate(timeout=15)[1].decode()[-3000:])
+            time.sleep(0.3)
         yield port
     finally:
         process.terminate()
