@@ -1,12 +1,31 @@
-"""Excel ledgers (台账): the one rule every export follows — user text is text, never a formula."""
+"""Excel ledgers (台账): the rules every export follows — user text is text, never a formula,
+and no cell can break the workbook.
+
+`cell_text` is the last line of defence: whatever a row holds (an older version's data, a
+header a client sent, another tool's write), characters XML 1.0 cannot carry (C0 controls but
+tab/CR/LF, lone surrogates, U+FFFE/U+FFFF) become U+FFFD, and text is cut to Excel's cell
+limit, so one bad row can never make a ledger unexportable again.
+"""
 
 from __future__ import annotations
 
-from openpyxl.cell import Cell
+import re
+from typing import Any
+
+from openpyxl.cell import Cell, WriteOnlyCell
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # What Excel (or a CSV re-import) would read as the start of a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+MAX_CELL_CHARS = 32_767
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def cell_text(value: Any) -> Any:
+    """A value fit for a cell: strings cleaned and cut to Excel's limit, others unchanged."""
+    if isinstance(value, str):
+        return _NOT_XML.sub("\ufffd", value)[:MAX_CELL_CHARS]
+    return value
 
 
 def mark_text(cell: Cell) -> Cell:
@@ -16,3 +35,8 @@ def mark_text(cell: Cell) -> Cell:
         if cell.value.startswith(FORMULA_PREFIXES):
             cell.quotePrefix = True  # and Excel keeps it text when the cell is edited
     return cell
+
+
+def write_only_cell(ws: Any, value: Any) -> WriteOnlyCell:
+    """A cell for a write-only sheet: cleaned, and text kept as text."""
+    return mark_text(WriteOnlyCell(ws, value=cell_text(value)))

@@ -75,3 +75,8 @@ class UnknownBranch(DomainError):
     status = 404
     reason = "branch_not_found"
     message = "没有该党支部"
+
+
+class BranchRequired(InvalidInput):
+    reason = "branch_required"
+    message = "书记角色需要指定党支部"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from accounts.errors import UnknownBranch
+from accounts.errors import BranchRequired, UnknownBranch
 from domain_errors import InvalidInput
 from models import GRANTABLE_ROLES, Branch, Person, RoleGrant, db
 
@@ -14,7 +14,7 @@ def grant(person: Person, role: str, branch_name: str | None = None) -> RoleGran
     branch_id = None
     if role == "secretary":
         if not branch_name:
-            raise InvalidInput(errors={"branch": ["书记角色需要指定党支部"]})
+            raise BranchRequired(errors={"branch": ["书记角色需要指定党支部"]})
         branch = db.session.scalar(
             db.select(Branch).where(Branch.mine_id == person.mine_id, Branch.name == branch_name)
         )

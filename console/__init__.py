@@ -48,6 +48,10 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
 
     from console import views  # noqa: F401 - attaches the pages to the blueprint
+    from console.auth import http_error
     from console.blueprint import bp
 
     app.register_blueprint(bp)
+    # A /console/ URL that matches no route (an id out of range, say) belongs to no blueprint:
+    # the app's error mapper hands it to the console's page, not the API's JSON.
+    app.extensions.setdefault("error_pages", {})["/console/"] = http_error

@@ -8,9 +8,9 @@ from accounts.principal import principal_for_person
 from demo.people import MINE
 from models import Mine, Pairing, Person, Talk, db, utcnow
 from pairings import care, services
-from pairings import points as points_service
 from pairings import talks as talk_service
 from pairings.months import month_of
+from points import requests as points_requests
 
 # (member, employee): D0003 is an ordinary member (一带三), D0004 a cadre (一带五).
 PAIRS = [("D0003", "D0006"), ("D0003", "D0011"), ("D0004", "D0007"), ("D0004", "D0008")]
@@ -67,8 +67,12 @@ def seed_pairings() -> str:
         ),
         now=last_month_at + timedelta(hours=2),
     )
-    points_service.manual_adjust(
+    # A manual adjustment is a request by the secretary, approved by the committee (D0001).
+    request = points_requests.request_adjustment(
         as_secretary, member.employee_no, 3, "井下隐患排查发现重大隐患一处"
+    )
+    points_requests.decide(
+        principal_for_person(person("D0001")), request.id, True, "经党委核实，同意加分"
     )
     db.session.flush()
     talks = db.session.scalar(db.select(db.func.count()).select_from(Talk))

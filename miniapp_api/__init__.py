@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Flask, send_from_directory
+import functools
+from collections.abc import Callable
+from typing import Any
 
-from miniapp_api import errors, idempotency
+from flask import Flask, request, send_from_directory
+
+from miniapp_api import body, errors, idempotency
+from miniapp_api.auth import authenticate_first, view_method
 from miniapp_api.extensions import api, limiter
+from miniapp_api.fields import IdConverter
+from models.unit_of_work import retrying
 
 
 def _swagger_assets(app: Flask) -> None:
@@ -17,6 +24,29 @@ def _swagger_assets(app: Flask) -> None:
     @app.get("/api/v1/docs/assets/<path:filename>")
     def swagger_asset(filename: str):
         return send_from_directory(folder, filename, max_age=86400)
+
+
+def _check_before_body() -> None:
+    """before_request: who is calling (401/403) first, then whether a required body came."""
+    authenticate_first()
+    handler = view_method()
+    if handler is not None:
+        body.require_declared_body(handler)
+
+
+def _rewind_uploads() -> None:
+    for upload in request.files.values():
+        upload.stream.seek(0)
+
+
+def _in_one_unit_of_work(view: Callable) -> Callable:
+    """Run a view again from the start when the database picked it as a conflict's loser."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return retrying(lambda: view(*args, **kwargs), before_retry=_rewind_uploads)
+
+    return wrapper
 
 
 def init_app(app: Flask) -> None:
@@ -47,9 +77,11 @@ def init_app(app: Flask) -> None:
             "info": {"description": "小程序与书记/党委控制台的接口契约（见 shared/API.md）。"},
         },
     )
+    # Every `<int:…>` of every route: ASCII digits within the id columns' range, else 404.
+    app.url_map.converters["int"] = IdConverter
     limiter.init_app(app)
     api.init_app(app)
-    for module in (
+    modules = (
         identity,
         admin_people,
         console_logins,
@@ -61,8 +93,15 @@ def init_app(app: Flask) -> None:
         transfers_api,
         photo_review,
         wechat_push,
-    ):
+    )
+    for module in modules:
         api.register_blueprint(module.blp)
+    ours = tuple(f"{module.blp.name}." for module in modules)
+    for endpoint, view in list(app.view_functions.items()):
+        if endpoint.startswith(ours):
+            app.view_functions[endpoint] = _in_one_unit_of_work(view)
     _swagger_assets(app)
+    body.install_chunked_limit(app)
+    app.before_request(_check_before_body)
     idempotency.init_app(app)
     errors.init_app(app)

@@ -13,6 +13,7 @@ from accounts import grants
 from accounts import login as login_service
 from domain_errors import NotFound
 from miniapp_api.auth import current_principal, login_required
+from miniapp_api.fields import Text
 from miniapp_api.transfers_api import ReviewPerson
 from models import Mine, Person, db
 from roster import leavers
@@ -209,9 +210,9 @@ class RosterTemplateView(MethodView):
 
 
 class GrantIn(ma.Schema):
-    employee_no = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=32))
+    employee_no = Text(32, blank=False, required=True)
     role = ma.fields.String(required=True, validate=ma.validate.OneOf(["secretary", "committee"]))
-    branch = ma.fields.String(load_default=None, validate=ma.validate.Length(max=100))
+    branch = Text(100, load_default=None, metadata={"description": "党支部名称（书记必填）"})
 
 
 class GrantOut(ma.Schema):

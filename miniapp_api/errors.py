@@ -9,7 +9,7 @@ from typing import Any
 import marshmallow as ma
 import redis.exceptions
 import sqlalchemy.exc
-from flask import Flask, jsonify
+from flask import Flask, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -62,12 +62,23 @@ def error_response(
         "message": message or default_message,
     }
     if errors is not None:
-        payload["errors"] = errors
+        payload["errors"] = _printable(errors)
     response = jsonify(payload)
     response.status_code = code
     for k, v in (headers or {}).items():
         response.headers[k] = v
     return response
+
+
+def _printable(value: Any) -> Any:
+    """Field errors echo field names the client sent: no lone surrogate may break the JSON."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_printable(k): _printable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_printable(v) for v in value]
+    return value
 
 
 def handle_domain_error(error: DomainError):
@@ -76,6 +87,11 @@ def handle_domain_error(error: DomainError):
 
 
 def handle_http_exception(error: HTTPException):
+    # A URL that matched no route belongs to no blueprint; pages outside the API (the console)
+    # register their own renderer for their prefix in app.extensions["error_pages"].
+    for prefix, render in current_app.extensions.get("error_pages", {}).items():
+        if request.path.startswith(prefix):
+            return render(error)
     code = error.code or 500
     if code >= 500:
         db.session.rollback()

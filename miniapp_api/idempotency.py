@@ -35,13 +35,15 @@ class IdempotencyKeyReused(InvalidInput):
 
 
 def _scope() -> str | None:
-    """Whose key this is: the logged-in account, or (anonymous) the exact request body."""
-    if request.headers.get("Authorization"):
-        try:
-            return f"a:{current_session().account_id}"
-        except DomainError:
-            return None  # the view will answer 401; nothing to remember
-    return "anon:" + hashlib.sha256(request.get_data()).hexdigest()[:32]
+    """Whose key this is: the logged-in account; None (nothing is remembered) for anonymous
+    requests — a login's answer is a bearer token, which must never be stored, nor handed to
+    whoever repeats the same body and key. A repeated login simply logs in again."""
+    if not request.headers.get("Authorization"):
+        return None
+    try:
+        return f"a:{current_session().account_id}"
+    except DomainError:
+        return None  # the view will answer 401; nothing to remember
 
 
 def _fingerprint() -> str:

@@ -14,8 +14,9 @@ from accounts import login as login_service
 from accounts.principal import Principal, principal_for
 from accounts.tokens import revoke_session
 from domain_errors import NotFound
+from miniapp_api.attempts import AttemptLimit, limited
 from miniapp_api.auth import client_ip, current_principal, current_session, login_required
-from miniapp_api.extensions import limiter
+from miniapp_api.fields import Pattern, Text, clean_text
 from miniapp_api.pagination import page_of
 from miniapp_api.schemas import UserSchema
 from models import Branch, Person, db
@@ -55,7 +56,7 @@ def user_view(p: Principal) -> dict[str, Any]:
 
 
 class LoginIn(ma.Schema):
-    code = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=128))
+    code = Text(128, blank=False, required=True)
 
 
 class LoginOut(ma.Schema):
@@ -65,10 +66,11 @@ class LoginOut(ma.Schema):
 
 
 class BindIn(ma.Schema):
-    employee_no = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=32))
-    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
+    employee_no = Text(32, blank=False, required=True)
+    name = Text(64, blank=False, required=True)
+    # Full-width digits too: a phone's Chinese keyboard types them; binding reads NFKC.
     phone_tail = ma.fields.String(
-        required=True, validate=ma.validate.Regexp(r"^\d{4}$", error="请输入手机号后四位数字")
+        required=True, validate=Pattern(r"^[0-9０-９]{4}$", error="请输入手机号后四位数字")
     )
 
 
@@ -76,16 +78,21 @@ class BindOut(ma.Schema):
     user = ma.fields.Nested(UserSchema, required=True)
 
 
-def _account_key() -> str:
-    """Rate-limit key for bind attempts: the account behind the token."""
-    try:
-        return f"bind-account:{current_session().account_id}"
-    except Exception:  # noqa: BLE001 - unauthenticated: the view answers 401 anyway
-        return f"bind-ip:{client_ip()}"
+def _failed_bind(status: int) -> bool:
+    return status in (409, 422)
 
 
-def _failed_bind(response) -> bool:
-    return response.status_code in (409, 422)
+# Only failed attempts count: guessing 工号/姓名/手机尾号 is what these limits stop. Each attempt
+# is counted before it runs and given back when it succeeds (or fails for another reason).
+BIND_PER_ACCOUNT = AttemptLimit(
+    "bind-account",
+    lambda: current_app.config["BIND_FAILURE_LIMITS"],
+    lambda: str(current_session().account_id),
+    _failed_bind,
+)
+BIND_PER_IP = AttemptLimit(
+    "bind-ip", lambda: current_app.config["BIND_FAILURE_IP_LIMITS"], client_ip, _failed_bind
+)
 
 
 @blp.route("/auth/login")
@@ -96,34 +103,15 @@ class LoginView(MethodView):
     def post(self, data: dict[str, Any]):
         """Exchange a `wx.login` code for a bearer token."""
         token, expires_in, account = login_service.login(
-            data["code"], client_ip(), request.headers.get("User-Agent")
+            data["code"], client_ip(), clean_text(request.headers.get("User-Agent"), 255)
         )
         db.session.commit()
         return {"token": token, "expires_in": expires_in, "user": user_view(principal_for(account))}
 
 
-def _bind_limits() -> str:
-    return current_app.config["BIND_FAILURE_LIMITS"]
-
-
-def _bind_ip_limits() -> str:
-    return current_app.config["BIND_FAILURE_IP_LIMITS"]
-
-
 @blp.route("/auth/bind")
 class BindView(MethodView):
-    # Only failed attempts count: guessing 工号/姓名/手机尾号 is what these limits stop.
-    decorators = [
-        limiter.limit(
-            _bind_limits, key_func=_account_key, deduct_when=_failed_bind, scope="bind-account"
-        ),
-        limiter.limit(
-            _bind_ip_limits,
-            key_func=lambda: f"bind-ip:{client_ip()}",
-            deduct_when=_failed_bind,
-            scope="bind-ip",
-        ),
-    ]
+    decorators = [limited(BIND_PER_ACCOUNT, BIND_PER_IP)]
 
     @blp.arguments(BindIn)
     @blp.response(200, BindOut)
@@ -156,7 +144,7 @@ class MeView(MethodView):
 
 
 class PeopleQuery(ma.Schema):
-    q = ma.fields.String(load_default=None, validate=ma.validate.Length(max=64))
+    q = Text(64, load_default=None, metadata={"description": "姓名或工号的一部分"})
 
 
 class PersonOut(ma.Schema):
@@ -188,8 +176,11 @@ class BranchPeopleView(MethodView):
         branch = visible_branch(current_principal(), branch_id)
         stmt = db.select(Person).where(Person.branch_id == branch.id, Person.left_at.is_(None))
         if query.get("q"):
-            like = f"%{query['q']}%"
-            stmt = stmt.where(Person.name.like(like) | Person.employee_no.like(like))
+            q = query["q"]
+            stmt = stmt.where(
+                Person.name.contains(q, autoescape=True)
+                | Person.employee_no.contains(q, autoescape=True)
+            )
         stmt = stmt.order_by(Person.employee_no).options(selectinload(Person.unit))
         people = page_of(stmt, pagination_parameters)
         flags = care_flags_by_person([p.id for p in people])

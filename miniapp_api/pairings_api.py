@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import marshmallow as ma
-from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy.orm import selectinload
 
 from miniapp_api.auth import client_ip, current_principal, login_required
+from miniapp_api.downloads import attachment
+from miniapp_api.fields import DateTime, Id, Month, Text
 from miniapp_api.identity import visible_branch
 from miniapp_api.pagination import page_of
 from miniapp_api.wishes_api import WishCreated, WishIn
@@ -22,32 +22,15 @@ from spreadsheets import XLSX_MIME
 
 blp = Blueprint("pairings", __name__, url_prefix="/api/v1", description="一带三/一带五 结对与谈心")
 
-MAX_ID = 2**31 - 1
-ID = f"int(max={MAX_ID})"
 XLSX = XLSX_MIME
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def text_field(max_len: int, *, required: bool = False, blank: bool = True) -> ma.fields.String:
-    """A user text field: bounded, without control characters (PostgreSQL refuses NUL)."""
-
-    def check(value: str) -> None:
-        if _CONTROL.search(value):
-            raise ma.ValidationError("含有不可见的控制字符")
-        if not blank and not value.strip():
-            raise ma.ValidationError("不能为空")
-
-    kw: dict[str, Any] = {"required": True} if required else {"load_default": ""}
-    return ma.fields.String(validate=[ma.validate.Length(max=max_len), check], **kw)
-
-
-def id_field(**kw: Any) -> ma.fields.Integer:
-    return ma.fields.Integer(validate=ma.validate.Range(min=1, max=MAX_ID), **kw)
 
 
 class MonthQuery(ma.Schema):
-    month = ma.fields.String(
-        load_default=None, metadata={"description": "YYYY-MM（上海时间的自然月），默认本月"}
+    # parse_month checks the published pattern (422 invalid_month)
+    month = Month(
+        checked=False,
+        load_default=None,
+        metadata={"description": "YYYY-MM（上海时间的自然月），默认本月"},
     )
 
 
@@ -83,8 +66,8 @@ class MyPairingsOut(ma.Schema):
 
 
 class PairingIn(ma.Schema):
-    member_id = id_field(required=True)
-    employee_id = id_field(required=True)
+    member_id = Id(required=True)
+    employee_id = Id(required=True)
 
 
 class PersonRef(ma.Schema):
@@ -100,7 +83,9 @@ class PairingOut(ma.Schema):
     employee_id = ma.fields.Integer(required=True)
     member = ma.fields.Nested(PersonRef, required=True)
     employee = ma.fields.Nested(PersonRef, required=True)
-    active = ma.fields.Function(lambda p: bool(p.active), required=True)
+    active = ma.fields.Function(
+        lambda p: bool(p.active), required=True, metadata={"type": "boolean"}
+    )
     started_at = ma.fields.DateTime(required=True)
     started_by_id = ma.fields.Integer(allow_none=True)
     ended_at = ma.fields.DateTime(allow_none=True, required=True)
@@ -118,8 +103,8 @@ class PairingsQuery(ma.Schema):
     status = ma.fields.String(
         load_default="active", validate=ma.validate.OneOf(["active", "ended", "all"])
     )
-    member_id = id_field(load_default=None)
-    employee_id = id_field(load_default=None)
+    member_id = Id(load_default=None)
+    employee_id = Id(load_default=None)
 
 
 @blp.route("/pairings/mine")
@@ -146,7 +131,7 @@ class PairingsView(MethodView):
         return pairing
 
 
-@blp.route(f"/pairings/<{ID}:pairing_id>")
+@blp.route("/pairings/<int:pairing_id>")
 class PairingView(MethodView):
     @blp.response(200, PairingOut)
     @login_required("secretary")
@@ -157,7 +142,7 @@ class PairingView(MethodView):
         return pairing
 
 
-@blp.route(f"/branches/<{ID}:branch_id>/pairings")
+@blp.route("/branches/<int:branch_id>/pairings")
 class BranchPairingsView(MethodView):
     @blp.arguments(PairingsQuery, location="query")
     @blp.response(200, PairingOut(many=True))
@@ -186,7 +171,7 @@ class CareFlagsIn(ma.Schema):
         required=True,
         validate=ma.validate.Length(max=len(CARE_FLAGS)),
     )
-    note = text_field(500)
+    note = Text(500, multiline=True, load_default="")
 
 
 class CareChangeOut(ma.Schema):
@@ -219,7 +204,7 @@ def care_view(person_id: int, current, history: list) -> dict[str, Any]:
     }
 
 
-@blp.route(f"/employees/<{ID}:person_id>/care-flags")
+@blp.route("/employees/<int:person_id>/care-flags")
 class CareFlagsView(MethodView):
     @blp.response(200, CareFlagsOut)
     @login_required("secretary", "committee")
@@ -244,21 +229,21 @@ class CareFlagsView(MethodView):
 
 
 class TalkContentIn(ma.Schema):
-    talked_at = ma.fields.AwareDateTime(
+    talked_at = DateTime(
         required=True,
         default_timezone=SHANGHAI,
         metadata={"description": "ISO 8601；不带时区时按北京时间"},
     )
     mode = ma.fields.String(required=True, validate=ma.validate.OneOf(TALK_MODES))
-    place = text_field(100)
-    topics = text_field(2000, required=True, blank=False)
-    concerns = text_field(2000)
-    follow_up = text_field(2000)
+    place = Text(100, load_default="")
+    topics = Text(2000, multiline=True, blank=False, required=True)
+    concerns = Text(2000, multiline=True, load_default="")
+    follow_up = Text(2000, multiline=True, load_default="")
 
 
 class TalkIn(TalkContentIn):
-    employee_id = id_field(required=True)
-    member_id = id_field(
+    employee_id = Id(required=True)
+    member_id = Id(
         load_default=None,
         metadata={"description": "书记代本支部党员登记时填写谈心的党员；默认是本人"},
     )
@@ -267,17 +252,23 @@ class TalkIn(TalkContentIn):
 class TalkOut(ma.Schema):
     id = ma.fields.Integer(required=True)
     member_id = ma.fields.Integer(required=True)
-    member_name = ma.fields.Function(lambda t: t.member.name, required=True)
+    member_name = ma.fields.Function(
+        lambda t: t.member.name, required=True, metadata={"type": "string"}
+    )
     employee_id = ma.fields.Integer(required=True)
-    employee_name = ma.fields.Function(lambda t: t.employee.name, required=True)
+    employee_name = ma.fields.Function(
+        lambda t: t.employee.name, required=True, metadata={"type": "string"}
+    )
     author_id = ma.fields.Integer(required=True)
-    author_name = ma.fields.Function(lambda t: t.author.name, required=True)
+    author_name = ma.fields.Function(
+        lambda t: t.author.name, required=True, metadata={"type": "string"}
+    )
     branch_id = ma.fields.Integer(required=True)
     pairing_id = ma.fields.Integer(allow_none=True, required=True)
     counts = ma.fields.Function(
         lambda t: t.pairing_id is not None and t.corrected_by_id is None,
         required=True,
-        metadata={"description": "是否计入该党员当月谈心次数"},
+        metadata={"type": "boolean", "description": "是否计入该党员当月谈心次数"},
     )
     talked_at = ma.fields.DateTime(required=True)
     month = ma.fields.String(required=True)
@@ -288,21 +279,36 @@ class TalkOut(ma.Schema):
     follow_up = ma.fields.String(required=True)
     created_at = ma.fields.DateTime(required=True)
     updated_at = ma.fields.DateTime(required=True)
-    editable_until = ma.fields.Function(talks.editable_until, required=True)
-    locked = ma.fields.Function(lambda t: utcnow() >= talks.editable_until(t), required=True)
+    editable_until = ma.fields.Method(
+        "_editable_until",
+        required=True,
+        metadata={"type": "string", "format": "date-time", "description": "此后记录锁定"},
+    )
+    locked = ma.fields.Function(
+        lambda t: utcnow() >= talks.editable_until(t),
+        required=True,
+        metadata={"type": "boolean"},
+    )
     corrects_id = ma.fields.Integer(allow_none=True, required=True)
     corrected_by_id = ma.fields.Integer(allow_none=True, required=True)
     wish_ids = ma.fields.Function(
         lambda t: [w.id for w in t.wishes],
         required=True,
-        metadata={"description": "由本次谈心反映的问题转成的微心愿"},
+        metadata={
+            "type": "array",
+            "items": {"type": "integer"},
+            "description": "由本次谈心反映的问题转成的微心愿",
+        },
     )
+
+    def _editable_until(self, talk: Talk) -> str:
+        return talks.editable_until(talk).isoformat()
 
 
 class TalksQuery(MonthQuery):
-    branch_id = id_field(load_default=None)
-    member_id = id_field(load_default=None)
-    employee_id = id_field(load_default=None)
+    branch_id = Id(load_default=None)
+    member_id = Id(load_default=None)
+    employee_id = Id(load_default=None)
     include_corrected = ma.fields.Boolean(load_default=True)
 
 
@@ -362,7 +368,7 @@ class TalksView(MethodView):
         return items
 
 
-@blp.route(f"/talks/<{ID}:talk_id>")
+@blp.route("/talks/<int:talk_id>")
 class TalkView(MethodView):
     @blp.response(200, TalkOut)
     @login_required()
@@ -384,7 +390,7 @@ class TalkView(MethodView):
         return talk
 
 
-@blp.route(f"/talks/<{ID}:talk_id>/corrections")
+@blp.route("/talks/<int:talk_id>/corrections")
 class TalkCorrectionView(MethodView):
     @blp.arguments(TalkContentIn)
     @blp.response(201, TalkOut)
@@ -396,7 +402,7 @@ class TalkCorrectionView(MethodView):
         return talk
 
 
-@blp.route(f"/talks/<{ID}:talk_id>/wish")
+@blp.route("/talks/<int:talk_id>/wish")
 class TalkWishView(MethodView):
     @blp.arguments(WishIn)
     @blp.response(201, WishCreated)
@@ -411,8 +417,8 @@ class TalkWishView(MethodView):
 
 
 class AccessQuery(ma.Schema):
-    talk_id = id_field(load_default=None)
-    viewer_id = id_field(load_default=None)
+    talk_id = Id(load_default=None)
+    viewer_id = Id(load_default=None)
 
 
 class AccessOut(ma.Schema):
@@ -508,7 +514,7 @@ class RollupOut(ma.Schema):
     branches = ma.fields.List(ma.fields.Nested(RollupBranchOut), required=True)
 
 
-@blp.route(f"/branches/<{ID}:branch_id>/compliance")
+@blp.route("/branches/<int:branch_id>/compliance")
 class ComplianceView(MethodView):
     @blp.arguments(MonthQuery, location="query")
     @blp.response(200, ComplianceOut)
@@ -530,7 +536,7 @@ class MineComplianceView(MethodView):
         return compliance.mine_rollup(principal.person.mine_id, month_arg(query))
 
 
-@blp.route(f"/branches/<{ID}:branch_id>/talks/export.xlsx")
+@blp.route("/branches/<int:branch_id>/talks/export.xlsx")
 class TalkLedgerExportView(MethodView):
     @blp.arguments(MonthQuery, location="query")
     @blp.response(200, content_type=XLSX, description="谈心台账 .xlsx")
@@ -545,8 +551,6 @@ class TalkLedgerExportView(MethodView):
         return xlsx_response(data, f"talks-{branch.id}-{month}.xlsx")
 
 
-def xlsx_response(data: bytes, filename: str) -> Response:
-    response = Response(data, mimetype=XLSX)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+def xlsx_response(data: bytes, filename: str):
+    """A ledger download."""
+    return attachment(data, filename, XLSX)

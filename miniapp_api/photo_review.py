@@ -10,6 +10,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from miniapp_api.auth import current_principal, login_required
+from miniapp_api.fields import Text
 from miniapp_api.pagination import page_of
 from miniapp_api.wishes_api import photo_url
 from models import UPLOAD_CHECKS, db
@@ -53,7 +54,7 @@ class ReviewPhotoOut(ma.Schema):
 
 class JudgeIn(ma.Schema):
     approve = ma.fields.Boolean(required=True)
-    reason = ma.fields.String(load_default=None, validate=ma.validate.Length(max=200))
+    reason = Text(200, multiline=True, load_default=None, allow_none=True)
 
 
 def _row(upload) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""The member points ledger (党员积分): my points, manual adjustments, totals and the export."""
+"""The member points ledger (党员积分): my points, adjustment requests and their approval, the
+audit list, totals and the export."""
 
 from __future__ import annotations
 
@@ -7,21 +8,24 @@ from typing import Any
 import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from sqlalchemy.orm import selectinload
 
 from domain_errors import NotFound
 from miniapp_api.auth import current_principal, login_required
+from miniapp_api.fields import Id, Period, Text
 from miniapp_api.identity import visible_branch
-from miniapp_api.pagination import counted
-from miniapp_api.pairings_api import XLSX, id_field, text_field, xlsx_response
-from models import db
+from miniapp_api.pagination import counted, page_of
+from miniapp_api.pairings_api import XLSX, xlsx_response
+from models import REQUEST_STATUSES, PointsRequest, db
 from pairings import exports
-from pairings import points as points_service
+from points import ledger, requests
+from votes.candidacies import unpublished_candidacies
 
 blp = Blueprint("points", __name__, url_prefix="/api/v1", description="党员积分")
 
 
 class PeriodQuery(ma.Schema):
-    period = ma.fields.String(
+    period = Period(
         load_default=None,
         metadata={"description": "YYYY、YYYY-Qn、YYYY-MM 或 all（上海时间），默认本年"},
     )
@@ -46,21 +50,67 @@ class MyPointsOut(ma.Schema):
     entries = ma.fields.List(ma.fields.Nested(EntryOut), required=True)
 
 
-class AdjustIn(ma.Schema):
-    employee_no = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=32))
+class PointsRequestIn(ma.Schema):
+    employee_no = Text(32, blank=False, required=True)
     delta = ma.fields.Integer(
-        strict=True, required=True, validate=ma.validate.Range(min=-1_000_000, max=1_000_000)
+        strict=True,
+        required=True,
+        validate=[
+            ma.validate.Range(min=-100, max=100),
+            ma.validate.NoneOf([0], error="分值不能为 0"),
+        ],
+        metadata={"not": {"enum": [0]}, "description": "非零整数，绝对值不超过 POINTS_MANUAL_MAX"},
     )
-    reason = text_field(255, required=True, blank=False)
+    reason = Text(255, multiline=True, blank=False, required=True)
 
 
-class AdjustOut(EntryOut):
-    person_id = ma.fields.Integer(required=True)
-    actor_person_id = ma.fields.Integer(allow_none=True, required=True)
+class PointsPersonRef(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    employee_no = ma.fields.String(required=True)
+
+
+class CandidacyOut(ma.Schema):
+    campaign_id = ma.fields.Integer(required=True)
+    title = ma.fields.String(required=True)
+    status = ma.fields.String(required=True)
+    category = ma.fields.String(required=True)
+
+
+class PointsRequestOut(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    status = ma.fields.String(required=True, validate=ma.validate.OneOf(REQUEST_STATUSES))
+    person = ma.fields.Nested(PointsPersonRef, required=True)
+    branch_id = ma.fields.Integer(allow_none=True, required=True)
+    delta = ma.fields.Integer(required=True)
+    reason = ma.fields.String(required=True)
+    requested_by = ma.fields.Nested(PointsPersonRef, allow_none=True, required=True)
+    requested_at = ma.fields.DateTime(required=True)
+    decided_by = ma.fields.Nested(PointsPersonRef, allow_none=True, required=True)
+    decided_at = ma.fields.DateTime(allow_none=True, required=True)
+    decision_reason = ma.fields.String(allow_none=True, required=True)
+    entry_id = ma.fields.Integer(allow_none=True, required=True)
+    flagged = ma.fields.Boolean(
+        required=True, metadata={"description": "申请对象是尚未公布结果的评选活动的候选人"}
+    )
+    candidate_of = ma.fields.List(ma.fields.Nested(CandidacyOut), required=True)
+
+
+class RequestsQuery(ma.Schema):
+    status = ma.fields.String(
+        load_default="all", validate=ma.validate.OneOf([*REQUEST_STATUSES, "all"])
+    )
+    branch_id = Id(load_default=None)
+    person_id = Id(load_default=None)
+
+
+class DecideIn(ma.Schema):
+    approve = ma.fields.Boolean(required=True)
+    reason = Text(255, multiline=True, blank=False, required=True)
 
 
 class TotalsQuery(PeriodQuery):
-    branch_id = id_field(load_default=None)
+    branch_id = Id(load_default=None)
 
 
 class TotalOut(ma.Schema):
@@ -74,6 +124,36 @@ class TotalOut(ma.Schema):
     total = ma.fields.Integer(required=True)
 
 
+def _ref(person) -> dict[str, Any] | None:
+    if person is None:
+        return None
+    return {"id": person.id, "name": person.name, "employee_no": person.employee_no}
+
+
+def requests_out(rows: list[PointsRequest]) -> list[dict[str, Any]]:
+    """The audit list's rows, each flagged when its person stands in an unpublished campaign."""
+    candidacies = unpublished_candidacies([r.person_id for r in rows])
+    return [
+        {
+            "id": r.id,
+            "status": r.status,
+            "person": _ref(r.person),
+            "branch_id": r.person.branch_id,
+            "delta": r.delta,
+            "reason": r.reason,
+            "requested_by": _ref(r.requested_by),
+            "requested_at": r.requested_at,
+            "decided_by": _ref(r.decided_by),
+            "decided_at": r.decided_at,
+            "decision_reason": r.decision_reason,
+            "entry_id": r.entry_id,
+            "flagged": bool(candidacies.get(r.person_id)),
+            "candidate_of": candidacies.get(r.person_id, []),
+        }
+        for r in rows
+    ]
+
+
 @blp.route("/points/mine")
 class MyPointsView(MethodView):
     @blp.arguments(PeriodQuery, location="query")
@@ -81,8 +161,8 @@ class MyPointsView(MethodView):
     @login_required("member")
     def get(self, query: dict[str, Any]):
         """My points total and entries over a period (default: this year)."""
-        period = points_service.parse_period(query.get("period"))
-        total, entries = points_service.ledger(current_principal().person_id, period)
+        period = ledger.parse_period(query.get("period"))
+        total, entries = ledger.ledger(current_principal().person_id, period)
         return {
             "total": total,
             "period": period.key,
@@ -109,16 +189,18 @@ def _scope(query: dict[str, Any]) -> tuple[int, int | None]:
 
 @blp.route("/admin/points")
 class AdminPointsView(MethodView):
-    @blp.arguments(AdjustIn)
-    @blp.response(201, AdjustOut)
+    @blp.arguments(PointsRequestIn)
+    @blp.response(201, PointsRequestOut)
     @login_required("secretary", "committee")
     def post(self, data: dict[str, Any]):
-        """Add or deduct a member's points with a reason (secretary: own branch; committee)."""
-        entry = points_service.manual_adjust(
+        """Ask to add or deduct a member's points, with a reason (secretary: own branch;
+        committee). It takes effect when another committee member approves; nobody asks for
+        their own points (403 own_points)."""
+        request = requests.request_adjustment(
             current_principal(), data["employee_no"], data["delta"], data["reason"]
         )
         db.session.commit()
-        return entry
+        return requests_out([request])[0]
 
     @blp.arguments(TotalsQuery, location="query")
     @blp.response(200, TotalOut(many=True))
@@ -127,8 +209,8 @@ class AdminPointsView(MethodView):
     def get(self, query: dict[str, Any], pagination_parameters):
         """Party members' totals over a period, best first (the 六大员 points half)."""
         mine_id, branch_id = _scope(query)
-        period = points_service.parse_period(query.get("period"))
-        stmt = points_service.members_totals_query(mine_id, branch_id, period)
+        period = ledger.parse_period(query.get("period"))
+        stmt = ledger.members_totals_query(mine_id, branch_id, period)
         page = counted(stmt, pagination_parameters)
         rows = [] if page is None else db.session.execute(page).all()
         return [
@@ -146,6 +228,42 @@ class AdminPointsView(MethodView):
         ]
 
 
+@blp.route("/admin/points/requests")
+class PointsRequestsView(MethodView):
+    @blp.arguments(RequestsQuery, location="query")
+    @blp.response(200, PointsRequestOut(many=True))
+    @blp.paginate()
+    @login_required("secretary", "committee")
+    def get(self, query: dict[str, Any], pagination_parameters):
+        """The audit list of manual adjustments, newest first: every request of the mine for
+        the committee (a secretary: their branches'), with both people and both reasons;
+        `flagged` marks points for a candidate of a campaign whose results are not published."""
+        stmt = requests.requests_query(
+            current_principal(),
+            None if query["status"] == "all" else query["status"],
+            query.get("branch_id"),
+            query.get("person_id"),
+        ).options(
+            selectinload(PointsRequest.person),
+            selectinload(PointsRequest.requested_by),
+            selectinload(PointsRequest.decided_by),
+        )
+        return requests_out(page_of(stmt, pagination_parameters))
+
+
+@blp.route("/admin/points/requests/<int:request_id>/decide")
+class DecideView(MethodView):
+    @blp.arguments(DecideIn)
+    @blp.response(200, PointsRequestOut)
+    @login_required("committee")
+    def post(self, data: dict[str, Any], request_id: int):
+        """Approve (the points reach the ledger) or reject a pending request, with a reason: a
+        committee member of the mine other than its author and the person it is about."""
+        request = requests.decide(current_principal(), request_id, data["approve"], data["reason"])
+        db.session.commit()
+        return requests_out([request])[0]
+
+
 @blp.route("/admin/points/export.xlsx")
 class PointsExportView(MethodView):
     @blp.arguments(TotalsQuery, location="query")
@@ -154,7 +272,7 @@ class PointsExportView(MethodView):
     def get(self, query: dict[str, Any]):
         """The points ledger (totals and every entry) as .xlsx."""
         mine_id, branch_id = _scope(query)
-        period = points_service.parse_period(query.get("period"))
+        period = ledger.parse_period(query.get("period"))
         data = exports.points_ledger(mine_id, branch_id, period)
         suffix = f"-{branch_id}" if branch_id else ""
         return xlsx_response(data, f"points{suffix}-{period.key}.xlsx")

@@ -6,12 +6,13 @@ from datetime import timedelta
 from typing import Any
 
 import marshmallow as ma
-from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from domain_errors import InvalidInput
 from miniapp_api.auth import current_principal, login_required
+from miniapp_api.downloads import attachment
+from miniapp_api.fields import DateTime, Id, Text
 from miniapp_api.pagination import rows_of
 from miniapp_api.votes_api import (
     CampaignSummarySchema,
@@ -45,22 +46,31 @@ class WeightsIn(ma.Schema):
     points = ma.fields.Float(validate=ma.validate.Range(min=0, max=100))
 
 
+class QuotasIn(ma.Schema):
+    """名额: how many are honoured in each category (1 when not given)."""
+
+    safety = ma.fields.Integer(validate=ma.validate.Range(min=1, max=100))
+    reform = ma.fields.Integer(validate=ma.validate.Range(min=1, max=100))
+    publicity = ma.fields.Integer(validate=ma.validate.Range(min=1, max=100))
+    mediation = ma.fields.Integer(validate=ma.validate.Range(min=1, max=100))
+    discipline = ma.fields.Integer(validate=ma.validate.Range(min=1, max=100))
+    emergency = ma.fields.Integer(validate=ma.validate.Range(min=1, max=100))
+
+
 class CampaignIn(ma.Schema):
-    title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
-    description = ma.fields.String(load_default="", validate=ma.validate.Length(max=5000))
-    starts_at = ma.fields.AwareDateTime(required=True, format="iso")
-    ends_at = ma.fields.AwareDateTime(required=True, format="iso")
+    title = Text(100, blank=False, required=True)
+    description = Text(5000, multiline=True, load_default="")
+    starts_at = DateTime(required=True)
+    ends_at = DateTime(required=True)
     categories = ma.fields.List(Category, validate=ma.validate.Length(min=1, max=6))
     rules = ma.fields.Nested(RulesIn)
     weights = ma.fields.Nested(WeightsIn)
-    quotas = ma.fields.Dict(
-        keys=Category,
-        values=ma.fields.Integer(validate=ma.validate.Range(min=1, max=100)),
-        metadata={"description": "how many are honoured per category (名额); default 1"},
+    quotas = ma.fields.Nested(
+        QuotasIn, metadata={"description": "how many are honoured per category (名额); default 1"}
     )
     notice_days = ma.fields.Integer(validate=ma.validate.Range(min=1, max=30))
-    points_since = ma.fields.AwareDateTime(allow_none=True, format="iso")
-    points_until = ma.fields.AwareDateTime(allow_none=True, format="iso")
+    points_since = DateTime(allow_none=True)
+    points_until = DateTime(allow_none=True)
 
 
 class CampaignPatch(CampaignIn):
@@ -113,16 +123,16 @@ def campaign_out(c) -> dict[str, Any]:
 
 
 class CandidateIn(ma.Schema):
-    employee_no = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=32))
+    employee_no = Text(32, blank=False, required=True)
     category = Category
-    story = ma.fields.String(load_default="", validate=ma.validate.Length(max=5000))
+    story = Text(5000, multiline=True, load_default="")
 
 
 CandidateIn._declared_fields["category"].required = True
 
 
 class CandidatePatch(ma.Schema):
-    story = ma.fields.String(required=True, validate=ma.validate.Length(max=5000))
+    story = Text(5000, multiline=True, required=True)
 
 
 class CreatedId(ma.Schema):
@@ -162,9 +172,9 @@ class ImportedOut(ma.Schema):
 
 
 class BallotQuery(ma.Schema):
-    candidate_id = ma.fields.Integer()
+    candidate_id = Id()
     voided = ma.fields.Boolean()
-    employee_no = ma.fields.String(validate=ma.validate.Length(max=32))
+    employee_no = Text(32)
 
 
 class BallotSchema(ma.Schema):
@@ -187,7 +197,7 @@ class BallotSchema(ma.Schema):
 
 
 class VoidIn(ma.Schema):
-    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=2, max=255))
+    reason = Text(255, multiline=True, min_len=2, blank=False, required=True)
 
 
 class SuspiciousQuery(ma.Schema):
@@ -455,7 +465,7 @@ class AdminObjectionSchema(ma.Schema):
 
 class AnswerIn(ma.Schema):
     upheld = ma.fields.Boolean(required=True)
-    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=2, max=1000))
+    reason = Text(1000, min_len=2, multiline=True, blank=False, required=True)
 
 
 class AnswerOut(ma.Schema):
@@ -575,9 +585,4 @@ class ExportView(MethodView):
         """Results (frozen, or computed now if not yet published) and every ballot, as .xlsx."""
         campaign = _campaign(campaign_id)
         data = exports.campaign_workbook(campaign)
-        filename = f"campaign-{campaign.id}.xlsx"
-        return Response(
-            data,
-            mimetype=XLSX_MIME,
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-        )
+        return attachment(data, f"campaign-{campaign.id}.xlsx", XLSX_MIME)

@@ -10,6 +10,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from miniapp_api.auth import client_ip, current_principal, login_required
+from miniapp_api.fields import Id, Text, clean_text
 from miniapp_api.pagination import page_of
 from models import Candidate, db
 from models.votes import CATEGORY_KEYS
@@ -71,7 +72,7 @@ class CampaignDetailSchema(CampaignSummarySchema):
 
 
 class VoteIn(ma.Schema):
-    candidate_id = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1))
+    candidate_id = Id(required=True, strict=True)
 
 
 class VoteOut(ma.Schema):
@@ -204,8 +205,8 @@ class VotesView(MethodView):
             principal.account.id if principal.account else None,
             ballots.ClientInfo(
                 ip=client_ip(),
-                user_agent=request.headers.get("User-Agent"),
-                hints=request.headers.get("X-Client-Info"),
+                user_agent=clean_text(request.headers.get("User-Agent"), 255),
+                hints=clean_text(request.headers.get("X-Client-Info"), 255),
             ),
             limits=ballots.Limits(
                 current_app.config["VOTE_ACCOUNT_PER_MINUTE"],
@@ -294,8 +295,8 @@ class NoticeSchema(ma.Schema):
 
 
 class ObjectionIn(ma.Schema):
-    candidate_id = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1))
-    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=5, max=1000))
+    candidate_id = Id(required=True, strict=True)
+    reason = Text(1000, min_len=5, multiline=True, blank=False, required=True)
 
 
 class ObjectionCreated(ma.Schema):

@@ -10,15 +10,17 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from domain_errors import DomainError, InvalidInput, NotFound
+from miniapp_api.attempts import AttemptLimit, limited
 from miniapp_api.auth import client_ip, current_principal, current_session, login_required
+from miniapp_api.downloads import attachment
 from miniapp_api.extensions import limiter
+from miniapp_api.fields import Id, Month, Pattern, Text
 from miniapp_api.pagination import page_of
 from models import WISH_CATEGORIES, WISH_STATUSES, Upload, Wish, db
 from spreadsheets import XLSX_MIME
 from storage import StorageError
 from wishes import export, photos, privacy, queries, services
 from wishes.errors import ImageTooLarge
-from wishes.services import MAX_ID
 from wishes.states import PUBLIC_STATUSES
 
 blp = Blueprint("wishes", __name__, url_prefix="/api/v1", description="群众微心愿与图片上传")
@@ -28,8 +30,8 @@ blp = Blueprint("wishes", __name__, url_prefix="/api/v1", description="群众微
 
 
 class WishIn(ma.Schema):
-    title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=60))
-    content = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=1000))
+    title = Text(60, blank=False, required=True)
+    content = Text(1000, multiline=True, blank=False, required=True)
     category = ma.fields.String(required=True, validate=ma.validate.OneOf(WISH_CATEGORIES))
 
 
@@ -40,21 +42,21 @@ class WishCreated(ma.Schema):
 
 class ReviewIn(ma.Schema):
     approve = ma.fields.Boolean(required=True)
-    reason = ma.fields.String(load_default=None, validate=ma.validate.Length(max=500))
+    reason = Text(500, multiline=True, load_default=None, metadata={"description": "驳回时必填"})
 
 
 class ReasonIn(ma.Schema):
-    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=500))
+    reason = Text(500, multiline=True, blank=False, required=True)
 
 
 class OptionalReasonIn(ma.Schema):
-    reason = ma.fields.String(load_default=None, validate=ma.validate.Length(max=500))
+    reason = Text(500, multiline=True, load_default=None)
 
 
 class FulfilIn(ma.Schema):
-    note = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=1000))
+    note = Text(1000, multiline=True, blank=False, required=True)
     photo_ids = ma.fields.List(
-        ma.fields.Integer(strict=True, validate=ma.validate.Range(1, MAX_ID)),
+        Id(strict=True),
         required=True,
         validate=ma.validate.Length(min=1, max=9),
     )
@@ -62,7 +64,7 @@ class FulfilIn(ma.Schema):
 
 class ConfirmIn(ma.Schema):
     rating = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(1, 5))
-    thanks = ma.fields.String(load_default=None, validate=ma.validate.Length(max=500))
+    thanks = Text(500, multiline=True, load_default=None)
 
 
 class PoolQuery(ma.Schema):
@@ -71,7 +73,7 @@ class PoolQuery(ma.Schema):
         validate=ma.validate.OneOf(list(PUBLIC_STATUSES)),
     )
     category = ma.fields.String(load_default=None, validate=ma.validate.OneOf(WISH_CATEGORIES))
-    branch_id = ma.fields.Integer(load_default=None, validate=ma.validate.Range(1, MAX_ID))
+    branch_id = Id(load_default=None)
 
 
 class StatusQuery(ma.Schema):
@@ -79,17 +81,15 @@ class StatusQuery(ma.Schema):
 
 
 class ManagedQuery(ma.Schema):
-    branch_id = ma.fields.Integer(load_default=None, validate=ma.validate.Range(1, MAX_ID))
+    branch_id = Id(load_default=None)
     status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(WISH_STATUSES))
     category = ma.fields.String(load_default=None, validate=ma.validate.OneOf(WISH_CATEGORIES))
-    month = ma.fields.String(
-        load_default=None, validate=ma.validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$")
-    )
+    month = Month(load_default=None)
 
 
 class StatsQuery(ma.Schema):
     year = ma.fields.Integer(required=True, validate=ma.validate.Range(2000, 2100))
-    branch_id = ma.fields.Integer(load_default=None, validate=ma.validate.Range(1, MAX_ID))
+    branch_id = Id(load_default=None)
 
 
 class WishPersonRef(ma.Schema):
@@ -182,7 +182,7 @@ class UploadFile(ma.Schema):
 
 class SignedQuery(ma.Schema):
     expires = ma.fields.Integer(load_default=None, validate=ma.validate.Range(0, 2**40))
-    sig = ma.fields.String(load_default=None, validate=ma.validate.Length(max=64))
+    sig = ma.fields.String(load_default=None, validate=Pattern(r"^[0-9a-f]{0,64}$"))
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -207,21 +207,21 @@ def _account_key() -> str:
         return f"ip:{client_ip()}"
 
 
+# Only stored wishes count; the attempt is counted first and given back for any refusal.
+WISH_POSTS = AttemptLimit(
+    "wishes-post",
+    lambda: current_app.config["WISH_POST_LIMITS"],
+    _account_key,
+    lambda status: status == 201,
+)
+
+
 # -- the wisher's and the pool's views ---------------------------------------------------------
 
 
 @blp.route("/wishes")
 class WishesView(MethodView):
-    decorators = [
-        limiter.limit(
-            lambda: current_app.config["WISH_POST_LIMITS"],
-            key_func=_account_key,
-            methods=["POST"],
-            scope="wishes-post",
-            deduct_when=lambda r: r.status_code == 201,
-        )
-    ]
-
+    @limited(WISH_POSTS)
     @blp.arguments(WishIn)
     @blp.response(201, WishCreated)
     @login_required()
@@ -339,7 +339,7 @@ class ConfirmView(MethodView):
 
 @blp.route("/wishes/<int:wish_id>/withdraw")
 class WithdrawView(MethodView):
-    @blp.arguments(OptionalReasonIn)
+    @blp.arguments(OptionalReasonIn, required=False)
     @blp.response(200, WishDetail)
     @login_required()
     def post(self, data: dict[str, Any], wish_id: int):
@@ -401,11 +401,7 @@ class WishExportView(MethodView):
             p, query["branch_id"], query["status"], query["month"], query["category"]
         )
         data = export.workbook(db.session.scalars(stmt).all())
-        return Response(
-            data,
-            mimetype=XLSX_MIME,
-            headers={"Content-Disposition": "attachment; filename=wishes.xlsx"},
-        )
+        return attachment(data, "wishes.xlsx", XLSX_MIME)
 
 
 # -- uploads ----------------------------------------------------------------------------------
@@ -452,7 +448,7 @@ class UploadContent(MethodView):
     def get(self, query: dict[str, Any], upload_id: int):
         """The image: with the signed link from a wish or upload answer, or a bearer token of
         someone allowed to see it."""
-        upload = db.session.get(Upload, upload_id) if upload_id <= MAX_ID else None
+        upload = db.session.get(Upload, upload_id)
         if upload is None or upload.check_status == "risky":
             raise NotFound()  # withdrawn: not even a signed link shows it
         signed = query["expires"] is not None and photos.verify(

@@ -17,7 +17,7 @@ from models.pairings import (
     TalkReminder,
 )
 from models.people import GRANTABLE_ROLES, PARTY_STATUSES, POLITICAL_STATUSES, Person, RoleGrant
-from models.points import POINT_KINDS, PointsEntry
+from models.points import POINT_KINDS, REQUEST_STATUSES, PointsEntry, PointsRequest
 from models.redis_store import get_redis, redis_store
 from models.roster import REVIEW_CAUSES, REVIEW_OUTCOMES, PairingReview
 from models.votes import Ballot, Campaign, CampaignAudit, Candidate, Objection, VoteReminder
@@ -64,6 +64,8 @@ __all__ = [
     "Objection",
     "Person",
     "PointsEntry",
+    "PointsRequest",
+    "REQUEST_STATUSES",
     "RoleGrant",
     "UTCDateTime",
     "Unit",

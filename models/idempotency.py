@@ -16,7 +16,7 @@ class IdempotencyRecord(db.Model):
     __table_args__ = (UniqueConstraint("scope", "key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # "a:<account id>" for a logged-in caller, "anon:<body hash>" otherwise.
+    # "a:<account id>": only logged-in callers' answers are kept (never a login's token).
     scope: Mapped[str] = mapped_column(String(80))
     key: Mapped[str] = mapped_column(String(128))
     fingerprint: Mapped[str] = mapped_column(String(64))

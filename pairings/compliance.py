@@ -22,8 +22,8 @@ from sqlalchemy import or_
 from models import Branch, Pairing, Person, PointsEntry, Talk, db
 from models.people import PARTY_STATUSES
 from pairings.months import month_bounds
-from pairings.points import award
 from pairings.settings import setting
+from points.ledger import award
 
 AWARD_KIND = "monthly_talks_done"
 

@@ -1,4 +1,4 @@
-"""Refusals of the pairings, talks and points domain."""
+"""Refusals of the pairings and talks domain."""
 
 from domain_errors import DomainError, Forbidden, InvalidInput, NotFound
 
@@ -46,11 +46,6 @@ class PersonNotFound(NotFound):
     message = "花名册中没有这个人，或不在你的管理范围内"
 
 
-class NotYourBranch(Forbidden):
-    reason = "not_your_branch"
-    message = "该党员不在你管理的支部"
-
-
 class NotPaired(Forbidden):
     reason = "not_paired"
     message = "你与该职工没有结对，不能记录谈心"
@@ -76,16 +71,6 @@ class AlreadyCorrected(DomainError):
 class TalkInFuture(InvalidInput):
     reason = "talked_at_in_future"
     message = "谈心时间不能晚于现在"
-
-
-class ReasonRequired(InvalidInput):
-    reason = "reason_required"
-    message = "请填写积分调整原因"
-
-
-class InvalidPeriod(InvalidInput):
-    reason = "invalid_period"
-    message = "统计周期格式应为 YYYY、YYYY-Qn 或 YYYY-MM"
 
 
 class InvalidMonth(InvalidInput):

@@ -16,11 +16,11 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from accounts.principal import Principal
-from models import Branch, Person, PointsEntry, Talk, db
+from models import Branch, Person, PointsEntry, PointsRequest, Talk, db
 from pairings import compliance, talks
 from pairings.months import local
-from pairings.points import Period, in_period, members_totals_query
-from spreadsheets import mark_text
+from points.ledger import Period, in_period, members_totals_query
+from spreadsheets import cell_text, mark_text
 
 MODE_LABELS = {
     "face_to_face": "当面谈心",
@@ -33,7 +33,7 @@ MODE_LABELS = {
 KIND_LABELS = {
     "monthly_talks_done": "每月谈心",
     "wish_completed": "圆梦微心愿",
-    "manual": "书记/党委调整",
+    "manual": "书记/党委调整（经审批）",
 }
 STATUS_LABELS = {"done": "已完成", "due": "未完成"}
 
@@ -41,7 +41,7 @@ STATUS_LABELS = {"done": "已完成", "due": "未完成"}
 def _cell_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return local(value).strftime("%Y-%m-%d %H:%M")
-    return value
+    return cell_text(value)
 
 
 def append_row(ws: Worksheet, values: Iterable[Any]) -> None:
@@ -214,7 +214,8 @@ def points_ledger(mine_id: int, branch_id: int | None, period: Period) -> bytes:
             ("类别", 14),
             ("分值", 8),
             ("事由", 50),
-            ("操作人", 10),
+            ("申请人", 10),
+            ("审批人", 10),
         ],
     )
     stmt = (
@@ -226,9 +227,20 @@ def points_ledger(mine_id: int, branch_id: int | None, period: Period) -> bytes:
     if branch_id is not None:
         stmt = stmt.where(Person.branch_id == branch_id)
     rows = db.session.execute(in_period(stmt, period)).all()
-    actors = talks.people_names({e.actor_person_id for e, _ in rows if e.actor_person_id})
+    approvals = dict(
+        db.session.execute(
+            db.select(PointsRequest.entry_id, PointsRequest.decided_by_id).where(
+                PointsRequest.mine_id == mine_id, PointsRequest.entry_id.is_not(None)
+            )
+        ).all()
+    )
+    names = talks.people_names(
+        {e.actor_person_id for e, _ in rows if e.actor_person_id}
+        | {pid for pid in approvals.values() if pid}
+    )
     for entry, person in rows:
-        actor = actors.get(entry.actor_person_id)
+        actor = names.get(entry.actor_person_id)
+        approver = names.get(approvals.get(entry.id))
         append_row(
             ws2,
             [
@@ -239,6 +251,7 @@ def points_ledger(mine_id: int, branch_id: int | None, period: Period) -> bytes:
                 entry.delta,
                 entry.reason,
                 actor.name if actor else "系统",
+                approver.name if approver else "",
             ],
         )
     append_row(ws, [])

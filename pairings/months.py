@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from pairings.errors import InvalidMonth
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+MONTH_RE = re.compile(r"(20[0-9]{2}|2100)-(0[1-9]|1[0-2])")
 
 
 def local(at: datetime) -> datetime:
@@ -28,9 +28,9 @@ def today(now: datetime) -> date:
 
 
 def parse_month(value: str) -> str:
-    """Validate "YYYY-MM" (years 2000..2999); InvalidMonth otherwise."""
-    m = MONTH_RE.match(value or "")
-    if not m or not 2000 <= int(m.group(1)) <= 2999:
+    """Validate "YYYY-MM" (years 2000..2100, ASCII digits); InvalidMonth otherwise."""
+    m = MONTH_RE.fullmatch(value or "")
+    if not m:
         raise InvalidMonth(errors={"month": ["月份格式应为 YYYY-MM"]})
     return value
 

@@ -25,7 +25,9 @@ def lock_people(*person_ids: int) -> dict[int, Person]:
         locked[pid] = db.session.scalars(
             db.select(Person)
             .where(Person.id == pid)
-            .with_for_update()
+            # FOR NO KEY UPDATE on PostgreSQL: rows that merely reference the person (a ballot,
+            # a wish) are not blocked by it; MariaDB takes FOR UPDATE.
+            .with_for_update(key_share=True)
             .execution_options(populate_existing=True)
         ).one()
     return locked

@@ -56,8 +56,11 @@ def create_pairing(principal: Principal, member_id: int, employee_id: int) -> Pa
     if employee is None:
         raise PersonNotFound(errors={"employee_id": ["花名册中没有这名职工"]})
     # The limit is counted under the member's row lock, so simultaneous requests from several
-    # secretaries (or retries) cannot all see "2 of 3" and each add one.
-    locked = lock_people(member.id, employee.id)
+    # secretaries (or retries) cannot all see "2 of 3" and each add one. The secretary's own row
+    # is locked too, in the same id order: the new pairing references it (started_by), and two
+    # secretaries who are members pairing each other would otherwise each hold the row the
+    # other's foreign-key check waits for (a deadlock).
+    locked = lock_people(member.id, employee.id, actor.id)
     member, employee = locked[member.id], locked[employee.id]
     for who, field in ((member, "member_id"), (employee, "employee_id")):
         if who.left_at is not None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from models import AuthSession, IdempotencyRecord, db
+from models import AuthSession, IdempotencyRecord, Wish, db
 from tests.conftest import fire_at_once
+from tests.wishes_support import scene
 
 
 def count(app, model) -> int:
@@ -23,12 +24,14 @@ def test_retry_with_same_key_replays_the_first_answer(app, client, world):
     assert again.headers["Idempotent-Replayed"] == "true"
 
 
-def test_anonymous_login_retry_returns_the_same_token_once(app, client):
+def test_anonymous_requests_are_not_remembered(app, client):
+    """A login retried with the same key logs in again (its answer, a token, is never kept)."""
     h = {"Idempotency-Key": "login-1"}
     a = client.post("/api/v1/auth/login", json={"code": "demo:weak"}, headers=h)
     b = client.post("/api/v1/auth/login", json={"code": "demo:weak"}, headers=h)
-    assert a.json["token"] == b.json["token"]
-    assert count(app, AuthSession) == 1
+    assert a.json["token"] != b.json["token"] and "Idempotent-Replayed" not in b.headers
+    assert a.json["user"] == b.json["user"]
+    assert count(app, AuthSession) == 2
 
 
 def test_same_key_with_another_body_is_422(app, client):
@@ -60,14 +63,14 @@ def test_keys_are_per_user(app, client):
 
 
 def test_final_refusals_are_remembered(app, client):
-    app.config["DEMO_LOGIN"] = False
-    try:
-        h = {"Idempotency-Key": "refused"}
-        r = client.post("/api/v1/auth/login", json={"code": "demo:x"}, headers=h)
-        assert r.status_code == 401
-        assert count(app, IdempotencyRecord) == 1
-    finally:
-        app.config["DEMO_LOGIN"] = True
+    token = client.post("/api/v1/auth/login", json={"code": "demo:refused"}).json["token"]
+    h = {"Idempotency-Key": "refused", "Authorization": f"Bearer {token}"}
+    body = {"employee_no": "nobody", "name": "无名", "phone_tail": "0000"}
+    r = client.post("/api/v1/auth/bind", json=body, headers=h)
+    assert r.status_code == 422
+    assert count(app, IdempotencyRecord) == 1
+    again = client.post("/api/v1/auth/bind", json=body, headers=h)
+    assert again.status_code == 422 and again.headers["Idempotent-Replayed"] == "true"
 
 
 def test_server_errors_stay_retryable_with_the_same_key(wechat_app, fake_wechat):
@@ -84,19 +87,19 @@ def test_server_errors_stay_retryable_with_the_same_key(wechat_app, fake_wechat)
 
 
 def test_concurrent_duplicates_do_the_work_once(app, world):
-    def login(_: int):
-        r = app.test_client().post(
-            "/api/v1/auth/login",
-            json={"code": "demo:storm"},
-            headers={"Idempotency-Key": "storm-1"},
-        )
-        return r.status_code, (r.json or {}).get("token")
+    s = scene(world)
+    headers = {**s.h(s.wisher), "Idempotency-Key": "storm-1"}
+    body = {"title": "书包", "content": "孩子上学需要书包", "category": "study"}
 
-    results = fire_at_once(20, login)
-    tokens = {t for code, t in results if code == 200}
-    assert len(tokens) == 1
-    assert {code for code, _ in results} <= {200, 409}
-    assert count(app, AuthSession) == 1
+    def post(_: int):
+        r = app.test_client().post("/api/v1/wishes", json=body, headers=headers)
+        return r.status_code, (r.json or {}).get("id")
+
+    results = fire_at_once(20, post)
+    ids = {wish_id for code, wish_id in results if code == 201}
+    assert len(ids) == 1
+    assert {code for code, _ in results} <= {201, 409}
+    assert count(app, Wish) == 1
 
 
 def test_bad_key_is_422(client):

@@ -8,16 +8,26 @@ from datetime import UTC, datetime
 from openpyxl import load_workbook
 
 from models import PointsEntry, TalkAccess, db
-from pairings.points import award, parse_period, totals
+from points.ledger import award, parse_period, totals
 from tests.test_pairings_support import Team, log, pair, set_cols
 
 
-def adjust(client, headers, employee_no, delta, reason="抢险突击表现突出"):
-    return client.post(
+def adjust(client, headers, employee_no, delta, reason="抢险突击表现突出", approver=None):
+    """Ask for a manual adjustment; with `approver` (committee headers), approve it too."""
+    r = client.post(
         "/api/v1/admin/points",
         json={"employee_no": employee_no, "delta": delta, "reason": reason},
         headers=headers,
     )
+    if approver is not None and r.status_code == 201:
+        decided = client.post(
+            f"/api/v1/admin/points/requests/{r.json['id']}/decide",
+            json={"approve": True, "reason": "同意"},
+            headers=approver,
+        )
+        assert decided.status_code == 200, decided.json
+        return decided
+    return r
 
 
 def test_secretary_adjusts_own_branch_members_only(client, world):
@@ -25,8 +35,8 @@ def test_secretary_adjusts_own_branch_members_only(client, world):
     m = team.members[0]
     r = adjust(client, team.sec, m.employee_no, 5)
     assert r.status_code == 201, r.json
-    assert (r.json["delta"], r.json["kind"], r.json["person_id"]) == (5, "manual", m.id)
-    assert r.json["actor_person_id"] == team.secretary.id
+    assert (r.json["delta"], r.json["status"], r.json["person"]["id"]) == (5, "pending", m.id)
+    assert r.json["requested_by"]["id"] == team.secretary.id
     other = Team(world, members=1)
     r = adjust(client, team.sec, other.members[0].employee_no, 5)
     assert r.status_code == 403 and r.json["reason"] == "not_your_branch"
@@ -44,7 +54,7 @@ def test_secretary_adjusts_own_branch_members_only(client, world):
     for delta in (0, 101, -101, 10**12, "5x", 1.5):
         r = adjust(client, team.sec, m.employee_no, delta)
         assert r.status_code == 422, (delta, r.json)
-    # Members cannot adjust points; committee can, anywhere in its mine.
+    # Members cannot adjust points; committee can ask, anywhere in its mine.
     assert adjust(client, team.h(m), m.employee_no, 5).status_code == 403
     committee = world.headers(world.committee())
     r = adjust(client, committee, other.members[0].employee_no, -3, "违章扣分")
@@ -54,8 +64,9 @@ def test_secretary_adjusts_own_branch_members_only(client, world):
 def test_points_mine_shows_the_period(app, client, world):
     team = Team(world, members=1, employees=1)
     m = team.members[0]
-    adjust(client, team.sec, m.employee_no, 5, "安全生产监督员表现突出")
-    adjust(client, team.sec, m.employee_no, -2, "会议缺席")
+    boss = world.headers(world.committee())
+    adjust(client, team.sec, m.employee_no, 5, "安全生产监督员表现突出", approver=boss)
+    adjust(client, team.sec, m.employee_no, -2, "会议缺席", approver=boss)
     with app.app_context():
         last_year = award(m.id, 9, "wish_completed", "圆梦：给孩子买书包", ref="wish:1")
         db.session.commit()
@@ -105,8 +116,9 @@ def test_monthly_talk_award_shows_in_my_points(client, world):
 
 def test_totals_list_per_branch_and_mine(client, world):
     t1, t2 = Team(world, members=2), Team(world, members=1)
-    adjust(client, t1.sec, t1.members[1].employee_no, 7)
-    adjust(client, t2.sec, t2.members[0].employee_no, 3)
+    boss = world.headers(world.committee())
+    adjust(client, t1.sec, t1.members[1].employee_no, 7, approver=boss)
+    adjust(client, t2.sec, t2.members[0].employee_no, 3, approver=boss)
     rows = client.get("/api/v1/admin/points?period=all", headers=t1.sec).json
     assert rows[0]["person_id"] == t1.members[1].id and rows[0]["total"] == 7
     assert rows[0]["manual"] == 7 and rows[0]["talks"] == 0
@@ -160,8 +172,10 @@ def test_talk_ledger_export_writes_text_never_formulas_and_logs_reads(app, clien
 def test_points_export_writes_text_never_formulas(client, world):
     team = Team(world, members=1)
     m = team.members[0]
+    boss = world.headers(world.committee())
     for i, reason in enumerate(EVIL):
-        assert adjust(client, team.sec, m.employee_no, i + 1, reason).status_code == 201
+        r = adjust(client, team.sec, m.employee_no, i + 1, reason, approver=boss)
+        assert r.status_code == 200
     r = client.get("/api/v1/admin/points/export.xlsx?period=all", headers=team.sec)
     assert r.status_code == 200
     totals_ws = _sheet(r.data, "积分汇总")

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from PIL import Image
 
 from models import Account, CampaignAudit, db, utcnow
-from pairings.points import award
+from points.ledger import award
 from tests.votes_factory import (
     close_and_publish,
     db_counts,

@@ -16,6 +16,7 @@ from votes.errors import (
     CandidateExists,
     CandidateNotFound,
     CategoryNotInCampaign,
+    InvalidCampaign,
     InvalidTransition,
     NoCandidates,
     NoticePending,
@@ -104,8 +105,8 @@ def _validate(values: dict[str, Any]) -> None:
         allowed = set(values.get("categories") or CATEGORY_KEYS)
         if any(k not in allowed or not 1 <= int(n) <= 100 for k, n in quotas.items()):
             errors["quotas"] = ["名额须为本次评选的类别，每类 1 至 100 名"]
-    if errors:
-        raise InvalidInput(errors=errors)
+    if errors:  # rules across fields, which no schema states: a reason of their own
+        raise InvalidCampaign(errors=errors)
 
 
 def _flatten(data: dict[str, Any]) -> dict[str, Any]:

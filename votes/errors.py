@@ -97,6 +97,11 @@ class InvalidImage(InvalidInput):
     message = "请上传 jpeg、png 或 webp 格式、不超过 5 MB 的图片"
 
 
+class InvalidCampaign(InvalidInput):
+    reason = "invalid_campaign"
+    message = "评选活动的设置有误（时间、类别或权重）"
+
+
 class PointsSheetInvalid(InvalidInput):
     reason = "points_sheet_invalid"
     message = "积分表有错误行，未导入任何数据"

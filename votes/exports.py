@@ -7,10 +7,10 @@ import io
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
 from models import Account, Ballot, Campaign, Candidate, Person, Unit, db
-from spreadsheets import mark_text
+from models.votes import CATEGORY_NAMES
+from spreadsheets import write_only_cell
 from votes import clock
 from votes.results import compute_results
 
@@ -18,7 +18,7 @@ STATUS_NAMES = {"draft": "草稿", "open": "投票中", "closed": "已结束", "
 
 
 def _cell(ws, value: Any) -> Any:
-    return mark_text(WriteOnlyCell(ws, value=value))
+    return write_only_cell(ws, value)
 
 
 def _row(ws, values: list[Any]) -> None:
@@ -103,7 +103,7 @@ def campaign_workbook(campaign: Campaign) -> bytes:
                 voter_name,
                 unit or "",
                 cand_name,
-                b.category,
+                CATEGORY_NAMES.get(b.category, b.category),
                 b.ip or "",
                 b.user_agent or "",
                 b.client_hints or "",

@@ -3,7 +3,7 @@
 Each half is scaled to 0..100 within its category (the best candidate gets 100), then
 total = w_votes × vote_score + w_points × points_score with the weights normalised to sum to 1.
 Votes are the database's non-voided ballots; points come from the ledger
-(`pairings.points.totals` over the campaign's points period) or, with points_source = "sheet",
+(`points.ledger.totals` over the campaign's points period) or, with points_source = "sheet",
 from an imported assessment sheet. Publishing freezes the result in the campaign row.
 """
 
@@ -36,7 +36,7 @@ def points_of(campaign: Campaign, candidates: list[Candidate], until: datetime) 
     """Points per candidate id from the ledger or the imported sheet."""
     if campaign.points_source == "sheet":
         return {c.id: float(c.assessed_points or 0) for c in candidates}
-    from pairings.points import totals
+    from points.ledger import totals
 
     by_person = totals(
         sorted({c.person_id for c in candidates}),
@@ -183,4 +183,7 @@ def _read_rows(filename: str, content: bytes) -> list[list[Any]]:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = content.decode("gb18030", errors="replace")
-    return [row for row in csv.reader(io.StringIO(text))]
+    try:
+        return [row for row in csv.reader(io.StringIO(text, newline=""))]
+    except csv.Error as exc:  # a bare CR inside a field, NUL bytes: not a sheet we can read
+        raise PointsSheetInvalid("无法读取该 CSV 文件") from exc

@@ -22,6 +22,12 @@ class AlreadyClaimed(DomainError):
     message = "手慢了，该心愿已被其他党员认领"
 
 
+class ClaimExpired(DomainError):
+    status = 409
+    reason = "claim_expired"
+    message = "认领已超过期限，心愿将回到待认领，不能再点亮"
+
+
 class ClaimLimit(DomainError):
     status = 409
     reason = "claim_limit"

@@ -15,7 +15,7 @@ from openpyxl.cell.cell import Cell
 from sqlalchemy import select
 
 from models import Wish, WishEvent, db
-from spreadsheets import mark_text
+from spreadsheets import cell_text, mark_text
 from wishes.services import local_time
 
 STATUS_ZH = {
@@ -53,7 +53,7 @@ def text_cell(cell: Cell, value: Any) -> None:
     """Write a value; strings always as text, never evaluated."""
     if value is None:
         return
-    cell.value = value
+    cell.value = cell_text(value)
     mark_text(cell)
 
 

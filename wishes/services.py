@@ -28,10 +28,11 @@ from models import (
     utcnow,
 )
 from notifications import notify
-from pairings import points
+from points import ledger
 from wishes import content_check, states
 from wishes.errors import (
     AlreadyClaimed,
+    ClaimExpired,
     ClaimLimit,
     InvalidTransition,
     NoBranch,
@@ -407,6 +408,9 @@ def fulfil_wish(p: Principal, wish_id: int, note: str | None, photo_ids: list[in
     states.check("fulfil", wish.status)
     if wish.claimer_id != member.id:
         raise NotClaimer()
+    now = utcnow()
+    if wish.claim_deadline is not None and wish.claim_deadline <= now:
+        raise ClaimExpired()  # the expiry job may not have run yet; the claim is over all the same
     note_ = _text(note, "note", NOTE_MAX)
     ids = sorted(set(photo_ids or []))
     if not ids:
@@ -414,13 +418,12 @@ def fulfil_wish(p: Principal, wish_id: int, note: str | None, photo_ids: list[in
     if len(ids) > MAX_PHOTOS:
         raise InvalidInput(errors={"photo_ids": [f"最多 {MAX_PHOTOS} 张照片"]})
     content_check.require_publishable(member.id, note_)
-    now = utcnow()
     _apply(
         wish,
         "fulfil",
         member.id,
         values={"fulfil_note": note_, "fulfilled_at": now},
-        where=(Wish.claimer_id == member.id,),
+        where=(Wish.claimer_id == member.id, Wish.claim_deadline > now),
         now=now,
     )
     attached = db.session.execute(
@@ -478,7 +481,7 @@ def confirm_wish(p: Principal, wish_id: int, rating: int, thanks: str | None) ->
         now=now,
     )
     claimer_id = wish.claimer_id
-    points.award(
+    ledger.award(
         claimer_id,
         current_app.config["WISH_COMPLETED_POINTS"],
         kind="wish_completed",

@@ -22,16 +22,16 @@ from models import (
     WISH_CATEGORIES,
     WISH_STATUSES,
     Person,
-    PointsEntry,
     Talk,
     Wish,
     db,
     utcnow,
 )
 from pairings import care, compliance, exports, overview, services, talks
-from pairings import points as points_service
 from pairings.months import month_of, parse_month
 from pairings.services import limit_for
+from points import ledger as points_service
+from points import requests as points_requests
 from wishes import export as wish_export
 from wishes import queries as wish_queries
 from wishes import services as wish_services
@@ -450,7 +450,8 @@ def branch_points_person(branch_id: int, person_id: int):
 
 @bp.post("/branches/<int:branch_id>/points")
 def branch_points_adjust(branch_id: int):
-    """A manual adjustment with a reason (the API's POST /admin/points)."""
+    """Ask for a manual adjustment with a reason (the API's POST /admin/points): it takes effect
+    when a committee member other than the author approves it."""
     branch_or_404(branch_id)
     raw = (request.form.get("delta") or "").strip()
     try:
@@ -458,11 +459,13 @@ def branch_points_adjust(branch_id: int):
     except ValueError:
         raise InvalidInput(errors={"delta": ["分值须为整数"]}) from None
     employee_no = _form("employee_no", 32)
-    entry: PointsEntry = points_service.manual_adjust(
+    asked = points_requests.request_adjustment(
         principal(), employee_no, delta, _form("reason", 255)
     )
     db.session.commit()
-    return done(f"已为 {entry.person.name} 调整积分 {entry.delta:+d}")
+    return done(
+        f"已提交 {asked.person.name} 的积分调整申请（{asked.delta:+d}），待另一位党委成员审批后生效"
+    )
 
 
 @bp.get("/branches/<int:branch_id>/points/export.xlsx")

@@ -284,14 +284,29 @@ def test_secretary_adjusts_points(app, demo, console):
     form.locator("input[name='delta']").fill("5")
     with page.expect_navigation():
         form.locator("button[type='submit']").click()
-    assert "已为 宋红梅 调整积分 +5" in console.flash()
-    drawer = console.drawer(f"tr[data-person='{demo['people']['D0003']}'] a")
-    assert "抢险救灾表现突出" in drawer.inner_text()
-    drawer.locator("[data-close]").click()
+    assert "已提交 宋红梅 的积分调整申请（+5）" in console.flash()
     console.shot("points")
-    r = app.test_client().get("/api/v1/points/mine", headers=bearer(app, "member"))
-    entries = [(e["kind"], e["delta"], e["reason"]) for e in r.get_json()["entries"]]
-    assert ("manual", 5, "抢险救灾表现突出") in entries
+    # Nothing on the ledger until a committee member other than the author approves it.
+    member = bearer(app, "member")
+    api = app.test_client()
+    entries = api.get("/api/v1/points/mine", headers=member).get_json()["entries"]
+    assert ("manual", 5, "抢险救灾表现突出") not in [
+        (e["kind"], e["delta"], e["reason"]) for e in entries
+    ]
+    committee = bearer(app, "committee")
+    pending = api.get("/api/v1/admin/points/requests?status=pending", headers=committee).get_json()
+    asked = [r for r in pending if r["reason"] == "抢险救灾表现突出"]
+    assert len(asked) == 1 and asked[0]["delta"] == 5
+    r = api.post(
+        f"/api/v1/admin/points/requests/{asked[0]['id']}/decide",
+        json={"approve": True, "reason": "情况属实"},
+        headers=committee,
+    )
+    assert r.status_code == 200, r.get_json()
+    entries = api.get("/api/v1/points/mine", headers=member).get_json()["entries"]
+    assert ("manual", 5, "抢险救灾表现突出") in [
+        (e["kind"], e["delta"], e["reason"]) for e in entries
+    ]
     console.no_problems()
 
 

@@ -1,20 +1,19 @@
-"""The points ledger: awarding points and reading totals."""
+"""The points ledger: awarding points, periods, and reading totals and entries."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 
-from accounts.principal import Principal
-from domain_errors import InvalidInput
 from models import POINT_KINDS, Person, PointsEntry, db, utcnow
 from models.people import PARTY_STATUSES
-from pairings.errors import InvalidPeriod, NotAMember, NotYourBranch, PersonNotFound, ReasonRequired
-from pairings.months import local, month_bounds
-from pairings.settings import setting
+from points.errors import InvalidPeriod
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def award(
@@ -64,7 +63,7 @@ def totals(
     return {pid: found.get(pid, 0) for pid in person_ids}
 
 
-# --- periods, manual adjustments and the ledger views ----------------------------------------
+# --- periods and the ledger views ---------------------------------------------------------
 
 
 @dataclass
@@ -76,17 +75,24 @@ class Period:
     until: datetime | None
 
 
-PERIOD_RE = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2])|-Q([1-4]))?$")
+PERIOD_RE = re.compile(r"(20[0-9]{2}|2100)(?:-(0[1-9]|1[0-2])|-Q([1-4]))?")
+
+
+def _month_start(year: int, month: int) -> datetime:
+    """The first instant of a Shanghai calendar month, in UTC (month 13: next January)."""
+    year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
+    return datetime(year, month, 1, tzinfo=SHANGHAI).astimezone(UTC)
 
 
 def parse_period(value: str | None, now: datetime | None = None) -> Period:
-    """A period from its key; the current Shanghai year when none is given."""
+    """A period from its key (years 2000..2100, ASCII digits); the current Shanghai year when
+    none is given."""
     if not value:
-        value = str(local(now or utcnow()).year)
+        value = str((now or utcnow()).astimezone(SHANGHAI).year)
     if value == "all":
         return Period("all", None, None)
-    m = PERIOD_RE.match(value)
-    if not m or not 2000 <= int(m.group(1)) <= 2999:
+    m = PERIOD_RE.fullmatch(value)
+    if not m:
         raise InvalidPeriod(errors={"period": ["格式应为 YYYY、YYYY-Qn、YYYY-MM 或 all"]})
     year = int(m.group(1))
     if m.group(2):
@@ -95,10 +101,7 @@ def parse_period(value: str | None, now: datetime | None = None) -> Period:
         first, months = (int(m.group(3)) - 1) * 3 + 1, 3
     else:
         first, months = 1, 12
-    last = first + months - 1
-    since, _ = month_bounds(f"{year:04d}-{first:02d}")
-    _, until = month_bounds(f"{year:04d}-{last:02d}")
-    return Period(value, since, until)
+    return Period(value, _month_start(year, first), _month_start(year, first + months))
 
 
 def in_period(stmt, period: Period):
@@ -108,31 +111,6 @@ def in_period(stmt, period: Period):
     if period.until is not None:
         stmt = stmt.where(PointsEntry.at < period.until)
     return stmt
-
-
-def manual_adjust(principal: Principal, employee_no: str, delta: int, reason: str) -> PointsEntry:
-    """A secretary (own branch) or committee adds or deducts points, with a required reason."""
-    actor = principal.require("secretary", "committee")
-    reason = (reason or "").strip()
-    if not reason:
-        raise ReasonRequired(errors={"reason": ["请填写积分调整原因"]})
-    limit = setting("POINTS_MANUAL_MAX")
-    if delta == 0 or abs(delta) > limit:
-        raise InvalidInput(errors={"delta": [f"分值须为非零整数，绝对值不超过 {limit}"]})
-    person = db.session.scalar(
-        db.select(Person).where(
-            Person.mine_id == actor.mine_id, Person.employee_no == employee_no.strip()
-        )
-    )
-    if person is None:
-        raise PersonNotFound(errors={"employee_no": ["花名册中没有这个工号"]})
-    if not principal.manages_branch(person.branch_id, person.mine_id):
-        raise NotYourBranch()
-    if not person.is_party_member:
-        raise NotAMember(errors={"employee_no": ["只有党员可以获得积分"]})
-    entry = award(person.id, delta, "manual", reason, None, actor.id)
-    assert entry is not None  # manual entries carry no ref and never collide
-    return entry
 
 
 def ledger(person_id: int, period: Period) -> tuple[int, list[PointsEntry]]:

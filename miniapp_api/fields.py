@@ -1,0 +1,176 @@
+"""The boundary's field types: every id, text, time, month and period a client sends is one of
+these, so the same rules (and the same OpenAPI patterns) hold on every endpoint.
+
+- ids are integers within the columns' range, 1 … 2^31−1 (out of range: 422 in a body or query,
+  404 in a path — see `IdConverter`);
+- text refuses NUL, the C0 and C1 control characters (multi-line text keeps tab, CR and LF),
+  lone surrogates and the non-characters of the Basic Multilingual Plane (U+FDD0…U+FDEF,
+  U+FFFE, U+FFFF — XML, and so every .xlsx ledger, cannot hold them);
+- times are ISO 8601 within 2000-01-01 … 2100-12-31 (on their own clock, so converting to UTC
+  never overflows);
+- months and periods are ASCII digits only (`\\d` also takes full-width digits, which then reach
+  a Content-Disposition header).
+
+Each rule is also published as the field's `pattern` / `minimum` / `maximum`, so the OpenAPI
+document says exactly what the server accepts.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any
+
+import marshmallow as ma
+from werkzeug.routing import IntegerConverter
+
+MAX_ID = 2**31 - 1  # the id columns are 32-bit on every backend
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
+# The character classes below are written with \uXXXX escapes, which ECMA-262 (JSON Schema's
+# regex dialect) and Python's re read alike; lone surrogates are left out of the published
+# pattern (no UTF-8 JSON text can carry one) but refused all the same.
+_NONCHARS = r"\ufdd0-\ufdef\ufffe\uffff"
+_SINGLE_LINE_BAD = r"\u0000-\u001f\u007f-\u009f" + _NONCHARS
+_MULTI_LINE_BAD = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f" + _NONCHARS
+_SURROGATES = r"\ud800-\udfff"
+
+SINGLE_LINE_PATTERN = f"^[^{_SINGLE_LINE_BAD}]*$"
+MULTI_LINE_PATTERN = f"^[^{_MULTI_LINE_BAD}]*$"
+# The same, with at least one character that is not white space.
+SINGLE_LINE_FILLED = f"^[^{_SINGLE_LINE_BAD}]*[^\\s{_SINGLE_LINE_BAD}][^{_SINGLE_LINE_BAD}]*$"
+MULTI_LINE_FILLED = f"^[^{_MULTI_LINE_BAD}]*[^\\s{_MULTI_LINE_BAD}][^{_MULTI_LINE_BAD}]*$"
+
+_BAD_SINGLE = re.compile(f"[{_SINGLE_LINE_BAD}{_SURROGATES}]")
+_BAD_MULTI = re.compile(f"[{_MULTI_LINE_BAD}{_SURROGATES}]")
+# What no string anywhere in a request may hold, whatever field (or no field) it lands in.
+NEVER_ALLOWED = _BAD_MULTI
+
+YEAR = "(20[0-9]{2}|2100)"
+# Empty is allowed: `?month=` means the parameter was not given (this month, this year).
+MONTH_PATTERN = f"^({YEAR}-(0[1-9]|1[0-2]))?$"
+PERIOD_PATTERN = f"^({YEAR}(-(0[1-9]|1[0-2])|-Q[1-4])?|all)?$"
+DATETIME_PATTERN = f"^{YEAR}-"
+
+
+def bad_character(value: str, *, multiline: bool = False) -> str | None:
+    """The first character a text field refuses, or None."""
+    found = (_BAD_MULTI if multiline else _BAD_SINGLE).search(value)
+    return found.group() if found else None
+
+
+def clean_text(value: str | None, max_len: int) -> str | None:
+    """A client-sent value we keep but do not validate (device headers): refused characters
+    dropped, cut to the column's length; None when nothing is left."""
+    if value is None:
+        return None
+    cleaned = _BAD_SINGLE.sub("", value).strip()[:max_len]
+    return cleaned or None
+
+
+class Text(ma.fields.String):
+    """User text: bounded, with no control characters, surrogates or BMP non-characters."""
+
+    def __init__(
+        self,
+        max_len: int,
+        *,
+        min_len: int = 0,
+        multiline: bool = False,
+        blank: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        self.multiline = multiline
+        self.blank = blank
+        if not blank:
+            min_len = max(min_len, 1)
+        if multiline:
+            pattern = MULTI_LINE_PATTERN if blank else MULTI_LINE_FILLED
+        else:
+            pattern = SINGLE_LINE_PATTERN if blank else SINGLE_LINE_FILLED
+        metadata = {"pattern": pattern, **kwargs.pop("metadata", {})}
+        validate = [ma.validate.Length(min=min_len or None, max=max_len)]
+        super().__init__(validate=validate, metadata=metadata, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        bad = bad_character(text, multiline=self.multiline)
+        if bad is not None:
+            if bad in "\r\n\t":
+                raise ma.ValidationError("不能换行或含制表符")
+            raise ma.ValidationError(f"含有不允许的字符（U+{ord(bad):04X}）")
+        if not self.blank and not text.strip():
+            raise ma.ValidationError("不能为空")
+        return text
+
+
+def Id(**kwargs: Any) -> ma.fields.Integer:  # noqa: N802 - a field factory, read like a type
+    """A row id: an integer 1 … 2^31−1 (the columns' range on every backend)."""
+    return ma.fields.Integer(validate=ma.validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+class DateTime(ma.fields.AwareDateTime):
+    """An ISO 8601 instant with offset (or in `default_timezone` without one), 2000 … 2100."""
+
+    default_error_messages = {
+        "invalid": "时间格式不正确（ISO 8601）",
+        "invalid_awareness": "时间须带时区（如 +08:00）",
+        "out_of_range": "时间须在 2000-01-01 至 2100-12-31 之间",
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {"pattern": DATETIME_PATTERN, **kwargs.pop("metadata", {})}
+        super().__init__(format="iso", metadata=metadata, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        if isinstance(value, str) and not re.match(DATETIME_PATTERN, value):
+            raise self.make_error("out_of_range")
+        when = super()._deserialize(value, attr, data, **kwargs)
+        # Checked on the value's own clock: year 1 or 9999 would overflow when moved to UTC.
+        if not FIRST_DAY <= when.replace(tzinfo=None).date() <= LAST_DAY:
+            raise self.make_error("out_of_range")
+        return when
+
+
+class Pattern(ma.validate.Regexp):
+    """Regexp that must match the whole value (`$` alone would let a trailing newline in)."""
+
+    def __call__(self, value: str) -> str:
+        if not isinstance(value, str) or self.regex.fullmatch(value) is None:
+            raise ma.ValidationError(self._format_error(value))
+        return value
+
+
+def Month(*, checked: bool = True, **kwargs: Any) -> ma.fields.String:  # noqa: N802
+    """A Shanghai calendar month "YYYY-MM" (2000-01 … 2100-12), ASCII digits.
+
+    checked=False: the pattern is only published, because the domain checks the very same
+    pattern and answers with its own reason (pairings' `invalid_month`)."""
+    kwargs.setdefault("metadata", {}).setdefault("description", "YYYY-MM（上海时间的自然月）")
+    kwargs["metadata"]["pattern"] = MONTH_PATTERN
+    if checked:
+        kwargs["validate"] = Pattern(MONTH_PATTERN, error="月份格式应为 YYYY-MM")
+    return ma.fields.String(**kwargs)
+
+
+def Period(**kwargs: Any) -> ma.fields.String:  # noqa: N802
+    """A reporting period: "YYYY", "YYYY-Qn", "YYYY-MM" or "all", ASCII digits. Published here,
+    checked by `points.ledger.parse_period` (reason `invalid_period`)."""
+    kwargs.setdefault("metadata", {}).setdefault(
+        "description", "YYYY、YYYY-Qn、YYYY-MM 或 all（上海时间）"
+    )
+    kwargs["metadata"]["pattern"] = PERIOD_PATTERN
+    return ma.fields.String(**kwargs)
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in every route: ASCII digits within 1 … 2^31−1, anything else is no route (404).
+
+    Werkzeug's own takes any Unicode digit and any length (a 5,000-digit id was a 500)."""
+
+    regex = r"[0-9]{1,19}"
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)

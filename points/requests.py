@@ -1,0 +1,154 @@
+"""Manual points adjustments: a request (pending) that reaches the ledger only when a committee
+member of the mine other than its author approves it.
+
+Nobody adjusts their own points: a secretary or committee member cannot ask for themselves,
+and a committee member cannot decide a request about themselves. pending → approved (one
+ledger entry, ref `request:<id>`) or rejected, both with a reason, both people on record. The
+decision is one conditional UPDATE (`… WHERE status = 'pending'`), so of two committee members
+deciding at once exactly one wins. The caller commits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+
+from accounts.principal import Principal
+from models import Person, PointsRequest, db, utcnow
+from points.errors import (
+    InvalidDelta,
+    NotAMember,
+    NotYourBranch,
+    OwnPoints,
+    OwnRequest,
+    PersonNotFound,
+    ReasonRequired,
+    RequestDecided,
+    RequestNotFound,
+)
+from points.ledger import award
+
+REASON_MAX = 255
+
+
+def _reason(value: str | None, field: str = "reason") -> str:
+    text = (value or "").strip()
+    if not text:
+        raise ReasonRequired(errors={field: ["请填写原因"]})
+    return text[:REASON_MAX]
+
+
+def check_delta(delta: int) -> None:
+    """A manual adjustment is a non-zero whole number within POINTS_MANUAL_MAX either way."""
+    limit = current_app.config["POINTS_MANUAL_MAX"]
+    if isinstance(delta, bool) or not isinstance(delta, int) or delta == 0 or abs(delta) > limit:
+        raise InvalidDelta(errors={"delta": [f"分值须为非零整数，绝对值不超过 {limit}"]})
+
+
+def request_adjustment(
+    principal: Principal, employee_no: str, delta: int, reason: str
+) -> PointsRequest:
+    """A secretary (own branch) or committee member asks to add or deduct a party member's
+    points; the request waits for another committee member."""
+    author = principal.require("secretary", "committee")
+    why = _reason(reason)
+    check_delta(delta)
+    person = db.session.scalar(
+        db.select(Person).where(
+            Person.mine_id == author.mine_id, Person.employee_no == employee_no.strip()
+        )
+    )
+    if person is None:
+        raise PersonNotFound(errors={"employee_no": ["花名册中没有这个工号"]})
+    if person.id == author.id:
+        raise OwnPoints()
+    if not principal.manages_branch(person.branch_id, person.mine_id):
+        raise NotYourBranch()
+    if not person.is_party_member:
+        raise NotAMember(errors={"employee_no": ["只有党员可以获得积分"]})
+    request = PointsRequest(
+        mine_id=person.mine_id,
+        person_id=person.id,
+        delta=delta,
+        reason=why,
+        status="pending",
+        requested_by_id=author.id,
+        requested_at=utcnow(),
+    )
+    db.session.add(request)
+    db.session.flush()
+    return request
+
+
+def decide(principal: Principal, request_id: int, approve: bool, reason: str) -> PointsRequest:
+    """A committee member of the mine, not the author and not the person concerned, approves
+    (the points reach the ledger) or rejects the request, with a reason."""
+    decider = principal.require("committee")
+    request = db.session.get(PointsRequest, request_id)
+    if request is None or request.mine_id not in principal.committee_of:
+        raise RequestNotFound()
+    if request.person_id == decider.id:
+        raise OwnPoints()
+    if request.requested_by_id == decider.id:
+        raise OwnRequest()
+    why = _reason(reason)
+    if request.status != "pending":
+        raise RequestDecided()
+    now = utcnow()
+    values: dict[str, Any] = {
+        "status": "approved" if approve else "rejected",
+        "decided_by_id": decider.id,
+        "decided_at": now,
+        "decision_reason": why,
+    }
+    won = db.session.execute(
+        db.update(PointsRequest)
+        .where(PointsRequest.id == request.id, PointsRequest.status == "pending")
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if won.rowcount != 1:
+        raise RequestDecided()
+    if approve:
+        entry = award(
+            request.person_id,
+            request.delta,
+            "manual",
+            request.reason,
+            ref=f"request:{request.id}",
+            actor_person_id=request.requested_by_id,
+        )
+        if entry is None:  # the ledger's unique (person, kind, ref) stands behind the UPDATE
+            raise RequestDecided()
+        db.session.execute(
+            db.update(PointsRequest)
+            .where(PointsRequest.id == request.id)
+            .values(entry_id=entry.id)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.refresh(request)
+    return request
+
+
+def requests_query(
+    principal: Principal,
+    status: str | None = None,
+    branch_id: int | None = None,
+    person_id: int | None = None,
+):
+    """A select of the requests the caller may read, newest first: the committee every
+    request of its mine, a secretary those about members of their branches."""
+    viewer = principal.require("secretary", "committee")
+    stmt = db.select(PointsRequest).join(Person, Person.id == PointsRequest.person_id)
+    if viewer.mine_id in principal.committee_of:
+        stmt = stmt.where(PointsRequest.mine_id == viewer.mine_id)
+    else:
+        stmt = stmt.where(Person.branch_id.in_(principal.secretary_of))
+    if status:
+        stmt = stmt.where(PointsRequest.status == status)
+    if branch_id is not None:
+        stmt = stmt.where(Person.branch_id == branch_id)
+    if person_id is not None:
+        stmt = stmt.where(PointsRequest.person_id == person_id)
+    return stmt.order_by(PointsRequest.requested_at.desc(), PointsRequest.id.desc())
