@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask_limiter import Limiter
 from flask_smorest import Api
 
-from miniapp_api.auth import client_ip
 from miniapp_api.errors import ErrorSchema
+from rate_limits import limiter
+
+__all__ = ["FrontlineApi", "api", "limiter"]
 
 
 class FrontlineApi(Api):
@@ -14,12 +15,3 @@ class FrontlineApi(Api):
 
 
 api = FrontlineApi()
-
-limiter = Limiter(
-    key_func=client_ip,
-    headers_enabled=True,
-    # A Redis outage must not take the API down with it; limits fall back to this process.
-    swallow_errors=True,
-    in_memory_fallback_enabled=True,
-    key_prefix="frontline-rl",
-)

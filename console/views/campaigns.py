@@ -20,10 +20,10 @@ from console.labels import SHANGHAI
 from console.tables import arg_int, arg_str, paginate
 from console.views.branch import _form, xlsx
 from domain_errors import InvalidInput
-from models import Account, Ballot, Campaign, Candidate, Person, Unit, db
+from models import Ballot, Campaign, Candidate, Person, db
 from models.people import PARTY_STATUSES
 from models.votes import CAMPAIGN_STATUSES, CATEGORY_KEYS, CATEGORY_NAMES
-from votes import anti_brushing, ballots, campaigns, clock, exports, live, share
+from votes import anti_brushing, ballot_list, ballots, campaigns, clock, exports, live, share
 from votes.results import vote_counts
 
 PHOTO_MAX = share.MAX_PHOTO_BYTES
@@ -208,24 +208,12 @@ def campaign_page(campaign_id: int):
     voided = arg_str("voided", 3, ("yes", "no"))
     candidate_id = arg_int("candidate_id")
     employee_no = arg_str("employee_no", 32)
-    cand_person = db.aliased(Person)
-    stmt = (
-        db.select(Ballot, cand_person.name, Person, Unit.name, Account.bound_at)
-        .join(Candidate, Candidate.id == Ballot.candidate_id)
-        .join(cand_person, cand_person.id == Candidate.person_id)
-        .join(Person, Person.id == Ballot.voter_id)
-        .outerjoin(Unit, Unit.id == Ballot.voter_unit_id)
-        .outerjoin(Account, Account.id == Ballot.account_id)
-        .where(Ballot.campaign_id == campaign.id)
+    stmt = ballot_list.ballots_of(
+        campaign.id,
+        candidate_id=candidate_id,
+        voided={"yes": True, "no": False}.get(voided),
+        employee_no=employee_no or None,
     )
-    if voided:
-        stmt = stmt.where(
-            Ballot.voided_at.is_not(None) if voided == "yes" else Ballot.voided_at.is_(None)
-        )
-    if candidate_id:
-        stmt = stmt.where(Ballot.candidate_id == candidate_id)
-    if employee_no:
-        stmt = stmt.where(Person.employee_no == employee_no)
     ballot_page = paginate(
         stmt, {"id": Ballot.id, "cast_at": Ballot.cast_at}, "id", rows=True, prefix="b_"
     )
