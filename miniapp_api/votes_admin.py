@@ -396,7 +396,12 @@ class AdminCandidatePhotoView(MethodView):
         candidate.photo = share.save_photo(
             upload.read(share.MAX_PHOTO_BYTES + 1), current_principal().person_id
         )
-        campaigns.audit(campaign, current_principal(), "photo", {"candidate_id": candidate.id})
+        campaigns.audit(
+            campaign,
+            current_principal(),
+            "photo",
+            {"candidate_id": candidate.id, "photo": candidate.photo},
+        )
         db.session.commit()
         return candidate_out(candidate)
 

@@ -23,6 +23,11 @@ def cn_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return labels.local_time(value, fmt)
 
 
+@bp.app_template_filter("photo_note")
+def photo_note(value: str | None) -> str:
+    return labels.photo_note(value)
+
+
 @bp.context_processor
 def layout() -> dict[str, Any]:
     """Who is signed in and what the left menu offers."""
