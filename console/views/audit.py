@@ -34,7 +34,7 @@ SECTIONS = ("talks", "binds", "signins", "leavers", "objections")
 def audit():
     """One audit section at a time, each a filtered, sorted, paged table."""
     mine_id = committee_or_404()
-    section = arg_str("section", 8, SECTIONS) or "talks"
+    section = arg_str("section", 10, SECTIONS) or "talks"
     q = arg_str("q")
     context: dict = {"section": section, "q": q}
     like = f"%{q}%"
