@@ -93,8 +93,9 @@ def _campaign_form(campaign: Campaign | None) -> dict[str, Any]:
         "description": _form("description", 5000),
         "ends_at": _when("ends_at"),
         "rules": rules,
-        "notice_days": _number("notice_days", *campaigns.NOTICE_DAYS),
     }
+    if (request.form.get("notice_days") or "").strip():
+        data["notice_days"] = _number("notice_days", *campaigns.NOTICE_DAYS)
     if campaign is not None and campaign.status != "draft":
         data["quotas"] = _quotas(campaign.categories)
         return data
