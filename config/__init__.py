@@ -137,6 +137,13 @@ def load_settings(
         # background jobs (RQ); REDIS_URL by default
         "RQ_REDIS_URL": env.get("RQ_REDIS_URL") or "",
         "RQ_QUEUE": env.get("RQ_QUEUE") or "frontline",
+        # the desk console (console/): sign-in life, login codes, cookies
+        "CONSOLE_SESSION_TTL_SECONDS": _int(env, "CONSOLE_SESSION_TTL_SECONDS", 12 * 3600),
+        "CONSOLE_TICKET_TTL_SECONDS": _int(env, "CONSOLE_TICKET_TTL_SECONDS", 5 * 60),
+        "CONSOLE_LOGIN_PAGE": env.get("CONSOLE_LOGIN_PAGE") or "pages/console/confirm",
+        "CONSOLE_COOKIE_SECURE": _bool(env.get("CONSOLE_COOKIE_SECURE"), production),
+        # new login codes per IP (every code is a row; a reload shows the same code, uncounted)
+        "CONSOLE_TICKET_LIMITS": env.get("CONSOLE_TICKET_LIMITS") or "10 per minute;60 per hour",
         # flask-smorest / OpenAPI
         "API_TITLE": "Frontline mini-program API",
         "API_VERSION": "v1",

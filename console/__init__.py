@@ -7,32 +7,15 @@ revocation end it alike, and roles are re-read on every request.
 
 from __future__ import annotations
 
-import os
-
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
 
 
-def _int_env(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    return int(raw) if raw else default
-
-
 def init_app(app: Flask) -> None:
-    """Settings, CSRF (console only: the JSON API uses bearer tokens) and the blueprint."""
-    production = app.config["PRODUCTION"]
-    app.config.setdefault(
-        "CONSOLE_SESSION_TTL_SECONDS", _int_env("CONSOLE_SESSION_TTL_SECONDS", 12 * 3600)
-    )
-    app.config.setdefault(
-        "CONSOLE_TICKET_TTL_SECONDS", _int_env("CONSOLE_TICKET_TTL_SECONDS", 5 * 60)
-    )
-    app.config.setdefault(
-        "CONSOLE_LOGIN_PAGE", os.environ.get("CONSOLE_LOGIN_PAGE") or "pages/console/confirm"
-    )
-    app.config.setdefault("CONSOLE_COOKIE_SECURE", production)
+    """Cookies, CSRF (console only: the JSON API uses bearer tokens) and the blueprint. The
+    console's settings (CONSOLE_*) come from config/ like every other."""
     # Flask's own session cookie only carries the CSRF secret and the waiting login ticket.
     # (Nothing else in the app uses Flask's session, so these are the console's to set.)
     app.config.update(

@@ -31,6 +31,7 @@ from console.blueprint import bp
 from console.tickets import may_sign_in
 from domain_errors import DomainError, NotFound
 from models import Branch, ConsoleSignIn, db
+from rate_limits import client_ip  # noqa: F401 - the views take it from here
 
 log = logging.getLogger(__name__)
 
@@ -49,11 +50,6 @@ CSP = (
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
-
-
-def client_ip() -> str:
-    """The caller's address (ProxyFix has applied trusted X-Forwarded-For)."""
-    return request.remote_addr or "unknown"
 
 
 def set_session_cookie(response: Response, token: str) -> Response:
@@ -287,5 +283,6 @@ def http_error(error: HTTPException) -> Response:
         500: "服务器开小差了，请稍后再试",
         405: "不支持该请求方法",
         413: "上传的文件过大",
+        429: "操作过于频繁，请稍后再试",
     }
     return _error_response(code, messages.get(code, "请求无法完成"), "http_error")

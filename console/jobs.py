@@ -7,10 +7,13 @@ from jobs import app_job
 
 @app_job
 def purge_tickets_job() -> int:
-    """Drop login tickets that expired over a day ago (every login page makes one)."""
+    """Drop login tickets that expired over a day ago (every login page makes one), and roster
+    files whose preview was never confirmed."""
+    from console import roster_files
     from console.tickets import purge_tickets
     from models import db
 
     n = purge_tickets()
     db.session.commit()
+    roster_files.purge()
     return n

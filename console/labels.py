@@ -29,6 +29,37 @@ END_REASONS = {
     "member_moved": "党员调离",
     "employee_moved": "职工调离",
     "member_left_party": "党员身份变更",
+    "member_left": "党员离职",
+    "employee_left": "职工离职",
+}
+OBJECTION_STATUS = {"open": "待答复", "upheld": "异议成立", "dismissed": "异议不成立"}
+PHOTO_CHECK = {
+    "checking": "微信检测中",
+    "review": "待人工审核",
+    "pass": "已通过",
+    "risky": "已撤下",
+}
+PHOTO_USE = {"wish": "心愿圆梦照片", "candidate": "候选人照片"}
+REVIEW_CAUSE = {"member_moved": "党员调动", "employee_moved": "职工调动"}
+REVIEW_OUTCOME = {"kept": "双方确认继续", "ended": "已解除", "resolved": "不再跨支部或结对已结束"}
+LEAVE_SOURCE = {"import": "花名册导入", "single": "单人登记", "cli": "命令行"}
+ROSTER_FIELDS = {
+    "employee_no": "工号",
+    "name": "姓名",
+    "phone": "手机号",
+    "unit": "单位",
+    "branch": "党支部",
+    "political_status": "政治面貌",
+    "is_cadre": "是否干部",
+    "previous_employee_no": "原工号",
+    "left": "在册状态",
+    "file": "文件",
+    "header": "表头",
+}
+_PHOTO_NOTES = {
+    "overdue": "微信检测超时未返回结果",
+    "review": "微信建议人工复核",
+    "approved": "人工审核通过",
 }
 ACCESS_ACTIONS = {"detail": "查看详情", "list": "列表查看", "export": "导出台账"}
 BIND_ACTIONS = {"bind": "绑定", "unbind": "解绑"}
@@ -50,6 +81,13 @@ TABLES = {
     "access_action": ACCESS_ACTIONS,
     "bind_action": BIND_ACTIONS,
     "sign_in_method": SIGN_IN_METHODS,
+    "objection_status": OBJECTION_STATUS,
+    "photo_check": PHOTO_CHECK,
+    "photo_use": PHOTO_USE,
+    "review_cause": REVIEW_CAUSE,
+    "review_outcome": REVIEW_OUTCOME,
+    "leave_source": LEAVE_SOURCE,
+    "roster_field": ROSTER_FIELDS,
 }
 
 
@@ -63,3 +101,23 @@ def label(value: str | None, table: str) -> str:
 def local_time(at: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """An instant on a China clock."""
     return at.astimezone(SHANGHAI).strftime(fmt) if at else ""
+
+
+def photo_note(note: str | None) -> str:
+    """Why a photo waits for a person, or why it was withdrawn, in Chinese."""
+    if not note:
+        return ""
+    if note.startswith("wechat_"):
+        return f"微信未能检测（错误码 {note[len('wechat_') :]}）"
+    return _PHOTO_NOTES.get(note, note)
+
+
+def roster_value(field: str, value: object) -> str:
+    """A roster value as the preview shows it (政治面貌 and 是否干部 in Chinese)."""
+    if field == "political_status":
+        return POLITICAL.get(str(value), str(value))
+    if field == "is_cadre":
+        return "是" if value else "否"
+    if field == "left":
+        return "已离职" if value else "在册"
+    return "" if value is None else str(value)

@@ -112,3 +112,14 @@ def paginate(
     args.update({prefix + "sort": sort, prefix + "order": order})
     args[prefix + "page_size"] = str(page_size)
     return Page(items, int(total or 0), page, page_size, sort, order, args, prefix)
+
+
+def paginate_list(items: list[Any], prefix: str, page_size: int = 20) -> Page:
+    """One page of a list already in memory (a preview's sections), each section paged under
+    its own `prefix`."""
+    page = arg_int(prefix + "page", 1) or 1
+    page_size = arg_int(prefix + "page_size", page_size, 1, 100) or page_size
+    start = (page - 1) * page_size
+    args = {k: v for k, v in request.args.items() if k != prefix + "page"}
+    args[prefix + "page_size"] = str(page_size)
+    return Page(items[start : start + page_size], len(items), page, page_size, "", "", args, prefix)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import flask_smorest
-from flask_limiter import Limiter
 from flask_smorest import Api
 
-from miniapp_api.auth import client_ip
 from miniapp_api.body import BoundaryParser
 from miniapp_api.errors import ErrorSchema
+from rate_limits import limiter
+
+__all__ = ["FrontlineApi", "api", "limiter"]
 
 # Every blueprint parses its arguments with the boundary's parser (JSON limits, the string
 # check). Set on the class, before any blueprint module is imported (this module is imported
@@ -33,12 +34,3 @@ class FrontlineApi(Api):
 
 
 api = FrontlineApi()
-
-limiter = Limiter(
-    key_func=client_ip,
-    headers_enabled=True,
-    # A Redis outage must not take the API down with it; limits fall back to this process.
-    swallow_errors=True,
-    in_memory_fallback_enabled=True,
-    key_prefix="frontline-rl",
-)

@@ -23,7 +23,16 @@ from miniapp_api.votes_api import (
 from models import Account, Ballot, Candidate, Person, Unit, db
 from models.votes import CATEGORY_KEYS
 from spreadsheets import XLSX_MIME
-from votes import anti_brushing, ballots, campaigns, clock, exports, objections, share
+from votes import (
+    anti_brushing,
+    ballot_list,
+    ballots,
+    campaigns,
+    clock,
+    exports,
+    objections,
+    share,
+)
 from votes.results import import_points_sheet
 
 blp = Blueprint(
@@ -397,7 +406,12 @@ class AdminCandidatePhotoView(MethodView):
         candidate.photo = share.save_photo(
             upload.read(share.MAX_PHOTO_BYTES + 1), current_principal().person_id
         )
-        campaigns.audit(campaign, current_principal(), "photo", {"candidate_id": candidate.id})
+        campaigns.audit(
+            campaign,
+            current_principal(),
+            "photo",
+            {"candidate_id": candidate.id, "photo": candidate.photo},
+        )
         db.session.commit()
         return candidate_out(candidate)
 
@@ -508,24 +522,12 @@ class AdminBallotsView(MethodView):
     def get(self, query: dict[str, Any], campaign_id: int, pagination_parameters):
         """Every ballot with voter, candidate, time, device and whether voided (newest first)."""
         campaign = _campaign(campaign_id)
-        cand_person = db.aliased(Person)
-        stmt = (
-            db.select(Ballot, cand_person.name, Person, Unit.name, Account.bound_at)
-            .join(Candidate, Candidate.id == Ballot.candidate_id)
-            .join(cand_person, cand_person.id == Candidate.person_id)
-            .join(Person, Person.id == Ballot.voter_id)
-            .outerjoin(Unit, Unit.id == Ballot.voter_unit_id)
-            .outerjoin(Account, Account.id == Ballot.account_id)
-            .where(Ballot.campaign_id == campaign.id)
+        stmt = ballot_list.ballots_of(
+            campaign.id,
+            candidate_id=query.get("candidate_id"),
+            voided=query.get("voided"),
+            employee_no=query.get("employee_no"),
         )
-        if query.get("candidate_id") is not None:
-            stmt = stmt.where(Ballot.candidate_id == query["candidate_id"])
-        if query.get("voided") is not None:
-            stmt = stmt.where(
-                Ballot.voided_at.is_not(None) if query["voided"] else Ballot.voided_at.is_(None)
-            )
-        if query.get("employee_no"):
-            stmt = stmt.where(Person.employee_no == query["employee_no"])
         rows = rows_of(stmt.order_by(Ballot.id.desc()), pagination_parameters)
         return [
             ballot_out(b, cname, voter, unit or "", bound) for b, cname, voter, unit, bound in rows

@@ -19,7 +19,14 @@ from models.pairings import (
 from models.people import GRANTABLE_ROLES, PARTY_STATUSES, POLITICAL_STATUSES, Person, RoleGrant
 from models.points import POINT_KINDS, REQUEST_STATUSES, PointsEntry, PointsRequest
 from models.redis_store import get_redis, redis_store
-from models.roster import REVIEW_CAUSES, REVIEW_OUTCOMES, PairingReview
+from models.roster import (
+    LEAVE_ACTIONS,
+    LEAVE_SOURCES,
+    REVIEW_CAUSES,
+    REVIEW_OUTCOMES,
+    LeaveRecord,
+    PairingReview,
+)
 from models.votes import Ballot, Campaign, CampaignAudit, Candidate, Objection, VoteReminder
 from models.wishes import (
     UPLOAD_CHECKS,
@@ -38,6 +45,9 @@ __all__ = [
     "CareFlags",
     "Pairing",
     "PairingReview",
+    "LEAVE_ACTIONS",
+    "LEAVE_SOURCES",
+    "LeaveRecord",
     "REVIEW_CAUSES",
     "REVIEW_OUTCOMES",
     "Talk",

@@ -1,4 +1,5 @@
-"""What the roster leaves for people to decide: pairings that a transfer made cross branches."""
+"""What the roster leaves for people to decide (pairings that a transfer made cross branches)
+and the record of who was marked as left (离职), by whom and how."""
 
 from __future__ import annotations
 
@@ -45,3 +46,25 @@ class PairingReview(db.Model):
     outcome: Mapped[str | None] = mapped_column(String(16))
 
     pairing: Mapped[Pairing] = relationship()
+
+
+# left: marked as left (离职); returned: back on a later roster.
+LEAVE_ACTIONS = ("left", "returned")
+# import: a roster import (people missing from the file, marked on purpose) or a later roster
+# that names them again; single: one person marked between imports (console, API, CLI).
+LEAVE_SOURCES = ("import", "single")
+
+
+class LeaveRecord(db.Model):
+    """One person marked as left, or back on the roster: when, how, and by whom (NULL: the CLI
+    or a job acting for nobody in particular). The committee's audit reads it."""
+
+    __tablename__ = "roster_leaves"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mine_id: Mapped[int] = mapped_column(ForeignKey("mines.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    action: Mapped[str] = mapped_column(String(8))
+    source: Mapped[str] = mapped_column(String(8))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -28,3 +28,9 @@ class AlreadyLeft(DomainError):
     status = 409
     reason = "already_left"
     message = "该人员已办理离职"
+
+
+class RosterChanged(DomainError):
+    status = 409
+    reason = "roster_changed"
+    message = "预览之后花名册已有变化（可能有人同时导入或修改），请重新预览后再确认导入"

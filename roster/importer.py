@@ -8,6 +8,8 @@ the console render. The caller commits.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -15,7 +17,7 @@ from typing import Any
 from models import Account, Branch, Mine, Pairing, Person, RoleGrant, Unit, Wish, db, utcnow
 from models.people import PARTY_STATUSES
 from roster import leavers, transfers
-from roster.errors import MineRequired, RosterInvalid
+from roster.errors import MineRequired, RosterChanged, RosterInvalid
 from roster.reading import RosterTable, read_roster
 from roster.rows import RosterRow, RowProblems, parse_rows
 
@@ -53,6 +55,13 @@ class RosterReport:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self) | {"ok": self.ok}
+
+    def digest(self) -> str:
+        """A fingerprint of what the import would write (not of whether it is a dry run): a
+        confirmation after a preview carries it, so the import writes exactly what was shown."""
+        plan = {k: v for k, v in self.as_dict().items() if k != "dry_run"}
+        text = json.dumps(plan, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass
@@ -339,9 +348,9 @@ def _grant_warnings(roster: _Roster, moved: dict[int, str]) -> list[dict[str, An
         return []
     out = []
     grants = db.session.execute(
-        db.select(RoleGrant.person_id, RoleGrant.branch_id).where(
-            RoleGrant.role == "secretary", RoleGrant.person_id.in_(sorted(moved))
-        )
+        db.select(RoleGrant.person_id, RoleGrant.branch_id)
+        .where(RoleGrant.role == "secretary", RoleGrant.person_id.in_(sorted(moved)))
+        .order_by(RoleGrant.person_id, RoleGrant.branch_id)  # the same order in every answer
     ).all()
     people = {p.id: p for p in roster.people}
     for pid, branch_id in grants:
@@ -410,6 +419,8 @@ def _apply(mine: Mine, plan: _Plan, actor_id: int | None) -> None:
         for k, v in values.items():
             if getattr(person, k) != v:
                 setattr(person, k, v)
+        if person.left_at is not None:
+            leavers.record(person, "returned", "import", actor_id, now)
         person.left_at = None
     db.session.flush()
     if moved_ids:
@@ -437,15 +448,20 @@ def import_roster(
     *,
     mark_missing_as_left: bool = False,
     actor_id: int | None = None,
+    expect_digest: str | None = None,
 ) -> RosterReport:
     """Import a roster file into a mine: all rows or none (RosterInvalid names every bad row).
 
     People are matched by 工号 (or 原工号); those missing from the file are marked as left only
-    when `mark_missing_as_left` is given. Imports of one mine run one at a time.
+    when `mark_missing_as_left` is given. Imports of one mine run one at a time. With
+    `expect_digest` (a preview's `digest()`), the import refuses (RosterChanged) unless it
+    would write exactly what that preview showed.
     """
     table = read_roster(filename, data)
     db.session.execute(db.select(Mine.id).where(Mine.id == mine.id).with_for_update())
     plan = _plan(mine, table, False, mark_missing_as_left)
+    if expect_digest is not None and plan.report.digest() != expect_digest:
+        raise RosterChanged()
     if plan.report.errors:
         n = len(plan.report.errors)
         raise RosterInvalid(

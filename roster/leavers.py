@@ -15,7 +15,8 @@ inside the caller's transaction:
   shown, voted for or honoured; ballots stay on record), and they can no longer be nominated.
 
 Appearing again on a later roster brings them back (left_at cleared); pairings, claims and
-grants do not come back by themselves.
+grants do not come back by themselves. Both are recorded (`LeaveRecord`: whom, by whom, when,
+by an import or one at a time) for the committee's audit.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from accounts import grants, tokens
-from models import Account, Person, db, utcnow
+from models import Account, AuthSession, LeaveRecord, Person, RoleGrant, Wish, db, utcnow
 from pairings import moves
 from roster import transfers
 from roster.errors import AlreadyLeft
@@ -46,7 +47,11 @@ class LeaverOutcome:
 
 
 def mark_left(
-    people: list[Person], *, actor_id: int | None = None, now: datetime | None = None
+    people: list[Person],
+    *,
+    actor_id: int | None = None,
+    now: datetime | None = None,
+    source: str = "import",
 ) -> LeaverOutcome:
     """Mark these people as left and carry it through every domain (the caller commits)."""
     now = now or utcnow()
@@ -57,6 +62,7 @@ def mark_left(
         return out
     for p in people:
         p.left_at = now
+        record(p, "left", source, actor_id, now)
     db.session.flush()
 
     # accounts: access ends at once.
@@ -87,4 +93,52 @@ def leave(person: Person, *, actor_id: int | None = None) -> LeaverOutcome:
     db.session.refresh(person)
     if person.left_at is not None:
         raise AlreadyLeft()
-    return mark_left([person], actor_id=actor_id)
+    return mark_left([person], actor_id=actor_id, source="single")
+
+
+def record(person: Person, action: str, source: str, actor_id: int | None, now: datetime) -> None:
+    """Note that a person left (or came back on a roster) for the committee's audit."""
+    db.session.add(
+        LeaveRecord(
+            mine_id=person.mine_id,
+            person_id=person.id,
+            action=action,
+            source=source,
+            actor_id=actor_id,
+            at=now,
+        )
+    )
+
+
+def leave_impact(person: Person) -> LeaverOutcome:
+    """What marking this person as left would undo, read without writing anything (for the
+    confirmation a committee member sees first)."""
+    now = utcnow()
+    out = LeaverOutcome(people=0 if person.left_at is not None else 1)
+    account_id = db.session.scalar(db.select(Account.id).where(Account.person_id == person.id))
+    if account_id is not None:
+        out.tokens_revoked = db.session.scalar(
+            db.select(db.func.count())
+            .select_from(AuthSession)
+            .where(
+                AuthSession.account_id == account_id,
+                AuthSession.revoked_at.is_(None),
+                AuthSession.expires_at > now,
+            )
+        )
+    out.grants_removed = db.session.scalar(
+        db.select(db.func.count()).select_from(RoleGrant).where(RoleGrant.person_id == person.id)
+    )
+    out.pairings_ended = len(moves.active_pairings_of({person.id}))
+    out.claims_returned = db.session.scalar(
+        db.select(db.func.count())
+        .select_from(Wish)
+        .where(Wish.claimer_id == person.id, Wish.status == "claimed")
+    )
+    out.wishes_closed = db.session.scalar(
+        db.select(db.func.count())
+        .select_from(Wish)
+        .where(Wish.wisher_id == person.id, Wish.status.in_(("pending_review", "open")))
+    )
+    out.candidacies_withdrawn = len(votes.withdrawable_candidacies(person.id))
+    return out

@@ -377,16 +377,7 @@ def withdraw_person(person_id: int, reason: str) -> int:
 
     Runs in the caller's transaction; Redis learns it after that commits. Returns how many
     candidacies were withdrawn."""
-    rows = db.session.scalars(
-        db.select(Candidate)
-        .join(Campaign, Campaign.id == Candidate.campaign_id)
-        .where(
-            Candidate.person_id == person_id,
-            Candidate.withdrawn_at.is_(None),
-            Campaign.status.in_(("draft", "open", "closed")),
-        )
-        .order_by(Candidate.campaign_id)
-    ).all()
+    rows = withdrawable_candidacies(person_id)
     now = clock.now()
     withdrawn = 0
     for candidate in rows:
@@ -403,6 +394,22 @@ def withdraw_person(person_id: int, reason: str) -> int:
         withdrawn += 1
     db.session.flush()
     return withdrawn
+
+
+def withdrawable_candidacies(person_id: int) -> list[Candidate]:
+    """A person's candidacies still standing in campaigns not yet in 公示 or published."""
+    return list(
+        db.session.scalars(
+            db.select(Candidate)
+            .join(Campaign, Campaign.id == Candidate.campaign_id)
+            .where(
+                Candidate.person_id == person_id,
+                Candidate.withdrawn_at.is_(None),
+                Campaign.status.in_(("draft", "open", "closed")),
+            )
+            .order_by(Candidate.campaign_id)
+        )
+    )
 
 
 def quotas_of(campaign: Campaign) -> dict[str, int]:

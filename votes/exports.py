@@ -14,7 +14,13 @@ from spreadsheets import write_only_cell
 from votes import clock
 from votes.results import compute_results
 
-STATUS_NAMES = {"draft": "草稿", "open": "投票中", "closed": "已结束", "published": "已公布"}
+STATUS_NAMES = {
+    "draft": "草稿",
+    "open": "投票中",
+    "closed": "已结束",
+    "notice": "公示中",
+    "published": "已公布",
+}
 
 
 def _cell(ws, value: Any) -> Any:

@@ -106,3 +106,13 @@ def save_photo(content: bytes, owner_id: int) -> str:
     except (ImageInvalid, ImageTooLarge, UnsupportedImage) as exc:
         raise InvalidImage() from exc
     return upload.storage_key[len(PHOTO_PREFIX) :]
+
+
+def photo_uploads(names: list[str]) -> dict[str, Upload]:
+    """The uploads behind candidate photo names (their image-check status), by name; a photo
+    stored before image checks has none."""
+    keys = [PHOTO_PREFIX + n for n in names if n]
+    if not keys:
+        return {}
+    rows = db.session.scalars(select(Upload).where(Upload.storage_key.in_(keys)))
+    return {u.storage_key[len(PHOTO_PREFIX) :]: u for u in rows}

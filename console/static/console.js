@@ -110,7 +110,10 @@
 
   document.addEventListener("change", function (event) {
     var pick = event.target.closest("[data-branch-select]");
-    if (pick) { window.location = pick.getAttribute("data-base") + pick.value + "/"; }
+    if (pick) { window.location = pick.getAttribute("data-base") + pick.value + "/"; return; }
+    // An option that changes what a page previews (the roster's "mark missing as left").
+    var toggle = event.target.closest("[data-toggle-url]");
+    if (toggle) { window.location = toggle.getAttribute(toggle.checked ? "data-on" : "data-off"); }
   });
 
   document.addEventListener("DOMContentLoaded", function () {

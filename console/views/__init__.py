@@ -1,3 +1,12 @@
 """The console's pages, one module per menu section."""
 
-from console.views import audit, branch, campaigns, common, login, mine, roster  # noqa: F401
+from console.views import (  # noqa: F401
+    audit,
+    branch,
+    campaigns,
+    common,
+    login,
+    mine,
+    photos,
+    roster,
+)

@@ -1,7 +1,8 @@
-"""审计: talk-record reads, binds and unbinds, console sign-ins (the committee's mine).
+"""审计: talk-record reads, binds and unbinds, console sign-ins, people marked as left (and back
+on a roster), objections answered (the committee's mine).
 
 Points adjustments waiting for a second committee member's approval are the input stream's
-next round; they become a fourth section here."""
+next round; they become another section here."""
 
 from __future__ import annotations
 
@@ -10,17 +11,30 @@ from flask import render_template
 from console.auth import committee_or_404, principal
 from console.blueprint import bp
 from console.tables import arg_int, arg_str, paginate
-from models import Account, BindAudit, ConsoleSignIn, Person, Talk, TalkAccess, db
+from models import (
+    LEAVE_ACTIONS,
+    Account,
+    BindAudit,
+    Campaign,
+    Candidate,
+    ConsoleSignIn,
+    LeaveRecord,
+    Objection,
+    Person,
+    Talk,
+    TalkAccess,
+    db,
+)
 from pairings import talks
 
-SECTIONS = ("talks", "binds", "signins")
+SECTIONS = ("talks", "binds", "signins", "leavers", "objections")
 
 
 @bp.get("/audit")
 def audit():
     """One audit section at a time, each a filtered, sorted, paged table."""
     mine_id = committee_or_404()
-    section = arg_str("section", 8, SECTIONS) or "talks"
+    section = arg_str("section", 10, SECTIONS) or "talks"
     q = arg_str("q")
     context: dict = {"section": section, "q": q}
     like = f"%{q}%"
@@ -55,6 +69,41 @@ def audit():
             stmt = stmt.where(Person.name.like(like) | Person.employee_no.like(like))
         context["action"] = action
         page = paginate(stmt, {"at": BindAudit.at}, "at", rows=True, tiebreak=BindAudit.id)
+    elif section == "leavers":
+        actor = db.aliased(Person)
+        stmt = (
+            db.select(LeaveRecord, Person, actor)
+            .join(Person, Person.id == LeaveRecord.person_id)
+            .outerjoin(actor, actor.id == LeaveRecord.actor_id)
+            .where(LeaveRecord.mine_id == mine_id)
+        )
+        action = arg_str("action", 8, LEAVE_ACTIONS)
+        if action:
+            stmt = stmt.where(LeaveRecord.action == action)
+        if q:
+            stmt = stmt.where(Person.name.like(like) | Person.employee_no.like(like))
+        context["action"] = action
+        page = paginate(stmt, {"at": LeaveRecord.at}, "at", rows=True, tiebreak=LeaveRecord.id)
+    elif section == "objections":
+        objector, answerer, nominee = (db.aliased(Person) for _ in range(3))
+        stmt = (
+            db.select(Objection, Campaign.title, nominee.name, objector, answerer)
+            .join(Campaign, Campaign.id == Objection.campaign_id)
+            .join(Candidate, Candidate.id == Objection.candidate_id)
+            .join(nominee, nominee.id == Candidate.person_id)
+            .join(objector, objector.id == Objection.objector_id)
+            .outerjoin(answerer, answerer.id == Objection.answered_by_id)
+            .where(Campaign.mine_id == mine_id, Objection.answered_at.is_not(None))
+        )
+        status = arg_str("status", 10, ("upheld", "dismissed"))
+        if status:
+            stmt = stmt.where(Objection.status == status)
+        if q:
+            stmt = stmt.where(
+                nominee.name.like(like) | answerer.name.like(like) | Campaign.title.like(like)
+            )
+        context["status"] = status
+        page = paginate(stmt, {"at": Objection.answered_at}, "at", rows=True, tiebreak=Objection.id)
     else:
         stmt = (
             db.select(ConsoleSignIn, Person)

@@ -21,6 +21,7 @@ from models import (
     TALK_MODES,
     WISH_CATEGORIES,
     WISH_STATUSES,
+    PairingReview,
     Person,
     Talk,
     Wish,
@@ -32,6 +33,7 @@ from pairings.months import month_of, parse_month
 from pairings.services import limit_for
 from points import ledger as points_service
 from points import requests as points_requests
+from roster import transfers
 from wishes import export as wish_export
 from wishes import queries as wish_queries
 from wishes import services as wish_services
@@ -247,8 +249,45 @@ def branch_pairings(branch_id: int):
     all_unpaired = db.session.scalars(
         overview.unpaired_employees(branch.id).order_by(Person.employee_no).limit(1000)
     ).all()
+    review_status = arg_str("rv", 8, ("open", "closed", "all")) or "open"
+    reviews = paginate(
+        transfers.branch_reviews(branch, review_status),
+        {"opened_at": PairingReview.opened_at},
+        "opened_at",
+        tiebreak=PairingReview.id,
+        prefix="r_",
+        page_size=10,
+    )
+    review_rows = [transfers.review_view(r) for r in reviews.items]
+    deciders = talks.people_names(
+        {
+            side["by_id"]
+            for r in review_rows
+            for side in (r["member_side"], r["employee_side"])
+            if side is not None
+        }
+    )
+    p = principal()
     return render_template(
         "branch/pairings.html",
+        reviews=reviews,
+        review_rows=review_rows,
+        review_status=review_status,
+        any_reviews=review_status != "open"
+        or reviews.total > 0
+        or db.session.scalar(
+            db.select(db.func.count()).select_from(
+                transfers.branch_reviews(branch, "all").order_by(None).subquery()
+            )
+        ),
+        deciders=deciders,
+        sides={
+            r["id"]: (
+                p.manages_branch(r["member_branch"]["id"], branch.mine_id),
+                p.manages_branch(r["employee_branch"]["id"], branch.mine_id),
+            )
+            for r in review_rows
+        },
         branch=branch,
         members=members,
         running=running,
@@ -279,6 +318,25 @@ def branch_unpair(branch_id: int, pairing_id: int):
     pairing = services.end_pairing(principal(), pairing_id)
     db.session.commit()
     return done(f"已解除结对：{pairing.member.name} — {pairing.employee.name}")
+
+
+@bp.post("/branches/<int:branch_id>/pairing-reviews/<int:review_id>/<any(confirm, end):action>")
+def branch_review_decide(branch_id: int, review_id: int, action: str):
+    """A pairing a transfer made cross branches: confirm it for the side(s) the caller manages
+    (it goes on under the member's branch once both have), or end it (history kept)."""
+    branch_or_404(branch_id)
+    if action == "confirm":
+        review = transfers.confirm_review(principal(), review_id)
+    else:
+        review = transfers.end_review(principal(), review_id)
+    db.session.commit()
+    view = transfers.review_view(review)
+    pair = f"{view['member']['name']} — {view['employee']['name']}"
+    if action == "end":
+        return done(f"已解除跨支部结对：{pair}")
+    if view["status"] == "closed":
+        return done(f"双方支部均已确认，结对继续：{pair}（归入{view['member_branch']['name']}）")
+    return done(f"已确认继续结对：{pair}，等待另一方支部确认")
 
 
 @bp.get("/branches/<int:branch_id>/people/<int:person_id>/care")

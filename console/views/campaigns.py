@@ -1,8 +1,6 @@
-"""评选管理: campaigns, candidates from the roster, status changes, the live leaderboard,
-suspicious patterns, ballots and voiding, the export.
-
-公示 and objections (and publishing only after 公示) belong to the votes stream's next round:
-the action bar and the status badge are where they slot in."""
+"""评选管理: campaigns, candidates from the roster, status changes (draft → open → closed →
+公示 → published), the live leaderboard, 公示 with its provisional winners and the objections
+against them, suspicious patterns, ballots and voiding, the export."""
 
 from __future__ import annotations
 
@@ -20,11 +18,21 @@ from console.labels import SHANGHAI
 from console.tables import arg_int, arg_str, paginate
 from console.views.branch import _form, xlsx
 from domain_errors import InvalidInput
-from models import Account, Ballot, Campaign, Candidate, Person, Unit, db
+from models import Ballot, Campaign, CampaignAudit, Candidate, Person, db
 from models.people import PARTY_STATUSES
 from models.votes import CAMPAIGN_STATUSES, CATEGORY_KEYS, CATEGORY_NAMES
-from votes import anti_brushing, ballots, campaigns, clock, exports, live, share
-from votes.results import vote_counts
+from votes import (
+    anti_brushing,
+    ballot_list,
+    ballots,
+    campaigns,
+    clock,
+    exports,
+    live,
+    objections,
+    share,
+)
+from votes.results import vote_counts, winners
 
 PHOTO_MAX = share.MAX_PHOTO_BYTES
 
@@ -61,34 +69,53 @@ def _number(name: str, lo: float, hi: float, *, integer: bool = True) -> Any:
     return value
 
 
-def _campaign_form(draft: bool) -> dict[str, Any]:
-    """The create/edit form as the service's input (the API's CampaignIn shape)."""
+def _quotas(categories: list[str]) -> dict[str, int]:
+    """名额 per category of the form (quota_<key>), for the campaign's categories only."""
+    return {
+        key: _number(f"quota_{key}", 1, 100)
+        for key in categories
+        if (request.form.get(f"quota_{key}") or "").strip()
+    }
+
+
+def _campaign_form(campaign: Campaign | None) -> dict[str, Any]:
+    """The create/edit form as the service's input (the API's CampaignIn shape): everything for
+    a new or draft campaign; once voting has started only what the service lets change."""
     title = _form("title", 100)
     if not title:
         raise InvalidInput(errors={"title": ["请填写评选名称"]})
+    rules = {
+        "hide_tallies": request.form.get("hide_tallies") == "on",
+        "remind_non_voters": request.form.get("remind_non_voters") == "on",
+    }
     data: dict[str, Any] = {
         "title": title,
         "description": _form("description", 5000),
         "ends_at": _when("ends_at"),
-        "hide_tallies": request.form.get("hide_tallies") == "on",
+        "rules": rules,
     }
-    if draft:
-        data.update(
-            starts_at=_when("starts_at"),
-            categories=[c for c in request.form.getlist("categories") if c in CATEGORY_KEYS],
-            rules={
-                "per_candidate_per_day": _number("per_candidate_per_day", 1, 10),
-                "per_category_per_day": _number("per_category_per_day", 1, 50),
-                "hide_tallies": data.pop("hide_tallies"),
-                "revote_other_days": request.form.get("revote_other_days") == "on",
-            },
-            weights={
-                "votes": _number("weight_votes", 0, 100, integer=False),
-                "points": _number("weight_points", 0, 100, integer=False),
-            },
-        )
-        if not data["categories"]:
-            raise InvalidInput(errors={"categories": ["至少选择一个类别"]})
+    if (request.form.get("notice_days") or "").strip():
+        data["notice_days"] = _number("notice_days", *campaigns.NOTICE_DAYS)
+    if campaign is not None and campaign.status != "draft":
+        data["quotas"] = _quotas(campaign.categories)
+        return data
+    categories = [c for c in request.form.getlist("categories") if c in CATEGORY_KEYS]
+    if not categories:
+        raise InvalidInput(errors={"categories": ["至少选择一个类别"]})
+    rules.update(
+        per_candidate_per_day=_number("per_candidate_per_day", 1, 10),
+        per_category_per_day=_number("per_category_per_day", 1, 50),
+        revote_other_days=request.form.get("revote_other_days") == "on",
+    )
+    data.update(
+        starts_at=_when("starts_at"),
+        categories=categories,
+        quotas=_quotas(categories),
+        weights={
+            "votes": _number("weight_votes", 0, 100, integer=False),
+            "points": _number("weight_points", 0, 100, integer=False),
+        },
+    )
     return data
 
 
@@ -128,6 +155,7 @@ def campaign_list():
         ballots_by=ballots_by,
         default_start=now.strftime("%Y-%m-%dT%H:%M"),
         default_end=(now + timedelta(days=14)).strftime("%Y-%m-%dT%H:%M"),
+        quotas={},
     )
 
 
@@ -135,7 +163,7 @@ def campaign_list():
 def campaign_create():
     """Create a draft campaign, then open its page."""
     committee_or_404()
-    campaign = campaigns.create_campaign(principal(), _campaign_form(draft=True))
+    campaign = campaigns.create_campaign(principal(), _campaign_form(None))
     db.session.commit()
     return done(
         f"已创建评选「{campaign.title}」（草稿）",
@@ -157,6 +185,8 @@ def _board(campaign: Campaign) -> dict[str, list[dict[str, Any]]]:
             counts = vote_counts(campaign.id)
     out: dict[str, list[dict[str, Any]]] = {k: [] for k in campaign.categories}
     for c in campaign.candidates:
+        if c.withdrawn_at is not None:
+            continue  # withdrawn (left the mine): no longer voted for or ranked
         out.setdefault(c.category, []).append(
             {"candidate_id": c.id, "name": c.person.name, "votes": counts.get(c.id, 0)}
         )
@@ -208,31 +238,30 @@ def campaign_page(campaign_id: int):
     voided = arg_str("voided", 3, ("yes", "no"))
     candidate_id = arg_int("candidate_id")
     employee_no = arg_str("employee_no", 32)
-    cand_person = db.aliased(Person)
-    stmt = (
-        db.select(Ballot, cand_person.name, Person, Unit.name, Account.bound_at)
-        .join(Candidate, Candidate.id == Ballot.candidate_id)
-        .join(cand_person, cand_person.id == Candidate.person_id)
-        .join(Person, Person.id == Ballot.voter_id)
-        .outerjoin(Unit, Unit.id == Ballot.voter_unit_id)
-        .outerjoin(Account, Account.id == Ballot.account_id)
-        .where(Ballot.campaign_id == campaign.id)
+    stmt = ballot_list.ballots_of(
+        campaign.id,
+        candidate_id=candidate_id,
+        voided={"yes": True, "no": False}.get(voided),
+        employee_no=employee_no or None,
     )
-    if voided:
-        stmt = stmt.where(
-            Ballot.voided_at.is_not(None) if voided == "yes" else Ballot.voided_at.is_(None)
-        )
-    if candidate_id:
-        stmt = stmt.where(Ballot.candidate_id == candidate_id)
-    if employee_no:
-        stmt = stmt.where(Person.employee_no == employee_no)
     ballot_page = paginate(
         stmt, {"id": Ballot.id, "cast_at": Ballot.cast_at}, "id", rows=True, prefix="b_"
     )
+    notice = campaign.status in ("notice", "published")
+    objection_rows = objections.objections_of_campaign(campaign) if notice else []
+    now = clock.now()
     return render_template(
         "campaigns/page.html",
         campaign=campaign,
         candidates=candidates,
+        photos=candidate_photos(campaign, candidates),
+        quotas=campaigns.quotas_of(campaign),
+        results=campaign.results if notice else None,
+        objections=objection_rows,
+        open_objections=sum(1 for o in objection_rows if o["status"] == "open"),
+        notice_running=campaign.status == "notice"
+        and campaign.notice_ends_at is not None
+        and now < campaign.notice_ends_at,
         **board,
         suspicious=suspicious,
         hours=hours,
@@ -247,17 +276,10 @@ def campaign_page(campaign_id: int):
 
 @bp.post("/campaigns/<int:campaign_id>/edit")
 def campaign_edit(campaign_id: int):
-    """Edit: anything while a draft; title, description, end and tally visibility later."""
+    """Edit: anything while a draft; title, description, end, tally visibility, reminders,
+    名额 and 公示天数 later; nothing from 公示 on (the service's rules and refusals)."""
     campaign = _campaign(campaign_id, lock=True)
-    data = _campaign_form(draft=campaign.status == "draft")
-    if campaign.status != "draft":
-        data = {
-            "title": data["title"],
-            "description": data["description"],
-            "ends_at": data["ends_at"],
-            "rules": {"hide_tallies": data["hide_tallies"]},
-        }
-    campaigns.update_campaign(campaign, principal(), data)
+    campaigns.update_campaign(campaign, principal(), _campaign_form(campaign))
     db.session.commit()
     return done("评选设置已保存")
 
@@ -271,12 +293,62 @@ _ACTIONS = {
 
 @bp.post("/campaigns/<int:campaign_id>/<any(open, close, publish):action>")
 def campaign_action(campaign_id: int, action: str):
-    """Open, close or publish (the API's status changes, with their refusals)."""
+    """Open, close or publish (the API's status changes, with their refusals: publishing waits
+    for the end of 公示 and an answer to every objection)."""
     campaign = _campaign(campaign_id, lock=True)
     service, message = _ACTIONS[action]
     service(campaign, principal())
     db.session.commit()
     return done(f"「{campaign.title}」{message}")
+
+
+@bp.post("/campaigns/<int:campaign_id>/notice")
+def campaign_notice(campaign_id: int):
+    """Start 公示 after close, for the days given (default the campaign's): the results are
+    frozen and the provisional winners shown to every bound employee of the mine."""
+    campaign = _campaign(campaign_id, lock=True)
+    raw = (request.form.get("days") or "").strip()
+    days = _number("days", *campaigns.NOTICE_DAYS) if raw else None
+    campaigns.start_notice(campaign, principal(), days)
+    db.session.commit()
+    ends = campaign.notice_ends_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    return done(f"「{campaign.title}」已开始公示 {campaign.notice_days} 天，至 {ends}")
+
+
+@bp.get("/objections/<int:objection_id>")
+def objection_drawer(objection_id: int):
+    """One objection in the drawer: who lodged it (committee only), the reason, and the answer
+    form while 公示 runs."""
+    committee_or_404()
+    objection = objections.objection_for_committee(objection_id, principal())
+    campaign = db.session.get(Campaign, objection.campaign_id)
+    return render_template(
+        "campaigns/objection_drawer.html", objection=objection, campaign=campaign
+    )
+
+
+@bp.post("/objections/<int:objection_id>/answer")
+def objection_answer(objection_id: int):
+    """Answer an objection: 成立 removes that winner (the next candidate moves up), 不成立
+    keeps them; a reason either way, which the objector is told."""
+    committee_or_404()
+    decision = request.form.get("upheld")
+    if decision not in ("1", "0"):
+        raise InvalidInput(errors={"upheld": ["请选择异议是否成立"]})
+    reason = _form("reason", 1000)
+    if len(reason) < 2:
+        raise InvalidInput(errors={"reason": ["请填写答复理由（至少 2 个字）"]})
+    objection = objections.objection_for_committee(objection_id, principal())
+    campaign = db.session.get(Campaign, objection.campaign_id)
+    before = {w["candidate_id"] for w in winners(campaign.results)}
+    objection = objections.answer_objection(objection_id, principal(), decision == "1", reason)
+    db.session.commit()
+    name = objection.candidate.person.name
+    if objection.status != "upheld":
+        return done(f"已答复：对 {name} 的异议不成立")
+    moved_up = [w["name"] for w in winners(campaign.results) if w["candidate_id"] not in before]
+    tail = f"，{'、'.join(moved_up)} 递补" if moved_up else ""
+    return done(f"已答复：对 {name} 的异议成立，{name} 不再列入拟表彰名单{tail}")
 
 
 @bp.get("/campaigns/<int:campaign_id>/party-members")
@@ -297,12 +369,37 @@ def campaign_people(campaign_id: int):
     return render_template("campaigns/people_options.html", people=db.session.scalars(stmt))
 
 
+def candidate_photos(campaign: Campaign, candidates: list[Candidate]) -> dict[int, Any]:
+    """Each candidate's photo upload with its image-check status: the current photo, or the
+    last one set if WeChat's check (or a person) withdrew it (the audit names every photo)."""
+    names: dict[int, str] = {}
+    for detail in db.session.scalars(
+        db.select(CampaignAudit.detail)
+        .where(CampaignAudit.campaign_id == campaign.id, CampaignAudit.action == "photo")
+        .order_by(CampaignAudit.id)
+    ):
+        if isinstance(detail, dict) and detail.get("photo"):
+            names[int(detail["candidate_id"])] = str(detail["photo"])
+    for c in candidates:
+        if c.photo:
+            names[c.id] = c.photo
+    uploads = share.photo_uploads(sorted(set(names.values())))
+    out: dict[int, Any] = {}
+    for c in candidates:
+        upload = uploads.get(names.get(c.id, ""))
+        if c.photo or (upload is not None and upload.check_status == "risky"):
+            out[c.id] = {"name": names[c.id], "upload": upload}
+    return out
+
+
 def _photo(campaign: Campaign, candidate: Candidate) -> None:
     """Store the form's photo for a candidate, if one was chosen (checked like the API's)."""
     photo = request.files.get("photo")
     if photo is not None and photo.filename:
         candidate.photo = share.save_photo(photo.read(PHOTO_MAX + 1), principal().person_id)
-        campaigns.audit(campaign, principal(), "photo", {"candidate_id": candidate.id})
+        campaigns.audit(
+            campaign, principal(), "photo", {"candidate_id": candidate.id, "photo": candidate.photo}
+        )
 
 
 @bp.post("/campaigns/<int:campaign_id>/candidates")

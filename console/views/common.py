@@ -23,6 +23,16 @@ def cn_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return labels.local_time(value, fmt)
 
 
+@bp.app_template_filter("photo_note")
+def photo_note(value: str | None) -> str:
+    return labels.photo_note(value)
+
+
+@bp.app_template_filter("roster_value")
+def roster_value(value: object, field: str) -> str:
+    return labels.roster_value(field, value)
+
+
 @bp.context_processor
 def layout() -> dict[str, Any]:
     """Who is signed in and what the left menu offers."""

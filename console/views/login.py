@@ -21,6 +21,7 @@ from console.errors import DemoSignInDisabled, TicketNotFound
 from console.login_code import login_code_image
 from domain_errors import DomainError
 from models import Account, Person, db
+from rate_limits import limiter
 
 TICKET_KEY = "console_ticket"
 DEMO_PREFIX = "demo_"
@@ -51,7 +52,30 @@ def demo_users() -> list[dict]:
     return out
 
 
+def _ticket_limits() -> str:
+    return current_app.config["CONSOLE_TICKET_LIMITS"]
+
+
+def _makes_no_ticket() -> bool:
+    """A signed-in browser, or a reload that shows this browser's good code again: no new
+    ticket, so not counted against the per-IP limit on new login codes."""
+    if _resolve() is not None:
+        return True
+    ticket_id = session.get(TICKET_KEY)
+    return (
+        isinstance(ticket_id, str)
+        and "new" not in request.args
+        and tickets.waiting_ticket(ticket_id) is not None
+    )
+
+
 @bp.get("/login")
+@limiter.limit(
+    _ticket_limits,
+    key_func=lambda: f"console-ticket:{client_ip()}",
+    exempt_when=_makes_no_ticket,
+    scope="console-ticket",
+)
 def login():
     """The sign-in page: a fresh one-time code (5 minutes), polled until it is confirmed."""
     if _resolve() is not None:

@@ -1,23 +1,27 @@
-"""花名册: importing the roster, searching people, grants, unbinding an account.
-
-The import preview (a dry run before anything is written) comes with the roster stream's
-next round; the import form is where it slots in."""
+"""花名册: importing the roster with a preview before anything is written (then exactly what was
+previewed, optionally marking the people missing from the file as left), the template,
+searching people, marking one person as left, grants, unbinding an account."""
 
 from __future__ import annotations
 
-from flask import render_template, request
+from datetime import UTC, datetime
+
+from flask import g, render_template, request, url_for
 from sqlalchemy.orm import joinedload
 
 from accounts import grants
 from accounts import login as login_service
+from console import roster_files
 from console.auth import committee_or_404, done, principal
 from console.blueprint import bp
-from console.tables import arg_int, arg_str, paginate
-from console.views.branch import _form
-from domain_errors import InvalidInput, NotFound
+from console.tables import arg_int, arg_str, paginate, paginate_list
+from console.views.branch import _form, xlsx
+from domain_errors import DomainError, InvalidInput, NotFound
 from models import GRANTABLE_ROLES, Account, Branch, Mine, Person, RoleGrant, db
 from models.people import POLITICAL_STATUSES
-from roster.importer import import_roster
+from roster import leavers
+from roster.importer import import_roster, preview_roster
+from roster.template import template_workbook
 
 MAX_UPLOAD = 20 * 1024 * 1024
 
@@ -37,6 +41,8 @@ def roster():
     branch_id = arg_int("branch_id")
     status = arg_str("status", 16, POLITICAL_STATUSES)
     bound = arg_str("bound", 3, ("yes", "no"))
+    # 在册 by default; 已离职 or everyone on request
+    presence = arg_str("presence", 8, ("present", "left", "all")) or "present"
     stmt = (
         db.select(Person, Account)
         .outerjoin(Account, Account.person_id == Person.id)
@@ -54,6 +60,10 @@ def roster():
         stmt = stmt.where(Person.political_status == status)
     if bound:
         stmt = stmt.where(Account.id.is_not(None) if bound == "yes" else Account.id.is_(None))
+    if presence != "all":
+        stmt = stmt.where(
+            Person.left_at.is_(None) if presence == "present" else Person.left_at.is_not(None)
+        )
     page = paginate(
         stmt,
         {"employee_no": Person.employee_no, "name": Person.name, "updated_at": Person.updated_at},
@@ -84,6 +94,7 @@ def roster():
         branch_id=branch_id,
         status=status,
         bound=bound,
+        presence=presence,
         branches=branches,
         statuses=POLITICAL_STATUSES,
         grants=grant_rows,
@@ -91,22 +102,145 @@ def roster():
     )
 
 
-@bp.post("/roster/import")
-def roster_import():
-    """Import a roster file: all rows or none; the answer names every bad row."""
-    mine_id = committee_or_404()
+def _roster_file() -> tuple[bytes, str]:
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise InvalidInput(errors={"file": ["请选择花名册文件（.xlsx 或 .csv）"]})
     data = upload.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
         raise InvalidInput(errors={"file": ["文件过大"]})
-    result = import_roster(db.session.get(Mine, mine_id), upload.filename, data)
+    return data, upload.filename
+
+
+@bp.post("/roster/preview")
+def roster_upload():
+    """Upload a roster file: it is kept on the server for this session and read once (a file
+    that cannot be read is refused here), then the preview page shows what it would do."""
+    mine_id = committee_or_404()
+    data, filename = _roster_file()
+    kept = roster_files.keep(data, filename, g.console_session.id, mine_id)
+    try:
+        preview_roster(db.session.get(Mine, mine_id), kept.filename, kept.data)
+    except DomainError:
+        roster_files.drop(kept.id)
+        raise
+    finally:
+        db.session.rollback()  # a preview writes nothing
+    return done(
+        f"已读取「{kept.filename}」，请核对预览，确认后才会导入",
+        to=url_for("console.roster_preview", file_id=kept.id),
+    )
+
+
+@bp.get("/roster/preview/<string:file_id>")
+def roster_preview(file_id: str):
+    """What importing the uploaded file would do (nothing is written): the sheet and header row
+    read, new people, changes from → to, unchanged, row errors, people missing from the file
+    (and, when chosen, marked as left), transfers, pairings that would cross branches."""
+    mine_id = committee_or_404()
+    kept = roster_files.load(file_id, g.console_session.id, mine_id)
+    mark = request.args.get("mark_missing_as_left") == "1"
+    report = preview_roster(
+        db.session.get(Mine, mine_id), kept.filename, kept.data, mark_missing_as_left=mark
+    )
+    db.session.rollback()
+    sections = {
+        key: paginate_list(getattr(report, key), prefix)
+        for key, prefix in (
+            ("errors", "e_"),
+            ("new", "n_"),
+            ("changes", "c_"),
+            ("missing", "m_"),
+            ("transfers", "t_"),
+            ("pairing_reviews", "r_"),
+        )
+    }
+    return render_template(
+        "roster/preview.html",
+        file=kept,
+        report=report,
+        digest=report.digest(),
+        mark=mark,
+        sections=sections,
+        me_missing=any(m["person_id"] == principal().person_id for m in report.missing),
+        expires_at=datetime.fromtimestamp(kept.created_at + roster_files.STASH_TTL, UTC),
+    )
+
+
+@bp.post("/roster/import")
+def roster_import():
+    """Confirm a preview: import exactly what it showed (refused if the file or the roster
+    changed since), all rows or none, marking the missing people as left if it said so."""
+    mine_id = committee_or_404()
+    file_id = (request.form.get("file_id") or "").strip()
+    kept = roster_files.load(
+        file_id, g.console_session.id, mine_id, sha256=request.form.get("sha256") or ""
+    )
+    mark = request.form.get("mark_missing_as_left") == "1"
+    result = import_roster(
+        db.session.get(Mine, mine_id),
+        kept.filename,
+        kept.data,
+        mark_missing_as_left=mark,
+        actor_id=principal().person_id,
+        expect_digest=request.form.get("digest") or "",
+    )
     db.session.commit()
+    roster_files.drop(kept.id)
+    left = f"，标记离职 {result.left} 人" if result.left else ""
+    reviews = (
+        f"；{len(result.pairing_reviews)} 个结对跨了支部，待两边书记确认"
+        if result.pairing_reviews
+        else ""
+    )
     return done(
         f"花名册已导入：共 {result.rows} 行，新增 {result.created} 人，更新 {result.updated} 人，"
-        f"未变 {result.unchanged} 人；新建党支部 {result.branches_created} 个、"
-        f"单位 {result.units_created} 个"
+        f"未变 {result.unchanged} 人{left}；新建党支部 {result.branches_created} 个、"
+        f"单位 {result.units_created} 个{reviews}",
+        to=url_for("console.roster"),
+    )
+
+
+@bp.get("/roster/template.xlsx")
+def roster_template():
+    """The roster template: the header row, drop-downs for 政治面貌 and 是否干部, 填表说明."""
+    committee_or_404()
+    return xlsx(template_workbook(), "roster-template.xlsx")
+
+
+@bp.get("/roster/people/<int:person_id>/leave")
+def roster_leave_form(person_id: int):
+    """The confirmation of marking one person as left, saying what it will do."""
+    mine_id = committee_or_404()
+    person = _person(person_id, mine_id)
+    return render_template(
+        "roster/leave_drawer.html", person=person, impact=leavers.leave_impact(person)
+    )
+
+
+@bp.post("/roster/people/<int:person_id>/leave")
+def roster_leave(person_id: int):
+    """Mark one person as left (离职) between imports: access ends, pairings end, claims go
+    back to the pool, candidacies are withdrawn; history stays."""
+    mine_id = committee_or_404()
+    person = _person(person_id, mine_id)
+    outcome = leavers.leave(person, actor_id=principal().person_id)
+    db.session.commit()
+    parts = [
+        f"{label} {n}"
+        for label, n in (
+            ("结束登录", outcome.tokens_revoked),
+            ("撤销权限", outcome.grants_removed),
+            ("解除结对", outcome.pairings_ended),
+            ("退回认领心愿", outcome.claims_returned),
+            ("关闭本人心愿", outcome.wishes_closed),
+            ("撤回候选资格", outcome.candidacies_withdrawn),
+        )
+        if n
+    ]
+    return done(
+        f"已将 {person.name}（{person.employee_no}）标记为离职"
+        + ("：" + "，".join(parts) if parts else "")
     )
 
 

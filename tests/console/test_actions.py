@@ -3,6 +3,8 @@ grants and unbinding on 花名册, and refusals answered with the API's Chinese 
 
 from __future__ import annotations
 
+import re
+
 from models import Campaign, db
 from tests.console.conftest import bearer
 from tests.console.test_signin import client_sign_in
@@ -167,3 +169,173 @@ def test_wishes_ledger_export(app, demo):
     assert {"宿舍暖气片漏水", "孩子的书包坏了"} <= titles
     other = demo["branches"]["机电队党支部"]
     assert client.get(f"/console/branches/{other}/wishes/export.xlsx").status_code == 404
+
+
+def _upload_roster(client, token: str, data: bytes) -> dict[str, str]:
+    """Upload a roster file; returns the preview's confirmation fields."""
+    import io
+    import re
+
+    r = client.post(
+        "/console/roster/preview",
+        data={"csrf_token": token, "file": (io.BytesIO(data), "花名册.csv")},
+        headers={"HX-Request": "true"},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 200, r.get_data(as_text=True)
+    html = client.get(r.headers["HX-Redirect"]).get_data(as_text=True)
+    fields = dict(
+        re.findall(r'name="(file_id|sha256|digest|mark_missing_as_left)" value="([^"]*)"', html)
+    )
+    assert set(fields) == {"file_id", "sha256", "digest", "mark_missing_as_left"}, html
+    return fields
+
+
+def test_roster_confirm_writes_only_what_was_previewed(app, demo):
+    """Issue 13 phase 2a (花名册): a confirmation is refused — and nothing written — when the
+    kept file changed after its preview, when another session sends it, or when the roster
+    changed in between (the preview's digest); the file never comes from the browser."""
+    import os
+
+    from tests.console.test_pages_2a import NEW_PEOPLE, roster_csv
+
+    zongcai = demo["branches"]["综采一队党支部"]
+    client = app.test_client()
+    token = client_sign_in(client, "committee")
+    data = roster_csv({}, set(), NEW_PEOPLE[:1])
+    fields = _upload_roster(client, token, data)
+    kept = os.path.join(app.instance_path, "console-roster-files", fields["file_id"] + ".bin")
+    with open(kept, "wb") as fh:
+        fh.write(roster_csv({}, set(), NEW_PEOPLE))  # swapped on the server after the preview
+    r = _post(client, token, "/console/roster/import", fields)
+    assert r.status_code == 409 and r.headers["X-Console-Reason"] == "roster_file_changed"
+
+    fields = _upload_roster(client, token, data)
+    other = app.test_client()
+    other_token = client_sign_in(other, "committee")  # the same person, another browser
+    r = _post(other, other_token, "/console/roster/import", fields)
+    assert r.status_code == 409 and r.headers["X-Console-Reason"] == "roster_preview_expired"
+    r = _post(client, token, "/console/roster/import", dict(fields, file_id="../../etc/passwd"))
+    assert r.status_code == 409 and r.headers["X-Console-Reason"] == "roster_preview_expired"
+
+    # The roster changes between the preview and the confirmation: the plan differs.
+    from io import BytesIO
+
+    api = app.test_client().post(
+        "/api/v1/admin/roster",
+        data={
+            "file": (BytesIO(roster_csv({"D0006": {"手机号": "13900000006"}}, set(), [])), "a.csv")
+        },
+        headers=bearer(app, "committee"),
+        content_type="multipart/form-data",
+    )
+    assert api.status_code == 200, api.get_json()
+    r = _post(client, token, "/console/roster/import", fields)
+    assert r.status_code == 409 and r.headers["X-Console-Reason"] == "roster_changed"
+    people = app.test_client().get(
+        f"/api/v1/branches/{zongcai}/people?q=D0101", headers=bearer(app, "committee")
+    )
+    assert people.get_json() == []  # none of the refused confirmations wrote anything
+
+    fields = _upload_roster(client, token, data)
+    r = _post(client, token, "/console/roster/import", fields)
+    assert r.status_code == 200, r.get_data(as_text=True)
+    people = app.test_client().get(
+        f"/api/v1/branches/{zongcai}/people?q=D0101", headers=bearer(app, "committee")
+    )
+    assert [p["name"] for p in people.get_json()] == ["韩立新"]
+    assert not os.path.exists(
+        os.path.join(app.instance_path, "console-roster-files", fields["file_id"] + ".bin")
+    )
+
+
+def test_a_leaver_loses_the_console_session_on_the_next_request(app, demo):
+    """Issue 13 phase 2a #7: a secretary marked as left (离职) is signed out of the console on
+    their next request, page or action alike, and cannot sign in again."""
+    secretary = app.test_client()
+    token = client_sign_in(secretary, "secretary")
+    branch = demo["branches"]["综采一队党支部"]
+    assert secretary.get(f"/console/branches/{branch}/").status_code == 200
+    committee = app.test_client()
+    committee_token = client_sign_in(committee, "committee")
+    r = _post(
+        committee, committee_token, f"/console/roster/people/{demo['people']['D0002']}/leave", {}
+    )
+    assert r.status_code == 200, r.get_data(as_text=True)
+    page = secretary.get(f"/console/branches/{branch}/")
+    assert page.status_code == 302 and page.headers["Location"].endswith("/console/login")
+    action = _post(secretary, token, f"/console/branches/{branch}/wishes/1/close", {"reason": "x"})
+    assert action.status_code == 401 and action.headers["HX-Redirect"].endswith("/console/login")
+    login = secretary.get("/console/login")
+    fresh = re.search(r'"X-CSRFToken": "([^"]+)"', login.get_data(as_text=True)).group(1)
+    again = secretary.post("/console/login/demo", data={"csrf_token": fresh, "openid": "secretary"})
+    assert again.status_code == 403
+    assert "只有支部书记和党委工作人员可以登录控制台" in again.get_data(as_text=True)
+
+
+def test_campaign_quotas_notice_days_and_reminders(app, demo):
+    """Issue 13 phase 2a (评选管理): 名额 per category, 公示天数 and 提醒未投票 on create, and on
+    edit once voting has started (what the service still allows); the API shows them."""
+    client = app.test_client()
+    token = client_sign_in(client, "committee")
+    form = {
+        "title": "2027年度“六大员”评选",
+        "starts_at": "2027-09-01T08:00",
+        "ends_at": "2027-09-15T20:00",
+        "categories": ["safety", "reform"],
+        "per_candidate_per_day": "1",
+        "per_category_per_day": "3",
+        "weight_votes": "0.5",
+        "weight_points": "0.5",
+        "quota_safety": "3",
+        "quota_reform": "2",
+        "quota_emergency": "9",  # not one of its categories: ignored
+        "notice_days": "7",
+        "remind_non_voters": "on",
+    }
+    r = _post(client, token, "/console/campaigns", form)
+    assert r.status_code == 200, r.get_data(as_text=True)
+    new_id = int(r.headers["HX-Redirect"].rsplit("/", 1)[1])
+    admin = bearer(app, "committee")
+    body = app.test_client().get(f"/api/v1/admin/campaigns/{new_id}", headers=admin).get_json()
+    assert body["quotas"] == {"safety": 3, "reform": 2}
+    assert body["notice_days"] == 7 and body["rules"]["remind_non_voters"] is True
+    bad = _post(client, token, "/console/campaigns", dict(form, quota_safety="0"))
+    assert bad.status_code == 422 and "应在 1 到 100 之间" in bad.get_data(as_text=True)
+    with app.app_context():
+        live = db.session.scalar(db.select(Campaign).where(Campaign.status == "open"))
+        live_id, ends = live.id, live.ends_at.astimezone().strftime("%Y-%m-%dT%H:%M")
+    edit = {"title": "投票中的评选", "ends_at": ends, "notice_days": "3", "quota_safety": "2"}
+    r = _post(client, token, f"/console/campaigns/{live_id}/edit", edit)
+    assert r.status_code == 200, r.get_data(as_text=True)
+    body = app.test_client().get(f"/api/v1/admin/campaigns/{live_id}", headers=admin).get_json()
+    assert body["quotas"]["safety"] == 2 and body["notice_days"] == 3
+    assert body["rules"]["remind_non_voters"] is False
+
+
+def test_withdrawn_candidate_is_shown_as_withdrawn(app, demo):
+    """Issue 13 phase 2a (评选管理): a candidate who left the mine is shown as withdrawn on the
+    campaign page, is not on the leaderboard and cannot be voted for (the API agrees)."""
+    with app.app_context():
+        live = db.session.scalar(db.select(Campaign).where(Campaign.status == "open"))
+        cid = live.id
+        candidate = next(c for c in live.candidates if c.person.employee_no == "D0003")
+        candidate_id = candidate.id
+    r = app.test_client().post(
+        f"/api/v1/admin/people/{demo['people']['D0003']}/leave", headers=bearer(app, "committee")
+    )
+    assert r.status_code == 200, r.get_json()
+    client = app.test_client()
+    client_sign_in(client, "committee")
+    html = client.get(f"/console/campaigns/{cid}").get_data(as_text=True)
+    row = html[html.index(f'data-candidate="{candidate_id}"') :]
+    row = row[: row.index("</tr>")]
+    assert "data-withdrawn" in row and "已退出（离职）" in row and "不再计票" in row
+    board = client.get(f"/console/campaigns/{cid}/board").get_data(as_text=True)
+    assert "宋红梅" not in board
+    vote = app.test_client().post(
+        f"/api/v1/campaigns/{cid}/votes",
+        json={"candidate_id": candidate_id},
+        headers=bearer(app, "miner"),
+    )
+    assert vote.status_code in (404, 409, 422), vote.get_json()

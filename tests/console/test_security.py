@@ -231,3 +231,26 @@ def test_a_phone_token_is_no_console_cookie(app, demo):
     client.set_cookie("frontline_console", token, path="/console")
     r = client.get("/console/mine")
     assert r.status_code == 302
+
+
+def test_new_login_codes_are_rate_limited_per_ip(app):
+    """Issue 13 phase 2a #9: anonymous ticket creation had no rate limit — every visit of the
+    login page (or 刷新二维码) wrote a ticket row. Now new codes are limited per IP
+    (CONSOLE_TICKET_LIMITS, 10 a minute by default); a reload showing the same good code is not
+    counted, and the refusal is a Chinese 429 with Retry-After."""
+    from models import ConsoleLoginTicket
+
+    client = app.test_client()
+    for _ in range(10):
+        assert client.get("/console/login?new=1").status_code == 200
+    refused = client.get("/console/login?new=1")
+    assert refused.status_code == 429
+    assert "操作过于频繁" in refused.get_data(as_text=True)
+    assert int(refused.headers["Retry-After"]) > 0
+    # The browser's good code is still shown on a reload (no new ticket, not counted).
+    assert client.get("/console/login").status_code == 200
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(ConsoleLoginTicket)) == 10
+    # Another address has its own allowance.
+    other = app.test_client().get("/console/login", environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    assert other.status_code == 200

@@ -187,18 +187,40 @@ def test_session_cookie_flags(app, demo):
     assert "Secure" not in cookie  # development over plain http
 
 
-def test_session_cookie_is_secure_in_production(base_config):
-    """Issue 13: Secure in production (the console cookie and the CSRF state cookie)."""
+def test_session_cookie_is_secure_in_production(tmp_path):
+    """Issue 13: Secure in production (the console cookie and the CSRF state cookie); the
+    console's settings come from config/ like every other (CONSOLE_COOKIE_SECURE overrides)."""
     from flask import Flask
 
     import console
+    from config import load_settings
 
+    env = {
+        "APP_ENV": "production",
+        "SECRET_KEY": "x" * 32,
+        "DATABASE_URL": "postgresql+psycopg://db.internal/frontline",
+        "REDIS_URL": "redis://cache.internal:6379/0",
+        "WECHAT_APPID": "wx123",
+        "WECHAT_SECRET": "s" * 32,
+        "WECHAT_PUSH_TOKEN": "pushtoken",
+        "PUBLIC_BASE_URL": "https://frontline.example.com",
+    }
     app = Flask(__name__)
-    app.config.update(PRODUCTION=True, SECRET_KEY="x" * 32)
+    app.config.update(load_settings(str(tmp_path), env=env))
     console.init_app(app)
     assert app.config["CONSOLE_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert app.config["CONSOLE_SESSION_TTL_SECONDS"] == 12 * 3600
+    assert app.config["CONSOLE_TICKET_TTL_SECONDS"] == 300
+    assert app.config["CONSOLE_LOGIN_PAGE"] == "pages/console/confirm"
+    plain_http_intranet = load_settings(
+        str(tmp_path),
+        env=env | {"CONSOLE_COOKIE_SECURE": "0", "CONSOLE_SESSION_TTL_SECONDS": "3600"},
+    )
+    assert plain_http_intranet["CONSOLE_COOKIE_SECURE"] is False
+    assert plain_http_intranet["CONSOLE_SESSION_TTL_SECONDS"] == 3600
+    assert load_settings(str(tmp_path), env={})["CONSOLE_COOKIE_SECURE"] is False
 
 
 def test_old_tickets_are_purged(app):
