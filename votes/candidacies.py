@@ -23,3 +23,14 @@ def unpublished_candidacies(person_ids: list[int]) -> dict[int, list[dict]]:
             {"campaign_id": campaign_id, "title": title, "status": status, "category": category}
         )
     return found
+
+
+def stands_in_unpublished_campaign(person_id):
+    """A clause true when the person (a column or id) is a candidate of a campaign whose results
+    are not yet published — the audit list's filter for flagged adjustments."""
+    return (
+        db.select(Candidate.id)
+        .join(Campaign, Campaign.id == Candidate.campaign_id)
+        .where(Candidate.person_id == person_id, Campaign.status != "published")
+        .exists()
+    )
