@@ -3,6 +3,10 @@ which flags manual points for such a candidate: they move the `points` half of t
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import Exists
+
 from models import Campaign, Candidate, db
 
 
@@ -25,7 +29,7 @@ def unpublished_candidacies(person_ids: list[int]) -> dict[int, list[dict]]:
     return found
 
 
-def stands_in_unpublished_campaign(person_id):
+def stands_in_unpublished_campaign(person_id: Any) -> Exists:
     """A clause true when the person (a column or id) is a candidate of a campaign whose results
     are not yet published — the audit list's filter for flagged adjustments."""
     return (
