@@ -64,6 +64,7 @@ _PHOTO_NOTES = {
 ACCESS_ACTIONS = {"detail": "查看详情", "list": "列表查看", "export": "导出台账"}
 BIND_ACTIONS = {"bind": "绑定", "unbind": "解绑"}
 SIGN_IN_METHODS = {"scan": "扫码登录", "demo": "演示登录"}
+REQUEST_STATUS = {"pending": "待审批", "approved": "已批准", "rejected": "已驳回"}
 
 TABLES = {
     "wish_status": WISH_STATUS,
@@ -88,6 +89,7 @@ TABLES = {
     "review_outcome": REVIEW_OUTCOME,
     "leave_source": LEAVE_SOURCE,
     "roster_field": ROSTER_FIELDS,
+    "request_status": REQUEST_STATUS,
 }
 
 

@@ -7,6 +7,7 @@ from flask.cli import with_appcontext
 
 from demo.pairings import seed_pairings
 from demo.people import seed_people
+from demo.points import seed_points
 from demo.votes import seed_votes
 from demo.wishes import seed_wishes
 from models import db
@@ -29,5 +30,6 @@ def demo_command(reset: bool) -> None:
     summary += "\n" + seed_pairings()
     summary += "\n" + seed_wishes()
     summary += "\n" + seed_votes()
+    summary += "\n" + seed_points()
     db.session.commit()
     click.echo(summary)

@@ -15,6 +15,7 @@ from typing import Any
 from flask import current_app
 
 from accounts.principal import Principal
+from domain_errors import DomainError
 from models import Person, PointsRequest, db, utcnow
 from points.errors import (
     InvalidDelta,
@@ -81,20 +82,31 @@ def request_adjustment(
     return request
 
 
+def decision_refusal(principal: Principal, request: PointsRequest) -> DomainError | None:
+    """Why the caller may not decide this request now (None: they may) — what `decide`
+    enforces, so that a page offers the decision only to whom it would accept it from."""
+    if request.mine_id not in principal.committee_of:
+        return RequestNotFound()
+    if request.person_id == principal.person_id:
+        return OwnPoints()
+    if request.requested_by_id == principal.person_id:
+        return OwnRequest()
+    if request.status != "pending":
+        return RequestDecided()
+    return None
+
+
 def decide(principal: Principal, request_id: int, approve: bool, reason: str) -> PointsRequest:
     """A committee member of the mine, not the author and not the person concerned, approves
     (the points reach the ledger) or rejects the request, with a reason."""
     decider = principal.require("committee")
     request = db.session.get(PointsRequest, request_id)
-    if request is None or request.mine_id not in principal.committee_of:
+    if request is None:
         raise RequestNotFound()
-    if request.person_id == decider.id:
-        raise OwnPoints()
-    if request.requested_by_id == decider.id:
-        raise OwnRequest()
+    refusal = decision_refusal(principal, request)
+    if refusal is not None:
+        raise refusal
     why = _reason(reason)
-    if request.status != "pending":
-        raise RequestDecided()
     now = utcnow()
     values: dict[str, Any] = {
         "status": "approved" if approve else "rejected",

@@ -3,6 +3,10 @@ which flags manual points for such a candidate: they move the `points` half of t
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import Exists
+
 from models import Campaign, Candidate, db
 
 
@@ -23,3 +27,14 @@ def unpublished_candidacies(person_ids: list[int]) -> dict[int, list[dict]]:
             {"campaign_id": campaign_id, "title": title, "status": status, "category": category}
         )
     return found
+
+
+def stands_in_unpublished_campaign(person_id: Any) -> Exists:
+    """A clause true when the person (a column or id) is a candidate of a campaign whose results
+    are not yet published — the audit list's filter for flagged adjustments."""
+    return (
+        db.select(Candidate.id)
+        .join(Campaign, Campaign.id == Candidate.campaign_id)
+        .where(Candidate.person_id == person_id, Campaign.status != "published")
+        .exists()
+    )

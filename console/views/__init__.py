@@ -8,5 +8,6 @@ from console.views import (  # noqa: F401
     login,
     mine,
     photos,
+    points,
     roster,
 )

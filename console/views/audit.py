@@ -1,8 +1,6 @@
-"""审计: talk-record reads, binds and unbinds, console sign-ins, people marked as left (and back
-on a roster), objections answered (the committee's mine).
-
-Points adjustments waiting for a second committee member's approval are the input stream's
-next round; they become another section here."""
+"""审计: points adjustments (those waiting for a second committee member's decision, and every
+one decided), talk-record reads, binds and unbinds, console sign-ins, people marked as left (and
+back on a roster), objections answered (the committee's mine)."""
 
 from __future__ import annotations
 
@@ -11,6 +9,7 @@ from flask import render_template
 from console.auth import committee_or_404, principal
 from console.blueprint import bp
 from console.tables import arg_int, arg_str, paginate
+from console.views import points
 from models import (
     LEAVE_ACTIONS,
     Account,
@@ -27,17 +26,20 @@ from models import (
 )
 from pairings import talks
 
-SECTIONS = ("talks", "binds", "signins", "leavers", "objections")
+SECTIONS = ("points", "talks", "binds", "signins", "leavers", "objections")
 
 
 @bp.get("/audit")
 def audit():
     """One audit section at a time, each a filtered, sorted, paged table."""
     mine_id = committee_or_404()
-    section = arg_str("section", 10, SECTIONS) or "talks"
+    section = arg_str("section", 10, SECTIONS) or "points"
     q = arg_str("q")
     context: dict = {"section": section, "q": q}
     like = f"%{q}%"
+    if section == "points":
+        context.update(points.audit_context())
+        return render_template("audit.html", **context)
     if section == "talks":
         talk_id = arg_int("talk_id")
         stmt = (

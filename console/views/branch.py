@@ -1,4 +1,5 @@
-"""The secretary's pages of one branch: 首页, 心愿审核, 结对管理, 谈心记录, 积分.
+"""The secretary's pages of one branch: 首页, 心愿审核, 结对管理, 谈心记录 (积分 is in
+`console.views.points`).
 
 Committee staff may open them for any branch of their mine; anyone else gets 404."""
 
@@ -31,8 +32,6 @@ from models import (
 from pairings import care, compliance, exports, overview, services, talks
 from pairings.months import month_of, parse_month
 from pairings.services import limit_for
-from points import ledger as points_service
-from points import requests as points_requests
 from roster import transfers
 from wishes import export as wish_export
 from wishes import queries as wish_queries
@@ -430,106 +429,3 @@ def branch_talks_export(branch_id: int):
     data = exports.talk_ledger(principal(), branch, month, client_ip())
     db.session.commit()
     return xlsx(data, f"talks-{branch.id}-{month}.xlsx")
-
-
-# --- 积分 ---------------------------------------------------------------------------------------
-
-
-def _period() -> points_service.Period:
-    try:
-        return points_service.parse_period(arg_str("period", 8) or None)
-    except InvalidInput:
-        return points_service.parse_period(None)
-
-
-@bp.get("/branches/<int:branch_id>/points")
-def branch_points(branch_id: int):
-    """The branch's points ledger: party members' totals over a period, and adjustments."""
-    branch = branch_or_404(branch_id)
-    period = _period()
-    q = arg_str("q")
-    stmt = points_service.members_totals_query(branch.mine_id, branch.id, period)
-    if q:
-        like = f"%{q}%"
-        stmt = stmt.where(Person.name.like(like) | Person.employee_no.like(like))
-    page = paginate(
-        stmt,
-        {
-            "total": db.literal_column("total"),
-            "employee_no": Person.employee_no,
-            "name": Person.name,
-        },
-        "total",
-        rows=True,
-        tiebreak=Person.id,
-    )
-    members = db.session.execute(
-        points_service.members_totals_query(branch.mine_id, branch.id, period)
-        .order_by(None)
-        .order_by(Person.employee_no)
-    ).all()
-    return render_template(
-        "branch/points.html",
-        branch=branch,
-        page=page,
-        period=period,
-        q=q,
-        members=members,
-        max_points=_max_points(),
-    )
-
-
-def _max_points() -> int:
-    from flask import current_app
-
-    return current_app.config["POINTS_MANUAL_MAX"]
-
-
-@bp.get("/branches/<int:branch_id>/points/<int:person_id>")
-def branch_points_person(branch_id: int, person_id: int):
-    """A member's ledger entries over the period, in the drawer."""
-    branch = branch_or_404(branch_id)
-    person = db.session.get(Person, person_id)
-    if person is None or person.branch_id != branch.id:
-        raise NotFound()
-    period = _period()
-    total, entries = points_service.ledger(person.id, period)
-    actors = talks.people_names({e.actor_person_id for e in entries if e.actor_person_id})
-    return render_template(
-        "branch/points_drawer.html",
-        branch=branch,
-        person=person,
-        period=period,
-        total=total,
-        entries=entries,
-        actors=actors,
-    )
-
-
-@bp.post("/branches/<int:branch_id>/points")
-def branch_points_adjust(branch_id: int):
-    """Ask for a manual adjustment with a reason (the API's POST /admin/points): it takes effect
-    when a committee member other than the author approves it."""
-    branch_or_404(branch_id)
-    raw = (request.form.get("delta") or "").strip()
-    try:
-        delta = int(raw)
-    except ValueError:
-        raise InvalidInput(errors={"delta": ["分值须为整数"]}) from None
-    employee_no = _form("employee_no", 32)
-    asked = points_requests.request_adjustment(
-        principal(), employee_no, delta, _form("reason", 255)
-    )
-    db.session.commit()
-    return done(
-        f"已提交 {asked.person.name} 的积分调整申请（{asked.delta:+d}），待另一位党委成员审批后生效"
-    )
-
-
-@bp.get("/branches/<int:branch_id>/points/export.xlsx")
-def branch_points_export(branch_id: int):
-    """The points ledger of the branch (totals and every entry) over the period."""
-    branch = branch_or_404(branch_id)
-    period = _period()
-    data = exports.points_ledger(branch.mine_id, branch.id, period)
-    return xlsx(data, f"points-{branch.id}-{period.key}.xlsx")

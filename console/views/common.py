@@ -10,6 +10,7 @@ from accounts.tokens import revoke_session
 from console import labels
 from console.auth import clear_session_cookie, managed_branches, principal
 from console.blueprint import bp
+from console.views import points
 from models import db
 
 
@@ -53,6 +54,8 @@ def layout() -> dict[str, Any]:
         or (branches[0].id if branches else None),
         "endpoint": request.endpoint or "",
         "hx": hx,
+        # Drawers and error pages need no menu: spare them the count.
+        "pending_points": 0 if hx else points.pending_count(),
     }
 
 

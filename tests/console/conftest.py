@@ -135,9 +135,11 @@ def console(browser, live_server) -> Iterator[Console]:
 @pytest.fixture
 def demo(app) -> dict[str, Any]:
     """The demo mine (`flask demo`): people, grants, bound demo accounts, pairings, talks,
-    wishes in every status, campaigns with ballots."""
+    wishes in every status, campaigns with ballots, points requests (approved, rejected,
+    waiting)."""
     from demo.pairings import seed_pairings
     from demo.people import MINE, seed_people
+    from demo.points import seed_points
     from demo.votes import seed_votes
     from demo.wishes import seed_wishes
 
@@ -146,6 +148,7 @@ def demo(app) -> dict[str, Any]:
         seed_pairings()
         seed_wishes()
         seed_votes()
+        seed_points()
         db.session.commit()
         mine = db.session.scalar(db.select(Mine).where(Mine.name == MINE))
         branches = {b.name: b.id for b in db.session.scalars(db.select(Branch))}

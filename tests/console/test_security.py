@@ -8,7 +8,7 @@ import re
 import pytest
 
 from console.auth import CSP
-from models import Ballot, Campaign, Pairing, Wish, db
+from models import Ballot, Campaign, Pairing, PointsRequest, Wish, db
 from tests.console.test_signin import client_sign_in, csrf_of
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", re.I)
@@ -22,7 +22,22 @@ def _ids(app, demo):
         pairing = db.session.scalar(db.select(Pairing).where(Pairing.active.is_(True)))
         campaign = db.session.scalar(db.select(Campaign).where(Campaign.status == "open"))
         ballot = db.session.scalar(db.select(Ballot).where(Ballot.campaign_id == campaign.id))
+        waiting = db.session.scalars(
+            db.select(PointsRequest)
+            .where(PointsRequest.status == "pending")
+            .order_by(PointsRequest.id)
+        ).all()
+        own_request = next(
+            r for r in waiting if r.person.branch_id == demo["branches"]["综采一队党支部"]
+        )
+        other_request = next(
+            r
+            for r in waiting
+            if r.id != own_request.id and r.person.branch_id != own_request.person.branch_id
+        )
         return {
+            "request": own_request.id,
+            "other_request": other_request.id,
             "own": demo["branches"]["综采一队党支部"],
             "other": demo["branches"]["机电队党支部"],
             "wish": wish.id,
@@ -55,6 +70,7 @@ def test_posts_without_csrf_token_are_refused(app, demo):
         f"/console/branches/{ids['own']}/pairings",
         f"/console/branches/{ids['own']}/pairings/{ids['pairing']}/end",
         f"/console/branches/{ids['own']}/points",
+        f"/console/points/requests/{ids['request']}/decide",
         "/console/logout",
     ]
     for path in posts:
@@ -68,6 +84,7 @@ def test_posts_without_csrf_token_are_refused(app, demo):
         f"/console/ballots/{ids['ballot']}/void",
         "/console/roster/import",
         "/console/roster/grants",
+        f"/console/points/requests/{ids['request']}/decide",
     ):
         r = committee.post(path, data={"reason": "刷票"}, headers={"HX-Request": "true"})
         assert r.status_code == 400, path
@@ -82,6 +99,7 @@ def test_posts_without_csrf_token_are_refused(app, demo):
         assert db.session.get(Campaign, ids["campaign"]).status == "open"
         assert db.session.get(Ballot, ids["ballot"]).voided_at is None
         assert db.session.get(Pairing, ids["pairing"]).active is True
+        assert db.session.get(PointsRequest, ids["request"]).status == "pending"
     # With the token the same request goes through: the refusal was the CSRF check.
     r = secretary.post(review, data={"decision": "approve", "csrf_token": token})
     assert r.status_code == 302
@@ -111,11 +129,15 @@ def _pages(ids) -> list[str]:
         f"/console/branches/{b}/pairings",
         f"/console/branches/{b}/talks",
         f"/console/branches/{b}/points",
+        f"/console/branches/{b}/points?rs=pending",
+        f"/console/points/requests/{ids['request']}",
         "/console/mine",
         "/console/campaigns",
         f"/console/campaigns/{ids['campaign']}",
         "/console/roster",
         "/console/audit",
+        "/console/audit?section=points&rs=approved&flag=1&q=%25",
+        "/console/audit?section=talks",
         "/console/audit?section=binds",
         "/console/audit?section=signins",
     ]
@@ -155,6 +177,7 @@ def test_secretary_cannot_reach_another_branch(app, demo):
         f"/console/branches/{other}/points",
         f"/console/branches/{other}/points/export.xlsx",
         f"/console/branches/{other}/people/{ids['member']}/care",
+        f"/console/points/requests/{ids['other_request']}",
         f"/console/branches/{2**31 + 5}/",
     ]
     for path in gets:
