@@ -586,6 +586,8 @@ def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
     signal.signal(signal.SIGTERM, _terminate)
+    # Ctrl-C stops the run even when started in the background (where SIGINT is ignored).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     import gunicorn
 
     report: dict = {
