@@ -773,7 +773,7 @@ def measure(args, paced_rates: list[int], gate_seconds: float, report: dict) -> 
         for n in (k for k in report["gate"] if k.isdigit()):
             g = report["gate"][n]
             log(
-                f"gate, {n} clients: INSERT alone {g['insert']['rate']:.0f}/s, with the read "
+                f"gate, {n} client(s): INSERT alone {g['insert']['rate']:.0f}/s, with the read "
                 f"{g['read']['rate']:.0f}/s, with FOR KEY SHARE {g['key_share']['rate']:.0f}/s "
                 f"(lock {g['lock_ratio']:.3f}×, whole gate {g['gate_ratio']:.3f}×)"
             )
