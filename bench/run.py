@@ -600,8 +600,12 @@ def main() -> None:
         "paced": [],
         "preloaded_runs": [],
     }
+    failure: BaseException | None = None
     try:
         measure(args, paced_rates, gate_seconds, report)
+    except BaseException as exc:  # Ctrl-C included: what was measured so far is still written
+        failure = exc
+        report["stopped_early"] = repr(exc)
     finally:
         stop_all()
     from bench.report import markdown, table
@@ -614,6 +618,8 @@ def main() -> None:
     print(markdown(report))
     print()
     log(f"full report: {path} (Markdown again: python -m bench.report {path})")
+    if failure is not None:
+        raise failure
 
 
 def measure(args, paced_rates: list[int], gate_seconds: float, report: dict) -> None:
