@@ -209,6 +209,8 @@ def markdown(report: dict) -> str:
         "",
         HEADER,
     ]
+    if report.get("stopped_early"):
+        lines.insert(2, f"**Stopped early** ({report['stopped_early']}): the table is partial.")
     for r in table(report):
         lines.append(
             "| "
