@@ -1,20 +1,25 @@
 """The voting benchmark, in one command (from the repository root):
 
-    python -m bench.run [--duration 10] [--runs 3] [--connections 64] [--preload 1000000]
+    python -m bench.run [--duration 10] [--runs 5] [--connections 64] [--preload 1000000]
 
 It creates a fresh PostgreSQL database (`fl_bench`), uses Redis db 5, loads a roster of 20,000
-bound voters and an open campaign (6 categories × 10 candidates), starts the app under gunicorn
-on 127.0.0.1, and drives it with wrk (apt-get install wrk). Each run measures side by side:
-(a) a trivial authenticated JSON endpoint, (b) accepted votes, (c) a brushing storm of repeated
-votes, (d) leaderboard reads; then (e) votes paced at `--paced-rate` per second, for latency at
-a realistic load. Then it copies the database to `fl_bench_full`, loads `--preload` past ballots
-into the copy (Redis db 6), serves both at once and alternates accepted-vote runs between them.
-Afterwards it checks the invariants: nobody has more ballots than the rules allow, and the Redis
-tallies equal the database's count of non-voided ballots. Last (unless --no-chaos) it votes
+bound voters and an open campaign (6 categories × 10 candidates), and starts two gunicorns on
+127.0.0.1 with the same settings (`gunicorn.conf.py`, gthread, workers, threads, keep-alive):
+the app (`bench.wsgi:app`) and a bare Flask app (`bench.bare:app`, one route answering
+`{"ok": true}`). It drives them with wrk (apt-get install wrk). Each run measures back to back:
+the bare app, the app's unauthenticated `/bench/ping`, `GET /api/v1/me`, accepted votes, a
+brushing storm of repeated votes and leaderboard reads; each phase is divided by the bare app's
+req/s of the same run. Then votes paced at each of `--paced-rates` per second (latency at a
+realistic load), each worker's resident memory, and the invariants (nobody has more ballots
+than the rules allow; Redis tallies equal the database's non-voided ballots). Then it copies the
+database to `fl_bench_full`, loads `--preload` past ballots into the copy (Redis db 6), serves
+both at once and alternates accepted-vote runs between them. Then (unless --no-chaos) it votes
 under load while Redis is flushed, the tallies rebuilt and the campaign closed, and checks that
-the tallies still equal the database and that no ballot is later than the close. All traffic
-goes to 127.0.0.1, each phase stops after `--duration` seconds, and gunicorn is stopped at the
-end.
+the tallies still equal the database and that no ballot is later than the close. Last, the
+commit-time gate's cost as a SQL micro-benchmark (`bench/gate.py`). The results table is printed
+and written with the raw figures to `bench/results/bench-<time>.json`; `python -m bench.report
+<that file>` prints it as Markdown. All traffic goes to 127.0.0.1, each phase stops after its
+duration, and every gunicorn is stopped at the end, also on Ctrl-C, SIGTERM or an error.
 """
 
 from __future__ import annotations
@@ -26,7 +31,6 @@ import secrets
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -213,6 +217,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+STARTED: list[subprocess.Popen] = []  # every gunicorn master: stopped at the end whatever happens
+
+
 def start_gunicorn(
     port: int,
     workers: int,
@@ -220,11 +227,16 @@ def start_gunicorn(
     keep_alive: int = 30,
     db: str = PG_DB,
     redis_url: str = REDIS_URL,
+    app: str = "bench.wsgi:app",
+    ready_path: str = "/bench/ping",
 ) -> subprocess.Popen:
+    """gunicorn as production runs it (README: gunicorn.conf.py, gthread), on 127.0.0.1."""
     cmd = [
         sys.executable,
         "-m",
         "gunicorn",
+        "--config",
+        str(ROOT / "gunicorn.conf.py"),
         "--workers",
         str(workers),
         "--worker-class",
@@ -237,14 +249,15 @@ def start_gunicorn(
         "warning",
         "--keep-alive",
         str(keep_alive),
-        "bench.wsgi:app",
+        app,
     ]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env(db, redis_url), start_new_session=True)
+    STARTED.append(proc)
     deadline = time.monotonic() + 60
     ready = 0
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/ping", timeout=2) as r:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{ready_path}", timeout=2) as r:
                 ready += r.status == 200
         except OSError:
             time.sleep(0.2)
@@ -266,6 +279,27 @@ def stop(proc: subprocess.Popen) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+
+
+def stop_all() -> None:
+    for proc in STARTED:
+        stop(proc)
+
+
+def worker_rss(master: subprocess.Popen) -> list[dict]:
+    """Resident memory of each worker (the children of the gunicorn master), from /proc."""
+    workers = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(
+                line.split(":", 1) for line in status.read_text().splitlines() if ":" in line
+            )
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields["PPid"]) == master.pid and "VmRSS" in fields:
+            kib = int(fields["VmRSS"].split()[0])
+            workers.append({"pid": int(status.parent.name), "rss_mib": round(kib / 1024, 1)})
+    return sorted(workers, key=lambda w: w["pid"])
 
 
 def wrk(script: str, port: int, duration: int, connections: int, extra: dict) -> dict:
@@ -500,14 +534,22 @@ def chaos_check(args, info: dict, common: dict, next_round: int) -> dict:
     }
 
 
-def median(values: list[float]) -> float:
-    return statistics.median(values) if values else float("nan")
+CLOSED_LOOP = ("ping", "me", "votes", "storm", "leaderboard")  # each divided by "bare"
+
+
+def get(path: str, auth: bool = False, **extra) -> dict:
+    """wrk environment for bench/wrk/get.lua."""
+    return {"BENCH_PATH": path, "BENCH_AUTH": "1" if auth else "0", **extra}
+
+
+def _terminate(signum, frame) -> None:
+    raise SystemExit(f"stopped by signal {signum}")  # unwinds through the finally: gunicorns stop
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds per phase")
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5, help="runs of the closed-loop phases")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
@@ -519,22 +561,69 @@ def main() -> None:
     )
     parser.add_argument("--preload", type=int, default=1_000_000)
     parser.add_argument(
-        "--paced-rate",
-        type=int,
-        default=100,
-        help="votes/s offered in the paced phase (the morning rush: 5,000 miners × 6 votes "
-        "in 5 minutes is 100/s); 0 skips it",
+        "--paced-rates",
+        default="100,500",
+        help="votes/s offered in the paced phases, comma-separated (the morning rush: 5,000 "
+        "miners × 6 votes in 5 minutes is 100/s; a group of 100,000 after a shift meeting "
+        "peaks far higher); empty or 0 skips them",
     )
     parser.add_argument(
         "--no-chaos",
         dest="chaos",
         action="store_false",
-        help="skip the last check: a flush, a rebuild and a close during a vote load",
+        help="skip the check of a flush, a rebuild and a close during a vote load",
+    )
+    parser.add_argument(
+        "--gate-seconds",
+        type=float,
+        default=None,
+        help="seconds per variant of the gate micro-benchmark (default: half of --duration); "
+        "0 skips it",
     )
     args = parser.parse_args()
+    paced_rates = [int(x) for x in args.paced_rates.split(",") if x.strip() and int(x)]
+    gate_seconds = args.duration / 2 if args.gate_seconds is None else args.gate_seconds
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
+    signal.signal(signal.SIGTERM, _terminate)
+    # Ctrl-C stops the run even when started in the background (where SIGINT is ignored).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    import gunicorn
 
+    report: dict = {
+        "argv": sys.argv[1:],
+        "args": vars(args),
+        "started": f"{datetime.now():%Y-%m-%d %H:%M}",
+        "gunicorn": gunicorn.__version__,
+        "cpus": os.cpu_count(),
+        "runs": [],
+        "paced": [],
+        "preloaded_runs": [],
+    }
+    failure: BaseException | None = None
+    try:
+        measure(args, paced_rates, gate_seconds, report)
+    except BaseException as exc:  # Ctrl-C included: what was measured so far is still written
+        failure = exc
+        report["stopped_early"] = repr(exc)
+    finally:
+        stop_all()
+    from bench.report import markdown, table
+
+    report["table"] = table(report)
+    OUT_DIR.mkdir(exist_ok=True)
+    path = OUT_DIR / f"bench-{datetime.now():%Y%m%d-%H%M%S}.json"
+    path.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    print()
+    print(markdown(report))
+    print()
+    log(f"full report: {path} (Markdown again: python -m bench.report {path})")
+    if failure is not None:
+        raise failure
+
+
+def measure(args, paced_rates: list[int], gate_seconds: float, report: dict) -> None:
+    """Every phase, in order, into `report`."""
     log("creating database fl_bench and loading 20,000 voters")
     create_database()
     info = seed()
@@ -546,168 +635,154 @@ def main() -> None:
     }
     port = free_port()
     proc = start_gunicorn(port, args.workers, args.threads, args.keep_alive)
+    bare_port = free_port()
+    bare = start_gunicorn(
+        bare_port,
+        args.workers,
+        args.threads,
+        args.keep_alive,
+        app="bench.bare:app",
+        ready_path="/",
+    )
     per_thread = VOTERS // WRK_THREADS
-    report: dict = {"args": vars(args), "cpus": os.cpu_count(), "runs": [], "preloaded_runs": []}
     next_round = 0
-    try:
-        # Warm up every worker (imports, connection pools, script loading).
-        wrk("trivial", port, 3, args.connections, common)
+    # Warm up every worker (imports, connection pools, script loading).
+    wrk("get", bare_port, 3, args.connections, get("/"))
+    wrk("get", port, 3, args.connections, get("/api/v1/me", auth=True, **common))
+    for run in range(args.runs):
+        row = {}
+        row["bare"] = wrk("get", bare_port, args.duration, args.connections, get("/"))
+        row["ping"] = wrk("get", port, args.duration, args.connections, get("/bench/ping"))
+        row["me"] = wrk(
+            "get", port, args.duration, args.connections, get("/api/v1/me", auth=True, **common)
+        )
+        row["votes"] = wrk(
+            "votes",
+            port,
+            args.duration,
+            args.connections,
+            {**common, "BENCH_ROUND": next_round},
+        )
+        storm_round = next_round
+        rounds_used = row["votes"]["requests"] // (per_thread * WRK_THREADS) + 1
+        next_round += rounds_used
+        accepted_per_thread = row["votes"]["statuses"].get("s201", 0) // WRK_THREADS
+        row["storm"] = wrk(
+            "storm",
+            port,
+            args.duration,
+            args.connections,
+            {
+                **common,
+                "BENCH_ROUND": storm_round,
+                "BENCH_STORM_VOTERS": max(1, min(2000, accepted_per_thread // 2)),
+            },
+        )
+        row["leaderboard"] = wrk("leaderboard", port, args.duration, args.connections, common)
+        base = row["bare"]["rps"]
+        row["ratios"] = {k: row[k]["rps"] / base for k in CLOSED_LOOP}
+        report["runs"].append(row)
+        log(
+            f"run {run + 1}: bare {base:.0f}/s; "
+            + ", ".join(f"{k} {row[k]['rps']:.0f}/s ({row['ratios'][k]:.3f}×)" for k in CLOSED_LOOP)
+        )
+    for rate in paced_rates:
+        # Latency at a realistic offered rate, not at saturation: with 64 closed-loop
+        # connections, saturation latency is just 64 / throughput (Little's law).
+        delay_ms = max(1, int(args.connections * 1000 / rate))
+        paced = wrk(
+            "votes",
+            port,
+            args.duration * 2,
+            args.connections,
+            {**common, "BENCH_ROUND": next_round, "BENCH_DELAY_MS": delay_ms},
+        )
+        next_round += paced["requests"] // (per_thread * WRK_THREADS) + 1
+        report["paced"].append({**paced, "offered_rate": rate})
+        log(
+            f"paced votes: offered {rate}/s, answered {paced['rps']:.0f}/s, "
+            f"p50 {paced['p50_ms']:.1f} ms, p90 {paced['p90_ms']:.1f} ms, "
+            f"p99 {paced['p99_ms']:.1f} ms"
+        )
+    if next_round > 18:
+        # Rounds 0..17 are the 18 (category, candidate) picks the default rules allow a day.
+        log(f"warning: {next_round} vote rounds used, more than 18: later votes may be refused")
+    report["rss"] = {"app": worker_rss(proc), "bare": worker_rss(bare)}
+    log(f"worker RSS: {report['rss']}")
+    # Checked with the server stopped: gunicorn finishes the requests wrk left in flight.
+    stop(bare)
+    stop(proc)
+    report["invariants"] = check_invariants(info["campaign"])
+    log(f"invariants: {report['invariants']}")
+    if args.preload:
+        # Side by side: a copy of this database gets the past ballots and its own gunicorn
+        # and Redis; the runs alternate empty / full so both see the same machine weather.
+        log(f"copying the database and loading {args.preload:,} past ballots into the copy")
+        clone_database(PG_DB, FULL_DB)
+        preload(
+            info["campaign"],
+            info["candidates"],
+            info["voter_ids"][0],
+            args.preload,
+            FULL_DB,
+            FULL_REDIS_URL,
+        )
+        settle(PG_DB)
+        full_port = free_port()
+        proc = start_gunicorn(port, args.workers, args.threads, args.keep_alive)
+        full_proc = start_gunicorn(
+            full_port, args.workers, args.threads, args.keep_alive, FULL_DB, FULL_REDIS_URL
+        )
+        for p in (port, full_port):
+            wrk("get", p, 3, args.connections, get("/api/v1/me", auth=True, **common))
         for run in range(args.runs):
+            # The same voters and candidates on both sides: each is its own database.
+            extra = {**common, "BENCH_ROUND": next_round}
+            order = [("empty", port), ("full", full_port)]
+            if run % 2:
+                order.reverse()
             row = {}
-            row["trivial"] = wrk("trivial", port, args.duration, args.connections, common)
-            row["votes"] = wrk(
-                "votes",
-                port,
-                args.duration,
-                args.connections,
-                {**common, "BENCH_ROUND": next_round},
-            )
-            storm_round = next_round
-            rounds_used = row["votes"]["requests"] // (per_thread * WRK_THREADS) + 1
-            next_round += rounds_used
-            accepted_per_thread = row["votes"]["statuses"].get("s201", 0) // WRK_THREADS
-            row["storm"] = wrk(
-                "storm",
-                port,
-                args.duration,
-                args.connections,
-                {
-                    **common,
-                    "BENCH_ROUND": storm_round,
-                    "BENCH_STORM_VOTERS": max(1, min(2000, accepted_per_thread // 2)),
-                },
-            )
-            row["leaderboard"] = wrk("leaderboard", port, args.duration, args.connections, common)
-            base = row["trivial"]["rps"]
-            row["ratios"] = {k: row[k]["rps"] / base for k in ("votes", "storm", "leaderboard")}
-            report["runs"].append(row)
+            for side, p in order:
+                row[side] = wrk("votes", p, args.duration, args.connections, extra)
+            used = max(r["requests"] for r in row.values())
+            next_round += used // (per_thread * WRK_THREADS) + 1
+            row["ratio"] = row["full"]["rps"] / row["empty"]["rps"]
+            report["preloaded_runs"].append(row)
             log(
-                f"run {run + 1}: trivial {base:.0f}/s, votes {row['votes']['rps']:.0f}/s, "
-                f"storm {row['storm']['rps']:.0f}/s, "
-                f"leaderboard {row['leaderboard']['rps']:.0f}/s; "
-                f"ratios {', '.join(f'{k} {v:.2f}' for k, v in row['ratios'].items())}"
+                f"side by side {run + 1}: empty {row['empty']['rps']:.0f}/s, "
+                f"with {args.preload:,} ballots {row['full']['rps']:.0f}/s "
+                f"(ratio {row['ratio']:.3f})"
             )
-        if args.paced_rate:
-            # Latency at a realistic offered rate, not at saturation: with 64 closed-loop
-            # connections, saturation latency is just 64 / throughput (Little's law).
-            delay_ms = max(1, int(args.connections * 1000 / args.paced_rate))
-            paced = wrk(
-                "votes",
-                port,
-                args.duration * 2,
-                args.connections,
-                {**common, "BENCH_ROUND": next_round, "BENCH_DELAY_MS": delay_ms},
-            )
-            next_round += paced["requests"] // (per_thread * WRK_THREADS) + 1
-            report["paced_votes"] = {**paced, "offered_rate": args.paced_rate}
-            log(
-                f"paced votes: offered {args.paced_rate}/s, answered {paced['rps']:.0f}/s, "
-                f"p50 {paced['p50_ms']:.1f} ms, p99 {paced['p99_ms']:.1f} ms"
-            )
-        # Checked with the server stopped: gunicorn finishes the requests wrk left in flight.
+        report["rss"]["app_full"] = worker_rss(full_proc)
+        stop(full_proc)
         stop(proc)
+        report["invariants_before_preload"] = report["invariants"]
         report["invariants"] = check_invariants(info["campaign"])
-        log(f"invariants: {report['invariants']}")
-        if args.preload:
-            # Side by side: a copy of this database gets the past ballots and its own gunicorn
-            # and Redis; the runs alternate empty / full so both see the same machine weather.
-            log(f"copying the database and loading {args.preload:,} past ballots into the copy")
-            clone_database(PG_DB, FULL_DB)
-            preload(
-                info["campaign"],
-                info["candidates"],
-                info["voter_ids"][0],
-                args.preload,
-                FULL_DB,
-                FULL_REDIS_URL,
-            )
-            settle(PG_DB)
-            full_port = free_port()
-            proc = start_gunicorn(port, args.workers, args.threads, args.keep_alive)
-            full_proc = start_gunicorn(
-                full_port, args.workers, args.threads, args.keep_alive, FULL_DB, FULL_REDIS_URL
-            )
-            try:
-                for p in (port, full_port):
-                    wrk("trivial", p, 3, args.connections, common)
-                for run in range(args.runs):
-                    # The same voters and candidates on both sides: each is its own database.
-                    extra = {**common, "BENCH_ROUND": next_round}
-                    order = [("empty", port), ("full", full_port)]
-                    if run % 2:
-                        order.reverse()
-                    row = {}
-                    for side, p in order:
-                        row[side] = wrk("votes", p, args.duration, args.connections, extra)
-                    used = max(r["requests"] for r in row.values())
-                    next_round += used // (per_thread * WRK_THREADS) + 1
-                    row["ratio"] = row["full"]["rps"] / row["empty"]["rps"]
-                    report["preloaded_runs"].append(row)
-                    log(
-                        f"side by side {run + 1}: empty {row['empty']['rps']:.0f}/s, "
-                        f"with {args.preload:,} ballots {row['full']['rps']:.0f}/s "
-                        f"(ratio {row['ratio']:.2f})"
-                    )
-            finally:
-                stop(full_proc)
-                stop(proc)
-            report["invariants"] = check_invariants(info["campaign"])
-            report["invariants_after_preload"] = check_invariants(
-                info["campaign"], FULL_DB, FULL_REDIS_URL
-            )
-            log(f"invariants (full copy): {report['invariants_after_preload']}")
-        if args.chaos:
-            report["chaos"] = chaos_check(args, info, common, next_round)
-            log(f"close + rebuild + flush during load: {report['chaos']}")
-    finally:
-        stop(proc)
-    summarize(report)
-    OUT_DIR.mkdir(exist_ok=True)
-    path = OUT_DIR / f"bench-{datetime.now():%Y%m%d-%H%M%S}.json"
-    path.write_text(json.dumps(report, indent=2))
-    log(f"full report: {path}")
+        report["invariants_after_preload"] = check_invariants(
+            info["campaign"], FULL_DB, FULL_REDIS_URL
+        )
+        log(f"invariants: {report['invariants']}; full copy: {report['invariants_after_preload']}")
+    if args.chaos:
+        report["chaos"] = chaos_check(args, info, common, next_round)
+        log(f"close + rebuild + flush during load: {report['chaos']}")
+    if gate_seconds > 0:
+        from bench import gate
 
-
-def summarize(report: dict) -> None:
-    runs = report["runs"]
-    print()
-    print(f"{'phase':<12} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'× trivial':>10}  statuses")
-    for phase in ("trivial", "votes", "storm", "leaderboard"):
-        rps = median([r[phase]["rps"] for r in runs])
-        p50 = median([r[phase]["p50_ms"] for r in runs])
-        p99 = median([r[phase]["p99_ms"] for r in runs])
-        ratio = (
-            "1.00" if phase == "trivial" else f"{median([r['ratios'][phase] for r in runs]):.2f}"
+        log("the gate's cost: ballot INSERT with and without the campaign row's FOR KEY SHARE")
+        report["gate"] = gate.measure(
+            f"postgresql://postgres@127.0.0.1:5432/{PG_DB}",
+            info["campaign"],
+            args.workers * args.threads,
+            args.runs,
+            gate_seconds,
         )
-        statuses: dict[str, int] = {}
-        for r in runs:
-            for k, v in r[phase]["statuses"].items():
-                statuses[k[1:]] = statuses.get(k[1:], 0) + v
-        print(f"{phase:<12} {rps:>8.0f} {p50:>8.1f} {p99:>8.1f} {ratio:>10}  {statuses}")
-    if report["preloaded_runs"]:
-        rows = report["preloaded_runs"]
-        empty = median([r["empty"]["rps"] for r in rows])
-        full = median([r["full"]["rps"] for r in rows])
-        ratio = median([r["ratio"] for r in rows])
-        p99_empty = median([r["empty"]["p99_ms"] for r in rows])
-        p99_full = median([r["full"]["p99_ms"] for r in rows])
-        print(
-            f"votes side by side: empty database {empty:.0f}/s (p99 {p99_empty:.0f} ms), with "
-            f"{report['args']['preload']:,} ballots {full:.0f}/s (p99 {p99_full:.0f} ms); "
-            f"median of per-run ratios {ratio:.2f}"
-        )
-    if "paced_votes" in report:
-        p = report["paced_votes"]
-        print(
-            f"votes paced at {p['offered_rate']}/s offered: {p['rps']:.0f}/s answered, "
-            f"p50 {p['p50_ms']:.1f} ms, p90 {p['p90_ms']:.1f} ms, p99 {p['p99_ms']:.1f} ms, "
-            f"statuses {p['statuses']}"
-        )
-    print(f"invariants: {report.get('invariants')}")
-    if "chaos" in report:
-        print(f"close + rebuild + flush during load: {report['chaos']}")
-    if "invariants_after_preload" in report:
-        print(f"after preload: {report['invariants_after_preload']}")
+        for n in (k for k in report["gate"] if k.isdigit()):
+            g = report["gate"][n]
+            log(
+                f"gate, {n} client(s): INSERT alone {g['insert']['rate']:.0f}/s, with the read "
+                f"{g['read']['rate']:.0f}/s, with FOR KEY SHARE {g['key_share']['rate']:.0f}/s "
+                f"(lock {g['lock_ratio']:.3f}×, whole gate {g['gate_ratio']:.3f}×)"
+            )
 
 
 if __name__ == "__main__":
