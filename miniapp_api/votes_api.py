@@ -238,6 +238,7 @@ class LeaderboardView(MethodView):
             query["category"],
             reader=principal.account.id,
             per_minute=current_app.config["LEADERBOARD_PER_MINUTE"],
+            db_limit=current_app.config["LEADERBOARD_DB_LIMIT"],
         )
         out, rank, previous = [], 0, None
         for i, row in enumerate(rows, start=1):

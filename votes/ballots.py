@@ -133,9 +133,7 @@ _GATE = (
         Candidate.withdrawn_at,
     )
     .join(Candidate, Candidate.campaign_id == Campaign.id)
-    .where(
-        Campaign.id == db.bindparam("campaign_id"), Candidate.id == db.bindparam("candidate_id")
-    )
+    .where(Campaign.id == db.bindparam("campaign_id"), Candidate.id == db.bindparam("candidate_id"))
     .with_for_update(read=True, key_share=True)
 )
 _INSERT = Ballot.__table__.insert()
