@@ -62,7 +62,7 @@ def _rebuilt(campaign_id: int) -> bool:
 
 
 def standings(
-    campaign: Campaign,
+    campaign: Campaign | campaigns.BoardState,
     category: str = "",
     reader: int | None = None,
     per_minute: int = 0,
@@ -92,7 +92,7 @@ def standings(
     return _from_db(campaign, category)
 
 
-def _from_db(campaign: Campaign, category: str) -> list[dict[str, Any]]:
+def _from_db(campaign: Campaign | campaigns.BoardState, category: str) -> list[dict[str, Any]]:
     counts = vote_counts(campaign.id)
     stmt = (
         db.select(Candidate.id, Candidate.category, Person.name, Unit.name)
