@@ -126,6 +126,9 @@ def load_settings(
         "VOTE_ACCOUNT_PER_MINUTE": _int(env, "VOTE_ACCOUNT_PER_MINUTE", 30),
         "VOTE_IP_PER_MINUTE": _int(env, "VOTE_IP_PER_MINUTE", 20000),
         "LEADERBOARD_PER_MINUTE": _int(env, "LEADERBOARD_PER_MINUTE", 120),
+        # leaderboards counted by the database (Redis down or stale) per campaign, per process
+        # (a limits string): a Redis outage must not turn refreshes into a database storm
+        "LEADERBOARD_DB_LIMIT": env.get("LEADERBOARD_DB_LIMIT", "5 per second"),
         # the mini-program page a candidate's share code opens (scene "c=<campaign>&k=<cand>")
         "VOTE_SHARE_PAGE": env.get("VOTE_SHARE_PAGE") or "pages/vote/candidate",
         # pairings and monthly talks
@@ -161,9 +164,21 @@ def load_settings(
     settings["DEMO_LOGIN"] = not settings["WECHAT_CONFIGURED"] and not settings["PRODUCTION"]
     if settings["TALKS_REQUIRED_PER_MONTH"] < 1:
         raise ConfigError("TALKS_REQUIRED_PER_MONTH must be at least 1")
+    _check_limit(settings, "LEADERBOARD_DB_LIMIT")
     if settings["PRODUCTION"]:
         check_production(settings)
     return settings
+
+
+def _check_limit(settings: dict[str, Any], name: str) -> None:
+    """A single rate limit in the `limits` notation ("5 per second"); empty turns it off."""
+    from limits import parse
+
+    if settings.get(name):
+        try:
+            parse(settings[name])
+        except ValueError as exc:
+            raise ConfigError(f"{name} must be a rate like '5 per second'") from exc
 
 
 def check_wechat(settings: dict[str, Any]) -> None:

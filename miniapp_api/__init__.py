@@ -8,9 +8,10 @@ from typing import Any
 
 from flask import Flask, request, send_from_directory
 
+import rate_limits
 from miniapp_api import body, errors, idempotency
 from miniapp_api.auth import authenticate_first, view_method
-from miniapp_api.extensions import api, limiter
+from miniapp_api.extensions import api
 from miniapp_api.fields import IdConverter
 from models.unit_of_work import retrying
 
@@ -79,7 +80,7 @@ def init_app(app: Flask) -> None:
     )
     # Every `<int:…>` of every route: ASCII digits within the id columns' range, else 404.
     app.url_map.converters["int"] = IdConverter
-    limiter.init_app(app)
+    rate_limits.init_app(app)
     api.init_app(app)
     modules = (
         identity,

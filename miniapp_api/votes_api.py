@@ -228,7 +228,7 @@ class LeaderboardView(MethodView):
     def get(self, query: dict[str, Any], campaign_id: int):
         """The live ranking of one category (403 tallies_hidden while the rules hide it)."""
         principal = current_principal()
-        campaign = campaigns.visible_campaign(campaign_id, principal)
+        campaign = campaigns.visible_board_state(campaign_id, principal)
         if not campaigns.tallies_visible(
             campaign.status, campaign.hide_tallies, principal, campaign.mine_id
         ):
@@ -238,6 +238,7 @@ class LeaderboardView(MethodView):
             query["category"],
             reader=principal.account.id,
             per_minute=current_app.config["LEADERBOARD_PER_MINUTE"],
+            db_limit=current_app.config["LEADERBOARD_DB_LIMIT"],
         )
         out, rank, previous = [], 0, None
         for i, row in enumerate(rows, start=1):

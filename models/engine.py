@@ -25,7 +25,9 @@ def engine_options(uri: str) -> tuple[str, dict]:
         if "charset" not in url.query:
             url = url.update_query_dict({"charset": "utf8mb4"})
         options.update(isolation_level="READ COMMITTED", pool_recycle=3600)
-    elif url.get_backend_name() == "postgresql":
+    if url.get_backend_name() != "sqlite":
+        # A connection kept for each request thread of a worker (gunicorn --threads, up to 10):
+        # with the default 5, threads past the fifth open and close a connection per request.
         options.update(pool_size=10, max_overflow=20)
     return url.render_as_string(hide_password=False), options
 

@@ -73,6 +73,11 @@ def _clean(request: pytest.FixtureRequest) -> Iterator[None]:
         from miniapp_api.extensions import limiter
 
         limiter.reset()
+        from votes import ballots, tallies
+
+        # In-process limits of the Redis-down paths: process-wide, while ids restart per test.
+        tallies.reset_fallback_limits()
+        ballots._memory_limiter.storage.reset()
 
 
 @pytest.fixture

@@ -119,6 +119,26 @@ class Gate:
     config_version: int
 
 
+# Built once: the hot path executes them on the session's connection (Core, no ORM unit of work),
+# and SQLAlchemy's compiled cache holds their SQL per dialect.
+_GATE = (
+    db.select(
+        Campaign.status,
+        Campaign.mine_id,
+        Campaign.starts_at,
+        Campaign.ends_at,
+        Campaign.tallies_stale,
+        Campaign.config_version,
+        Candidate.category,
+        Candidate.withdrawn_at,
+    )
+    .join(Candidate, Candidate.campaign_id == Campaign.id)
+    .where(Campaign.id == db.bindparam("campaign_id"), Candidate.id == db.bindparam("candidate_id"))
+    .with_for_update(read=True, key_share=True)
+)
+_INSERT = Ballot.__table__.insert()
+
+
 def _gate(campaign_id: int, candidate_id: int, voter: Voter, now: datetime) -> Gate:
     """The database's word on the campaign's state at commit time, inside the ballot's own
     transaction: the campaign row (and the candidate's) is read under a key-share lock
@@ -126,21 +146,11 @@ def _gate(campaign_id: int, candidate_id: int, voter: Voter, now: datetime) -> G
     serialises writers), which a status change (close, publish, withdraw: FOR UPDATE) waits
     for and which waits for a status change. So a ballot commits only while the campaign is
     open, and close/publish see every ballot committed before them and none after."""
-    row = db.session.execute(
-        db.select(
-            Campaign.status,
-            Campaign.mine_id,
-            Campaign.starts_at,
-            Campaign.ends_at,
-            Campaign.tallies_stale,
-            Campaign.config_version,
-            Candidate.category,
-            Candidate.withdrawn_at,
-        )
-        .join(Candidate, Candidate.campaign_id == Campaign.id)
-        .where(Campaign.id == campaign_id, Candidate.id == candidate_id)
-        .with_for_update(read=True, key_share=True)
-    ).one_or_none()
+    row = (
+        db.session.connection()
+        .execute(_GATE, {"campaign_id": campaign_id, "candidate_id": candidate_id})
+        .one_or_none()
+    )
     if row is None:
         campaign = db.session.get(Campaign, campaign_id)
         if campaign is None or campaign.mine_id != voter.mine_id or campaign.status == "draft":
@@ -422,24 +432,25 @@ def _insert(
     client: ClientInfo,
     path: str,
 ) -> int:
-    result = db.session.execute(
-        db.insert(Ballot).values(
-            campaign_id=campaign_id,
-            candidate_id=candidate_id,
-            category=category,
-            voter_id=voter.id,
-            account_id=account_id,
-            voter_unit_id=voter.unit_id,
-            vote_day=day,
-            seq=seq,
-            slot=slot,
-            once_key=once_key,
-            cast_at=now,
-            ip=(client.ip or "")[:64] or None,
-            user_agent=(client.user_agent or "")[:255] or None,
-            client_hints=(client.hints or "")[:255] or None,
-            path=path,
-        )
+    result = db.session.connection().execute(
+        _INSERT,
+        {
+            "campaign_id": campaign_id,
+            "candidate_id": candidate_id,
+            "category": category,
+            "voter_id": voter.id,
+            "account_id": account_id,
+            "voter_unit_id": voter.unit_id,
+            "vote_day": day,
+            "seq": seq,
+            "slot": slot,
+            "once_key": once_key,
+            "cast_at": now,
+            "ip": (client.ip or "")[:64] or None,
+            "user_agent": (client.user_agent or "")[:255] or None,
+            "client_hints": (client.hints or "")[:255] or None,
+            "path": path,
+        },
     )
     return int(result.inserted_primary_key[0])
 

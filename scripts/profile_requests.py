@@ -1,0 +1,152 @@
+"""Profile the hot requests in-process (Flask test client), with authentication set aside.
+
+Not a benchmark (that is bench/): this shows where one request's time goes, to decide what to
+make cheaper. It DROPS AND RE-CREATES the schema of DATABASE_URL and flushes REDIS_URL's
+database, so point it at scratch ones:
+
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/scratch \
+    REDIS_URL=redis://127.0.0.1:6379/3 .venv/bin/python scripts/profile_requests.py [N] [--profile]
+
+For each request kind it prints the median ms per request over N requests, the median spent
+authenticating (resolving the token and building the principal), and the difference; with
+--profile, the top functions of a cProfile run of the same requests.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import os
+import pstats
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from typing import Any
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from sqlalchemy import event, text  # noqa: E402
+
+import miniapp_api.auth as auth  # noqa: E402
+from app import create_app  # noqa: E402
+from models import db, get_redis  # noqa: E402
+from tests.conftest import World, _base_config  # noqa: E402
+from tests.votes_factory import make_campaign  # noqa: E402
+
+_auth_seconds = [0.0]
+_statements = [0]
+_auth_statements = [0]
+
+
+def _count_statement(*_args: Any) -> None:
+    _statements[0] += 1
+
+
+def _timed(fn: Callable) -> Callable:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        started, before = time.perf_counter(), _statements[0]
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _auth_seconds[0] += time.perf_counter() - started
+            _auth_statements[0] += _statements[0] - before
+
+    return wrapper
+
+
+# Looked up in auth's globals at call time: the wrappers see every authentication.
+auth.resolve_token = _timed(auth.resolve_token)
+auth.principal_for = _timed(auth.principal_for)
+
+
+def _app():
+    from flask_migrate import upgrade
+
+    cfg = _base_config(tempfile.mkdtemp())
+    cfg["VOTE_ACCOUNT_PER_MINUTE"] = 10**9
+    cfg["LEADERBOARD_PER_MINUTE"] = 10**9
+    application = create_app(cfg)
+    with application.app_context():
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade()
+        get_redis().flushdb()
+    return application
+
+
+def main() -> None:
+    n = int(next((a for a in sys.argv[1:] if a.isdigit()), "300"))
+    profile = "--profile" in sys.argv
+    app = _app()
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", _count_statement)
+    world = World(app)
+    client = app.test_client()
+    setup = make_campaign(client, world, per_category=8)
+    branch = world.branch()
+    voters = [world.headers(world.person(branch)) for _ in range(n + 20)]
+    base = f"/api/v1/campaigns/{setup.campaign_id}"
+    candidate = setup.candidates["safety"][0]
+    me = voters[0]
+    repeat = voters[1]
+    first = client.post(f"{base}/votes", json={"candidate_id": candidate}, headers=repeat)
+    assert first.status_code == 201
+
+    kinds: dict[str, Callable[[int], Any]] = {
+        "vote accepted": lambda i: client.post(
+            f"{base}/votes", json={"candidate_id": candidate}, headers=voters[20 + i]
+        ),
+        "vote repeat (409)": lambda i: client.post(
+            f"{base}/votes", json={"candidate_id": candidate}, headers=repeat
+        ),
+        "leaderboard": lambda i: client.get(f"{base}/leaderboard?category=safety", headers=me),
+        "me": lambda i: client.get("/api/v1/me", headers=me),
+    }
+    expected = {"vote accepted": 201, "vote repeat (409)": 409, "leaderboard": 200, "me": 200}
+    for i in range(10):  # warm up (the vote-accepted warm-ups use voters 2..11)
+        client.post(f"{base}/votes", json={"candidate_id": candidate}, headers=voters[2 + i])
+        for name, call in kinds.items():
+            if name != "vote accepted":
+                call(i)
+    print(
+        f"{'request':<20}{'total ms':>10}{'auth ms':>10}{'rest ms':>10}{'cpu ms':>10}"
+        f"{'SQL':>6}{'auth SQL':>10}   (medians of {n}; SQL statements per request)"
+    )
+    for name, call in kinds.items():
+        totals, auths, cpus, sqls, auth_sqls = [], [], [], [], []
+        profiler = cProfile.Profile() if profile else None
+        for i in range(n):
+            _auth_seconds[0] = 0.0
+            _statements[0] = _auth_statements[0] = 0
+            if profiler:
+                profiler.enable()
+            cpu = time.process_time()
+            started = time.perf_counter()
+            r = call(i)
+            elapsed = time.perf_counter() - started
+            cpus.append((time.process_time() - cpu) * 1000)
+            sqls.append(_statements[0])
+            auth_sqls.append(_auth_statements[0])
+            if profiler:
+                profiler.disable()
+            assert r.status_code == expected[name], (name, r.status_code, r.get_data())
+            totals.append(elapsed * 1000)
+            auths.append(_auth_seconds[0] * 1000)
+        rest = [t - a for t, a in zip(totals, auths, strict=True)]
+        print(
+            f"{name:<20}{statistics.median(totals):>10.2f}{statistics.median(auths):>10.2f}"
+            f"{statistics.median(rest):>10.2f}{statistics.median(cpus):>10.2f}"
+            f"{statistics.median(sqls):>6.0f}{statistics.median(auth_sqls):>10.0f}"
+        )
+        if profiler:
+            stats = pstats.Stats(profiler)
+            stats.sort_stats("cumulative").print_stats(r"^(?!.*site-packages)", 40)
+            stats.sort_stats("tottime").print_stats(25)
+    with app.app_context():
+        get_redis().flushdb()  # the next user of this Redis database starts from nothing
+
+
+if __name__ == "__main__":
+    main()
