@@ -157,6 +157,8 @@ class PrincipalCache:
         self._lock = threading.Lock()
         self._circuit_until = 0.0
         self.ensure_script: Any = None
+        # Bumped by every clear: an entry read, or epochs fetched, before a reconnect are void.
+        self.generation = 0
 
     def get(self, sid: str) -> Entry | None:
         with self._lock:
@@ -165,8 +167,10 @@ class PrincipalCache:
                 self._entries.move_to_end(sid)
             return entry
 
-    def put(self, sid: str, entry: Entry) -> None:
+    def put(self, sid: str, entry: Entry, generation: int) -> None:
         with self._lock:
+            if generation != self.generation:
+                return  # the epochs came from before a reconnect
             self._entries[sid] = entry
             self._entries.move_to_end(sid)
             while len(self._entries) > self.max_entries:
@@ -178,6 +182,7 @@ class PrincipalCache:
 
     def clear(self) -> None:
         with self._lock:
+            self.generation += 1
             self._entries.clear()
 
     def __len__(self) -> int:
@@ -239,9 +244,10 @@ def authenticate(token: str, *, console: bool = False) -> Authenticated:
     `console` also asks whether the session is a console sign-in (Authenticated.console)."""
     sid = session_id(token)
     cache = cache_of()
+    generation = cache.generation
     entry = cache.get(sid) if cache.enabled else None
     if entry is not None and not cache.redis_skipped():
-        valid = _still_valid(cache, entry)
+        valid = _still_valid(cache, entry, generation)
         if valid is True:
             return Authenticated(_principal_of(entry), sid, None, entry.console)
         if valid is False:
@@ -249,7 +255,7 @@ def authenticate(token: str, *, console: bool = False) -> Authenticated:
     return _from_database(cache, sid, console)
 
 
-def _still_valid(cache: PrincipalCache, entry: Entry) -> bool | None:
+def _still_valid(cache: PrincipalCache, entry: Entry, generation: int) -> bool | None:
     """True/False, or None when Redis cannot answer (the database decides, nothing is kept)."""
     if time.monotonic() - entry.filled_at > cache.max_age or entry.expires_at <= utcnow():
         return False
@@ -259,7 +265,8 @@ def _still_valid(cache: PrincipalCache, entry: Entry) -> bool | None:
         log.warning("principal cache: redis unavailable, using the database: %s", exc)
         cache.redis_failed()
         return None
-    return tuple(values) == entry.epochs
+    # The MGET may have reconnected (and so cleared the cache) under us: then the entry is void.
+    return tuple(values) == entry.epochs and generation == cache.generation
 
 
 def _principal_of(entry: Entry) -> Principal:
@@ -295,6 +302,7 @@ def _fill(
     keys = [session_key(sid), account_key(account.id), GLOBAL_KEY]
     if person is not None:
         keys.append(person_key(person.id))
+    generation = cache.generation
     try:
         epochs = cache.ensure_script(keys=keys, args=[*(_fresh() for _ in keys), EPOCH_TTL_SECONDS])
     except redis.RedisError as exc:
@@ -315,6 +323,7 @@ def _fill(
             epochs=tuple(epochs),
             filled_at=time.monotonic(),
         ),
+        generation,
     )
 
 
