@@ -266,7 +266,8 @@ def test_console_session_uses_the_cache_and_ends_with_the_grant(app, other, worl
     world.account(boss)
     token = console_cookie(app, boss)
     assert console_get(other, token).status_code == 200
-    entry = cache_of(other).get(session_id(token))
+    with other.app_context():
+        entry = cache_of(other).get(session_id(token))
     assert entry is not None and entry.console is True  # the next page reads it from the cache
     assert console_get(other, token).status_code == 200
     # A phone's bearer token is no console cookie, cached or not.
