@@ -30,9 +30,12 @@ Design, and why:
   such a reader recorded is replaced once more after the commit.
 - **Redis restarted, restored from an old snapshot, failed over.** An old snapshot could bring
   back a value an entry recorded. Every new connection of the app's Redis client (which is
-  what a restart or a failover forces) therefore empties this worker's cache before its first
-  command (`redis_connect_func` on the client's pool). On Redis Cluster the hook is not
-  installed; there `AUTH_CACHE_SECONDS` is the bound.
+  what a restart or a failover forces) that is a *re*connection, or that finds a server with
+  another `run_id`, therefore empties this worker's cache before its first command
+  (`redis_connect_func` on the client's pool); an entry already read or a fill already under
+  way when that happens is void too (`generation`). A pool merely opening one more connection
+  to the same server keeps the cache. On Redis Cluster the hook is not installed; there
+  `AUTH_CACHE_SECONDS` is the bound.
 - **Redis down.** Any Redis error (unreachable, timing out, or an error reply such as OOM,
   READONLY, LOADING) means the entry cannot be validated: the request takes the database path
   exactly as before this cache existed, and nothing is stored. A failure opens a short circuit
@@ -159,6 +162,7 @@ class PrincipalCache:
         self.ensure_script: Any = None
         # Bumped by every clear: an entry read, or epochs fetched, before a reconnect are void.
         self.generation = 0
+        self.run_id: str | None = None  # of the Redis server the entries were validated on
 
     def get(self, sid: str) -> Entry | None:
         with self._lock:
@@ -216,12 +220,22 @@ def _install_connect_hook(client: Any, cache: PrincipalCache) -> None:
     previous = pool.connection_kwargs.get("redis_connect_func")
 
     def on_connect(conn: Any) -> None:
-        # Before the first command: a new connection may be a restarted or restored server.
-        cache.clear()
         if previous is not None:
             previous(conn)
         else:
             conn.on_connect()
+        # Runs before the command that made the connection is sent. A connection that was
+        # connected before and is connecting again lost its server (a restart, a failover, a
+        # restore); a new server (run_id) may be one restored from an old snapshot. Either
+        # way this worker's entries may hold epochs the server now answers again: drop them.
+        # A pool merely growing (same server, new connection) keeps them.
+        run_id = _run_id(conn)
+        again = getattr(conn, "_principal_cache_seen", False)
+        conn._principal_cache_seen = True
+        first = cache.run_id is None and run_id is not None and not again
+        if not first and (again or run_id is None or run_id != cache.run_id):
+            cache.clear()
+        cache.run_id = run_id
 
     pool.connection_kwargs["redis_connect_func"] = on_connect
     # Connections made before (the embedded server's first ping) reconnect through the hook.
@@ -229,6 +243,22 @@ def _install_connect_hook(client: Any, cache: PrincipalCache) -> None:
         getattr(pool, "_in_use_connections", [])
     ):
         conn.redis_connect_func = on_connect
+        conn._principal_cache_seen = True  # connected already: its next connect is a reconnect
+
+
+def _run_id(conn: Any) -> str | None:
+    """The server's run_id (new for every start of a Redis process), None if INFO is refused."""
+    try:
+        conn.send_command("INFO", "server")
+        info = conn.read_response()
+    except redis.ResponseError:
+        return None
+    if isinstance(info, bytes):
+        info = info.decode("utf-8", "replace")
+    for line in str(info).splitlines():
+        if line.startswith("run_id:"):
+            return line[len("run_id:") :].strip()
+    return None
 
 
 def cache_of(app: Flask | None = None) -> PrincipalCache:
