@@ -371,3 +371,29 @@ def test_epoch_keys_are_random_values_set_at_fill(app, other, world):
         sid = session_id(h["Authorization"].split(" ", 1)[1])
         values = get_redis().mget([session_key(sid), person_key(p.id), GLOBAL_KEY])
     assert all(v and len(v) == 32 for v in values)
+
+
+def test_a_change_bumps_its_epoch_at_the_flush_and_again_after_the_commit(app, other, world):
+    # Two bumps: a reader that read the old row just before the commit and the epoch between
+    # the two bumps still sees its entry voided by the second one.
+    p = world.member()
+    h = world.headers(p)
+    warm(h, other)
+    with app.app_context():
+        redis = get_redis()
+        key = person_key(p.id)
+        before = redis.get(key)
+        db.session.get(Person, p.id).political_status = "masses"
+        db.session.flush()
+        at_flush = redis.get(key)
+        assert at_flush != before
+        db.session.commit()
+        after_commit = redis.get(key)
+        assert after_commit not in (before, at_flush)
+        # A change rolled back is bumped once (harmless) and not again.
+        db.session.get(Person, p.id).name = "回滚"
+        db.session.flush()
+        rolled = redis.get(key)
+        db.session.rollback()
+        assert redis.get(key) == rolled
+    assert me(other, h).json["roles"] == ["employee"]
