@@ -133,7 +133,7 @@ class Entry:
     secretary_of: tuple[int, ...]
     committee_of: tuple[int, ...]
     expires_at: datetime
-    console: bool
+    console: bool | None  # None: filled by an API request, which did not ask
     keys: tuple[str, ...]
     epochs: tuple[str, ...]
     filled_at: float
@@ -276,10 +276,12 @@ def authenticate(token: str, *, console: bool = False) -> Authenticated:
     cache = cache_of()
     generation = cache.generation
     entry = cache.get(sid) if cache.enabled else None
+    if console and entry is not None and entry.console is None:
+        entry = None  # the console asks what an API request's fill did not look up
     if entry is not None and not cache.redis_skipped():
         valid = _still_valid(cache, entry, generation)
         if valid is True:
-            return Authenticated(_principal_of(entry), sid, None, entry.console)
+            return Authenticated(_principal_of(entry), sid, None, bool(entry.console))
         if valid is False:
             cache.drop(sid)
     return _from_database(cache, sid, console)
@@ -315,17 +317,17 @@ def _principal_of(entry: Entry) -> Principal:
 def _from_database(cache: PrincipalCache, sid: str, console: bool) -> Authenticated:
     session = load_session(sid)
     principal = principal_for(session.account)
-    is_console = console and (
-        db.session.scalar(db.select(ConsoleSignIn.id).where(ConsoleSignIn.session_id == sid))
-        is not None
-    )
+    is_console = None
+    if console:
+        signed_in = db.select(ConsoleSignIn.id).where(ConsoleSignIn.session_id == sid)
+        is_console = db.session.scalar(signed_in) is not None
     if cache.enabled and not cache.redis_skipped():
         _fill(cache, sid, session, principal, is_console)
-    return Authenticated(principal, sid, session, is_console)
+    return Authenticated(principal, sid, session, bool(is_console))
 
 
 def _fill(
-    cache: PrincipalCache, sid: str, session: AuthSession, p: Principal, is_console: bool
+    cache: PrincipalCache, sid: str, session: AuthSession, p: Principal, is_console: bool | None
 ) -> None:
     account = session.account
     person = account.person

@@ -265,6 +265,8 @@ def test_console_session_uses_the_cache_and_ends_with_the_grant(app, other, worl
     boss = world.committee()
     world.account(boss)
     token = console_cookie(app, boss)
+    # The same token used on the API first: its entry does not know it is a console session.
+    assert me(other, {"Authorization": f"Bearer {token}"}).status_code == 200
     assert console_get(other, token).status_code == 200
     with other.app_context():
         entry = cache_of(other).get(session_id(token))
