@@ -408,8 +408,11 @@ def keys_of(obj: Any, *, new: bool) -> Iterable[str]:
 def bump(keys: Iterable[str]) -> None:
     """Give each key a new random value (one pipeline); a Redis failure is logged, not raised."""
     keys = sorted(set(keys))
-    if not keys or not has_app_context() or "redis" not in current_app.extensions:
+    if not keys or not has_app_context() or EXTENSION not in current_app.extensions:
         return
+    # Tried even while the read side skips Redis after a failure: an invalidation matters more
+    # than the connect timeout a write may pay for it.
+    cache = cache_of()
     try:
         pipe = get_redis().pipeline(transaction=False)
         for key in keys:
@@ -418,6 +421,7 @@ def bump(keys: Iterable[str]) -> None:
     except redis.RedisError as exc:
         # Readers that can reach Redis still see the old epochs: AUTH_CACHE_SECONDS bounds it.
         log.error("principal cache: could not invalidate %d keys: %s", len(keys), exc)
+        cache.redis_failed()
 
 
 def _remember(session: Session, keys: set[str]) -> None:
