@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import ScriptInfo
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+import accounts.principal_cache
 import console
 import miniapp_api
 import models
@@ -34,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     models.init_app(app)
+    accounts.principal_cache.init_app(app)
     wechat.init_app(app)
     notifications.init_app(app)
     pairings.init_app(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from accounts.errors import BranchRequired, UnknownBranch
+from accounts.principal_cache import person_key
 from domain_errors import InvalidInput
 from models import GRANTABLE_ROLES, Branch, Person, RoleGrant, db
 
@@ -56,6 +57,8 @@ def revoke_every_grant(person_ids: set[int]) -> int:
     result = db.session.execute(
         db.delete(RoleGrant)
         .where(RoleGrant.person_id.in_(sorted(person_ids)))
-        .execution_options(synchronize_session=False)
+        .execution_options(
+            synchronize_session=False, auth_epochs=[person_key(p) for p in person_ids]
+        )
     )
     return result.rowcount

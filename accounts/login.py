@@ -17,6 +17,7 @@ from accounts.errors import (
     RosterMismatch,
     UnknownPerson,
 )
+from accounts.principal_cache import account_key
 from accounts.tokens import issue_token, revoke_all
 from models import Account, BindAudit, Person, db, utcnow
 from wechat import WeChatCodeInvalid, get_wechat
@@ -107,7 +108,7 @@ def bind(account: Account, employee_no: str, name: str, phone_tail: str) -> Pers
                 db.update(Account)
                 .where(Account.id == account.id, Account.person_id.is_(None))
                 .values(person_id=match.id, bound_at=utcnow())
-                .execution_options(synchronize_session=False)
+                .execution_options(synchronize_session=False, auth_epochs=[account_key(account.id)])
             )
             if result.rowcount != 1:
                 raise AccountAlreadyBound()

@@ -34,8 +34,8 @@ def issue_token(account: Account, ip: str | None, user_agent: str | None) -> tup
     return _serializer().dumps({"sid": session.id}), ttl
 
 
-def resolve_token(token: str) -> AuthSession:
-    """The live session a token names; TokenInvalid/TokenExpired/TokenRevoked otherwise."""
+def session_id(token: str) -> str:
+    """The session id a token carries, once its signature and age are checked (no I/O)."""
     ttl = int(current_app.config["TOKEN_TTL_SECONDS"])
     try:
         data = _serializer().loads(token, max_age=ttl)
@@ -46,6 +46,11 @@ def resolve_token(token: str) -> AuthSession:
     sid = data.get("sid") if isinstance(data, dict) else None
     if not isinstance(sid, str):
         raise TokenInvalid()
+    return sid
+
+
+def load_session(sid: str) -> AuthSession:
+    """The live session row of that id (from the database); TokenInvalid/Revoked/Expired."""
     # One round trip for the session, its account and the roster person behind it.
     session = db.session.scalar(
         db.select(AuthSession)
@@ -63,6 +68,11 @@ def resolve_token(token: str) -> AuthSession:
     if session.expires_at <= utcnow():
         raise TokenExpired()
     return session
+
+
+def resolve_token(token: str) -> AuthSession:
+    """The live session a token names; TokenInvalid/TokenExpired/TokenRevoked otherwise."""
+    return load_session(session_id(token))
 
 
 def revoke_session(session: AuthSession) -> None:

@@ -24,13 +24,14 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from accounts.errors import TokenExpired, TokenInvalid, TokenRevoked
-from accounts.principal import Principal, principal_for
-from accounts.tokens import resolve_token, revoke_session
+from accounts.principal import Principal
+from accounts.principal_cache import authenticate
+from accounts.tokens import load_session, revoke_session
 from console import csrf
 from console.blueprint import bp
 from console.tickets import may_sign_in
 from domain_errors import DomainError, NotFound
-from models import Branch, ConsoleSignIn, db
+from models import AuthSession, Branch, db
 from rate_limits import client_ip  # noqa: F401 - the views take it from here
 
 log = logging.getLogger(__name__)
@@ -77,22 +78,27 @@ def clear_session_cookie(response: Response) -> Response:
     return response
 
 
-def _resolve() -> tuple[Any, Principal] | None:
-    """(session row, principal) of the console cookie, or None when there is no live one."""
+def _resolve() -> tuple[str, AuthSession | None, Principal] | None:
+    """(session id, session row if loaded, principal) of the console cookie, or None when
+    there is no live one. Through the principal cache, as the API's bearer tokens."""
     token = request.cookies.get(COOKIE)
     if not token or len(token) > 512:
         return None
     try:
-        session = resolve_token(token)
+        found = authenticate(token, console=True)
     except (TokenInvalid, TokenExpired, TokenRevoked):
         return None
     # Only sessions opened by a console sign-in: a phone's bearer token is no console cookie.
-    signed_in = db.session.scalar(
-        db.select(ConsoleSignIn.id).where(ConsoleSignIn.session_id == session.id)
-    )
-    if signed_in is None:
+    if not found.console:
         return None
-    return session, principal_for(session.account)
+    return found.sid, found.session, found.principal
+
+
+def console_session() -> AuthSession:
+    """The session row of this console request (read when a view needs it: sign-out, files)."""
+    if g.get("console_session") is None:
+        g.console_session = load_session(g.console_sid)
+    return g.console_session
 
 
 def principal() -> Principal:
@@ -129,13 +135,14 @@ def guard() -> Response | None:
         return to_login(
             "请先登录" if request.cookies.get(COOKIE) is None else "登录已失效，请重新登录"
         )
-    session, p = found
+    sid, session, p = found
+    g.console_sid = sid
+    g.console_session = session
     if not may_sign_in(p):
         # A grant removed or the person unbound: the session ends with the role.
-        revoke_session(session)
+        revoke_session(console_session())
         db.session.commit()
         return to_login("您已没有控制台权限，请联系党委")
-    g.console_session = session
     g.console_principal = p
     return None
 

@@ -9,8 +9,9 @@ from typing import Any
 from flask import current_app, g, request
 
 from accounts.errors import LoginRequired, TokenInvalid
-from accounts.principal import Principal, principal_for
-from accounts.tokens import resolve_token
+from accounts.principal import Principal
+from accounts.principal_cache import Authenticated, authenticate
+from accounts.tokens import load_session
 from models import AuthSession
 
 BEARER = "bearer "
@@ -28,21 +29,33 @@ def bearer_token() -> str | None:
     return token
 
 
-def current_session() -> AuthSession:
-    """The session behind this request's token; 401 if there is none."""
-    if "auth_session" not in g:
+def _authenticated() -> Authenticated:
+    if "authenticated" not in g:
         token = bearer_token()
         if token is None:
             raise LoginRequired()
-        g.auth_session = resolve_token(token)
+        g.authenticated = authenticate(token)
+    return g.authenticated
+
+
+def current_session() -> AuthSession:
+    """The session row behind this request's token; 401 if there is none.
+
+    A database read when the principal came from the cache: only logout needs the row."""
+    if "auth_session" not in g:
+        found = _authenticated()
+        g.auth_session = found.session if found.session is not None else load_session(found.sid)
     return g.auth_session
 
 
 def current_principal() -> Principal:
-    """The logged-in caller with roles; 401 if not logged in."""
-    if "principal" not in g:
-        g.principal = principal_for(current_session().account)
-    return g.principal
+    """The logged-in caller with roles; 401 if not logged in (see accounts/principal_cache)."""
+    return _authenticated().principal
+
+
+def current_account_id() -> int:
+    """The caller's account id, for per-account limits and keys (no database read)."""
+    return current_principal().account.id
 
 
 def client_ip() -> str:

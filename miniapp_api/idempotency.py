@@ -10,7 +10,7 @@ from flask import Flask, Response, current_app, g, request
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from domain_errors import DomainError, InvalidInput
-from miniapp_api.auth import current_session
+from miniapp_api.auth import current_account_id
 from models import IdempotencyRecord, db, utcnow
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ def _scope() -> str | None:
     if not request.headers.get("Authorization"):
         return None
     try:
-        return f"a:{current_session().account_id}"
+        return f"a:{current_account_id()}"
     except DomainError:
         return None  # the view will answer 401; nothing to remember
 

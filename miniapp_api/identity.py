@@ -15,7 +15,13 @@ from accounts.principal import Principal, principal_for
 from accounts.tokens import revoke_session
 from domain_errors import NotFound
 from miniapp_api.attempts import AttemptLimit, limited
-from miniapp_api.auth import client_ip, current_principal, current_session, login_required
+from miniapp_api.auth import (
+    client_ip,
+    current_account_id,
+    current_principal,
+    current_session,
+    login_required,
+)
 from miniapp_api.fields import Pattern, Text, clean_text
 from miniapp_api.pagination import page_of
 from miniapp_api.schemas import UserSchema
@@ -87,7 +93,7 @@ def _failed_bind(status: int) -> bool:
 BIND_PER_ACCOUNT = AttemptLimit(
     "bind-account",
     lambda: current_app.config["BIND_FAILURE_LIMITS"],
-    lambda: str(current_session().account_id),
+    lambda: str(current_account_id()),
     _failed_bind,
 )
 BIND_PER_IP = AttemptLimit(

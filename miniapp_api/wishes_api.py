@@ -11,7 +11,12 @@ from flask_smorest import Blueprint
 
 from domain_errors import DomainError, InvalidInput, NotFound
 from miniapp_api.attempts import AttemptLimit, limited
-from miniapp_api.auth import client_ip, current_principal, current_session, login_required
+from miniapp_api.auth import (
+    client_ip,
+    current_account_id,
+    current_principal,
+    login_required,
+)
 from miniapp_api.downloads import attachment
 from miniapp_api.extensions import limiter
 from miniapp_api.fields import Id, Month, Pattern, Text
@@ -202,7 +207,7 @@ def _detail(wish: Wish) -> dict[str, Any]:
 def _account_key() -> str:
     """Rate-limit key: the account behind the token (the view answers 401 without one)."""
     try:
-        return f"account:{current_session().account_id}"
+        return f"account:{current_account_id()}"
     except DomainError:
         return f"ip:{client_ip()}"
 

@@ -8,7 +8,7 @@ from flask import g, redirect, request, url_for
 
 from accounts.tokens import revoke_session
 from console import labels
-from console.auth import clear_session_cookie, managed_branches, principal
+from console.auth import clear_session_cookie, console_session, managed_branches, principal
 from console.blueprint import bp
 from console.views import points
 from models import db
@@ -71,6 +71,6 @@ def index():
 @bp.post("/logout")
 def logout():
     """End this console session (the same revocation as a token's logout)."""
-    revoke_session(g.console_session)
+    revoke_session(console_session())
     db.session.commit()
     return clear_session_cookie(redirect(url_for("console.login")))

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import g, render_template, request, url_for
+from flask import render_template, request, url_for
 from sqlalchemy.orm import joinedload
 
 from accounts import grants
 from accounts import login as login_service
 from console import roster_files
-from console.auth import committee_or_404, done, principal
+from console.auth import committee_or_404, console_session, done, principal
 from console.blueprint import bp
 from console.tables import arg_int, arg_str, paginate, paginate_list
 from console.views.branch import _form, xlsx
@@ -118,7 +118,7 @@ def roster_upload():
     that cannot be read is refused here), then the preview page shows what it would do."""
     mine_id = committee_or_404()
     data, filename = _roster_file()
-    kept = roster_files.keep(data, filename, g.console_session.id, mine_id)
+    kept = roster_files.keep(data, filename, console_session().id, mine_id)
     try:
         preview_roster(db.session.get(Mine, mine_id), kept.filename, kept.data)
     except DomainError:
@@ -138,7 +138,7 @@ def roster_preview(file_id: str):
     read, new people, changes from → to, unchanged, row errors, people missing from the file
     (and, when chosen, marked as left), transfers, pairings that would cross branches."""
     mine_id = committee_or_404()
-    kept = roster_files.load(file_id, g.console_session.id, mine_id)
+    kept = roster_files.load(file_id, console_session().id, mine_id)
     mark = request.args.get("mark_missing_as_left") == "1"
     report = preview_roster(
         db.session.get(Mine, mine_id), kept.filename, kept.data, mark_missing_as_left=mark
@@ -174,7 +174,7 @@ def roster_import():
     mine_id = committee_or_404()
     file_id = (request.form.get("file_id") or "").strip()
     kept = roster_files.load(
-        file_id, g.console_session.id, mine_id, sha256=request.form.get("sha256") or ""
+        file_id, console_session().id, mine_id, sha256=request.form.get("sha256") or ""
     )
     mark = request.form.get("mark_missing_as_left") == "1"
     result = import_roster(

@@ -1,0 +1,401 @@
+"""The cached principal (accounts/principal_cache.py): two app instances stand for two workers,
+each with its own in-process cache, sharing one database and one Redis. A change made through
+one takes effect on the very next request in the other."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event
+
+from accounts import grants
+from accounts.principal_cache import GLOBAL_KEY, cache_of, person_key, session_key
+from accounts.tokens import session_id
+from app import create_app
+from models import Account, Branch, Person, Unit, db, get_redis, utcnow
+from tests.test_roster import HEADER_CN, csv_bytes, upload
+
+
+@pytest.fixture
+def other(app, base_config):
+    """A second worker: its own app, engine and principal cache; the same database and Redis."""
+    from miniapp_api.extensions import limiter
+
+    yield create_app(dict(base_config))
+    limiter.init_app(app)  # the limiter is one per process: give it back to the first app
+
+
+@contextmanager
+def counted(application) -> Iterator[list[str]]:
+    """Every SQL statement the app's engine sends while the block runs."""
+    statements: list[str] = []
+    with application.app_context():
+        engine = db.engine
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def me(application, headers):
+    return application.test_client().get("/api/v1/me", headers=headers)
+
+
+def warm(headers, *apps) -> None:
+    """Use the token in every app, twice: the second answer comes from the cache."""
+    for application in apps:
+        assert me(application, headers).status_code == 200
+        with counted(application) as statements:
+            assert me(application, headers).status_code == 200
+        assert statements == [], statements
+
+
+def test_a_cached_me_sends_no_sql_and_answers_the_same(app, other, world):
+    boss = world.secretary(world.branch(name="一支部"), name="王书记")
+    h = world.headers(boss)
+    first = me(other, h)
+    assert first.status_code == 200
+    with counted(other) as statements:
+        again = me(other, h)
+    assert statements == []
+    assert again.json == first.json
+    assert again.json["roles"] == ["employee", "member", "secretary"]
+    assert again.json["branch"]["name"] == "一支部" and again.json["unit"] == "一支部-区队"
+
+
+def test_cached_principal_serves_views_that_read_more_of_the_person(app, other, world):
+    # The branch's people list reads the person's mine and the branch: a merged Person works.
+    branch = world.branch()
+    boss = world.secretary(branch)
+    world.person(branch, name="张三")
+    h = world.headers(boss)
+    warm(h, other)
+    r = other.test_client().get(f"/api/v1/branches/{branch.id}/people", headers=h)
+    assert r.status_code == 200, r.json
+    assert "张三" in [p["name"] for p in r.json]
+
+
+def test_logout_in_one_worker_is_seen_by_the_other(app, other, world):
+    h = world.headers(world.person())
+    warm(h, app, other)
+    assert app.test_client().post("/api/v1/auth/logout", headers=h).status_code == 204
+    r = me(other, h)
+    assert r.status_code == 401 and r.json["reason"] == "token_revoked"
+
+
+def test_revoke_all_is_seen_by_the_other(app, other, world):
+    from accounts.tokens import revoke_all
+
+    p = world.person()
+    h1, h2 = world.headers(p), world.headers(p)
+    warm(h1, other)
+    warm(h2, other)
+    with app.app_context():
+        account = db.session.scalar(db.select(Account).where(Account.person_id == p.id))
+        assert revoke_all(account.id) == 2
+        db.session.commit()
+    assert me(other, h1).json["reason"] == "token_revoked"
+    assert me(other, h2).json["reason"] == "token_revoked"
+
+
+def test_unbind_is_seen_by_the_other(app, other, world):
+    boss = world.committee()
+    miner = world.person(world.branch(world.default_mine()))
+    hb, hm = world.headers(boss), world.headers(miner)
+    warm(hm, app, other)
+    r = app.test_client().post(f"/api/v1/admin/people/{miner.id}/unbind", headers=hb)
+    assert r.status_code == 200 and r.json["unbound"] is True
+    assert me(other, hm).json["reason"] == "token_revoked"
+
+
+def test_bind_is_seen_by_the_other(app, other, world):
+    world.person(name="新人", phone="13900001234", employee_no="B1")
+    c = app.test_client()
+    h = {
+        "Authorization": "Bearer "
+        + c.post("/api/v1/auth/login", json={"code": "demo:b1"}).json["token"]
+    }
+    warm(h, app, other)
+    assert me(other, h).json["bound"] is False
+    r = c.post(
+        "/api/v1/auth/bind",
+        headers=h,
+        json={"employee_no": "B1", "name": "新人", "phone_tail": "1234"},
+    )
+    assert r.status_code == 200, r.json
+    after = me(other, h).json
+    assert after["bound"] is True and after["name"] == "新人"
+
+
+def test_grants_given_and_taken_are_seen_by_the_other(app, other, world):
+    branch = world.branch(world.default_mine(), name="综采党支部")
+    boss = world.committee()
+    member = world.member(branch, employee_no="G1")
+    hb, hm = world.headers(boss), world.headers(member)
+    warm(hm, app, other)
+    assert me(other, hm).json["roles"] == ["employee", "member"]
+
+    c = app.test_client()
+    r = c.post(
+        "/api/v1/admin/grants",
+        headers=hb,
+        json={"employee_no": "G1", "role": "secretary", "branch": "综采党支部"},
+    )
+    assert r.status_code == 201, r.json
+    got = me(other, hm).json
+    assert got["roles"] == ["employee", "member", "secretary"] and got["secretary_of"] == [
+        branch.id
+    ]
+    r = c.post("/api/v1/admin/grants", headers=hb, json={"employee_no": "G1", "role": "committee"})
+    assert r.status_code == 201, r.json
+    warm(hm, other)
+    assert "committee" in me(other, hm).json["roles"]
+
+    with app.app_context():  # revoked one by one (ORM deletes)
+        grants.revoke(db.session.get(Person, member.id), "secretary")
+        db.session.commit()
+    got = me(other, hm).json
+    assert got["roles"] == ["employee", "member", "committee"] and got["secretary_of"] == []
+    warm(hm, other)
+    with app.app_context():  # and in bulk (a Core DELETE), as for leavers
+        assert grants.revoke_every_grant({member.id}) == 1
+        db.session.commit()
+    assert me(other, hm).json["roles"] == ["employee", "member"]
+
+
+def test_a_person_who_left_is_refused_by_the_other(app, other, world):
+    p = world.person()
+    h = world.headers(p)
+    warm(h, other)
+    with app.app_context():  # the roster's person row alone: no token is revoked
+        db.session.get(Person, p.id).left_at = utcnow()
+        db.session.commit()
+    r = me(other, h)
+    assert r.status_code == 200 and r.json["bound"] is False
+    r = other.test_client().get("/api/v1/wishes/mine", headers=h)
+    assert r.status_code == 403 and r.json["reason"] == "person_left"
+
+
+def test_leave_over_the_api_is_seen_by_the_other(app, other, world):
+    boss = world.committee()
+    p = world.person(world.branch(world.default_mine()))
+    hb, h = world.headers(boss), world.headers(p)
+    warm(h, other)
+    r = app.test_client().post(f"/api/v1/admin/people/{p.id}/leave", headers=hb)
+    assert r.status_code == 200, r.json
+    assert me(other, h).status_code == 401
+
+
+def test_transfer_and_political_status_are_seen_by_the_other(app, other, world):
+    a, b = world.branch(name="甲支部"), world.branch(name="乙支部")
+    p = world.person(a)
+    h = world.headers(p)
+    warm(h, other)
+    with app.app_context():
+        person = db.session.get(Person, p.id)
+        person.branch_id = b.id
+        person.unit_id = db.session.scalar(db.select(Unit.id).where(Unit.branch_id == b.id))
+        db.session.commit()
+    got = me(other, h).json
+    assert got["branch"]["name"] == "乙支部" and got["unit"] == "乙支部-区队"
+    warm(h, other)
+    with app.app_context():
+        db.session.get(Person, p.id).political_status = "probationary"
+        db.session.commit()
+    got = me(other, h).json
+    assert got["political_status"] == "probationary" and "member" in got["roles"]
+
+
+def test_a_branch_renamed_is_seen_by_the_other(app, other, world):
+    branch = world.branch(name="旧名支部")
+    h = world.headers(world.person(branch))
+    warm(h, other)
+    with app.app_context():
+        db.session.get(Branch, branch.id).name = "新名支部"
+        db.session.commit()
+    assert me(other, h).json["branch"]["name"] == "新名支部"
+
+
+def test_a_roster_import_that_changes_a_person_is_seen_by_the_other(app, other, world):
+    boss = world.committee()
+    hb = world.headers(boss)
+    rows = [["R001", "赵六", "13800000011", "综采一队", "综采一队党支部", "群众", "否"]]
+    assert upload(app.test_client(), hb, csv_bytes(rows), "r.csv").status_code == 200
+    with app.app_context():
+        person = db.session.scalar(db.select(Person).where(Person.employee_no == "R001"))
+        db.session.expunge(person)
+    h = world.headers(person)
+    warm(h, app, other)
+    assert me(other, h).json["roles"] == ["employee"]
+    rows[0][5] = "中共党员"
+    rows[0][3], rows[0][4] = "掘进二队", "掘进二队党支部"
+    r = upload(app.test_client(), hb, csv_bytes(rows, HEADER_CN), "r2.csv")
+    assert r.status_code == 200, r.json
+    got = me(other, h).json
+    assert got["roles"] == ["employee", "member"]
+    assert got["unit"] == "掘进二队" and got["branch"]["name"] == "掘进二队党支部"
+
+
+def console_cookie(app, person) -> str:
+    """A console session for the person (as a sign-in by scan would open it): its cookie."""
+    from console import tickets
+
+    with app.app_context():
+        account = db.session.scalar(db.select(Account).where(Account.person_id == person.id))
+        token = tickets.start_session(account, "scan", "127.0.0.1", "pytest")
+        db.session.commit()
+    return token
+
+
+def console_get(application, token: str, path: str = "/console/mine"):
+    client = application.test_client()
+    client.set_cookie("frontline_console", token, path="/console")
+    return client.get(path)
+
+
+def test_console_session_uses_the_cache_and_ends_with_the_grant(app, other, world):
+    boss = world.committee()
+    world.account(boss)
+    token = console_cookie(app, boss)
+    # The same token used on the API first: its entry does not know it is a console session.
+    assert me(other, {"Authorization": f"Bearer {token}"}).status_code == 200
+    assert console_get(other, token).status_code == 200
+    with other.app_context():
+        entry = cache_of(other).get(session_id(token))
+    assert entry is not None and entry.console is True  # the next page reads it from the cache
+    assert console_get(other, token).status_code == 200
+    # A phone's bearer token is no console cookie, cached or not.
+    h = world.headers(boss)
+    warm(h, other)
+    r = console_get(other, h["Authorization"].split(" ", 1)[1])
+    assert r.status_code == 302 and r.headers["Location"].endswith("/console/login")
+    with app.app_context():
+        grants.revoke(db.session.get(Person, boss.id), "committee")
+        db.session.commit()
+    r = console_get(other, token)
+    assert r.status_code == 302 and r.headers["Location"].endswith("/console/login")
+    with app.app_context():  # the session ended with the role
+        from models import AuthSession
+
+        sid = session_id(token)
+        assert db.session.get(AuthSession, sid).revoked_at is not None
+
+
+def test_redis_flushed_still_correct(app, other, world):
+    p = world.member()
+    h = world.headers(p)
+    warm(h, other)
+    with app.app_context():
+        get_redis().flushdb()
+        db.session.get(Person, p.id).political_status = "masses"
+        # The change's bump lands on an empty database: the entry's recorded epochs are gone
+        # either way, so the old principal can never be served again.
+        db.session.commit()
+    assert me(other, h).json["roles"] == ["employee"]
+    with app.app_context():
+        get_redis().flushdb()  # a flush alone (no change): a database read, the same answer
+    with counted(other) as statements:
+        assert me(other, h).json["roles"] == ["employee"]
+    assert statements  # it was not served unvalidated
+
+
+def test_a_restored_old_epoch_does_not_validate_a_stale_entry(app, other, world):
+    p = world.member()
+    h = world.headers(p)
+    warm(h, other)
+    with other.app_context():
+        other_connection = get_redis().client_id()
+    with app.app_context():
+        key = person_key(p.id)
+        old = get_redis().get(key)
+        db.session.get(Person, p.id).political_status = "masses"
+        db.session.commit()
+        assert get_redis().get(key) != old
+        # Redis comes back from an older snapshot: the old value is there again, and the
+        # worker's connection was cut (a restart or a failover does that; only the other
+        # app's connection is cut here: the Redis server may be shared).
+        get_redis().set(key, old)
+        get_redis().client_kill_filter(_id=other_connection)
+    assert me(other, h).json["roles"] == ["employee"]
+
+
+def test_redis_unreachable_takes_the_database_path(app, base_config, world):
+    from miniapp_api.extensions import limiter
+
+    down = create_app(dict(base_config, REDIS_URL="redis://127.0.0.1:9/0"))
+    try:
+        p = world.member()
+        h = world.headers(p)
+        for _ in range(2):
+            r = me(down, h)
+            assert r.status_code == 200 and r.json["roles"] == ["employee", "member"]
+        assert len(cache_of(down)) == 0  # nothing is kept that could not be validated
+        with app.app_context():
+            db.session.get(Person, p.id).political_status = "masses"
+            db.session.commit()
+        assert me(down, h).json["roles"] == ["employee"]
+        with app.app_context():
+            account = db.session.scalar(db.select(Account).where(Account.person_id == p.id))
+            from accounts.tokens import revoke_all
+
+            revoke_all(account.id)
+            db.session.commit()
+        assert me(down, h).json["reason"] == "token_revoked"
+    finally:
+        limiter.init_app(app)
+
+
+def test_expired_session_is_not_served_from_the_cache(app, other, world):
+    h = world.headers(world.person())
+    warm(h, other)
+    with app.app_context():
+        from models import AuthSession
+
+        sid = session_id(h["Authorization"].split(" ", 1)[1])
+        db.session.get(AuthSession, sid).expires_at = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+    assert me(other, h).json["reason"] == "token_expired"
+
+
+def test_epoch_keys_are_random_values_set_at_fill(app, other, world):
+    p = world.person()
+    h = world.headers(p)
+    warm(h, other)
+    with app.app_context():
+        sid = session_id(h["Authorization"].split(" ", 1)[1])
+        values = get_redis().mget([session_key(sid), person_key(p.id), GLOBAL_KEY])
+    assert all(v and len(v) == 32 for v in values)
+
+
+def test_a_change_bumps_its_epoch_at_the_flush_and_again_after_the_commit(app, other, world):
+    # Two bumps: a reader that read the old row just before the commit and the epoch between
+    # the two bumps still sees its entry voided by the second one.
+    p = world.member()
+    h = world.headers(p)
+    warm(h, other)
+    with app.app_context():
+        redis = get_redis()
+        key = person_key(p.id)
+        before = redis.get(key)
+        db.session.get(Person, p.id).political_status = "masses"
+        db.session.flush()
+        at_flush = redis.get(key)
+        assert at_flush != before
+        db.session.commit()
+        after_commit = redis.get(key)
+        assert after_commit not in (before, at_flush)
+        # A change rolled back is bumped once (harmless) and not again.
+        db.session.get(Person, p.id).name = "回滚"
+        db.session.flush()
+        rolled = redis.get(key)
+        db.session.rollback()
+        assert redis.get(key) == rolled
+    assert me(other, h).json["roles"] == ["employee"]
