@@ -2,12 +2,13 @@
 
 Design, and why:
 
-- **Where the principal lives.** In each worker process, an LRU map (a few thousand entries,
-  per app) from the token's session id to a snapshot: detached copies of the account, its
-  person, unit and branch, the roles, secretary_of, committee_of, `left`, the session's expiry
-  and whether it is a console sign-in. An in-process map costs no network at all for the data;
-  a Redis hash per session would cost a round trip *and* a decode of the whole principal, and a
-  token carrying its own epoch could not be revoked by a roster change without a lookup anyway.
+- **Where the principal lives.** In each worker process, an LRU map (`AUTH_CACHE_ENTRIES`,
+  20,000 by default, per app) from the token's session id to a snapshot: detached copies of the
+  account, its person, unit and branch, the roles, secretary_of, committee_of, `left`, the
+  session's expiry and whether it is a console sign-in. An in-process map costs no network at
+  all for the data; a Redis hash per session would cost a round trip *and* a decode of the whole
+  principal, and a token carrying its own epoch could not be revoked by a roster change without
+  a lookup anyway.
 - **How it stays right.** Every request validates its entry with ONE Redis round trip: an MGET
   of the epoch keys the entry depends on — the session `{auth}:e:s:<sid>`, the account
   `{auth}:e:a:<id>`, the person `{auth}:e:p:<id>` and the global `{auth}:e:g` (a unit, branch
@@ -82,7 +83,8 @@ from models import (
 
 log = logging.getLogger(__name__)
 
-MAX_ENTRIES = 4096
+# A voter casts up to 18 votes within minutes: the LRU must hold everyone voting at a peak.
+MAX_ENTRIES = 20000
 GLOBAL_KEY = "{auth}:e:g"
 # Epoch keys outlive any token (7 days by default); one expiring early only costs a refill.
 EPOCH_TTL_SECONDS = 9 * 24 * 3600
@@ -205,7 +207,10 @@ class PrincipalCache:
 
 def init_app(app: Flask) -> None:
     """Give the app its cache and clear it whenever its Redis client opens a new connection."""
-    cache = PrincipalCache(float(app.config.get("AUTH_CACHE_SECONDS", 60)))
+    cache = PrincipalCache(
+        float(app.config.get("AUTH_CACHE_SECONDS", 60)),
+        int(app.config.get("AUTH_CACHE_ENTRIES", MAX_ENTRIES)),
+    )
     app.extensions[EXTENSION] = cache
     client = app.extensions["redis"]
     cache.ensure_script = client.register_script(ENSURE)

@@ -98,6 +98,7 @@ def load_settings(
         "TOKEN_TTL_SECONDS": _int(env, "TOKEN_TTL_SECONDS", 7 * 24 * 3600),
         # the longest a worker serves a cached principal without reading the database (0: off)
         "AUTH_CACHE_SECONDS": _int(env, "AUTH_CACHE_SECONDS", 60),
+        "AUTH_CACHE_ENTRIES": _int(env, "AUTH_CACHE_ENTRIES", 20000),
         "BIND_FAILURE_LIMITS": env.get("BIND_FAILURE_LIMITS", "5 per 15 minutes;20 per day"),
         "BIND_FAILURE_IP_LIMITS": env.get("BIND_FAILURE_IP_LIMITS", "60 per 15 minutes"),
         "IDEMPOTENCY_TTL_SECONDS": _int(env, "IDEMPOTENCY_TTL_SECONDS", 24 * 3600),
@@ -166,6 +167,8 @@ def load_settings(
     settings["DEMO_LOGIN"] = not settings["WECHAT_CONFIGURED"] and not settings["PRODUCTION"]
     if settings["TALKS_REQUIRED_PER_MONTH"] < 1:
         raise ConfigError("TALKS_REQUIRED_PER_MONTH must be at least 1")
+    if settings["AUTH_CACHE_SECONDS"] < 0 or settings["AUTH_CACHE_ENTRIES"] < 1:
+        raise ConfigError("AUTH_CACHE_SECONDS must be 0 or more and AUTH_CACHE_ENTRIES at least 1")
     _check_limit(settings, "LEADERBOARD_DB_LIMIT")
     if settings["PRODUCTION"]:
         check_production(settings)

@@ -56,8 +56,7 @@ def _timed(fn: Callable) -> Callable:
 
 
 # Looked up in auth's globals at call time: the wrappers see every authentication.
-auth.resolve_token = _timed(auth.resolve_token)
-auth.principal_for = _timed(auth.principal_for)
+auth.authenticate = _timed(auth.authenticate)
 
 
 def _app():
