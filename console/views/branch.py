@@ -5,7 +5,6 @@ Committee staff may open them for any branch of their mine; anyone else gets 404
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
@@ -110,8 +109,8 @@ def branch_home(branch_id: int):
         pending_count=pending_count,
         near=db.session.scalars(near).all(),
         flagged=flagged,
-        donut=json.dumps(charts.compliance_donut(summary), ensure_ascii=False),
-        member_chart=json.dumps(charts.compliance_members(summary), ensure_ascii=False),
+        donut=charts.compliance_donut(summary),
+        member_chart=charts.compliance_members(summary),
     )
 
 

@@ -4,7 +4,6 @@ against them, suspicious patterns, ballots and voiding, the export."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -202,7 +201,7 @@ def _board_context(campaign: Campaign) -> dict[str, Any]:
     return {
         "board": board,
         "board_charts": {
-            key: json.dumps(charts.leaderboard(rows, CATEGORY_NAMES[key]), ensure_ascii=False)
+            key: charts.leaderboard(rows, CATEGORY_NAMES[key])
             for key, rows in board.items()
             if rows
         },
