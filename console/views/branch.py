@@ -186,6 +186,8 @@ def branch_wish(branch_id: int, wish_id: int):
         history=wish_services.history(wish.id),
         photos=wish_services.photos_of(wish.id),
         actions=available_actions(wish, p),
+        # The API's rule for the wisher's and claimer's phone (wishes.privacy).
+        full_phones=wish_services.sees_identity(p, wish),
     )
 
 
