@@ -28,6 +28,7 @@ from accounts.principal import Principal, principal_for
 from accounts.tokens import resolve_token, revoke_session
 from console import csrf
 from console.blueprint import bp
+from console.tables import refuse_bad_strings
 from console.tickets import may_sign_in
 from domain_errors import DomainError, NotFound
 from models import Branch, ConsoleSignIn, db
@@ -122,6 +123,8 @@ def guard() -> Response | None:
     """CSRF on every state-changing request; a live console session with a console role."""
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         csrf.protect()
+    if not request.path.startswith("/console/static/"):
+        refuse_bad_strings()
     if request.endpoint in PUBLIC:
         return None
     found = _resolve()

@@ -14,8 +14,9 @@ from sqlalchemy.orm import selectinload
 from console import charts
 from console.auth import branch_or_404, client_ip, done, principal
 from console.blueprint import bp
-from console.tables import arg_int, arg_str, paginate
+from console.tables import arg_int, arg_month, arg_str, paginate
 from domain_errors import InvalidInput, NotFound
+from inputs import contains, text_problem, valid_id
 from models import (
     CARE_FLAGS,
     TALK_MODES,
@@ -37,7 +38,6 @@ from wishes import queries as wish_queries
 from wishes import services as wish_services
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MAX_ID = 2**31 - 1
 
 
 def _month() -> str:
@@ -50,21 +50,21 @@ def _month() -> str:
         return month_of(utcnow())
 
 
-def _form(name: str, max_len: int = 500) -> str:
-    value = (request.form.get(name) or "").replace("\x00", "").strip()
-    if len(value) > max_len:
-        raise InvalidInput(errors={name: [f"不能超过 {max_len} 个字"]})
+def _form(name: str, max_len: int = 500, *, multiline: bool = False) -> str:
+    """A trimmed form text under the API's text rules (inputs.text_problem), or a 422."""
+    value = (request.form.get(name) or "").strip()
+    problem = text_problem(value, max_len, multiline=multiline)
+    if problem is not None:
+        raise InvalidInput(errors={name: [problem]})
     return value
 
 
 def _form_id(name: str) -> int:
-    try:
-        value = int(request.form.get(name) or "")
-    except ValueError:
-        raise InvalidInput(errors={name: ["请选择"]}) from None
-    if not 0 < value <= MAX_ID:
+    """A row id picked in a form (ASCII digits, 1 … 2^31−1), or a 422."""
+    raw = (request.form.get(name) or "").strip()
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10 and valid_id(int(raw))):
         raise InvalidInput(errors={name: ["请选择"]})
-    return value
+    return int(raw)
 
 
 def xlsx(data: bytes, filename: str) -> Response:
@@ -124,7 +124,7 @@ def _wish_filters(branch_id: int) -> tuple[Any, dict[str, str]]:
         "status": status,
         "category": arg_str("category", 16, WISH_CATEGORIES),
         "q": arg_str("q"),
-        "month": arg_str("month", 7),
+        "month": arg_month(),
     }
     stmt = wish_queries.managed(
         principal(),
@@ -134,8 +134,8 @@ def _wish_filters(branch_id: int) -> tuple[Any, dict[str, str]]:
         filters["category"] or None,
     )
     if filters["q"]:
-        like = f"%{filters['q']}%"
-        stmt = stmt.where(Wish.title.like(like) | Wish.wisher.has(Person.name.like(like)))
+        q = filters["q"]
+        stmt = stmt.where(contains(Wish.title, q) | Wish.wisher.has(contains(Person.name, q)))
     return stmt, filters
 
 
@@ -196,7 +196,7 @@ def branch_wish_review(branch_id: int, wish_id: int):
     """Approve, or reject with a reason (the API's review_wish)."""
     branch_or_404(branch_id)
     approve = request.form.get("decision") == "approve"
-    wish = wish_services.review_wish(principal(), wish_id, approve, _form("reason"))
+    wish = wish_services.review_wish(principal(), wish_id, approve, _form("reason", multiline=True))
     db.session.commit()
     return done(f"心愿「{wish.title}」已{'通过审核并发布' if approve else '驳回'}")
 
@@ -205,7 +205,7 @@ def branch_wish_review(branch_id: int, wish_id: int):
 def branch_wish_close(branch_id: int, wish_id: int):
     """Close a wish with a reason."""
     branch_or_404(branch_id)
-    wish = wish_services.close_wish(principal(), wish_id, _form("reason"))
+    wish = wish_services.close_wish(principal(), wish_id, _form("reason", multiline=True))
     db.session.commit()
     return done(f"心愿「{wish.title}」已关闭")
 
@@ -362,7 +362,7 @@ def branch_care_set(branch_id: int, person_id: int):
     """Set the care flags (every change is kept)."""
     branch_or_404(branch_id)
     flags = [f for f in request.form.getlist("flags") if f in CARE_FLAGS]
-    _, changed = care.set_care_flags(principal(), person_id, flags, _form("note"))
+    _, changed = care.set_care_flags(principal(), person_id, flags, _form("note", multiline=True))
     db.session.commit()
     return done("关怀标记已更新" if changed else "关怀标记没有变化")
 

@@ -17,6 +17,7 @@ from console.blueprint import bp
 from console.tables import arg_int, arg_str, paginate, paginate_list
 from console.views.branch import _form, xlsx
 from domain_errors import DomainError, InvalidInput, NotFound
+from inputs import contains
 from models import GRANTABLE_ROLES, Account, Branch, Mine, Person, RoleGrant, db
 from models.people import POLITICAL_STATUSES
 from roster import leavers
@@ -50,8 +51,7 @@ def roster():
         .options(joinedload(Person.unit), joinedload(Person.branch))
     )
     if q:
-        like = f"%{q}%"
-        found = Person.name.like(like) | Person.employee_no.like(like)
+        found = contains(Person.name, q) | contains(Person.employee_no, q)
         if q.isascii() and q.isdigit() and len(q) <= 4:
             # Only the last four digits are shown: a search by phone reveals no more.
             found = found | Person.phone.like(f"%{q}")
