@@ -16,6 +16,7 @@ from console.auth import branch_or_404, client_ip, done, principal
 from console.blueprint import bp
 from console.tables import arg_int, arg_month, arg_str, paginate
 from domain_errors import InvalidInput, NotFound
+from downloads import attachment
 from inputs import contains, text_problem, valid_id
 from models import (
     CARE_FLAGS,
@@ -67,11 +68,9 @@ def _form_id(name: str) -> int:
     return int(raw)
 
 
-def xlsx(data: bytes, filename: str) -> Response:
-    response = Response(data, mimetype=XLSX)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Content-Length"] = str(len(data))
-    return response
+def xlsx(data: bytes, filename: str, fallback: str) -> Response:
+    """An Excel download named the API's way (downloads.attachment: RFC 6266, never cached)."""
+    return attachment(data, filename, XLSX, fallback=fallback)
 
 
 # --- 首页 -------------------------------------------------------------------------------------
@@ -166,7 +165,11 @@ def branch_wishes_export(branch_id: int):
     """The wishes (as filtered) and their history as the 台账 workbook, like the API's export."""
     branch = branch_or_404(branch_id)
     stmt, _ = _wish_filters(branch.id)
-    return xlsx(wish_export.workbook(db.session.scalars(stmt).all()), f"wishes-{branch.id}.xlsx")
+    return xlsx(
+        wish_export.workbook(db.session.scalars(stmt).all()),
+        f"{branch.name}心愿台账.xlsx",
+        f"wishes-{branch.id}.xlsx",
+    )
 
 
 @bp.get("/branches/<int:branch_id>/wishes/<int:wish_id>")
@@ -429,4 +432,4 @@ def branch_talks_export(branch_id: int):
     month = _month()
     data = exports.talk_ledger(principal(), branch, month, client_ip())
     db.session.commit()
-    return xlsx(data, f"talks-{branch.id}-{month}.xlsx")
+    return xlsx(data, f"{branch.name}谈心台账-{month}.xlsx", f"talks-{branch.id}-{month}.xlsx")

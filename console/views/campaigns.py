@@ -456,7 +456,11 @@ def ballot_void(ballot_id: int):
 def campaign_export(campaign_id: int):
     """Results and every ballot as a workbook."""
     campaign = _campaign(campaign_id)
-    return xlsx(exports.campaign_workbook(campaign), f"campaign-{campaign.id}.xlsx")
+    return xlsx(
+        exports.campaign_workbook(campaign),
+        f"{campaign.title}.xlsx",
+        f"campaign-{campaign.id}.xlsx",
+    )
 
 
 @bp.get("/ballots/<int:ballot_id>/void")

@@ -235,7 +235,9 @@ def branch_points_export(branch_id: int):
     branch = branch_or_404(branch_id)
     period = _period()
     data = exports.points_ledger(branch.mine_id, branch.id, period)
-    return xlsx(data, f"points-{branch.id}-{period.key}.xlsx")
+    return xlsx(
+        data, f"{branch.name}积分-{period.key}.xlsx", f"points-{branch.id}-{period.key}.xlsx"
+    )
 
 
 # --- one request, and the committee's decision --------------------------------------------------

@@ -22,7 +22,7 @@ from models import GRANTABLE_ROLES, Account, Branch, Mine, Person, RoleGrant, db
 from models.people import POLITICAL_STATUSES
 from roster import leavers
 from roster.importer import import_roster, preview_roster
-from roster.template import template_workbook
+from roster.template import TEMPLATE_FALLBACK, TEMPLATE_NAME, template_workbook
 
 MAX_UPLOAD = 20 * 1024 * 1024
 
@@ -207,7 +207,7 @@ def roster_import():
 def roster_template():
     """The roster template: the header row, drop-downs for 政治面貌 and 是否干部, 填表说明."""
     committee_or_404()
-    return xlsx(template_workbook(), "roster-template.xlsx")
+    return xlsx(template_workbook(), TEMPLATE_NAME, TEMPLATE_FALLBACK)
 
 
 @bp.get("/roster/people/<int:person_id>/leave")
