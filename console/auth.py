@@ -23,13 +23,13 @@ from flask import (
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from accounts.console_tickets import may_sign_in
 from accounts.errors import TokenExpired, TokenInvalid, TokenRevoked
 from accounts.principal import Principal, principal_for
 from accounts.tokens import resolve_token, revoke_session
 from console import csrf
 from console.blueprint import bp
 from console.tables import refuse_bad_strings
-from console.tickets import may_sign_in
 from domain_errors import DomainError, NotFound
 from models import Branch, ConsoleSignIn, db
 from rate_limits import client_ip  # noqa: F401 - the views take it from here

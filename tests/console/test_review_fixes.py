@@ -335,3 +335,34 @@ def test_console_downloads_carry_chinese_filenames_like_the_api(app, demo):
     assert (plain, exact) == (f"talks-{own}-2026-11.xlsx", f"{ZONGCAI}谈心台账-2026-11.xlsx")
     plain, exact = _disposition(secretary.get(f"/console/branches/{own}/points/export.xlsx"))
     assert plain.startswith(f"points-{own}-") and exact.startswith(f"{ZONGCAI}积分-")
+
+
+# --- issue 13: console login tickets are an accounts concern; jobs sit below the app ----------
+
+
+def _imports(path) -> set[str]:
+    import ast
+
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{a.name}" for a in node.names)
+    return found
+
+
+def test_login_tickets_live_in_accounts_and_jobs_import_no_app():
+    """Issue 13: the tickets are accounts.console_tickets (console/tickets.py is gone), the API
+    and the console both use it; nothing under jobs/ imports app or miniapp_api."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    assert not (root / "console" / "tickets.py").exists()
+    assert "accounts.console_tickets" in _imports(root / "miniapp_api" / "console_logins.py")
+    for path in (root / "accounts").glob("*.py"):
+        assert not {m for m in _imports(path) if m.split(".")[0] == "console"}, path
+    for path in (root / "jobs").rglob("*.py"):
+        bad = {m for m in _imports(path) if m.split(".")[0] in ("app", "miniapp_api", "console")}
+        assert not bad, (path, bad)
