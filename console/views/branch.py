@@ -31,7 +31,7 @@ from models import (
     utcnow,
 )
 from pairings import care, compliance, exports, overview, services, talks
-from pairings.months import month_of, parse_month
+from pairings.months import month_of
 from pairings.services import limit_for
 from roster import transfers
 from wishes import export as wish_export
@@ -42,13 +42,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _month() -> str:
-    raw = arg_str("month", 7)
-    if not raw:
-        return month_of(utcnow())
-    try:
-        return parse_month(raw)
-    except InvalidInput:
-        return month_of(utcnow())
+    """The ?month= of a page (this Shanghai month when absent); the API's rule or a 422."""
+    return arg_month() or month_of(utcnow())
 
 
 def _form(name: str, max_len: int = 500, *, multiline: bool = False) -> str:

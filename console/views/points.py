@@ -114,10 +114,8 @@ def pending_count() -> int:
 
 
 def _period() -> points_service.Period:
-    try:
-        return points_service.parse_period(arg_str("period", 8) or None)
-    except InvalidInput:
-        return points_service.parse_period(None)
+    """The ?period= of the page (this year when absent); the API's rule (invalid_period, 422)."""
+    return points_service.parse_period(arg_str("period", 8) or None)
 
 
 def _pending_by_person(person_ids: list[int]) -> dict[int, tuple[int, int]]:

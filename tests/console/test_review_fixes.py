@@ -168,8 +168,14 @@ def test_console_filters_follow_the_api_rules(app, demo):
     # The API's answer to a NUL in a filter is a 422; so is the console's.
     r = committee.get("/console/roster?" + _q(q="a\x00b"))
     assert r.status_code == 422 and "不允许" in r.get_data(as_text=True)
-    r = committee.get(f"/console/branches/{own}/wishes?{_q(month='２０２６-１１')}")
-    assert r.status_code == 422 and "YYYY-MM" in r.get_data(as_text=True)
+    for path in ("wishes", "talks", "", "talks/export.xlsx"):
+        for month in ("２０２６-１１", "9999-12", "2026-13"):
+            r = committee.get(f"/console/branches/{own}/{path}?{_q(month=month)}")
+            assert r.status_code == 422 and "YYYY-MM" in r.get_data(as_text=True), (path, month)
+    for path in ("points", "points/export.xlsx"):
+        for period in ("２０２６", "9999", "2026-Q5"):
+            r = committee.get(f"/console/branches/{own}/{path}?{_q(period=period)}")
+            assert r.status_code == 422 and "YYYY" in r.get_data(as_text=True), (path, period)
 
 
 def test_console_search_treats_like_wildcards_as_text(app, demo):
