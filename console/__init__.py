@@ -10,6 +10,8 @@ from __future__ import annotations
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
+from models.unit_of_work import retrying_view
+
 csrf = CSRFProtect()
 
 
@@ -35,6 +37,11 @@ def init_app(app: Flask) -> None:
     from console.blueprint import bp
 
     app.register_blueprint(bp)
+    # One unit of work per request, as in the API: a deadlock or serialization failure runs
+    # the view again instead of answering 503.
+    for endpoint, view in list(app.view_functions.items()):
+        if endpoint.startswith("console.") and endpoint != "console.static":
+            app.view_functions[endpoint] = retrying_view(view)
     # A /console/ URL that matches no route (an id out of range, say) belongs to no blueprint:
     # the app's error mapper hands it to the console's page, not the API's JSON.
     app.extensions.setdefault("error_pages", {})["/console/"] = http_error

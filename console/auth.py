@@ -23,13 +23,14 @@ from flask import (
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from accounts.console_tickets import may_sign_in
 from accounts.errors import TokenExpired, TokenInvalid, TokenRevoked
 from accounts.principal import Principal
 from accounts.principal_cache import authenticate
 from accounts.tokens import load_session, revoke_session
 from console import csrf
 from console.blueprint import bp
-from console.tickets import may_sign_in
+from console.tables import refuse_bad_strings
 from domain_errors import DomainError, NotFound
 from models import AuthSession, Branch, db
 from rate_limits import client_ip  # noqa: F401 - the views take it from here
@@ -128,6 +129,8 @@ def guard() -> Response | None:
     """CSRF on every state-changing request; a live console session with a console role."""
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         csrf.protect()
+    if not request.path.startswith("/console/static/"):
+        refuse_bad_strings()
     if request.endpoint in PUBLIC:
         return None
     found = _resolve()

@@ -1,28 +1,6 @@
-"""Refusals of the console sign-in."""
+"""Refusals of the console's own pages (the sign-in ticket's are in accounts.console_tickets)."""
 
-from domain_errors import DomainError, Forbidden, NotFound
-
-
-class ConsoleNotAllowed(Forbidden):
-    reason = "console_not_allowed"
-    message = "只有支部书记和党委工作人员可以登录控制台"
-
-
-class TicketNotFound(NotFound):
-    reason = "console_ticket_not_found"
-    message = "登录二维码无效，请在电脑上刷新后重新扫码"
-
-
-class TicketExpired(DomainError):
-    status = 409
-    reason = "console_ticket_expired"
-    message = "登录二维码已过期，请在电脑上刷新后重新扫码"
-
-
-class TicketUsed(DomainError):
-    status = 409
-    reason = "console_ticket_used"
-    message = "该登录二维码已使用，请在电脑上刷新后重新扫码"
+from domain_errors import DomainError, Forbidden
 
 
 class DemoSignInDisabled(Forbidden):

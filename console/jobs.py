@@ -9,8 +9,8 @@ from jobs import app_job
 def purge_tickets_job() -> int:
     """Drop login tickets that expired over a day ago (every login page makes one), and roster
     files whose preview was never confirmed."""
+    from accounts.console_tickets import purge_tickets
     from console import roster_files
-    from console.tickets import purge_tickets
     from models import db
 
     n = purge_tickets()

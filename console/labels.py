@@ -123,3 +123,14 @@ def roster_value(field: str, value: object) -> str:
     if field == "left":
         return "已离职" if value else "在册"
     return "" if value is None else str(value)
+
+
+def masked_phone(phone: str | None) -> str:
+    """A roster phone as a list shows it: the API lists people without their phone and only
+    ever asks for its last four digits (binding), so a page shows those and hides the rest
+    (138****0001)."""
+    digits = (phone or "").strip()
+    if len(digits) <= 4:
+        return "*" * len(digits)
+    head = digits[:3] if len(digits) >= 11 else ""
+    return head + "*" * (len(digits) - len(head) - 4) + digits[-4:]

@@ -8,30 +8,57 @@ from urllib.parse import urlencode
 
 from flask import request
 
+from domain_errors import InvalidInput
+from inputs import MAX_ID, MONTH_MESSAGE, NEVER_ALLOWED, text_problem, valid_month
 from models import db
 
 PAGE_SIZES = (10, 20, 50, 100)
 MAX_OFFSET = 2**31 - 1
 
 
-def arg_int(name: str, default: int | None = None, lo: int = 1, hi: int = 2**31 - 1):
+def arg_int(name: str, default: int | None = None, lo: int = 1, hi: int = MAX_ID):
     """An integer query argument within bounds, or the default (never a 500 for junk)."""
     raw = request.args.get(name, "")
-    try:
-        value = int(raw)
-    except ValueError:
+    # ASCII digits only, as the API's ids: int() would also take "１２" and "1_000".
+    if not (raw.isascii() and raw.lstrip("-").isdigit()) or len(raw) > 19:
         return default
+    value = int(raw)
     return value if lo <= value <= hi else default
 
 
 def arg_str(name: str, max_len: int = 64, choices: tuple[str, ...] | None = None) -> str:
-    """A trimmed text query argument ('' when absent, too long or not one of `choices`)."""
+    """A trimmed text query argument: '' when absent or not one of `choices`; free text that
+    breaks the API's text rules (a refused character, too long) is a 422 in Chinese."""
     value = (request.args.get(name) or "").strip()
-    if len(value) > max_len or "\x00" in value:
-        return ""
-    if choices is not None and value not in choices:
-        return ""
+    if choices is not None:
+        return value if value in choices else ""
+    problem = text_problem(value, max_len)
+    if problem is not None:
+        raise InvalidInput(errors={name: [problem]})
     return value
+
+
+def arg_month(name: str = "month") -> str:
+    """A month filter "YYYY-MM" ('' when absent); the API's rule (ASCII digits, 2000 … 2100)
+    or a 422 in Chinese."""
+    value = (request.args.get(name) or "").strip()
+    if value and not valid_month(value):
+        raise InvalidInput(errors={name: [MONTH_MESSAGE]})
+    return value
+
+
+def refuse_bad_strings() -> None:
+    """No query or form value (nor name) may hold what no string of a request may hold
+    (NUL, control characters, lone surrogates): the API's boundary rule, for every page."""
+    found: dict[str, list[str]] = {}
+    for values in (request.args, request.form):
+        for key, value in values.items(multi=True):
+            if NEVER_ALLOWED.search(key):
+                found.setdefault(NEVER_ALLOWED.sub("\ufffd", key)[:64], ["字段名含有无效字符"])
+            elif NEVER_ALLOWED.search(value):
+                found.setdefault(key[:64], ["含有不允许的控制字符或无效字符"])
+    if found:
+        raise InvalidInput(errors=found)
 
 
 @dataclass

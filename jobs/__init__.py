@@ -92,12 +92,14 @@ _worker_app: Flask | None = None
 
 
 def worker_app() -> Flask:
-    """The app for jobs run by a plain `rq worker` (no Flask CLI around it), built once."""
+    """The app for jobs run by a plain `rq worker` (no Flask CLI around it), built once and found
+    the way `flask` finds it (FLASK_APP, else app.py in the working directory): jobs sit below
+    the app and never import it."""
     global _worker_app
     if _worker_app is None:
-        from app import create_app
+        from flask.cli import ScriptInfo
 
-        _worker_app = create_app()
+        _worker_app = ScriptInfo().load_app()
         _worker_app.config["JOB_PROCESS_PID"] = os.getpid()
     return _worker_app
 

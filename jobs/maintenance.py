@@ -8,6 +8,8 @@ from jobs import app_job
 @app_job
 def purge_idempotency_job() -> int:
     """Drop stored Idempotency-Key answers older than their TTL."""
-    from miniapp_api.idempotency import purge_expired
+    from flask import current_app
 
-    return purge_expired()
+    from models.idempotency import purge_expired
+
+    return purge_expired(current_app.config["IDEMPOTENCY_TTL_SECONDS"])

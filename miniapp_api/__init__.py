@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import Any
-
-from flask import Flask, request, send_from_directory
+from flask import Flask, send_from_directory
 
 import rate_limits
 from miniapp_api import body, errors, idempotency
 from miniapp_api.auth import authenticate_first, view_method
 from miniapp_api.extensions import api
 from miniapp_api.fields import IdConverter
-from models.unit_of_work import retrying
+from models.unit_of_work import retrying_view
 
 
 def _swagger_assets(app: Flask) -> None:
@@ -33,21 +29,6 @@ def _check_before_body() -> None:
     handler = view_method()
     if handler is not None:
         body.require_declared_body(handler)
-
-
-def _rewind_uploads() -> None:
-    for upload in request.files.values():
-        upload.stream.seek(0)
-
-
-def _in_one_unit_of_work(view: Callable) -> Callable:
-    """Run a view again from the start when the database picked it as a conflict's loser."""
-
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        return retrying(lambda: view(*args, **kwargs), before_retry=_rewind_uploads)
-
-    return wrapper
 
 
 def init_app(app: Flask) -> None:
@@ -100,7 +81,7 @@ def init_app(app: Flask) -> None:
     ours = tuple(f"{module.blp.name}." for module in modules)
     for endpoint, view in list(app.view_functions.items()):
         if endpoint.startswith(ours):
-            app.view_functions[endpoint] = _in_one_unit_of_work(view)
+            app.view_functions[endpoint] = retrying_view(view)
     _swagger_assets(app)
     body.install_chunked_limit(app)
     app.before_request(_check_before_body)

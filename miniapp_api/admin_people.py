@@ -5,20 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from accounts import grants
 from accounts import login as login_service
 from domain_errors import NotFound
+from downloads import attachment
 from miniapp_api.auth import current_principal, login_required
 from miniapp_api.fields import Text
 from miniapp_api.transfers_api import ReviewPerson
 from models import Mine, Person, db
 from roster import leavers
 from roster.importer import import_roster, preview_roster
-from roster.template import template_workbook
+from roster.template import TEMPLATE_FALLBACK, TEMPLATE_NAME, template_workbook
 from spreadsheets import XLSX_MIME
 
 blp = Blueprint(
@@ -199,14 +199,7 @@ class RosterTemplateView(MethodView):
     @login_required("committee")
     def get(self):
         """The roster template: header row, drop-downs for 政治面貌 and 是否干部, 填表说明."""
-        return Response(
-            template_workbook(),
-            mimetype=XLSX_MIME,
-            headers={
-                "Content-Disposition": "attachment; filename=roster-template.xlsx; "
-                "filename*=UTF-8''%E8%8A%B1%E5%90%8D%E5%86%8C%E6%A8%A1%E6%9D%BF.xlsx"
-            },
-        )
+        return attachment(template_workbook(), TEMPLATE_NAME, XLSX_MIME, fallback=TEMPLATE_FALLBACK)
 
 
 class GrantIn(ma.Schema):

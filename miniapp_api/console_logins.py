@@ -8,7 +8,7 @@ import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from console import tickets
+from accounts import console_tickets as tickets
 from miniapp_api.auth import current_principal, login_required
 from models import db
 

@@ -1,5 +1,6 @@
 """The boundary's field types: every id, text, time, month and period a client sends is one of
-these, so the same rules (and the same OpenAPI patterns) hold on every endpoint.
+these, so the same rules (and the same OpenAPI patterns) hold on every endpoint. The rules are
+the pure functions of `inputs` (the console's forms follow them too):
 
 - ids are integers within the columns' range, 1 … 2^31−1 (out of range: 422 in a body or query,
   404 in a path — see `IdConverter`);
@@ -18,54 +19,29 @@ document says exactly what the server accepts.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import marshmallow as ma
 from werkzeug.routing import IntegerConverter
 
-MAX_ID = 2**31 - 1  # the id columns are 32-bit on every backend
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
-
-# The character classes below are written with \uXXXX escapes, which ECMA-262 (JSON Schema's
-# regex dialect) and Python's re read alike; lone surrogates are left out of the published
-# pattern (no UTF-8 JSON text can carry one) but refused all the same.
-_NONCHARS = r"\ufdd0-\ufdef\ufffe\uffff"
-_SINGLE_LINE_BAD = r"\u0000-\u001f\u007f-\u009f" + _NONCHARS
-_MULTI_LINE_BAD = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f" + _NONCHARS
-_SURROGATES = r"\ud800-\udfff"
-
-SINGLE_LINE_PATTERN = f"^[^{_SINGLE_LINE_BAD}]*$"
-MULTI_LINE_PATTERN = f"^[^{_MULTI_LINE_BAD}]*$"
-# The same, with at least one character that is not white space.
-SINGLE_LINE_FILLED = f"^[^{_SINGLE_LINE_BAD}]*[^\\s{_SINGLE_LINE_BAD}][^{_SINGLE_LINE_BAD}]*$"
-MULTI_LINE_FILLED = f"^[^{_MULTI_LINE_BAD}]*[^\\s{_MULTI_LINE_BAD}][^{_MULTI_LINE_BAD}]*$"
-
-_BAD_SINGLE = re.compile(f"[{_SINGLE_LINE_BAD}{_SURROGATES}]")
-_BAD_MULTI = re.compile(f"[{_MULTI_LINE_BAD}{_SURROGATES}]")
-# What no string anywhere in a request may hold, whatever field (or no field) it lands in.
-NEVER_ALLOWED = _BAD_MULTI
-
-YEAR = "(20[0-9]{2}|2100)"
-# Empty is allowed: `?month=` means the parameter was not given (this month, this year).
-MONTH_PATTERN = f"^({YEAR}-(0[1-9]|1[0-2]))?$"
-PERIOD_PATTERN = f"^({YEAR}(-(0[1-9]|1[0-2])|-Q[1-4])?|all)?$"
-DATETIME_PATTERN = f"^{YEAR}-"
-
-
-def bad_character(value: str, *, multiline: bool = False) -> str | None:
-    """The first character a text field refuses, or None."""
-    found = (_BAD_MULTI if multiline else _BAD_SINGLE).search(value)
-    return found.group() if found else None
-
-
-def clean_text(value: str | None, max_len: int) -> str | None:
-    """A client-sent value we keep but do not validate (device headers): refused characters
-    dropped, cut to the column's length; None when nothing is left."""
-    if value is None:
-        return None
-    cleaned = _BAD_SINGLE.sub("", value).strip()[:max_len]
-    return cleaned or None
+# The rules themselves live in inputs (the console follows them too); re-exported here.
+from inputs import (  # noqa: F401
+    DATETIME_PATTERN,
+    MAX_ID,
+    MONTH_MESSAGE,
+    MONTH_PATTERN,
+    MULTI_LINE_FILLED,
+    MULTI_LINE_PATTERN,
+    NEVER_ALLOWED,
+    PERIOD_PATTERN,
+    SINGLE_LINE_FILLED,
+    SINGLE_LINE_PATTERN,
+    bad_character,
+    character_message,
+    clean_text,
+    in_time_range,
+)
 
 
 class Text(ma.fields.String):
@@ -96,9 +72,7 @@ class Text(ma.fields.String):
         text = super()._deserialize(value, attr, data, **kwargs)
         bad = bad_character(text, multiline=self.multiline)
         if bad is not None:
-            if bad in "\r\n\t":
-                raise ma.ValidationError("不能换行或含制表符")
-            raise ma.ValidationError(f"含有不允许的字符（U+{ord(bad):04X}）")
+            raise ma.ValidationError(character_message(bad))
         if not self.blank and not text.strip():
             raise ma.ValidationError("不能为空")
         return text
@@ -127,7 +101,7 @@ class DateTime(ma.fields.AwareDateTime):
             raise self.make_error("out_of_range")
         when = super()._deserialize(value, attr, data, **kwargs)
         # Checked on the value's own clock: year 1 or 9999 would overflow when moved to UTC.
-        if not FIRST_DAY <= when.replace(tzinfo=None).date() <= LAST_DAY:
+        if not in_time_range(when):
             raise self.make_error("out_of_range")
         return when
 
@@ -149,7 +123,7 @@ def Month(*, checked: bool = True, **kwargs: Any) -> ma.fields.String:  # noqa: 
     kwargs.setdefault("metadata", {}).setdefault("description", "YYYY-MM（上海时间的自然月）")
     kwargs["metadata"]["pattern"] = MONTH_PATTERN
     if checked:
-        kwargs["validate"] = Pattern(MONTH_PATTERN, error="月份格式应为 YYYY-MM")
+        kwargs["validate"] = Pattern(MONTH_PATTERN, error=MONTH_MESSAGE)
     return ma.fields.String(**kwargs)
 
 

@@ -123,16 +123,6 @@ def after_request(response: Response) -> Response:
     return response
 
 
-def purge_expired() -> int:
-    """Delete records older than the TTL (run by a CLI command or a scheduled job)."""
-    cutoff = utcnow() - timedelta(seconds=current_app.config["IDEMPOTENCY_TTL_SECONDS"])
-    result = db.session.execute(
-        db.delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff)
-    )
-    db.session.commit()
-    return result.rowcount or 0
-
-
 def init_app(app: Flask) -> None:
     app.before_request(before_request)
     app.after_request(after_request)

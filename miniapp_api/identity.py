@@ -14,6 +14,7 @@ from accounts import login as login_service
 from accounts.principal import Principal, principal_for
 from accounts.tokens import revoke_session
 from domain_errors import NotFound
+from inputs import contains
 from miniapp_api.attempts import AttemptLimit, limited
 from miniapp_api.auth import (
     client_ip,
@@ -183,10 +184,7 @@ class BranchPeopleView(MethodView):
         stmt = db.select(Person).where(Person.branch_id == branch.id, Person.left_at.is_(None))
         if query.get("q"):
             q = query["q"]
-            stmt = stmt.where(
-                Person.name.contains(q, autoescape=True)
-                | Person.employee_no.contains(q, autoescape=True)
-            )
+            stmt = stmt.where(contains(Person.name, q) | contains(Person.employee_no, q))
         stmt = stmt.order_by(Person.employee_no).options(selectinload(Person.unit))
         people = page_of(stmt, pagination_parameters)
         flags = care_flags_by_person([p.id for p in people])

@@ -9,8 +9,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy.orm import selectinload
 
+from downloads import attachment
 from miniapp_api.auth import client_ip, current_principal, login_required
-from miniapp_api.downloads import attachment
 from miniapp_api.fields import DateTime, Id, Month, Text
 from miniapp_api.identity import visible_branch
 from miniapp_api.pagination import page_of

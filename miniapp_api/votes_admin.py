@@ -10,8 +10,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from domain_errors import InvalidInput
+from downloads import attachment
 from miniapp_api.auth import current_principal, login_required
-from miniapp_api.downloads import attachment
 from miniapp_api.fields import DateTime, Id, Text
 from miniapp_api.pagination import rows_of
 from miniapp_api.votes_api import (

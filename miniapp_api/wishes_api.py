@@ -10,6 +10,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from domain_errors import DomainError, InvalidInput, NotFound
+from downloads import attachment
 from miniapp_api.attempts import AttemptLimit, limited
 from miniapp_api.auth import (
     client_ip,
@@ -17,7 +18,6 @@ from miniapp_api.auth import (
     current_principal,
     login_required,
 )
-from miniapp_api.downloads import attachment
 from miniapp_api.extensions import limiter
 from miniapp_api.fields import Id, Month, Pattern, Text
 from miniapp_api.pagination import page_of

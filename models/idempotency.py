@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.dialects import mysql
@@ -27,3 +27,13 @@ class IdempotencyRecord(db.Model):
     )
     content_type: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+def purge_expired(ttl_seconds: int) -> int:
+    """Delete the answers older than `ttl_seconds` and commit (run by a scheduled job)."""
+    cutoff = utcnow() - timedelta(seconds=ttl_seconds)
+    result = db.session.execute(
+        db.delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff)
+    )
+    db.session.commit()
+    return result.rowcount or 0

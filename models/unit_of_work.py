@@ -3,19 +3,21 @@
 PostgreSQL aborts one of two transactions that wait on each other (deadlock, 40P01) or that
 cannot be serialised (40001); MariaDB does the same with 1213; SQLite answers "database is
 locked" when its busy timeout runs out. None of these says anything about the request: done
-again from the start, it succeeds. Every write path of the API runs inside `retrying` (see
-miniapp_api), and CLI jobs can use `committed`; only when the conflict repeats does the
-client see 503 `database_unavailable`.
+again from the start, it succeeds. Every view of the API and of the console runs inside
+`retrying` (`retrying_view`), and CLI jobs can use `committed`; only when the conflict repeats
+does the client see 503 `database_unavailable`.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from flask import request
 from sqlalchemy.exc import DBAPIError
 
 from models.base import db
@@ -75,3 +77,20 @@ def committed(work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return result
 
     return retrying(run)
+
+
+def _rewind_uploads() -> None:
+    for upload in request.files.values():
+        upload.stream.seek(0)
+
+
+def retrying_view(view: Callable[..., T]) -> Callable[..., T]:
+    """A Flask view run again from the start (uploads rewound) when the database picked it as
+    a conflict's loser: the API's and the console's one unit of work per request."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        return retrying(lambda: view(*args, **kwargs), before_retry=_rewind_uploads)
+
+    wrapper.retrying = True  # type: ignore[attr-defined]
+    return wrapper

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import Select, or_
 
+from inputs import contains
 from models import CareFlags, Pairing, Person, Unit, db
 from models.people import PARTY_STATUSES
 
@@ -66,6 +67,5 @@ def flagged_people(branch_id: int) -> Select:
 def _search(stmt: Select, q: str) -> Select:
     q = (q or "").strip()
     if q:
-        like = f"%{q}%"
-        stmt = stmt.where(or_(Person.name.like(like), Person.employee_no.like(like)))
+        stmt = stmt.where(or_(contains(Person.name, q), contains(Person.employee_no, q)))
     return stmt

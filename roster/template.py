@@ -16,6 +16,8 @@ ROWS = 5000  # rows given the drop-downs
 STATUS_CHOICES = ("群众", "中共党员", "中共预备党员", "共青团员", "民主党派", "无党派人士")
 CADRE_CHOICES = ("是", "否")
 TEXT_COLUMNS = ("employee_no", "phone", "previous_employee_no")
+# The name a download gives the template, and the ASCII one for clients without RFC 6266.
+TEMPLATE_NAME, TEMPLATE_FALLBACK = "花名册模板.xlsx", "roster-template.xlsx"
 WIDTHS = {"unit": 18, "branch": 22, "political_status": 14, "previous_employee_no": 12}
 
 

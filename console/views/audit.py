@@ -10,6 +10,7 @@ from console.auth import committee_or_404, principal
 from console.blueprint import bp
 from console.tables import arg_int, arg_str, paginate
 from console.views import points
+from inputs import contains
 from models import (
     LEAVE_ACTIONS,
     Account,
@@ -36,7 +37,6 @@ def audit():
     section = arg_str("section", 10, SECTIONS) or "points"
     q = arg_str("q")
     context: dict = {"section": section, "q": q}
-    like = f"%{q}%"
     if section == "points":
         context.update(points.audit_context())
         return render_template("audit.html", **context)
@@ -51,7 +51,7 @@ def audit():
         if talk_id:
             stmt = stmt.where(TalkAccess.talk_id == talk_id)
         if q:
-            stmt = stmt.where(Person.name.like(like) | Person.employee_no.like(like))
+            stmt = stmt.where(contains(Person.name, q) | contains(Person.employee_no, q))
         context["talk_id"] = talk_id
         page = paginate(stmt, {"at": TalkAccess.at}, "at", rows=True, tiebreak=TalkAccess.id)
         context["names"] = talks.people_names(
@@ -68,7 +68,7 @@ def audit():
         if action:
             stmt = stmt.where(BindAudit.action == action)
         if q:
-            stmt = stmt.where(Person.name.like(like) | Person.employee_no.like(like))
+            stmt = stmt.where(contains(Person.name, q) | contains(Person.employee_no, q))
         context["action"] = action
         page = paginate(stmt, {"at": BindAudit.at}, "at", rows=True, tiebreak=BindAudit.id)
     elif section == "leavers":
@@ -83,7 +83,7 @@ def audit():
         if action:
             stmt = stmt.where(LeaveRecord.action == action)
         if q:
-            stmt = stmt.where(Person.name.like(like) | Person.employee_no.like(like))
+            stmt = stmt.where(contains(Person.name, q) | contains(Person.employee_no, q))
         context["action"] = action
         page = paginate(stmt, {"at": LeaveRecord.at}, "at", rows=True, tiebreak=LeaveRecord.id)
     elif section == "objections":
@@ -102,7 +102,7 @@ def audit():
             stmt = stmt.where(Objection.status == status)
         if q:
             stmt = stmt.where(
-                nominee.name.like(like) | answerer.name.like(like) | Campaign.title.like(like)
+                contains(nominee.name, q) | contains(answerer.name, q) | contains(Campaign.title, q)
             )
         context["status"] = status
         page = paginate(stmt, {"at": Objection.answered_at}, "at", rows=True, tiebreak=Objection.id)
@@ -117,7 +117,9 @@ def audit():
             stmt = stmt.where(ConsoleSignIn.method == method)
         if q:
             stmt = stmt.where(
-                Person.name.like(like) | Person.employee_no.like(like) | ConsoleSignIn.ip.like(like)
+                contains(Person.name, q)
+                | contains(Person.employee_no, q)
+                | contains(ConsoleSignIn.ip, q)
             )
         context["method"] = method
         page = paginate(stmt, {"at": ConsoleSignIn.at}, "at", rows=True, tiebreak=ConsoleSignIn.id)

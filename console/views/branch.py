@@ -5,7 +5,6 @@ Committee staff may open them for any branch of their mine; anyone else gets 404
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
@@ -15,8 +14,10 @@ from sqlalchemy.orm import selectinload
 from console import charts
 from console.auth import branch_or_404, client_ip, done, principal
 from console.blueprint import bp
-from console.tables import arg_int, arg_str, paginate
+from console.tables import arg_int, arg_month, arg_str, paginate
 from domain_errors import InvalidInput, NotFound
+from downloads import attachment
+from inputs import contains, text_problem, valid_id
 from models import (
     CARE_FLAGS,
     TALK_MODES,
@@ -30,7 +31,7 @@ from models import (
     utcnow,
 )
 from pairings import care, compliance, exports, overview, services, talks
-from pairings.months import month_of, parse_month
+from pairings.months import month_of
 from pairings.services import limit_for
 from roster import transfers
 from wishes import export as wish_export
@@ -38,41 +39,33 @@ from wishes import queries as wish_queries
 from wishes import services as wish_services
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MAX_ID = 2**31 - 1
 
 
 def _month() -> str:
-    raw = arg_str("month", 7)
-    if not raw:
-        return month_of(utcnow())
-    try:
-        return parse_month(raw)
-    except InvalidInput:
-        return month_of(utcnow())
+    """The ?month= of a page (this Shanghai month when absent); the API's rule or a 422."""
+    return arg_month() or month_of(utcnow())
 
 
-def _form(name: str, max_len: int = 500) -> str:
-    value = (request.form.get(name) or "").replace("\x00", "").strip()
-    if len(value) > max_len:
-        raise InvalidInput(errors={name: [f"不能超过 {max_len} 个字"]})
+def _form(name: str, max_len: int = 500, *, multiline: bool = False) -> str:
+    """A trimmed form text under the API's text rules (inputs.text_problem), or a 422."""
+    value = (request.form.get(name) or "").strip()
+    problem = text_problem(value, max_len, multiline=multiline)
+    if problem is not None:
+        raise InvalidInput(errors={name: [problem]})
     return value
 
 
 def _form_id(name: str) -> int:
-    try:
-        value = int(request.form.get(name) or "")
-    except ValueError:
-        raise InvalidInput(errors={name: ["请选择"]}) from None
-    if not 0 < value <= MAX_ID:
+    """A row id picked in a form (ASCII digits, 1 … 2^31−1), or a 422."""
+    raw = (request.form.get(name) or "").strip()
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10 and valid_id(int(raw))):
         raise InvalidInput(errors={name: ["请选择"]})
-    return value
+    return int(raw)
 
 
-def xlsx(data: bytes, filename: str) -> Response:
-    response = Response(data, mimetype=XLSX)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Content-Length"] = str(len(data))
-    return response
+def xlsx(data: bytes, filename: str, fallback: str) -> Response:
+    """An Excel download named the API's way (downloads.attachment: RFC 6266, never cached)."""
+    return attachment(data, filename, XLSX, fallback=fallback)
 
 
 # --- 首页 -------------------------------------------------------------------------------------
@@ -110,8 +103,8 @@ def branch_home(branch_id: int):
         pending_count=pending_count,
         near=db.session.scalars(near).all(),
         flagged=flagged,
-        donut=json.dumps(charts.compliance_donut(summary), ensure_ascii=False),
-        member_chart=json.dumps(charts.compliance_members(summary), ensure_ascii=False),
+        donut=charts.compliance_donut(summary),
+        member_chart=charts.compliance_members(summary),
     )
 
 
@@ -125,7 +118,7 @@ def _wish_filters(branch_id: int) -> tuple[Any, dict[str, str]]:
         "status": status,
         "category": arg_str("category", 16, WISH_CATEGORIES),
         "q": arg_str("q"),
-        "month": arg_str("month", 7),
+        "month": arg_month(),
     }
     stmt = wish_queries.managed(
         principal(),
@@ -135,8 +128,8 @@ def _wish_filters(branch_id: int) -> tuple[Any, dict[str, str]]:
         filters["category"] or None,
     )
     if filters["q"]:
-        like = f"%{filters['q']}%"
-        stmt = stmt.where(Wish.title.like(like) | Wish.wisher.has(Person.name.like(like)))
+        q = filters["q"]
+        stmt = stmt.where(contains(Wish.title, q) | Wish.wisher.has(contains(Person.name, q)))
     return stmt, filters
 
 
@@ -167,7 +160,11 @@ def branch_wishes_export(branch_id: int):
     """The wishes (as filtered) and their history as the 台账 workbook, like the API's export."""
     branch = branch_or_404(branch_id)
     stmt, _ = _wish_filters(branch.id)
-    return xlsx(wish_export.workbook(db.session.scalars(stmt).all()), f"wishes-{branch.id}.xlsx")
+    return xlsx(
+        wish_export.workbook(db.session.scalars(stmt).all()),
+        f"{branch.name}心愿台账.xlsx",
+        f"wishes-{branch.id}.xlsx",
+    )
 
 
 @bp.get("/branches/<int:branch_id>/wishes/<int:wish_id>")
@@ -187,6 +184,8 @@ def branch_wish(branch_id: int, wish_id: int):
         history=wish_services.history(wish.id),
         photos=wish_services.photos_of(wish.id),
         actions=available_actions(wish, p),
+        # The API's rule for the wisher's and claimer's phone (wishes.privacy).
+        full_phones=wish_services.sees_identity(p, wish),
     )
 
 
@@ -195,7 +194,7 @@ def branch_wish_review(branch_id: int, wish_id: int):
     """Approve, or reject with a reason (the API's review_wish)."""
     branch_or_404(branch_id)
     approve = request.form.get("decision") == "approve"
-    wish = wish_services.review_wish(principal(), wish_id, approve, _form("reason"))
+    wish = wish_services.review_wish(principal(), wish_id, approve, _form("reason", multiline=True))
     db.session.commit()
     return done(f"心愿「{wish.title}」已{'通过审核并发布' if approve else '驳回'}")
 
@@ -204,7 +203,7 @@ def branch_wish_review(branch_id: int, wish_id: int):
 def branch_wish_close(branch_id: int, wish_id: int):
     """Close a wish with a reason."""
     branch_or_404(branch_id)
-    wish = wish_services.close_wish(principal(), wish_id, _form("reason"))
+    wish = wish_services.close_wish(principal(), wish_id, _form("reason", multiline=True))
     db.session.commit()
     return done(f"心愿「{wish.title}」已关闭")
 
@@ -361,7 +360,7 @@ def branch_care_set(branch_id: int, person_id: int):
     """Set the care flags (every change is kept)."""
     branch_or_404(branch_id)
     flags = [f for f in request.form.getlist("flags") if f in CARE_FLAGS]
-    _, changed = care.set_care_flags(principal(), person_id, flags, _form("note"))
+    _, changed = care.set_care_flags(principal(), person_id, flags, _form("note", multiline=True))
     db.session.commit()
     return done("关怀标记已更新" if changed else "关怀标记没有变化")
 
@@ -428,4 +427,4 @@ def branch_talks_export(branch_id: int):
     month = _month()
     data = exports.talk_ledger(principal(), branch, month, client_ip())
     db.session.commit()
-    return xlsx(data, f"talks-{branch.id}-{month}.xlsx")
+    return xlsx(data, f"{branch.name}谈心台账-{month}.xlsx", f"talks-{branch.id}-{month}.xlsx")

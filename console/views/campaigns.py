@@ -4,7 +4,6 @@ against them, suspicious patterns, ballots and voiding, the export."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +17,7 @@ from console.labels import SHANGHAI
 from console.tables import arg_int, arg_str, paginate
 from console.views.branch import _form, xlsx
 from domain_errors import InvalidInput
+from inputs import TIME_RANGE_MESSAGE, contains, in_time_range
 from models import Ballot, Campaign, CampaignAudit, Candidate, Person, db
 from models.people import PARTY_STATUSES
 from models.votes import CAMPAIGN_STATUSES, CATEGORY_KEYS, CATEGORY_NAMES
@@ -53,6 +53,8 @@ def _when(name: str, required: bool = True) -> datetime | None:
         value = datetime.fromisoformat(raw)
     except ValueError:
         raise InvalidInput(errors={name: ["时间格式不正确"]}) from None
+    if not in_time_range(value):
+        raise InvalidInput(errors={name: [TIME_RANGE_MESSAGE]})
     if value.tzinfo is None:
         value = value.replace(tzinfo=SHANGHAI)
     return value
@@ -90,7 +92,7 @@ def _campaign_form(campaign: Campaign | None) -> dict[str, Any]:
     }
     data: dict[str, Any] = {
         "title": title,
-        "description": _form("description", 5000),
+        "description": _form("description", 5000, multiline=True),
         "ends_at": _when("ends_at"),
         "rules": rules,
     }
@@ -129,7 +131,7 @@ def campaign_list():
     if status:
         stmt = stmt.where(Campaign.status == status)
     if q:
-        stmt = stmt.where(Campaign.title.like(f"%{q}%"))
+        stmt = stmt.where(contains(Campaign.title, q))
     page = paginate(
         stmt,
         {"starts_at": Campaign.starts_at, "ends_at": Campaign.ends_at, "title": Campaign.title},
@@ -202,7 +204,7 @@ def _board_context(campaign: Campaign) -> dict[str, Any]:
     return {
         "board": board,
         "board_charts": {
-            key: json.dumps(charts.leaderboard(rows, CATEGORY_NAMES[key]), ensure_ascii=False)
+            key: charts.leaderboard(rows, CATEGORY_NAMES[key])
             for key, rows in board.items()
             if rows
         },
@@ -335,7 +337,7 @@ def objection_answer(objection_id: int):
     decision = request.form.get("upheld")
     if decision not in ("1", "0"):
         raise InvalidInput(errors={"upheld": ["请选择异议是否成立"]})
-    reason = _form("reason", 1000)
+    reason = _form("reason", 1000, multiline=True)
     if len(reason) < 2:
         raise InvalidInput(errors={"reason": ["请填写答复理由（至少 2 个字）"]})
     objection = objections.objection_for_committee(objection_id, principal())
@@ -364,8 +366,7 @@ def campaign_people(campaign_id: int):
         .limit(20)
     )
     if q:
-        like = f"%{q}%"
-        stmt = stmt.where(Person.name.like(like) | Person.employee_no.like(like))
+        stmt = stmt.where(contains(Person.name, q) | contains(Person.employee_no, q))
     return render_template("campaigns/people_options.html", people=db.session.scalars(stmt))
 
 
@@ -409,7 +410,7 @@ def candidate_add(campaign_id: int):
     category = request.form.get("category") or ""
     employee_no = _form("employee_no", 32).split(" ")[0]
     candidate = campaigns.add_candidate(
-        campaign, principal(), employee_no, category, _form("story", 5000)
+        campaign, principal(), employee_no, category, _form("story", 5000, multiline=True)
     )
     _photo(campaign, candidate)
     db.session.commit()
@@ -421,7 +422,9 @@ def candidate_edit(campaign_id: int, candidate_id: int):
     """Edit a candidate's story and (optionally) replace the photo."""
     campaign = _campaign(campaign_id)
     candidate = campaigns.campaign_candidate(campaign, candidate_id)
-    campaigns.update_candidate(campaign, candidate, principal(), _form("story", 5000))
+    campaigns.update_candidate(
+        campaign, candidate, principal(), _form("story", 5000, multiline=True)
+    )
     _photo(campaign, candidate)
     db.session.commit()
     return done(f"已保存候选人 {candidate.person.name} 的事迹")
@@ -442,7 +445,7 @@ def candidate_remove(campaign_id: int, candidate_id: int):
 def ballot_void(ballot_id: int):
     """Void a ballot with a reason; it stays on record and leaves the tallies."""
     committee_or_404()
-    reason = _form("reason", 255)
+    reason = _form("reason", 255, multiline=True)
     if len(reason) < 2:
         raise InvalidInput(errors={"reason": ["请填写作废原因（至少 2 个字）"]})
     ballot = ballots.void_ballot(ballot_id, reason, principal())
@@ -453,7 +456,11 @@ def ballot_void(ballot_id: int):
 def campaign_export(campaign_id: int):
     """Results and every ballot as a workbook."""
     campaign = _campaign(campaign_id)
-    return xlsx(exports.campaign_workbook(campaign), f"campaign-{campaign.id}.xlsx")
+    return xlsx(
+        exports.campaign_workbook(campaign),
+        f"{campaign.title}.xlsx",
+        f"campaign-{campaign.id}.xlsx",
+    )
 
 
 @bp.get("/ballots/<int:ballot_id>/void")

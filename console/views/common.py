@@ -29,6 +29,11 @@ def photo_note(value: str | None) -> str:
     return labels.photo_note(value)
 
 
+@bp.app_template_filter("masked_phone")
+def masked_phone(value: str | None) -> str:
+    return labels.masked_phone(value)
+
+
 @bp.app_template_filter("roster_value")
 def roster_value(value: object, field: str) -> str:
     return labels.roster_value(field, value)

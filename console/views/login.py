@@ -13,11 +13,12 @@ from flask import (
     url_for,
 )
 
+from accounts import console_tickets as tickets
+from accounts.console_tickets import TicketNotFound
 from accounts.principal import principal_for
-from console import tickets
 from console.auth import _resolve, client_ip, set_session_cookie
 from console.blueprint import bp
-from console.errors import DemoSignInDisabled, TicketNotFound
+from console.errors import DemoSignInDisabled
 from console.login_code import login_code_image
 from domain_errors import DomainError
 from models import Account, Person, db

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import render_template
 
 from console import charts
@@ -54,7 +52,7 @@ def mine_overview():
         posted=sum(m["posted"] for m in months),
         completed=sum(m["completed"] for m in months),
         local=local,
-        compliance_chart=json.dumps(charts.mine_compliance(rollup), ensure_ascii=False),
-        wishes_chart=json.dumps(charts.wishes_by_month(months), ensure_ascii=False),
-        campaign_chart=json.dumps(charts.campaign_status(counts), ensure_ascii=False),
+        compliance_chart=charts.mine_compliance(rollup),
+        wishes_chart=charts.wishes_by_month(months),
+        campaign_chart=charts.campaign_status(counts),
     )

@@ -12,10 +12,9 @@ from console.blueprint import bp
 from console.tables import arg_str, paginate
 from console.views.branch import _form
 from domain_errors import InvalidInput, NotFound
+from inputs import MAX_ID
 from models import UPLOAD_CHECKS, Upload, db
 from wishes import photos
-
-MAX_ID = 2**31 - 1
 
 
 def _upload(upload_id: int) -> Upload:
@@ -67,7 +66,7 @@ def photo_judge(upload_id: int):
     decision = request.form.get("decision")
     if decision not in ("pass", "withdraw"):
         raise InvalidInput(errors={"decision": ["请选择通过或撤下"]})
-    reason = _form("reason", 200)
+    reason = _form("reason", 200, multiline=True)
     if decision == "withdraw" and len(reason) < 2:
         raise InvalidInput(errors={"reason": ["撤下图片请填写原因（至少 2 个字），将告知上传人"]})
     upload = photos.judge(principal(), _upload(upload_id).id, decision == "pass", reason or None)

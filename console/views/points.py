@@ -20,6 +20,7 @@ from console.blueprint import bp
 from console.tables import Page, arg_int, arg_str, paginate
 from console.views.branch import _form, xlsx
 from domain_errors import InvalidInput, NotFound
+from inputs import MAX_ID, contains
 from models import REQUEST_STATUSES, Branch, Person, PointsRequest, db
 from pairings import exports, talks
 from points import ledger as points_service
@@ -27,7 +28,6 @@ from points import requests as points_requests
 from points.errors import OwnPoints, OwnRequest
 from votes.candidacies import stands_in_unpublished_campaign, unpublished_candidacies
 
-MAX_ID = 2**31 - 1
 REQUEST_SORTS = {
     "requested_at": PointsRequest.requested_at,
     "decided_at": PointsRequest.decided_at,
@@ -114,10 +114,8 @@ def pending_count() -> int:
 
 
 def _period() -> points_service.Period:
-    try:
-        return points_service.parse_period(arg_str("period", 8) or None)
-    except InvalidInput:
-        return points_service.parse_period(None)
+    """The ?period= of the page (this year when absent); the API's rule (invalid_period, 422)."""
+    return points_service.parse_period(arg_str("period", 8) or None)
 
 
 def _pending_by_person(person_ids: list[int]) -> dict[int, tuple[int, int]]:
@@ -141,10 +139,7 @@ def branch_points(branch_id: int):
     q = arg_str("q")
     stmt = points_service.members_totals_query(branch.mine_id, branch.id, period)
     if q:
-        stmt = stmt.where(
-            Person.name.contains(q, autoescape=True)
-            | Person.employee_no.contains(q, autoescape=True)
-        )
+        stmt = stmt.where(contains(Person.name, q) | contains(Person.employee_no, q))
     page = paginate(
         stmt,
         {
@@ -222,7 +217,7 @@ def branch_points_adjust(branch_id: int):
         raise InvalidInput(errors={"delta": ["分值须为整数"]}) from None
     employee_no = _form("employee_no", 32)
     asked = points_requests.request_adjustment(
-        principal(), employee_no, delta, _form("reason", 255)
+        principal(), employee_no, delta, _form("reason", 255, multiline=True)
     )
     db.session.commit()
     return done(
@@ -238,7 +233,9 @@ def branch_points_export(branch_id: int):
     branch = branch_or_404(branch_id)
     period = _period()
     data = exports.points_ledger(branch.mine_id, branch.id, period)
-    return xlsx(data, f"points-{branch.id}-{period.key}.xlsx")
+    return xlsx(
+        data, f"{branch.name}积分-{period.key}.xlsx", f"points-{branch.id}-{period.key}.xlsx"
+    )
 
 
 # --- one request, and the committee's decision --------------------------------------------------
@@ -293,7 +290,9 @@ def points_request_decide(request_id: int):
     if decision not in ("approve", "reject"):
         raise InvalidInput(errors={"decision": ["请选择批准或驳回"]})
     approve = decision == "approve"
-    decided = points_requests.decide(principal(), request_id, approve, _form("reason", 255))
+    decided = points_requests.decide(
+        principal(), request_id, approve, _form("reason", 255, multiline=True)
+    )
     db.session.commit()
     what = f"{decided.person.name} 的积分调整（{decided.delta:+d}）"
     if approve:
@@ -323,10 +322,10 @@ def audit_context() -> dict[str, Any]:
             stmt.outerjoin(author, author.id == PointsRequest.requested_by_id)
             .outerjoin(decider, decider.id == PointsRequest.decided_by_id)
             .where(
-                Person.name.contains(q, autoescape=True)
-                | Person.employee_no.contains(q, autoescape=True)
-                | author.name.contains(q, autoescape=True)
-                | decider.name.contains(q, autoescape=True)
+                contains(Person.name, q)
+                | contains(Person.employee_no, q)
+                | contains(author.name, q)
+                | contains(decider.name, q)
             )
         )
     page = _request_page(stmt, "", "desc", 20)

@@ -17,11 +17,12 @@ from console.blueprint import bp
 from console.tables import arg_int, arg_str, paginate, paginate_list
 from console.views.branch import _form, xlsx
 from domain_errors import DomainError, InvalidInput, NotFound
+from inputs import contains
 from models import GRANTABLE_ROLES, Account, Branch, Mine, Person, RoleGrant, db
 from models.people import POLITICAL_STATUSES
 from roster import leavers
 from roster.importer import import_roster, preview_roster
-from roster.template import template_workbook
+from roster.template import TEMPLATE_FALLBACK, TEMPLATE_NAME, template_workbook
 
 MAX_UPLOAD = 20 * 1024 * 1024
 
@@ -50,10 +51,11 @@ def roster():
         .options(joinedload(Person.unit), joinedload(Person.branch))
     )
     if q:
-        like = f"%{q}%"
-        stmt = stmt.where(
-            Person.name.like(like) | Person.employee_no.like(like) | Person.phone.like(like)
-        )
+        found = contains(Person.name, q) | contains(Person.employee_no, q)
+        if q.isascii() and q.isdigit() and len(q) <= 4:
+            # Only the last four digits are shown: a search by phone reveals no more.
+            found = found | Person.phone.like(f"%{q}")
+        stmt = stmt.where(found)
     if branch_id:
         stmt = stmt.where(Person.branch_id == branch_id)
     if status:
@@ -205,7 +207,7 @@ def roster_import():
 def roster_template():
     """The roster template: the header row, drop-downs for 政治面貌 and 是否干部, 填表说明."""
     committee_or_404()
-    return xlsx(template_workbook(), "roster-template.xlsx")
+    return xlsx(template_workbook(), TEMPLATE_NAME, TEMPLATE_FALLBACK)
 
 
 @bp.get("/roster/people/<int:person_id>/leave")

@@ -270,8 +270,11 @@ def test_branch_page_lists_its_requests_paged_and_filtered(app, demo):
         )
     assert pending_cell is not None and pending_cell.group(1) == str(waiting)
     # Junk filters never break the page.
-    for junk in ("rs=nope", "r_page=-4", "r_sort=drop", "rs=%00"):
+    for junk in ("rs=nope", "r_page=-4", "r_sort=drop"):
         assert client.get(f"/console/branches/{own}/points?{junk}").status_code == 200
+    # A NUL is refused as the API refuses it (422, in Chinese), never a 500.
+    nul = client.get(f"/console/branches/{own}/points?rs=%00")
+    assert nul.status_code == 422 and "不允许" in nul.get_data(as_text=True)
     assert client.get(f"/console/branches/{other}/points").status_code == 404
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from accounts import console_tickets as tickets
 from accounts import grants
+from accounts.console_tickets import TicketExpired, TicketUsed
 from accounts.principal import principal_for
-from console import tickets
-from console.errors import TicketExpired, TicketUsed
 from models import Account, AuthSession, ConsoleLoginTicket, ConsoleSignIn, Person, db, utcnow
 from tests.conftest import fire_at_once
 from tests.console.conftest import bearer, ticket_of

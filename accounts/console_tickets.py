@@ -11,10 +11,34 @@ from flask import current_app
 
 from accounts.principal import Principal, principal_for
 from accounts.tokens import issue_token, resolve_token
-from console.errors import ConsoleNotAllowed, TicketExpired, TicketNotFound, TicketUsed
+from domain_errors import DomainError, Forbidden, NotFound
 from models import Account, ConsoleLoginTicket, ConsoleSignIn, db, utcnow
 
 CONSOLE_ROLES = ("secretary", "committee")
+
+
+class ConsoleNotAllowed(Forbidden):
+    reason = "console_not_allowed"
+    message = "只有支部书记和党委工作人员可以登录控制台"
+
+
+class TicketNotFound(NotFound):
+    reason = "console_ticket_not_found"
+    message = "登录二维码无效，请在电脑上刷新后重新扫码"
+
+
+class TicketExpired(DomainError):
+    status = 409
+    reason = "console_ticket_expired"
+    message = "登录二维码已过期，请在电脑上刷新后重新扫码"
+
+
+class TicketUsed(DomainError):
+    status = 409
+    reason = "console_ticket_used"
+    message = "该登录二维码已使用，请在电脑上刷新后重新扫码"
+
+
 TICKET_ID_MAX = 32
 
 
