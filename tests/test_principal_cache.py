@@ -246,7 +246,7 @@ def test_a_roster_import_that_changes_a_person_is_seen_by_the_other(app, other, 
 
 def console_cookie(app, person) -> str:
     """A console session for the person (as a sign-in by scan would open it): its cookie."""
-    from console import tickets
+    from accounts import console_tickets as tickets
 
     with app.app_context():
         account = db.session.scalar(db.select(Account).where(Account.person_id == person.id))
