@@ -28,6 +28,7 @@ from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session.redisstorage import RedisStorage
 
+from models.redis_store import redis_unavailable
 from wechat.errors import (
     WeChatCodeInvalid,
     WeChatMisconfigured,
@@ -39,7 +40,6 @@ from wechat.errors import (
 
 log = logging.getLogger(__name__)
 
-REDIS_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 # The token was rejected: invalid (another holder force-refreshed it, or the platform revoked
@@ -144,8 +144,10 @@ class MiniProgramClient(WeChatClient):
             if token:
                 return token
             return self._under_lock(self._renew_if_missing)
-        except REDIS_ERRORS as exc:
+        except redis.exceptions.RedisError as exc:
             # The token lives in Redis; without it no token-authenticated call can go out.
+            if not redis_unavailable(exc):
+                raise
             raise WeChatUnavailable() from exc
 
     def fetch_access_token(self) -> dict[str, Any]:
@@ -193,7 +195,9 @@ class MiniProgramClient(WeChatClient):
 
         try:
             return self._under_lock(renew)
-        except REDIS_ERRORS as exc:
+        except redis.exceptions.RedisError as exc:
+            if not redis_unavailable(exc):
+                raise
             raise WeChatUnavailable() from exc
 
     def _may_force_refresh(self) -> bool:
