@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from models import Campaign, Candidate, Notification, VoteReminder, db
+from models import Campaign, Candidate, Notification, Person, VoteReminder, db, utcnow
 from tests.conftest import fire_at_once
 from tests.votes_factory import (
     ballot_count,
@@ -250,3 +250,27 @@ def test_withdraw_person_removes_their_candidacies(app, client, world):
     assert redis_counts(app, setup.campaign_id) == {}
     with app.app_context():
         assert campaigns.withdraw_person(leaver.id, "again") == 0
+
+
+def test_reminders_skip_leavers_and_unbound_accounts(app, client, world):
+    """issue 9: a person who left the mine (left_at set, binding kept) and an account whose
+    binding the committee removed get no vote reminder."""
+    setup = make_campaign(client, world, rules={"remind_non_voters": True})
+    idle, leaver, unbound = (world.person(setup.branch) for _ in range(3))
+    for p in (idle, leaver, unbound):
+        world.headers(p)  # bound accounts
+    r = client.post(f"/api/v1/admin/people/{unbound.id}/unbind", headers=setup.committee_headers)
+    assert r.status_code == 200, r.json
+    with app.app_context():
+        db.session.execute(db.update(Person).where(Person.id == leaver.id).values(left_at=utcnow()))
+        db.session.commit()
+
+    _remind(app)
+    with app.app_context():
+        people = set(
+            db.session.scalars(
+                db.select(Notification.person_id).where(Notification.kind == "vote_reminder")
+            )
+        )
+    assert idle.id in people
+    assert leaver.id not in people and unbound.id not in people
