@@ -38,6 +38,7 @@ def init_app(app: Flask) -> None:
                 app.config["WECHAT_PUSH_TOKEN"],
                 app.config.get("WECHAT_PUSH_AES_KEY") or None,
                 app.config["WECHAT_APPID"],
+                app.config["WECHAT_PUSH_MAX_SKEW_SECONDS"],
             )
     app.extensions["wechat"] = client
     app.extensions["wechat_push"] = push
