@@ -274,3 +274,42 @@ def test_reminders_skip_leavers_and_unbound_accounts(app, client, world):
         )
     assert idle.id in people
     assert leaver.id not in people and unbound.id not in people
+
+
+def test_objection_checks_come_first_and_wechat_runs_without_a_row_lock(
+    app, client, world, wechat_app, fake_wechat
+):
+    """issue 9: lodging an objection took the campaign row's share lock and then called
+    WeChat's content check (seconds, when WeChat is slow) while holding it — publish, answers
+    and every other objection waited. The checks that need no lock come first; WeChat is asked
+    with no row lock held, and a doomed objection (one already open) never reaches WeChat."""
+    from sqlalchemy.exc import DBAPIError
+
+    setup, (a, _b, _c) = _in_notice(app, client, world)
+    h = world.headers(world.person(setup.branch))
+    probes: list[str] = []
+
+    def msg_sec_check(query, body):
+        # While WeChat "thinks", can someone else take the campaign row for update?
+        with app.app_context(), db.engine.connect() as conn:
+            try:
+                conn.execute(
+                    db.select(Campaign.id)
+                    .where(Campaign.id == setup.campaign_id)
+                    .with_for_update(nowait=True)
+                ).all()
+                probes.append("free")
+            except DBAPIError:
+                probes.append("locked")
+            conn.rollback()
+        return 200, {"errcode": 0, "errmsg": "ok", "result": {"suggest": "pass", "label": 100}}
+
+    fake_wechat.script("/wxa/msg_sec_check", msg_sec_check)
+    url = f"/api/v1/campaigns/{setup.campaign_id}/objections"
+    wx = wechat_app.test_client()
+    r = wx.post(url, json={"candidate_id": a, "reason": "推荐材料与事实不符"}, headers=h)
+    assert r.status_code == 201, r.json
+    assert probes == ["free"]
+    r = wx.post(url, json={"candidate_id": a, "reason": "再提一次同样的异议"}, headers=h)
+    assert r.status_code == 409 and r.json["reason"] == "objection_exists", r.json
+    assert probes == ["free"]  # refused before WeChat was asked

@@ -89,6 +89,11 @@ def lodge_objection(
 
     person = principal.require_bound()
     campaign = campaigns.visible_campaign(campaign_id, principal)
+    # Everything that needs no lock first, WeChat's content check included: a WeChat call
+    # (seconds when it is slow) must never run while a row lock is held — publish, answers and
+    # other objections would wait on it — and a doomed objection should not reach WeChat.
+    _may_object(campaign, person.id, candidate_id)
+    verdict = require_publishable(person.id, reason)
     # Share lock: publish (FOR UPDATE) cannot slip between this check and the insert.
     db.session.execute(
         db.select(Campaign.id)
@@ -96,11 +101,7 @@ def lodge_objection(
         .with_for_update(read=True, key_share=True)
     ).all()
     db.session.refresh(campaign)
-    if not _notice_open(campaign):
-        raise NoticeNotOpen()
-    if candidate_id not in {w["candidate_id"] for w in winners(campaign.results)}:
-        raise NotAWinner()
-    verdict = require_publishable(person.id, reason)
+    _may_object(campaign, person.id, candidate_id)  # again, now that nothing can change it
     objection = Objection(
         campaign_id=campaign.id,
         candidate_id=candidate_id,
@@ -117,6 +118,21 @@ def lodge_objection(
         raise ObjectionExists() from None
     campaigns.audit(campaign, None, "objection", {"objection_id": objection.id})
     return objection
+
+
+def _may_object(campaign: Campaign, person_id: int, candidate_id: int) -> None:
+    """409 notice_not_open outside 公示, 422 not_a_winner, 409 objection_exists."""
+    if not _notice_open(campaign):
+        raise NoticeNotOpen()
+    if candidate_id not in {w["candidate_id"] for w in winners(campaign.results)}:
+        raise NotAWinner()
+    already = db.session.scalar(
+        db.select(Objection.id).where(
+            Objection.objector_id == person_id, Objection.open_key == candidate_id
+        )
+    )
+    if already is not None:
+        raise ObjectionExists()
 
 
 def objection_for_committee(objection_id: int, principal: Principal) -> Objection:
