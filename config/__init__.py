@@ -15,6 +15,7 @@ DEFAULT_WECHAT_API_BASE = "https://api.weixin.qq.com/"
 MINIPROGRAM_STATE_OF_ENV = {"release": "formal", "trial": "trial", "develop": "developer"}
 PUSH_TOKEN = re.compile(r"^[A-Za-z0-9]{3,32}$")
 PUSH_AES_KEY = re.compile(r"^[A-Za-z0-9]{43}$")
+PUSH_MODES = ("plain", "compatible", "safe")
 
 
 class ConfigError(RuntimeError):
@@ -92,6 +93,11 @@ def load_settings(
         # message push (消息推送): Token and EncodingAESKey as set in the mini-program console
         "WECHAT_PUSH_TOKEN": env.get("WECHAT_PUSH_TOKEN") or "",
         "WECHAT_PUSH_AES_KEY": env.get("WECHAT_PUSH_AES_KEY") or "",
+        # the console's 消息加密方式: plain (明文), compatible (兼容) or safe (安全); by default
+        # safe with a key, plain without
+        "WECHAT_PUSH_MODE": (env.get("WECHAT_PUSH_MODE") or "").strip().lower(),
+        # a push signed further than this from our clock is a replay, refused
+        "WECHAT_PUSH_MAX_SKEW_SECONDS": _int(env, "WECHAT_PUSH_MAX_SKEW_SECONDS", 300),
         # our own public https base URL, from which WeChat fetches photos to check them
         "PUBLIC_BASE_URL": (env.get("PUBLIC_BASE_URL") or "").rstrip("/"),
         "WECHAT_MEDIA_CHECK_TIMEOUT_MINUTES": _int(env, "WECHAT_MEDIA_CHECK_TIMEOUT_MINUTES", 60),
@@ -209,6 +215,16 @@ def check_wechat(settings: dict[str, Any]) -> None:
         raise ConfigError("WECHAT_PUSH_AES_KEY must be the 43-character EncodingAESKey")
     if key and not token:
         raise ConfigError("WECHAT_PUSH_AES_KEY needs WECHAT_PUSH_TOKEN")
+    mode = settings["WECHAT_PUSH_MODE"] or ("safe" if key else "plain")
+    if mode not in PUSH_MODES:
+        raise ConfigError("WECHAT_PUSH_MODE must be plain, compatible or safe")
+    if mode == "plain" and key:
+        raise ConfigError(
+            "WECHAT_PUSH_MODE=plain with a WECHAT_PUSH_AES_KEY: say safe or compatible"
+        )
+    settings["WECHAT_PUSH_MODE"] = mode
+    if settings["WECHAT_PUSH_MAX_SKEW_SECONDS"] < 1:
+        raise ConfigError("WECHAT_PUSH_MAX_SKEW_SECONDS must be at least 1")
     url = settings["PUBLIC_BASE_URL"]
     if url and not url.startswith(("https://", "http://")):
         raise ConfigError("PUBLIC_BASE_URL must be an http(s) URL")
@@ -231,6 +247,11 @@ def check_production(settings: dict[str, Any]) -> None:
     # Photos are checked by WeChat, which fetches them from us and pushes its verdict back.
     if not settings.get("WECHAT_PUSH_TOKEN"):
         missing.append("WECHAT_PUSH_TOKEN")
+    # Encrypted pushes cannot be opened (nor told from forgeries) without the key.
+    if settings.get("WECHAT_PUSH_MODE") in ("safe", "compatible") and not settings.get(
+        "WECHAT_PUSH_AES_KEY"
+    ):
+        missing.append(f"WECHAT_PUSH_AES_KEY (WECHAT_PUSH_MODE={settings['WECHAT_PUSH_MODE']})")
     if not (settings.get("PUBLIC_BASE_URL") or "").startswith("https://"):
         missing.append("PUBLIC_BASE_URL (https)")
     if missing:

@@ -15,6 +15,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from domain_errors import DomainError
 from models import db
+from models.redis_store import redis_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -159,6 +160,16 @@ def handle_redis_down(error: Exception):
     )
 
 
+def handle_redis_error(error: redis.exceptions.RedisError):
+    """An error reply of a Redis that cannot serve now (OOM, READONLY, LOADING…) is the same as
+    an unreachable one; any other Redis error is our bug, a 500."""
+    if redis_unavailable(error):
+        return handle_redis_down(error)
+    log.exception("redis error", exc_info=error)
+    db.session.rollback()
+    return error_response(500)
+
+
 def handle_internal(error: InternalServerError):
     log.exception("unhandled error", exc_info=getattr(error, "original_exception", error))
     db.session.rollback()
@@ -174,3 +185,4 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(sqlalchemy.exc.InterfaceError, handle_database_down)
     app.register_error_handler(redis.exceptions.ConnectionError, handle_redis_down)
     app.register_error_handler(redis.exceptions.TimeoutError, handle_redis_down)
+    app.register_error_handler(redis.exceptions.RedisError, handle_redis_error)

@@ -14,6 +14,7 @@ from downloads import attachment
 from miniapp_api.auth import current_principal, login_required
 from miniapp_api.fields import DateTime, Id, Text
 from miniapp_api.pagination import rows_of
+from miniapp_api.points_api import DecideIn
 from miniapp_api.votes_api import (
     CampaignSummarySchema,
     RulesSchema,
@@ -31,9 +32,9 @@ from votes import (
     clock,
     exports,
     objections,
+    points_sheets,
     share,
 )
-from votes.results import import_points_sheet
 
 blp = Blueprint(
     "votes_admin", __name__, url_prefix="/api/v1/admin", description="党委：六大员评选管理"
@@ -176,7 +177,11 @@ class UploadIn(ma.Schema):
     file = ma.fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
 
 
-class ImportedOut(ma.Schema):
+class PointsSheetOut(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    status = ma.fields.String(
+        required=True, validate=ma.validate.OneOf(["pending", "approved", "rejected"])
+    )
     candidates = ma.fields.Integer(required=True)
 
 
@@ -419,22 +424,54 @@ class AdminCandidatePhotoView(MethodView):
 @blp.route("/campaigns/<int:campaign_id>/points-sheet")
 class PointsSheetView(MethodView):
     @blp.arguments(UploadIn, location="files")
-    @blp.response(200, ImportedOut)
+    @blp.response(201, PointsSheetOut)
     @login_required("committee")
     def post(self, files: dict[str, Any], campaign_id: int):
-        """Import an assessment sheet (工号, 积分) as the points half (until the ledger is used)."""
-        campaign = _campaign(campaign_id, lock=True)
-        if campaign.status == "published":
-            from votes.errors import CampaignLocked
+        """File an assessment sheet (工号, 积分) for the points half (until the ledger is used).
 
-            raise CampaignLocked("结果已公布，不能再修改")
+        Every row is checked (a candidate, a finite number within POINTS_MANUAL_MAX, not the
+        caller's own row); the sheet counts only once another committee member approves it."""
+        campaign = _campaign(campaign_id, lock=True)
         upload = files["file"]
         if not hasattr(upload, "read"):
             raise InvalidInput(errors={"file": ["请上传文件"]})
-        n = import_points_sheet(campaign, upload.filename or "", upload.read())
-        campaigns.audit(campaign, current_principal(), "import_points", {"candidates": n})
+        sheet = points_sheets.request_points_sheet(
+            current_principal(), campaign, upload.filename or "", upload.read()
+        )
+        campaigns.audit(
+            campaign,
+            current_principal(),
+            "import_points",
+            {"sheet": sheet.id, "candidates": len(sheet.scores)},
+        )
         db.session.commit()
-        return {"candidates": n}
+        return points_sheet_out(sheet)
+
+
+@blp.route("/campaigns/<int:campaign_id>/points-sheets/<int:sheet_id>/decide")
+class PointsSheetDecisionView(MethodView):
+    @blp.arguments(DecideIn)
+    @blp.response(200, PointsSheetOut)
+    @login_required("committee")
+    def post(self, data: dict[str, Any], campaign_id: int, sheet_id: int):
+        """Approve (the sheet's points count) or reject a pending sheet, with a reason: a
+        committee member who is neither its author nor scored in it."""
+        campaign = _campaign(campaign_id, lock=True)
+        sheet = points_sheets.decide_points_sheet(
+            current_principal(), campaign, sheet_id, data["approve"], data["reason"]
+        )
+        campaigns.audit(
+            campaign,
+            current_principal(),
+            "decide_points",
+            {"sheet": sheet.id, "status": sheet.status},
+        )
+        db.session.commit()
+        return points_sheet_out(sheet)
+
+
+def points_sheet_out(sheet) -> dict:
+    return {"id": sheet.id, "status": sheet.status, "candidates": len(sheet.scores)}
 
 
 def ballot_out(b: Ballot, candidate_name: str, voter: Person, unit: str, bound_at) -> dict:

@@ -27,7 +27,15 @@ from models.roster import (
     LeaveRecord,
     PairingReview,
 )
-from models.votes import Ballot, Campaign, CampaignAudit, Candidate, Objection, VoteReminder
+from models.votes import (
+    Ballot,
+    Campaign,
+    CampaignAudit,
+    Candidate,
+    Objection,
+    PointsSheet,
+    VoteReminder,
+)
 from models.wishes import (
     UPLOAD_CHECKS,
     UPLOAD_PURPOSES,
@@ -82,6 +90,7 @@ __all__ = [
     "UPLOAD_CHECKS",
     "UPLOAD_PURPOSES",
     "Upload",
+    "PointsSheet",
     "VoteReminder",
     "WISH_CATEGORIES",
     "WISH_STATUSES",

@@ -12,6 +12,34 @@ from flask import Flask, current_app
 
 log = logging.getLogger(__name__)
 
+# Everything that means "Redis cannot serve this now": unreachable or timing out, and the error
+# replies of a server that is up but unusable (OOM under noeviction, READONLY replica after a
+# failover, LOADING its dataset, MASTERDOWN, CLUSTERDOWN, TRYAGAIN). BusyLoadingError is a
+# ConnectionError; MasterDownError a ClusterDownError.
+REDIS_UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    redis.exceptions.OutOfMemoryError,
+    redis.exceptions.ReadOnlyError,
+    redis.exceptions.ClusterDownError,
+    redis.exceptions.TryAgainError,
+)
+_UNAVAILABLE_PREFIXES = ("OOM ", "READONLY", "LOADING", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN")
+
+
+def redis_unavailable(exc: BaseException) -> bool:
+    """Whether a Redis error means the server cannot serve now (vs. a bug in our call).
+
+    Every caller treats a True like an unreachable Redis: fall back, or 503 cache_unavailable.
+    An error raised inside a Lua script reaches us as a plain ResponseError whose text carries
+    the server's own error, so the prefixes are looked for in the text too."""
+    if isinstance(exc, REDIS_UNAVAILABLE_ERRORS):
+        return True
+    if isinstance(exc, redis.exceptions.ResponseError):
+        text = str(exc)
+        return any(p in text for p in _UNAVAILABLE_PREFIXES)
+    return False
+
 
 class RedisStore:
     """Owns the app's Redis client; `init_app` picks the server, `client` hands it out."""

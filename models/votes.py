@@ -186,6 +186,28 @@ class CampaignAudit(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class PointsSheet(db.Model):
+    """An imported assessment sheet (工号, 积分) waiting for, or given, a committee decision.
+
+    Like a single points adjustment it counts only once a committee member of the mine who is
+    neither its author nor one of the candidates it scores approves it; then its values become
+    the candidates' `assessed_points`. `scores` maps candidate id (a string key) to points."""
+
+    __tablename__ = "vote_points_sheets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("vote_campaigns.id"), index=True)
+    scores: Mapped[dict[str, float]] = mapped_column(JSON)
+    person_ids: Mapped[list[int]] = mapped_column(JSON)
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str | None] = mapped_column(String(255))
+
+
 class Objection(db.Model):
     """An objection (异议) lodged during 公示 against a provisional winner, and the committee's
     answer. The objector is seen by the committee only. `open_key` holds the candidate id while

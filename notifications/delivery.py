@@ -31,7 +31,7 @@ from jobs import app_job, enqueue
 from models import Account, Notification, db, utcnow
 from notifications import templates
 from notifications.templates import Template, ValueShapeError
-from wechat import WeChatRateLimited, WeChatRejected, WeChatUnavailable, get_wechat
+from wechat import WeChatRateLimited, WeChatRejected, WeChatUnavailable, get_wechat, redact
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ def _take(notification_id: int, now: datetime) -> bool:
 
 def _finish(n: Notification, status: str, error: str | None, now: datetime) -> None:
     n.status = status
-    n.last_error = error[:255] if error else None
+    n.last_error = redact(error)[:255] if error else None
     if status == "sent":
         n.sent_at = now
     db.session.commit()
@@ -165,7 +165,7 @@ def _retry_later(n: Notification, error: str, now: datetime) -> None:
         return
     delay = backoff(n.attempts)
     n.next_attempt_at = now + delay
-    n.last_error = error[:255]
+    n.last_error = redact(error)[:255]
     db.session.commit()
     try:
         enqueue(deliver_job, n.id, delay=delay)

@@ -446,11 +446,12 @@ class FakeWeChat:
         self.push_url, self.push_token, self.push_aes_key = url, token, aes_key
 
     def signed_push(
-        self, message: dict[str, Any], *, token: str | None = None
+        self, message: dict[str, Any], *, token: str | None = None, timestamp: str | None = None
     ) -> tuple[dict[str, str], bytes]:
-        """(query, body) of a push as WeChat sends it: plain, or safe mode with an AES key."""
+        """(query, body) of a push as WeChat sends it: plain, or safe mode with an AES key;
+        `timestamp` (default now) signs a push as of another time (a replay)."""
         token = token or self.push_token or ""
-        timestamp, nonce = str(int(time.time())), uuid.uuid4().hex[:10]
+        timestamp, nonce = timestamp or str(int(time.time())), uuid.uuid4().hex[:10]
         query = {
             "timestamp": timestamp,
             "nonce": nonce,

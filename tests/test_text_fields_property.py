@@ -130,6 +130,12 @@ def _run(app, client, world) -> None:
         json={"employee_no": team.members[1].employee_no, "delta": 3, "reason": "加分"},
         headers=team.sec,
     ).json["id"]
+    sheet_csv = f"工号,积分\n{setup.candidate_people[candidate_id].employee_no},80\n".encode()
+    sheet = client.post(
+        f"/api/v1/admin/campaigns/{setup.campaign_id}/points-sheet",
+        data={"file": (io.BytesIO(sheet_csv), "s.csv")},
+        headers=setup.committee_headers,
+    ).json["id"]
     token = client.post("/api/v1/auth/login", json={"code": "demo:text-binder"}).json["token"]
     # 公示: a closed campaign in its notice period, one objection waiting for an answer.
     notice = make_campaign(client, world, per_category=1, categories=("emergency",))
@@ -274,6 +280,11 @@ def _run(app, client, world) -> None:
         ("POST", "/api/v1/admin/photos/{upload_id}/judge"): (
             team.sec,
             f"/api/v1/admin/photos/{review_photo}/judge",
+            {"approve": True, "reason": "x"},
+        ),
+        ("POST", "/api/v1/admin/campaigns/{campaign_id}/points-sheets/{sheet_id}/decide"): (
+            boss2,
+            f"/api/v1/admin/campaigns/{setup.campaign_id}/points-sheets/{sheet}/decide",
             {"approve": True, "reason": "x"},
         ),
         ("POST", "/api/v1/admin/points/requests/{request_id}/decide"): (

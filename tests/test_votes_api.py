@@ -373,7 +373,13 @@ def test_points_from_an_imported_sheet(app, client, world):
     assert [row["row"] for row in r.json["errors"]["rows"]] == [2, 3]
     good = f"工号,积分\n{pa.employee_no},88\n{pb.employee_no},92.5\n".encode()
     r = client.post(url, data={"file": (io.BytesIO(good), "s.csv")}, headers=admin)
-    assert r.status_code == 200 and r.json == {"candidates": 2}
+    assert r.status_code == 201 and r.json["status"] == "pending" and r.json["candidates"] == 2
+    r = client.post(
+        f"/api/v1/admin/campaigns/{setup.campaign_id}/points-sheets/{r.json['id']}/decide",
+        json={"approve": True, "reason": "与考核表一致"},
+        headers=world.headers(world.committee()),
+    )
+    assert r.status_code == 200 and r.json["status"] == "approved", r.json
     assert close_and_publish(app, client, setup).status_code == 200
     res = client.get(f"/api/v1/campaigns/{setup.campaign_id}/results", headers=admin).json
     assert res["points_source"] == "sheet"

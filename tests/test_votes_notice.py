@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from models import Campaign, Candidate, Notification, VoteReminder, db
+from models import Campaign, Candidate, Notification, Person, VoteReminder, db, utcnow
 from tests.conftest import fire_at_once
 from tests.votes_factory import (
     ballot_count,
@@ -250,3 +250,66 @@ def test_withdraw_person_removes_their_candidacies(app, client, world):
     assert redis_counts(app, setup.campaign_id) == {}
     with app.app_context():
         assert campaigns.withdraw_person(leaver.id, "again") == 0
+
+
+def test_reminders_skip_leavers_and_unbound_accounts(app, client, world):
+    """issue 9: a person who left the mine (left_at set, binding kept) and an account whose
+    binding the committee removed get no vote reminder."""
+    setup = make_campaign(client, world, rules={"remind_non_voters": True})
+    idle, leaver, unbound = (world.person(setup.branch) for _ in range(3))
+    for p in (idle, leaver, unbound):
+        world.headers(p)  # bound accounts
+    r = client.post(f"/api/v1/admin/people/{unbound.id}/unbind", headers=setup.committee_headers)
+    assert r.status_code == 200, r.json
+    with app.app_context():
+        db.session.execute(db.update(Person).where(Person.id == leaver.id).values(left_at=utcnow()))
+        db.session.commit()
+
+    _remind(app)
+    with app.app_context():
+        people = set(
+            db.session.scalars(
+                db.select(Notification.person_id).where(Notification.kind == "vote_reminder")
+            )
+        )
+    assert idle.id in people
+    assert leaver.id not in people and unbound.id not in people
+
+
+def test_objection_checks_come_first_and_wechat_runs_without_a_row_lock(
+    app, client, world, wechat_app, fake_wechat
+):
+    """issue 9: lodging an objection took the campaign row's share lock and then called
+    WeChat's content check (seconds, when WeChat is slow) while holding it — publish, answers
+    and every other objection waited. The checks that need no lock come first; WeChat is asked
+    with no row lock held, and a doomed objection (one already open) never reaches WeChat."""
+    from sqlalchemy.exc import DBAPIError
+
+    setup, (a, _b, _c) = _in_notice(app, client, world)
+    h = world.headers(world.person(setup.branch))
+    probes: list[str] = []
+
+    def msg_sec_check(query, body):
+        # While WeChat "thinks", can someone else take the campaign row for update?
+        with app.app_context(), db.engine.connect() as conn:
+            try:
+                conn.execute(
+                    db.select(Campaign.id)
+                    .where(Campaign.id == setup.campaign_id)
+                    .with_for_update(nowait=True)
+                ).all()
+                probes.append("free")
+            except DBAPIError:
+                probes.append("locked")
+            conn.rollback()
+        return 200, {"errcode": 0, "errmsg": "ok", "result": {"suggest": "pass", "label": 100}}
+
+    fake_wechat.script("/wxa/msg_sec_check", msg_sec_check)
+    url = f"/api/v1/campaigns/{setup.campaign_id}/objections"
+    wx = wechat_app.test_client()
+    r = wx.post(url, json={"candidate_id": a, "reason": "推荐材料与事实不符"}, headers=h)
+    assert r.status_code == 201, r.json
+    assert probes == ["free"]
+    r = wx.post(url, json={"candidate_id": a, "reason": "再提一次同样的异议"}, headers=h)
+    assert r.status_code == 409 and r.json["reason"] == "objection_exists", r.json
+    assert probes == ["free"]  # refused before WeChat was asked

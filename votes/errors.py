@@ -58,6 +58,11 @@ class InvalidTransition(DomainError):
     message = "评选活动当前状态下不能进行此操作"
 
 
+class PointsSheetNotFound(NotFound):
+    reason = "points_sheet_not_found"
+    message = "积分表不存在或无权查看"
+
+
 class CampaignLocked(DomainError):
     status = 409
     reason = "campaign_locked"

@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 
 from domain_errors import DependencyUnavailable
 from models import Ballot, Campaign, Candidate, Person, db, get_redis
+from models.redis_store import REDIS_UNAVAILABLE_ERRORS, redis_unavailable
 from votes import clock
 from votes.errors import CampaignNotFound, RateLimited
 
@@ -73,32 +74,10 @@ WAIT_SECONDS = 10.0
 _CIRCUIT_SECONDS = 5.0
 _circuit_open_until = 0.0
 
-# Everything that means "Redis cannot serve this now": unreachable or timing out, and the error
-# replies of a server that is up but unusable (OOM under noeviction, READONLY replica after a
-# failover, LOADING its dataset, MASTERDOWN, CLUSTERDOWN, TRYAGAIN). BusyLoadingError is a
-# ConnectionError; MasterDownError a ClusterDownError.
-REDIS_ERRORS = (
-    redis.exceptions.ConnectionError,
-    redis.exceptions.TimeoutError,
-    redis.exceptions.OutOfMemoryError,
-    redis.exceptions.ReadOnlyError,
-    redis.exceptions.ClusterDownError,
-    redis.exceptions.TryAgainError,
-)
-_UNAVAILABLE_PREFIXES = ("OOM ", "READONLY", "LOADING", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN")
-
-
-def unavailable(exc: BaseException) -> bool:
-    """Whether a Redis error means the server cannot serve now (vs. a bug in our call).
-
-    An error raised inside a Lua script reaches us as a plain ResponseError whose text carries
-    the server's own error, so the prefixes are looked for in the text too."""
-    if isinstance(exc, REDIS_ERRORS):
-        return True
-    if isinstance(exc, redis.exceptions.ResponseError):
-        text = str(exc)
-        return any(p in text for p in _UNAVAILABLE_PREFIXES)
-    return False
+# The classification of Redis failures is shared by the whole app (models.redis_store); these
+# names stay for the vote's modules.
+REDIS_ERRORS = REDIS_UNAVAILABLE_ERRORS
+unavailable = redis_unavailable
 
 
 class RedisDown(DependencyUnavailable):

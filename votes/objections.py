@@ -84,27 +84,37 @@ def lodge_objection(
     campaign_id: int, principal: Principal, candidate_id: int, reason: str
 ) -> Objection:
     """Object to a provisional winner during 公示 (409 notice_not_open outside it,
-    409 objection_exists while the same person's objection to that candidate is open)."""
-    from wishes.content_check import require_publishable
+    409 objection_exists while the same person's objection to that candidate is open).
+
+    Checks first, then WeChat's content check outside any transaction, then the insert under
+    the campaign row's share lock with the checks repeated; the caller commits the insert."""
+    from wishes.content_check import openid_of, require_publishable
 
     person = principal.require_bound()
     campaign = campaigns.visible_campaign(campaign_id, principal)
+    # Everything that needs no lock first, WeChat's content check included: a WeChat call
+    # (seconds when it is slow) must never run while a row lock is held — publish, answers and
+    # other objections would wait on it — and a doomed objection should not reach WeChat.
+    _may_object(campaign, person.id, candidate_id)
+    person_id, campaign_id = person.id, campaign.id
+    openid = openid_of(person_id)
+    # Nothing is written yet: end the read transaction, so no lock at all is held while WeChat
+    # answers (on SQLite every transaction holds the database's write lock from its start) and
+    # the locked phase below reads fresh rows. Nothing may touch the database until then.
+    db.session.commit()
+    verdict = require_publishable(person_id, reason, openid=openid)
     # Share lock: publish (FOR UPDATE) cannot slip between this check and the insert.
     db.session.execute(
         db.select(Campaign.id)
-        .where(Campaign.id == campaign.id)
+        .where(Campaign.id == campaign_id)
         .with_for_update(read=True, key_share=True)
     ).all()
     db.session.refresh(campaign)
-    if not _notice_open(campaign):
-        raise NoticeNotOpen()
-    if candidate_id not in {w["candidate_id"] for w in winners(campaign.results)}:
-        raise NotAWinner()
-    verdict = require_publishable(person.id, reason)
+    _may_object(campaign, person_id, candidate_id)  # again, now that nothing can change it
     objection = Objection(
-        campaign_id=campaign.id,
+        campaign_id=campaign_id,
         candidate_id=candidate_id,
-        objector_id=person.id,
+        objector_id=person_id,
         reason=reason,
         content_check=verdict,
         status="open",
@@ -117,6 +127,21 @@ def lodge_objection(
         raise ObjectionExists() from None
     campaigns.audit(campaign, None, "objection", {"objection_id": objection.id})
     return objection
+
+
+def _may_object(campaign: Campaign, person_id: int, candidate_id: int) -> None:
+    """409 notice_not_open outside 公示, 422 not_a_winner, 409 objection_exists."""
+    if not _notice_open(campaign):
+        raise NoticeNotOpen()
+    if candidate_id not in {w["candidate_id"] for w in winners(campaign.results)}:
+        raise NotAWinner()
+    already = db.session.scalar(
+        db.select(Objection.id).where(
+            Objection.objector_id == person_id, Objection.open_key == candidate_id
+        )
+    )
+    if already is not None:
+        raise ObjectionExists()
 
 
 def objection_for_committee(objection_id: int, principal: Principal) -> Objection:

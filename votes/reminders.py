@@ -1,7 +1,8 @@
 """Reminders to non-voters: once a day at most, during an open campaign whose rules ask for it
 (`remind_non_voters`), a subscribe message to every bound employee of the mine who has not voted
-in it that (Shanghai) day. A row per campaign and day, under a unique constraint, makes it once a
-day however many schedulers or hands start it."""
+in it that (Shanghai) day — not to people who left the mine, nor to unbound accounts. A row per
+campaign and day, under a unique constraint, makes it once a day however many schedulers or
+hands start it."""
 
 from __future__ import annotations
 
@@ -48,7 +49,14 @@ def remind_non_voters(now: datetime | None = None) -> dict[int, int]:
         people = db.session.scalars(
             db.select(Person.id)
             .join(Account, Account.person_id == Person.id)
-            .where(Person.mine_id == campaign.mine_id, ~voted)
+            .where(
+                Person.mine_id == campaign.mine_id,
+                # Who left keeps the binding but is no longer one of the mine's voters; an
+                # unbound account (person_id NULL) is not joined at all.
+                Person.left_at.is_(None),
+                Account.person_id.is_not(None),
+                ~voted,
+            )
             .distinct()
         ).all()
         ends = campaign.ends_at.astimezone(clock.SHANGHAI)

@@ -12,8 +12,11 @@ from __future__ import annotations
 import copy
 import csv
 import io
+import math
 from datetime import datetime
 from typing import Any
+
+from flask import current_app
 
 from models import Ballot, Campaign, Candidate, Person, db
 from models.votes import CATEGORY_NAMES
@@ -126,10 +129,14 @@ def winners(results: dict[str, Any] | None) -> list[dict[str, Any]]:
     ]
 
 
-def import_points_sheet(campaign: Campaign, filename: str, content: bytes) -> int:
-    """Set candidates' assessed points from a sheet (工号/employee_no, 积分/points): all or none.
+def read_points_sheet(
+    campaign: Campaign, filename: str, content: bytes, author_id: int | None = None
+) -> dict[int, float]:
+    """Candidate id → points from a sheet (工号/employee_no, 积分/points): all or none.
 
-    Switches the campaign to points_source = "sheet"; returns how many candidates were set."""
+    Every row is checked and every bad row named (422 points_sheet_invalid): a candidate of
+    this campaign, a finite number within the single-adjustment limit (POINTS_MANUAL_MAX), and
+    not the author's own row — nobody sets their own points."""
     rows = _read_rows(filename, content)
     if not rows:
         raise PointsSheetInvalid(errors={"rows": [{"row": 1, "errors": {"file": ["没有数据行"]}}]})
@@ -141,6 +148,7 @@ def import_points_sheet(campaign: Campaign, filename: str, content: bytes) -> in
         raise PointsSheetInvalid(
             errors={"rows": [{"row": 1, "errors": {"header": ["需要「工号」和「积分」两列"]}}]}
         ) from None
+    limit = current_app.config["POINTS_MANUAL_MAX"]
     by_no: dict[str, list[Candidate]] = {}
     for c in campaign.candidates:
         by_no.setdefault(c.person.employee_no, []).append(c)
@@ -153,21 +161,44 @@ def import_points_sheet(campaign: Campaign, filename: str, content: bytes) -> in
         errors = {}
         if no not in by_no:
             errors["employee_no"] = ["不是本次评选的候选人"]
+        elif author_id is not None and any(c.person_id == author_id for c in by_no[no]):
+            errors["employee_no"] = ["不能为自己设置积分"]
         try:
             pts = float(str(cells[pts_col]).strip())
         except ValueError:
             errors["points"] = ["积分必须是数字"]
+        else:
+            # float() takes "nan", "inf" and 1e309 (= inf): none of them is a score.
+            if not math.isfinite(pts) or abs(pts) > limit:
+                errors["points"] = [f"积分须为有限数值，绝对值不超过 {limit}"]
         if errors:
             bad.append({"row": n, "errors": errors})
         else:
             values[no] = pts
     if bad:
         raise PointsSheetInvalid(errors={"rows": bad})
-    for no, pts in values.items():
-        for c in by_no[no]:
-            c.assessed_points = pts
+    return {c.id: pts for no, pts in values.items() for c in by_no[no]}
+
+
+def apply_points_sheet(campaign: Campaign, scores: dict[int, float]) -> int:
+    """Set the candidates' assessed points and switch the campaign to points_source = "sheet";
+    returns how many candidates were set (those still in the campaign)."""
+    by_id = {c.id: c for c in campaign.candidates}
+    n = 0
+    for candidate_id, pts in scores.items():
+        candidate = by_id.get(int(candidate_id))
+        if candidate is not None:
+            candidate.assessed_points = pts
+            n += 1
     campaign.points_source = "sheet"
-    return sum(len(by_no[no]) for no in values)
+    return n
+
+
+def import_points_sheet(campaign: Campaign, filename: str, content: bytes) -> int:
+    """The operator's import (`flask votes import-points`, no person behind it): read and apply
+    at once. Through the API a sheet is a request another committee member approves
+    (votes.points_sheets)."""
+    return apply_points_sheet(campaign, read_points_sheet(campaign, filename, content))
 
 
 def _read_rows(filename: str, content: bytes) -> list[list[Any]]:

@@ -15,12 +15,14 @@ from wechat.errors import (
     WeChatUserBlocked,
 )
 from wechat.push import MediaCheckResult, PushEndpoint, PushRefused, media_check_result
+from wechat.redaction import install_log_filters, redact
 
 
 def init_app(app: Flask) -> None:
     """Build the client if WECHAT_APPID/SECRET are set, and the push endpoint if its token is."""
     client = None
     push = None
+    install_log_filters()
     if app.config["WECHAT_CONFIGURED"]:
         client = MiniProgramClient(
             app.config["WECHAT_APPID"],
@@ -36,6 +38,7 @@ def init_app(app: Flask) -> None:
                 app.config["WECHAT_PUSH_TOKEN"],
                 app.config.get("WECHAT_PUSH_AES_KEY") or None,
                 app.config["WECHAT_APPID"],
+                app.config["WECHAT_PUSH_MAX_SKEW_SECONDS"],
             )
     app.extensions["wechat"] = client
     app.extensions["wechat_push"] = push
@@ -67,5 +70,6 @@ __all__ = [
     "get_wechat",
     "init_app",
     "media_check_result",
+    "redact",
     "sniff_image",
 ]

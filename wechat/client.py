@@ -28,6 +28,7 @@ from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session.redisstorage import RedisStorage
 
+from models.redis_store import redis_unavailable
 from wechat.errors import (
     WeChatCodeInvalid,
     WeChatMisconfigured,
@@ -36,10 +37,10 @@ from wechat.errors import (
     WeChatUnavailable,
     WeChatUserBlocked,
 )
+from wechat.redaction import redact, redacted_cause
 
 log = logging.getLogger(__name__)
 
-REDIS_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 # The token was rejected: invalid (another holder force-refreshed it, or the platform revoked
@@ -144,8 +145,10 @@ class MiniProgramClient(WeChatClient):
             if token:
                 return token
             return self._under_lock(self._renew_if_missing)
-        except REDIS_ERRORS as exc:
+        except redis.exceptions.RedisError as exc:
             # The token lives in Redis; without it no token-authenticated call can go out.
+            if not redis_unavailable(exc):
+                raise
             raise WeChatUnavailable() from exc
 
     def fetch_access_token(self) -> dict[str, Any]:
@@ -193,7 +196,9 @@ class MiniProgramClient(WeChatClient):
 
         try:
             return self._under_lock(renew)
-        except REDIS_ERRORS as exc:
+        except redis.exceptions.RedisError as exc:
+            if not redis_unavailable(exc):
+                raise
             raise WeChatUnavailable() from exc
 
     def _may_force_refresh(self) -> bool:
@@ -225,8 +230,8 @@ class MiniProgramClient(WeChatClient):
             res.raise_for_status()
             result = res.json()
         except (requests.RequestException, ValueError) as exc:
-            log.warning("WeChat stable_token failed: %s", exc)
-            raise WeChatUnavailable() from exc
+            log.warning("WeChat stable_token failed: %s", redact(str(exc)))
+            raise WeChatUnavailable() from redacted_cause(exc)
         if not isinstance(result, dict):
             raise WeChatUnavailable()
         errcode = result.get("errcode") or 0
@@ -278,18 +283,18 @@ class MiniProgramClient(WeChatClient):
             )
         except WeChatClientException as exc:
             if exc.errcode in CODE_INVALID_ERRCODES:
-                raise WeChatCodeInvalid() from exc
+                raise WeChatCodeInvalid() from redacted_cause(exc)
             if exc.errcode == ERRCODE_USER_BLOCKED:
                 log.info("code2Session: WeChat blocks a high-risk user (40226)")
-                raise WeChatUserBlocked() from exc
+                raise WeChatUserBlocked() from redacted_cause(exc)
             error = self._error(exc.errcode, exc.errmsg, "code2Session")
             if isinstance(error, WeChatRejected):
                 # Anything undocumented for a login is on our side: log it, the user sees 503.
                 log.error("code2Session errcode %s (%s)", exc.errcode, exc.errmsg)
                 error = WeChatMisconfigured(exc.errcode, exc.errmsg)
-            raise error from exc
+            raise error from redacted_cause(exc)
         except requests.RequestException as exc:
-            raise WeChatUnavailable() from exc
+            raise WeChatUnavailable() from redacted_cause(exc)
         if not isinstance(result, dict):
             log.warning("code2Session answered 200 without JSON")
             raise WeChatUnavailable()
@@ -330,11 +335,11 @@ class MiniProgramClient(WeChatClient):
                         endpoint,
                         exc.errcode,
                     )
-                    raise WeChatUnavailable() from exc
-                raise self._error(exc.errcode, exc.errmsg, endpoint) from exc
+                    raise WeChatUnavailable() from redacted_cause(exc)
+                raise self._error(exc.errcode, exc.errmsg, endpoint) from redacted_cause(exc)
             except requests.RequestException as exc:
-                log.warning("WeChat %s failed: %s", endpoint, exc)
-                raise WeChatUnavailable() from exc
+                log.warning("WeChat %s failed: %s", endpoint, redact(str(exc)))
+                raise WeChatUnavailable() from redacted_cause(exc)
             return self._checked(result, endpoint, binary)
         raise AssertionError("unreachable")
 

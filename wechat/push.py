@@ -18,6 +18,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -81,10 +82,24 @@ def _parse(raw: bytes | str) -> dict[str, Any]:
 class PushEndpoint:
     """Verifies and opens WeChat's pushes for one mini-program."""
 
-    def __init__(self, token: str, aes_key: str | None, appid: str) -> None:
+    def __init__(
+        self, token: str, aes_key: str | None, appid: str, max_skew_seconds: int = 300
+    ) -> None:
         self.token = token
         self.appid = appid
         self.crypto = WeChatCrypto(token, aes_key, appid) if aes_key else None
+        self.max_skew = max_skew_seconds
+
+    def _fresh(self, timestamp: str | None) -> None:
+        """A signature stays valid forever: a push signed outside the window around our clock
+        is a captured one sent again (or not WeChat's), refused."""
+        try:
+            stamp = int(timestamp or "")
+        except ValueError:
+            raise PushRefused() from None
+        if abs(time.time() - stamp) > self.max_skew:
+            log.warning("a push signed %+d s from our clock was refused", stamp - int(time.time()))
+            raise PushRefused()
 
     def _check(self, signature: str | None, timestamp: str | None, nonce: str | None) -> None:
         if not (signature and timestamp and nonce):
@@ -92,6 +107,7 @@ class PushEndpoint:
         expected = _signature(self.token, timestamp, nonce)
         if not hmac.compare_digest(expected, signature):
             raise PushRefused()
+        self._fresh(timestamp)
 
     def verify_url(self, query: Mapping[str, str]) -> str:
         """The echostr to answer to WeChat's URL check."""
@@ -113,6 +129,7 @@ class PushEndpoint:
                 raise PushRefused("推送内容无法解析") from exc
         if self.crypto is None or not (query.get("msg_signature") and timestamp and nonce):
             raise PushRefused()
+        self._fresh(timestamp)
         try:
             envelope = _parse(body)
             plain = self.crypto.decrypt_message(envelope, query["msg_signature"], timestamp, nonce)

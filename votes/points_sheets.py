@@ -1,0 +1,82 @@
+"""Assessment sheets as requests: an imported sheet (工号, 积分) waits for a committee member of
+the mine who is neither its author nor one of the candidates it scores — the rule of single
+points adjustments (points.requests) — and only then becomes the candidates' assessed points.
+
+pending → approved (the scores are applied, points_source = "sheet") or rejected, with a
+reason; the decision is one conditional UPDATE (`… WHERE status = 'pending'`), so of two
+deciders exactly one wins. The caller holds the campaign row (`FOR UPDATE`) and commits."""
+
+from __future__ import annotations
+
+from accounts.principal import Principal
+from models import Campaign, PointsSheet, db, utcnow
+from points.errors import OwnPoints, OwnRequest, ReasonRequired, RequestDecided
+from votes.errors import CampaignLocked, PointsSheetNotFound
+from votes.results import apply_points_sheet, read_points_sheet
+
+REASON_MAX = 255
+
+
+def request_points_sheet(
+    principal: Principal, campaign: Campaign, filename: str, content: bytes
+) -> PointsSheet:
+    """Read and check a sheet (row errors: 422) and file it as a pending request."""
+    author = principal.require("committee")
+    _not_published(campaign)
+    scores = read_points_sheet(campaign, filename, content, author_id=author.id)
+    by_id = {c.id: c.person_id for c in campaign.candidates}
+    sheet = PointsSheet(
+        campaign_id=campaign.id,
+        scores={str(k): v for k, v in scores.items()},
+        person_ids=sorted({by_id[k] for k in scores}),
+        filename=(filename or "")[:255],
+        status="pending",
+        requested_by_id=author.id,
+        requested_at=utcnow(),
+    )
+    db.session.add(sheet)
+    db.session.flush()
+    return sheet
+
+
+def decide_points_sheet(
+    principal: Principal, campaign: Campaign, sheet_id: int, approve: bool, reason: str
+) -> PointsSheet:
+    """Approve (the scores count) or reject a pending sheet, with a reason."""
+    decider = principal.require("committee")
+    sheet = db.session.get(PointsSheet, sheet_id)
+    if sheet is None or sheet.campaign_id != campaign.id:
+        raise PointsSheetNotFound()
+    if decider.id in (sheet.person_ids or []):
+        raise OwnPoints()
+    if sheet.requested_by_id == decider.id:
+        raise OwnRequest()
+    if sheet.status != "pending":
+        raise RequestDecided()
+    why = (reason or "").strip()
+    if not why:
+        raise ReasonRequired(errors={"reason": ["请填写原因"]})
+    if approve:
+        _not_published(campaign)
+    won = db.session.execute(
+        db.update(PointsSheet)
+        .where(PointsSheet.id == sheet.id, PointsSheet.status == "pending")
+        .values(
+            status="approved" if approve else "rejected",
+            decided_by_id=decider.id,
+            decided_at=utcnow(),
+            decision_reason=why[:REASON_MAX],
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if won.rowcount != 1:
+        raise RequestDecided()
+    if approve:
+        apply_points_sheet(campaign, {int(k): float(v) for k, v in sheet.scores.items()})
+    db.session.refresh(sheet)
+    return sheet
+
+
+def _not_published(campaign: Campaign) -> None:
+    if campaign.status == "published":
+        raise CampaignLocked("结果已公布，不能再修改")
