@@ -33,6 +33,7 @@ from console.blueprint import bp
 from console.tables import refuse_bad_strings
 from domain_errors import DomainError, NotFound
 from models import AuthSession, Branch, db
+from models.redis_store import redis_unavailable
 from rate_limits import client_ip  # noqa: F401 - the views take it from here
 
 log = logging.getLogger(__name__)
@@ -269,12 +270,16 @@ def database_down(error: Exception) -> Response:
     return response
 
 
-@bp.errorhandler(redis.exceptions.ConnectionError)
-@bp.errorhandler(redis.exceptions.TimeoutError)
+@bp.errorhandler(redis.exceptions.RedisError)
 def redis_down(error: Exception) -> Response:
-    log.error("console: redis unavailable: %s", error)
     db.session.rollback()
-    return _error_response(503, "服务暂时繁忙，请稍后再试", "cache_unavailable")
+    if not redis_unavailable(error):  # a bug in our call, not an outage
+        log.error("console: redis error on %s", request.path, exc_info=error)
+        return _error_response(500, "服务器开小差了，请稍后再试", "http_error")
+    log.error("console: redis unavailable: %s", error)
+    response = _error_response(503, "服务暂时繁忙，请稍后再试", "cache_unavailable")
+    response.headers["Retry-After"] = "5"
+    return response
 
 
 @bp.errorhandler(HTTPException)

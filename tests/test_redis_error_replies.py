@@ -115,3 +115,21 @@ def test_error_reply_reaching_a_view_is_503(oom_app, full_redis, world):
     r = oom_app.test_client().get("/api/v1/_oom_probe")
     assert r.status_code == 503, r.data
     assert r.json["reason"] == "cache_unavailable" and r.headers["Retry-After"]
+
+
+def test_console_pages_answer_an_error_reply_with_their_own_503(app):
+    """The console's handler takes every Redis error: an outage (OOM, READONLY) is its HTML 503
+    with Retry-After, not the API's JSON; any other error reply is a 500 page."""
+    from console.auth import redis_down
+
+    outages = redis.exceptions.ReadOnlyError("READONLY"), redis.exceptions.ResponseError("OOM")
+    for error in outages:
+        assert app._find_error_handler(error, ["console"]) is redis_down
+    with app.test_request_context("/console/"):
+        r = redis_down(redis.exceptions.ReadOnlyError("READONLY You can't write"))
+        assert r.status_code == 503 and r.headers["Retry-After"] == "5"
+        assert r.mimetype == "text/html" and "服务暂时繁忙" in r.get_data(as_text=True)
+        r = redis_down(redis.exceptions.ResponseError("OOM command not allowed"))
+        assert r.status_code == 503
+        wrongtype = redis.exceptions.ResponseError("WRONGTYPE Operation against a key")
+        assert redis_down(wrongtype).status_code == 500
