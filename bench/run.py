@@ -9,7 +9,9 @@ the app (`bench.wsgi:app`) and a bare Flask app (`bench.bare:app`, one route ans
 `{"ok": true}`). It drives them with wrk (apt-get install wrk). Each run measures back to back:
 the bare app, the app's unauthenticated `/bench/ping`, `GET /api/v1/me`, accepted votes, a
 brushing storm of repeated votes and leaderboard reads; each phase is divided by the bare app's
-req/s of the same run. Then votes paced at each of `--paced-rates` per second (latency at a
+req/s of the same run. Votes come as miners cast them: a visit is one voter casting six votes
+back to back, one per category (bench/wrk/votes.lua); reads are drawn from the 5,000 voters on
+the app at once (`ACTIVE`). Then votes paced at each of `--paced-rates` per second (latency at a
 realistic load), each worker's resident memory, and the invariants (nobody has more ballots
 than the rules allow; Redis tallies equal the database's non-voided ballots). Then it copies the
 database to `fl_bench_full`, loads `--preload` past ballots into the copy (Redis db 6), serves
@@ -50,6 +52,10 @@ SECRET = "bench-secret-" + secrets.token_hex(8)
 VOTERS = 20_000
 CATEGORIES = ("safety", "reform", "publicity", "mediation", "discipline", "emergency")
 WRK_THREADS = 2
+VISIT = 6  # votes a voter casts back to back (bench/wrk/votes.lua)
+# The people on the app at once that the reads (/me, leaderboard) are drawn from: a peak of
+# 1,000 votes/s is ~170 visits a second, each a minute or so long.
+ACTIVE = 5000
 
 
 FULL_DB = "fl_bench_full"  # a copy of fl_bench with the preloaded ballots, served side by side
@@ -449,7 +455,7 @@ def preload(
     )
 
 
-def chaos_check(args, info: dict, common: dict, next_round: int) -> dict:
+def chaos_check(args, info: dict, common: dict, next_visit: int) -> dict:
     """Votes under load while Redis is flushed, the tallies rebuilt and the campaign closed;
     then the tallies must equal the database and no ballot may be later than the close. Runs
     last: it closes the campaign of fl_bench."""
@@ -505,7 +511,9 @@ def chaos_check(args, info: dict, common: dict, next_round: int) -> dict:
     try:
         t = threading.Thread(target=disturb)
         t.start()
-        load = wrk("votes", port, duration, args.connections, {**common, "BENCH_ROUND": next_round})
+        load = wrk(
+            "votes", port, duration, args.connections, {**common, "BENCH_VISIT_START": next_visit}
+        )
         t.join(120)
         # One read after the load: a Redis that is stale or was flushed is rebuilt by it.
         req = urllib.request.Request(
@@ -535,6 +543,11 @@ def chaos_check(args, info: dict, common: dict, next_round: int) -> dict:
 
 
 CLOSED_LOOP = ("ping", "me", "votes", "storm", "leaderboard")  # each divided by "bare"
+
+
+def visits_used(result: dict) -> int:
+    """Visits a votes phase may have started in any one wrk thread (as if one did them all)."""
+    return result["requests"] // VISIT + 1
 
 
 def get(path: str, auth: bool = False, **extra) -> dict:
@@ -632,6 +645,7 @@ def measure(args, paced_rates: list[int], gate_seconds: float, report: dict) -> 
         "BENCH_TOKENS": info["tokens"],
         "BENCH_CAMPAIGN": info["campaign"],
         "BENCH_CANDIDATES": ",".join(map(str, info["candidates"])),
+        "BENCH_ACTIVE": ACTIVE,
     }
     port = free_port()
     proc = start_gunicorn(port, args.workers, args.threads, args.keep_alive)
@@ -645,7 +659,7 @@ def measure(args, paced_rates: list[int], gate_seconds: float, report: dict) -> 
         ready_path="/",
     )
     per_thread = VOTERS // WRK_THREADS
-    next_round = 0
+    next_visit = 0  # per wrk thread; see bench/wrk/votes.lua
     # Warm up every worker (imports, connection pools, script loading).
     wrk("get", bare_port, 3, args.connections, get("/"))
     wrk("get", port, 3, args.connections, get("/api/v1/me", auth=True, **common))
@@ -661,11 +675,10 @@ def measure(args, paced_rates: list[int], gate_seconds: float, report: dict) -> 
             port,
             args.duration,
             args.connections,
-            {**common, "BENCH_ROUND": next_round},
+            {**common, "BENCH_VISIT_START": next_visit},
         )
-        storm_round = next_round
-        rounds_used = row["votes"]["requests"] // (per_thread * WRK_THREADS) + 1
-        next_round += rounds_used
+        storm_start = next_visit
+        next_visit += visits_used(row["votes"])
         accepted_per_thread = row["votes"]["statuses"].get("s201", 0) // WRK_THREADS
         row["storm"] = wrk(
             "storm",
@@ -674,8 +687,8 @@ def measure(args, paced_rates: list[int], gate_seconds: float, report: dict) -> 
             args.connections,
             {
                 **common,
-                "BENCH_ROUND": storm_round,
-                "BENCH_STORM_VOTERS": max(1, min(2000, accepted_per_thread // 2)),
+                "BENCH_VISIT_START": storm_start,
+                "BENCH_STORM_VOTERS": max(1, min(2000, accepted_per_thread // VISIT)),
             },
         )
         row["leaderboard"] = wrk("leaderboard", port, args.duration, args.connections, common)
@@ -695,18 +708,18 @@ def measure(args, paced_rates: list[int], gate_seconds: float, report: dict) -> 
             port,
             args.duration * 2,
             args.connections,
-            {**common, "BENCH_ROUND": next_round, "BENCH_DELAY_MS": delay_ms},
+            {**common, "BENCH_VISIT_START": next_visit, "BENCH_DELAY_MS": delay_ms},
         )
-        next_round += paced["requests"] // (per_thread * WRK_THREADS) + 1
+        next_visit += visits_used(paced)
         report["paced"].append({**paced, "offered_rate": rate})
         log(
             f"paced votes: offered {rate}/s, answered {paced['rps']:.0f}/s, "
             f"p50 {paced['p50_ms']:.1f} ms, p90 {paced['p90_ms']:.1f} ms, "
             f"p99 {paced['p99_ms']:.1f} ms"
         )
-    if next_round > 18:
-        # Rounds 0..17 are the 18 (category, candidate) picks the default rules allow a day.
-        log(f"warning: {next_round} vote rounds used, more than 18: later votes may be refused")
+    if next_visit > 3 * per_thread:
+        # Three blocks of 6 rounds are the 18 (category, candidate) picks allowed a day.
+        log(f"warning: {next_visit} visits per thread used: later votes may be refused")
     report["rss"] = {"app": worker_rss(proc), "bare": worker_rss(bare)}
     log(f"worker RSS: {report['rss']}")
     # Checked with the server stopped: gunicorn finishes the requests wrk left in flight.
@@ -737,15 +750,14 @@ def measure(args, paced_rates: list[int], gate_seconds: float, report: dict) -> 
             wrk("get", p, 3, args.connections, get("/api/v1/me", auth=True, **common))
         for run in range(args.runs):
             # The same voters and candidates on both sides: each is its own database.
-            extra = {**common, "BENCH_ROUND": next_round}
+            extra = {**common, "BENCH_VISIT_START": next_visit}
             order = [("empty", port), ("full", full_port)]
             if run % 2:
                 order.reverse()
             row = {}
             for side, p in order:
                 row[side] = wrk("votes", p, args.duration, args.connections, extra)
-            used = max(r["requests"] for r in row.values())
-            next_round += used // (per_thread * WRK_THREADS) + 1
+            next_visit += max(visits_used(r) for r in row.values())
             row["ratio"] = row["full"]["rps"] / row["empty"]["rps"]
             report["preloaded_runs"].append(row)
             log(
@@ -763,7 +775,7 @@ def measure(args, paced_rates: list[int], gate_seconds: float, report: dict) -> 
         )
         log(f"invariants: {report['invariants']}; full copy: {report['invariants_after_preload']}")
     if args.chaos:
-        report["chaos"] = chaos_check(args, info, common, next_round)
+        report["chaos"] = chaos_check(args, info, common, next_visit)
         log(f"close + rebuild + flush during load: {report['chaos']}")
     if gate_seconds > 0:
         from bench import gate

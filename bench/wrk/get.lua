@@ -10,6 +10,7 @@ function init(args)
   path = os.getenv("BENCH_PATH")
   if os.getenv("BENCH_AUTH") == "1" then
     tokens = common.load_tokens()
+    active = math.min(#tokens, tonumber(os.getenv("BENCH_ACTIVE") or "5000"))
   end
   n = id
 end
@@ -17,7 +18,7 @@ end
 function request()
   if tokens then
     n = n + 7
-    return wrk.format("GET", path, {["Authorization"] = "Bearer " .. tokens[(n % #tokens) + 1]})
+    return wrk.format("GET", path, {["Authorization"] = "Bearer " .. tokens[(n % active) + 1]})
   end
   return wrk.format("GET", path)
 end

@@ -1,5 +1,6 @@
--- (c) A brushing storm: the first BENCH_STORM_VOTERS voters of each thread repeat the vote they
--- cast in round BENCH_ROUND (already accepted), over and over: every answer should be 409.
+-- (c) A brushing storm: the voters of the first BENCH_STORM_VOTERS visits (from
+-- BENCH_VISIT_START) of each thread's accepted-votes phase repeat the first vote of their visit
+-- (already accepted), over and over: every answer should be 409.
 package.path = os.getenv("BENCH_WRK_DIR") .. "/?.lua;" .. package.path
 local common = require("common")
 setup = common.setup
@@ -16,12 +17,14 @@ function init(args)
   nthreads = tonumber(os.getenv("BENCH_THREADS"))
   per_thread = math.floor(#tokens / nthreads)
   storm_voters = tonumber(os.getenv("BENCH_STORM_VOTERS"))
-  round = tonumber(os.getenv("BENCH_ROUND"))
+  visit_start = tonumber(os.getenv("BENCH_VISIT_START"))
   n = 0
 end
 
 function request()
-  local voter = id * per_thread + (n % storm_voters)
+  local visit = visit_start + (n % storm_voters)
+  local voter = id * per_thread + (visit % per_thread)
+  local round = math.floor(visit / per_thread) * 6
   n = n + 1
   local category = round % 6
   local pick = (voter + math.floor(round / 6)) % 10

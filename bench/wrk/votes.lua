@@ -1,7 +1,9 @@
--- (b) Accepted votes: every request is a (voter, candidate) pair not used before today.
--- Thread t owns voters [t*P, (t+1)*P); its n-th request is voter t*P + n % P in round
--- BENCH_ROUND + n // P. Round r votes in category r % 6 for candidate (voter + r // 6) % 10 of
--- it, so rounds 0..17 are 18 distinct candidates, three per category: all within the rules.
+-- (b) Accepted votes: every request is a (voter, candidate) pair not used before today, cast the
+-- way miners vote: a visit is one voter casting BENCH_VISIT (6) votes back to back, one in each
+-- category. Thread t owns voters [t*P, (t+1)*P); its visit v (counted from BENCH_VISIT_START) is
+-- voter t*P + v % P, and its j-th vote is round (v // P) * 6 + j. Round r votes in category
+-- r % 6 for candidate (voter + r // 6) % 10 of it, so rounds 0..17 are 18 distinct candidates,
+-- three per category: all within the rules (P visits per thread per block of 6 rounds).
 package.path = os.getenv("BENCH_WRK_DIR") .. "/?.lua;" .. package.path
 local common = require("common")
 setup = common.setup
@@ -18,7 +20,8 @@ function init(args)
   end
   nthreads = tonumber(os.getenv("BENCH_THREADS"))
   per_thread = math.floor(#tokens / nthreads)
-  base_round = tonumber(os.getenv("BENCH_ROUND"))
+  visit_start = tonumber(os.getenv("BENCH_VISIT_START"))
+  visit_len = 6
   n = 0
 end
 
@@ -34,8 +37,9 @@ if pace then
 end
 
 function request()
-  local voter = id * per_thread + (n % per_thread)
-  local round = base_round + math.floor(n / per_thread)
+  local visit = visit_start + math.floor(n / visit_len)
+  local voter = id * per_thread + (visit % per_thread)
+  local round = math.floor(visit / per_thread) * visit_len + (n % visit_len)
   n = n + 1
   local category = round % 6
   local pick = (voter + math.floor(round / 6)) % 10
