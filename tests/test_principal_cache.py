@@ -4,6 +4,7 @@ one takes effect on the very next request in the other."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -12,7 +13,13 @@ import pytest
 from sqlalchemy import event
 
 from accounts import grants
-from accounts.principal_cache import GLOBAL_KEY, cache_of, person_key, session_key
+from accounts.principal_cache import (
+    GLOBAL_KEY,
+    cache_of,
+    person_key,
+    session_key,
+    snapshot_key,
+)
 from accounts.tokens import session_id
 from app import create_app
 from models import Account, Branch, Person, Unit, db, get_redis, utcnow
@@ -319,10 +326,17 @@ def test_a_restored_old_epoch_does_not_validate_a_stale_entry(app, other, world)
         db.session.get(Person, p.id).political_status = "masses"
         db.session.commit()
         assert get_redis().get(key) != old
-        # Redis comes back from an older snapshot: the old value is there again, and the
-        # worker's connection was cut (a restart or a failover does that; only the other
-        # app's connection is cut here: the Redis server may be shared).
+        # Redis comes back from an older snapshot: the old value is there again, with the
+        # shared principal snapshot of that time, which names the server that wrote it (a
+        # restarted server has another run_id; this one, shared, cannot restart: the snapshot
+        # is given the old server's run_id by hand), and the worker's connection was cut (a
+        # restart or a failover does that; only the other app's connection is cut here).
         get_redis().set(key, old)
+        sid = session_id(h["Authorization"].split(" ", 1)[1])
+        snapshot = json.loads(get_redis().get(snapshot_key(sid)))
+        assert snapshot["epochs"][snapshot["keys"].index(key)] == old
+        snapshot["run_id"] = "0" * 40
+        get_redis().set(snapshot_key(sid), json.dumps(snapshot), ex=60)
         get_redis().client_kill_filter(_id=other_connection)
     assert me(other, h).json["roles"] == ["employee"]
 
