@@ -2,21 +2,39 @@
 
 Design, and why:
 
-- **Where the principal lives.** In each worker process, an LRU map (`AUTH_CACHE_ENTRIES`,
-  20,000 by default, per app) from the token's session id to a snapshot: detached copies of the
-  account, its person, unit and branch, the roles, secretary_of, committee_of, `left`, the
-  session's expiry and whether it is a console sign-in. An in-process map costs no network at
-  all for the data; a Redis hash per session would cost a round trip *and* a decode of the whole
-  principal, and a token carrying its own epoch could not be revoked by a roster change without
-  a lookup anyway.
+- **Where the principal lives: two levels.** In each worker process, an LRU map
+  (`AUTH_CACHE_ENTRIES`, 20,000 by default, per app) from the token's session id to an entry:
+  detached copies of the account, its person, unit and branch, the roles, secretary_of,
+  committee_of, `left`, the session's expiry and whether it is a console sign-in. And in Redis,
+  shared by every worker, a JSON snapshot of the same under `{auth}:p:<sid>` (TTL
+  `AUTH_CACHE_SECONDS`), with the epoch keys and values it was built under and the `run_id` of
+  the Redis server it was written to. Why both: the per-worker LRU costs no network for the
+  data and no decode (one MGET of the epochs, nothing else); but with several workers, and
+  entries refilled every `AUTH_CACHE_SECONDS`, a token used on every worker would miss once
+  per worker, and a miss is the database (two statements, ~3 ms). The shared level makes a
+  miss in one worker cheap when another has filled it: one script (GET the snapshot, MGET its
+  epochs) and a decode, no SQL. A token carrying its own epoch could not be revoked by a
+  roster change without a lookup anyway.
+- **The shared level.** A database fill writes the snapshot in the same script that ensures
+  the epochs (FILL), so the epochs it records are exactly the ones the fill saw. A worker that
+  misses its LRU (or whose entry went stale) runs READ; the snapshot is used only if its epochs
+  all equal the current values, its `run_id` is the server's the worker is connected to (a
+  restart, an old RDB restored or a failed-over replica has another `run_id`, so a snapshot
+  from before never validates, even with its epochs restored alongside it) and it is younger
+  than `AUTH_CACHE_SECONDS` (by the writer's clock and by its Redis TTL); then the account,
+  person, unit and branch are rebuilt as detached rows, without SQL, and kept in the LRU with
+  the snapshot's age. Columns are written from the mapper (`inspect(Model).columns`), so a new
+  column cannot be forgotten; a snapshot with other columns (a deploy in between) is a miss.
+  Without a `run_id` (Redis Cluster) the shared level is off.
 - **How it stays right.** Every request validates its entry with ONE Redis round trip: an MGET
   of the epoch keys the entry depends on — the session `{auth}:e:s:<sid>`, the account
   `{auth}:e:a:<id>`, the person `{auth}:e:p:<id>` and the global `{auth}:e:g` (a unit, branch
   or mine renamed or re-linked, or a bulk statement we cannot attribute). The entry is served
-  only if every value equals what it saw when it was filled. The keys share the hash tag
-  `{auth}` so that the MGET and the fill script also run on Redis Cluster.
+  only if every value equals what it saw when it was filled (an entry found stale then tries
+  the shared level: a second round trip, once per change). The keys share the hash tag
+  `{auth}` so that the MGET and the scripts also run on Redis Cluster.
 - **Epochs are random tokens, never counters, and never missing at fill time.** A fill sets a
-  missing key to a fresh random value (script ENSURE) and records it; a change sets a new
+  missing key to a fresh random value (script FILL) and records it; a change sets a new
   random value. So a FLUSHDB (every key gone: None never equals a recorded value), or a flush
   followed by new bumps, can never reproduce a value an entry recorded.
 - **Who bumps.** Nobody by hand: SQLAlchemy session events. `after_flush` collects the
@@ -39,8 +57,9 @@ Design, and why:
   `AUTH_CACHE_SECONDS` is the bound.
 - **Redis down.** Any Redis error (unreachable, timing out, or an error reply such as OOM,
   READONLY, LOADING) means the entry cannot be validated: the request takes the database path
-  exactly as before this cache existed, and nothing is stored. A failure opens a short circuit
-  (5 s) so a dead server costs one connect timeout, not one per request. What the cache cannot
+  exactly as before this cache existed, and nothing is stored (an error on the shared read
+  too: the database decides). A failure opens a short circuit (5 s) so a dead server costs
+  one connect timeout, not one per request. What the cache cannot
   see is a change made while Redis was unreachable to the *writer* but not to the reader:
   entries older than `AUTH_CACHE_SECONDS` are never served, which bounds that case.
 - **Views get ORM objects.** A hit merges the detached snapshot into the request's session
@@ -202,6 +221,8 @@ class PrincipalCache:
         # Bumped by every clear: an entry read, or epochs fetched, before a reconnect are void.
         self.generation = 0
         self.run_id: str | None = None  # of the Redis server the entries were validated on
+        # The shared level needs the run_id, which the connect hook learns (not on Cluster).
+        self.shared = False
 
     def get(self, sid: str) -> Entry | None:
         with self._lock:
@@ -281,6 +302,7 @@ def _install_connect_hook(client: Any, cache: PrincipalCache) -> None:
         cache.run_id = run_id
 
     pool.connection_kwargs["redis_connect_func"] = on_connect
+    cache.shared = True
     # Connections made before (the embedded server's first ping) reconnect through the hook.
     for conn in list(getattr(pool, "_available_connections", [])) + list(
         getattr(pool, "_in_use_connections", [])
@@ -359,7 +381,7 @@ def _still_valid(cache: PrincipalCache, entry: Entry, generation: int) -> bool |
 def _from_shared(cache: PrincipalCache, sid: str, console: bool) -> Entry | None:
     """The entry another worker stored in Redis, if it is still valid (then kept in this
     worker's LRU too); None otherwise, or when Redis cannot answer (circuit opened)."""
-    if cache.run_id is None:  # no run_id to tell an old server's snapshot (Redis Cluster)
+    if not cache.shared:
         return None
     generation = cache.generation
     try:
@@ -387,7 +409,7 @@ def _from_shared(cache: PrincipalCache, sid: str, console: bool) -> Entry | None
 def _entry_of(cache: PrincipalCache, doc: dict, ttl_ms: int, values: list) -> Entry | None:
     """The entry a snapshot describes, if it was written under this very Redis server and
     epochs that are still current, and is younger than AUTH_CACHE_SECONDS; no SQL."""
-    if doc["v"] != SNAPSHOT_VERSION or doc["run_id"] != cache.run_id:
+    if doc["v"] != SNAPSHOT_VERSION or cache.run_id is None or doc["run_id"] != cache.run_id:
         return None  # a snapshot from before a restart, a restore or a failover
     keys, epochs = tuple(doc["keys"]), tuple(doc["epochs"])
     if len(keys) != len(epochs) or tuple(values) != epochs:
