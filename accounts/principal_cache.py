@@ -2,21 +2,39 @@
 
 Design, and why:
 
-- **Where the principal lives.** In each worker process, an LRU map (`AUTH_CACHE_ENTRIES`,
-  20,000 by default, per app) from the token's session id to a snapshot: detached copies of the
-  account, its person, unit and branch, the roles, secretary_of, committee_of, `left`, the
-  session's expiry and whether it is a console sign-in. An in-process map costs no network at
-  all for the data; a Redis hash per session would cost a round trip *and* a decode of the whole
-  principal, and a token carrying its own epoch could not be revoked by a roster change without
-  a lookup anyway.
+- **Where the principal lives: two levels.** In each worker process, an LRU map
+  (`AUTH_CACHE_ENTRIES`, 20,000 by default, per app) from the token's session id to an entry:
+  detached copies of the account, its person, unit and branch, the roles, secretary_of,
+  committee_of, `left`, the session's expiry and whether it is a console sign-in. And in Redis,
+  shared by every worker, a JSON snapshot of the same under `{auth}:p:<sid>` (TTL
+  `AUTH_CACHE_SECONDS`), with the epoch keys and values it was built under and the `run_id` of
+  the Redis server it was written to. Why both: the per-worker LRU costs no network for the
+  data and no decode (one MGET of the epochs, nothing else); but with several workers, and
+  entries refilled every `AUTH_CACHE_SECONDS`, a token used on every worker would miss once
+  per worker, and a miss is the database (two statements, ~3 ms). The shared level makes a
+  miss in one worker cheap when another has filled it: one script (GET the snapshot, MGET its
+  epochs) and a decode, no SQL. A token carrying its own epoch could not be revoked by a
+  roster change without a lookup anyway.
+- **The shared level.** A database fill writes the snapshot in the same script that ensures
+  the epochs (FILL), so the epochs it records are exactly the ones the fill saw. A worker that
+  misses its LRU (or whose entry went stale) runs READ; the snapshot is used only if its epochs
+  all equal the current values, its `run_id` is the server's the worker is connected to (a
+  restart, an old RDB restored or a failed-over replica has another `run_id`, so a snapshot
+  from before never validates, even with its epochs restored alongside it) and it is younger
+  than `AUTH_CACHE_SECONDS` (by the writer's clock and by its Redis TTL); then the account,
+  person, unit and branch are rebuilt as detached rows, without SQL, and kept in the LRU with
+  the snapshot's age. Columns are written from the mapper (`inspect(Model).columns`), so a new
+  column cannot be forgotten; a snapshot with other columns (a deploy in between) is a miss.
+  Without a `run_id` (Redis Cluster) the shared level is off.
 - **How it stays right.** Every request validates its entry with ONE Redis round trip: an MGET
   of the epoch keys the entry depends on — the session `{auth}:e:s:<sid>`, the account
   `{auth}:e:a:<id>`, the person `{auth}:e:p:<id>` and the global `{auth}:e:g` (a unit, branch
   or mine renamed or re-linked, or a bulk statement we cannot attribute). The entry is served
-  only if every value equals what it saw when it was filled. The keys share the hash tag
-  `{auth}` so that the MGET and the fill script also run on Redis Cluster.
+  only if every value equals what it saw when it was filled (an entry found stale then tries
+  the shared level: a second round trip, once per change). The keys share the hash tag
+  `{auth}` so that the MGET and the scripts also run on Redis Cluster.
 - **Epochs are random tokens, never counters, and never missing at fill time.** A fill sets a
-  missing key to a fresh random value (script ENSURE) and records it; a change sets a new
+  missing key to a fresh random value (script FILL) and records it; a change sets a new
   random value. So a FLUSHDB (every key gone: None never equals a recorded value), or a flush
   followed by new bumps, can never reproduce a value an entry recorded.
 - **Who bumps.** Nobody by hand: SQLAlchemy session events. `after_flush` collects the
@@ -39,8 +57,9 @@ Design, and why:
   `AUTH_CACHE_SECONDS` is the bound.
 - **Redis down.** Any Redis error (unreachable, timing out, or an error reply such as OOM,
   READONLY, LOADING) means the entry cannot be validated: the request takes the database path
-  exactly as before this cache existed, and nothing is stored. A failure opens a short circuit
-  (5 s) so a dead server costs one connect timeout, not one per request. What the cache cannot
+  exactly as before this cache existed, and nothing is stored (an error on the shared read
+  too: the database decides). A failure opens a short circuit (5 s) so a dead server costs
+  one connect timeout, not one per request. What the cache cannot
   see is a change made while Redis was unreachable to the *writer* but not to the reader:
   entries older than `AUTH_CACHE_SECONDS` are never served, which bounds that case.
 - **Views get ORM objects.** A hit merges the detached snapshot into the request's session
@@ -50,6 +69,7 @@ Design, and why:
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -57,13 +77,14 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import redis
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.types import TypeDecorator
 
 from accounts.principal import Principal, principal_for
 from accounts.tokens import load_session, session_id
@@ -94,19 +115,49 @@ TRACKED_TABLES = {
     t.__tablename__ for t in (AuthSession, Account, Person, RoleGrant, ConsoleSignIn, Unit, Branch)
 } | {Mine.__tablename__}
 
-# Sets each missing key to its fresh value (ARGV[i]) and answers every key's value.
-ENSURE = """
+# Sets each of the n epoch keys that is missing to its fresh value and answers every key's
+# value; with a snapshot key after them, also stores the shared snapshot (the JSON body given,
+# its epochs spliced in) for the snapshot's TTL, so the epochs it records are the ones answered.
+# KEYS: epoch keys [, snapshot key]; ARGV: n, n fresh values, epoch TTL [, body, snapshot TTL ms].
+FILL = """
+local n = tonumber(ARGV[1])
+local ttl = tonumber(ARGV[n + 2])
 local out = {}
-for i, key in ipairs(KEYS) do
-  local v = redis.call('GET', key)
+for i = 1, n do
+  local v = redis.call('GET', KEYS[i])
   if not v then
-    v = ARGV[i]
-    redis.call('SET', key, v, 'EX', tonumber(ARGV[#KEYS + 1]))
+    v = ARGV[i + 1]
+    redis.call('SET', KEYS[i], v, 'EX', ttl)
   end
   out[i] = v
 end
+if KEYS[n + 1] then
+  local body = ARGV[n + 3]
+  local snapshot = '{"epochs":' .. cjson.encode(out) .. ',' .. string.sub(body, 2)
+  redis.call('SET', KEYS[n + 1], snapshot, 'PX', tonumber(ARGV[n + 4]))
+end
 return out
 """
+
+# The shared snapshot, its remaining TTL (ms) and the current values of the epoch keys it
+# lists, in one round trip (nil: no snapshot). The epoch keys share the snapshot's hash tag.
+READ = """
+local snapshot = redis.call('GET', KEYS[1])
+if not snapshot then
+  return nil
+end
+local ok, doc = pcall(cjson.decode, snapshot)
+if not ok or type(doc) ~= 'table' or type(doc.keys) ~= 'table' or #doc.keys == 0 then
+  return nil
+end
+local values = redis.call('MGET', unpack(doc.keys))
+local out = {snapshot, redis.call('PTTL', KEYS[1])}
+for i = 1, #doc.keys do
+  out[i + 2] = values[i]
+end
+return out
+"""
+SNAPSHOT_VERSION = 1
 
 
 def session_key(sid: str) -> str:
@@ -119,6 +170,10 @@ def account_key(account_id: int) -> str:
 
 def person_key(person_id: int) -> str:
     return f"{{auth}}:e:p:{person_id}"
+
+
+def snapshot_key(sid: str) -> str:
+    return f"{{auth}}:p:{sid}"
 
 
 def _fresh() -> str:
@@ -161,10 +216,13 @@ class PrincipalCache:
         self._entries: OrderedDict[str, Entry] = OrderedDict()
         self._lock = threading.Lock()
         self._circuit_until = 0.0
-        self.ensure_script: Any = None
+        self.fill_script: Any = None
+        self.read_script: Any = None
         # Bumped by every clear: an entry read, or epochs fetched, before a reconnect are void.
         self.generation = 0
         self.run_id: str | None = None  # of the Redis server the entries were validated on
+        # The shared level needs the run_id, which the connect hook learns (not on Cluster).
+        self.shared = False
 
     def get(self, sid: str) -> Entry | None:
         with self._lock:
@@ -213,7 +271,8 @@ def init_app(app: Flask) -> None:
     )
     app.extensions[EXTENSION] = cache
     client = app.extensions["redis"]
-    cache.ensure_script = client.register_script(ENSURE)
+    cache.fill_script = client.register_script(FILL)
+    cache.read_script = client.register_script(READ)
     _install_connect_hook(client, cache)
     _listen_once()
 
@@ -243,12 +302,19 @@ def _install_connect_hook(client: Any, cache: PrincipalCache) -> None:
         cache.run_id = run_id
 
     pool.connection_kwargs["redis_connect_func"] = on_connect
+    cache.shared = True
     # Connections made before (the embedded server's first ping) reconnect through the hook.
     for conn in list(getattr(pool, "_available_connections", [])) + list(
         getattr(pool, "_in_use_connections", [])
     ):
         conn.redis_connect_func = on_connect
         conn._principal_cache_seen = True  # connected already: its next connect is a reconnect
+        if cache.run_id is None and getattr(conn, "_sock", None) is not None:
+            # The server it is connected to (the embedded one): snapshots name it.
+            try:
+                cache.run_id = _run_id(conn)
+            except (redis.RedisError, OSError):
+                conn.disconnect()  # its next use reconnects through the hook
 
 
 def _run_id(conn: Any) -> str | None:
@@ -279,16 +345,22 @@ def authenticate(token: str, *, console: bool = False) -> Authenticated:
     `console` also asks whether the session is a console sign-in (Authenticated.console)."""
     sid = session_id(token)
     cache = cache_of()
-    generation = cache.generation
-    entry = cache.get(sid) if cache.enabled else None
-    if console and entry is not None and entry.console is None:
-        entry = None  # the console asks what an API request's fill did not look up
-    if entry is not None and not cache.redis_skipped():
-        valid = _still_valid(cache, entry, generation)
-        if valid is True:
-            return Authenticated(_principal_of(entry), sid, None, bool(entry.console))
-        if valid is False:
-            cache.drop(sid)
+    if cache.enabled and not cache.redis_skipped():
+        generation = cache.generation
+        entry = cache.get(sid)
+        if console and entry is not None and entry.console is None:
+            entry = None  # the console asks what an API request's fill did not look up
+        if entry is not None:
+            valid = _still_valid(cache, entry, generation)
+            if valid is True:
+                return Authenticated(_principal_of(entry), sid, None, bool(entry.console))
+            if valid is False:
+                cache.drop(sid)
+        if not cache.redis_skipped():  # (a failed MGET opened the circuit)
+            # Not in this worker, or changed since: another worker may have filled Redis's level.
+            entry = _from_shared(cache, sid, console)
+            if entry is not None:
+                return Authenticated(_principal_of(entry), sid, None, bool(entry.console))
     return _from_database(cache, sid, console)
 
 
@@ -304,6 +376,67 @@ def _still_valid(cache: PrincipalCache, entry: Entry, generation: int) -> bool |
         return None
     # The MGET may have reconnected (and so cleared the cache) under us: then the entry is void.
     return tuple(values) == entry.epochs and generation == cache.generation
+
+
+def _from_shared(cache: PrincipalCache, sid: str, console: bool) -> Entry | None:
+    """The entry another worker stored in Redis, if it is still valid (then kept in this
+    worker's LRU too); None otherwise, or when Redis cannot answer (circuit opened)."""
+    if not cache.shared:
+        return None
+    generation = cache.generation
+    try:
+        found = cache.read_script(keys=[snapshot_key(sid)])
+    except redis.RedisError as exc:
+        log.warning("principal cache: redis unavailable, using the database: %s", exc)
+        cache.redis_failed()
+        return None
+    if not found:
+        return None
+    try:
+        entry = _entry_of(cache, json.loads(found[0]), found[1], found[2:])
+    except (ValueError, KeyError, TypeError) as exc:  # a snapshot of another version or schema
+        log.info("principal cache: snapshot not used: %r", exc)
+        return None
+    if entry is None or (console and entry.console is None):
+        return None
+    # The read may have reconnected (and so cleared the cache) under us: then it is void.
+    if generation != cache.generation:
+        return None
+    cache.put(sid, entry, generation)
+    return entry
+
+
+def _entry_of(cache: PrincipalCache, doc: dict, ttl_ms: int, values: list) -> Entry | None:
+    """The entry a snapshot describes, if it was written under this very Redis server and
+    epochs that are still current, and is younger than AUTH_CACHE_SECONDS; no SQL."""
+    if doc["v"] != SNAPSHOT_VERSION or cache.run_id is None or doc["run_id"] != cache.run_id:
+        return None  # a snapshot from before a restart, a restore or a failover
+    keys, epochs = tuple(doc["keys"]), tuple(doc["epochs"])
+    if len(keys) != len(epochs) or tuple(values) != epochs:
+        return None
+    # Its age by the writer's clock and by Redis's (the TTL it was given is the max age).
+    age = max(time.time() - float(doc["filled_at"]), cache.max_age - int(ttl_ms) / 1000, 0.0)
+    expires_at = datetime.fromisoformat(doc["expires_at"])
+    if age >= cache.max_age or expires_at <= utcnow():
+        return None
+    unit = _row(Unit, doc["unit"]) if doc["unit"] is not None else None
+    branch = _row(Branch, doc["branch"]) if doc["branch"] is not None else None
+    person = None
+    if doc["person"] is not None:
+        person = _row(Person, doc["person"], unit=unit, branch=branch)
+    console = doc["console"]
+    return Entry(
+        account=_row(Account, doc["account"], person=person),
+        left=bool(doc["left"]),
+        roles=tuple(doc["roles"]),
+        secretary_of=tuple(doc["secretary_of"]),
+        committee_of=tuple(doc["committee_of"]),
+        expires_at=expires_at,
+        console=None if console is None else bool(console),
+        keys=keys,
+        epochs=epochs,
+        filled_at=time.monotonic() - age,
+    )
 
 
 def _principal_of(entry: Entry) -> Principal:
@@ -340,8 +473,15 @@ def _fill(
     if person is not None:
         keys.append(person_key(person.id))
     generation = cache.generation
+    script_keys = list(keys)
+    args: list[Any] = [len(keys), *(_fresh() for _ in keys), EPOCH_TTL_SECONDS]
+    run_id = cache.run_id
+    if run_id is not None:  # the shared level, in the same script: its epochs are the ones set
+        script_keys.append(snapshot_key(sid))
+        body = _snapshot(run_id, keys, session, p, is_console)
+        args += [body, max(1, int(cache.max_age * 1000))]
     try:
-        epochs = cache.ensure_script(keys=keys, args=[*(_fresh() for _ in keys), EPOCH_TTL_SECONDS])
+        epochs = cache.fill_script(keys=script_keys, args=args)
     except redis.RedisError as exc:
         log.warning("principal cache: redis unavailable, not caching: %s", exc)
         cache.redis_failed()
@@ -361,6 +501,91 @@ def _fill(
             filled_at=time.monotonic(),
         ),
         generation,
+    )
+
+
+# --- the shared snapshot's JSON -----------------------------------------------------------------
+
+
+def _columns_of(model: type) -> tuple[tuple[str, type], ...]:
+    """(attribute, python type) of every mapped column: a new column is in the snapshot too."""
+    out = []
+    for key, column in inspect(model).columns.items():
+        sql_type = column.type
+        while isinstance(sql_type, TypeDecorator):  # UTCDateTime: a datetime, read back aware
+            sql_type = sql_type.impl_instance
+        python_type = sql_type.python_type
+        if python_type not in (int, str, bool, datetime, date):
+            raise TypeError(f"{model.__name__}.{key}: {python_type} is not in the snapshot codec")
+        out.append((key, python_type))
+    return tuple(out)
+
+
+COLUMNS = {model: _columns_of(model) for model in (Account, Person, Unit, Branch)}
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, date):  # datetime too: isoformat keeps the offset (or its absence)
+        return value.isoformat()
+    return value
+
+
+def _decode(value: Any, python_type: type) -> Any:
+    if value is None:
+        return None
+    if python_type is datetime:
+        return datetime.fromisoformat(value)
+    if python_type is date:
+        return date.fromisoformat(value)
+    if type(value) is not python_type:
+        raise TypeError(f"{value!r} is not a {python_type.__name__}")
+    return value
+
+
+def row_json(obj: Any) -> dict[str, Any]:
+    """A loaded row's columns, as the snapshot stores them."""
+    return {key: _encode(getattr(obj, key)) for key, _ in COLUMNS[type(obj)]}
+
+
+def _row(model: type, values: dict[str, Any], **relations: Any) -> Any:
+    """A detached row rebuilt from row_json's output (no SQL), with the given relationships."""
+    columns = COLUMNS[model]
+    if set(values) != {key for key, _ in columns}:
+        raise ValueError(f"{model.__name__}: the snapshot has other columns")
+    obj = model(**{key: _decode(values[key], python_type) for key, python_type in columns})
+    for key, value in relations.items():
+        setattr(obj, key, value)
+    make_transient_to_detached(obj)
+    return obj
+
+
+def _snapshot(
+    run_id: str, keys: list[str], session: AuthSession, p: Principal, is_console: bool | None
+) -> str:
+    """The shared level's JSON for a principal just read from the database (FILL adds the
+    epochs)."""
+    person = session.account.person
+    return json.dumps(
+        {
+            "v": SNAPSHOT_VERSION,
+            "run_id": run_id,
+            "keys": keys,
+            "filled_at": time.time(),
+            "expires_at": session.expires_at.isoformat(),
+            "console": is_console,
+            "left": p.left,
+            "roles": list(p.roles),
+            "secretary_of": list(p.secretary_of),
+            "committee_of": list(p.committee_of),
+            "account": row_json(session.account),
+            "person": row_json(person) if person is not None else None,
+            "unit": row_json(person.unit) if person is not None else None,
+            "branch": row_json(person.branch)
+            if person is not None and person.branch is not None
+            else None,
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
     )
 
 

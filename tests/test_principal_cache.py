@@ -4,6 +4,7 @@ one takes effect on the very next request in the other."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -12,7 +13,13 @@ import pytest
 from sqlalchemy import event
 
 from accounts import grants
-from accounts.principal_cache import GLOBAL_KEY, cache_of, person_key, session_key
+from accounts.principal_cache import (
+    GLOBAL_KEY,
+    cache_of,
+    person_key,
+    session_key,
+    snapshot_key,
+)
 from accounts.tokens import session_id
 from app import create_app
 from models import Account, Branch, Person, Unit, db, get_redis, utcnow
@@ -319,10 +326,17 @@ def test_a_restored_old_epoch_does_not_validate_a_stale_entry(app, other, world)
         db.session.get(Person, p.id).political_status = "masses"
         db.session.commit()
         assert get_redis().get(key) != old
-        # Redis comes back from an older snapshot: the old value is there again, and the
-        # worker's connection was cut (a restart or a failover does that; only the other
-        # app's connection is cut here: the Redis server may be shared).
+        # Redis comes back from an older snapshot: the old value is there again, with the
+        # shared principal snapshot of that time, which names the server that wrote it (a
+        # restarted server has another run_id; this one, shared, cannot restart: the snapshot
+        # is given the old server's run_id by hand), and the worker's connection was cut (a
+        # restart or a failover does that; only the other app's connection is cut here).
         get_redis().set(key, old)
+        sid = session_id(h["Authorization"].split(" ", 1)[1])
+        snapshot = json.loads(get_redis().get(snapshot_key(sid)))
+        assert snapshot["epochs"][snapshot["keys"].index(key)] == old
+        snapshot["run_id"] = "0" * 40
+        get_redis().set(snapshot_key(sid), json.dumps(snapshot), ex=60)
         get_redis().client_kill_filter(_id=other_connection)
     assert me(other, h).json["roles"] == ["employee"]
 
@@ -399,3 +413,206 @@ def test_a_change_bumps_its_epoch_at_the_flush_and_again_after_the_commit(app, o
         db.session.rollback()
         assert redis.get(key) == rolled
     assert me(other, h).json["roles"] == ["employee"]
+
+
+# --- the shared level: a snapshot in Redis that every worker can use ----------------------------
+
+
+def sid_of(headers) -> str:
+    return session_id(headers["Authorization"].split(" ", 1)[1])
+
+
+def test_a_token_used_in_one_worker_is_served_by_the_other_without_sql(app, other, world):
+    boss = world.secretary(world.branch(name="共享支部"), name="李书记")
+    h = world.headers(boss)
+    first = me(app, h)
+    assert first.status_code == 200
+    with counted(other) as statements:
+        again = me(other, h)  # the other worker has never seen this token
+    assert statements == [], statements
+    assert again.json == first.json
+    assert again.json["roles"] == ["employee", "member", "secretary"]
+    with counted(other) as statements:  # and now it is in its own LRU
+        assert me(other, h).json == first.json
+    assert statements == []
+
+
+def test_a_shared_principal_serves_views_that_read_more_of_the_person(app, other, world):
+    branch = world.branch()
+    boss = world.secretary(branch)
+    world.person(branch, name="王五")
+    h = world.headers(boss)
+    assert me(app, h).status_code == 200
+    r = other.test_client().get(f"/api/v1/branches/{branch.id}/people", headers=h)
+    assert r.status_code == 200, r.json
+    assert "王五" in [p["name"] for p in r.json]
+
+
+def assert_same_columns(got, expected) -> None:
+    from sqlalchemy import inspect
+
+    for key in inspect(type(expected)).columns.keys():
+        want, have = getattr(expected, key), getattr(got, key)
+        assert have == want and type(have) is type(want), (type(expected).__name__, key)
+        if hasattr(want, "tzinfo"):
+            assert have.tzinfo == want.tzinfo, key
+
+
+def test_every_column_round_trips_through_the_snapshot(app, other, world):
+    from models import AuthSession
+
+    branch = world.branch(name="往返支部")
+    p = world.person(branch, status="probationary", cadre=True, name="钱七")
+    with app.app_context():
+        person = db.session.get(Person, p.id)
+        person.previous_employee_no = "OLD-1"
+        person.left_at = utcnow() - timedelta(days=1, microseconds=7)  # left: no roles
+        db.session.commit()
+    account = world.account(p)
+    with app.app_context():
+        row = db.session.get(Account, account.id)
+        row.unionid, row.session_key = "union-1", "key-1"
+        row.last_login_at = utcnow()
+        db.session.commit()
+    unbound = world.account()  # and one whose nullable columns are None, without a person
+    for acc in (account, unbound):
+        with app.app_context():
+            from accounts.tokens import issue_token
+
+            token, _ = issue_token(db.session.get(Account, acc.id), None, None)
+            db.session.commit()
+        h = {"Authorization": f"Bearer {token}"}
+        assert me(app, h).status_code == 200
+        with counted(other) as statements:
+            assert me(other, h).status_code == 200
+        assert statements == []
+        with other.app_context():
+            entry = cache_of(other).get(sid_of(h))
+        with app.app_context():
+            expected = db.session.get(Account, acc.id)
+            assert_same_columns(entry.account, expected)
+            sess = db.session.get(AuthSession, sid_of(h))
+            assert entry.expires_at == sess.expires_at and entry.expires_at.tzinfo is not None
+            if expected.person is None:
+                assert entry.account.person is None and entry.roles == ()
+                continue
+            assert entry.left is True and entry.roles == ()
+            assert_same_columns(entry.account.person, expected.person)
+            assert_same_columns(entry.account.person.unit, expected.person.unit)
+            assert_same_columns(entry.account.person.branch, expected.person.branch)
+            assert expected.person.left_at.microsecond == entry.account.person.left_at.microsecond
+
+
+def test_logout_grant_and_unbind_in_one_worker_reach_a_worker_that_never_saw_the_token(
+    app, other, world
+):
+    branch = world.branch(world.default_mine(), name="首见党支部")
+    boss = world.committee()
+    hb = world.headers(boss)
+    member = world.member(branch, employee_no="S1")
+    hm = world.headers(member)
+    c = app.test_client()
+
+    assert me(app, hm).json["roles"] == ["employee", "member"]  # the shared snapshot is written
+    r = c.post(
+        "/api/v1/admin/grants",
+        headers=hb,
+        json={"employee_no": "S1", "role": "secretary", "branch": "首见党支部"},
+    )
+    assert r.status_code == 201, r.json
+    got = me(other, hm).json  # its first request: the snapshot's epochs are old
+    assert got["roles"] == ["employee", "member", "secretary"]
+
+    other_worker = create_app_like(other)
+    try:
+        assert me(app, hm).status_code == 200
+        r = c.post(f"/api/v1/admin/people/{member.id}/unbind", headers=hb)
+        assert r.status_code == 200 and r.json["unbound"] is True
+        assert me(other_worker, hm).json["reason"] == "token_revoked"
+    finally:
+        from miniapp_api.extensions import limiter
+
+        limiter.init_app(app)
+
+    h = world.headers(world.person())
+    assert me(app, h).status_code == 200
+    assert c.post("/api/v1/auth/logout", headers=h).status_code == 204
+    r = me(other, h)
+    assert r.status_code == 401 and r.json["reason"] == "token_revoked"
+
+
+def create_app_like(application):
+    """A third worker, with the configuration of the given one."""
+    return create_app(dict(application.config))
+
+
+def test_a_person_who_left_reaches_a_worker_that_never_saw_the_token(app, other, world):
+    p = world.person()
+    h = world.headers(p)
+    assert me(app, h).json["bound"] is True
+    with app.app_context():
+        db.session.get(Person, p.id).left_at = utcnow()
+        db.session.commit()
+    r = other.test_client().get("/api/v1/wishes/mine", headers=h)
+    assert r.status_code == 403 and r.json["reason"] == "person_left"
+
+
+def edited_snapshot(application, headers, **changes) -> None:
+    """Rewrite the token's shared snapshot by hand (a principal the database never had)."""
+    with application.app_context():
+        key = snapshot_key(sid_of(headers))
+        snapshot = json.loads(get_redis().get(key))
+        snapshot.update(changes)
+        get_redis().set(key, json.dumps(snapshot), ex=60)
+
+
+def test_a_snapshot_written_under_another_redis_server_is_not_served(app, other, world):
+    p = world.member()
+    h = world.headers(p)
+    assert me(app, h).json["roles"] == ["employee", "member"]
+    roles = ["employee", "member", "committee"]
+    edited_snapshot(app, h, roles=roles, run_id="f" * 40)
+    with counted(other) as statements:
+        assert me(other, h).json["roles"] == ["employee", "member"]
+    assert statements  # read from the database
+    # The same hand-made snapshot under this server's run_id is served: only the run_id differed.
+    third = create_app_like(other)
+    try:
+        with app.app_context():
+            run_id = cache_of(app).run_id
+        assert run_id and cache_of(third).run_id in (None, run_id)
+        edited_snapshot(app, h, roles=roles, run_id=run_id)
+        assert me(third, h).json["roles"] == roles
+    finally:
+        from miniapp_api.extensions import limiter
+
+        limiter.init_app(app)
+
+
+def test_a_snapshot_older_than_the_max_age_is_not_served(app, other, world):
+    import time
+
+    p = world.member()
+    h = world.headers(p)
+    assert me(app, h).status_code == 200
+    max_age = float(app.config["AUTH_CACHE_SECONDS"])
+    edited_snapshot(app, h, roles=["employee"], filled_at=time.time() - max_age - 1)
+    with counted(other) as statements:
+        assert me(other, h).json["roles"] == ["employee", "member"]
+    assert statements
+
+
+def test_a_redis_error_on_the_shared_read_takes_the_database_path(app, other, world):
+    p = world.member()
+    h = world.headers(p)
+    assert me(app, h).status_code == 200
+    with app.app_context():  # a value of the wrong type: GET in the read script fails
+        key = snapshot_key(sid_of(h))
+        get_redis().delete(key)
+        get_redis().hset(key, "x", "1")
+    with counted(other) as statements:
+        r = me(other, h)
+    assert r.status_code == 200 and r.json["roles"] == ["employee", "member"]
+    assert statements
+    assert cache_of(other).redis_skipped()  # the circuit is open: nothing was cached
+    assert len(cache_of(other)) == 0
