@@ -43,10 +43,15 @@ Design, and why:
   statements on those tables (a statement may name its keys with the execution option
   `auth_epochs`; otherwise it bumps the global epoch), and the keys are bumped twice: once
   right after the flush (before the commit) and once after the commit (`after_commit`;
-  `after_rollback` forgets them). The second bump is the one that matters; the first closes
-  the race of a reader that read the old rows just before the commit and its epochs just
-  after the writer's single post-commit bump would have been — with two bumps, whatever value
-  such a reader recorded is replaced once more after the commit.
+  `after_rollback` forgets them). The post-commit bump is the one that matters.
+- **A fill never records data older than its epochs.** A reader may load the rows just before
+  a writer's commit and record the epochs just after the writer's post-commit bump: that entry
+  would pass every later check with the old data. So every epoch value carries the Redis
+  server's clock when it was set (`<random>.<ms>`, script BUMP), the filler takes the server's
+  clock before its database read (`_server_ms`; none, and no caching, if this transaction has
+  already read — MariaDB's REPEATABLE READ snapshot could be older), and FILL refuses to record
+  anything (no entry, no snapshot) when a key was bumped at or after that moment: the rows read
+  may predate that change's commit. Both stamps come from one clock, Redis's.
 - **Redis restarted, restored from an old snapshot, failed over.** An old snapshot could bring
   back a value an entry recorded. Every new connection of the app's Redis client (which is
   what a restart or a failover forces) that is a *re*connection, or that finds a server with
@@ -115,28 +120,54 @@ TRACKED_TABLES = {
     t.__tablename__ for t in (AuthSession, Account, Person, RoleGrant, ConsoleSignIn, Unit, Branch)
 } | {Mine.__tablename__}
 
-# Sets each of the n epoch keys that is missing to its fresh value and answers every key's
-# value; with a snapshot key after them, also stores the shared snapshot (the JSON body given,
-# its epochs spliced in) for the snapshot's TTL, so the epochs it records are the ones answered.
-# KEYS: epoch keys [, snapshot key]; ARGV: n, n fresh values, epoch TTL [, body, snapshot TTL ms].
+# An epoch value is "<random>.<ms>": the Redis server's clock (ms) when it was set. BUMP gives
+# each key a new value stamped now. KEYS: the keys; ARGV: one random value per key, the TTL.
+BUMP = """
+local t = redis.call('TIME')
+local ms = tostring(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+local ttl = tonumber(ARGV[#KEYS + 1])
+for i, key in ipairs(KEYS) do
+  redis.call('SET', key, ARGV[i] .. '.' .. ms, 'EX', ttl)
+end
+return ms
+"""
+
+# Sets each of the n epoch keys that is missing to its fresh value (stamped 0: no change is
+# recorded) and answers {stale, every key's value}. `stale` is 1 when a key was bumped at or
+# after `read_from` (the server's clock just before the filler read the database): that read
+# may predate the change's commit, so nothing is stored and the caller keeps nothing. Otherwise,
+# with a snapshot key after the epoch keys, it also stores the shared snapshot (the JSON body
+# given, its epochs spliced in) for the snapshot's TTL, so the epochs it records are the ones
+# answered. KEYS: epoch keys [, snapshot key]; ARGV: n, n fresh values, epoch TTL, read_from
+# [, body, snapshot TTL ms].
 FILL = """
 local n = tonumber(ARGV[1])
 local ttl = tonumber(ARGV[n + 2])
+local read_from = tonumber(ARGV[n + 3])
 local out = {}
+local stale = 0
 for i = 1, n do
   local v = redis.call('GET', KEYS[i])
   if not v then
-    v = ARGV[i + 1]
+    v = ARGV[i + 1] .. '.0'
     redis.call('SET', KEYS[i], v, 'EX', ttl)
+  else
+    local stamp = tonumber(string.match(v, '%.(%d+)$') or '0')
+    if stamp >= read_from then
+      stale = 1
+    end
   end
   out[i] = v
 end
-if KEYS[n + 1] then
-  local body = ARGV[n + 3]
-  local snapshot = '{"epochs":' .. cjson.encode(out) .. ',' .. string.sub(body, 2)
-  redis.call('SET', KEYS[n + 1], snapshot, 'PX', tonumber(ARGV[n + 4]))
+if stale == 1 then
+  return {1, out}
 end
-return out
+if KEYS[n + 1] then
+  local body = ARGV[n + 4]
+  local snapshot = '{"epochs":' .. cjson.encode(out) .. ',' .. string.sub(body, 2)
+  redis.call('SET', KEYS[n + 1], snapshot, 'PX', tonumber(ARGV[n + 5]))
+end
+return {0, out}
 """
 
 # The shared snapshot, its remaining TTL (ms) and the current values of the epoch keys it
@@ -217,6 +248,7 @@ class PrincipalCache:
         self._lock = threading.Lock()
         self._circuit_until = 0.0
         self.fill_script: Any = None
+        self.bump_script: Any = None
         self.read_script: Any = None
         # Bumped by every clear: an entry read, or epochs fetched, before a reconnect are void.
         self.generation = 0
@@ -266,12 +298,13 @@ class PrincipalCache:
 def init_app(app: Flask) -> None:
     """Give the app its cache and clear it whenever its Redis client opens a new connection."""
     cache = PrincipalCache(
-        float(app.config.get("AUTH_CACHE_SECONDS", 60)),
+        float(app.config.get("AUTH_CACHE_SECONDS", 300)),
         int(app.config.get("AUTH_CACHE_ENTRIES", MAX_ENTRIES)),
     )
     app.extensions[EXTENSION] = cache
     client = app.extensions["redis"]
     cache.fill_script = client.register_script(FILL)
+    cache.bump_script = client.register_script(BUMP)
     cache.read_script = client.register_script(READ)
     _install_connect_hook(client, cache)
     _listen_once()
@@ -453,19 +486,41 @@ def _principal_of(entry: Entry) -> Principal:
 
 
 def _from_database(cache: PrincipalCache, sid: str, console: bool) -> Authenticated:
+    fill = cache.enabled and not cache.redis_skipped()
+    read_from = _server_ms(cache) if fill else None
     session = load_session(sid)
     principal = principal_for(session.account)
     is_console = None
     if console:
         signed_in = db.select(ConsoleSignIn.id).where(ConsoleSignIn.session_id == sid)
         is_console = db.session.scalar(signed_in) is not None
-    if cache.enabled and not cache.redis_skipped():
-        _fill(cache, sid, session, principal, is_console)
+    if read_from is not None and not cache.redis_skipped():
+        _fill(cache, sid, session, principal, is_console, read_from)
     return Authenticated(principal, sid, session, bool(is_console))
 
 
+def _server_ms(cache: PrincipalCache) -> int | None:
+    """Redis's clock (ms) before a fill reads the database: see FILL's `stale`. None when the
+    database was already read in this transaction (its snapshot may be older than this moment
+    on MariaDB's REPEATABLE READ) or Redis cannot answer: then nothing is cached."""
+    if db.session().in_transaction():
+        return None
+    try:
+        seconds, micros = get_redis().time()
+    except redis.RedisError as exc:
+        log.warning("principal cache: redis unavailable, using the database: %s", exc)
+        cache.redis_failed()
+        return None
+    return int(seconds) * 1000 + int(micros) // 1000
+
+
 def _fill(
-    cache: PrincipalCache, sid: str, session: AuthSession, p: Principal, is_console: bool | None
+    cache: PrincipalCache,
+    sid: str,
+    session: AuthSession,
+    p: Principal,
+    is_console: bool | None,
+    read_from: int,
 ) -> None:
     account = session.account
     person = account.person
@@ -474,17 +529,19 @@ def _fill(
         keys.append(person_key(person.id))
     generation = cache.generation
     script_keys = list(keys)
-    args: list[Any] = [len(keys), *(_fresh() for _ in keys), EPOCH_TTL_SECONDS]
+    args: list[Any] = [len(keys), *(_fresh() for _ in keys), EPOCH_TTL_SECONDS, read_from]
     run_id = cache.run_id
     if run_id is not None:  # the shared level, in the same script: its epochs are the ones set
         script_keys.append(snapshot_key(sid))
         body = _snapshot(run_id, keys, session, p, is_console)
         args += [body, max(1, int(cache.max_age * 1000))]
     try:
-        epochs = cache.fill_script(keys=script_keys, args=args)
+        stale, epochs = cache.fill_script(keys=script_keys, args=args)
     except redis.RedisError as exc:
         log.warning("principal cache: redis unavailable, not caching: %s", exc)
         cache.redis_failed()
+        return
+    if stale:  # changed since this read began: the next request reads the database again
         return
     cache.put(
         sid,
@@ -644,10 +701,7 @@ def bump(keys: Iterable[str]) -> None:
     # than the connect timeout a write may pay for it.
     cache = cache_of()
     try:
-        pipe = get_redis().pipeline(transaction=False)
-        for key in keys:
-            pipe.set(key, _fresh(), ex=EPOCH_TTL_SECONDS)
-        pipe.execute()
+        cache.bump_script(keys=keys, args=[*(_fresh() for _ in keys), EPOCH_TTL_SECONDS])
     except redis.RedisError as exc:
         # Readers that can reach Redis still see the old epochs: AUTH_CACHE_SECONDS bounds it.
         log.error("principal cache: could not invalidate %d keys: %s", len(keys), exc)

@@ -103,7 +103,7 @@ def load_settings(
         "WECHAT_MEDIA_CHECK_TIMEOUT_MINUTES": _int(env, "WECHAT_MEDIA_CHECK_TIMEOUT_MINUTES", 60),
         "TOKEN_TTL_SECONDS": _int(env, "TOKEN_TTL_SECONDS", 7 * 24 * 3600),
         # the longest a worker serves a cached principal without reading the database (0: off)
-        "AUTH_CACHE_SECONDS": _int(env, "AUTH_CACHE_SECONDS", 60),
+        "AUTH_CACHE_SECONDS": _int(env, "AUTH_CACHE_SECONDS", 300),
         "AUTH_CACHE_ENTRIES": _int(env, "AUTH_CACHE_ENTRIES", 20000),
         "BIND_FAILURE_LIMITS": env.get("BIND_FAILURE_LIMITS", "5 per 15 minutes;20 per day"),
         "BIND_FAILURE_IP_LIMITS": env.get("BIND_FAILURE_IP_LIMITS", "60 per 15 minutes"),
