@@ -466,7 +466,8 @@ def chaos_check(args, info: dict, common: dict, next_visit: int) -> dict:
 
     port = free_port()
     proc = start_gunicorn(port, args.workers, args.threads, args.keep_alive)
-    duration = max(args.duration, 8)
+    # Long enough that the close lands well inside the load (the rebuild's CLI takes seconds).
+    duration = max(args.duration, 8) * 2
     events: list[str] = []
 
     def committee_post(path: str) -> int:
@@ -483,7 +484,7 @@ def chaos_check(args, info: dict, common: dict, next_visit: int) -> dict:
             return r.status
 
     def disturb() -> None:
-        time.sleep(duration / 4)
+        time.sleep(duration / 5)
         redis.Redis.from_url(REDIS_URL).flushdb()
         events.append("flush")
         time.sleep(duration / 4)
@@ -504,7 +505,7 @@ def chaos_check(args, info: dict, common: dict, next_visit: int) -> dict:
             timeout=120,
         )
         events.append("rebuild")
-        time.sleep(duration / 4)
+        time.sleep(duration / 10)
         close_path = f"/api/v1/admin/campaigns/{info['campaign']}/close"
         events.append(f"close {committee_post(close_path)}")
 
@@ -538,7 +539,12 @@ def chaos_check(args, info: dict, common: dict, next_visit: int) -> dict:
         "over_limits": invariants["voters_over_candidate_limit"]
         + invariants["voters_over_category_limit"],
         "ballots_after_close": later,
-        "ok": invariants["violations"] == 0 and later == 0 and len(events) == 3,
+        # Votes refused after the close (409 campaign_closed) show it landed during the load.
+        "refused_after_close": load["statuses"].get("s409", 0),
+        "ok": invariants["violations"] == 0
+        and later == 0
+        and len(events) == 3
+        and load["statuses"].get("s409", 0) > 0,
     }
 
 
