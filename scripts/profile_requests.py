@@ -86,6 +86,11 @@ def main() -> None:
     profile = "--profile" in sys.argv
     cfg = _config()
     app = _app(cfg)
+    # bench/wsgi.py's unauthenticated route, and the bench's bare Flask app: the yardsticks.
+    app.add_url_rule("/bench/ping", "bench_ping", lambda: {"ok": True})
+    from bench.bare import app as bare_app
+
+    bare_client = bare_app.test_client()
     # A second worker: its own app and principal cache, the same database and Redis.
     from miniapp_api.extensions import limiter
 
@@ -115,6 +120,8 @@ def main() -> None:
     assert first.status_code == 201
 
     kinds: dict[str, Callable[[int], Any]] = {
+        "bare Flask": lambda i: bare_client.get("/"),
+        "ping (no auth)": lambda i: client.get("/bench/ping"),
         "vote accepted": lambda i: client.post(
             f"{base}/votes", json={"candidate_id": candidate}, headers=voters[20 + i]
         ),
@@ -126,6 +133,8 @@ def main() -> None:
         "me, 1st in worker 2": lambda i: other_client.get("/api/v1/me", headers=elsewhere[i]),
     }
     expected = {
+        "bare Flask": 200,
+        "ping (no auth)": 200,
         "vote accepted": 201,
         "vote repeat (409)": 409,
         "leaderboard": 200,
