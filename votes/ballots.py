@@ -206,20 +206,10 @@ def _cast_via_redis(
         redis_version = int(out[7])
         undo_args = [candidate_id, category, seq, slot, gen]
         once_key = candidate_id if once == "1" and seq == 1 else None
+        # The ballot as _store writes it, and as _landed_anyway looks for it after a lost reply.
+        ballot = (campaign_id, candidate_id, category, voter, account_id, day, seq, slot)
         try:
-            ballot_id, gate = _store(
-                campaign_id,
-                candidate_id,
-                category,
-                voter,
-                account_id,
-                day,
-                seq,
-                slot,
-                once_key,
-                now,
-                client,
-            )
+            ballot_id, gate = _store(*ballot, once_key, now, client)
         except DomainError:
             # The gate refused: Redis had an older picture of the campaign (a close it has not
             # heard of yet). Give the use back and have Redis rebuilt.
@@ -238,19 +228,7 @@ def _cast_via_redis(
             continue
         except SQLAlchemyError:
             db.session.rollback()
-            ballot_id = _landed_anyway(
-                campaign_id,
-                candidate_id,
-                category,
-                voter,
-                account_id,
-                day,
-                seq,
-                slot,
-                once_key,
-                now,
-                client,
-            )
+            ballot_id = _landed_anyway(*ballot, once_key, now, client)
             if ballot_id is None:
                 _undo(campaign_id, keys, undo_args)
                 # The COMMIT may still land (its answer was lost): the database decides the
