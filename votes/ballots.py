@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from accounts.principal import Principal
 from domain_errors import DomainError
 from models import Ballot, Campaign, CampaignAudit, Candidate, Person, db, get_redis
+from models.redis_store import redis_unavailable
 from votes import clock, live
 from votes.errors import (
     AlreadyVoided,
@@ -582,7 +583,7 @@ def void_ballot(ballot_id: int, reason: str, principal: Principal) -> Ballot:
     try:
         gen = get_redis().hget(live.meta_key(campaign_id), "gen")
     except redis.exceptions.RedisError as exc:
-        if not live.unavailable(exc):
+        if not redis_unavailable(exc):
             raise
         gen = None
     now = clock.now()

@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 
 from domain_errors import DependencyUnavailable
 from models import Ballot, Campaign, Candidate, Person, db, get_redis
-from models.redis_store import REDIS_UNAVAILABLE_ERRORS, redis_unavailable
+from models.redis_store import redis_unavailable
 from votes import clock
 from votes.errors import CampaignNotFound, RateLimited
 
@@ -73,11 +73,6 @@ WAIT_SECONDS = 10.0
 # server costs one connect timeout rather than one per request.
 _CIRCUIT_SECONDS = 5.0
 _circuit_open_until = 0.0
-
-# The classification of Redis failures is shared by the whole app (models.redis_store); these
-# names stay for the vote's modules.
-REDIS_ERRORS = REDIS_UNAVAILABLE_ERRORS
-unavailable = redis_unavailable
 
 
 class RedisDown(DependencyUnavailable):
@@ -192,7 +187,7 @@ def run(name: str, keys: list[str], args: list[Any]) -> Any:
     try:
         out = script(name)(keys=keys, args=args)
     except redis.exceptions.RedisError as exc:
-        if not unavailable(exc):
+        if not redis_unavailable(exc):
             raise
         redis_errors_open_circuit()
         raise RedisDown() from exc
@@ -459,7 +454,7 @@ def rebuild(campaign_id: int, force: bool = True) -> RebuildReport | None:
         if not client.set(lock_key(campaign_id), token, nx=True, px=LOCK_MS):
             raise RebuildBusy()
     except redis.exceptions.RedisError as exc:
-        if unavailable(exc):
+        if redis_unavailable(exc):
             redis_errors_open_circuit()
             raise RedisDown() from exc
         raise
@@ -535,7 +530,7 @@ def _count(campaign: Campaign, client: Any) -> tuple[dict[str, Any], RebuildRepo
             )
         pipe.execute()
     except redis.exceptions.RedisError as exc:
-        if unavailable(exc):
+        if redis_unavailable(exc):
             redis_errors_open_circuit()
             raise RedisDown() from exc
         raise
@@ -564,7 +559,7 @@ def lock_stuck(campaign_id: int) -> bool:
     try:
         ttl = get_redis().pttl(lock_key(campaign_id))
     except redis.exceptions.RedisError as exc:
-        if unavailable(exc):
+        if redis_unavailable(exc):
             redis_errors_open_circuit()
             raise RedisDown() from exc
         raise
@@ -643,7 +638,7 @@ def raw_state(campaign_id: int) -> dict[str, Any]:
         tally = client.zrange(tally_key(campaign_id), 0, -1, withscores=True)
         run_id = client.info("server").get("run_id")
     except redis.exceptions.RedisError as exc:
-        if unavailable(exc):
+        if redis_unavailable(exc):
             raise RedisDown() from exc
         raise
     return {
@@ -660,7 +655,7 @@ def usage_today(campaign_id: int, day: date, voter_id: int) -> dict[str, int]:
     try:
         raw = get_redis().hgetall(usage_key(campaign_id, day, voter_id))
     except redis.exceptions.RedisError as exc:
-        if not unavailable(exc):
+        if not redis_unavailable(exc):
             raise
         redis_errors_open_circuit()
         raise RedisDown() from exc

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from models import Person, Upload, db, get_redis
+from models.redis_store import REDIS_UNAVAILABLE_ERRORS
 from votes import live
 from votes.errors import InvalidImage
 from wechat import ShareCode, sniff_image
@@ -36,7 +37,7 @@ def share_code(campaign_id: int, candidate_id: int) -> ShareCode:
     key = f"{live.tag(campaign_id)}:qr:{client.env_version}:{candidate_id}"
     try:
         cached = get_redis().get(key)
-    except live.REDIS_ERRORS:
+    except REDIS_UNAVAILABLE_ERRORS:
         cached = None
     if cached:
         data = base64.b64decode(cached)
@@ -47,7 +48,7 @@ def share_code(campaign_id: int, candidate_id: int) -> ShareCode:
     )
     try:
         get_redis().set(key, base64.b64encode(code.data).decode("ascii"), ex=QR_TTL)
-    except live.REDIS_ERRORS:
+    except REDIS_UNAVAILABLE_ERRORS:
         pass  # a cache miss next time, nothing worse
     return code
 

@@ -20,6 +20,7 @@ from domain_errors import InvalidInput
 from inputs import TIME_RANGE_MESSAGE, contains, in_time_range
 from models import Ballot, Campaign, CampaignAudit, Candidate, Person, db
 from models.people import PARTY_STATUSES
+from models.redis_store import REDIS_UNAVAILABLE_ERRORS
 from models.votes import CAMPAIGN_STATUSES, CATEGORY_KEYS, CATEGORY_NAMES
 from votes import (
     anti_brushing,
@@ -183,7 +184,7 @@ def _board(campaign: Campaign) -> dict[str, list[dict[str, Any]]]:
                 live.rebuild(campaign.id)
             _, rows = live.board(campaign.id)
             counts = {r["candidate_id"]: r["votes"] for r in rows}
-        except (live.RedisDown, live.RebuildBusy, *live.REDIS_ERRORS):
+        except (live.RedisDown, live.RebuildBusy, *REDIS_UNAVAILABLE_ERRORS):
             counts = vote_counts(campaign.id)
     out: dict[str, list[dict[str, Any]]] = {k: [] for k in campaign.categories}
     for c in campaign.candidates:
