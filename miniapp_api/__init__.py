@@ -56,7 +56,7 @@ def init_app(app: Flask) -> None:
                     "bearerAuth": {"type": "http", "scheme": "bearer"},
                 }
             },
-            "info": {"description": "小程序与书记/党委控制台的接口契约（见 shared/API.md）。"},
+            "info": {"description": "小程序与书记/党委控制台的接口契约（见 docs/API.md）。"},
         },
     )
     # Every `<int:…>` of every route: ASCII digits within the id columns' range, else 404.
