@@ -8,6 +8,9 @@ import marshmallow as ma
 from inputs import Id, Period, Text
 from models import REQUEST_STATUSES
 
+DELTA_MAX = 100  # the most a manual adjustment may add or deduct (POINTS_MANUAL_MAX's default)
+DELTA_MESSAGE = f"分值须为非零整数，绝对值不超过 {DELTA_MAX}"
+
 
 class PeriodQuery(ma.Schema):
     period = Period(
@@ -22,7 +25,7 @@ class PointsRequestIn(ma.Schema):
         strict=True,
         required=True,
         validate=[
-            ma.validate.Range(min=-100, max=100),
+            ma.validate.Range(min=-DELTA_MAX, max=DELTA_MAX),
             ma.validate.NoneOf([0], error="分值不能为 0"),
         ],
         metadata={"not": {"enum": [0]}, "description": "非零整数，绝对值不超过 POINTS_MANUAL_MAX"},

@@ -14,10 +14,10 @@ from sqlalchemy.orm import selectinload
 from console import charts
 from console.auth import branch_or_404, client_ip, done, principal
 from console.blueprint import bp
-from console.tables import arg_int, arg_month, arg_str, paginate
+from console.tables import arg_int, arg_month, arg_str, form_value, given, load_form, paginate
 from domain_errors import InvalidInput, NotFound
 from downloads import attachment
-from inputs import contains, text_problem, valid_id
+from inputs import contains, text_problem
 from models import (
     CARE_FLAGS,
     TALK_MODES,
@@ -32,6 +32,7 @@ from models import (
 )
 from pairings import care, compliance, exports, overview, services, talks
 from pairings.months import month_of
+from pairings.schemas import CareFlagsIn, PairingIn
 from pairings.services import limit_for
 from roster import transfers
 from wishes import export as wish_export
@@ -53,14 +54,6 @@ def _form(name: str, max_len: int = 500, *, multiline: bool = False) -> str:
     if problem is not None:
         raise InvalidInput(errors={name: [problem]})
     return value
-
-
-def _form_id(name: str) -> int:
-    """A row id picked in a form (ASCII digits, 1 … 2^31−1), or a 422."""
-    raw = (request.form.get(name) or "").strip()
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10 and valid_id(int(raw))):
-        raise InvalidInput(errors={name: ["请选择"]})
-    return int(raw)
 
 
 def xlsx(data: bytes, filename: str, fallback: str) -> Response:
@@ -304,7 +297,12 @@ def branch_pairings(branch_id: int):
 def branch_pair(branch_id: int):
     """Pair a member with an employee (409 pairing_limit past 3, or 5 for a cadre)."""
     branch_or_404(branch_id)
-    pairing = services.create_pairing(principal(), _form_id("member_id"), _form_id("employee_id"))
+    data = load_form(
+        PairingIn(),
+        given(member_id=form_value("member_id"), employee_id=form_value("employee_id")),
+        messages={"member_id": "请选择", "employee_id": "请选择"},
+    )
+    pairing = services.create_pairing(principal(), data["member_id"], data["employee_id"])
     db.session.commit()
     return done(f"已结对：{pairing.member.name} — {pairing.employee.name}")
 
@@ -359,8 +357,10 @@ def branch_care(branch_id: int, person_id: int):
 def branch_care_set(branch_id: int, person_id: int):
     """Set the care flags (every change is kept)."""
     branch_or_404(branch_id)
-    flags = [f for f in request.form.getlist("flags") if f in CARE_FLAGS]
-    _, changed = care.set_care_flags(principal(), person_id, flags, _form("note", multiline=True))
+    data = load_form(
+        CareFlagsIn(), {"flags": request.form.getlist("flags"), "note": form_value("note")}
+    )
+    _, changed = care.set_care_flags(principal(), person_id, data["flags"], data["note"])
     db.session.commit()
     return done("关怀标记已更新" if changed else "关怀标记没有变化")
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from console.auth import branch_or_404, committee_or_404, done, principal
 from console.blueprint import bp
-from console.tables import Page, arg_int, arg_str, paginate
+from console.tables import Page, arg_int, arg_str, form_value, load_form, paginate
 from console.views.branch import _form, xlsx
 from domain_errors import InvalidInput, NotFound
 from inputs import MAX_ID, contains
@@ -26,6 +26,7 @@ from pairings import exports, talks
 from points import ledger as points_service
 from points import requests as points_requests
 from points.errors import OwnPoints, OwnRequest
+from points.schemas import DELTA_MESSAGE, PointsRequestIn
 from votes.candidacies import stands_in_unpublished_campaign, unpublished_candidacies
 
 REQUEST_SORTS = {
@@ -210,14 +211,18 @@ def branch_points_adjust(branch_id: int):
     when a committee member other than the author approves it. The page comes back with the
     new request on top of its list."""
     branch = branch_or_404(branch_id)
-    raw = (request.form.get("delta") or "").strip()
+    raw = form_value("delta")
     try:
-        delta = int(raw)
+        delta: int | str = int(raw)
     except ValueError:
-        raise InvalidInput(errors={"delta": ["分值须为整数"]}) from None
-    employee_no = _form("employee_no", 32)
+        delta = raw  # for the schema to refuse
+    data = load_form(
+        PointsRequestIn(),
+        {"employee_no": form_value("employee_no"), "delta": delta, "reason": form_value("reason")},
+        messages={"delta": DELTA_MESSAGE, "reason": "请填写原因"},
+    )
     asked = points_requests.request_adjustment(
-        principal(), employee_no, delta, _form("reason", 255, multiline=True)
+        principal(), data["employee_no"], data["delta"], data["reason"]
     )
     db.session.commit()
     return done(

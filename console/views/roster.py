@@ -11,11 +11,12 @@ from sqlalchemy.orm import joinedload
 
 from accounts import grants
 from accounts import login as login_service
+from accounts.schemas import GrantIn
 from console import roster_files
 from console.auth import committee_or_404, console_session, done, principal
 from console.blueprint import bp
-from console.tables import arg_int, arg_str, paginate, paginate_list
-from console.views.branch import _form, xlsx
+from console.tables import arg_int, arg_str, form_value, load_form, paginate, paginate_list
+from console.views.branch import xlsx
 from domain_errors import DomainError, InvalidInput, NotFound
 from inputs import contains
 from models import GRANTABLE_ROLES, Account, Branch, Mine, Person, RoleGrant, db
@@ -250,10 +251,18 @@ def roster_leave(person_id: int):
 def roster_grant():
     """Make someone of the mine a branch secretary or committee staff."""
     mine_id = committee_or_404()
-    employee_no = _form("employee_no", 32).split(" ")[0]
-    role = request.form.get("role") or ""
-    person = login_service.person_by_employee_no(employee_no, mine_id)
-    g = grants.grant(person, role, _form("branch", 100) or None)
+    data = load_form(
+        GrantIn(),
+        {
+            # the picker's option reads "工号 姓名"
+            "employee_no": form_value("employee_no").split(" ")[0],
+            "role": request.form.get("role") or "",
+            "branch": form_value("branch") or None,
+        },
+    )
+    role = data["role"]
+    person = login_service.person_by_employee_no(data["employee_no"], mine_id)
+    g = grants.grant(person, role, data["branch"])
     db.session.commit()
     where = f"（{g.branch.name}）" if g.branch else ""
     return done(f"已授予 {person.name} {'支部书记' if role == 'secretary' else '党委'}权限{where}")
