@@ -17,7 +17,7 @@ from console.blueprint import bp
 from console.tables import arg_int, arg_month, arg_str, form_value, given, load_form, paginate
 from domain_errors import InvalidInput, NotFound
 from downloads import attachment
-from inputs import contains, text_problem
+from inputs import text_problem
 from models import (
     CARE_FLAGS,
     TALK_MODES,
@@ -31,9 +31,11 @@ from models import (
     utcnow,
 )
 from pairings import care, compliance, exports, overview, services, talks
+from pairings import queries as pairing_queries
 from pairings.months import month_of
 from pairings.schemas import CareFlagsIn, PairingIn
 from pairings.services import limit_for
+from roster import queries as roster_queries
 from roster import transfers
 from wishes import export as wish_export
 from wishes import queries as wish_queries
@@ -72,29 +74,17 @@ def branch_home(branch_id: int):
     p = principal()
     month = _month()
     summary = compliance.branch_compliance(branch, month)
-    pending = wish_queries.managed(p, branch.id, "pending_review")
-    pending_count = db.session.scalar(
-        db.select(db.func.count()).select_from(pending.order_by(None).subquery())
-    )
-    soon = utcnow() + timedelta(days=7)
-    near = (
-        wish_queries.managed(p, branch.id, "claimed")
-        .where(Wish.claim_deadline <= soon)
-        .order_by(None)
-        .order_by(Wish.claim_deadline)
-        .limit(10)
-    )
-    flagged = db.session.execute(
-        overview.flagged_people(branch.id).order_by(Person.employee_no).limit(20)
-    ).all()
+    pending, pending_count = wish_queries.review_queue(p, branch.id)
+    near = wish_queries.claims_due(p, branch.id, utcnow() + timedelta(days=7))
+    flagged = pairing_queries.flagged_people(branch.id)
     return render_template(
         "branch/home.html",
         branch=branch,
         month=month,
         summary=summary,
-        pending=db.session.scalars(pending.limit(5)).all(),
+        pending=pending,
         pending_count=pending_count,
-        near=db.session.scalars(near).all(),
+        near=near,
         flagged=flagged,
         donut=charts.compliance_donut(summary),
         member_chart=charts.compliance_members(summary),
@@ -113,16 +103,14 @@ def _wish_filters(branch_id: int) -> tuple[Any, dict[str, str]]:
         "q": arg_str("q"),
         "month": arg_month(),
     }
-    stmt = wish_queries.managed(
+    stmt = wish_queries.managed_matching(
         principal(),
         branch_id,
         status or None,
         filters["month"] or None,
         filters["category"] or None,
+        filters["q"],
     )
-    if filters["q"]:
-        q = filters["q"]
-        stmt = stmt.where(contains(Wish.title, q) | Wish.wisher.has(contains(Person.name, q)))
     return stmt, filters
 
 
@@ -154,7 +142,7 @@ def branch_wishes_export(branch_id: int):
     branch = branch_or_404(branch_id)
     stmt, _ = _wish_filters(branch.id)
     return xlsx(
-        wish_export.workbook(db.session.scalars(stmt).all()),
+        wish_export.workbook(wish_queries.wishes_of(stmt)),
         f"{branch.name}心愿台账.xlsx",
         f"wishes-{branch.id}.xlsx",
     )
@@ -234,12 +222,8 @@ def branch_pairings(branch_id: int):
     care_by_person = care.care_flags_by_person(
         [p.employee_id for ps in running.values() for p in ps] + [e.id for e in unpaired.items]
     )
-    all_members = db.session.execute(
-        overview.branch_members(branch.id).order_by(Person.employee_no)
-    ).all()
-    all_unpaired = db.session.scalars(
-        overview.unpaired_employees(branch.id).order_by(Person.employee_no).limit(1000)
-    ).all()
+    all_members = pairing_queries.all_members(branch.id)
+    all_unpaired = pairing_queries.all_unpaired(branch.id)
     review_status = arg_str("rv", 8, ("open", "closed", "all")) or "open"
     reviews = paginate(
         transfers.branch_reviews(branch, review_status),
@@ -266,11 +250,7 @@ def branch_pairings(branch_id: int):
         review_status=review_status,
         any_reviews=review_status != "open"
         or reviews.total > 0
-        or db.session.scalar(
-            db.select(db.func.count()).select_from(
-                transfers.branch_reviews(branch, "all").order_by(None).subquery()
-            )
-        ),
+        or roster_queries.review_count(branch),
         deciders=deciders,
         sides={
             r["id"]: (

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import render_template, request, url_for
-from sqlalchemy.orm import joinedload
 
 from console import charts
 from console.auth import committee_or_404, done, principal
@@ -16,9 +15,7 @@ from console.blueprint import bp
 from console.labels import SHANGHAI
 from console.tables import arg_int, arg_str, form_value, given, load_form, paginate
 from console.views.branch import xlsx
-from inputs import contains
-from models import Ballot, Campaign, CampaignAudit, Candidate, Person, db
-from models.people import PARTY_STATUSES
+from models import Ballot, Campaign, Candidate, db
 from models.redis_store import REDIS_UNAVAILABLE_ERRORS
 from models.votes import CAMPAIGN_STATUSES, CATEGORY_KEYS, CATEGORY_NAMES
 from votes import (
@@ -32,6 +29,7 @@ from votes import (
     objections,
     share,
 )
+from votes import queries as vote_queries
 from votes.results import vote_counts, winners
 from votes.schemas import AnswerIn, CampaignIn, CandidateIn, CandidatePatch, NoticeIn, VoidIn
 
@@ -105,25 +103,13 @@ def campaign_list():
     committee_or_404()
     status = arg_str("status", 16, CAMPAIGN_STATUSES)
     q = arg_str("q")
-    stmt = campaigns.list_campaigns(principal())
-    if status:
-        stmt = stmt.where(Campaign.status == status)
-    if q:
-        stmt = stmt.where(contains(Campaign.title, q))
     page = paginate(
-        stmt,
+        vote_queries.campaign_list(principal(), status, q),
         {"starts_at": Campaign.starts_at, "ends_at": Campaign.ends_at, "title": Campaign.title},
         "starts_at",
         tiebreak=Campaign.id,
     )
-    ids = [c.id for c in page.items]
-    ballots_by = dict(
-        db.session.execute(
-            db.select(Ballot.campaign_id, db.func.count())
-            .where(Ballot.campaign_id.in_(ids or [0]), Ballot.voided_at.is_(None))
-            .group_by(Ballot.campaign_id)
-        ).all()
-    )
+    ballots_by = vote_queries.valid_ballots([c.id for c in page.items])
     now = clock.now().astimezone(SHANGHAI)
     return render_template(
         "campaigns/list.html",
@@ -202,12 +188,7 @@ def campaign_page(campaign_id: int):
     """One campaign: status and actions, settings, candidates, leaderboard, suspicious
     patterns and ballots."""
     campaign = _campaign(campaign_id)
-    candidates = db.session.scalars(
-        db.select(Candidate)
-        .where(Candidate.campaign_id == campaign.id)
-        .options(joinedload(Candidate.person).joinedload(Person.unit))
-        .order_by(Candidate.category, Candidate.id)
-    ).all()
+    candidates = vote_queries.candidates_of(campaign.id)
     board = _board_context(campaign)
     hours = arg_int("hours", 24, 1, 24 * 90)
     since = clock.now() - timedelta(hours=hours)
@@ -300,7 +281,7 @@ def objection_drawer(objection_id: int):
     form while 公示 runs."""
     committee_or_404()
     objection = objections.objection_for_committee(objection_id, principal())
-    campaign = db.session.get(Campaign, objection.campaign_id)
+    campaign = vote_queries.campaign(objection.campaign_id)
     return render_template(
         "campaigns/objection_drawer.html", objection=objection, campaign=campaign
     )
@@ -317,7 +298,7 @@ def objection_answer(objection_id: int):
         messages={"upheld": "请选择异议是否成立", "reason": "请填写答复理由（至少 2 个字）"},
     )
     objection = objections.objection_for_committee(objection_id, principal())
-    campaign = db.session.get(Campaign, objection.campaign_id)
+    campaign = vote_queries.campaign(objection.campaign_id)
     before = {w["candidate_id"] for w in winners(campaign.results)}
     objection = objections.answer_objection(
         objection_id, principal(), data["upheld"], data["reason"]
@@ -336,29 +317,14 @@ def campaign_people(campaign_id: int):
     """Party members of the mine matching ?q=, as <option>s for the candidate picker."""
     campaign = _campaign(campaign_id)
     q = (arg_str("employee_no") or arg_str("q")).split(" ")[0]
-    stmt = (
-        db.select(Person)
-        .where(Person.mine_id == campaign.mine_id, Person.political_status.in_(PARTY_STATUSES))
-        .options(joinedload(Person.unit))
-        .order_by(Person.employee_no)
-        .limit(20)
-    )
-    if q:
-        stmt = stmt.where(contains(Person.name, q) | contains(Person.employee_no, q))
-    return render_template("campaigns/people_options.html", people=db.session.scalars(stmt))
+    people = vote_queries.party_members(campaign.mine_id, q)
+    return render_template("campaigns/people_options.html", people=people)
 
 
 def candidate_photos(campaign: Campaign, candidates: list[Candidate]) -> dict[int, Any]:
     """Each candidate's photo upload with its image-check status: the current photo, or the
     last one set if WeChat's check (or a person) withdrew it (the audit names every photo)."""
-    names: dict[int, str] = {}
-    for detail in db.session.scalars(
-        db.select(CampaignAudit.detail)
-        .where(CampaignAudit.campaign_id == campaign.id, CampaignAudit.action == "photo")
-        .order_by(CampaignAudit.id)
-    ):
-        if isinstance(detail, dict) and detail.get("photo"):
-            names[int(detail["candidate_id"])] = str(detail["photo"])
+    names = vote_queries.audited_photos(campaign.id)
     for c in candidates:
         if c.photo:
             names[c.id] = c.photo
