@@ -40,6 +40,7 @@ from roster import transfers
 from wishes import export as wish_export
 from wishes import queries as wish_queries
 from wishes import services as wish_services
+from wishes.schemas import ReasonIn, ReviewIn
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -174,8 +175,12 @@ def branch_wish(branch_id: int, wish_id: int):
 def branch_wish_review(branch_id: int, wish_id: int):
     """Approve, or reject with a reason (the API's review_wish)."""
     branch_or_404(branch_id)
-    approve = request.form.get("decision") == "approve"
-    wish = wish_services.review_wish(principal(), wish_id, approve, _form("reason", multiline=True))
+    data = load_form(
+        ReviewIn(),
+        {"approve": request.form.get("decision") == "approve", "reason": form_value("reason")},
+    )
+    approve = data["approve"]  # a rejection without a reason: the service's refusal
+    wish = wish_services.review_wish(principal(), wish_id, approve, data["reason"])
     db.session.commit()
     return done(f"心愿「{wish.title}」已{'通过审核并发布' if approve else '驳回'}")
 
@@ -184,7 +189,10 @@ def branch_wish_review(branch_id: int, wish_id: int):
 def branch_wish_close(branch_id: int, wish_id: int):
     """Close a wish with a reason."""
     branch_or_404(branch_id)
-    wish = wish_services.close_wish(principal(), wish_id, _form("reason", multiline=True))
+    data = load_form(
+        ReasonIn(), {"reason": form_value("reason")}, messages={"reason": "请填写原因"}
+    )
+    wish = wish_services.close_wish(principal(), wish_id, data["reason"])
     db.session.commit()
     return done(f"心愿「{wish.title}」已关闭")
 
