@@ -179,7 +179,7 @@ def branch_wish_review(branch_id: int, wish_id: int):
         ReviewIn(),
         {"approve": request.form.get("decision") == "approve", "reason": form_value("reason")},
     )
-    approve = data["approve"]  # a rejection without a reason: the service's refusal
+    approve = data["approve"]  # a rejection without a reason is the service's to refuse
     wish = wish_services.review_wish(principal(), wish_id, approve, data["reason"])
     db.session.commit()
     return done(f"心愿「{wish.title}」已{'通过审核并发布' if approve else '驳回'}")

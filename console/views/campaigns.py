@@ -44,7 +44,7 @@ def _campaign(campaign_id: int, *, lock: bool = False) -> Campaign:
 def _when(name: str) -> str | None:
     """A datetime-local field as the API's ISO 8601 instant: a time without offset is China
     time. None when empty; what does not parse goes on as typed, for the schema to refuse."""
-    raw = (request.form.get(name) or "").strip()
+    raw = form_value(name)
     if not raw:
         return None
     try:
