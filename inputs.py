@@ -12,6 +12,12 @@ its own.
   a Content-Disposition header);
 - a search is a substring, never a LIKE pattern: `%`, `_` and the escape character match
   themselves.
+
+The marshmallow field types below (Text, Id, DateTime, Month, Period) carry these rules into
+every domain's schemas (`<domain>/schemas.py`), which both doors load their input through; each
+rule is also published as the field's `pattern` / `minimum` / `maximum`, so the OpenAPI document
+says exactly what the server accepts. Importing this module also sets marshmallow's messages to
+Chinese.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from typing import Any
+
+import marshmallow as ma
 
 MAX_ID = 2**31 - 1  # the id columns are 32-bit on every backend
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
@@ -104,3 +112,133 @@ def contains(column: Any, text: str) -> Any:
     """`column` holds `text` as a substring: LIKE's wildcards and its escape character in the
     text match themselves (the same on SQLite, PostgreSQL and MariaDB)."""
     return column.contains(text, autoescape=True)
+
+
+# --- marshmallow ----------------------------------------------------------------------------
+
+
+def _chinese_field_messages() -> None:
+    """Field errors in Chinese: a miner reads them on the phone, a secretary on the console."""
+    ma.fields.Field.default_error_messages.update(
+        required="此项为必填项", null="此项不能为空", validator_failed="取值无效"
+    )
+    ma.fields.String.default_error_messages.update(invalid="应为文本")
+    ma.fields.Integer.default_error_messages.update(invalid="应为整数", too_large="数值过大")
+    ma.fields.Number.default_error_messages.update(invalid="应为数字", too_large="数值过大")
+    ma.fields.Boolean.default_error_messages.update(invalid="应为 true 或 false")
+    ma.fields.DateTime.default_error_messages.update(invalid="时间格式不正确（ISO 8601）")
+    ma.fields.Date.default_error_messages.update(invalid="日期格式不正确（YYYY-MM-DD）")
+    ma.fields.List.default_error_messages.update(invalid="应为列表")
+    ma.fields.Nested.default_error_messages.update(type="格式不正确")
+    ma.fields.Dict.default_error_messages.update(invalid="应为对象")
+    ma.Schema._default_error_messages = {"type": "格式不正确", "unknown": "不支持的字段"}
+    ma.validate.Length.message_min = "长度不能少于 {min}"
+    ma.validate.Length.message_max = "长度不能超过 {max}"
+    ma.validate.Length.message_all = "长度应在 {min} 到 {max} 之间"
+    ma.validate.Length.message_equal = "长度应为 {equal}"
+    # Range formats twice: first the operator words, then the numbers.
+    ma.validate.Range.message_min = "应{min_op} {{min}}"
+    ma.validate.Range.message_max = "应{max_op} {{max}}"
+    ma.validate.Range.message_all = "应{min_op} {{min}} 且{max_op} {{max}}"
+    ma.validate.Range.message_gte = "大于或等于"
+    ma.validate.Range.message_gt = "大于"
+    ma.validate.Range.message_lte = "小于或等于"
+    ma.validate.Range.message_lt = "小于"
+    ma.validate.OneOf.default_message = "取值应为：{choices}"
+    ma.validate.Regexp.default_message = "格式不正确"
+
+
+_chinese_field_messages()
+
+
+class Text(ma.fields.String):
+    """User text: bounded, with no control characters, surrogates or BMP non-characters."""
+
+    def __init__(
+        self,
+        max_len: int,
+        *,
+        min_len: int = 0,
+        multiline: bool = False,
+        blank: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        self.multiline = multiline
+        self.blank = blank
+        if not blank:
+            min_len = max(min_len, 1)
+        if multiline:
+            pattern = MULTI_LINE_PATTERN if blank else MULTI_LINE_FILLED
+        else:
+            pattern = SINGLE_LINE_PATTERN if blank else SINGLE_LINE_FILLED
+        metadata = {"pattern": pattern, **kwargs.pop("metadata", {})}
+        validate = [ma.validate.Length(min=min_len or None, max=max_len)]
+        super().__init__(validate=validate, metadata=metadata, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        bad = bad_character(text, multiline=self.multiline)
+        if bad is not None:
+            raise ma.ValidationError(character_message(bad))
+        if not self.blank and not text.strip():
+            raise ma.ValidationError("不能为空")
+        return text
+
+
+def Id(**kwargs: Any) -> ma.fields.Integer:  # noqa: N802 - a field factory, read like a type
+    """A row id: an integer 1 … 2^31−1 (the columns' range on every backend)."""
+    return ma.fields.Integer(validate=ma.validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+class DateTime(ma.fields.AwareDateTime):
+    """An ISO 8601 instant with offset (or in `default_timezone` without one), 2000 … 2100."""
+
+    default_error_messages = {
+        "invalid": "时间格式不正确（ISO 8601）",
+        "invalid_awareness": "时间须带时区（如 +08:00）",
+        "out_of_range": TIME_RANGE_MESSAGE,
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {"pattern": DATETIME_PATTERN, **kwargs.pop("metadata", {})}
+        super().__init__(format="iso", metadata=metadata, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        if isinstance(value, str) and not re.match(DATETIME_PATTERN, value):
+            raise self.make_error("out_of_range")
+        when = super()._deserialize(value, attr, data, **kwargs)
+        # Checked on the value's own clock: year 1 or 9999 would overflow when moved to UTC.
+        if not in_time_range(when):
+            raise self.make_error("out_of_range")
+        return when
+
+
+class Pattern(ma.validate.Regexp):
+    """Regexp that must match the whole value (`$` alone would let a trailing newline in)."""
+
+    def __call__(self, value: str) -> str:
+        if not isinstance(value, str) or self.regex.fullmatch(value) is None:
+            raise ma.ValidationError(self._format_error(value))
+        return value
+
+
+def Month(*, checked: bool = True, **kwargs: Any) -> ma.fields.String:  # noqa: N802
+    """A Shanghai calendar month "YYYY-MM" (2000-01 … 2100-12), ASCII digits.
+
+    checked=False: the pattern is only published, because the domain checks the very same
+    pattern and answers with its own reason (pairings' `invalid_month`)."""
+    kwargs.setdefault("metadata", {}).setdefault("description", "YYYY-MM（上海时间的自然月）")
+    kwargs["metadata"]["pattern"] = MONTH_PATTERN
+    if checked:
+        kwargs["validate"] = Pattern(MONTH_PATTERN, error=MONTH_MESSAGE)
+    return ma.fields.String(**kwargs)
+
+
+def Period(**kwargs: Any) -> ma.fields.String:  # noqa: N802
+    """A reporting period: "YYYY", "YYYY-Qn", "YYYY-MM" or "all", ASCII digits. Published here,
+    checked by `points.ledger.parse_period` (reason `invalid_period`)."""
+    kwargs.setdefault("metadata", {}).setdefault(
+        "description", "YYYY、YYYY-Qn、YYYY-MM 或 all（上海时间）"
+    )
+    kwargs["metadata"]["pattern"] = PERIOD_PATTERN
+    return ma.fields.String(**kwargs)

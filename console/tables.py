@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+import marshmallow as ma
 from flask import request
 
 from domain_errors import InvalidInput
-from inputs import MAX_ID, MONTH_MESSAGE, NEVER_ALLOWED, text_problem, valid_month
+from inputs import (
+    MAX_ID,
+    MONTH_MESSAGE,
+    NEVER_ALLOWED,
+    TIME_RANGE_MESSAGE,
+    text_problem,
+    valid_month,
+)
 from models import db
 
 PAGE_SIZES = (10, 20, 50, 100)
@@ -45,6 +54,64 @@ def arg_month(name: str = "month") -> str:
     if value and not valid_month(value):
         raise InvalidInput(errors={name: [MONTH_MESSAGE]})
     return value
+
+
+# The input rules' own words (a refused character, too long, a time out of range), kept when a
+# form names a field's message: they say what to fix better than the form's "please fill in".
+_KEPT = ("含有不允许的字符", "不能换行或含制表符", "长度不能超过", TIME_RANGE_MESSAGE)
+_RANGE = re.compile(r"^应大于或等于 (\S+) 且小于或等于 (\S+)$")
+
+
+def _in_console_words(message: str) -> str:
+    """A schema message as the console's forms have always put it."""
+    found = _RANGE.match(message)
+    if found:
+        return f"应在 {found.group(1)} 到 {found.group(2)} 之间"
+    if message in ("应为整数", "应为数字") or message.startswith("Special numeric"):
+        return "请填写数字"  # marshmallow's nan/infinity refusal has no Chinese of its own
+    return message
+
+
+def _console_errors(errors: Any, messages: dict[str, str], name: str = "") -> Any:
+    if isinstance(errors, dict):
+        return {key: _console_errors(value, messages, str(key)) for key, value in errors.items()}
+    if not isinstance(errors, list):
+        return errors
+    out: list[str] = []
+    for message in map(str, errors):
+        if name in messages and not message.startswith(_KEPT):
+            message = messages[name]
+        message = _in_console_words(message)
+        if message not in out:
+            out.append(message)
+    return out
+
+
+def form_value(name: str) -> str:
+    """A form field, trimmed ('' when absent): what a form sends before its schema loads it."""
+    return (request.form.get(name) or "").strip()
+
+
+def given(**values: Any) -> dict[str, Any]:
+    """The values a form filled in: a field left empty is not sent, as in the API."""
+    return {k: v for k, v in values.items() if v not in (None, "")}
+
+
+def load_form(
+    schema: ma.Schema,
+    data: dict[str, Any],
+    *,
+    messages: dict[str, str] | None = None,
+    partial: tuple[str, ...] | bool | None = None,
+) -> dict[str, Any]:
+    """A form's values (converted where its fields differ from the API's) loaded through the
+    domain's schema, so a page refuses what the API refuses; a 422 in the console's words,
+    with `messages` naming what a field's refusal says on this form."""
+    try:
+        return schema.load(data, partial=partial)
+    except ma.ValidationError as error:
+        errors = _console_errors(error.normalized_messages(), messages or {})
+        raise InvalidInput(errors=errors) from None
 
 
 def refuse_bad_strings() -> None:

@@ -10,14 +10,15 @@ from flask_smorest import Blueprint
 
 from accounts import grants
 from accounts import login as login_service
+from accounts.schemas import GrantIn
 from domain_errors import NotFound
 from downloads import attachment
 from miniapp_api.auth import current_principal, login_required
-from miniapp_api.fields import Text
 from miniapp_api.transfers_api import ReviewPerson
 from models import Mine, Person, db
 from roster import leavers
 from roster.importer import import_roster, preview_roster
+from roster.schemas import RosterQuery
 from roster.template import TEMPLATE_FALLBACK, TEMPLATE_NAME, template_workbook
 from spreadsheets import XLSX_MIME
 
@@ -31,19 +32,6 @@ class RosterUpload(ma.Schema):
         required=True,
         metadata={"type": "string", "format": "binary"},
         error_messages={"required": "请选择要上传的花名册文件（.xlsx 或 .csv，表单字段 file）"},
-    )
-
-
-class RosterQuery(ma.Schema):
-    dry_run = ma.fields.Boolean(
-        load_default=False,
-        metadata={"description": "true：只预览将发生的变化，不写入任何数据"},
-    )
-    mark_missing_as_left = ma.fields.Boolean(
-        load_default=False,
-        metadata={
-            "description": "true：把花名册中有、文件中没有的人员标记为离职（仅用于全矿完整花名册）"
-        },
     )
 
 
@@ -200,12 +188,6 @@ class RosterTemplateView(MethodView):
     def get(self):
         """The roster template: header row, drop-downs for 政治面貌 and 是否干部, 填表说明."""
         return attachment(template_workbook(), TEMPLATE_NAME, XLSX_MIME, fallback=TEMPLATE_FALLBACK)
-
-
-class GrantIn(ma.Schema):
-    employee_no = Text(32, blank=False, required=True)
-    role = ma.fields.String(required=True, validate=ma.validate.OneOf(["secretary", "committee"]))
-    branch = Text(100, load_default=None, metadata={"description": "党支部名称（书记必填）"})
 
 
 class GrantOut(ma.Schema):

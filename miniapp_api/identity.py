@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from accounts import login as login_service
 from accounts.principal import Principal, principal_for
+from accounts.schemas import BindIn, LoginIn, PeopleQuery
 from accounts.tokens import revoke_session
 from domain_errors import NotFound
 from inputs import contains
@@ -23,7 +24,7 @@ from miniapp_api.auth import (
     current_session,
     login_required,
 )
-from miniapp_api.fields import Pattern, Text, clean_text
+from miniapp_api.fields import clean_text
 from miniapp_api.pagination import page_of
 from miniapp_api.schemas import UserSchema
 from models import Branch, Person, db
@@ -62,23 +63,10 @@ def user_view(p: Principal) -> dict[str, Any]:
     }
 
 
-class LoginIn(ma.Schema):
-    code = Text(128, blank=False, required=True)
-
-
 class LoginOut(ma.Schema):
     token = ma.fields.String(required=True)
     expires_in = ma.fields.Integer(required=True)
     user = ma.fields.Nested(UserSchema, required=True)
-
-
-class BindIn(ma.Schema):
-    employee_no = Text(32, blank=False, required=True)
-    name = Text(64, blank=False, required=True)
-    # Full-width digits too: a phone's Chinese keyboard types them; binding reads NFKC.
-    phone_tail = ma.fields.String(
-        required=True, validate=Pattern(r"^[0-9０-９]{4}$", error="请输入手机号后四位数字")
-    )
 
 
 class BindOut(ma.Schema):
@@ -148,10 +136,6 @@ class MeView(MethodView):
     def get(self):
         """Who I am: roster entry, branch and roles (`bound: false` until bound)."""
         return user_view(current_principal())
-
-
-class PeopleQuery(ma.Schema):
-    q = Text(64, load_default=None, metadata={"description": "姓名或工号的一部分"})
 
 
 class PersonOut(ma.Schema):

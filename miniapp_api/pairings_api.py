@@ -11,27 +11,28 @@ from sqlalchemy.orm import selectinload
 
 from downloads import attachment
 from miniapp_api.auth import client_ip, current_principal, login_required
-from miniapp_api.fields import DateTime, Id, Month, Text
 from miniapp_api.identity import visible_branch
 from miniapp_api.pagination import page_of
-from miniapp_api.wishes_api import WishCreated, WishIn
-from models import CARE_FLAGS, TALK_MODES, Pairing, Talk, db, utcnow
+from miniapp_api.wishes_api import WishCreated
+from models import CARE_FLAGS, Pairing, Talk, db, utcnow
 from pairings import care, compliance, exports, services, talks
-from pairings.months import SHANGHAI, month_of, parse_month
+from pairings.months import month_of, parse_month
+from pairings.schemas import (
+    AccessQuery,
+    CareFlagsIn,
+    MonthQuery,
+    PairingIn,
+    PairingsQuery,
+    TalkContentIn,
+    TalkIn,
+    TalksQuery,
+)
 from spreadsheets import XLSX_MIME
+from wishes.schemas import WishIn
 
 blp = Blueprint("pairings", __name__, url_prefix="/api/v1", description="一带三/一带五 结对与谈心")
 
 XLSX = XLSX_MIME
-
-
-class MonthQuery(ma.Schema):
-    # parse_month checks the published pattern (422 invalid_month)
-    month = Month(
-        checked=False,
-        load_default=None,
-        metadata={"description": "YYYY-MM（上海时间的自然月），默认本月"},
-    )
 
 
 def month_arg(query: dict[str, Any]) -> str:
@@ -65,11 +66,6 @@ class MyPairingsOut(ma.Schema):
     month = ma.fields.Nested(MonthStatusOut, required=True)
 
 
-class PairingIn(ma.Schema):
-    member_id = Id(required=True)
-    employee_id = Id(required=True)
-
-
 class PersonRef(ma.Schema):
     id = ma.fields.Integer(required=True)
     name = ma.fields.String(required=True)
@@ -97,14 +93,6 @@ class PairingOut(ma.Schema):
             "member_left_party 不再是党员 | member_left / employee_left 离职"
         },
     )
-
-
-class PairingsQuery(ma.Schema):
-    status = ma.fields.String(
-        load_default="active", validate=ma.validate.OneOf(["active", "ended", "all"])
-    )
-    member_id = Id(load_default=None)
-    employee_id = Id(load_default=None)
 
 
 @blp.route("/pairings/mine")
@@ -165,15 +153,6 @@ class BranchPairingsView(MethodView):
 # --- care flags -----------------------------------------------------------------------------
 
 
-class CareFlagsIn(ma.Schema):
-    flags = ma.fields.List(
-        ma.fields.String(validate=ma.validate.OneOf(CARE_FLAGS)),
-        required=True,
-        validate=ma.validate.Length(max=len(CARE_FLAGS)),
-    )
-    note = Text(500, multiline=True, load_default="")
-
-
 class CareChangeOut(ma.Schema):
     flags = ma.fields.List(ma.fields.String(), required=True)
     note = ma.fields.String(required=True)
@@ -226,27 +205,6 @@ class CareFlagsView(MethodView):
 
 
 # --- talks ----------------------------------------------------------------------------------
-
-
-class TalkContentIn(ma.Schema):
-    talked_at = DateTime(
-        required=True,
-        default_timezone=SHANGHAI,
-        metadata={"description": "ISO 8601；不带时区时按北京时间"},
-    )
-    mode = ma.fields.String(required=True, validate=ma.validate.OneOf(TALK_MODES))
-    place = Text(100, load_default="")
-    topics = Text(2000, multiline=True, blank=False, required=True)
-    concerns = Text(2000, multiline=True, load_default="")
-    follow_up = Text(2000, multiline=True, load_default="")
-
-
-class TalkIn(TalkContentIn):
-    employee_id = Id(required=True)
-    member_id = Id(
-        load_default=None,
-        metadata={"description": "书记代本支部党员登记时填写谈心的党员；默认是本人"},
-    )
 
 
 class TalkOut(ma.Schema):
@@ -303,13 +261,6 @@ class TalkOut(ma.Schema):
 
     def _editable_until(self, talk: Talk) -> str:
         return talks.editable_until(talk).isoformat()
-
-
-class TalksQuery(MonthQuery):
-    branch_id = Id(load_default=None)
-    member_id = Id(load_default=None)
-    employee_id = Id(load_default=None)
-    include_corrected = ma.fields.Boolean(load_default=True)
 
 
 def content_of(data: dict[str, Any]) -> talks.TalkContent:
@@ -414,11 +365,6 @@ class TalkWishView(MethodView):
         )
         db.session.commit()
         return {"id": wish.id, "status": wish.status}
-
-
-class AccessQuery(ma.Schema):
-    talk_id = Id(load_default=None)
-    viewer_id = Id(load_default=None)
 
 
 class AccessOut(ma.Schema):

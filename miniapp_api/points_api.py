@@ -12,23 +12,16 @@ from sqlalchemy.orm import selectinload
 
 from domain_errors import NotFound
 from miniapp_api.auth import current_principal, login_required
-from miniapp_api.fields import Id, Period, Text
 from miniapp_api.identity import visible_branch
 from miniapp_api.pagination import counted, page_of
 from miniapp_api.pairings_api import XLSX, xlsx_response
 from models import REQUEST_STATUSES, PointsRequest, db
 from pairings import exports
 from points import ledger, requests
+from points.schemas import DecideIn, PeriodQuery, PointsRequestIn, RequestsQuery, TotalsQuery
 from votes.candidacies import unpublished_candidacies
 
 blp = Blueprint("points", __name__, url_prefix="/api/v1", description="党员积分")
-
-
-class PeriodQuery(ma.Schema):
-    period = Period(
-        load_default=None,
-        metadata={"description": "YYYY、YYYY-Qn、YYYY-MM 或 all（上海时间），默认本年"},
-    )
 
 
 class EntryOut(ma.Schema):
@@ -48,20 +41,6 @@ class MyPointsOut(ma.Schema):
     since = ma.fields.DateTime(allow_none=True, required=True)
     until = ma.fields.DateTime(allow_none=True, required=True)
     entries = ma.fields.List(ma.fields.Nested(EntryOut), required=True)
-
-
-class PointsRequestIn(ma.Schema):
-    employee_no = Text(32, blank=False, required=True)
-    delta = ma.fields.Integer(
-        strict=True,
-        required=True,
-        validate=[
-            ma.validate.Range(min=-100, max=100),
-            ma.validate.NoneOf([0], error="分值不能为 0"),
-        ],
-        metadata={"not": {"enum": [0]}, "description": "非零整数，绝对值不超过 POINTS_MANUAL_MAX"},
-    )
-    reason = Text(255, multiline=True, blank=False, required=True)
 
 
 class PointsPersonRef(ma.Schema):
@@ -94,23 +73,6 @@ class PointsRequestOut(ma.Schema):
         required=True, metadata={"description": "申请对象是尚未公布结果的评选活动的候选人"}
     )
     candidate_of = ma.fields.List(ma.fields.Nested(CandidacyOut), required=True)
-
-
-class RequestsQuery(ma.Schema):
-    status = ma.fields.String(
-        load_default="all", validate=ma.validate.OneOf([*REQUEST_STATUSES, "all"])
-    )
-    branch_id = Id(load_default=None)
-    person_id = Id(load_default=None)
-
-
-class DecideIn(ma.Schema):
-    approve = ma.fields.Boolean(required=True)
-    reason = Text(255, multiline=True, blank=False, required=True)
-
-
-class TotalsQuery(PeriodQuery):
-    branch_id = Id(load_default=None)
 
 
 class TotalOut(ma.Schema):

@@ -14,6 +14,7 @@ from miniapp_api.pagination import page_of
 from miniapp_api.schemas import BranchRefSchema as BranchRef
 from models import REVIEW_CAUSES, REVIEW_OUTCOMES, db
 from roster import transfers
+from roster.schemas import ReviewsQuery
 
 blp = Blueprint(
     "transfers", __name__, url_prefix="/api/v1", description="人员调动后跨支部的结对确认"
@@ -59,12 +60,6 @@ class ReviewOut(ma.Schema):
     employee_branch = ma.fields.Nested(BranchRef, required=True)
     member_side = ma.fields.Nested(SideOut, allow_none=True, required=True)
     employee_side = ma.fields.Nested(SideOut, allow_none=True, required=True)
-
-
-class ReviewsQuery(ma.Schema):
-    status = ma.fields.String(
-        load_default="open", validate=ma.validate.OneOf(["open", "closed", "all"])
-    )
 
 
 @blp.route("/branches/<int:branch_id>/pairing-reviews")

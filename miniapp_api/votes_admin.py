@@ -12,9 +12,7 @@ from flask_smorest import Blueprint
 from domain_errors import InvalidInput
 from downloads import attachment
 from miniapp_api.auth import current_principal, login_required
-from miniapp_api.fields import DateTime, Id, Text
 from miniapp_api.pagination import rows_of
-from miniapp_api.points_api import DecideIn
 from miniapp_api.votes_api import (
     CampaignSummarySchema,
     RulesSchema,
@@ -22,7 +20,7 @@ from miniapp_api.votes_api import (
     photo_url,
 )
 from models import Account, Ballot, Candidate, Person, Unit, db
-from models.votes import CATEGORY_KEYS
+from points.schemas import DecideIn
 from spreadsheets import XLSX_MIME
 from votes import (
     anti_brushing,
@@ -35,59 +33,21 @@ from votes import (
     points_sheets,
     share,
 )
+from votes.schemas import (
+    AnswerIn,
+    BallotQuery,
+    CampaignIn,
+    CampaignPatch,
+    CandidateIn,
+    CandidatePatch,
+    NoticeIn,
+    SuspiciousQuery,
+    VoidIn,
+)
 
 blp = Blueprint(
     "votes_admin", __name__, url_prefix="/api/v1/admin", description="党委：六大员评选管理"
 )
-
-Category = ma.fields.String(validate=ma.validate.OneOf(CATEGORY_KEYS))
-
-
-class RulesIn(ma.Schema):
-    per_candidate_per_day = ma.fields.Integer(validate=ma.validate.Range(min=1, max=10))
-    per_category_per_day = ma.fields.Integer(validate=ma.validate.Range(min=1, max=50))
-    hide_tallies = ma.fields.Boolean()
-    revote_other_days = ma.fields.Boolean()
-    remind_non_voters = ma.fields.Boolean()
-
-
-class WeightsIn(ma.Schema):
-    votes = ma.fields.Float(validate=ma.validate.Range(min=0, max=100))
-    points = ma.fields.Float(validate=ma.validate.Range(min=0, max=100))
-
-
-class QuotasIn(ma.Schema):
-    """名额: how many are honoured in each category (1 when not given)."""
-
-    safety = ma.fields.Integer(validate=ma.validate.Range(min=1, max=100))
-    reform = ma.fields.Integer(validate=ma.validate.Range(min=1, max=100))
-    publicity = ma.fields.Integer(validate=ma.validate.Range(min=1, max=100))
-    mediation = ma.fields.Integer(validate=ma.validate.Range(min=1, max=100))
-    discipline = ma.fields.Integer(validate=ma.validate.Range(min=1, max=100))
-    emergency = ma.fields.Integer(validate=ma.validate.Range(min=1, max=100))
-
-
-class CampaignIn(ma.Schema):
-    title = Text(100, blank=False, required=True)
-    description = Text(5000, multiline=True, load_default="")
-    starts_at = DateTime(required=True)
-    ends_at = DateTime(required=True)
-    categories = ma.fields.List(Category, validate=ma.validate.Length(min=1, max=6))
-    rules = ma.fields.Nested(RulesIn)
-    weights = ma.fields.Nested(WeightsIn)
-    quotas = ma.fields.Nested(
-        QuotasIn, metadata={"description": "how many are honoured per category (名额); default 1"}
-    )
-    notice_days = ma.fields.Integer(validate=ma.validate.Range(min=1, max=30))
-    points_since = DateTime(allow_none=True)
-    points_until = DateTime(allow_none=True)
-
-
-class CampaignPatch(CampaignIn):
-    """Only the fields to change."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(partial=True, **kwargs)
 
 
 class CreatedCampaign(ma.Schema):
@@ -132,19 +92,6 @@ def campaign_out(c) -> dict[str, Any]:
     }
 
 
-class CandidateIn(ma.Schema):
-    employee_no = Text(32, blank=False, required=True)
-    category = Category
-    story = Text(5000, multiline=True, load_default="")
-
-
-CandidateIn._declared_fields["category"].required = True
-
-
-class CandidatePatch(ma.Schema):
-    story = Text(5000, multiline=True, required=True)
-
-
 class CreatedId(ma.Schema):
     id = ma.fields.Integer(required=True)
 
@@ -185,12 +132,6 @@ class PointsSheetOut(ma.Schema):
     candidates = ma.fields.Integer(required=True)
 
 
-class BallotQuery(ma.Schema):
-    candidate_id = Id()
-    voided = ma.fields.Boolean()
-    employee_no = Text(32)
-
-
 class BallotSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     candidate_id = ma.fields.Integer(required=True)
@@ -208,18 +149,6 @@ class BallotSchema(ma.Schema):
     voided = ma.fields.Boolean(required=True)
     voided_at = ma.fields.DateTime(allow_none=True)
     void_reason = ma.fields.String(allow_none=True)
-
-
-class VoidIn(ma.Schema):
-    reason = Text(255, multiline=True, min_len=2, blank=False, required=True)
-
-
-class SuspiciousQuery(ma.Schema):
-    hours = ma.fields.Integer(load_default=24, validate=ma.validate.Range(min=1, max=24 * 90))
-    window_minutes = ma.fields.Integer(load_default=10, validate=ma.validate.Range(min=1, max=240))
-    burst_min = ma.fields.Integer(load_default=10, validate=ma.validate.Range(min=2, max=10000))
-    fresh_hours = ma.fields.Integer(load_default=24, validate=ma.validate.Range(min=1, max=720))
-    fresh_min = ma.fields.Integer(load_default=3, validate=ma.validate.Range(min=1, max=10000))
 
 
 class BurstSchema(ma.Schema):
@@ -304,13 +233,6 @@ class CampaignCloseView(MethodView):
         campaign = campaigns.close_campaign(_campaign(campaign_id, lock=True), current_principal())
         db.session.commit()
         return campaign_out(campaign)
-
-
-class NoticeIn(ma.Schema):
-    days = ma.fields.Integer(
-        validate=ma.validate.Range(min=1, max=30),
-        metadata={"description": "length of 公示 in days (default: the campaign's, 5)"},
-    )
 
 
 @blp.route("/campaigns/<int:campaign_id>/notice")
@@ -512,11 +434,6 @@ class AdminObjectionSchema(ma.Schema):
     answered_at = ma.fields.DateTime(allow_none=True)
     created_at = ma.fields.DateTime(required=True)
     objector = ma.fields.Dict(required=True, metadata={"description": "{id, employee_no, name}"})
-
-
-class AnswerIn(ma.Schema):
-    upheld = ma.fields.Boolean(required=True)
-    reason = Text(1000, min_len=2, multiline=True, blank=False, required=True)
 
 
 class AnswerOut(ma.Schema):

@@ -10,12 +10,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from miniapp_api.auth import client_ip, current_principal, login_required
-from miniapp_api.fields import Id, Text, clean_text
+from miniapp_api.fields import clean_text
 from miniapp_api.pagination import page_of
 from models import Candidate, db
-from models.votes import CATEGORY_KEYS
 from votes import ballots, campaigns, objections, share, tallies
 from votes.errors import ResultsNotPublished, TalliesHidden
+from votes.schemas import LeaderboardQuery, ObjectionIn, VoteIn
 
 blp = Blueprint("votes", __name__, url_prefix="/api/v1", description="六大员评选：投票与结果")
 
@@ -71,18 +71,10 @@ class CampaignDetailSchema(CampaignSummarySchema):
     )
 
 
-class VoteIn(ma.Schema):
-    candidate_id = Id(required=True, strict=True)
-
-
 class VoteOut(ma.Schema):
     ballot_id = ma.fields.Integer(required=True)
     category = ma.fields.String(required=True)
     remaining_today = ma.fields.Integer(required=True)
-
-
-class LeaderboardQuery(ma.Schema):
-    category = ma.fields.String(required=True, validate=ma.validate.OneOf(CATEGORY_KEYS))
 
 
 class LeaderboardRow(ma.Schema):
@@ -293,11 +285,6 @@ class NoticeSchema(ma.Schema):
     open = ma.fields.Boolean(required=True, metadata={"description": "objections accepted now"})
     winners = ma.fields.List(ma.fields.Nested(NoticeWinnerSchema), required=True)
     my_objections = ma.fields.List(ma.fields.Nested(MyObjectionSchema), required=True)
-
-
-class ObjectionIn(ma.Schema):
-    candidate_id = Id(required=True, strict=True)
-    reason = Text(1000, min_len=5, multiline=True, blank=False, required=True)
 
 
 class ObjectionCreated(ma.Schema):

@@ -19,14 +19,25 @@ from miniapp_api.auth import (
     login_required,
 )
 from miniapp_api.extensions import limiter
-from miniapp_api.fields import Id, Month, Pattern, Text
+from miniapp_api.fields import Pattern
 from miniapp_api.pagination import page_of
-from models import WISH_CATEGORIES, WISH_STATUSES, Upload, Wish, db
+from models import Upload, Wish, db
 from spreadsheets import XLSX_MIME
 from storage import StorageError
 from wishes import export, photos, privacy, queries, services
 from wishes.errors import ImageTooLarge
-from wishes.states import PUBLIC_STATUSES
+from wishes.schemas import (
+    ConfirmIn,
+    FulfilIn,
+    ManagedQuery,
+    OptionalReasonIn,
+    PoolQuery,
+    ReasonIn,
+    ReviewIn,
+    StatsQuery,
+    StatusQuery,
+    WishIn,
+)
 
 blp = Blueprint("wishes", __name__, url_prefix="/api/v1", description="群众微心愿与图片上传")
 
@@ -34,67 +45,9 @@ blp = Blueprint("wishes", __name__, url_prefix="/api/v1", description="群众微
 # -- schemas ------------------------------------------------------------------------------
 
 
-class WishIn(ma.Schema):
-    title = Text(60, blank=False, required=True)
-    content = Text(1000, multiline=True, blank=False, required=True)
-    category = ma.fields.String(required=True, validate=ma.validate.OneOf(WISH_CATEGORIES))
-
-
 class WishCreated(ma.Schema):
     id = ma.fields.Integer(required=True)
     status = ma.fields.String(required=True)
-
-
-class ReviewIn(ma.Schema):
-    approve = ma.fields.Boolean(required=True)
-    reason = Text(500, multiline=True, load_default=None, metadata={"description": "驳回时必填"})
-
-
-class ReasonIn(ma.Schema):
-    reason = Text(500, multiline=True, blank=False, required=True)
-
-
-class OptionalReasonIn(ma.Schema):
-    reason = Text(500, multiline=True, load_default=None)
-
-
-class FulfilIn(ma.Schema):
-    note = Text(1000, multiline=True, blank=False, required=True)
-    photo_ids = ma.fields.List(
-        Id(strict=True),
-        required=True,
-        validate=ma.validate.Length(min=1, max=9),
-    )
-
-
-class ConfirmIn(ma.Schema):
-    rating = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(1, 5))
-    thanks = Text(500, multiline=True, load_default=None)
-
-
-class PoolQuery(ma.Schema):
-    status = ma.fields.String(
-        load_default="open",
-        validate=ma.validate.OneOf(list(PUBLIC_STATUSES)),
-    )
-    category = ma.fields.String(load_default=None, validate=ma.validate.OneOf(WISH_CATEGORIES))
-    branch_id = Id(load_default=None)
-
-
-class StatusQuery(ma.Schema):
-    status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(WISH_STATUSES))
-
-
-class ManagedQuery(ma.Schema):
-    branch_id = Id(load_default=None)
-    status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(WISH_STATUSES))
-    category = ma.fields.String(load_default=None, validate=ma.validate.OneOf(WISH_CATEGORIES))
-    month = Month(load_default=None)
-
-
-class StatsQuery(ma.Schema):
-    year = ma.fields.Integer(required=True, validate=ma.validate.Range(2000, 2100))
-    branch_id = Id(load_default=None)
 
 
 class WishPersonRef(ma.Schema):

@@ -10,7 +10,8 @@ from sqlalchemy import Select, or_, select
 
 from accounts.principal import Principal
 from domain_errors import Forbidden, InvalidInput
-from models import WISH_STATUSES, Branch, Wish, db
+from inputs import contains
+from models import WISH_STATUSES, Branch, Person, Wish, db
 from wishes.services import SHANGHAI
 from wishes.states import PUBLIC_STATUSES
 
@@ -135,3 +136,56 @@ def monthly_counts(p: Principal, year: int, branch_id: int | None = None) -> lis
             }
         )
     return out
+
+
+def waiting_for_review(mine_id: int) -> int:
+    """How many wishes of the mine wait for a secretary's review."""
+    return int(
+        db.session.scalar(
+            select(db.func.count())
+            .select_from(Wish)
+            .where(Wish.mine_id == mine_id, Wish.status == "pending_review")
+        )
+        or 0
+    )
+
+
+def managed_matching(
+    p: Principal,
+    branch_id: int | None = None,
+    status: str | None = None,
+    month: str | None = None,
+    category: str | None = None,
+    q: str = "",
+) -> Select:
+    """The management list (see `managed`), with `q` in the title or the wisher's name."""
+    stmt = managed(p, branch_id, status, month, category)
+    if q:
+        stmt = stmt.where(contains(Wish.title, q) | Wish.wisher.has(contains(Person.name, q)))
+    return stmt
+
+
+def wishes_of(stmt: Select) -> list[Wish]:
+    """The wishes a select of this module finds."""
+    return list(db.session.scalars(stmt).all())
+
+
+def review_queue(p: Principal, branch_id: int, limit: int = 5) -> tuple[list[Wish], int]:
+    """The first wishes of the branch waiting for review, and how many wait."""
+    pending = managed(p, branch_id, "pending_review")
+    count = db.session.scalar(
+        select(db.func.count()).select_from(pending.order_by(None).subquery())
+    )
+    return list(db.session.scalars(pending.limit(limit)).all()), int(count or 0)
+
+
+def claims_due(p: Principal, branch_id: int, by: datetime, limit: int = 10) -> list[Wish]:
+    """The branch's claimed wishes whose claim deadline falls by `by`, soonest first."""
+    stmt = (
+        managed(p, branch_id, "claimed")
+        .where(Wish.claim_deadline <= by)
+        .order_by(None)
+        .order_by(Wish.claim_deadline)
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt).all())

@@ -14,10 +14,10 @@ from sqlalchemy.orm import selectinload
 from console import charts
 from console.auth import branch_or_404, client_ip, done, principal
 from console.blueprint import bp
-from console.tables import arg_int, arg_month, arg_str, paginate
+from console.tables import arg_int, arg_month, arg_str, form_value, given, load_form, paginate
 from domain_errors import InvalidInput, NotFound
 from downloads import attachment
-from inputs import contains, text_problem, valid_id
+from inputs import text_problem
 from models import (
     CARE_FLAGS,
     TALK_MODES,
@@ -31,12 +31,16 @@ from models import (
     utcnow,
 )
 from pairings import care, compliance, exports, overview, services, talks
+from pairings import queries as pairing_queries
 from pairings.months import month_of
+from pairings.schemas import CareFlagsIn, PairingIn
 from pairings.services import limit_for
+from roster import queries as roster_queries
 from roster import transfers
 from wishes import export as wish_export
 from wishes import queries as wish_queries
 from wishes import services as wish_services
+from wishes.schemas import ReasonIn, ReviewIn
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -55,14 +59,6 @@ def _form(name: str, max_len: int = 500, *, multiline: bool = False) -> str:
     return value
 
 
-def _form_id(name: str) -> int:
-    """A row id picked in a form (ASCII digits, 1 … 2^31−1), or a 422."""
-    raw = (request.form.get(name) or "").strip()
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10 and valid_id(int(raw))):
-        raise InvalidInput(errors={name: ["请选择"]})
-    return int(raw)
-
-
 def xlsx(data: bytes, filename: str, fallback: str) -> Response:
     """An Excel download named the API's way (downloads.attachment: RFC 6266, never cached)."""
     return attachment(data, filename, XLSX, fallback=fallback)
@@ -79,29 +75,17 @@ def branch_home(branch_id: int):
     p = principal()
     month = _month()
     summary = compliance.branch_compliance(branch, month)
-    pending = wish_queries.managed(p, branch.id, "pending_review")
-    pending_count = db.session.scalar(
-        db.select(db.func.count()).select_from(pending.order_by(None).subquery())
-    )
-    soon = utcnow() + timedelta(days=7)
-    near = (
-        wish_queries.managed(p, branch.id, "claimed")
-        .where(Wish.claim_deadline <= soon)
-        .order_by(None)
-        .order_by(Wish.claim_deadline)
-        .limit(10)
-    )
-    flagged = db.session.execute(
-        overview.flagged_people(branch.id).order_by(Person.employee_no).limit(20)
-    ).all()
+    pending, pending_count = wish_queries.review_queue(p, branch.id)
+    near = wish_queries.claims_due(p, branch.id, utcnow() + timedelta(days=7))
+    flagged = pairing_queries.flagged_people(branch.id)
     return render_template(
         "branch/home.html",
         branch=branch,
         month=month,
         summary=summary,
-        pending=db.session.scalars(pending.limit(5)).all(),
+        pending=pending,
         pending_count=pending_count,
-        near=db.session.scalars(near).all(),
+        near=near,
         flagged=flagged,
         donut=charts.compliance_donut(summary),
         member_chart=charts.compliance_members(summary),
@@ -120,16 +104,14 @@ def _wish_filters(branch_id: int) -> tuple[Any, dict[str, str]]:
         "q": arg_str("q"),
         "month": arg_month(),
     }
-    stmt = wish_queries.managed(
+    stmt = wish_queries.managed_matching(
         principal(),
         branch_id,
         status or None,
         filters["month"] or None,
         filters["category"] or None,
+        filters["q"],
     )
-    if filters["q"]:
-        q = filters["q"]
-        stmt = stmt.where(contains(Wish.title, q) | Wish.wisher.has(contains(Person.name, q)))
     return stmt, filters
 
 
@@ -161,7 +143,7 @@ def branch_wishes_export(branch_id: int):
     branch = branch_or_404(branch_id)
     stmt, _ = _wish_filters(branch.id)
     return xlsx(
-        wish_export.workbook(db.session.scalars(stmt).all()),
+        wish_export.workbook(wish_queries.wishes_of(stmt)),
         f"{branch.name}心愿台账.xlsx",
         f"wishes-{branch.id}.xlsx",
     )
@@ -193,8 +175,12 @@ def branch_wish(branch_id: int, wish_id: int):
 def branch_wish_review(branch_id: int, wish_id: int):
     """Approve, or reject with a reason (the API's review_wish)."""
     branch_or_404(branch_id)
-    approve = request.form.get("decision") == "approve"
-    wish = wish_services.review_wish(principal(), wish_id, approve, _form("reason", multiline=True))
+    data = load_form(
+        ReviewIn(),
+        {"approve": request.form.get("decision") == "approve", "reason": form_value("reason")},
+    )
+    approve = data["approve"]  # a rejection without a reason is the service's to refuse
+    wish = wish_services.review_wish(principal(), wish_id, approve, data["reason"])
     db.session.commit()
     return done(f"心愿「{wish.title}」已{'通过审核并发布' if approve else '驳回'}")
 
@@ -203,7 +189,10 @@ def branch_wish_review(branch_id: int, wish_id: int):
 def branch_wish_close(branch_id: int, wish_id: int):
     """Close a wish with a reason."""
     branch_or_404(branch_id)
-    wish = wish_services.close_wish(principal(), wish_id, _form("reason", multiline=True))
+    data = load_form(
+        ReasonIn(), {"reason": form_value("reason")}, messages={"reason": "请填写原因"}
+    )
+    wish = wish_services.close_wish(principal(), wish_id, data["reason"])
     db.session.commit()
     return done(f"心愿「{wish.title}」已关闭")
 
@@ -241,12 +230,8 @@ def branch_pairings(branch_id: int):
     care_by_person = care.care_flags_by_person(
         [p.employee_id for ps in running.values() for p in ps] + [e.id for e in unpaired.items]
     )
-    all_members = db.session.execute(
-        overview.branch_members(branch.id).order_by(Person.employee_no)
-    ).all()
-    all_unpaired = db.session.scalars(
-        overview.unpaired_employees(branch.id).order_by(Person.employee_no).limit(1000)
-    ).all()
+    all_members = pairing_queries.all_members(branch.id)
+    all_unpaired = pairing_queries.all_unpaired(branch.id)
     review_status = arg_str("rv", 8, ("open", "closed", "all")) or "open"
     reviews = paginate(
         transfers.branch_reviews(branch, review_status),
@@ -273,11 +258,7 @@ def branch_pairings(branch_id: int):
         review_status=review_status,
         any_reviews=review_status != "open"
         or reviews.total > 0
-        or db.session.scalar(
-            db.select(db.func.count()).select_from(
-                transfers.branch_reviews(branch, "all").order_by(None).subquery()
-            )
-        ),
+        or roster_queries.review_count(branch),
         deciders=deciders,
         sides={
             r["id"]: (
@@ -304,7 +285,12 @@ def branch_pairings(branch_id: int):
 def branch_pair(branch_id: int):
     """Pair a member with an employee (409 pairing_limit past 3, or 5 for a cadre)."""
     branch_or_404(branch_id)
-    pairing = services.create_pairing(principal(), _form_id("member_id"), _form_id("employee_id"))
+    data = load_form(
+        PairingIn(),
+        given(member_id=form_value("member_id"), employee_id=form_value("employee_id")),
+        messages={"member_id": "请选择", "employee_id": "请选择"},
+    )
+    pairing = services.create_pairing(principal(), data["member_id"], data["employee_id"])
     db.session.commit()
     return done(f"已结对：{pairing.member.name} — {pairing.employee.name}")
 
@@ -359,8 +345,10 @@ def branch_care(branch_id: int, person_id: int):
 def branch_care_set(branch_id: int, person_id: int):
     """Set the care flags (every change is kept)."""
     branch_or_404(branch_id)
-    flags = [f for f in request.form.getlist("flags") if f in CARE_FLAGS]
-    _, changed = care.set_care_flags(principal(), person_id, flags, _form("note", multiline=True))
+    data = load_form(
+        CareFlagsIn(), {"flags": request.form.getlist("flags"), "note": form_value("note")}
+    )
+    _, changed = care.set_care_flags(principal(), person_id, data["flags"], data["note"])
     db.session.commit()
     return done("关怀标记已更新" if changed else "关怀标记没有变化")
 

@@ -8,18 +8,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import render_template, request, url_for
-from sqlalchemy.orm import joinedload
 
 from console import charts
 from console.auth import committee_or_404, done, principal
 from console.blueprint import bp
 from console.labels import SHANGHAI
-from console.tables import arg_int, arg_str, paginate
-from console.views.branch import _form, xlsx
-from domain_errors import InvalidInput
-from inputs import TIME_RANGE_MESSAGE, contains, in_time_range
-from models import Ballot, Campaign, CampaignAudit, Candidate, Person, db
-from models.people import PARTY_STATUSES
+from console.tables import arg_int, arg_str, form_value, given, load_form, paginate
+from console.views.branch import xlsx
+from models import Ballot, Campaign, Candidate, db
 from models.redis_store import REDIS_UNAVAILABLE_ERRORS
 from models.votes import CAMPAIGN_STATUSES, CATEGORY_KEYS, CATEGORY_NAMES
 from votes import (
@@ -33,7 +29,9 @@ from votes import (
     objections,
     share,
 )
+from votes import queries as vote_queries
 from votes.results import vote_counts, winners
+from votes.schemas import AnswerIn, CampaignIn, CandidateIn, CandidatePatch, NoticeIn, VoidIn
 
 PHOTO_MAX = share.MAX_PHOTO_BYTES
 
@@ -43,83 +41,60 @@ def _campaign(campaign_id: int, *, lock: bool = False) -> Campaign:
     return campaigns.managed_campaign(campaign_id, principal(), lock=lock)
 
 
-def _when(name: str, required: bool = True) -> datetime | None:
-    """A datetime-local field, read as China time."""
-    raw = (request.form.get(name) or "").strip()
+def _when(name: str) -> str | None:
+    """A datetime-local field as the API's ISO 8601 instant: a time without offset is China
+    time. None when empty; what does not parse goes on as typed, for the schema to refuse."""
+    raw = form_value(name)
     if not raw:
-        if required:
-            raise InvalidInput(errors={name: ["请填写时间"]})
         return None
     try:
         value = datetime.fromisoformat(raw)
     except ValueError:
-        raise InvalidInput(errors={name: ["时间格式不正确"]}) from None
-    if not in_time_range(value):
-        raise InvalidInput(errors={name: [TIME_RANGE_MESSAGE]})
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=SHANGHAI)
-    return value
+        return raw
+    return (value if value.tzinfo else value.replace(tzinfo=SHANGHAI)).isoformat()
 
 
-def _number(name: str, lo: float, hi: float, *, integer: bool = True) -> Any:
-    raw = (request.form.get(name) or "").strip()
-    try:
-        value = int(raw) if integer else float(raw)
-    except ValueError:
-        raise InvalidInput(errors={name: ["请填写数字"]}) from None
-    if not lo <= value <= hi:
-        raise InvalidInput(errors={name: [f"应在 {lo} 到 {hi} 之间"]})
-    return value
-
-
-def _quotas(categories: list[str]) -> dict[str, int]:
+def _quotas(categories: list[str]) -> dict[str, str]:
     """名额 per category of the form (quota_<key>), for the campaign's categories only."""
-    return {
-        key: _number(f"quota_{key}", 1, 100)
-        for key in categories
-        if (request.form.get(f"quota_{key}") or "").strip()
-    }
+    return {key: form_value(f"quota_{key}") for key in categories if form_value(f"quota_{key}")}
+
+
+# What the campaign form says where the API's schema would say "required".
+_CAMPAIGN_MESSAGES = {
+    "title": "请填写评选名称",
+    "categories": "至少选择一个类别",
+}
 
 
 def _campaign_form(campaign: Campaign | None) -> dict[str, Any]:
-    """The create/edit form as the service's input (the API's CampaignIn shape): everything for
-    a new or draft campaign; once voting has started only what the service lets change."""
-    title = _form("title", 100)
-    if not title:
-        raise InvalidInput(errors={"title": ["请填写评选名称"]})
+    """The create/edit form loaded through the API's CampaignIn: everything for a new or draft
+    campaign; once voting has started only what the service lets change."""
     rules = {
         "hide_tallies": request.form.get("hide_tallies") == "on",
         "remind_non_voters": request.form.get("remind_non_voters") == "on",
     }
     data: dict[str, Any] = {
-        "title": title,
-        "description": _form("description", 5000, multiline=True),
-        "ends_at": _when("ends_at"),
+        "title": form_value("title"),
+        "description": form_value("description"),
         "rules": rules,
+        **given(ends_at=_when("ends_at"), notice_days=form_value("notice_days")),
     }
-    if (request.form.get("notice_days") or "").strip():
-        data["notice_days"] = _number("notice_days", *campaigns.NOTICE_DAYS)
     if campaign is not None and campaign.status != "draft":
         data["quotas"] = _quotas(campaign.categories)
-        return data
-    categories = [c for c in request.form.getlist("categories") if c in CATEGORY_KEYS]
-    if not categories:
-        raise InvalidInput(errors={"categories": ["至少选择一个类别"]})
+        return load_form(CampaignIn(), data, messages=_CAMPAIGN_MESSAGES, partial=("starts_at",))
+    categories = request.form.getlist("categories")
     rules.update(
-        per_candidate_per_day=_number("per_candidate_per_day", 1, 10),
-        per_category_per_day=_number("per_category_per_day", 1, 50),
+        per_candidate_per_day=form_value("per_candidate_per_day"),
+        per_category_per_day=form_value("per_category_per_day"),
         revote_other_days=request.form.get("revote_other_days") == "on",
     )
     data.update(
-        starts_at=_when("starts_at"),
         categories=categories,
-        quotas=_quotas(categories),
-        weights={
-            "votes": _number("weight_votes", 0, 100, integer=False),
-            "points": _number("weight_points", 0, 100, integer=False),
-        },
+        quotas=_quotas([c for c in categories if c in CATEGORY_KEYS]),
+        weights={"votes": form_value("weight_votes"), "points": form_value("weight_points")},
+        **given(starts_at=_when("starts_at")),
     )
-    return data
+    return load_form(CampaignIn(), data, messages=_CAMPAIGN_MESSAGES)
 
 
 @bp.get("/campaigns")
@@ -128,25 +103,13 @@ def campaign_list():
     committee_or_404()
     status = arg_str("status", 16, CAMPAIGN_STATUSES)
     q = arg_str("q")
-    stmt = campaigns.list_campaigns(principal())
-    if status:
-        stmt = stmt.where(Campaign.status == status)
-    if q:
-        stmt = stmt.where(contains(Campaign.title, q))
     page = paginate(
-        stmt,
+        vote_queries.campaign_list(principal(), status, q),
         {"starts_at": Campaign.starts_at, "ends_at": Campaign.ends_at, "title": Campaign.title},
         "starts_at",
         tiebreak=Campaign.id,
     )
-    ids = [c.id for c in page.items]
-    ballots_by = dict(
-        db.session.execute(
-            db.select(Ballot.campaign_id, db.func.count())
-            .where(Ballot.campaign_id.in_(ids or [0]), Ballot.voided_at.is_(None))
-            .group_by(Ballot.campaign_id)
-        ).all()
-    )
+    ballots_by = vote_queries.valid_ballots([c.id for c in page.items])
     now = clock.now().astimezone(SHANGHAI)
     return render_template(
         "campaigns/list.html",
@@ -225,12 +188,7 @@ def campaign_page(campaign_id: int):
     """One campaign: status and actions, settings, candidates, leaderboard, suspicious
     patterns and ballots."""
     campaign = _campaign(campaign_id)
-    candidates = db.session.scalars(
-        db.select(Candidate)
-        .where(Candidate.campaign_id == campaign.id)
-        .options(joinedload(Candidate.person).joinedload(Person.unit))
-        .order_by(Candidate.category, Candidate.id)
-    ).all()
+    candidates = vote_queries.candidates_of(campaign.id)
     board = _board_context(campaign)
     hours = arg_int("hours", 24, 1, 24 * 90)
     since = clock.now() - timedelta(hours=hours)
@@ -310,9 +268,8 @@ def campaign_notice(campaign_id: int):
     """Start 公示 after close, for the days given (default the campaign's): the results are
     frozen and the provisional winners shown to every bound employee of the mine."""
     campaign = _campaign(campaign_id, lock=True)
-    raw = (request.form.get("days") or "").strip()
-    days = _number("days", *campaigns.NOTICE_DAYS) if raw else None
-    campaigns.start_notice(campaign, principal(), days)
+    data = load_form(NoticeIn(), given(days=form_value("days")))
+    campaigns.start_notice(campaign, principal(), data.get("days"))
     db.session.commit()
     ends = campaign.notice_ends_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
     return done(f"「{campaign.title}」已开始公示 {campaign.notice_days} 天，至 {ends}")
@@ -324,7 +281,7 @@ def objection_drawer(objection_id: int):
     form while 公示 runs."""
     committee_or_404()
     objection = objections.objection_for_committee(objection_id, principal())
-    campaign = db.session.get(Campaign, objection.campaign_id)
+    campaign = vote_queries.campaign(objection.campaign_id)
     return render_template(
         "campaigns/objection_drawer.html", objection=objection, campaign=campaign
     )
@@ -335,16 +292,17 @@ def objection_answer(objection_id: int):
     """Answer an objection: 成立 removes that winner (the next candidate moves up), 不成立
     keeps them; a reason either way, which the objector is told."""
     committee_or_404()
-    decision = request.form.get("upheld")
-    if decision not in ("1", "0"):
-        raise InvalidInput(errors={"upheld": ["请选择异议是否成立"]})
-    reason = _form("reason", 1000, multiline=True)
-    if len(reason) < 2:
-        raise InvalidInput(errors={"reason": ["请填写答复理由（至少 2 个字）"]})
+    data = load_form(
+        AnswerIn(),
+        given(upheld=request.form.get("upheld"), reason=form_value("reason")),
+        messages={"upheld": "请选择异议是否成立", "reason": "请填写答复理由（至少 2 个字）"},
+    )
     objection = objections.objection_for_committee(objection_id, principal())
-    campaign = db.session.get(Campaign, objection.campaign_id)
+    campaign = vote_queries.campaign(objection.campaign_id)
     before = {w["candidate_id"] for w in winners(campaign.results)}
-    objection = objections.answer_objection(objection_id, principal(), decision == "1", reason)
+    objection = objections.answer_objection(
+        objection_id, principal(), data["upheld"], data["reason"]
+    )
     db.session.commit()
     name = objection.candidate.person.name
     if objection.status != "upheld":
@@ -359,29 +317,14 @@ def campaign_people(campaign_id: int):
     """Party members of the mine matching ?q=, as <option>s for the candidate picker."""
     campaign = _campaign(campaign_id)
     q = (arg_str("employee_no") or arg_str("q")).split(" ")[0]
-    stmt = (
-        db.select(Person)
-        .where(Person.mine_id == campaign.mine_id, Person.political_status.in_(PARTY_STATUSES))
-        .options(joinedload(Person.unit))
-        .order_by(Person.employee_no)
-        .limit(20)
-    )
-    if q:
-        stmt = stmt.where(contains(Person.name, q) | contains(Person.employee_no, q))
-    return render_template("campaigns/people_options.html", people=db.session.scalars(stmt))
+    people = vote_queries.party_members(campaign.mine_id, q)
+    return render_template("campaigns/people_options.html", people=people)
 
 
 def candidate_photos(campaign: Campaign, candidates: list[Candidate]) -> dict[int, Any]:
     """Each candidate's photo upload with its image-check status: the current photo, or the
     last one set if WeChat's check (or a person) withdrew it (the audit names every photo)."""
-    names: dict[int, str] = {}
-    for detail in db.session.scalars(
-        db.select(CampaignAudit.detail)
-        .where(CampaignAudit.campaign_id == campaign.id, CampaignAudit.action == "photo")
-        .order_by(CampaignAudit.id)
-    ):
-        if isinstance(detail, dict) and detail.get("photo"):
-            names[int(detail["candidate_id"])] = str(detail["photo"])
+    names = vote_queries.audited_photos(campaign.id)
     for c in candidates:
         if c.photo:
             names[c.id] = c.photo
@@ -408,10 +351,18 @@ def _photo(campaign: Campaign, candidate: Candidate) -> None:
 def candidate_add(campaign_id: int):
     """Nominate a party member (picked from the roster) with their story, and a photo."""
     campaign = _campaign(campaign_id, lock=True)
-    category = request.form.get("category") or ""
-    employee_no = _form("employee_no", 32).split(" ")[0]
+    data = load_form(
+        CandidateIn(),
+        {
+            # the picker's option reads "工号 姓名"
+            "employee_no": form_value("employee_no").split(" ")[0],
+            "category": request.form.get("category") or "",
+            "story": form_value("story"),
+        },
+    )
+    category = data["category"]
     candidate = campaigns.add_candidate(
-        campaign, principal(), employee_no, category, _form("story", 5000, multiline=True)
+        campaign, principal(), data["employee_no"], category, data["story"]
     )
     _photo(campaign, candidate)
     db.session.commit()
@@ -423,9 +374,8 @@ def candidate_edit(campaign_id: int, candidate_id: int):
     """Edit a candidate's story and (optionally) replace the photo."""
     campaign = _campaign(campaign_id)
     candidate = campaigns.campaign_candidate(campaign, candidate_id)
-    campaigns.update_candidate(
-        campaign, candidate, principal(), _form("story", 5000, multiline=True)
-    )
+    data = load_form(CandidatePatch(), {"story": form_value("story")})
+    campaigns.update_candidate(campaign, candidate, principal(), data["story"])
     _photo(campaign, candidate)
     db.session.commit()
     return done(f"已保存候选人 {candidate.person.name} 的事迹")
@@ -446,10 +396,12 @@ def candidate_remove(campaign_id: int, candidate_id: int):
 def ballot_void(ballot_id: int):
     """Void a ballot with a reason; it stays on record and leaves the tallies."""
     committee_or_404()
-    reason = _form("reason", 255, multiline=True)
-    if len(reason) < 2:
-        raise InvalidInput(errors={"reason": ["请填写作废原因（至少 2 个字）"]})
-    ballot = ballots.void_ballot(ballot_id, reason, principal())
+    data = load_form(
+        VoidIn(),
+        {"reason": form_value("reason")},
+        messages={"reason": "请填写作废原因（至少 2 个字）"},
+    )
+    ballot = ballots.void_ballot(ballot_id, data["reason"], principal())
     return done(f"选票 #{ballot.id} 已作废")
 
 

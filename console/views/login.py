@@ -14,6 +14,7 @@ from flask import (
 )
 
 from accounts import console_tickets as tickets
+from accounts import queries as account_queries
 from accounts.console_tickets import TicketNotFound
 from accounts.principal import principal_for
 from console.auth import _resolve, client_ip, set_session_cookie
@@ -21,7 +22,7 @@ from console.blueprint import bp
 from console.errors import DemoSignInDisabled
 from console.login_code import login_code_image
 from domain_errors import DomainError
-from models import Account, Person, db
+from models import db
 from rate_limits import limiter
 
 TICKET_KEY = "console_ticket"
@@ -32,13 +33,7 @@ STOP_POLLING = 286
 
 def demo_users() -> list[dict]:
     """The bound demo accounts (`demo:<name>` logins), with whether they may use the console."""
-    accounts = db.session.scalars(
-        db.select(Account)
-        .join(Person, Person.id == Account.person_id)
-        .where(Account.openid.like(DEMO_PREFIX + "%"))
-        .order_by(Person.employee_no)
-        .limit(50)
-    ).all()
+    accounts = account_queries.accounts_by_openid_prefix(DEMO_PREFIX)
     out = []
     for account in accounts:
         p = principal_for(account)
@@ -142,9 +137,7 @@ def login_demo():
     if not current_app.config["DEMO_LOGIN"]:
         raise DemoSignInDisabled()
     openid = (request.form.get("openid") or "").strip()
-    account = db.session.scalar(
-        db.select(Account).where(Account.openid == DEMO_PREFIX + openid[:60])
-    )
+    account = account_queries.account_by_openid(DEMO_PREFIX + openid[:60])
     # A member or employee is refused here exactly as at the scan (ConsoleNotAllowed, 403).
     token = tickets.start_session(account, "demo", client_ip(), request.headers.get("User-Agent"))
     db.session.commit()

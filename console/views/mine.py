@@ -9,9 +9,9 @@ from console.auth import committee_or_404, principal
 from console.blueprint import bp
 from console.tables import arg_int
 from console.views.branch import _month
-from models import Campaign, Wish, db
 from pairings import compliance
 from pairings.months import local
+from votes import queries as vote_queries
 from wishes import queries as wish_queries
 
 
@@ -23,24 +23,9 @@ def mine_overview():
     rollup = compliance.mine_rollup(mine_id, month)
     year = arg_int("year", int(month[:4]), 2000, 2100)
     months = wish_queries.monthly_counts(principal(), year)
-    counts = dict(
-        db.session.execute(
-            db.select(Campaign.status, db.func.count())
-            .where(Campaign.mine_id == mine_id)
-            .group_by(Campaign.status)
-        ).all()
-    )
-    open_campaigns = db.session.scalars(
-        db.select(Campaign)
-        .where(Campaign.mine_id == mine_id, Campaign.status.in_(("open", "closed")))
-        .order_by(Campaign.ends_at)
-        .limit(5)
-    ).all()
-    waiting = db.session.scalar(
-        db.select(db.func.count())
-        .select_from(Wish)
-        .where(Wish.mine_id == mine_id, Wish.status == "pending_review")
-    )
+    counts = vote_queries.status_counts(mine_id)
+    open_campaigns = vote_queries.running(mine_id)
+    waiting = wish_queries.waiting_for_review(mine_id)
     return render_template(
         "mine/overview.html",
         month=month,

@@ -13,19 +13,21 @@ from typing import Any
 
 import sqlalchemy.exc
 from flask import current_app, render_template, request, url_for
-from sqlalchemy.orm import selectinload
 
 from console.auth import branch_or_404, committee_or_404, done, principal
 from console.blueprint import bp
-from console.tables import Page, arg_int, arg_str, paginate
+from console.tables import Page, arg_int, arg_str, form_value, load_form, paginate
 from console.views.branch import _form, xlsx
 from domain_errors import InvalidInput, NotFound
-from inputs import MAX_ID, contains
-from models import REQUEST_STATUSES, Branch, Person, PointsRequest, db
+from inputs import MAX_ID
+from models import REQUEST_STATUSES, Person, PointsRequest, db
 from pairings import exports, talks
 from points import ledger as points_service
+from points import queries as point_queries
 from points import requests as points_requests
 from points.errors import OwnPoints, OwnRequest
+from points.schemas import DELTA_MESSAGE, PointsRequestIn
+from roster import queries as roster_queries
 from votes.candidacies import stands_in_unpublished_campaign, unpublished_candidacies
 
 REQUEST_SORTS = {
@@ -69,17 +71,9 @@ def request_rows(found: list[PointsRequest]) -> list[RequestRow]:
     return rows
 
 
-def _with_people(stmt: Any) -> Any:
-    return stmt.options(
-        selectinload(PointsRequest.person).selectinload(Person.branch),
-        selectinload(PointsRequest.requested_by),
-        selectinload(PointsRequest.decided_by),
-    )
-
-
 def _request_page(stmt: Any, prefix: str, default_order: str = "desc", size: int = 10) -> Page:
     return paginate(
-        _with_people(stmt),
+        point_queries.with_people(stmt),
         REQUEST_SORTS,
         "requested_at",
         default_order,
@@ -89,21 +83,13 @@ def _request_page(stmt: Any, prefix: str, default_order: str = "desc", size: int
     )
 
 
-def status_counts(stmt: Any) -> dict[str, int]:
-    """status → how many of a request select's rows (for the filter's tabs)."""
-    sub = stmt.order_by(None).subquery()
-    found = db.session.execute(db.select(sub.c.status, db.func.count()).group_by(sub.c.status))
-    return {status: int(n) for status, n in found}
-
-
 def pending_count() -> int:
     """How many requests of the caller's mine wait for a committee decision (the menu badge)."""
     p = principal()
     if not p.committee_of:
         return 0
-    stmt = points_requests.requests_query(p, "pending").order_by(None)
     try:
-        return int(db.session.scalar(db.select(db.func.count()).select_from(stmt.subquery())) or 0)
+        return point_queries.pending_count(p)
     except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError):
         # The layout draws the "database unavailable" page too: a badge must not break it.
         db.session.rollback()
@@ -118,18 +104,6 @@ def _period() -> points_service.Period:
     return points_service.parse_period(arg_str("period", 8) or None)
 
 
-def _pending_by_person(person_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """person id → (requests waiting, their sum) — what is asked but not yet on the ledger."""
-    if not person_ids:
-        return {}
-    found = db.session.execute(
-        db.select(PointsRequest.person_id, db.func.count(), db.func.sum(PointsRequest.delta))
-        .where(PointsRequest.person_id.in_(person_ids), PointsRequest.status == "pending")
-        .group_by(PointsRequest.person_id)
-    )
-    return {pid: (int(n), int(total or 0)) for pid, n, total in found}
-
-
 @bp.get("/branches/<int:branch_id>/points")
 def branch_points(branch_id: int):
     """The branch's points ledger (party members' totals over a period, with what waits for
@@ -137,11 +111,8 @@ def branch_points(branch_id: int):
     branch = branch_or_404(branch_id)
     period = _period()
     q = arg_str("q")
-    stmt = points_service.members_totals_query(branch.mine_id, branch.id, period)
-    if q:
-        stmt = stmt.where(contains(Person.name, q) | contains(Person.employee_no, q))
     page = paginate(
-        stmt,
+        point_queries.members_totals(branch.mine_id, branch.id, period, q),
         {
             "total": db.literal_column("total"),
             "employee_no": Person.employee_no,
@@ -151,16 +122,14 @@ def branch_points(branch_id: int):
         rows=True,
         tiebreak=Person.id,
     )
-    members = db.session.execute(
-        points_service.members_totals_query(branch.mine_id, branch.id, period)
-        .order_by(None)
-        .order_by(Person.employee_no)
-    ).all()
+    members = point_queries.all_members_totals(branch.mine_id, branch.id, period)
     status = arg_str("rs", 8, REQUEST_STATUSES)
     requests_page = _request_page(
         points_requests.requests_query(principal(), status or None, branch_id=branch.id), "r_"
     )
-    counts = status_counts(points_requests.requests_query(principal(), branch_id=branch.id))
+    counts = point_queries.status_counts(
+        points_requests.requests_query(principal(), branch_id=branch.id)
+    )
     return render_template(
         "branch/points.html",
         branch=branch,
@@ -169,7 +138,7 @@ def branch_points(branch_id: int):
         q=q,
         members=members,
         max_points=current_app.config["POINTS_MANUAL_MAX"],
-        pending=_pending_by_person([row[0].id for row in page.items]),
+        pending=point_queries.pending_by_person([row[0].id for row in page.items]),
         requests_page=requests_page,
         request_rows=request_rows(requests_page.items),
         rs=status,
@@ -183,15 +152,13 @@ def branch_points(branch_id: int):
 def branch_points_person(branch_id: int, person_id: int):
     """A member's ledger entries over the period and their adjustment requests, in the drawer."""
     branch = branch_or_404(branch_id)
-    person = db.session.get(Person, person_id) if person_id <= MAX_ID else None
+    person = roster_queries.person(person_id)
     if person is None or person.branch_id != branch.id:
         raise NotFound()
     period = _period()
     total, entries = points_service.ledger(person.id, period)
     actors = talks.people_names({e.actor_person_id for e in entries if e.actor_person_id})
-    asked = db.session.scalars(
-        _with_people(points_requests.requests_query(principal(), person_id=person.id)).limit(20)
-    ).all()
+    asked = point_queries.requests_about(principal(), person.id)
     return render_template(
         "branch/points_drawer.html",
         branch=branch,
@@ -210,14 +177,18 @@ def branch_points_adjust(branch_id: int):
     when a committee member other than the author approves it. The page comes back with the
     new request on top of its list."""
     branch = branch_or_404(branch_id)
-    raw = (request.form.get("delta") or "").strip()
+    raw = form_value("delta")
     try:
-        delta = int(raw)
+        delta: int | str = int(raw)
     except ValueError:
-        raise InvalidInput(errors={"delta": ["分值须为整数"]}) from None
-    employee_no = _form("employee_no", 32)
+        delta = raw  # for the schema to refuse
+    data = load_form(
+        PointsRequestIn(),
+        {"employee_no": form_value("employee_no"), "delta": delta, "reason": form_value("reason")},
+        messages={"delta": DELTA_MESSAGE, "reason": "请填写原因"},
+    )
     asked = points_requests.request_adjustment(
-        principal(), employee_no, delta, _form("reason", 255, multiline=True)
+        principal(), data["employee_no"], data["delta"], data["reason"]
     )
     db.session.commit()
     return done(
@@ -243,13 +214,7 @@ def branch_points_export(branch_id: int):
 
 def _visible_request(request_id: int) -> PointsRequest:
     """A request the caller may read (a secretary: their branches'; committee: the mine's)."""
-    found = None
-    if 0 < request_id <= MAX_ID:
-        found = db.session.scalar(
-            _with_people(points_requests.requests_query(principal())).where(
-                PointsRequest.id == request_id
-            )
-        )
+    found = point_queries.visible_request(principal(), request_id)
     if found is None:
         raise NotFound("页面不存在或无权查看")
     return found
@@ -262,13 +227,7 @@ def points_request(request_id: int):
     requests."""
     asked = _visible_request(request_id)
     (row,) = request_rows([asked])
-    others = db.session.scalars(
-        _with_people(
-            points_requests.requests_query(principal(), person_id=asked.person_id).where(
-                PointsRequest.id != asked.id
-            )
-        ).limit(10)
-    ).all()
+    others = point_queries.requests_about(principal(), asked.person_id, besides=asked.id, limit=10)
     total = points_service.totals([asked.person_id], points_service.parse_period(None).since)
     return render_template(
         "points/request_drawer.html",
@@ -313,21 +272,13 @@ def audit_context() -> dict[str, Any]:
     branch_id = arg_int("branch_id")
     flagged = arg_str("flag", 1, ("1",))
     q = arg_str("q")
-    stmt = points_requests.requests_query(p, status or None, branch_id=branch_id)
-    if flagged:
-        stmt = stmt.where(stands_in_unpublished_campaign(PointsRequest.person_id))
-    if q:
-        author, decider = db.aliased(Person), db.aliased(Person)
-        stmt = (
-            stmt.outerjoin(author, author.id == PointsRequest.requested_by_id)
-            .outerjoin(decider, decider.id == PointsRequest.decided_by_id)
-            .where(
-                contains(Person.name, q)
-                | contains(Person.employee_no, q)
-                | contains(author.name, q)
-                | contains(decider.name, q)
-            )
-        )
+    stmt = point_queries.audited_requests(
+        p,
+        status or None,
+        branch_id,
+        q,
+        where=stands_in_unpublished_campaign(PointsRequest.person_id) if flagged else None,
+    )
     page = _request_page(stmt, "", "desc", 20)
     return {
         "pending": pending,
@@ -338,7 +289,5 @@ def audit_context() -> dict[str, Any]:
         "statuses": REQUEST_STATUSES,
         "branch_id": branch_id,
         "flag": flagged,
-        "branches": db.session.scalars(
-            db.select(Branch).where(Branch.mine_id == mine_id).order_by(Branch.name)
-        ).all(),
+        "branches": roster_queries.branches_of_mine(mine_id),
     }

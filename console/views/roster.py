@@ -7,20 +7,21 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import render_template, request, url_for
-from sqlalchemy.orm import joinedload
 
 from accounts import grants
 from accounts import login as login_service
+from accounts import queries as account_queries
+from accounts.schemas import GrantIn
 from console import roster_files
 from console.auth import committee_or_404, console_session, done, principal
 from console.blueprint import bp
-from console.tables import arg_int, arg_str, paginate, paginate_list
-from console.views.branch import _form, xlsx
+from console.tables import arg_int, arg_str, form_value, load_form, paginate, paginate_list
+from console.views.branch import xlsx
 from domain_errors import DomainError, InvalidInput, NotFound
-from inputs import contains
-from models import GRANTABLE_ROLES, Account, Branch, Mine, Person, RoleGrant, db
+from models import GRANTABLE_ROLES, Person, RoleGrant, db
 from models.people import POLITICAL_STATUSES
 from roster import leavers
+from roster import queries as roster_queries
 from roster.importer import import_roster, preview_roster
 from roster.template import TEMPLATE_FALLBACK, TEMPLATE_NAME, template_workbook
 
@@ -28,8 +29,8 @@ MAX_UPLOAD = 20 * 1024 * 1024
 
 
 def _person(person_id: int, mine_id: int) -> Person:
-    person = db.session.get(Person, person_id) if 0 < person_id < 2**31 else None
-    if person is None or person.mine_id != mine_id:
+    person = roster_queries.person_of_mine(person_id, mine_id)
+    if person is None:
         raise NotFound()
     return person
 
@@ -44,28 +45,9 @@ def roster():
     bound = arg_str("bound", 3, ("yes", "no"))
     # 在册 by default; 已离职 or everyone on request
     presence = arg_str("presence", 8, ("present", "left", "all")) or "present"
-    stmt = (
-        db.select(Person, Account)
-        .outerjoin(Account, Account.person_id == Person.id)
-        .where(Person.mine_id == mine_id)
-        .options(joinedload(Person.unit), joinedload(Person.branch))
+    stmt = roster_queries.people(
+        mine_id, q=q, branch_id=branch_id, status=status, bound=bound, presence=presence
     )
-    if q:
-        found = contains(Person.name, q) | contains(Person.employee_no, q)
-        if q.isascii() and q.isdigit() and len(q) <= 4:
-            # Only the last four digits are shown: a search by phone reveals no more.
-            found = found | Person.phone.like(f"%{q}")
-        stmt = stmt.where(found)
-    if branch_id:
-        stmt = stmt.where(Person.branch_id == branch_id)
-    if status:
-        stmt = stmt.where(Person.political_status == status)
-    if bound:
-        stmt = stmt.where(Account.id.is_not(None) if bound == "yes" else Account.id.is_(None))
-    if presence != "all":
-        stmt = stmt.where(
-            Person.left_at.is_(None) if presence == "present" else Person.left_at.is_not(None)
-        )
     page = paginate(
         stmt,
         {"employee_no": Person.employee_no, "name": Person.name, "updated_at": Person.updated_at},
@@ -75,10 +57,7 @@ def roster():
         tiebreak=Person.id,
     )
     grant_rows = paginate(
-        db.select(RoleGrant)
-        .join(Person, Person.id == RoleGrant.person_id)
-        .where(Person.mine_id == mine_id)
-        .options(joinedload(RoleGrant.person), joinedload(RoleGrant.branch)),
+        account_queries.grants_of_mine(mine_id),
         {"employee_no": Person.employee_no, "role": RoleGrant.role, "at": RoleGrant.granted_at},
         "role",
         "asc",
@@ -86,9 +65,7 @@ def roster():
         prefix="g_",
         page_size=10,
     )
-    branches = db.session.scalars(
-        db.select(Branch).where(Branch.mine_id == mine_id).order_by(Branch.name)
-    ).all()
+    branches = roster_queries.branches_of_mine(mine_id)
     return render_template(
         "roster/index.html",
         page=page,
@@ -122,7 +99,7 @@ def roster_upload():
     data, filename = _roster_file()
     kept = roster_files.keep(data, filename, console_session().id, mine_id)
     try:
-        preview_roster(db.session.get(Mine, mine_id), kept.filename, kept.data)
+        preview_roster(roster_queries.mine(mine_id), kept.filename, kept.data)
     except DomainError:
         roster_files.drop(kept.id)
         raise
@@ -143,7 +120,7 @@ def roster_preview(file_id: str):
     kept = roster_files.load(file_id, console_session().id, mine_id)
     mark = request.args.get("mark_missing_as_left") == "1"
     report = preview_roster(
-        db.session.get(Mine, mine_id), kept.filename, kept.data, mark_missing_as_left=mark
+        roster_queries.mine(mine_id), kept.filename, kept.data, mark_missing_as_left=mark
     )
     db.session.rollback()
     sections = {
@@ -180,7 +157,7 @@ def roster_import():
     )
     mark = request.form.get("mark_missing_as_left") == "1"
     result = import_roster(
-        db.session.get(Mine, mine_id),
+        roster_queries.mine(mine_id),
         kept.filename,
         kept.data,
         mark_missing_as_left=mark,
@@ -250,10 +227,18 @@ def roster_leave(person_id: int):
 def roster_grant():
     """Make someone of the mine a branch secretary or committee staff."""
     mine_id = committee_or_404()
-    employee_no = _form("employee_no", 32).split(" ")[0]
-    role = request.form.get("role") or ""
-    person = login_service.person_by_employee_no(employee_no, mine_id)
-    g = grants.grant(person, role, _form("branch", 100) or None)
+    data = load_form(
+        GrantIn(),
+        {
+            # the picker's option reads "工号 姓名"
+            "employee_no": form_value("employee_no").split(" ")[0],
+            "role": request.form.get("role") or "",
+            "branch": form_value("branch") or None,
+        },
+    )
+    role = data["role"]
+    person = login_service.person_by_employee_no(data["employee_no"], mine_id)
+    g = grants.grant(person, role, data["branch"])
     db.session.commit()
     where = f"（{g.branch.name}）" if g.branch else ""
     return done(f"已授予 {person.name} {'支部书记' if role == 'secretary' else '党委'}权限{where}")
@@ -263,8 +248,8 @@ def roster_grant():
 def roster_revoke(grant_id: int):
     """Take a grant away; the person's console session ends with it on its next request."""
     mine_id = committee_or_404()
-    g = db.session.get(RoleGrant, grant_id) if 0 < grant_id < 2**31 else None
-    if g is None or g.person.mine_id != mine_id:
+    g = account_queries.grant_of_mine(grant_id, mine_id)
+    if g is None:
         raise NotFound()
     name = g.person.name
     grants.revoke(g.person, g.role, g.branch.name if g.branch else None)

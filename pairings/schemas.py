@@ -1,0 +1,74 @@
+"""What may be sent about pairings, care flags and talk records (the API's arguments and the
+console's forms load through these)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+from inputs import DateTime, Id, Month, Text
+from models import CARE_FLAGS, TALK_MODES
+from pairings.months import SHANGHAI
+
+
+class MonthQuery(ma.Schema):
+    # parse_month checks the published pattern (422 invalid_month)
+    month = Month(
+        checked=False,
+        load_default=None,
+        metadata={"description": "YYYY-MM（上海时间的自然月），默认本月"},
+    )
+
+
+class PairingIn(ma.Schema):
+    member_id = Id(required=True)
+    employee_id = Id(required=True)
+
+
+class PairingsQuery(ma.Schema):
+    status = ma.fields.String(
+        load_default="active", validate=ma.validate.OneOf(["active", "ended", "all"])
+    )
+    member_id = Id(load_default=None)
+    employee_id = Id(load_default=None)
+
+
+class CareFlagsIn(ma.Schema):
+    flags = ma.fields.List(
+        ma.fields.String(validate=ma.validate.OneOf(CARE_FLAGS)),
+        required=True,
+        validate=ma.validate.Length(max=len(CARE_FLAGS)),
+    )
+    note = Text(500, multiline=True, load_default="")
+
+
+class TalkContentIn(ma.Schema):
+    talked_at = DateTime(
+        required=True,
+        default_timezone=SHANGHAI,
+        metadata={"description": "ISO 8601；不带时区时按北京时间"},
+    )
+    mode = ma.fields.String(required=True, validate=ma.validate.OneOf(TALK_MODES))
+    place = Text(100, load_default="")
+    topics = Text(2000, multiline=True, blank=False, required=True)
+    concerns = Text(2000, multiline=True, load_default="")
+    follow_up = Text(2000, multiline=True, load_default="")
+
+
+class TalkIn(TalkContentIn):
+    employee_id = Id(required=True)
+    member_id = Id(
+        load_default=None,
+        metadata={"description": "书记代本支部党员登记时填写谈心的党员；默认是本人"},
+    )
+
+
+class TalksQuery(MonthQuery):
+    branch_id = Id(load_default=None)
+    member_id = Id(load_default=None)
+    employee_id = Id(load_default=None)
+    include_corrected = ma.fields.Boolean(load_default=True)
+
+
+class AccessQuery(ma.Schema):
+    talk_id = Id(load_default=None)
+    viewer_id = Id(load_default=None)
