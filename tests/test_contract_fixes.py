@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from openpyxl import load_workbook
 
 from models import Wish, utcnow
-from tests.test_pairings_support import Team, log, pair, set_cols
-from tests.votes_factory import make_campaign, vote
-from tests.wishes_support import open_wish, scene, upload
+from tests.pairings.factory import Team, log, pair, set_cols
+from tests.votes.factory import make_campaign, vote
+from tests.wishes.factory import open_wish, scene, upload
 
 
 def test_issue9_12_points_sheet_csv_with_a_bare_cr_or_binary_is_422(client, world):

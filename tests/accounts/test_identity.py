@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from accounts.tokens import issue_token
 from models import Account, AuthSession, BindAudit, db, utcnow
-from tests.conftest import fire_at_once
+from tests.support.concurrency import fire_at_once
 
 
 def login(client, code: str = "demo:alice"):

@@ -23,7 +23,7 @@ from accounts.principal_cache import (
 from accounts.tokens import session_id
 from app import create_app
 from models import Account, Branch, Person, Unit, db, get_redis, utcnow
-from tests.test_roster import HEADER_CN, csv_bytes, upload
+from tests.roster.factory import HEADER_CN, csv_bytes, upload
 
 
 @pytest.fixture

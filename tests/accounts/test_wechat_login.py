@@ -6,7 +6,7 @@ import logging
 import time
 
 from models import Account, db, get_redis
-from tests.conftest import fire_at_once
+from tests.support.concurrency import fire_at_once
 from wechat import WeChatUnavailable, get_wechat
 
 
@@ -85,7 +85,7 @@ def test_token_endpoint_failure_is_wechat_unavailable(base_config, app, fake_wec
     """issue 10 #8: a wrong secret is a configuration error: 503 for the caller, and the
     token is never taken from getAccessToken."""
     from app import create_app
-    from tests.conftest import wechat_config
+    from tests.support.wechat import wechat_config
 
     wrong = create_app(wechat_config(base_config, fake_wechat, WECHAT_SECRET="wrong"))
     with wrong.app_context():
@@ -100,7 +100,7 @@ def test_token_endpoint_failure_is_wechat_unavailable(base_config, app, fake_wec
 
 def test_redis_down_makes_token_calls_wechat_unavailable(base_config, app, fake_wechat):
     from app import create_app
-    from tests.conftest import wechat_config
+    from tests.support.wechat import wechat_config
 
     down = create_app(wechat_config(base_config, fake_wechat, REDIS_URL="redis://127.0.0.1:9/0"))
     with down.app_context():
@@ -137,7 +137,7 @@ def test_our_wrong_appid_or_secret_is_503_and_logged(base_config, app, fake_wech
     """issue 10 #8: 40013 / 40125 are our configuration errors, not the user's: 503 and an
     error in the log that names the errcode."""
     from app import create_app
-    from tests.conftest import wechat_config
+    from tests.support.wechat import wechat_config
 
     # Alembic's fileConfig (the session's migrations) disabled the loggers that existed then.
     logging.getLogger("wechat.client").disabled = False

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LIMIT = 256 * 1024  # MAX_CONTENT_LENGTH of this gunicorn: a small limit keeps the test fast
 
 

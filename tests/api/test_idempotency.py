@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from models import AuthSession, IdempotencyRecord, Wish, db
-from tests.conftest import fire_at_once
-from tests.wishes_support import scene
+from tests.support.concurrency import fire_at_once
+from tests.wishes.factory import scene
 
 
 def count(app, model) -> int:

@@ -12,8 +12,8 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.test_pairings_support import Team, pair
-from tests.votes_factory import make_campaign
+from tests.pairings.factory import Team, pair
+from tests.votes.factory import make_campaign
 
 BIG_IDS = (2**31, 2**63, 10**30)
 

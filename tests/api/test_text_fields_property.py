@@ -20,9 +20,9 @@ from openpyxl import load_workbook
 
 from miniapp_api.fields import NEVER_ALLOWED
 from models import Upload, db, utcnow
-from tests.test_pairings_support import Team, log, pair
-from tests.votes_factory import make_campaign, vote
-from tests.wishes_support import open_wish, upload
+from tests.pairings.factory import Team, log, pair
+from tests.votes.factory import make_campaign, vote
+from tests.wishes.factory import open_wish, upload
 
 EXAMPLES = 15
 # Any code point, lone surrogates and controls included (JSON carries them as \u escapes).

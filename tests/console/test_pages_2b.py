@@ -13,9 +13,8 @@ from urllib.parse import unquote
 from accounts.principal import principal_for_person
 from models import Person, PointsEntry, PointsRequest, db
 from points import requests as points_requests
-from tests.conftest import fire_at_once
-from tests.console.conftest import bearer, ticket_of
-from tests.console.test_signin import client_sign_in
+from tests.console.sign_in import bearer, client_sign_in, ticket_of
+from tests.support.concurrency import fire_at_once
 
 ZONGCAI = "综采一队党支部"
 JIDIAN = "机电队党支部"

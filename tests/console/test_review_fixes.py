@@ -10,7 +10,7 @@ import re
 from urllib.parse import quote, unquote
 
 from models import Branch, Person, db
-from tests.console.test_signin import client_sign_in
+from tests.console.sign_in import client_sign_in
 
 XSS = "</script><script>alert(1)</script>"
 ZONGCAI = "综采一队党支部"
@@ -83,7 +83,7 @@ def test_wish_drawer_shows_phones_only_to_whom_the_api_does(app, demo):
     """Issue 9: the wish drawer shows the wisher's phone to the branch secretary, as the API's
     wish detail does (wishes.privacy), and the API agrees."""
     from models import Wish
-    from tests.console.conftest import bearer
+    from tests.console.sign_in import bearer
 
     with app.app_context():
         wish = db.session.scalar(db.select(Wish).where(Wish.status == "pending_review"))
@@ -316,7 +316,7 @@ def _disposition(r) -> tuple[str, str]:
 def test_console_downloads_carry_chinese_filenames_like_the_api(app, demo):
     """Issue 13: the roster template downloads as 花名册模板.xlsx from the console exactly as
     from the API; the ledgers are named after the branch, with an ASCII fallback."""
-    from tests.console.conftest import bearer
+    from tests.console.sign_in import bearer
 
     committee = app.test_client()
     client_sign_in(committee, "committee")

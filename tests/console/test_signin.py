@@ -10,20 +10,8 @@ from accounts import grants
 from accounts.console_tickets import TicketExpired, TicketUsed
 from accounts.principal import principal_for
 from models import Account, AuthSession, ConsoleLoginTicket, ConsoleSignIn, Person, db, utcnow
-from tests.conftest import fire_at_once
-from tests.console.conftest import bearer, ticket_of
-
-
-def csrf_of(html: str) -> str:
-    return re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)
-
-
-def client_sign_in(client, openid: str) -> str:
-    """Demo sign-in with a test client; returns the page's CSRF token."""
-    token = csrf_of(client.get("/console/login").get_data(as_text=True))
-    r = client.post("/console/login/demo", data={"csrf_token": token, "openid": openid})
-    assert r.status_code == 303, r.get_data(as_text=True)
-    return csrf_of(client.get("/console/login", follow_redirects=True).get_data(as_text=True))
+from tests.console.sign_in import bearer, csrf_of, ticket_of
+from tests.support.concurrency import fire_at_once
 
 
 def test_scan_sign_in_confirmed_through_the_api(app, demo, console):

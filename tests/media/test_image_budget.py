@@ -12,11 +12,11 @@ import sys
 import zlib
 from pathlib import Path
 
-from tests.wishes_support import image_bytes, scene, upload
+from tests.wishes.factory import image_bytes, scene, upload
 from wishes import photos
 
 BUDGET_MB = 300
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # Runs clean_image() on a file in a fresh interpreter and prints the growth of its peak RSS.
 MEASURE = """

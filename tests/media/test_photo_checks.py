@@ -10,10 +10,10 @@ from urllib.parse import urlencode
 import requests
 
 from models import Account, Candidate, Notification, Upload, db
-from tests.conftest import PUSH_TOKEN, wechat_config
-from tests.test_notifications_delivery import run_worker
-from tests.votes_factory import make_campaign
-from tests.wishes_support import image_bytes, open_wish, scene, upload
+from tests.support.jobs import run_worker
+from tests.support.wechat import PUSH_TOKEN, wechat_config
+from tests.votes.factory import make_campaign
+from tests.wishes.factory import image_bytes, open_wish, scene, upload
 from wishes import photos
 
 MEDIA = "/wxa/media_check_async"
@@ -164,7 +164,7 @@ def test_safe_mode_push_is_decrypted(base_config, app, world, fake_wechat):
     """Safe mode: the push is encrypted (msg_signature over the ciphertext) and only encrypted
     pushes are accepted."""
     from app import create_app
-    from tests.conftest import LiveServer
+    from tests.support.live_server import LiveServer
 
     server = LiveServer()
     safe = create_app(

@@ -14,7 +14,8 @@ from notifications import notify
 from notifications.delivery import deliver
 from notifications.kinds import KINDS
 from notifications.templates import load, parse, shape
-from tests.fake_wechat import keyword_value_ok
+from tests.support.fake_wechat import keyword_value_ok
+from tests.support.wechat import WISH_CLAIMED_KEYWORDS, WISH_CLAIMED_TEMPLATE
 
 SEND = "/cgi-bin/message/subscribe/send"
 
@@ -39,18 +40,16 @@ REMINDER = {
     },
 }
 CLAIMED = {
-    "template_id": "TPL-CLAIMED",
+    "template_id": WISH_CLAIMED_TEMPLATE["template_id"],
     "fields": {
-        "thing1": {"from": "title", "type": "thing"},
-        "name2": {"from": "name", "type": "name"},
-        "time3": {"from": "at", "type": "time"},
+        **WISH_CLAIMED_TEMPLATE["fields"],
         "thing4": {"value": "请在小程序中查看进展", "type": "thing"},
     },
 }
 WECHAT_KNOWS = {
     "TPL-REVIEWED": ["thing1", "phrase2", "thing3", "time4"],
     "TPL-TALKS": ["date1", "number2", "number3", "date4", "character_string5", "thing6"],
-    "TPL-CLAIMED": ["thing1", "name2", "time3", "thing4"],
+    "TPL-CLAIMED": [*WISH_CLAIMED_KEYWORDS, "thing4"],
 }
 
 
@@ -230,7 +229,7 @@ def test_issue10_5_messages_name_the_build_and_language(base_config, app, world,
     """issue 10 #5: without miniprogram_state a trial build's page is 41030 and the message
     `failed`; WECHAT_MINIPROGRAM_STATE=trial sends it to the trial build, in zh_CN."""
     from app import create_app
-    from tests.conftest import wechat_config
+    from tests.support.wechat import wechat_config
 
     fake_wechat.templates.update(WECHAT_KNOWS)
     fake_wechat.pages.update(formal=set(), trial={"pages/wishes/detail"})

@@ -7,7 +7,6 @@ import time
 from datetime import timedelta
 
 import pytest
-from rq import SimpleWorker
 from rq.registry import ScheduledJobRegistry
 
 import jobs
@@ -16,31 +15,17 @@ from jobs.schedule import PERIODIC, build_scheduler
 from models import Account, Notification, Person, db, utcnow
 from notifications import delivery, notify
 from notifications.delivery import deliver, sweep
-from tests.conftest import fire_at_once
+from tests.support.concurrency import fire_at_once
+from tests.support.jobs import run_worker
+from tests.support.wechat import WISH_CLAIMED_KEYWORDS, WISH_CLAIMED_TEMPLATE
 
 SEND = "/cgi-bin/message/subscribe/send"
 TEMPLATES = {
-    "wish_claimed": {
-        "template_id": "TPL-CLAIMED",
-        "fields": {
-            "thing1": {"from": "title", "type": "thing"},
-            "name2": {"from": "name", "type": "name"},
-            "time3": {"from": "at", "type": "time"},
-        },
-    },
+    "wish_claimed": WISH_CLAIMED_TEMPLATE,
     "wish_fulfilled": {"template_id": "TPL-FULFILLED", "fields": {"thing1": "title"}},
 }
 # The templates as WeChat knows them (their keywords), for the strict fake.
-FAKE_TEMPLATES = {"TPL-CLAIMED": ["thing1", "name2", "time3"], "TPL-FULFILLED": ["thing1"]}
-
-
-def run_worker(app) -> None:
-    """Run everything queued, in this thread, the way `flask jobs worker --burst` does."""
-    with app.app_context():
-        connection = rq_connection(app, fresh=True)
-        SimpleWorker([get_queue(app, connection=connection)], connection=connection).work(
-            burst=True
-        )
+FAKE_TEMPLATES = {"TPL-CLAIMED": WISH_CLAIMED_KEYWORDS, "TPL-FULFILLED": ["thing1"]}
 
 
 @pytest.fixture
@@ -250,7 +235,7 @@ def test_periodic_jobs_are_registered_and_run_from_the_queue(app, world):
 
 def test_a_wish_flow_reaches_wechat(wx, world, fake_wechat):
     """End to end: the wisher of a claimed wish gets the claimed message from the worker."""
-    from tests.wishes_support import open_wish, scene
+    from tests.wishes.factory import open_wish, scene
 
     s = scene(world)
     s.h(s.wisher), s.h(s.members[0])  # both have bound accounts

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import event
 
 from models import CareFlagChange, Pairing, db
-from tests.conftest import fire_at_once
-from tests.test_pairings_support import Team, pair
+from tests.pairings.factory import Team, pair
+from tests.support.concurrency import fire_at_once
 
 
 def test_secretary_pairs_and_member_sees_them(client, world):

@@ -10,8 +10,8 @@ from pairings import talks as talk_service
 from pairings.compliance import branch_compliance, sync_monthly_award
 from pairings.months import SHANGHAI, month_bounds, month_of, parse_month
 from pairings.reminders import send_reminders
-from tests.conftest import fire_at_once
-from tests.test_pairings_support import Team, pair, talk_body
+from tests.pairings.factory import Team, pair, talk_body
+from tests.support.concurrency import fire_at_once
 
 SH = SHANGHAI
 
@@ -91,7 +91,7 @@ def test_members_listed_are_those_paired_during_the_month(app, client, world):
     pair(client, team, a, team.employees[0], since=datetime(2025, 6, 10, tzinfo=SH))
     pid = pair(client, team, b, team.employees[1], since=datetime(2025, 4, 1, tzinfo=SH))
     from models import Pairing
-    from tests.test_pairings_support import set_cols
+    from tests.pairings.factory import set_cols
 
     set_cols(
         app,

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from models import PointsEntry, Talk, TalkAccess, db, utcnow
 from pairings.months import month_of
-from tests.conftest import fire_at_once
-from tests.test_pairings_support import Team, age_talk, log, pair, talk_body
+from tests.pairings.factory import Team, age_talk, log, pair, talk_body
+from tests.support.concurrency import fire_at_once
 
 
 def test_member_logs_a_talk_with_a_paired_employee(client, world):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from models import Wish, db
-from tests.test_pairings_support import Team, log, pair
+from tests.pairings.factory import Team, log, pair
 
 BODY = {
     "title": "孩子上学缺书包",

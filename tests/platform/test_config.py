@@ -5,17 +5,7 @@ from __future__ import annotations
 import pytest
 
 from config import ConfigError, load_settings
-
-PROD = {
-    "APP_ENV": "production",
-    "SECRET_KEY": "s3cret-for-real",
-    "DATABASE_URL": "postgresql+psycopg://u@db/frontline",
-    "REDIS_URL": "redis://cache:6379/0",
-    "WECHAT_APPID": "wx1",
-    "WECHAT_SECRET": "sec",
-    "WECHAT_PUSH_TOKEN": "pushtoken1",
-    "PUBLIC_BASE_URL": "https://frontline.example.com",
-}
+from tests.support.settings import PROD
 
 
 def test_defaults_are_embedded(tmp_path):

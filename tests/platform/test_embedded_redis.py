@@ -30,7 +30,7 @@ def test_embedded_redis_stops_when_the_app_process_exits(tmp_path):
         capture_output=True,
         text=True,
         timeout=60,
-        cwd=os.path.dirname(os.path.dirname(__file__)),
+        cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
         env={k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")},
     )
     assert out.returncode == 0, out.stderr

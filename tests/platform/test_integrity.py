@@ -16,10 +16,10 @@ from models import (
     Wish,
     db,
 )
-from tests.conftest import fire_at_once
-from tests.test_pairings_support import Team, log, pair, set_cols
-from tests.votes_factory import make_campaign, vote
-from tests.wishes_support import open_wish, scene
+from tests.pairings.factory import Team, log, pair, set_cols
+from tests.support.concurrency import fire_at_once
+from tests.votes.factory import make_campaign, vote
+from tests.wishes.factory import open_wish, scene
 
 BAD = "坏\x0b字\x00符\x1b\x7f\x85\ud800"
 

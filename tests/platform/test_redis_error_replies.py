@@ -13,9 +13,9 @@ import redis
 from app import create_app
 from models import Notification, Wish, db
 from models.redis_store import redis_unavailable
-from tests.conftest import wechat_config
-from tests.votes_factory import RedisServer
-from tests.wishes_support import scene
+from tests.support.wechat import wechat_config
+from tests.votes.factory import RedisServer
+from tests.wishes.factory import scene
 
 WISH = {"title": "孩子需要书包", "content": "孩子今年上小学，想要一个新书包。", "category": "study"}
 

@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 
 from models import Person, db
 from models.unit_of_work import is_transient, retrying
-from tests.conftest import fire_at_once
+from tests.support.concurrency import fire_at_once
 
 
 def test_issue9_4_a_real_deadlock_is_retried_and_both_writers_succeed(app, world):

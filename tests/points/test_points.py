@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from models import PointsEntry, TalkAccess, db
 from points.ledger import award, parse_period, totals
-from tests.test_pairings_support import Team, log, pair, set_cols
+from tests.pairings.factory import Team, log, pair, set_cols
 
 
 def adjust(client, headers, employee_no, delta, reason="抢险突击表现突出", approver=None):

@@ -4,9 +4,9 @@ only when a committee member of the mine other than its author approves it."""
 from __future__ import annotations
 
 from models import PointsEntry, db
-from tests.conftest import fire_at_once
-from tests.test_pairings_support import Team
-from tests.votes_factory import make_campaign
+from tests.pairings.factory import Team
+from tests.support.concurrency import fire_at_once
+from tests.votes.factory import make_campaign
 
 
 def request_points(client, headers, employee_no, delta, reason="抢险突击表现突出"):

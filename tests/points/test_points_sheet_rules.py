@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 
 from models import Campaign, Candidate, db
-from tests.votes_factory import make_campaign
+from tests.votes.factory import make_campaign
 
 
 def _sheet(client, setup, headers, rows: list[tuple[str, str]]):

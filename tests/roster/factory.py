@@ -187,3 +187,17 @@ class HR:
         )
         assert r.status_code == 200, r.json
         return h
+
+
+# The plain header of the API's own template, and a CSV of rows under it.
+HEADER_CN = ["工号", "姓名", "手机号", "单位", "党支部", "政治面貌", "是否干部"]
+
+
+def csv_bytes(rows, header=HEADER_CN, encoding="utf-8-sig") -> bytes:
+    import csv
+
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(header)
+    w.writerows(rows)
+    return buf.getvalue().encode(encoding)

@@ -8,8 +8,8 @@ import io
 from openpyxl import Workbook
 
 from models import Branch, Mine, Person, Unit, db
+from tests.roster.factory import HEADER_CN, csv_bytes
 
-HEADER_CN = ["工号", "姓名", "手机号", "单位", "党支部", "政治面貌", "是否干部"]
 HEADER_EN = ["employee_no", "name", "phone", "unit", "branch", "political_status", "is_cadre"]
 GOOD = [
     ["A001", "王建国", "13800000001", "综采一队", "综采一队党支部", "中共党员", "是"],
@@ -17,16 +17,6 @@ GOOD = [
     ["A003", "张永平", "13800000003", "掘进二队", "掘进二队党支部", "中共预备党员", "否"],
     ["A004", "刘卫东", "13800000004", "掘进二队", "", "群众", ""],
 ]
-
-
-def csv_bytes(rows, header=HEADER_CN, encoding="utf-8-sig") -> bytes:
-    import csv
-
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(header)
-    w.writerows(rows)
-    return buf.getvalue().encode(encoding)
 
 
 def xlsx_bytes(rows, header=HEADER_EN) -> bytes:

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from app import create_app
 from models import db
 from roster.columns import REQUIRED
-from tests.roster_support import roster_via_api, upload
+from tests.roster.factory import roster_via_api, upload
 
 COMMANDS = [
     ["roster", "import", "{file}"],

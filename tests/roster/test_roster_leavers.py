@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from models import Notification, Pairing, Person, Wish, db
 from pairings.months import month_of
-from tests.roster_support import HR
+from tests.roster.factory import HR
 
 UNIT_A, BRANCH_A = "综采一队", "综采一队党支部"
 
@@ -219,7 +219,7 @@ def test_cli_marks_missing_as_left_only_when_asked(app, client, world, tmp_path)
 def test_leaver_candidacy_is_withdrawn_and_can_no_longer_be_voted_for(app, client, world):
     """issue 11 (leavers): a candidate who leaves is withdrawn from running campaigns at once —
     not on the leaderboard, not votable (in Redis too), their past ballots kept on record."""
-    from tests.votes_factory import ballot_count, make_campaign, vote
+    from tests.votes.factory import ballot_count, make_campaign, vote
 
     setup = make_campaign(client, world, per_category=2, categories=("safety",))
     leaver_cid, other_cid = setup.candidates["safety"]

@@ -11,8 +11,8 @@ from openpyxl import Workbook
 
 from accounts.principal_cache import snapshot_key
 from models import db, get_redis
-from tests.conftest import fire_at_once
-from tests.roster_support import HR, PLAIN, hr_workbook, roster_via_api, upload
+from tests.roster.factory import HR, PLAIN, hr_workbook, roster_via_api, upload
+from tests.support.concurrency import fire_at_once
 
 A_UNIT, A = "综采一队", "综采一队党支部"
 B_UNIT, B = "掘进二队", "掘进二队党支部"

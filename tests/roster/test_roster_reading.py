@@ -13,7 +13,7 @@ import zipfile
 
 from openpyxl import Workbook
 
-from tests.roster_support import gbk_csv, hr_row, hr_workbook, roster_via_api, upload
+from tests.roster.factory import gbk_csv, hr_row, hr_workbook, roster_via_api, upload
 
 # The header the importer always understood, for the tests of one defect at a time.
 PLAIN = ["工号", "姓名", "手机号", "单位", "党支部", "政治面貌", "是否干部"]

@@ -4,7 +4,7 @@ branches are listed for the secretaries of both branches, who confirm (it goes o
 from __future__ import annotations
 
 from models import Notification, Pairing, db
-from tests.roster_support import HR
+from tests.roster.factory import HR
 
 A_UNIT, A = "综采一队", "综采一队党支部"
 B_UNIT, B = "掘进二队", "掘进二队党支部"

@@ -11,7 +11,7 @@ from PIL import Image
 
 from models import Account, CampaignAudit, db, utcnow
 from points.ledger import award
-from tests.votes_factory import (
+from tests.votes.factory import (
     close_and_publish,
     db_counts,
     iso,
@@ -279,7 +279,7 @@ def test_committee_setup_rules(app, client, world):
 
 
 def test_open_and_close_race_changes_status_once(app, client, world):
-    from tests.conftest import fire_at_once
+    from tests.support.concurrency import fire_at_once
 
     setup = make_campaign(client, world, open_it=False)
     url = f"/api/v1/admin/campaigns/{setup.campaign_id}/open"

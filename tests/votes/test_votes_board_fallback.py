@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from app import create_app
-from tests.votes_factory import make_campaign, redis_down, vote
+from tests.votes.factory import make_campaign, redis_down, vote
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from models import Campaign, db, get_redis
-from tests.conftest import fire_at_once
-from tests.votes_factory import (
+from tests.support.concurrency import fire_at_once
+from tests.votes.factory import (
     ballot_count,
     db_counts,
     make_campaign,

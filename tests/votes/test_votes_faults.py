@@ -15,8 +15,8 @@ from sqlalchemy.exc import OperationalError
 from accounts.principal import principal_for_person
 from app import create_app
 from models import Ballot, Campaign, Person, db, get_redis
-from tests.conftest import fire_at_once
-from tests.votes_factory import (
+from tests.support.concurrency import fire_at_once
+from tests.votes.factory import (
     RedisServer,
     TcpProxy,
     ballot_count,

@@ -7,8 +7,8 @@ from collections import Counter
 import pytest
 
 from models import Campaign, Candidate, Notification, Person, VoteReminder, db, utcnow
-from tests.conftest import fire_at_once
-from tests.votes_factory import (
+from tests.support.concurrency import fire_at_once
+from tests.votes.factory import (
     ballot_count,
     end_notice,
     make_campaign,

@@ -4,7 +4,7 @@ down (the database path)."""
 
 from __future__ import annotations
 
-from tests.votes_factory import make_campaign, redis_down, vote
+from tests.votes.factory import make_campaign, redis_down, vote
 from votes import live
 
 

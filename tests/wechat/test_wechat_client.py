@@ -5,9 +5,9 @@ documents."""
 from __future__ import annotations
 
 from models import Wish, db, get_redis
-from tests.conftest import fire_at_once
-from tests.votes_factory import make_campaign
-from tests.wishes_support import scene
+from tests.support.concurrency import fire_at_once
+from tests.votes.factory import make_campaign
+from tests.wishes.factory import scene
 from wechat import WeChatUnavailable, get_wechat
 
 SEC = "/wxa/msg_sec_check"
@@ -139,7 +139,7 @@ def test_issue10_5_share_code_for_a_trial_build(base_config, app, client, world,
     """issue 10 #5: the share code names the build (env_version) and only checks the page of
     a released build; a trial build's page is not published, which was 41030 → 502."""
     from app import create_app
-    from tests.conftest import wechat_config
+    from tests.support.wechat import wechat_config
 
     fake_wechat.pages["formal"] = set()  # nothing released yet
     trial = create_app(wechat_config(base_config, fake_wechat, WECHAT_ENV_VERSION="trial"))

@@ -11,8 +11,8 @@ import pytest
 
 from app import create_app
 from config import ConfigError, load_settings
-from tests.conftest import PUSH_TOKEN, wechat_config
-from tests.test_config import PROD
+from tests.support.settings import PROD
+from tests.support.wechat import PUSH_TOKEN, wechat_config
 
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 EVENT = {"MsgType": "event", "Event": "user_enter_tempsession"}

@@ -12,21 +12,12 @@ from app import create_app
 from models import Notification, db
 from notifications import notify
 from notifications.delivery import deliver
-from tests.conftest import wechat_config
-from tests.fake_wechat import FakeWeChat
-from tests.wishes_support import scene
+from tests.support.fake_wechat import FakeWeChat
+from tests.support.wechat import WISH_CLAIMED_KEYWORDS, WISH_CLAIMED_TEMPLATE, wechat_config
+from tests.wishes.factory import scene
 from wechat import redact
 
-TEMPLATES = {
-    "wish_claimed": {
-        "template_id": "TPL-CLAIMED",
-        "fields": {
-            "thing1": {"from": "title", "type": "thing"},
-            "name2": {"from": "name", "type": "name"},
-            "time3": {"from": "at", "type": "time"},
-        },
-    }
-}
+TEMPLATES = {"wish_claimed": WISH_CLAIMED_TEMPLATE}
 WISH = {"title": "孩子需要书包", "content": "孩子今年上小学，想要一个新书包。", "category": "study"}
 
 
@@ -48,7 +39,7 @@ def test_redact_takes_out_every_form_of_the_token():
 def own_fake():
     """A fake WeChat of this test's own, which the test stops (WeChat out of reach)."""
     fake = FakeWeChat().start()
-    fake.templates["TPL-CLAIMED"] = ["thing1", "name2", "time3"]
+    fake.templates["TPL-CLAIMED"] = WISH_CLAIMED_KEYWORDS
     stopped = [False]
     yield fake, stopped
     if not stopped[0]:

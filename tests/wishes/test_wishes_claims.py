@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from accounts.principal import principal_for_person
 from models import Notification, Person, Wish, WishEvent, db, utcnow
-from tests.conftest import fire_at_once
-from tests.wishes_support import force_status, open_wish, scene
+from tests.support.concurrency import fire_at_once
+from tests.wishes.factory import force_status, open_wish, scene
 from wishes import services
 
 

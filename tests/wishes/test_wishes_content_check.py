@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from models import Account, Wish, db
-from tests.wishes_support import scene
+from tests.wishes.factory import scene
 
 SEC = "/wxa/msg_sec_check"
 WISH = {"title": "孩子需要书包", "content": "孩子今年上小学，想要一个新书包。", "category": "study"}

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from models import Notification, PointsEntry, Upload, Wish, WishEvent, db, utcnow
-from tests.wishes_support import force_status, open_wish, post_wish, scene, upload
+from tests.wishes.factory import force_status, open_wish, post_wish, scene, upload
 from wishes.states import TRANSITIONS
 
 

@@ -10,7 +10,7 @@ from PIL import Image
 
 from models import Upload, db
 from storage import get_storage
-from tests.wishes_support import image_bytes, open_wish, post_wish, scene, upload
+from tests.wishes.factory import image_bytes, open_wish, post_wish, scene, upload
 
 
 def test_masking_for_each_role(client, world):
