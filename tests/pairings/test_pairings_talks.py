@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from models import PointsEntry, Talk, TalkAccess, db, utcnow
 from pairings.months import month_of
@@ -273,3 +273,21 @@ def test_absurd_page_numbers_are_empty_pages_not_errors(client, world):
     ):
         r = client.get(url, headers=h)
         assert r.status_code == 200 and r.json == [], (url, r.json)
+
+
+def test_issue9_16_talk_editable_until_is_iso8601_and_typed(client, world):
+    """issue 9 #16: `editable_until` was an HTTP date, and untyped in the OpenAPI document."""
+    team = Team(world, members=1, employees=1)
+    m, e = team.members[0], team.employees[0]
+    pair(client, team, m, e)
+    talk = log(client, team.h(m), e)
+    until = datetime.fromisoformat(talk["editable_until"])
+    assert until.tzinfo is not None
+    created = datetime.fromisoformat(talk["created_at"])
+    assert until - created == timedelta(days=7)
+    spec = client.get("/api/v1/openapi.json").json
+    props = spec["components"]["schemas"]["TalkOut"]["properties"]
+    assert props["editable_until"]["type"] == "string"
+    assert props["editable_until"]["format"] == "date-time"
+    assert props["locked"]["type"] == "boolean" and props["counts"]["type"] == "boolean"
+    assert props["wish_ids"]["type"] == "array"

@@ -103,3 +103,22 @@ def test_a_rejected_sheet_changes_nothing(app, client, world):
     r = _decide(client, setup, r.json["id"], world.headers(world.committee()), approve=False)
     assert r.status_code == 200 and r.json["status"] == "rejected", r.json
     assert _assessed(app, setup) == ("ledger", {cid: None})
+
+
+def test_issue9_12_points_sheet_csv_with_a_bare_cr_or_binary_is_422(client, world):
+    """issue 9 #12: a points sheet CSV with a bare carriage return, or a binary file, raised an
+    uncaught csv.Error."""
+    setup = make_campaign(client, world, per_category=1, open_it=False)
+    url = f"/api/v1/admin/campaigns/{setup.campaign_id}/points-sheet"
+    for name, content in (
+        ("points.csv", '工号,积分\r"1001\r",5\n'.encode()),
+        ("points.csv", b"\x00\x01\x02PK\x03\x04" + bytes(range(256)) * 8),
+        ("points.xlsx", b"not a workbook"),
+    ):
+        r = client.post(
+            url,
+            data={"file": (io.BytesIO(content), name)},
+            headers=setup.committee_headers,
+            content_type="multipart/form-data",
+        )
+        assert r.status_code == 422 and r.json["reason"] == "points_sheet_invalid", r.json

@@ -521,3 +521,20 @@ def test_openapi_lists_the_voting_paths(client):
         "/api/v1/admin/campaigns/{campaign_id}/export.xlsx",
     ):
         assert path in spec["paths"], path
+
+
+def test_issue9_19_the_ballots_sheet_names_the_category(client, world):
+    """issue 9 #19: the ballots sheet showed the key (`safety`) where results show the name."""
+    setup = make_campaign(client, world, per_category=1, categories=("safety",))
+    voter = world.person(setup.branch)
+    assert (
+        vote(client, setup, world.headers(voter), setup.candidates["safety"][0]).status_code == 201
+    )
+    r = client.get(
+        f"/api/v1/admin/campaigns/{setup.campaign_id}/export.xlsx",
+        headers=setup.committee_headers,
+    )
+    ws = load_workbook(io.BytesIO(r.data))["选票"]
+    header = [c.value for c in ws[1]]
+    row = [c.value for c in ws[2]]
+    assert row[header.index("类别")] == "安全生产监督员"

@@ -6,8 +6,9 @@ from datetime import timedelta
 
 from accounts.principal import principal_for_person
 from models import Notification, Person, Wish, WishEvent, db, utcnow
+from tests.pairings.factory import set_cols
 from tests.support.concurrency import fire_at_once
-from tests.wishes.factory import force_status, open_wish, scene
+from tests.wishes.factory import force_status, open_wish, scene, upload
 from wishes import services
 
 
@@ -220,3 +221,23 @@ def test_service_claim_respects_configured_days(app, world):
             assert abs((w.claim_deadline - now) - timedelta(days=7)) < timedelta(seconds=1)
         finally:
             app.config["WISH_CLAIM_DAYS"] = 30
+
+
+def test_issue9_15_a_claim_past_its_deadline_cannot_be_fulfilled(app, client, world):
+    """issue 9 #15: a claim past its deadline could still be fulfilled until the expiry job."""
+    s = scene(world)
+    member = s.members[0]
+    wish_id = open_wish(client, s)
+    assert client.post(f"/api/v1/wishes/{wish_id}/claim", headers=s.h(member)).status_code == 200
+    photo = upload(client, s, member).json["id"]
+    set_cols(app, Wish, wish_id, claim_deadline=utcnow() - timedelta(minutes=1))
+    r = client.post(
+        f"/api/v1/wishes/{wish_id}/fulfil",
+        json={"note": "已送达", "photo_ids": [photo]},
+        headers=s.h(member),
+    )
+    assert r.status_code == 409 and r.json["reason"] == "claim_expired", r.json
+    with app.app_context():
+        from models import db
+
+        assert db.session.get(Wish, wish_id).status == "claimed"
