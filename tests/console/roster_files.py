@@ -39,3 +39,7 @@ NEW_PEOPLE = [
         "是否干部": "否",
     },
 ]
+
+
+# D0007 (paired with the cadre D0004 in 综采一队) moves to 机电队: the pairing crosses branches.
+MOVE_D0007 = {"D0007": {"单位": "机电队", "党支部": "机电队党支部"}}

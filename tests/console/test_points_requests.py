@@ -1,4 +1,4 @@
-"""Issue 13, phase 2b (with issue 9 #1): points adjustment requests in the console. A secretary
+"""Points adjustment requests in the console (issue 13, with issue 9 #1). A secretary
 files a request on 积分 and sees it listed at once; a committee member other than its author
 decides it on 审计 (「待审批的积分调整」), with a reason; the member's ledger shows it only after
 approval — done in the browser and checked through the API, with the screenshots for the
