@@ -34,7 +34,7 @@ import miniapp_api.auth as auth  # noqa: E402
 from app import create_app  # noqa: E402
 from models import db, get_redis  # noqa: E402
 from tests.conftest import World, _base_config  # noqa: E402
-from tests.votes_factory import make_campaign  # noqa: E402
+from tests.votes.factory import make_campaign  # noqa: E402
 
 _auth_seconds = [0.0]
 _statements = [0]

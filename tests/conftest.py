@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import itertools
 import os
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,7 +16,9 @@ from sqlalchemy import text
 from accounts.tokens import issue_token
 from app import create_app
 from models import Account, Branch, Mine, Person, RoleGrant, Unit, db, get_redis, utcnow
-from tests.fake_wechat import FakeWeChat
+from tests.support.fake_wechat import FakeWeChat
+from tests.support.live_server import LiveServer
+from tests.support.wechat import PUSH_TOKEN, wechat_config
 
 
 def _base_config(tmp: str) -> dict[str, Any]:
@@ -230,54 +231,10 @@ def fake_wechat() -> Iterator[FakeWeChat]:
     server.stop()
 
 
-PUSH_TOKEN = "pushtoken2026"
-
-
-def wechat_config(base_config: dict[str, Any], fake: FakeWeChat, **extra: Any) -> dict[str, Any]:
-    """Settings of an app that talks to the fake WeChat."""
-    cfg = dict(base_config)
-    cfg.update(
-        WECHAT_APPID=fake.appid,
-        WECHAT_SECRET=fake.secret,
-        WECHAT_API_BASE=fake.base_url,
-        WECHAT_CONNECT_TIMEOUT=1.0,
-        WECHAT_READ_TIMEOUT=1.0,
-        WECHAT_PUSH_TOKEN=PUSH_TOKEN,
-    )
-    cfg.update(extra)
-    return cfg
-
-
 @pytest.fixture
 def wechat_app(base_config: dict[str, Any], app, fake_wechat: FakeWeChat):
     """An app with WeChat configured against the fake server (same database and Redis)."""
     return create_app(wechat_config(base_config, fake_wechat))
-
-
-class LiveServer:
-    """An app served over real HTTP on loopback (WeChat fetches our photo links from it)."""
-
-    def __init__(self) -> None:
-        from werkzeug.serving import make_server
-
-        self.app = None
-        self.server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-
-    def _wsgi(self, environ, start_response):
-        return self.app(environ, start_response)
-
-    def start(self, application) -> LiveServer:
-        self.app = application
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
@@ -290,26 +247,3 @@ def live_wechat(base_config: dict[str, Any], app, fake_wechat: FakeWeChat):
     fake_wechat.configure_push(f"{server.url}/api/v1/wechat/push", PUSH_TOKEN)
     yield application, server
     server.stop()
-
-
-def fire_at_once(n: int, fn: Callable[[int], Any], timeout: float = 60) -> list[Any]:
-    """Run fn(i) in n threads released by one barrier, so the calls arrive at the same instant."""
-    barrier = threading.Barrier(n)
-    results: list[Any] = [None] * n
-    errors: list[BaseException] = []
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=timeout)
-            results[i] = fn(i)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout)
-    if errors:
-        raise errors[0]
-    return results

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Any
 import pytest
 from werkzeug.serving import make_server
 
-from models import Account, Branch, Mine, Person, db
+from models import Branch, Mine, Person, db
 
 CHROMIUM = os.environ.get("CONSOLE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -157,21 +156,3 @@ def demo(app) -> dict[str, Any]:
             for p in db.session.scalars(db.select(Person).where(Person.mine_id == mine.id))
         }
         return {"mine_id": mine.id, "branches": branches, "people": people}
-
-
-def bearer(app, openid: str) -> dict[str, str]:
-    """Authorization headers of a demo account, as the mini-program would hold them."""
-    from accounts.tokens import issue_token
-
-    with app.app_context():
-        account = db.session.scalar(db.select(Account).where(Account.openid == "demo_" + openid))
-        token, _ = issue_token(account, "127.0.0.1", "mini-program")
-        db.session.commit()
-    return {"Authorization": f"Bearer {token}"}
-
-
-def ticket_of(page: Any) -> str:
-    """The ticket the login page shows (the scene of its code)."""
-    ticket = page.get_attribute("#login-state", "data-ticket")
-    assert ticket and re.fullmatch(r"[A-Za-z0-9_-]{16,32}", ticket)
-    return ticket

@@ -6,8 +6,7 @@ from __future__ import annotations
 import re
 
 from models import Campaign, db
-from tests.console.conftest import bearer
-from tests.console.test_signin import client_sign_in
+from tests.console.sign_in import bearer, client_sign_in
 
 
 def _post(client, token: str, path: str, data: dict):
@@ -197,7 +196,7 @@ def test_roster_confirm_writes_only_what_was_previewed(app, demo):
     changed in between (the preview's digest); the file never comes from the browser."""
     import os
 
-    from tests.console.test_pages_2a import NEW_PEOPLE, roster_csv
+    from tests.console.roster_files import NEW_PEOPLE, roster_csv
 
     zongcai = demo["branches"]["综采一队党支部"]
     client = app.test_client()

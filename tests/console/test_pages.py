@@ -9,7 +9,7 @@ import re
 from PIL import Image
 
 from models import Ballot, Branch, Campaign, Pairing, Talk, Wish, db
-from tests.console.conftest import bearer
+from tests.console.sign_in import bearer
 
 ZONGCAI = "综采一队党支部"
 
@@ -239,7 +239,7 @@ def test_committee_overview_charts(app, demo, console):
 def test_live_leaderboard_follows_the_votes(app, demo):
     """Issue 13 (评选管理): the campaign page's live leaderboard (polled while voting is open)
     counts a vote cast through the API and drops a voided one."""
-    from tests.console.test_signin import client_sign_in
+    from tests.console.sign_in import client_sign_in
 
     with app.app_context():
         campaign = db.session.scalar(db.select(Campaign).where(Campaign.status == "open"))

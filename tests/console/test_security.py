@@ -9,7 +9,7 @@ import pytest
 
 from console.auth import CSP
 from models import Ballot, Campaign, Pairing, PointsRequest, Wish, db
-from tests.console.test_signin import client_sign_in, csrf_of
+from tests.console.sign_in import client_sign_in, csrf_of
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", re.I)
 
@@ -109,7 +109,7 @@ def test_posts_without_csrf_token_are_refused(app, demo):
 
 def test_json_api_stays_exempt_from_csrf(app, demo):
     """The JSON API uses bearer tokens: no CSRF token is asked of the mini-program."""
-    from tests.console.conftest import bearer
+    from tests.console.sign_in import bearer
 
     r = app.test_client().post(
         "/api/v1/wishes",
@@ -247,7 +247,7 @@ def test_pages_need_a_session(app, path):
 
 def test_a_phone_token_is_no_console_cookie(app, demo):
     """A bearer token from the mini-program put in the cookie does not open the console."""
-    from tests.console.conftest import bearer
+    from tests.console.sign_in import bearer
 
     token = bearer(app, "committee")["Authorization"].split()[1]
     client = app.test_client()

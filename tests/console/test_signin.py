@@ -9,21 +9,17 @@ from accounts import console_tickets as tickets
 from accounts import grants
 from accounts.console_tickets import TicketExpired, TicketUsed
 from accounts.principal import principal_for
-from models import Account, AuthSession, ConsoleLoginTicket, ConsoleSignIn, Person, db, utcnow
-from tests.conftest import fire_at_once
-from tests.console.conftest import bearer, ticket_of
-
-
-def csrf_of(html: str) -> str:
-    return re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)
-
-
-def client_sign_in(client, openid: str) -> str:
-    """Demo sign-in with a test client; returns the page's CSRF token."""
-    token = csrf_of(client.get("/console/login").get_data(as_text=True))
-    r = client.post("/console/login/demo", data={"csrf_token": token, "openid": openid})
-    assert r.status_code == 303, r.get_data(as_text=True)
-    return csrf_of(client.get("/console/login", follow_redirects=True).get_data(as_text=True))
+from models import (
+    Account,
+    AuthSession,
+    ConsoleLoginTicket,
+    ConsoleSignIn,
+    Person,
+    db,
+    utcnow,
+)
+from tests.console.sign_in import bearer, csrf_of, ticket_of
+from tests.support.concurrency import fire_at_once
 
 
 def test_scan_sign_in_confirmed_through_the_api(app, demo, console):
@@ -250,3 +246,31 @@ def test_a_reload_shows_the_same_code_and_refresh_a_new_one(app):
     assert fresh != first
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(ConsoleLoginTicket)) == 2
+
+
+def _imports(path) -> set[str]:
+    import ast
+
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{a.name}" for a in node.names)
+    return found
+
+
+def test_login_tickets_live_in_accounts_and_jobs_import_no_app():
+    """Issue 13: the tickets are accounts.console_tickets (console/tickets.py is gone), the API
+    and the console both use it; nothing under jobs/ imports app or miniapp_api."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    assert not (root / "console" / "tickets.py").exists()
+    assert "accounts.console_tickets" in _imports(root / "miniapp_api" / "console_logins.py")
+    for path in (root / "accounts").glob("*.py"):
+        assert not {m for m in _imports(path) if m.split(".")[0] == "console"}, path
+    for path in (root / "jobs").rglob("*.py"):
+        bad = {m for m in _imports(path) if m.split(".")[0] in ("app", "miniapp_api", "console")}
+        assert not bad, (path, bad)
