@@ -14,8 +14,7 @@ from console.tables import load_form
 from domain_errors import InvalidInput
 from pairings.schemas import PairingIn
 from points.schemas import DELTA_MAX, PointsRequestIn
-from tests.console.conftest import bearer, demo  # noqa: F401 - the demo mine fixture
-from tests.console.test_signin import client_sign_in
+from tests.console.sign_in import bearer, client_sign_in
 from votes.schemas import CampaignIn, QuotasIn, RulesIn
 
 CAMPAIGN = {
