@@ -69,6 +69,45 @@ class Receipt:
     remaining_today: int
 
 
+@dataclass(frozen=True)
+class BallotRow:
+    """A ballot's columns, named once: what `_insert` writes, and what `_landed_anyway` looks
+    for after a lost reply."""
+
+    campaign_id: int
+    candidate_id: int
+    category: str
+    voter: Voter
+    account_id: int | None
+    day: date
+    seq: int
+    slot: int
+    once_key: int | None
+    cast_at: datetime
+    client: ClientInfo
+    path: str = "redis"  # which path decided it: "redis", or "db" (Redis could not serve)
+
+    def values(self) -> dict[str, Any]:
+        """The INSERT's parameters (client fields cut to their columns)."""
+        return {
+            "campaign_id": self.campaign_id,
+            "candidate_id": self.candidate_id,
+            "category": self.category,
+            "voter_id": self.voter.id,
+            "account_id": self.account_id,
+            "voter_unit_id": self.voter.unit_id,
+            "vote_day": self.day,
+            "seq": self.seq,
+            "slot": self.slot,
+            "once_key": self.once_key,
+            "cast_at": self.cast_at,
+            "ip": (self.client.ip or "")[:64] or None,
+            "user_agent": (self.client.user_agent or "")[:255] or None,
+            "client_hints": (self.client.hints or "")[:255] or None,
+            "path": self.path,
+        }
+
+
 _REFUSALS = {
     "not_found": CampaignNotFound,
     "not_open": CampaignNotOpen,
@@ -207,10 +246,21 @@ def _cast_via_redis(
         redis_version = int(out[7])
         undo_args = [candidate_id, category, seq, slot, gen]
         once_key = candidate_id if once == "1" and seq == 1 else None
-        # The ballot as _store writes it, and as _landed_anyway looks for it after a lost reply.
-        ballot = (campaign_id, candidate_id, category, voter, account_id, day, seq, slot)
+        row = BallotRow(
+            campaign_id=campaign_id,
+            candidate_id=candidate_id,
+            category=category,
+            voter=voter,
+            account_id=account_id,
+            day=day,
+            seq=seq,
+            slot=slot,
+            once_key=once_key,
+            cast_at=now,
+            client=client,
+        )
         try:
-            ballot_id, gate = _store(*ballot, once_key, now, client)
+            ballot_id, gate = _store(row)
         except DomainError:
             # The gate refused: Redis had an older picture of the campaign (a close it has not
             # heard of yet). Give the use back and have Redis rebuilt.
@@ -229,7 +279,7 @@ def _cast_via_redis(
             continue
         except SQLAlchemyError:
             db.session.rollback()
-            ballot_id = _landed_anyway(*ballot, once_key, now, client)
+            ballot_id = _landed_anyway(row)
             if ballot_id is None:
                 _undo(campaign_id, keys, undo_args)
                 # The COMMIT may still land (its answer was lost): the database decides the
@@ -249,37 +299,13 @@ def _cast_via_redis(
     raise VotingUnavailable()
 
 
-def _store(
-    campaign_id: int,
-    candidate_id: int,
-    category: str,
-    voter: Voter,
-    account_id: int | None,
-    day: date,
-    seq: int,
-    slot: int,
-    once_key: int | None,
-    now: datetime,
-    client: ClientInfo,
-) -> tuple[int, Gate]:
+def _store(row: BallotRow) -> tuple[int, Gate]:
     """Gate, insert and commit the ballot Redis accepted; deadlocks are tried again."""
+    campaign_id = row.campaign_id
     for attempt in range(LOCK_RETRIES):
         try:
-            gate = _gate(campaign_id, candidate_id, voter, now)
-            ballot_id = _insert(
-                campaign_id,
-                candidate_id,
-                category,
-                voter,
-                account_id,
-                day,
-                seq,
-                slot,
-                once_key,
-                now,
-                client,
-                "redis",
-            )
+            gate = _gate(campaign_id, row.candidate_id, row.voter, row.cast_at)
+            ballot_id = _insert(row)
             db.session.commit()
             return ballot_id, gate
         except OperationalError as exc:
@@ -291,19 +317,7 @@ def _store(
     raise AssertionError("unreachable")
 
 
-def _landed_anyway(
-    campaign_id: int,
-    candidate_id: int,
-    category: str,
-    voter: Voter,
-    account_id: int | None,
-    day: date,
-    seq: int,
-    slot: int,
-    once_key: int | None,
-    now: datetime,
-    client: ClientInfo,
-) -> int | None:
+def _landed_anyway(row: BallotRow) -> int | None:
     """After a failed COMMIT: the ballot's id if it is in the database all the same (the answer
     was lost, not the commit); None if it is not, or if the database cannot say now.
 
@@ -312,26 +326,14 @@ def _landed_anyway(
     rolled back: its unique keys make that insert wait until the transaction still holding
     them ends (bounded by a lock timeout), and the lookup after it sees that transaction's fate."""
     try:
-        _wait_for_inflight(
-            campaign_id,
-            candidate_id,
-            category,
-            voter,
-            account_id,
-            day,
-            seq,
-            slot,
-            once_key,
-            now,
-            client,
-        )
+        _wait_for_inflight(row)
         found = db.session.scalar(
             db.select(Ballot.id).where(
-                Ballot.campaign_id == campaign_id,
-                Ballot.voter_id == voter.id,
-                Ballot.candidate_id == candidate_id,
-                Ballot.vote_day == day,
-                Ballot.seq == seq,
+                Ballot.campaign_id == row.campaign_id,
+                Ballot.voter_id == row.voter.id,
+                Ballot.candidate_id == row.candidate_id,
+                Ballot.vote_day == row.day,
+                Ballot.seq == row.seq,
             )
         )
         db.session.rollback()
@@ -344,7 +346,7 @@ def _landed_anyway(
 INFLIGHT_WAIT_SECONDS = 3
 
 
-def _wait_for_inflight(*ballot: Any) -> None:
+def _wait_for_inflight(row: BallotRow) -> None:
     """Insert the ballot and roll it back, to wait out a transaction that holds its keys."""
     dialect = db.session.get_bind().dialect.name
     if dialect == "sqlite":
@@ -356,7 +358,7 @@ def _wait_for_inflight(*ballot: Any) -> None:
             db.text(f"SET SESSION innodb_lock_wait_timeout = {INFLIGHT_WAIT_SECONDS}")
         )
     try:
-        _insert(*ballot, "redis")
+        _insert(row)
     except IntegrityError:
         pass  # the ballot (or one holding its slot) is there: the lookup tells which
     finally:
@@ -397,40 +399,8 @@ def _mark_stale_quietly(campaign_id: int) -> None:
         )
 
 
-def _insert(
-    campaign_id: int,
-    candidate_id: int,
-    category: str,
-    voter: Voter,
-    account_id: int | None,
-    day: date,
-    seq: int,
-    slot: int,
-    once_key: int | None,
-    now: datetime,
-    client: ClientInfo,
-    path: str,
-) -> int:
-    result = db.session.connection().execute(
-        _INSERT,
-        {
-            "campaign_id": campaign_id,
-            "candidate_id": candidate_id,
-            "category": category,
-            "voter_id": voter.id,
-            "account_id": account_id,
-            "voter_unit_id": voter.unit_id,
-            "vote_day": day,
-            "seq": seq,
-            "slot": slot,
-            "once_key": once_key,
-            "cast_at": now,
-            "ip": (client.ip or "")[:64] or None,
-            "user_agent": (client.user_agent or "")[:255] or None,
-            "client_hints": (client.hints or "")[:255] or None,
-            "path": path,
-        },
-    )
+def _insert(row: BallotRow) -> int:
+    result = db.session.connection().execute(_INSERT, row.values())
     return int(result.inserted_primary_key[0])
 
 
@@ -509,18 +479,20 @@ def _cast_via_db(
             if slot >= per_cat:
                 raise DailyQuotaUsed()
             ballot_id = _insert(
-                campaign_id,
-                candidate_id,
-                gate.category,
-                voter,
-                account_id,
-                day,
-                seq + 1,
-                slot + 1,
-                candidate_id if once and seq == 0 else None,
-                now,
-                client,
-                "db",
+                BallotRow(
+                    campaign_id=campaign_id,
+                    candidate_id=candidate_id,
+                    category=gate.category,
+                    voter=voter,
+                    account_id=account_id,
+                    day=day,
+                    seq=seq + 1,
+                    slot=slot + 1,
+                    once_key=candidate_id if once and seq == 0 else None,
+                    cast_at=now,
+                    client=client,
+                    path="db",
+                )
             )
             live.mark_stale(campaign_id)
             db.session.commit()
