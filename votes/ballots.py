@@ -1,4 +1,5 @@
-"""The vote path and voiding ballots; the consistency design they follow is in votes/__init__.py."""
+"""The vote path (Redis first, the database alone when Redis cannot serve) and a voter's uses of
+the day; voiding is in votes.voiding. The consistency design is in votes/__init__.py."""
 
 from __future__ import annotations
 
@@ -8,22 +9,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-import redis
 from limits import RateLimitItemPerMinute
 from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
-from accounts.principal import Principal
 from domain_errors import DomainError
-from models import Ballot, Campaign, CampaignAudit, Candidate, Person, db, get_redis
-from models.redis_store import redis_unavailable
+from models import Ballot, Campaign, Candidate, Person, db
 from votes import clock, live
 from votes.errors import (
-    AlreadyVoided,
     AlreadyVoted,
-    BallotNotFound,
-    CampaignLocked,
     CampaignNotFound,
     CampaignNotOpen,
     CandidateNotFound,
@@ -31,6 +26,7 @@ from votes.errors import (
     RateLimited,
     VotingUnavailable,
 )
+from votes.voiding import ballot_for_committee, void_ballot  # noqa: F401 - the doors' names
 
 log = logging.getLogger(__name__)
 
@@ -377,7 +373,7 @@ def _settle(campaign_id: int, gen: str, force: bool) -> None:
             "settle", [live.meta_key(campaign_id), live.fence_key(campaign_id)], [gen, int(force)]
         )
     except live.RedisDown:
-        _mark_stale_quietly(campaign_id)
+        live.mark_stale_quietly(campaign_id)
 
 
 def _undo(campaign_id: int, keys: list[str], args: list[Any]) -> None:
@@ -386,17 +382,6 @@ def _undo(campaign_id: int, keys: list[str], args: list[Any]) -> None:
     except live.RedisDown:
         log.error("could not undo a vote of campaign %s in Redis", campaign_id)
         live.invalidate(campaign_id)
-
-
-def _mark_stale_quietly(campaign_id: int) -> None:
-    try:
-        live.mark_stale(campaign_id)
-        db.session.commit()
-    except SQLAlchemyError:
-        db.session.rollback()
-        log.error(
-            "campaign %s: tallies may disagree; run `flask votes rebuild-tallies`", campaign_id
-        )
 
 
 def _insert(row: BallotRow) -> int:
@@ -532,74 +517,3 @@ def remaining_today(campaign: Campaign, voter_id: int, now: datetime | None = No
     }
     voted = {int(f[2:]) for f, n in usage.items() if f.startswith("c:") and n > 0}
     return {"remaining": remaining, "voted": voted}
-
-
-# --- voiding ------------------------------------------------------------------------------------
-
-
-def ballot_for_committee(ballot_id: int, principal: Principal) -> Ballot:
-    """A ballot of a campaign of the committee member's mine; 404 otherwise."""
-    ballot = db.session.get(Ballot, ballot_id)
-    if ballot is None:
-        raise BallotNotFound()
-    campaign = db.session.get(Campaign, ballot.campaign_id)
-    if campaign.mine_id not in principal.committee_of:
-        raise BallotNotFound()
-    return ballot
-
-
-def void_ballot(ballot_id: int, reason: str, principal: Principal) -> Ballot:
-    """Void a ballot with a reason, audited, and take it off the live tally; commits."""
-    ballot = ballot_for_committee(ballot_id, principal)
-    campaign_id, candidate_id = ballot.campaign_id, ballot.candidate_id
-    try:
-        gen = get_redis().hget(live.meta_key(campaign_id), "gen")
-    except redis.exceptions.RedisError as exc:
-        if not redis_unavailable(exc):
-            raise
-        gen = None
-    now = clock.now()
-    # The same gate as a ballot's: publish (FOR UPDATE on the campaign) and a void never overlap,
-    # so frozen results never disagree with the ballots.
-    status = db.session.scalar(
-        db.select(Campaign.status)
-        .where(Campaign.id == campaign_id)
-        .with_for_update(read=True, key_share=True)
-    )
-    if status in ("notice", "published"):
-        db.session.rollback()
-        raise CampaignLocked("结果已公示或公布，选票不能再作废")
-    done = db.session.execute(
-        db.update(Ballot)
-        .where(Ballot.id == ballot_id, Ballot.voided_at.is_(None))
-        .values(voided_at=now, void_reason=reason, voided_by_id=principal.person_id)
-    )
-    if done.rowcount != 1:
-        db.session.rollback()
-        raise AlreadyVoided()
-    db.session.add(
-        CampaignAudit(
-            campaign_id=campaign_id,
-            actor_id=principal.person_id,
-            action="void_ballot",
-            detail={"ballot_id": ballot_id, "candidate_id": candidate_id, "reason": reason},
-            at=now,
-        )
-    )
-    db.session.commit()
-    applied = False
-    if gen is not None:
-        try:
-            applied = bool(
-                live.run(
-                    "void",
-                    [live.meta_key(campaign_id), live.tally_key(campaign_id)],
-                    [candidate_id, gen],
-                )
-            )
-        except live.RedisDown:
-            applied = False
-    if not applied:
-        _mark_stale_quietly(campaign_id)
-    db.session.refresh(ballot)
-    return ballot

@@ -20,6 +20,7 @@ from datetime import date, datetime
 from typing import Any
 
 import redis
+from sqlalchemy.exc import SQLAlchemyError
 
 from models import Ballot, Campaign, Candidate, Person, db, get_redis
 from models.redis_store import redis_unavailable
@@ -355,3 +356,15 @@ def mark_stale(campaign_id: int) -> None:
         .where(Campaign.id == campaign_id, Campaign.tallies_stale.is_(False))
         .values(tallies_stale=True)
     )
+
+
+def mark_stale_quietly(campaign_id: int) -> None:
+    """mark_stale and commit; a database that cannot be written is logged (run the CLI)."""
+    try:
+        mark_stale(campaign_id)
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.error(
+            "campaign %s: tallies may disagree; run `flask votes rebuild-tallies`", campaign_id
+        )
