@@ -11,12 +11,13 @@ from flask import Flask, current_app
 from flask.cli import ScriptInfo
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-import accounts.principal_cache
+import accounts
 import console
 import miniapp_api
 import models
 import notifications
 import pairings
+import votes
 import wechat
 import wishes
 from config import load_settings
@@ -35,9 +36,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     models.init_app(app)
-    accounts.principal_cache.init_app(app)
+    accounts.init_app(app)
     wechat.init_app(app)
     notifications.init_app(app)
+    votes.init_app(app)
     pairings.init_app(app)
     wishes.init_app(app)
     miniapp_api.init_app(app)

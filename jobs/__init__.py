@@ -21,6 +21,7 @@ from redis.retry import Retry
 from rq import Queue
 
 from config import ConfigError
+from models.redis_store import connect as connect_url
 
 log = logging.getLogger(__name__)
 
@@ -31,25 +32,13 @@ FAILURE_TTL = 7 * 24 * 3600
 
 def connect(url: str, *, socket_timeout: float | None = 5) -> redis.Redis:
     """A bytes client for RQ from a redis://, rediss://, unix:// or redis+sentinel:// URL."""
-    common: dict[str, Any] = {"socket_connect_timeout": 2, "socket_timeout": socket_timeout}
+    options: dict[str, Any] = {"socket_connect_timeout": 2, "socket_timeout": socket_timeout}
     if socket_timeout is not None:
         # Enqueueing happens after a request's commit: fail fast, the sweeper covers it.
-        common.update(socket_connect_timeout=1, retry=Retry(NoBackoff(), 0))
+        options.update(socket_connect_timeout=1, retry=Retry(NoBackoff(), 0))
     if url.startswith("redis+cluster://"):
         raise ConfigError("RQ cannot run on Redis Cluster: set RQ_REDIS_URL to a single Redis")
-    if url.startswith("redis+sentinel://"):
-        from redis.sentinel import Sentinel
-
-        rest = url[len("redis+sentinel://") :]
-        hosts, _, path = rest.partition("/")
-        service, _, dbno = path.partition("/")
-        nodes = [
-            (h.split(":")[0], int(h.split(":")[1]) if ":" in h else 26379) for h in hosts.split(",")
-        ]
-        return Sentinel(nodes, socket_timeout=2).master_for(
-            service or "mymaster", db=int(dbno or 0), **common
-        )
-    return redis.Redis.from_url(url, **common)
+    return connect_url(url, **options)
 
 
 def rq_connection(app: Flask | None = None, *, fresh: bool = False) -> redis.Redis:

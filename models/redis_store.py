@@ -80,19 +80,24 @@ def stop_embedded(client: Any) -> None:
     client._cleanup()
 
 
-def connect(url: str) -> Any:
-    """A client for redis://, rediss://, unix://, redis+cluster:// or redis+sentinel:// URLs."""
-    common = {
-        "decode_responses": True,
-        "socket_connect_timeout": 2,
-        "socket_timeout": 5,
-        "health_check_interval": 30,
-    }
+# The app's client: text replies, and a dead server noticed within seconds.
+CLIENT_OPTIONS: dict[str, Any] = {
+    "decode_responses": True,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "health_check_interval": 30,
+}
+
+
+def connect(url: str, **options: Any) -> Any:
+    """A client for redis://, rediss://, unix://, redis+cluster:// or redis+sentinel:// URLs,
+    with `options` for the client (CLIENT_OPTIONS when none are given)."""
+    options = options or dict(CLIENT_OPTIONS)
     if url.startswith("redis+cluster://"):
         from redis.cluster import RedisCluster
 
-        common.pop("health_check_interval")
-        return RedisCluster.from_url("redis://" + url[len("redis+cluster://") :], **common)
+        options.pop("health_check_interval", None)
+        return RedisCluster.from_url("redis://" + url[len("redis+cluster://") :], **options)
     if url.startswith("redis+sentinel://"):
         from redis.sentinel import Sentinel
 
@@ -104,8 +109,8 @@ def connect(url: str) -> Any:
             (h.split(":")[0], int(h.split(":")[1]) if ":" in h else 26379) for h in hosts.split(",")
         ]
         sentinel = Sentinel(nodes, socket_timeout=2)
-        return sentinel.master_for(service or "mymaster", db=int(dbno or 0), **common)
-    return redis.Redis.from_url(url, **common)
+        return sentinel.master_for(service or "mymaster", db=int(dbno or 0), **options)
+    return redis.Redis.from_url(url, **options)
 
 
 def limiter_uri(url: str) -> str:

@@ -16,10 +16,10 @@ import logging
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from models import Notification, db
+from models.listeners import listen_once
 from notifications import templates
 from notifications.kinds import KINDS
 
@@ -62,20 +62,14 @@ def _after_rollback(session: Session) -> None:
     session.info.pop(_OUTBOX_KEY, None)
 
 
-_installed = False
-
-
 def init_app(app: Flask) -> None:
     """Check WECHAT_TEMPLATES against the kinds; hand each committed outbox row to the job queue
     (the listeners once per process)."""
-    global _installed
     raw = app.config.get("WECHAT_TEMPLATES")
     app.extensions["notification_templates"] = (
         raw,
         templates.load(app.config, app.config["PRODUCTION"]),
     )
-    if not _installed:
-        event.listen(Session, "after_flush", _collect)
-        event.listen(Session, "after_commit", _after_commit)
-        event.listen(Session, "after_rollback", _after_rollback)
-        _installed = True
+    listen_once(Session, "after_flush", _collect)
+    listen_once(Session, "after_commit", _after_commit)
+    listen_once(Session, "after_rollback", _after_rollback)

@@ -6,5 +6,11 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Install the roster hook that ends the pairings of members who leave the party."""
-    from pairings import services  # noqa: F401 - registers the before_flush hook
+    """Install the roster hook that ends the pairings of members who leave the party (a
+    before_flush listener, once per process)."""
+    from sqlalchemy.orm import Session
+
+    from models.listeners import listen_once
+    from pairings.services import end_pairings_of_members_who_left_the_party
+
+    listen_once(Session, "before_flush", end_pairings_of_members_who_left_the_party)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, attributes
 
@@ -204,12 +203,12 @@ def _changed(obj: Person, name: str) -> tuple[bool, object]:
     return old != new, new
 
 
-@event.listens_for(Session, "before_flush")
-def _end_pairings_of_members_who_left_the_party(session: Session, _context, _instances) -> None:
+def end_pairings_of_members_who_left_the_party(session: Session, _context, _instances) -> None:
     """End the pairings of members whom the roster no longer lists as party members.
 
-    Runs on every ORM flush (the roster import, admin edits), so no caller can forget it; the
-    ended rows keep who was paired with whom and why it ended. (A transfer to another branch
+    Runs on every ORM flush (the roster import, admin edits: a before_flush listener that
+    pairings.init_app installs), so no caller can forget it; the ended rows keep who was paired
+    with whom and why it ended. (A transfer to another branch
     does not end a pairing: the roster lists it for both secretaries, see roster/transfers.py.)
     """
     left: set[int] = set()

@@ -1,4 +1,5 @@
-"""The vote path and voiding ballots; the consistency design they follow is in votes/__init__.py."""
+"""The vote path (Redis first, the database alone when Redis cannot serve) and a voter's uses of
+the day; voiding is in votes.voiding. The consistency design is in votes/__init__.py."""
 
 from __future__ import annotations
 
@@ -8,22 +9,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-import redis
 from limits import RateLimitItemPerMinute
 from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
-from accounts.principal import Principal
 from domain_errors import DomainError
-from models import Ballot, Campaign, CampaignAudit, Candidate, Person, db, get_redis
-from models.redis_store import redis_unavailable
+from models import Ballot, Campaign, Candidate, Person, db
 from votes import clock, live
 from votes.errors import (
-    AlreadyVoided,
     AlreadyVoted,
-    BallotNotFound,
-    CampaignLocked,
     CampaignNotFound,
     CampaignNotOpen,
     CandidateNotFound,
@@ -31,6 +26,7 @@ from votes.errors import (
     RateLimited,
     VotingUnavailable,
 )
+from votes.voiding import ballot_for_committee, void_ballot  # noqa: F401 - the doors' names
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +63,45 @@ class Receipt:
     candidate_id: int
     category: str
     remaining_today: int
+
+
+@dataclass(frozen=True)
+class BallotRow:
+    """A ballot's columns, named once: what `_insert` writes, and what `_landed_anyway` looks
+    for after a lost reply."""
+
+    campaign_id: int
+    candidate_id: int
+    category: str
+    voter: Voter
+    account_id: int | None
+    day: date
+    seq: int
+    slot: int
+    once_key: int | None
+    cast_at: datetime
+    client: ClientInfo
+    path: str = "redis"  # which path decided it: "redis", or "db" (Redis could not serve)
+
+    def values(self) -> dict[str, Any]:
+        """The INSERT's parameters (client fields cut to their columns)."""
+        return {
+            "campaign_id": self.campaign_id,
+            "candidate_id": self.candidate_id,
+            "category": self.category,
+            "voter_id": self.voter.id,
+            "account_id": self.account_id,
+            "voter_unit_id": self.voter.unit_id,
+            "vote_day": self.day,
+            "seq": self.seq,
+            "slot": self.slot,
+            "once_key": self.once_key,
+            "cast_at": self.cast_at,
+            "ip": (self.client.ip or "")[:64] or None,
+            "user_agent": (self.client.user_agent or "")[:255] or None,
+            "client_hints": (self.client.hints or "")[:255] or None,
+            "path": self.path,
+        }
 
 
 _REFUSALS = {
@@ -207,10 +242,21 @@ def _cast_via_redis(
         redis_version = int(out[7])
         undo_args = [candidate_id, category, seq, slot, gen]
         once_key = candidate_id if once == "1" and seq == 1 else None
-        # The ballot as _store writes it, and as _landed_anyway looks for it after a lost reply.
-        ballot = (campaign_id, candidate_id, category, voter, account_id, day, seq, slot)
+        row = BallotRow(
+            campaign_id=campaign_id,
+            candidate_id=candidate_id,
+            category=category,
+            voter=voter,
+            account_id=account_id,
+            day=day,
+            seq=seq,
+            slot=slot,
+            once_key=once_key,
+            cast_at=now,
+            client=client,
+        )
         try:
-            ballot_id, gate = _store(*ballot, once_key, now, client)
+            ballot_id, gate = _store(row)
         except DomainError:
             # The gate refused: Redis had an older picture of the campaign (a close it has not
             # heard of yet). Give the use back and have Redis rebuilt.
@@ -229,7 +275,7 @@ def _cast_via_redis(
             continue
         except SQLAlchemyError:
             db.session.rollback()
-            ballot_id = _landed_anyway(*ballot, once_key, now, client)
+            ballot_id = _landed_anyway(row)
             if ballot_id is None:
                 _undo(campaign_id, keys, undo_args)
                 # The COMMIT may still land (its answer was lost): the database decides the
@@ -249,37 +295,13 @@ def _cast_via_redis(
     raise VotingUnavailable()
 
 
-def _store(
-    campaign_id: int,
-    candidate_id: int,
-    category: str,
-    voter: Voter,
-    account_id: int | None,
-    day: date,
-    seq: int,
-    slot: int,
-    once_key: int | None,
-    now: datetime,
-    client: ClientInfo,
-) -> tuple[int, Gate]:
+def _store(row: BallotRow) -> tuple[int, Gate]:
     """Gate, insert and commit the ballot Redis accepted; deadlocks are tried again."""
+    campaign_id = row.campaign_id
     for attempt in range(LOCK_RETRIES):
         try:
-            gate = _gate(campaign_id, candidate_id, voter, now)
-            ballot_id = _insert(
-                campaign_id,
-                candidate_id,
-                category,
-                voter,
-                account_id,
-                day,
-                seq,
-                slot,
-                once_key,
-                now,
-                client,
-                "redis",
-            )
+            gate = _gate(campaign_id, row.candidate_id, row.voter, row.cast_at)
+            ballot_id = _insert(row)
             db.session.commit()
             return ballot_id, gate
         except OperationalError as exc:
@@ -291,19 +313,7 @@ def _store(
     raise AssertionError("unreachable")
 
 
-def _landed_anyway(
-    campaign_id: int,
-    candidate_id: int,
-    category: str,
-    voter: Voter,
-    account_id: int | None,
-    day: date,
-    seq: int,
-    slot: int,
-    once_key: int | None,
-    now: datetime,
-    client: ClientInfo,
-) -> int | None:
+def _landed_anyway(row: BallotRow) -> int | None:
     """After a failed COMMIT: the ballot's id if it is in the database all the same (the answer
     was lost, not the commit); None if it is not, or if the database cannot say now.
 
@@ -312,26 +322,14 @@ def _landed_anyway(
     rolled back: its unique keys make that insert wait until the transaction still holding
     them ends (bounded by a lock timeout), and the lookup after it sees that transaction's fate."""
     try:
-        _wait_for_inflight(
-            campaign_id,
-            candidate_id,
-            category,
-            voter,
-            account_id,
-            day,
-            seq,
-            slot,
-            once_key,
-            now,
-            client,
-        )
+        _wait_for_inflight(row)
         found = db.session.scalar(
             db.select(Ballot.id).where(
-                Ballot.campaign_id == campaign_id,
-                Ballot.voter_id == voter.id,
-                Ballot.candidate_id == candidate_id,
-                Ballot.vote_day == day,
-                Ballot.seq == seq,
+                Ballot.campaign_id == row.campaign_id,
+                Ballot.voter_id == row.voter.id,
+                Ballot.candidate_id == row.candidate_id,
+                Ballot.vote_day == row.day,
+                Ballot.seq == row.seq,
             )
         )
         db.session.rollback()
@@ -344,7 +342,7 @@ def _landed_anyway(
 INFLIGHT_WAIT_SECONDS = 3
 
 
-def _wait_for_inflight(*ballot: Any) -> None:
+def _wait_for_inflight(row: BallotRow) -> None:
     """Insert the ballot and roll it back, to wait out a transaction that holds its keys."""
     dialect = db.session.get_bind().dialect.name
     if dialect == "sqlite":
@@ -356,7 +354,7 @@ def _wait_for_inflight(*ballot: Any) -> None:
             db.text(f"SET SESSION innodb_lock_wait_timeout = {INFLIGHT_WAIT_SECONDS}")
         )
     try:
-        _insert(*ballot, "redis")
+        _insert(row)
     except IntegrityError:
         pass  # the ballot (or one holding its slot) is there: the lookup tells which
     finally:
@@ -375,7 +373,7 @@ def _settle(campaign_id: int, gen: str, force: bool) -> None:
             "settle", [live.meta_key(campaign_id), live.fence_key(campaign_id)], [gen, int(force)]
         )
     except live.RedisDown:
-        _mark_stale_quietly(campaign_id)
+        live.mark_stale_quietly(campaign_id)
 
 
 def _undo(campaign_id: int, keys: list[str], args: list[Any]) -> None:
@@ -386,51 +384,8 @@ def _undo(campaign_id: int, keys: list[str], args: list[Any]) -> None:
         live.invalidate(campaign_id)
 
 
-def _mark_stale_quietly(campaign_id: int) -> None:
-    try:
-        live.mark_stale(campaign_id)
-        db.session.commit()
-    except SQLAlchemyError:
-        db.session.rollback()
-        log.error(
-            "campaign %s: tallies may disagree; run `flask votes rebuild-tallies`", campaign_id
-        )
-
-
-def _insert(
-    campaign_id: int,
-    candidate_id: int,
-    category: str,
-    voter: Voter,
-    account_id: int | None,
-    day: date,
-    seq: int,
-    slot: int,
-    once_key: int | None,
-    now: datetime,
-    client: ClientInfo,
-    path: str,
-) -> int:
-    result = db.session.connection().execute(
-        _INSERT,
-        {
-            "campaign_id": campaign_id,
-            "candidate_id": candidate_id,
-            "category": category,
-            "voter_id": voter.id,
-            "account_id": account_id,
-            "voter_unit_id": voter.unit_id,
-            "vote_day": day,
-            "seq": seq,
-            "slot": slot,
-            "once_key": once_key,
-            "cast_at": now,
-            "ip": (client.ip or "")[:64] or None,
-            "user_agent": (client.user_agent or "")[:255] or None,
-            "client_hints": (client.hints or "")[:255] or None,
-            "path": path,
-        },
-    )
+def _insert(row: BallotRow) -> int:
+    result = db.session.connection().execute(_INSERT, row.values())
     return int(result.inserted_primary_key[0])
 
 
@@ -509,18 +464,20 @@ def _cast_via_db(
             if slot >= per_cat:
                 raise DailyQuotaUsed()
             ballot_id = _insert(
-                campaign_id,
-                candidate_id,
-                gate.category,
-                voter,
-                account_id,
-                day,
-                seq + 1,
-                slot + 1,
-                candidate_id if once and seq == 0 else None,
-                now,
-                client,
-                "db",
+                BallotRow(
+                    campaign_id=campaign_id,
+                    candidate_id=candidate_id,
+                    category=gate.category,
+                    voter=voter,
+                    account_id=account_id,
+                    day=day,
+                    seq=seq + 1,
+                    slot=slot + 1,
+                    once_key=candidate_id if once and seq == 0 else None,
+                    cast_at=now,
+                    client=client,
+                    path="db",
+                )
             )
             live.mark_stale(campaign_id)
             db.session.commit()
@@ -560,74 +517,3 @@ def remaining_today(campaign: Campaign, voter_id: int, now: datetime | None = No
     }
     voted = {int(f[2:]) for f, n in usage.items() if f.startswith("c:") and n > 0}
     return {"remaining": remaining, "voted": voted}
-
-
-# --- voiding ------------------------------------------------------------------------------------
-
-
-def ballot_for_committee(ballot_id: int, principal: Principal) -> Ballot:
-    """A ballot of a campaign of the committee member's mine; 404 otherwise."""
-    ballot = db.session.get(Ballot, ballot_id)
-    if ballot is None:
-        raise BallotNotFound()
-    campaign = db.session.get(Campaign, ballot.campaign_id)
-    if campaign.mine_id not in principal.committee_of:
-        raise BallotNotFound()
-    return ballot
-
-
-def void_ballot(ballot_id: int, reason: str, principal: Principal) -> Ballot:
-    """Void a ballot with a reason, audited, and take it off the live tally; commits."""
-    ballot = ballot_for_committee(ballot_id, principal)
-    campaign_id, candidate_id = ballot.campaign_id, ballot.candidate_id
-    try:
-        gen = get_redis().hget(live.meta_key(campaign_id), "gen")
-    except redis.exceptions.RedisError as exc:
-        if not redis_unavailable(exc):
-            raise
-        gen = None
-    now = clock.now()
-    # The same gate as a ballot's: publish (FOR UPDATE on the campaign) and a void never overlap,
-    # so frozen results never disagree with the ballots.
-    status = db.session.scalar(
-        db.select(Campaign.status)
-        .where(Campaign.id == campaign_id)
-        .with_for_update(read=True, key_share=True)
-    )
-    if status in ("notice", "published"):
-        db.session.rollback()
-        raise CampaignLocked("结果已公示或公布，选票不能再作废")
-    done = db.session.execute(
-        db.update(Ballot)
-        .where(Ballot.id == ballot_id, Ballot.voided_at.is_(None))
-        .values(voided_at=now, void_reason=reason, voided_by_id=principal.person_id)
-    )
-    if done.rowcount != 1:
-        db.session.rollback()
-        raise AlreadyVoided()
-    db.session.add(
-        CampaignAudit(
-            campaign_id=campaign_id,
-            actor_id=principal.person_id,
-            action="void_ballot",
-            detail={"ballot_id": ballot_id, "candidate_id": candidate_id, "reason": reason},
-            at=now,
-        )
-    )
-    db.session.commit()
-    applied = False
-    if gen is not None:
-        try:
-            applied = bool(
-                live.run(
-                    "void",
-                    [live.meta_key(campaign_id), live.tally_key(campaign_id)],
-                    [candidate_id, gen],
-                )
-            )
-        except live.RedisDown:
-            applied = False
-    if not applied:
-        _mark_stale_quietly(campaign_id)
-    db.session.refresh(ballot)
-    return ballot

@@ -36,13 +36,13 @@ from votes import ballots, campaigns, clock, live
 @pytest.fixture(autouse=True)
 def _fresh(app):
     live.reset_circuit()
-    live._pending_invalidations.clear()
+    live.scripts._pending_invalidations.clear()
     saved = app.config["VOTE_ACCOUNT_PER_MINUTE"]
     app.config["VOTE_ACCOUNT_PER_MINUTE"] = 10000
     yield
     app.config["VOTE_ACCOUNT_PER_MINUTE"] = saved
     live.reset_circuit()
-    live._pending_invalidations.clear()
+    live.scripts._pending_invalidations.clear()
 
 
 def _board(client, setup, headers, category="safety") -> dict[int, int]:
@@ -63,7 +63,7 @@ class _PauseScript:
 
     def __init__(self, monkeypatch, name: str, thread_name: str) -> None:
         self.reached, self.release = threading.Event(), threading.Event()
-        real = live.run
+        real = live.scripts.run
 
         def run(script_name, keys, args):
             if script_name == name and threading.current_thread().name == thread_name:
@@ -72,7 +72,7 @@ class _PauseScript:
                     assert self.release.wait(30)
             return real(script_name, keys, args)
 
-        monkeypatch.setattr(live, "run", run)
+        monkeypatch.setattr(live.scripts, "run", run)
 
 
 def _rebuild_in_thread(app, campaign_id: int, name: str, outcome: list) -> threading.Thread:

@@ -1,0 +1,170 @@
+"""The principal cache's per-worker level: an LRU of entries per app, its Redis scripts and
+circuit breaker, and the connect hook that empties it when Redis may have lost its epochs.
+The design is in accounts/principal_cache.py."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import redis
+from flask import Flask, current_app
+
+from models import Account
+from models.circuit import CIRCUIT_SECONDS, CircuitBreaker
+
+# A voter casts up to 18 votes within minutes: the LRU must hold everyone voting at a peak.
+MAX_ENTRIES = 20000
+EXTENSION = "principal_cache"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One cached principal and the epochs it was valid under."""
+
+    account: Account  # detached; .person (with .unit, .branch) loaded
+    left: bool
+    roles: tuple[str, ...]
+    secretary_of: tuple[int, ...]
+    committee_of: tuple[int, ...]
+    expires_at: datetime
+    console: bool | None  # None: filled by an API request, which did not ask
+    keys: tuple[str, ...]
+    epochs: tuple[str, ...]
+    filled_at: float
+
+
+class PrincipalCache:
+    """The per-app, per-process LRU of entries, and the Redis circuit of this cache."""
+
+    def __init__(self, max_age: float, max_entries: int = MAX_ENTRIES) -> None:
+        self.max_age = max_age
+        self.max_entries = max_entries
+        self._entries: OrderedDict[str, Entry] = OrderedDict()
+        self._lock = threading.Lock()
+        # After a Redis failure the database decides for a moment: a dead server costs one
+        # connect timeout, not one per request.
+        self.circuit = CircuitBreaker(CIRCUIT_SECONDS)
+        self.fill_script: Any = None
+        self.bump_script: Any = None
+        self.read_script: Any = None
+        # Bumped by every clear: an entry read, or epochs fetched, before a reconnect are void.
+        self.generation = 0
+        self.run_id: str | None = None  # of the Redis server the entries were validated on
+        # The shared level needs the run_id, which the connect hook learns (not on Cluster).
+        self.shared = False
+
+    def get(self, sid: str) -> Entry | None:
+        with self._lock:
+            entry = self._entries.get(sid)
+            if entry is not None:
+                self._entries.move_to_end(sid)
+            return entry
+
+    def put(self, sid: str, entry: Entry, generation: int) -> None:
+        with self._lock:
+            if generation != self.generation:
+                return  # the epochs came from before a reconnect
+            self._entries[sid] = entry
+            self._entries.move_to_end(sid)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def drop(self, sid: str) -> None:
+        with self._lock:
+            self._entries.pop(sid, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self.generation += 1
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def enabled(self) -> bool:
+        return self.max_age > 0
+
+
+@cache
+def _lua(name: str) -> str:
+    return resources.files("accounts").joinpath(f"lua/{name}.lua").read_text("utf-8")
+
+
+def init_app(app: Flask) -> None:
+    """Give the app its cache and clear it whenever its Redis client opens a new connection."""
+    cache = PrincipalCache(
+        float(app.config.get("AUTH_CACHE_SECONDS", 300)),
+        int(app.config.get("AUTH_CACHE_ENTRIES", MAX_ENTRIES)),
+    )
+    app.extensions[EXTENSION] = cache
+    client = app.extensions["redis"]
+    cache.fill_script = client.register_script(_lua("fill"))
+    cache.bump_script = client.register_script(_lua("bump"))
+    cache.read_script = client.register_script(_lua("read"))
+    _install_connect_hook(client, cache)
+
+
+def cache_of(app: Flask | None = None) -> PrincipalCache:
+    return (app or current_app).extensions[EXTENSION]
+
+
+def _install_connect_hook(client: Any, cache: PrincipalCache) -> None:
+    pool = getattr(client, "connection_pool", None)
+    if pool is None:  # Redis Cluster: per-node pools of its own; the max age bounds it
+        return
+    previous = pool.connection_kwargs.get("redis_connect_func")
+
+    def on_connect(conn: Any) -> None:
+        if previous is not None:
+            previous(conn)
+        else:
+            conn.on_connect()
+        # Runs before the command that made the connection is sent. A connection that was
+        # connected before and is connecting again lost its server (a restart, a failover, a
+        # restore); a new server (run_id) may be one restored from an old snapshot. Either
+        # way this worker's entries may hold epochs the server now answers again: drop them.
+        # A pool merely growing (same server, new connection) keeps them.
+        run_id = _run_id(conn)
+        again = getattr(conn, "_principal_cache_seen", False)
+        conn._principal_cache_seen = True
+        first = cache.run_id is None and run_id is not None and not again
+        if not first and (again or run_id is None or run_id != cache.run_id):
+            cache.clear()
+        cache.run_id = run_id
+
+    pool.connection_kwargs["redis_connect_func"] = on_connect
+    cache.shared = True
+    # Connections made before (the embedded server's first ping) reconnect through the hook.
+    for conn in list(getattr(pool, "_available_connections", [])) + list(
+        getattr(pool, "_in_use_connections", [])
+    ):
+        conn.redis_connect_func = on_connect
+        conn._principal_cache_seen = True  # connected already: its next connect is a reconnect
+        if cache.run_id is None and getattr(conn, "_sock", None) is not None:
+            # The server it is connected to (the embedded one): snapshots name it.
+            try:
+                cache.run_id = _run_id(conn)
+            except (redis.RedisError, OSError):
+                conn.disconnect()  # its next use reconnects through the hook
+
+
+def _run_id(conn: Any) -> str | None:
+    """The server's run_id (new for every start of a Redis process), None if INFO is refused."""
+    try:
+        conn.send_command("INFO", "server")
+        info = conn.read_response()
+    except redis.ResponseError:
+        return None
+    if isinstance(info, bytes):
+        info = info.decode("utf-8", "replace")
+    for line in str(info).splitlines():
+        if line.startswith("run_id:"):
+            return line[len("run_id:") :].strip()
+    return None
