@@ -34,7 +34,7 @@ from console.tables import refuse_bad_strings
 from domain_errors import DomainError, NotFound
 from models import AuthSession, Branch, db
 from models.redis_store import redis_unavailable
-from rate_limits import client_ip  # noqa: F401 - the views take it from here
+from web.rate_limits import client_ip  # noqa: F401 - the views take it from here
 
 log = logging.getLogger(__name__)
 

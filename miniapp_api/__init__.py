@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import Flask, send_from_directory
 
-import rate_limits
 from miniapp_api import body, errors, idempotency
 from miniapp_api.auth import authenticate_first, view_method
 from miniapp_api.extensions import api
 from miniapp_api.fields import IdConverter
 from models.unit_of_work import retrying_view
+from web import rate_limits
 
 
 def _swagger_assets(app: Flask) -> None:

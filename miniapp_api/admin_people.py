@@ -11,7 +11,6 @@ from flask_smorest import Blueprint
 from accounts import grants
 from accounts import login as login_service
 from domain_errors import NotFound
-from downloads import attachment
 from miniapp_api.auth import current_principal, login_required
 from miniapp_api.fields import Text
 from miniapp_api.transfers_api import ReviewPerson
@@ -20,6 +19,7 @@ from roster import leavers
 from roster.importer import import_roster, preview_roster
 from roster.template import TEMPLATE_FALLBACK, TEMPLATE_NAME, template_workbook
 from spreadsheets import XLSX_MIME
+from web.downloads import attachment
 
 blp = Blueprint(
     "admin_people", __name__, url_prefix="/api/v1/admin", description="党委：花名册与权限"

@@ -9,7 +9,6 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy.orm import selectinload
 
-from downloads import attachment
 from miniapp_api.auth import client_ip, current_principal, login_required
 from miniapp_api.fields import DateTime, Id, Month, Text
 from miniapp_api.identity import visible_branch
@@ -19,6 +18,7 @@ from models import CARE_FLAGS, TALK_MODES, Pairing, Talk, db, utcnow
 from pairings import care, compliance, exports, services, talks
 from pairings.months import SHANGHAI, month_of, parse_month
 from spreadsheets import XLSX_MIME
+from web.downloads import attachment
 
 blp = Blueprint("pairings", __name__, url_prefix="/api/v1", description="一带三/一带五 结对与谈心")
 

@@ -10,7 +10,6 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from domain_errors import InvalidInput
-from downloads import attachment
 from miniapp_api.auth import current_principal, login_required
 from miniapp_api.fields import DateTime, Id, Text
 from miniapp_api.pagination import rows_of
@@ -35,6 +34,7 @@ from votes import (
     points_sheets,
     share,
 )
+from web.downloads import attachment
 
 blp = Blueprint(
     "votes_admin", __name__, url_prefix="/api/v1/admin", description="党委：六大员评选管理"

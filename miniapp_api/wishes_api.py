@@ -10,7 +10,6 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from domain_errors import DomainError, InvalidInput, NotFound
-from downloads import attachment
 from miniapp_api.attempts import AttemptLimit, limited
 from miniapp_api.auth import (
     client_ip,
@@ -24,6 +23,7 @@ from miniapp_api.pagination import page_of
 from models import WISH_CATEGORIES, WISH_STATUSES, Upload, Wish, db
 from spreadsheets import XLSX_MIME
 from storage import StorageError
+from web.downloads import attachment
 from wishes import export, photos, privacy, queries, services
 from wishes.errors import ImageTooLarge
 from wishes.states import PUBLIC_STATUSES

@@ -16,7 +16,6 @@ from console.auth import branch_or_404, client_ip, done, principal
 from console.blueprint import bp
 from console.tables import arg_int, arg_month, arg_str, paginate
 from domain_errors import InvalidInput, NotFound
-from downloads import attachment
 from inputs import contains, text_problem, valid_id
 from models import (
     CARE_FLAGS,
@@ -34,6 +33,7 @@ from pairings import care, compliance, exports, overview, services, talks
 from pairings.months import month_of
 from pairings.services import limit_for
 from roster import transfers
+from web.downloads import attachment
 from wishes import export as wish_export
 from wishes import queries as wish_queries
 from wishes import services as wish_services

@@ -22,7 +22,7 @@ from console.errors import DemoSignInDisabled
 from console.login_code import login_code_image
 from domain_errors import DomainError
 from models import Account, Person, db
-from rate_limits import limiter
+from web.rate_limits import limiter
 
 TICKET_KEY = "console_ticket"
 DEMO_PREFIX = "demo_"
