@@ -28,6 +28,7 @@ from console.blueprint import bp
 from console.tables import refuse_bad_strings
 from domain_errors import DomainError, NotFound
 from models import AuthSession, Branch, db
+from web import unit_of_work
 from web.errors import Failure
 from web.rate_limits import client_ip  # noqa: F401 - the views take it from here
 
@@ -137,8 +138,7 @@ def guard() -> Response | None:
     g.console_session = session
     if not may_sign_in(p):
         # A grant removed or the person unbound: the session ends with the role.
-        revoke_session(console_session())
-        db.session.commit()
+        unit_of_work.committed(revoke_session, console_session())
         return to_login("您已没有控制台权限，请联系党委")
     g.console_principal = p
     return None

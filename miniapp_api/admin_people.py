@@ -19,6 +19,7 @@ from roster import leavers
 from roster.importer import import_roster, preview_roster
 from roster.template import TEMPLATE_FALLBACK, TEMPLATE_NAME, template_workbook
 from spreadsheets import XLSX_MIME
+from web import unit_of_work
 from web.downloads import attachment
 
 blp = Blueprint(
@@ -189,7 +190,6 @@ class RosterImportView(MethodView):
                 mark_missing_as_left=mark,
                 actor_id=current_principal().person_id,
             )
-            db.session.commit()
         return report.as_dict()
 
 
@@ -228,7 +228,7 @@ class GrantsView(MethodView):
         """Make someone of my mine a branch secretary or committee staff."""
         person = _person_in_my_mine(data["employee_no"])
         g = grants.grant(person, data["role"], data.get("branch"))
-        db.session.commit()
+        unit_of_work.flush()
         return {"person_id": g.person_id, "role": g.role, "branch_id": g.branch_id}
 
 
@@ -259,7 +259,6 @@ class LeaveView(MethodView):
         ended (离职), open claims back to the pool with the wisher told; history kept."""
         person = _person_of_my_mine(person_id)
         outcome = leavers.leave(person, actor_id=current_principal().person_id)
-        db.session.commit()
         return outcome
 
 
@@ -275,5 +274,4 @@ class UnbindView(MethodView):
         """Free a roster entry for another WeChat account (rebinding is an admin act)."""
         person = _person_of_my_mine(person_id)
         done = login_service.unbind(person, actor=f"person:{current_principal().person_id}")
-        db.session.commit()
         return {"unbound": done}

@@ -20,6 +20,7 @@ from models import REQUEST_STATUSES, PointsRequest, db
 from pairings import exports
 from points import ledger, requests
 from votes.candidacies import unpublished_candidacies
+from web import unit_of_work
 
 blp = Blueprint("points", __name__, url_prefix="/api/v1", description="党员积分")
 
@@ -199,7 +200,7 @@ class AdminPointsView(MethodView):
         request = requests.request_adjustment(
             current_principal(), data["employee_no"], data["delta"], data["reason"]
         )
-        db.session.commit()
+        unit_of_work.flush()
         return requests_out([request])[0]
 
     @blp.arguments(TotalsQuery, location="query")
@@ -260,7 +261,7 @@ class DecideView(MethodView):
         """Approve (the points reach the ledger) or reject a pending request, with a reason: a
         committee member of the mine other than its author and the person it is about."""
         request = requests.decide(current_principal(), request_id, data["approve"], data["reason"])
-        db.session.commit()
+        unit_of_work.flush()
         return requests_out([request])[0]
 
 

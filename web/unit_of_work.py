@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-__all__ = ["after_commit", "checkpoint", "committed", "install", "unit_of_work"]
+__all__ = ["after_commit", "checkpoint", "committed", "flush", "install", "unit_of_work"]
 
 
 def _rewind_uploads() -> None:
@@ -75,6 +75,14 @@ def after_commit(fn: Callable[[], Any]) -> None:
 def checkpoint() -> None:
     """Make the work so far durable, inside the request's unit (see the module docstring)."""
     db.session.commit()
+
+
+def flush() -> None:
+    """Write the work so far and read it back as the database stores it (new ids, defaults,
+    instants in UTC and at the column's precision), for the answer the view builds next: what
+    the answer shows is what the commit keeps. The unit still commits once, after the view."""
+    db.session.flush()
+    db.session.expire_all()
 
 
 def committed(work: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -33,6 +33,7 @@ from pairings import care, compliance, exports, overview, services, talks
 from pairings.months import month_of
 from pairings.services import limit_for
 from roster import transfers
+from web import unit_of_work
 from web.downloads import attachment
 from wishes import export as wish_export
 from wishes import queries as wish_queries
@@ -195,7 +196,7 @@ def branch_wish_review(branch_id: int, wish_id: int):
     branch_or_404(branch_id)
     approve = request.form.get("decision") == "approve"
     wish = wish_services.review_wish(principal(), wish_id, approve, _form("reason", multiline=True))
-    db.session.commit()
+    unit_of_work.flush()
     return done(f"心愿「{wish.title}」已{'通过审核并发布' if approve else '驳回'}")
 
 
@@ -204,7 +205,7 @@ def branch_wish_close(branch_id: int, wish_id: int):
     """Close a wish with a reason."""
     branch_or_404(branch_id)
     wish = wish_services.close_wish(principal(), wish_id, _form("reason", multiline=True))
-    db.session.commit()
+    unit_of_work.flush()
     return done(f"心愿「{wish.title}」已关闭")
 
 
@@ -305,7 +306,7 @@ def branch_pair(branch_id: int):
     """Pair a member with an employee (409 pairing_limit past 3, or 5 for a cadre)."""
     branch_or_404(branch_id)
     pairing = services.create_pairing(principal(), _form_id("member_id"), _form_id("employee_id"))
-    db.session.commit()
+    unit_of_work.flush()
     return done(f"已结对：{pairing.member.name} — {pairing.employee.name}")
 
 
@@ -314,7 +315,7 @@ def branch_unpair(branch_id: int, pairing_id: int):
     """End a pairing (history kept)."""
     branch_or_404(branch_id)
     pairing = services.end_pairing(principal(), pairing_id)
-    db.session.commit()
+    unit_of_work.flush()
     return done(f"已解除结对：{pairing.member.name} — {pairing.employee.name}")
 
 
@@ -327,7 +328,7 @@ def branch_review_decide(branch_id: int, review_id: int, action: str):
         review = transfers.confirm_review(principal(), review_id)
     else:
         review = transfers.end_review(principal(), review_id)
-    db.session.commit()
+    unit_of_work.flush()
     view = transfers.review_view(review)
     pair = f"{view['member']['name']} — {view['employee']['name']}"
     if action == "end":
@@ -361,7 +362,6 @@ def branch_care_set(branch_id: int, person_id: int):
     branch_or_404(branch_id)
     flags = [f for f in request.form.getlist("flags") if f in CARE_FLAGS]
     _, changed = care.set_care_flags(principal(), person_id, flags, _form("note", multiline=True))
-    db.session.commit()
     return done("关怀标记已更新" if changed else "关怀标记没有变化")
 
 
@@ -388,7 +388,6 @@ def branch_talks(branch_id: int):
         tiebreak=Talk.id,
     )
     talks.record_reads(p, page.items, "list", client_ip())
-    db.session.commit()
     summary = compliance.branch_compliance(branch, month)
     return render_template(
         "branch/talks.html",
@@ -411,7 +410,6 @@ def branch_talk(branch_id: int, talk_id: int):
     if talk.branch_id != branch.id:
         raise NotFound()
     talks.record_reads(p, [talk], "detail", client_ip())
-    db.session.commit()
     return render_template(
         "branch/talk_drawer.html",
         branch=branch,
@@ -426,5 +424,4 @@ def branch_talks_export(branch_id: int):
     branch = branch_or_404(branch_id)
     month = _month()
     data = exports.talk_ledger(principal(), branch, month, client_ip())
-    db.session.commit()
     return xlsx(data, f"{branch.name}谈心台账-{month}.xlsx", f"talks-{branch.id}-{month}.xlsx")

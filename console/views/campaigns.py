@@ -34,6 +34,7 @@ from votes import (
     share,
 )
 from votes.results import vote_counts, winners
+from web import unit_of_work
 
 PHOTO_MAX = share.MAX_PHOTO_BYTES
 
@@ -167,7 +168,7 @@ def campaign_create():
     """Create a draft campaign, then open its page."""
     committee_or_404()
     campaign = campaigns.create_campaign(principal(), _campaign_form(None))
-    db.session.commit()
+    unit_of_work.flush()
     return done(
         f"已创建评选「{campaign.title}」（草稿）",
         to=url_for("console.campaign_page", campaign_id=campaign.id),
@@ -201,7 +202,6 @@ def _board(campaign: Campaign) -> dict[str, list[dict[str, Any]]]:
 def _board_context(campaign: Campaign) -> dict[str, Any]:
     """The leaderboard's rows per category, its charts and the total of valid votes."""
     board = _board(campaign)
-    db.session.commit()  # a rebuild of the live tallies may have marked the campaign fresh
     return {
         "board": board,
         "board_charts": {
@@ -283,7 +283,6 @@ def campaign_edit(campaign_id: int):
     名额 and 公示天数 later; nothing from 公示 on (the service's rules and refusals)."""
     campaign = _campaign(campaign_id, lock=True)
     campaigns.update_campaign(campaign, principal(), _campaign_form(campaign))
-    db.session.commit()
     return done("评选设置已保存")
 
 
@@ -301,7 +300,7 @@ def campaign_action(campaign_id: int, action: str):
     campaign = _campaign(campaign_id, lock=True)
     service, message = _ACTIONS[action]
     service(campaign, principal())
-    db.session.commit()
+    unit_of_work.flush()
     return done(f"「{campaign.title}」{message}")
 
 
@@ -313,7 +312,7 @@ def campaign_notice(campaign_id: int):
     raw = (request.form.get("days") or "").strip()
     days = _number("days", *campaigns.NOTICE_DAYS) if raw else None
     campaigns.start_notice(campaign, principal(), days)
-    db.session.commit()
+    unit_of_work.flush()
     ends = campaign.notice_ends_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
     return done(f"「{campaign.title}」已开始公示 {campaign.notice_days} 天，至 {ends}")
 
@@ -345,7 +344,7 @@ def objection_answer(objection_id: int):
     campaign = db.session.get(Campaign, objection.campaign_id)
     before = {w["candidate_id"] for w in winners(campaign.results)}
     objection = objections.answer_objection(objection_id, principal(), decision == "1", reason)
-    db.session.commit()
+    unit_of_work.flush()
     name = objection.candidate.person.name
     if objection.status != "upheld":
         return done(f"已答复：对 {name} 的异议不成立")
@@ -414,7 +413,7 @@ def candidate_add(campaign_id: int):
         campaign, principal(), employee_no, category, _form("story", 5000, multiline=True)
     )
     _photo(campaign, candidate)
-    db.session.commit()
+    unit_of_work.flush()
     return done(f"已添加候选人 {candidate.person.name}（{CATEGORY_NAMES.get(category, category)}）")
 
 
@@ -427,7 +426,7 @@ def candidate_edit(campaign_id: int, candidate_id: int):
         campaign, candidate, principal(), _form("story", 5000, multiline=True)
     )
     _photo(campaign, candidate)
-    db.session.commit()
+    unit_of_work.flush()
     return done(f"已保存候选人 {candidate.person.name} 的事迹")
 
 
@@ -438,7 +437,6 @@ def candidate_remove(campaign_id: int, candidate_id: int):
     candidate = campaigns.campaign_candidate(campaign, candidate_id)
     name = candidate.person.name
     campaigns.remove_candidate(campaign, candidate, principal())
-    db.session.commit()
     return done(f"已移除候选人 {name}")
 
 
