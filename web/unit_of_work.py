@@ -7,19 +7,25 @@ rule) runs the view again from the start, uploads rewound, up to `models.unit_of
 times. The unit never nests: services that call `models.unit_of_work.committed`/`retrying` inside
 it simply run in it, so a retry inside a retry cannot happen.
 
-Views never call `commit()`. Where work must be durable before something outside the
-database happens, a view says which:
+Views never call `commit()`. Where a view needs the work written before the unit ends, it says
+which of these it means:
 
-- `after_commit(fn)`: a side effect that must only happen once the work is committed (a
-  notification, a job enqueued for rows it must find); it runs after the unit's commit and is
-  dropped on rollback or before a retry.
-- `checkpoint()`: commit the work so far and go on inside the same unit, when a slow or remote
-  call must not hold the transaction open and must find the rows committed (calling WeChat, a
-  console sign-in ticket that a phone confirms meanwhile). A retry after a checkpoint runs the
-  whole view again, so what comes before one is written to be done twice (it already is: the
-  view checks the state it finds).
-- `committed(fn, ...)` outside any view (a before_request hook such as the console guard, the
-  idempotency record): its own small unit, retried by the same rule.
+- `flush()`: the answer is built from what was just written (a new id, server defaults, instants
+  as the column stores them): write it and read it back, inside the transaction. This is what
+  the old "commit, then serialise" did for the answer, without ending the unit early.
+- `after_commit(fn)`: a side effect that must only happen once the work is committed (a file
+  dropped once its import is in, a job enqueued for rows it must find); it runs after the
+  unit's commit and is dropped on a rollback or before a retry.
+- `checkpoint()`: commit the work so far and go on in the same unit, when no transaction may
+  stay open across a slow remote call (an objection's text goes to WeChat's content check with
+  no lock held). A retry after a checkpoint runs the whole view again, so what comes before
+  one must be safe to do twice (it is: reads and checks only).
+- `committed(fn, ...)`: work outside any view (a before_request hook such as the console
+  guard ending a session, the idempotency record): its own small unit, retried by the rule.
+
+Idempotent POSTs (miniapp_api.idempotency) claim their key in such a small unit before the view
+and store the answer in another after the view's unit has committed or rolled back, so no
+answer is ever stored inside, or for, work that did not commit.
 """
 
 from __future__ import annotations
