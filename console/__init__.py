@@ -10,7 +10,8 @@ from __future__ import annotations
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from models.unit_of_work import retrying_view
+from web import errors as error_mapper
+from web import unit_of_work
 
 csrf = CSRFProtect()
 
@@ -33,15 +34,16 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
 
     from console import views  # noqa: F401 - attaches the pages to the blueprint
-    from console.auth import http_error
+    from console.auth import render_failure
     from console.blueprint import bp
 
     app.register_blueprint(bp)
     # One unit of work per request, as in the API: a deadlock or serialization failure runs
     # the view again instead of answering 503.
-    for endpoint, view in list(app.view_functions.items()):
-        if endpoint.startswith("console.") and endpoint != "console.static":
-            app.view_functions[endpoint] = retrying_view(view)
-    # A /console/ URL that matches no route (an id out of range, say) belongs to no blueprint:
-    # the app's error mapper hands it to the console's page, not the API's JSON.
-    app.extensions.setdefault("error_pages", {})["/console/"] = http_error
+    unit_of_work.install(
+        app, lambda endpoint: endpoint.startswith("console.") and endpoint != "console.static"
+    )
+    # Every failure under /console/ (a URL that matches no route included) is the one error
+    # mapper's, shown as the console's page rather than the API's JSON.
+    error_mapper.init_app(app)
+    error_mapper.register_door("/console/", render_failure)

@@ -4,12 +4,9 @@ Content-Security-Policy, and how refusals are shown."""
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any
 from urllib.parse import quote
 
-import redis.exceptions
-import sqlalchemy.exc
 from flask import (
     Response,
     current_app,
@@ -20,8 +17,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
 
 from accounts.console_tickets import may_sign_in
 from accounts.errors import TokenExpired, TokenInvalid, TokenRevoked
@@ -33,10 +28,9 @@ from console.blueprint import bp
 from console.tables import refuse_bad_strings
 from domain_errors import DomainError, NotFound
 from models import AuthSession, Branch, db
-from models.redis_store import redis_unavailable
-from rate_limits import client_ip  # noqa: F401 - the views take it from here
-
-log = logging.getLogger(__name__)
+from web import unit_of_work
+from web.errors import Failure
+from web.rate_limits import client_ip  # noqa: F401 - the views take it from here
 
 COOKIE = "frontline_console"
 # Pages anyone may open: the sign-in page and its parts, and the static files.
@@ -144,8 +138,7 @@ def guard() -> Response | None:
     g.console_session = session
     if not may_sign_in(p):
         # A grant removed or the person unbound: the session ends with the role.
-        revoke_session(console_session())
-        db.session.commit()
+        unit_of_work.committed(revoke_session, console_session())
         return to_login("您已没有控制台权限，请联系党委")
     g.console_principal = p
     return None
@@ -246,58 +239,29 @@ def _error_response(status: int, message: str, reason: str) -> Response:
     return Response(body, status=status)
 
 
-@bp.errorhandler(DomainError)
-def domain_error(error: DomainError) -> Response:
-    db.session.rollback()
-    return _error_response(error.status, message_of(error), error.reason)
+# The console's messages for HTTP errors (the API's reasons stay in its JSON).
+HTTP_MESSAGES = {
+    404: "页面不存在或无权查看",
+    500: "服务器开小差了，请稍后再试",
+    405: "不支持该请求方法",
+    413: "上传的文件过大",
+    429: "操作过于频繁，请稍后再试",
+}
 
 
-@bp.errorhandler(CSRFError)
-def csrf_error(error: CSRFError) -> Response:
-    db.session.rollback()
-    return _error_response(
-        400, "页面已过期或请求来源不明（CSRF 校验失败），请刷新页面后重试", "csrf_failed"
-    )
-
-
-@bp.errorhandler(sqlalchemy.exc.OperationalError)
-@bp.errorhandler(sqlalchemy.exc.InterfaceError)
-def database_down(error: Exception) -> Response:
-    log.error("console: database unavailable: %s", error)
-    db.session.rollback()
-    response = _error_response(503, "数据服务暂时不可用，请稍后再试", "database_unavailable")
-    response.headers["Retry-After"] = "5"
+def render_failure(failure: Failure) -> Response:
+    """The console's door of the one error mapper (web.errors): an error page, or for htmx
+    the plain message with X-Console-Reason; 503s carry Retry-After."""
+    if failure.kind == "domain":
+        assert isinstance(failure.error, DomainError)
+        message, reason = message_of(failure.error), failure.reason or "http_error"
+    elif failure.kind == "unavailable":
+        message, reason = failure.message or "", failure.reason or "http_error"
+    elif failure.reason == "csrf_failed":
+        message, reason = failure.message or "", failure.reason
+    else:
+        message, reason = HTTP_MESSAGES.get(failure.status, "请求无法完成"), "http_error"
+    response = _error_response(failure.status, message, reason)
+    if failure.kind == "unavailable" and "Retry-After" in failure.headers:
+        response.headers["Retry-After"] = failure.headers["Retry-After"]
     return response
-
-
-@bp.errorhandler(redis.exceptions.RedisError)
-def redis_down(error: Exception) -> Response:
-    db.session.rollback()
-    if not redis_unavailable(error):  # a bug in our call, not an outage
-        log.error("console: redis error on %s", request.path, exc_info=error)
-        return _error_response(500, "服务器开小差了，请稍后再试", "http_error")
-    log.error("console: redis unavailable: %s", error)
-    response = _error_response(503, "服务暂时繁忙，请稍后再试", "cache_unavailable")
-    response.headers["Retry-After"] = "5"
-    return response
-
-
-@bp.errorhandler(HTTPException)
-def http_error(error: HTTPException) -> Response:
-    db.session.rollback()
-    code = error.code or 500
-    if code >= 500:
-        log.error(
-            "console: %s on %s",
-            code,
-            request.path,
-            exc_info=getattr(error, "original_exception", None) or error,
-        )
-    messages = {
-        404: "页面不存在或无权查看",
-        500: "服务器开小差了，请稍后再试",
-        405: "不支持该请求方法",
-        413: "上传的文件过大",
-        429: "操作过于频繁，请稍后再试",
-    }
-    return _error_response(code, messages.get(code, "请求无法完成"), "http_error")

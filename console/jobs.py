@@ -11,9 +11,8 @@ def purge_tickets_job() -> int:
     files whose preview was never confirmed."""
     from accounts.console_tickets import purge_tickets
     from console import roster_files
-    from models import db
+    from models.unit_of_work import committed
 
-    n = purge_tickets()
-    db.session.commit()
+    n = committed(purge_tickets)
     roster_files.purge()
     return n

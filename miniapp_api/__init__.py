@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask import Flask, send_from_directory
 
-import rate_limits
 from miniapp_api import body, errors, idempotency
 from miniapp_api.auth import authenticate_first, view_method
 from miniapp_api.extensions import api
 from miniapp_api.fields import IdConverter
-from models.unit_of_work import retrying_view
+from web import rate_limits, unit_of_work
 
 
 def _swagger_assets(app: Flask) -> None:
@@ -79,9 +78,7 @@ def init_app(app: Flask) -> None:
     for module in modules:
         api.register_blueprint(module.blp)
     ours = tuple(f"{module.blp.name}." for module in modules)
-    for endpoint, view in list(app.view_functions.items()):
-        if endpoint.startswith(ours):
-            app.view_functions[endpoint] = retrying_view(view)
+    unit_of_work.install(app, lambda endpoint: endpoint.startswith(ours))
     _swagger_assets(app)
     body.install_chunked_limit(app)
     app.before_request(_check_before_body)

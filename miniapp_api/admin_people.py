@@ -12,7 +12,6 @@ from accounts import grants
 from accounts import login as login_service
 from accounts.schemas import GrantIn
 from domain_errors import NotFound
-from downloads import attachment
 from miniapp_api.auth import current_principal, login_required
 from miniapp_api.transfers_api import ReviewPerson
 from models import Mine, Person, db
@@ -21,6 +20,8 @@ from roster.importer import import_roster, preview_roster
 from roster.schemas import RosterQuery
 from roster.template import TEMPLATE_FALLBACK, TEMPLATE_NAME, template_workbook
 from spreadsheets import XLSX_MIME
+from web import unit_of_work
+from web.downloads import attachment
 
 blp = Blueprint(
     "admin_people", __name__, url_prefix="/api/v1/admin", description="党委：花名册与权限"
@@ -177,7 +178,6 @@ class RosterImportView(MethodView):
                 mark_missing_as_left=mark,
                 actor_id=current_principal().person_id,
             )
-            db.session.commit()
         return report.as_dict()
 
 
@@ -210,7 +210,7 @@ class GrantsView(MethodView):
         """Make someone of my mine a branch secretary or committee staff."""
         person = _person_in_my_mine(data["employee_no"])
         g = grants.grant(person, data["role"], data.get("branch"))
-        db.session.commit()
+        unit_of_work.flush()
         return {"person_id": g.person_id, "role": g.role, "branch_id": g.branch_id}
 
 
@@ -241,7 +241,6 @@ class LeaveView(MethodView):
         ended (离职), open claims back to the pool with the wisher told; history kept."""
         person = _person_of_my_mine(person_id)
         outcome = leavers.leave(person, actor_id=current_principal().person_id)
-        db.session.commit()
         return outcome
 
 
@@ -257,5 +256,4 @@ class UnbindView(MethodView):
         """Free a roster entry for another WeChat account (rebinding is an admin act)."""
         person = _person_of_my_mine(person_id)
         done = login_service.unbind(person, actor=f"person:{current_principal().person_id}")
-        db.session.commit()
         return {"unbound": done}

@@ -10,7 +10,6 @@ from flask_smorest import Blueprint
 
 from accounts import console_tickets as tickets
 from miniapp_api.auth import current_principal, login_required
-from models import db
 
 blp = Blueprint("console_logins", __name__, url_prefix="/api/v1", description="控制台扫码登录")
 
@@ -44,5 +43,4 @@ class ConfirmView(MethodView):
         if not TICKET.fullmatch(ticket):
             raise tickets.TicketNotFound()
         tickets.confirm(current_principal(), ticket)
-        db.session.commit()
         return {"confirmed": True}

@@ -1,23 +1,15 @@
-"""The one error mapper: every refusal leaves as API.md's JSON shape with a reason."""
+"""How the API shows a failure: API.md's JSON shape with a reason. What a failure is, is
+decided by the one error mapper, `web.errors`; this module only renders it."""
 
 from __future__ import annotations
 
-import logging
-import time
 from typing import Any
 
 import marshmallow as ma
-import redis.exceptions
-import sqlalchemy.exc
-from flask import Flask, current_app, jsonify, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from flask import Flask, Response, jsonify
 from werkzeug.http import HTTP_STATUS_CODES
 
-from domain_errors import DomainError
-from models import db
-from models.redis_store import redis_unavailable
-
-log = logging.getLogger(__name__)
+from web import errors as mapper
 
 REASONS: dict[int, tuple[str, str]] = {
     400: ("bad_request", "请求格式不正确"),
@@ -52,7 +44,7 @@ def error_response(
     message: str | None = None,
     errors: Any = None,
     headers: dict[str, str] | None = None,
-):
+) -> Response:
     """A JSON error response in API.md's shape."""
     default_reason, default_message = REASONS.get(code, ("error", "请求失败"))
     status = HTTP_STATUS_CODES.get(code, "Error")
@@ -82,107 +74,15 @@ def _printable(value: Any) -> Any:
     return value
 
 
-def handle_domain_error(error: DomainError):
-    db.session.rollback()
-    return error_response(error.status, error.reason, error.message, error.errors, error.headers)
-
-
-def handle_http_exception(error: HTTPException):
-    # A URL that matched no route belongs to no blueprint; pages outside the API (the console)
-    # register their own renderer for their prefix in app.extensions["error_pages"].
-    for prefix, render in current_app.extensions.get("error_pages", {}).items():
-        if request.path.startswith(prefix):
-            return render(error)
-    code = error.code or 500
-    if code >= 500:
-        db.session.rollback()
-    data = getattr(error, "data", None) or {}
-    reason = data.get("reason")
-    message = data.get("message") if isinstance(data.get("message"), str) else None
-    errors = data.get("errors", data.get("messages"))
-    headers = dict(data.get("headers") or {})
-    if (
-        code == 400
-        and isinstance(errors, dict)
-        and "json" in errors
-        and not isinstance(errors.get("json"), dict)
-    ):
-        reason, message, errors = "malformed_json", "请求体不是有效的 JSON", None
-    if code == 405:
-        allow = [h for h in error.get_headers() if h[0].lower() == "allow"]
-        if allow:
-            headers["Allow"] = allow[0][1]
-    if code == 429:
-        reason = "rate_limited"
-        headers.setdefault("Retry-After", str(_retry_after()))
-    if (
-        code == 422
-        and isinstance(errors, dict)
-        and set(errors) <= {"json", "query", "form", "files", "headers", "view_args", "path"}
-    ):
-        # webargs keys errors by location; the client wants field names.
-        flat: dict[str, Any] = {}
-        for location_errors in errors.values():
-            if isinstance(location_errors, dict):
-                flat.update(location_errors)
-            else:
-                flat.setdefault("_schema", location_errors)
-        errors = flat
-    return error_response(code, reason, message, errors, headers)
-
-
-def _retry_after() -> int:
-    """Seconds until the breached limit resets (Flask-Limiter knows; 60 if it cannot say)."""
-    from miniapp_api.extensions import limiter  # here: extensions imports this module
-
-    try:
-        breached = [lim for lim in limiter.current_limits if lim.breached]
-        if breached:
-            return max(1, int(max(lim.reset_at for lim in breached) - time.time()))
-    except Exception:  # noqa: BLE001 - a hint only; never turn a 429 into a 500
-        pass
-    return 60
-
-
-def handle_database_down(error: Exception):
-    log.error("database unavailable: %s", error)
-    db.session.rollback()
+def render(failure: mapper.Failure) -> Response:
+    """The API's door: every failure as JSON."""
     return error_response(
-        503, "database_unavailable", "数据服务暂时不可用，请稍后再试", headers={"Retry-After": "5"}
+        failure.status, failure.reason, failure.message, failure.errors, failure.headers
     )
-
-
-def handle_redis_down(error: Exception):
-    log.error("redis unavailable: %s", error)
-    db.session.rollback()
-    return error_response(
-        503, "cache_unavailable", "服务暂时繁忙，请稍后再试", headers={"Retry-After": "5"}
-    )
-
-
-def handle_redis_error(error: redis.exceptions.RedisError):
-    """An error reply of a Redis that cannot serve now (OOM, READONLY, LOADING…) is the same as
-    an unreachable one; any other Redis error is our bug, a 500."""
-    if redis_unavailable(error):
-        return handle_redis_down(error)
-    log.exception("redis error", exc_info=error)
-    db.session.rollback()
-    return error_response(500)
-
-
-def handle_internal(error: InternalServerError):
-    log.exception("unhandled error", exc_info=getattr(error, "original_exception", error))
-    db.session.rollback()
-    return error_response(500)
 
 
 def init_app(app: Flask) -> None:
-    """Register the handlers (after flask-smorest's, so these win)."""
-    app.register_error_handler(DomainError, handle_domain_error)
-    app.register_error_handler(HTTPException, handle_http_exception)
-    app.register_error_handler(InternalServerError, handle_internal)
-    app.register_error_handler(sqlalchemy.exc.OperationalError, handle_database_down)
-    app.register_error_handler(sqlalchemy.exc.InterfaceError, handle_database_down)
-    app.register_error_handler(redis.exceptions.ConnectionError, handle_redis_down)
-    app.register_error_handler(redis.exceptions.TimeoutError, handle_redis_down)
-    app.register_error_handler(redis.exceptions.RedisError, handle_redis_error)
+    """The mapper's handlers, and the API's renderer for every URL no other door claims (a URL
+    that matched no route belongs to no blueprint: it gets the API's JSON)."""
+    mapper.init_app(app)
+    mapper.register_door("/", render)

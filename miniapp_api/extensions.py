@@ -7,7 +7,7 @@ from flask_smorest import Api
 
 from miniapp_api.body import BoundaryParser
 from miniapp_api.errors import ErrorSchema
-from rate_limits import limiter
+from web.rate_limits import limiter
 
 __all__ = ["FrontlineApi", "api", "limiter"]
 

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from domain_errors import DomainError, InvalidInput
 from miniapp_api.auth import current_account_id
 from models import IdempotencyRecord, db, utcnow
+from web import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,20 @@ def before_request() -> Response | None:
         return None
     fingerprint = _fingerprint()
     ttl = timedelta(seconds=current_app.config["IDEMPOTENCY_TTL_SECONDS"])
+    try:
+        claimed = unit_of_work.committed(_claim, scope, key, fingerprint, ttl)
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise IdempotencyInProgress() from exc
+    if isinstance(claimed, Response):
+        return claimed
+    g.idempotency_record_id = claimed
+    return None
+
+
+def _claim(scope: str, key: str, fingerprint: str, ttl: timedelta) -> int | Response:
+    """The pending record of this key (its id), or the first answer to replay. Its own small
+    unit of work before the view's: a concurrent retry must see the key taken."""
     now = utcnow()
     record = db.session.scalar(
         db.select(IdempotencyRecord).where(
@@ -78,13 +93,12 @@ def before_request() -> Response | None:
         stale = record.status_code is None and record.created_at < now - STALE_PENDING
         if expired or stale:
             db.session.delete(record)
-            db.session.commit()
+            db.session.flush()
         elif record.fingerprint != fingerprint:
             raise IdempotencyKeyReused()
         elif record.status_code is None:
             raise IdempotencyInProgress()
         else:
-            db.session.rollback()
             response = Response(
                 record.body or b"", status=record.status_code, content_type=record.content_type
             )
@@ -92,35 +106,36 @@ def before_request() -> Response | None:
             return response
     record = IdempotencyRecord(scope=scope, key=key, fingerprint=fingerprint)
     db.session.add(record)
-    try:
-        db.session.commit()
-    except IntegrityError as exc:
-        db.session.rollback()
-        raise IdempotencyInProgress() from exc
-    g.idempotency_record_id = record.id
-    return None
+    db.session.flush()
+    return record.id
 
 
 def after_request(response: Response) -> Response:
+    """Remember the answer, after the view's unit of work has committed or rolled back (never
+    inside it: no answer is stored for work that did not commit, and a 5xx is not stored)."""
     record_id = g.pop("idempotency_record_id", None)
     if record_id is None:
         return response
     try:
-        db.session.rollback()  # the view has committed its work; drop anything left over
-        record = db.session.get(IdempotencyRecord, record_id)
-        if record is not None:
-            # Only final answers are remembered; a 5xx or 429 may be retried with the same key.
-            if response.status_code >= 500 or response.status_code == 429:
-                db.session.delete(record)
-            else:
-                record.status_code = response.status_code
-                record.body = response.get_data()
-                record.content_type = response.content_type
-            db.session.commit()
+        db.session.rollback()  # the view's unit is over; drop anything left over
+        unit_of_work.committed(_remember, record_id, response)
     except SQLAlchemyError:
         db.session.rollback()
         log.exception("could not store the idempotent answer")
     return response
+
+
+def _remember(record_id: int, response: Response) -> None:
+    record = db.session.get(IdempotencyRecord, record_id)
+    if record is None:
+        return
+    # Only final answers are remembered; a 5xx or 429 may be retried with the same key.
+    if response.status_code >= 500 or response.status_code == 429:
+        db.session.delete(record)
+    else:
+        record.status_code = response.status_code
+        record.body = response.get_data()
+        record.content_type = response.content_type
 
 
 def init_app(app: Flask) -> None:

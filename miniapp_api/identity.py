@@ -29,6 +29,7 @@ from miniapp_api.pagination import page_of
 from miniapp_api.schemas import UserSchema
 from models import Branch, Person, db
 from pairings.care import care_flags_by_person
+from web import unit_of_work
 
 blp = Blueprint("identity", __name__, url_prefix="/api/v1", description="登录、绑定与身份")
 
@@ -100,7 +101,7 @@ class LoginView(MethodView):
         token, expires_in, account = login_service.login(
             data["code"], client_ip(), clean_text(request.headers.get("User-Agent"), 255)
         )
-        db.session.commit()
+        unit_of_work.flush()
         return {"token": token, "expires_in": expires_in, "user": user_view(principal_for(account))}
 
 
@@ -115,7 +116,7 @@ class BindView(MethodView):
         """Bind this WeChat account to a roster entry (工号 + 姓名 + 手机后四位)."""
         principal = current_principal()
         login_service.bind(principal.account, data["employee_no"], data["name"], data["phone_tail"])
-        db.session.commit()
+        unit_of_work.flush()
         return {"user": user_view(principal_for(principal.account))}
 
 
@@ -126,7 +127,6 @@ class LogoutView(MethodView):
     def post(self):
         """Revoke the token of this request."""
         revoke_session(current_session())
-        db.session.commit()
 
 
 @blp.route("/me")

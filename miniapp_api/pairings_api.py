@@ -9,7 +9,6 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy.orm import selectinload
 
-from downloads import attachment
 from miniapp_api.auth import client_ip, current_principal, login_required
 from miniapp_api.identity import visible_branch
 from miniapp_api.pagination import page_of
@@ -28,6 +27,8 @@ from pairings.schemas import (
     TalksQuery,
 )
 from spreadsheets import XLSX_MIME
+from web import unit_of_work
+from web.downloads import attachment
 from wishes.schemas import WishIn
 
 blp = Blueprint("pairings", __name__, url_prefix="/api/v1", description="一带三/一带五 结对与谈心")
@@ -115,7 +116,7 @@ class PairingsView(MethodView):
         pairing = services.create_pairing(
             current_principal(), data["member_id"], data["employee_id"]
         )
-        db.session.commit()
+        unit_of_work.flush()
         return pairing
 
 
@@ -126,7 +127,7 @@ class PairingView(MethodView):
     def delete(self, pairing_id: int):
         """End a pairing (the record stays, with who ended it and when); repeating is a no-op."""
         pairing = services.end_pairing(current_principal(), pairing_id)
-        db.session.commit()
+        unit_of_work.flush()
         return pairing
 
 
@@ -199,7 +200,7 @@ class CareFlagsView(MethodView):
         """Set the flags 思想有波动 (ideological) / 生活有困难 (hardship); every change is kept."""
         principal = current_principal()
         care.set_care_flags(principal, person_id, data["flags"], data["note"])
-        db.session.commit()
+        unit_of_work.flush()
         person, current, history = care.care_history(principal, person_id)
         return care_view(person.id, current, history)
 
@@ -293,7 +294,7 @@ class TalksView(MethodView):
         talk = talks.log_talk(
             current_principal(), data["employee_id"], content_of(data), data.get("member_id")
         )
-        db.session.commit()
+        unit_of_work.flush()
         return talk
 
     @blp.arguments(TalksQuery, location="query")
@@ -315,7 +316,7 @@ class TalksView(MethodView):
         )
         items = page_of(_with_people(stmt), pagination_parameters)
         talks.record_reads(principal, items, "list", client_ip())
-        db.session.commit()
+        unit_of_work.flush()
         return items
 
 
@@ -328,7 +329,7 @@ class TalkView(MethodView):
         principal = current_principal()
         talk = talks.visible_talk(principal, talk_id)
         talks.record_reads(principal, [talk], "detail", client_ip())
-        db.session.commit()
+        unit_of_work.flush()
         return talk
 
     @blp.arguments(TalkContentIn)
@@ -337,7 +338,7 @@ class TalkView(MethodView):
     def put(self, data: dict[str, Any], talk_id: int):
         """Edit a record: its author, within 7 days of writing it (then 409 talk_locked)."""
         talk = talks.edit_talk(current_principal(), talk_id, content_of(data))
-        db.session.commit()
+        unit_of_work.flush()
         return talk
 
 
@@ -349,7 +350,7 @@ class TalkCorrectionView(MethodView):
     def post(self, data: dict[str, Any], talk_id: int):
         """Correct a (locked) record: a new record that points at the old, which stops counting."""
         talk = talks.correct_talk(current_principal(), talk_id, content_of(data))
-        db.session.commit()
+        unit_of_work.flush()
         return talk
 
 
@@ -363,7 +364,7 @@ class TalkWishView(MethodView):
         wish = talks.wish_from_talk(
             current_principal(), talk_id, data["title"], data["content"], data["category"]
         )
-        db.session.commit()
+        unit_of_work.flush()
         return {"id": wish.id, "status": wish.status}
 
 
@@ -493,7 +494,6 @@ class TalkLedgerExportView(MethodView):
         branch = visible_branch(principal, branch_id)
         month = month_arg(query)
         data = exports.talk_ledger(principal, branch, month, client_ip())
-        db.session.commit()
         return xlsx_response(data, f"talks-{branch.id}-{month}.xlsx")
 
 

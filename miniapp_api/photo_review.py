@@ -13,7 +13,8 @@ from miniapp_api.auth import current_principal, login_required
 from miniapp_api.fields import Text
 from miniapp_api.pagination import page_of
 from miniapp_api.wishes_api import photo_url
-from models import UPLOAD_CHECKS, db
+from models import UPLOAD_CHECKS
+from web import unit_of_work
 from wishes import photos
 from wishes.errors import WishNotFound
 from wishes.services import MAX_ID
@@ -87,5 +88,5 @@ class JudgeView(MethodView):
         if upload_id > MAX_ID:
             raise WishNotFound("图片不存在或无权查看")
         upload = photos.judge(current_principal(), upload_id, data["approve"], data["reason"])
-        db.session.commit()
+        unit_of_work.flush()
         return _row(upload)

@@ -20,6 +20,7 @@ from pairings import exports
 from points import ledger, requests
 from points.schemas import DecideIn, PeriodQuery, PointsRequestIn, RequestsQuery, TotalsQuery
 from votes.candidacies import unpublished_candidacies
+from web import unit_of_work
 
 blp = Blueprint("points", __name__, url_prefix="/api/v1", description="党员积分")
 
@@ -161,7 +162,7 @@ class AdminPointsView(MethodView):
         request = requests.request_adjustment(
             current_principal(), data["employee_no"], data["delta"], data["reason"]
         )
-        db.session.commit()
+        unit_of_work.flush()
         return requests_out([request])[0]
 
     @blp.arguments(TotalsQuery, location="query")
@@ -222,7 +223,7 @@ class DecideView(MethodView):
         """Approve (the points reach the ledger) or reject a pending request, with a reason: a
         committee member of the mine other than its author and the person it is about."""
         request = requests.decide(current_principal(), request_id, data["approve"], data["reason"])
-        db.session.commit()
+        unit_of_work.flush()
         return requests_out([request])[0]
 
 

@@ -12,9 +12,10 @@ from miniapp_api.auth import current_principal, login_required
 from miniapp_api.identity import visible_branch
 from miniapp_api.pagination import page_of
 from miniapp_api.schemas import BranchRefSchema as BranchRef
-from models import REVIEW_CAUSES, REVIEW_OUTCOMES, db
+from models import REVIEW_CAUSES, REVIEW_OUTCOMES
 from roster import transfers
 from roster.schemas import ReviewsQuery
+from web import unit_of_work
 
 blp = Blueprint(
     "transfers", __name__, url_prefix="/api/v1", description="人员调动后跨支部的结对确认"
@@ -93,7 +94,7 @@ class ConfirmReviewView(MethodView):
         """Keep the pairing, for the side(s) I manage; once both branches confirmed it goes on
         under the member's branch. Already decided: 409 review_closed."""
         review = transfers.confirm_review(current_principal(), review_id)
-        db.session.commit()
+        unit_of_work.flush()
         return transfers.review_view(review)
 
 
@@ -104,5 +105,5 @@ class EndReviewView(MethodView):
     def post(self, review_id: int):
         """End the cross-branch pairing (either branch may); history kept."""
         review = transfers.end_review(current_principal(), review_id)
-        db.session.commit()
+        unit_of_work.flush()
         return transfers.review_view(review)

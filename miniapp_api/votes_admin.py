@@ -10,7 +10,6 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from domain_errors import InvalidInput
-from downloads import attachment
 from miniapp_api.auth import current_principal, login_required
 from miniapp_api.pagination import rows_of
 from miniapp_api.votes_api import (
@@ -44,6 +43,8 @@ from votes.schemas import (
     SuspiciousQuery,
     VoidIn,
 )
+from web import unit_of_work
+from web.downloads import attachment
 
 blp = Blueprint(
     "votes_admin", __name__, url_prefix="/api/v1/admin", description="党委：六大员评选管理"
@@ -189,7 +190,7 @@ class AdminCampaignsView(MethodView):
     def post(self, data: dict[str, Any]):
         """Create a draft campaign (rules and weights default to API.md's)."""
         campaign = campaigns.create_campaign(current_principal(), data)
-        db.session.commit()
+        unit_of_work.flush()
         return {"id": campaign.id, "status": campaign.status}
 
 
@@ -209,7 +210,7 @@ class AdminCampaignView(MethodView):
         campaign = campaigns.update_campaign(
             _campaign(campaign_id, lock=True), current_principal(), data
         )
-        db.session.commit()
+        unit_of_work.flush()
         return campaign_out(campaign)
 
 
@@ -220,7 +221,7 @@ class CampaignOpenView(MethodView):
     def post(self, campaign_id: int):
         """Open voting (from draft, or resume a closed campaign before its end)."""
         campaign = campaigns.open_campaign(_campaign(campaign_id, lock=True), current_principal())
-        db.session.commit()
+        unit_of_work.flush()
         return campaign_out(campaign)
 
 
@@ -231,7 +232,7 @@ class CampaignCloseView(MethodView):
     def post(self, campaign_id: int):
         """Close voting."""
         campaign = campaigns.close_campaign(_campaign(campaign_id, lock=True), current_principal())
-        db.session.commit()
+        unit_of_work.flush()
         return campaign_out(campaign)
 
 
@@ -246,7 +247,7 @@ class CampaignNoticeView(MethodView):
         campaign = campaigns.start_notice(
             _campaign(campaign_id, lock=True), current_principal(), data.get("days")
         )
-        db.session.commit()
+        unit_of_work.flush()
         return campaign_out(campaign)
 
 
@@ -260,7 +261,7 @@ class CampaignPublishView(MethodView):
         campaign = campaigns.publish_campaign(
             _campaign(campaign_id, lock=True), current_principal()
         )
-        db.session.commit()
+        unit_of_work.flush()
         return campaign_out(campaign)
 
 
@@ -291,7 +292,7 @@ class AdminCandidatesView(MethodView):
             data["category"],
             data["story"],
         )
-        db.session.commit()
+        unit_of_work.flush()
         return {"id": candidate.id}
 
 
@@ -305,7 +306,7 @@ class AdminCandidateView(MethodView):
         campaign = _campaign(campaign_id)
         candidate = campaigns.campaign_candidate(campaign, candidate_id)
         campaigns.update_candidate(campaign, candidate, current_principal(), data["story"])
-        db.session.commit()
+        unit_of_work.flush()
         return candidate_out(candidate)
 
     @blp.response(204)
@@ -315,7 +316,6 @@ class AdminCandidateView(MethodView):
         campaign = _campaign(campaign_id, lock=True)
         candidate = campaigns.campaign_candidate(campaign, candidate_id)
         campaigns.remove_candidate(campaign, candidate, current_principal())
-        db.session.commit()
 
 
 @blp.route("/campaigns/<int:campaign_id>/candidates/<int:candidate_id>/photo")
@@ -339,7 +339,7 @@ class AdminCandidatePhotoView(MethodView):
             "photo",
             {"candidate_id": candidate.id, "photo": candidate.photo},
         )
-        db.session.commit()
+        unit_of_work.flush()
         return candidate_out(candidate)
 
 
@@ -366,7 +366,7 @@ class PointsSheetView(MethodView):
             "import_points",
             {"sheet": sheet.id, "candidates": len(sheet.scores)},
         )
-        db.session.commit()
+        unit_of_work.flush()
         return points_sheet_out(sheet)
 
 
@@ -388,7 +388,7 @@ class PointsSheetDecisionView(MethodView):
             "decide_points",
             {"sheet": sheet.id, "status": sheet.status},
         )
-        db.session.commit()
+        unit_of_work.flush()
         return points_sheet_out(sheet)
 
 
@@ -463,7 +463,7 @@ class AnswerObjectionView(MethodView):
         o = objections.answer_objection(
             objection_id, current_principal(), data["upheld"], data["reason"].strip()
         )
-        db.session.commit()
+        unit_of_work.flush()
         return {"id": o.id, "status": o.status, "answer": o.answer, "answered_at": o.answered_at}
 
 
@@ -496,7 +496,7 @@ class VoidBallotView(MethodView):
     def post(self, data: dict[str, Any], ballot_id: int):
         """Void a ballot with a reason: it stays on record, the tallies drop by one (audited)."""
         b = ballots.void_ballot(ballot_id, data["reason"].strip(), current_principal())
-        db.session.commit()
+        unit_of_work.flush()
         voter = db.session.get(Person, b.voter_id)
         unit = db.session.get(Unit, b.voter_unit_id) if b.voter_unit_id else None
         account = db.session.get(Account, b.account_id) if b.account_id else None

@@ -12,10 +12,11 @@ from flask_smorest import Blueprint
 from miniapp_api.auth import client_ip, current_principal, login_required
 from miniapp_api.fields import clean_text
 from miniapp_api.pagination import page_of
-from models import Candidate, db
+from models import Candidate
 from votes import ballots, campaigns, objections, share, tallies
 from votes.errors import ResultsNotPublished, TalliesHidden
 from votes.schemas import LeaderboardQuery, ObjectionIn, VoteIn
+from web import unit_of_work
 
 blp = Blueprint("votes", __name__, url_prefix="/api/v1", description="六大员评选：投票与结果")
 
@@ -310,10 +311,11 @@ class ObjectionsView(MethodView):
     def post(self, data: dict[str, Any], campaign_id: int):
         """Object to a winner during 公示 (409 notice_not_open / objection_exists); only the
         committee sees who objected."""
-        o = objections.lodge_objection(
-            campaign_id, current_principal(), data["candidate_id"], data["reason"].strip()
-        )
-        db.session.commit()
+        draft = objections.objection_draft(campaign_id, current_principal(), data["candidate_id"])
+        # Nothing is written yet: end the read transaction before WeChat checks the text.
+        unit_of_work.checkpoint()
+        o = objections.lodge_objection(draft, data["reason"].strip())
+        unit_of_work.flush()
         return {"id": o.id, "status": o.status}
 
 

@@ -15,7 +15,6 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from miniapp_api.extensions import limiter
-from models import db
 from wechat import PushRefused, get_push_endpoint, media_check_result
 from wechat.push import PushNotConfigured
 from wishes import photos
@@ -59,5 +58,4 @@ class PushView(MethodView):
         result = media_check_result(message, endpoint.appid)
         if result is not None:
             photos.apply_result(result)
-            db.session.commit()
         return Response("success", mimetype="text/plain")

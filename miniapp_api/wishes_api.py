@@ -10,7 +10,6 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from domain_errors import DomainError, InvalidInput, NotFound
-from downloads import attachment
 from miniapp_api.attempts import AttemptLimit, limited
 from miniapp_api.auth import (
     client_ip,
@@ -24,6 +23,8 @@ from miniapp_api.pagination import page_of
 from models import Upload, Wish, db
 from spreadsheets import XLSX_MIME
 from storage import StorageError
+from web import unit_of_work
+from web.downloads import attachment
 from wishes import export, photos, privacy, queries, services
 from wishes.errors import ImageTooLarge
 from wishes.schemas import (
@@ -187,7 +188,7 @@ class WishesView(MethodView):
         """Post a wish; it waits for the branch secretary's review."""
         person = current_principal().person
         wish = services.submit_wish(person, data["title"], data["content"], data["category"])
-        db.session.commit()
+        unit_of_work.flush()
         return {"id": wish.id, "status": wish.status}
 
     @blp.arguments(PoolQuery, location="query")
@@ -244,7 +245,7 @@ class ReviewView(MethodView):
     def post(self, data: dict[str, Any], wish_id: int):
         """Approve or reject (with a reason): the secretary of the wisher's branch."""
         wish = services.review_wish(current_principal(), wish_id, data["approve"], data["reason"])
-        db.session.commit()
+        unit_of_work.flush()
         return _detail(wish)
 
 
@@ -255,7 +256,7 @@ class ClaimView(MethodView):
     def post(self, wish_id: int):
         """Claim an open wish (party members); 409 already_claimed / claim_limit."""
         wish = services.claim_wish(current_principal(), wish_id)
-        db.session.commit()
+        unit_of_work.flush()
         return _detail(wish)
 
 
@@ -267,7 +268,7 @@ class ReleaseView(MethodView):
     def post(self, data: dict[str, Any], wish_id: int):
         """Give a claimed wish back to the pool, with a reason (the claimer)."""
         wish = services.release_wish(current_principal(), wish_id, data["reason"])
-        db.session.commit()
+        unit_of_work.flush()
         return _detail(wish)
 
 
@@ -279,7 +280,7 @@ class FulfilView(MethodView):
     def post(self, data: dict[str, Any], wish_id: int):
         """Mark fulfilled with a note and photos from /uploads (the claimer)."""
         wish = services.fulfil_wish(current_principal(), wish_id, data["note"], data["photo_ids"])
-        db.session.commit()
+        unit_of_work.flush()
         return _detail(wish)
 
 
@@ -291,7 +292,7 @@ class ConfirmView(MethodView):
     def post(self, data: dict[str, Any], wish_id: int):
         """Confirm fulfilment with a rating 1..5 and thanks (the wisher)."""
         wish = services.confirm_wish(current_principal(), wish_id, data["rating"], data["thanks"])
-        db.session.commit()
+        unit_of_work.flush()
         return _detail(wish)
 
 
@@ -303,7 +304,7 @@ class WithdrawView(MethodView):
     def post(self, data: dict[str, Any], wish_id: int):
         """Withdraw a wish before anyone claims it (the wisher)."""
         wish = services.withdraw_wish(current_principal(), wish_id, data.get("reason"))
-        db.session.commit()
+        unit_of_work.flush()
         return _detail(wish)
 
 
@@ -315,7 +316,7 @@ class CloseView(MethodView):
     def post(self, data: dict[str, Any], wish_id: int):
         """Close a wish with a reason (the branch secretary or committee)."""
         wish = services.close_wish(current_principal(), wish_id, data["reason"])
-        db.session.commit()
+        unit_of_work.flush()
         return _detail(wish)
 
 
@@ -387,7 +388,7 @@ class UploadsView(MethodView):
         if not data:
             raise InvalidInput(errors={"file": ["文件为空"]})
         upload = photos.store_upload(current_principal().person, data)
-        db.session.commit()
+        unit_of_work.flush()
         return {
             "id": upload.id,
             "url": photo_url(upload),

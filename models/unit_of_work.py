@@ -1,23 +1,29 @@
-"""One unit of work, retried when the database picks it as the loser of a conflict.
+"""The floor of the unit of work: which database errors are transient, and the one retry loop.
 
 PostgreSQL aborts one of two transactions that wait on each other (deadlock, 40P01) or that
-cannot be serialised (40001); MariaDB does the same with 1213; SQLite answers "database is
-locked" when its busy timeout runs out. None of these says anything about the request: done
-again from the start, it succeeds. Every view of the API and of the console runs inside
-`retrying` (`retrying_view`), and CLI jobs can use `committed`; only when the conflict repeats
-does the client see 503 `database_unavailable`.
+cannot be serialised (40001); MariaDB/MySQL does the same with 1213 (deadlock) and 1020 (record
+changed since the snapshot); SQLite answers "database is locked" when its busy timeout runs out.
+MariaDB's 1205 (lock wait timeout) is transient too: with InnoDB's default
+(innodb_rollback_on_timeout=OFF) only the statement was undone, and after our rollback a fresh
+attempt no longer waits behind the transaction that held the row — the vote path has always
+treated it so, and a write queued behind a long lock is the case a retry is for. None of these
+says anything about the work: done again from the start, it succeeds.
+
+`retrying` is the one loop that acts on that rule, and it never nests: while a unit of work is
+active (a request's, see `web.unit_of_work`, or an outer `retrying`), an inner `retrying` or
+`committed` simply runs inside it and leaves the retry and the commit to the outer one. CLIs and
+jobs use `committed`. Nothing here knows HTTP.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import random
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
-from flask import request
 from sqlalchemy.exc import DBAPIError
 
 from models.base import db
@@ -28,8 +34,11 @@ T = TypeVar("T")
 
 ATTEMPTS = 4
 PG_TRANSIENT = {"40001", "40P01"}  # serialization_failure, deadlock_detected
-MYSQL_TRANSIENT = {1213, 1020}  # deadlock; "record has changed" (snapshot isolation)
+# deadlock; lock wait timeout; "record has changed" (snapshot isolation)
+MYSQL_TRANSIENT = {1213, 1205, 1020}
 SQLITE_TRANSIENT = ("database is locked", "database table is locked")
+
+_active: ContextVar[bool] = ContextVar("unit_of_work_active", default=False)
 
 
 def is_transient(error: BaseException) -> bool:
@@ -45,31 +54,45 @@ def is_transient(error: BaseException) -> bool:
     return any(text in str(orig) for text in SQLITE_TRANSIENT)
 
 
+def active() -> bool:
+    """Whether a unit of work is running: its owner commits and retries, nobody else."""
+    return _active.get()
+
+
 def retrying(
     work: Callable[[], T],
     *,
     attempts: int = ATTEMPTS,
     before_retry: Callable[[], Any] | None = None,
 ) -> T:
-    """Run `work` (which commits); on a transient conflict roll back and run it again, up to
-    `attempts` times in all, with a short randomised pause so the two losers do not collide
-    again."""
-    for attempt in range(1, attempts + 1):
-        try:
-            return work()
-        except DBAPIError as exc:
-            if attempt == attempts or not is_transient(exc):
-                raise
-            db.session.rollback()
-            log.warning("transient database conflict (attempt %d): %s", attempt, exc.orig)
-            time.sleep(random.uniform(0.005, 0.02) * 2**attempt)
-            if before_retry is not None:
-                before_retry()
-    raise AssertionError("unreachable")
+    """Run `work`; on a transient conflict roll back and run it again, up to `attempts` times in
+    all, with a short randomised pause so the two losers do not collide again. Inside an active
+    unit of work `work` runs once: the outer unit is the one that retries."""
+    if _active.get():
+        return work()
+    token = _active.set(True)
+    try:
+        for attempt in range(1, attempts + 1):
+            try:
+                return work()
+            except DBAPIError as exc:
+                if attempt == attempts or not is_transient(exc):
+                    raise
+                db.session.rollback()
+                log.warning("transient database conflict (attempt %d): %s", attempt, exc.orig)
+                time.sleep(random.uniform(0.005, 0.02) * 2**attempt)
+                if before_retry is not None:
+                    before_retry()
+        raise AssertionError("unreachable")
+    finally:
+        _active.reset(token)
 
 
 def committed(work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Call a service function and commit its work as one unit, retried as above."""
+    """Call a service function and commit its work as one unit, retried as above (for CLIs and
+    jobs). Inside an active unit of work it only calls: the outer unit commits."""
+    if _active.get():
+        return work(*args, **kwargs)
 
     def run() -> T:
         result = work(*args, **kwargs)
@@ -77,20 +100,3 @@ def committed(work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return result
 
     return retrying(run)
-
-
-def _rewind_uploads() -> None:
-    for upload in request.files.values():
-        upload.stream.seek(0)
-
-
-def retrying_view(view: Callable[..., T]) -> Callable[..., T]:
-    """A Flask view run again from the start (uploads rewound) when the database picked it as
-    a conflict's loser: the API's and the console's one unit of work per request."""
-
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> T:
-        return retrying(lambda: view(*args, **kwargs), before_retry=_rewind_uploads)
-
-    wrapper.retrying = True  # type: ignore[attr-defined]
-    return wrapper

@@ -48,7 +48,9 @@ Every failure point of a vote, and what happens there
    use and the tally point back, the campaign is marked for rebuild in Redis, 409/404.
 4. The INSERT hits a unique constraint (Redis had lost the voter's uses): undo, re-seed the
    voter's uses from the database, decide once more: the right 201 or 409.
-5. A deadlock or serialization failure: the transaction is tried again (both paths).
+5. A deadlock or serialization failure (`models.unit_of_work.is_transient`): nothing landed;
+   on the Redis path undo gives the use back (no rebuild), and the whole vote runs again by the
+   one retry rule (the request's unit of work, or `retrying` for a direct caller).
 6. The COMMIT fails (connection cut, database gone): the ballot is looked up on a new
    connection; found (the answer was lost, not the commit): 201 and the tally stands. Not found,
    or the database cannot say: undo, and the campaign is marked for rebuild *in Redis* (the

@@ -12,10 +12,11 @@ from typing import Any
 from limits import RateLimitItemPerMinute
 from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from domain_errors import DomainError
 from models import Ballot, Campaign, Candidate, Person, db
+from models.unit_of_work import is_transient, retrying
 from votes import clock, live
 from votes.errors import (
     AlreadyVoted,
@@ -118,9 +119,6 @@ _REFUSALS = {
 # one and the unique constraints still hold every rule).
 _memory_limiter = FixedWindowRateLimiter(MemoryStorage())
 
-# Deadlocks and serialization failures the database resolved by failing us: tried again.
-LOCK_RETRIES = 5
-
 
 def cast_vote(
     campaign_id: int,
@@ -131,11 +129,28 @@ def cast_vote(
     now: datetime | None = None,
     limits: Limits = Limits(),
 ) -> Receipt:
-    """Cast one vote and commit it (its own unit of work: the Redis half must be undone if the
-    database half fails)."""
+    """Cast one vote and commit it: the commit is the vote's own (the Redis half must be undone
+    if the database half fails), so a 201 means the ballot is committed. A transient conflict
+    runs the whole vote again by the one rule, `models.unit_of_work.retrying`: the request's
+    unit of work when called from a view, never a second loop inside it."""
     now = now or clock.now()
     day = clock.vote_day(now)
     voter = Voter(person.id, person.mine_id, person.unit_id)
+    return retrying(
+        lambda: _cast(campaign_id, candidate_id, voter, account_id, client, now, day, limits)
+    )
+
+
+def _cast(
+    campaign_id: int,
+    candidate_id: int,
+    voter: Voter,
+    account_id: int | None,
+    client: ClientInfo,
+    now: datetime,
+    day: date,
+    limits: Limits,
+) -> Receipt:
     try:
         return _cast_via_redis(
             campaign_id, candidate_id, voter, account_id, client, now, day, limits
@@ -273,8 +288,13 @@ def _cast_via_redis(
             live.seed_voter(campaign, voter.id, day, now)
             reseeded = True
             continue
-        except SQLAlchemyError:
+        except SQLAlchemyError as exc:
             db.session.rollback()
+            if is_transient(exc):
+                # The database chose this ballot as a conflict's loser: nothing landed. Give
+                # the use back; the unit of work runs the vote again (no rebuild needed).
+                _undo(campaign_id, keys, undo_args)
+                raise
             ballot_id = _landed_anyway(row)
             if ballot_id is None:
                 _undo(campaign_id, keys, undo_args)
@@ -296,21 +316,12 @@ def _cast_via_redis(
 
 
 def _store(row: BallotRow) -> tuple[int, Gate]:
-    """Gate, insert and commit the ballot Redis accepted; deadlocks are tried again."""
-    campaign_id = row.campaign_id
-    for attempt in range(LOCK_RETRIES):
-        try:
-            gate = _gate(campaign_id, row.candidate_id, row.voter, row.cast_at)
-            ballot_id = _insert(row)
-            db.session.commit()
-            return ballot_id, gate
-        except OperationalError as exc:
-            db.session.rollback()
-            if not _lock_conflict(exc) or attempt == LOCK_RETRIES - 1:
-                raise
-            log.info("campaign %s: ballot insert lost a lock conflict; again", campaign_id)
-            time.sleep(0.01 * (attempt + 1))
-    raise AssertionError("unreachable")
+    """Gate, insert and commit the ballot Redis accepted. A deadlock is not tried again here:
+    the caller gives the use back and the unit of work runs the whole vote again."""
+    gate = _gate(row.campaign_id, row.candidate_id, row.voter, row.cast_at)
+    ballot_id = _insert(row)
+    db.session.commit()
+    return ballot_id, gate
 
 
 def _landed_anyway(row: BallotRow) -> int | None:
@@ -481,27 +492,11 @@ def _cast_via_db(
             )
             live.mark_stale(campaign_id)
             db.session.commit()
-        except (IntegrityError, OperationalError) as exc:
+        except IntegrityError:
             db.session.rollback()
-            if isinstance(exc, OperationalError) and not _lock_conflict(exc):
-                raise
             continue
         return Receipt(ballot_id, candidate_id, gate.category, per_cat - slot - 1)
     raise VotingUnavailable()
-
-
-def _lock_conflict(exc: OperationalError) -> bool:
-    """A deadlock or lock wait the database resolved by failing us: safe to try again.
-
-    InnoDB takes next-key locks when checking a unique index, so racing inserts of the same
-    (voter, day, category, slot) can deadlock instead of failing the constraint."""
-    orig = exc.orig
-    code = orig.args[0] if getattr(orig, "args", None) else None
-    return (
-        code in (1205, 1213)  # MariaDB/MySQL: lock wait timeout, deadlock
-        or getattr(orig, "sqlstate", None) in ("40001", "40P01")  # PostgreSQL
-        or "database is locked" in str(orig)  # SQLite
-    )
 
 
 def remaining_today(campaign: Campaign, voter_id: int, now: datetime | None = None) -> dict:

@@ -9,6 +9,7 @@ named to the committee only.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -80,36 +81,49 @@ def _notice_open(campaign: Campaign) -> bool:
     )
 
 
-def lodge_objection(
-    campaign_id: int, principal: Principal, candidate_id: int, reason: str
-) -> Objection:
-    """Object to a provisional winner during 公示 (409 notice_not_open outside it,
-    409 objection_exists while the same person's objection to that candidate is open).
+@dataclass(frozen=True)
+class ObjectionDraft:
+    """An objection that passed the checks needing no lock; WeChat has not seen its text yet."""
 
-    Checks first, then WeChat's content check outside any transaction, then the insert under
-    the campaign row's share lock with the checks repeated; the caller commits the insert."""
-    from wishes.content_check import openid_of, require_publishable
+    campaign_id: int
+    candidate_id: int
+    person_id: int
+    openid: str | None
+
+
+def objection_draft(campaign_id: int, principal: Principal, candidate_id: int) -> ObjectionDraft:
+    """The first half of an objection: every check that needs no lock (409 notice_not_open
+    outside 公示, 422 not_a_winner, 409 objection_exists while the same person's objection to
+    that candidate is open). It writes nothing: the caller ends the transaction before
+    `lodge_objection`, so no lock at all is held while WeChat answers (on SQLite every
+    transaction holds the database's write lock from its start)."""
+    from wishes.content_check import openid_of
 
     person = principal.require_bound()
     campaign = campaigns.visible_campaign(campaign_id, principal)
-    # Everything that needs no lock first, WeChat's content check included: a WeChat call
-    # (seconds when it is slow) must never run while a row lock is held — publish, answers and
-    # other objections would wait on it — and a doomed objection should not reach WeChat.
+    # A WeChat call (seconds when it is slow) must never run while a row lock is held —
+    # publish, answers and other objections would wait on it — and a doomed objection should
+    # not reach WeChat.
     _may_object(campaign, person.id, candidate_id)
-    person_id, campaign_id = person.id, campaign.id
-    openid = openid_of(person_id)
-    # Nothing is written yet: end the read transaction, so no lock at all is held while WeChat
-    # answers (on SQLite every transaction holds the database's write lock from its start) and
-    # the locked phase below reads fresh rows. Nothing may touch the database until then.
-    db.session.commit()
-    verdict = require_publishable(person_id, reason, openid=openid)
+    return ObjectionDraft(campaign.id, candidate_id, person.id, openid_of(person.id))
+
+
+def lodge_objection(draft: ObjectionDraft, reason: str) -> Objection:
+    """The second half: WeChat's content check outside any transaction, then the insert under
+    the campaign row's share lock with the checks repeated; the caller commits the insert."""
+    from wishes.content_check import require_publishable
+
+    campaign_id, candidate_id, person_id = draft.campaign_id, draft.candidate_id, draft.person_id
+    verdict = require_publishable(person_id, reason, openid=draft.openid)
     # Share lock: publish (FOR UPDATE) cannot slip between this check and the insert.
     db.session.execute(
         db.select(Campaign.id)
         .where(Campaign.id == campaign_id)
         .with_for_update(read=True, key_share=True)
     ).all()
-    db.session.refresh(campaign)
+    campaign = db.session.get(Campaign, campaign_id, populate_existing=True)
+    if campaign is None:
+        raise NoticeNotOpen()
     _may_object(campaign, person_id, candidate_id)  # again, now that nothing can change it
     objection = Objection(
         campaign_id=campaign_id,

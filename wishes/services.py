@@ -27,6 +27,7 @@ from models import (
     db,
     utcnow,
 )
+from models.unit_of_work import committed
 from notifications import notify
 from points import ledger
 from wishes import content_check, states
@@ -612,15 +613,14 @@ def remind_claim(wish_id: int, now: datetime) -> bool:
 
 
 def run_claim_deadlines(now: datetime | None = None) -> DeadlineRun:
-    """Expire overdue claims and remind claimers whose deadline is near; commits per wish."""
+    """Expire overdue claims and remind claimers whose deadline is near (a batch for the job
+    and the CLI): each wish is its own unit of work, committed before the next."""
     now = now or utcnow()
     run = DeadlineRun()
     for wish_id in due_for_expiry(now):
-        run.expired += int(expire_claim(wish_id, now))
-        db.session.commit()
+        run.expired += int(committed(expire_claim, wish_id, now))
     for wish_id in due_for_reminder(now):
-        run.reminded += int(remind_claim(wish_id, now))
-        db.session.commit()
+        run.reminded += int(committed(remind_claim, wish_id, now))
     return run
 
 

@@ -16,7 +16,6 @@ from console.auth import branch_or_404, client_ip, done, principal
 from console.blueprint import bp
 from console.tables import arg_int, arg_month, arg_str, form_value, given, load_form, paginate
 from domain_errors import InvalidInput, NotFound
-from downloads import attachment
 from inputs import text_problem
 from models import (
     CARE_FLAGS,
@@ -37,6 +36,8 @@ from pairings.schemas import CareFlagsIn, PairingIn
 from pairings.services import limit_for
 from roster import queries as roster_queries
 from roster import transfers
+from web import unit_of_work
+from web.downloads import attachment
 from wishes import export as wish_export
 from wishes import queries as wish_queries
 from wishes import services as wish_services
@@ -181,7 +182,7 @@ def branch_wish_review(branch_id: int, wish_id: int):
     )
     approve = data["approve"]  # a rejection without a reason is the service's to refuse
     wish = wish_services.review_wish(principal(), wish_id, approve, data["reason"])
-    db.session.commit()
+    unit_of_work.flush()
     return done(f"心愿「{wish.title}」已{'通过审核并发布' if approve else '驳回'}")
 
 
@@ -193,7 +194,7 @@ def branch_wish_close(branch_id: int, wish_id: int):
         ReasonIn(), {"reason": form_value("reason")}, messages={"reason": "请填写原因"}
     )
     wish = wish_services.close_wish(principal(), wish_id, data["reason"])
-    db.session.commit()
+    unit_of_work.flush()
     return done(f"心愿「{wish.title}」已关闭")
 
 
@@ -291,7 +292,7 @@ def branch_pair(branch_id: int):
         messages={"member_id": "请选择", "employee_id": "请选择"},
     )
     pairing = services.create_pairing(principal(), data["member_id"], data["employee_id"])
-    db.session.commit()
+    unit_of_work.flush()
     return done(f"已结对：{pairing.member.name} — {pairing.employee.name}")
 
 
@@ -300,7 +301,7 @@ def branch_unpair(branch_id: int, pairing_id: int):
     """End a pairing (history kept)."""
     branch_or_404(branch_id)
     pairing = services.end_pairing(principal(), pairing_id)
-    db.session.commit()
+    unit_of_work.flush()
     return done(f"已解除结对：{pairing.member.name} — {pairing.employee.name}")
 
 
@@ -313,7 +314,7 @@ def branch_review_decide(branch_id: int, review_id: int, action: str):
         review = transfers.confirm_review(principal(), review_id)
     else:
         review = transfers.end_review(principal(), review_id)
-    db.session.commit()
+    unit_of_work.flush()
     view = transfers.review_view(review)
     pair = f"{view['member']['name']} — {view['employee']['name']}"
     if action == "end":
@@ -349,7 +350,6 @@ def branch_care_set(branch_id: int, person_id: int):
         CareFlagsIn(), {"flags": request.form.getlist("flags"), "note": form_value("note")}
     )
     _, changed = care.set_care_flags(principal(), person_id, data["flags"], data["note"])
-    db.session.commit()
     return done("关怀标记已更新" if changed else "关怀标记没有变化")
 
 
@@ -376,7 +376,6 @@ def branch_talks(branch_id: int):
         tiebreak=Talk.id,
     )
     talks.record_reads(p, page.items, "list", client_ip())
-    db.session.commit()
     summary = compliance.branch_compliance(branch, month)
     return render_template(
         "branch/talks.html",
@@ -399,7 +398,6 @@ def branch_talk(branch_id: int, talk_id: int):
     if talk.branch_id != branch.id:
         raise NotFound()
     talks.record_reads(p, [talk], "detail", client_ip())
-    db.session.commit()
     return render_template(
         "branch/talk_drawer.html",
         branch=branch,
@@ -414,5 +412,4 @@ def branch_talks_export(branch_id: int):
     branch = branch_or_404(branch_id)
     month = _month()
     data = exports.talk_ledger(principal(), branch, month, client_ip())
-    db.session.commit()
     return xlsx(data, f"{branch.name}谈心台账-{month}.xlsx", f"talks-{branch.id}-{month}.xlsx")

@@ -15,7 +15,7 @@ from console.blueprint import bp
 from console.labels import SHANGHAI
 from console.tables import arg_int, arg_str, form_value, given, load_form, paginate
 from console.views.branch import xlsx
-from models import Ballot, Campaign, Candidate, db
+from models import Ballot, Campaign, Candidate
 from models.redis_store import REDIS_UNAVAILABLE_ERRORS
 from models.votes import CAMPAIGN_STATUSES, CATEGORY_KEYS, CATEGORY_NAMES
 from votes import (
@@ -32,6 +32,7 @@ from votes import (
 from votes import queries as vote_queries
 from votes.results import vote_counts, winners
 from votes.schemas import AnswerIn, CampaignIn, CandidateIn, CandidatePatch, NoticeIn, VoidIn
+from web import unit_of_work
 
 PHOTO_MAX = share.MAX_PHOTO_BYTES
 
@@ -130,7 +131,7 @@ def campaign_create():
     """Create a draft campaign, then open its page."""
     committee_or_404()
     campaign = campaigns.create_campaign(principal(), _campaign_form(None))
-    db.session.commit()
+    unit_of_work.flush()
     return done(
         f"已创建评选「{campaign.title}」（草稿）",
         to=url_for("console.campaign_page", campaign_id=campaign.id),
@@ -164,7 +165,6 @@ def _board(campaign: Campaign) -> dict[str, list[dict[str, Any]]]:
 def _board_context(campaign: Campaign) -> dict[str, Any]:
     """The leaderboard's rows per category, its charts and the total of valid votes."""
     board = _board(campaign)
-    db.session.commit()  # a rebuild of the live tallies may have marked the campaign fresh
     return {
         "board": board,
         "board_charts": {
@@ -241,7 +241,6 @@ def campaign_edit(campaign_id: int):
     名额 and 公示天数 later; nothing from 公示 on (the service's rules and refusals)."""
     campaign = _campaign(campaign_id, lock=True)
     campaigns.update_campaign(campaign, principal(), _campaign_form(campaign))
-    db.session.commit()
     return done("评选设置已保存")
 
 
@@ -259,7 +258,7 @@ def campaign_action(campaign_id: int, action: str):
     campaign = _campaign(campaign_id, lock=True)
     service, message = _ACTIONS[action]
     service(campaign, principal())
-    db.session.commit()
+    unit_of_work.flush()
     return done(f"「{campaign.title}」{message}")
 
 
@@ -270,7 +269,7 @@ def campaign_notice(campaign_id: int):
     campaign = _campaign(campaign_id, lock=True)
     data = load_form(NoticeIn(), given(days=form_value("days")))
     campaigns.start_notice(campaign, principal(), data.get("days"))
-    db.session.commit()
+    unit_of_work.flush()
     ends = campaign.notice_ends_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
     return done(f"「{campaign.title}」已开始公示 {campaign.notice_days} 天，至 {ends}")
 
@@ -303,7 +302,7 @@ def objection_answer(objection_id: int):
     objection = objections.answer_objection(
         objection_id, principal(), data["upheld"], data["reason"]
     )
-    db.session.commit()
+    unit_of_work.flush()
     name = objection.candidate.person.name
     if objection.status != "upheld":
         return done(f"已答复：对 {name} 的异议不成立")
@@ -365,7 +364,7 @@ def candidate_add(campaign_id: int):
         campaign, principal(), data["employee_no"], category, data["story"]
     )
     _photo(campaign, candidate)
-    db.session.commit()
+    unit_of_work.flush()
     return done(f"已添加候选人 {candidate.person.name}（{CATEGORY_NAMES.get(category, category)}）")
 
 
@@ -377,7 +376,7 @@ def candidate_edit(campaign_id: int, candidate_id: int):
     data = load_form(CandidatePatch(), {"story": form_value("story")})
     campaigns.update_candidate(campaign, candidate, principal(), data["story"])
     _photo(campaign, candidate)
-    db.session.commit()
+    unit_of_work.flush()
     return done(f"已保存候选人 {candidate.person.name} 的事迹")
 
 
@@ -388,7 +387,6 @@ def candidate_remove(campaign_id: int, candidate_id: int):
     candidate = campaigns.campaign_candidate(campaign, candidate_id)
     name = candidate.person.name
     campaigns.remove_candidate(campaign, candidate, principal())
-    db.session.commit()
     return done(f"已移除候选人 {name}")
 
 

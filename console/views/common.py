@@ -11,7 +11,6 @@ from console import labels
 from console.auth import clear_session_cookie, console_session, managed_branches, principal
 from console.blueprint import bp
 from console.views import points
-from models import db
 
 
 @bp.app_template_filter("zh")
@@ -77,5 +76,4 @@ def index():
 def logout():
     """End this console session (the same revocation as a token's logout)."""
     revoke_session(console_session())
-    db.session.commit()
     return clear_session_cookie(redirect(url_for("console.login")))

@@ -23,7 +23,8 @@ from console.errors import DemoSignInDisabled
 from console.login_code import login_code_image
 from domain_errors import DomainError
 from models import db
-from rate_limits import limiter
+from web import unit_of_work
+from web.rate_limits import limiter
 
 TICKET_KEY = "console_ticket"
 DEMO_PREFIX = "demo_"
@@ -82,7 +83,7 @@ def login():
         ticket = tickets.waiting_ticket(str(session[TICKET_KEY]))
     if ticket is None:
         ticket = tickets.new_ticket(client_ip())
-        db.session.commit()
+        unit_of_work.flush()
         session[TICKET_KEY] = ticket.id
     demo = current_app.config["DEMO_LOGIN"]
     return render_template(
@@ -123,7 +124,6 @@ def login_poll():
     if found is None:
         return render_template("login_state.html", state="waiting", message=None)
     token, _account = found
-    db.session.commit()
     session.pop(TICKET_KEY, None)
     flash("扫码登录成功", "success")
     response = Response("", status=200)
@@ -140,7 +140,6 @@ def login_demo():
     account = account_queries.account_by_openid(DEMO_PREFIX + openid[:60])
     # A member or employee is refused here exactly as at the scan (ConsoleNotAllowed, 403).
     token = tickets.start_session(account, "demo", client_ip(), request.headers.get("User-Agent"))
-    db.session.commit()
     session.pop(TICKET_KEY, None)
     flash("已以演示账号登录", "success")
     return set_session_cookie(redirect(url_for("console.index"), 303), token)

@@ -14,6 +14,7 @@ from console.views.branch import _form
 from domain_errors import InvalidInput, NotFound
 from inputs import MAX_ID
 from models import UPLOAD_CHECKS, Upload, db
+from web import unit_of_work
 from wishes import photos
 
 
@@ -70,6 +71,6 @@ def photo_judge(upload_id: int):
     if decision == "withdraw" and len(reason) < 2:
         raise InvalidInput(errors={"reason": ["撤下图片请填写原因（至少 2 个字），将告知上传人"]})
     upload = photos.judge(principal(), _upload(upload_id).id, decision == "pass", reason or None)
-    db.session.commit()
+    unit_of_work.flush()
     use = photos.review_row(upload)["use"]
     return done(f"已{'通过' if decision == 'pass' else '撤下'}：{use}")

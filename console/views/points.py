@@ -29,6 +29,7 @@ from points.errors import OwnPoints, OwnRequest
 from points.schemas import DELTA_MESSAGE, PointsRequestIn
 from roster import queries as roster_queries
 from votes.candidacies import stands_in_unpublished_campaign, unpublished_candidacies
+from web import unit_of_work
 
 REQUEST_SORTS = {
     "requested_at": PointsRequest.requested_at,
@@ -190,7 +191,7 @@ def branch_points_adjust(branch_id: int):
     asked = points_requests.request_adjustment(
         principal(), data["employee_no"], data["delta"], data["reason"]
     )
-    db.session.commit()
+    unit_of_work.flush()
     return done(
         f"已提交 {asked.person.name} 的积分调整申请（{asked.delta:+d}），"
         "待另一位党委成员审批后生效",
@@ -252,7 +253,7 @@ def points_request_decide(request_id: int):
     decided = points_requests.decide(
         principal(), request_id, approve, _form("reason", 255, multiline=True)
     )
-    db.session.commit()
+    unit_of_work.flush()
     what = f"{decided.person.name} 的积分调整（{decided.delta:+d}）"
     if approve:
         return done(f"已批准 {what}，已记入积分台账")

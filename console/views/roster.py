@@ -24,6 +24,7 @@ from roster import leavers
 from roster import queries as roster_queries
 from roster.importer import import_roster, preview_roster
 from roster.template import TEMPLATE_FALLBACK, TEMPLATE_NAME, template_workbook
+from web import unit_of_work
 
 MAX_UPLOAD = 20 * 1024 * 1024
 
@@ -164,8 +165,7 @@ def roster_import():
         actor_id=principal().person_id,
         expect_digest=request.form.get("digest") or "",
     )
-    db.session.commit()
-    roster_files.drop(kept.id)
+    unit_of_work.after_commit(lambda: roster_files.drop(kept.id))
     left = f"，标记离职 {result.left} 人" if result.left else ""
     reviews = (
         f"；{len(result.pairing_reviews)} 个结对跨了支部，待两边书记确认"
@@ -204,7 +204,7 @@ def roster_leave(person_id: int):
     mine_id = committee_or_404()
     person = _person(person_id, mine_id)
     outcome = leavers.leave(person, actor_id=principal().person_id)
-    db.session.commit()
+    unit_of_work.flush()
     parts = [
         f"{label} {n}"
         for label, n in (
@@ -239,7 +239,7 @@ def roster_grant():
     role = data["role"]
     person = login_service.person_by_employee_no(data["employee_no"], mine_id)
     g = grants.grant(person, role, data["branch"])
-    db.session.commit()
+    unit_of_work.flush()
     where = f"（{g.branch.name}）" if g.branch else ""
     return done(f"已授予 {person.name} {'支部书记' if role == 'secretary' else '党委'}权限{where}")
 
@@ -253,7 +253,6 @@ def roster_revoke(grant_id: int):
         raise NotFound()
     name = g.person.name
     grants.revoke(g.person, g.role, g.branch.name if g.branch else None)
-    db.session.commit()
     return done(f"已撤销 {name} 的权限")
 
 
@@ -263,5 +262,5 @@ def roster_unbind(person_id: int):
     mine_id = committee_or_404()
     person = _person(person_id, mine_id)
     unbound = login_service.unbind(person, actor=f"person:{principal().person_id}")
-    db.session.commit()
+    unit_of_work.flush()
     return done(f"已解除 {person.name} 的微信绑定" if unbound else f"{person.name} 未绑定微信")

@@ -65,7 +65,7 @@ def test_unexpected_exception_is_json_500_in_production_mode(app):
     """A bug still answers in the API's shape (tests re-raise instead; see conftest)."""
     from werkzeug.exceptions import InternalServerError
 
-    from miniapp_api.errors import handle_internal
+    from web.errors import handle_internal
 
     with app.test_request_context():
         r = handle_internal(InternalServerError(original_exception=RuntimeError("boom")))

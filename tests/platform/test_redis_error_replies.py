@@ -120,7 +120,7 @@ def test_error_reply_reaching_a_view_is_503(oom_app, full_redis, world):
 def test_console_pages_answer_an_error_reply_with_their_own_503(app):
     """The console's handler takes every Redis error: an outage (OOM, READONLY) is its HTML 503
     with Retry-After, not the API's JSON; any other error reply is a 500 page."""
-    from console.auth import redis_down
+    from web.errors import handle_redis_error as redis_down
 
     outages = redis.exceptions.ReadOnlyError("READONLY"), redis.exceptions.ResponseError("OOM")
     for error in outages:
