@@ -96,7 +96,6 @@ KNOWN_TODAY: frozenset[tuple[str, str]] = frozenset(
         ("votes/objections.py", "wishes.content_check"),
         ("votes/share.py", "wishes.errors"),
         ("votes/share.py", "wishes.photos"),
-        ("models/unit_of_work.py", "flask.request"),
     }
 )
 
