@@ -16,6 +16,7 @@ from miniapp_api.auth import current_principal, login_required
 from miniapp_api.fields import Text
 from miniapp_api.transfers_api import ReviewPerson
 from models import Mine, Person, db
+from people import MAX_ID
 from roster import leavers
 from roster.importer import import_roster, preview_roster
 from roster.template import TEMPLATE_FALLBACK, TEMPLATE_NAME, template_workbook
@@ -244,7 +245,7 @@ class LeaveOut(ma.Schema):
 
 def _person_of_my_mine(person_id: int) -> Person:
     principal = current_principal()
-    person = db.session.get(Person, person_id) if 0 < person_id < 2**31 else None
+    person = db.session.get(Person, person_id) if 0 < person_id <= MAX_ID else None
     if person is None or person.mine_id not in principal.committee_of:
         raise NotFound()
     return person

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import func, select, update
 
 from accounts.principal import Principal
+from clock import local_time
 from domain_errors import Forbidden, InvalidInput
 from models import (
     WISH_CATEGORIES,
@@ -28,6 +28,7 @@ from models import (
     utcnow,
 )
 from notifications import notify
+from people import MAX_ID
 from points import ledger
 from wishes import content_check, states
 from wishes.errors import (
@@ -47,8 +48,6 @@ from wishes.errors import (
     WishNotFound,
 )
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-MAX_ID = 2**31 - 1  # ids past a 32-bit column are simply not found
 TITLE_MAX = 60
 CONTENT_MAX = 1000
 NOTE_MAX = 1000
@@ -120,11 +119,6 @@ def _reason(value: str | None) -> str:
     if len(text) > REASON_MAX:
         raise InvalidInput(errors={"reason": [f"不能超过 {REASON_MAX} 个字"]})
     return text
-
-
-def local_time(at: datetime | None) -> str:
-    """An instant as China time for messages: 2026-05-01 08:30."""
-    return at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if at else ""
 
 
 # -- the one place a status changes ------------------------------------------------------

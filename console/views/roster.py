@@ -20,6 +20,7 @@ from domain_errors import DomainError, InvalidInput, NotFound
 from inputs import contains
 from models import GRANTABLE_ROLES, Account, Branch, Mine, Person, RoleGrant, db
 from models.people import POLITICAL_STATUSES
+from people import MAX_ID
 from roster import leavers
 from roster.importer import import_roster, preview_roster
 from roster.template import TEMPLATE_FALLBACK, TEMPLATE_NAME, template_workbook
@@ -28,7 +29,7 @@ MAX_UPLOAD = 20 * 1024 * 1024
 
 
 def _person(person_id: int, mine_id: int) -> Person:
-    person = db.session.get(Person, person_id) if 0 < person_id < 2**31 else None
+    person = db.session.get(Person, person_id) if 0 < person_id <= MAX_ID else None
     if person is None or person.mine_id != mine_id:
         raise NotFound()
     return person
@@ -263,7 +264,7 @@ def roster_grant():
 def roster_revoke(grant_id: int):
     """Take a grant away; the person's console session ends with it on its next request."""
     mine_id = committee_or_404()
-    g = db.session.get(RoleGrant, grant_id) if 0 < grant_id < 2**31 else None
+    g = db.session.get(RoleGrant, grant_id) if 0 < grant_id <= MAX_ID else None
     if g is None or g.person.mine_id != mine_id:
         raise NotFound()
     name = g.person.name
