@@ -13,10 +13,12 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import accounts.principal_cache
 import console
+import media
 import miniapp_api
 import models
 import notifications
 import pairings
+import votes
 import wechat
 import wishes
 from config import load_settings
@@ -38,8 +40,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     accounts.principal_cache.init_app(app)
     wechat.init_app(app)
     notifications.init_app(app)
+    media.init_app(app, notify=notifications.notify)
     pairings.init_app(app)
     wishes.init_app(app)
+    votes.init_app(app)
     miniapp_api.init_app(app)
     console.init_app(app)
     register_cli(app)

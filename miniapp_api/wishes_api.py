@@ -11,6 +11,9 @@ from flask_smorest import Blueprint
 
 from domain_errors import DomainError, InvalidInput, NotFound
 from downloads import attachment
+from media import signing, store
+from media.errors import ImageTooLarge
+from media.storage import StorageError
 from miniapp_api.attempts import AttemptLimit, limited
 from miniapp_api.auth import (
     client_ip,
@@ -23,9 +26,7 @@ from miniapp_api.fields import Id, Month, Pattern, Text
 from miniapp_api.pagination import page_of
 from models import WISH_CATEGORIES, WISH_STATUSES, Upload, Wish, db
 from spreadsheets import XLSX_MIME
-from storage import StorageError
 from wishes import export, photos, privacy, queries, services
-from wishes.errors import ImageTooLarge
 from wishes.states import PUBLIC_STATUSES
 
 blp = Blueprint("wishes", __name__, url_prefix="/api/v1", description="群众微心愿与图片上传")
@@ -195,7 +196,7 @@ class SignedQuery(ma.Schema):
 
 def photo_url(upload: Upload) -> str:
     """A signed link the mini-program's <image> can load without a token."""
-    expires, sig = photos.sign(upload.id)
+    expires, sig = signing.sign(upload.id)
     return url_for("wishes.UploadContent", upload_id=upload.id, expires=expires, sig=sig)
 
 
@@ -433,12 +434,12 @@ class UploadsView(MethodView):
             raise ImageTooLarge()
         if not data:
             raise InvalidInput(errors={"file": ["文件为空"]})
-        upload = photos.store_upload(current_principal().person, data)
+        upload = store.store_upload(current_principal().person, data)
         db.session.commit()
         return {
             "id": upload.id,
             "url": photo_url(upload),
-            "check": photos.public_check(upload),
+            "check": store.public_check(upload),
             "width": upload.width,
             "height": upload.height,
             "content_type": upload.content_type,
@@ -456,13 +457,13 @@ class UploadContent(MethodView):
         upload = db.session.get(Upload, upload_id)
         if upload is None or upload.check_status == "risky":
             raise NotFound()  # withdrawn: not even a signed link shows it
-        signed = query["expires"] is not None and photos.verify(
+        signed = query["expires"] is not None and signing.verify(
             upload_id, query["expires"], query["sig"]
         )
         if not signed and not photos.may_view(current_principal(), upload):
             raise NotFound()
         try:
-            data = photos.read(upload)
+            data = store.read(upload)
         except StorageError as exc:
             raise NotFound() from exc
         response = Response(data, mimetype=upload.content_type)

@@ -62,3 +62,12 @@ Every failure point of a vote, and what happens there
    fails after the commit: Redis is behind `config_version`; the gate still holds the status,
    and the next read or vote sees the lag and rebuilds.
 """
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Tell media/ what candidate photos are used for."""
+    from votes import share
+
+    share.register_photo_owner()

@@ -88,7 +88,7 @@ def lodge_objection(
 
     Checks first, then WeChat's content check outside any transaction, then the insert under
     the campaign row's share lock with the checks repeated; the caller commits the insert."""
-    from wishes.content_check import openid_of, require_publishable
+    from media.content_check import openid_of, require_publishable
 
     person = principal.require_bound()
     campaign = campaigns.visible_campaign(campaign_id, principal)

@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 from accounts.principal import Principal
 from clock import local_time
 from domain_errors import Forbidden, InvalidInput
+from media import content_check
 from models import (
     WISH_CATEGORIES,
     Person,
@@ -30,7 +31,7 @@ from models import (
 from notifications import notify
 from people import MAX_ID
 from points import ledger
-from wishes import content_check, states
+from wishes import states
 from wishes.errors import (
     AlreadyClaimed,
     ClaimExpired,

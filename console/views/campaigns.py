@@ -10,10 +10,10 @@ from typing import Any
 from flask import render_template, request, url_for
 from sqlalchemy.orm import joinedload
 
+from clock import SHANGHAI
 from console import charts
 from console.auth import committee_or_404, done, principal
 from console.blueprint import bp
-from console.labels import SHANGHAI
 from console.tables import arg_int, arg_str, paginate
 from console.views.branch import _form, xlsx
 from domain_errors import InvalidInput
