@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import accounts
 import console
+import media
 import miniapp_api
 import models
 import notifications
@@ -40,8 +41,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     wechat.init_app(app)
     notifications.init_app(app)
     votes.init_app(app)
+    media.init_app(app, notify=notifications.notify)
     pairings.init_app(app)
     wishes.init_app(app)
+    votes.init_app(app)
     miniapp_api.init_app(app)
     console.init_app(app)
     register_cli(app)

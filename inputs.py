@@ -28,7 +28,8 @@ from typing import Any
 
 import marshmallow as ma
 
-MAX_ID = 2**31 - 1  # the id columns are 32-bit on every backend
+from people import MAX_ID
+
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 
 # The character classes below are written with \uXXXX escapes, which ECMA-262 (JSON Schema's

@@ -28,6 +28,7 @@ from console.blueprint import bp
 from console.tables import refuse_bad_strings
 from domain_errors import DomainError, NotFound
 from models import AuthSession, Branch, db
+from people import MAX_ID
 from web import unit_of_work
 from web.errors import Failure
 from web.rate_limits import client_ip  # noqa: F401 - the views take it from here
@@ -161,7 +162,7 @@ def security_headers(response: Response) -> Response:
 
 def branch_or_404(branch_id: int) -> Branch:
     """A branch the caller manages (secretary of it, committee of its mine); 404 otherwise."""
-    branch = db.session.get(Branch, branch_id) if 0 < branch_id < 2**31 else None
+    branch = db.session.get(Branch, branch_id) if 0 < branch_id <= MAX_ID else None
     if branch is None or not principal().manages_branch(branch.id, branch.mine_id):
         raise NotFound("页面不存在或无权查看")
     return branch

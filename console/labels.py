@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
+from clock import local_time  # noqa: F401 - console.views.common formats times with it
 from models.votes import CATEGORY_NAMES
 from pairings.exports import KIND_LABELS, MODE_LABELS
 from votes.exports import STATUS_NAMES as CAMPAIGN_STATUS
 from wishes.export import ACTION_ZH as WISH_ACTIONS
 from wishes.export import CATEGORY_ZH as WISH_CATEGORIES
 from wishes.export import STATUS_ZH as WISH_STATUS
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 CONTENT_CHECK = {
     "pass": "微信检测通过",
@@ -98,11 +94,6 @@ def label(value: str | None, table: str) -> str:
     if value is None:
         return ""
     return TABLES[table].get(value, value)
-
-
-def local_time(at: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """An instant on a China clock."""
-    return at.astimezone(SHANGHAI).strftime(fmt) if at else ""
 
 
 def photo_note(note: str | None) -> str:

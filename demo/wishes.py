@@ -10,8 +10,9 @@ from PIL import Image, ImageDraw
 
 from accounts.principal import principal_for_person
 from demo.people import MINE
+from media.store import store_upload
 from models import Mine, Person, Wish, db, utcnow
-from wishes import photos, services
+from wishes import services
 
 
 def _photo(owner: Person, colour: tuple[int, int, int]) -> int:
@@ -19,7 +20,7 @@ def _photo(owner: Person, colour: tuple[int, int, int]) -> int:
     ImageDraw.Draw(img).rectangle((180, 140, 460, 340), outline=(255, 255, 255), width=8)
     buf = io.BytesIO()
     img.save(buf, "JPEG", quality=85)
-    return photos.store_upload(owner, buf.getvalue()).id
+    return store_upload(owner, buf.getvalue()).id
 
 
 def seed_wishes() -> str:

@@ -34,8 +34,8 @@ def periodic(name: str, func: str, *, every: int | None = None, cron: str | None
 
 periodic("wishes-claim-deadlines", "wishes.jobs.claim_deadlines_job", every=600)
 periodic("notifications-sweep", "notifications.delivery.sweep_job", every=60)
-periodic("uploads-purge-orphans", "wishes.jobs.purge_orphan_uploads_job", cron="30 3 * * *")
-periodic("uploads-media-checks", "wishes.jobs.media_checks_sweep_job", every=300)
+periodic("uploads-purge-orphans", "media.jobs.purge_orphan_uploads_job", cron="30 3 * * *")
+periodic("uploads-media-checks", "media.jobs.media_checks_sweep_job", every=300)
 periodic("idempotency-purge", "jobs.maintenance.purge_idempotency_job", every=3600)
 periodic("pairings-talk-reminders", "pairings.jobs.remind_job", cron="0 9 * * *")
 periodic("votes-remind-non-voters", "votes.jobs.remind_job", cron="0 12 * * *")

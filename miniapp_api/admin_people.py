@@ -15,6 +15,7 @@ from domain_errors import NotFound
 from miniapp_api.auth import current_principal, login_required
 from miniapp_api.transfers_api import ReviewPerson
 from models import Mine, Person, db
+from people import MAX_ID
 from roster import leavers
 from roster.importer import import_roster, preview_roster
 from roster.schemas import RosterQuery
@@ -226,7 +227,7 @@ class LeaveOut(ma.Schema):
 
 def _person_of_my_mine(person_id: int) -> Person:
     principal = current_principal()
-    person = db.session.get(Person, person_id) if 0 < person_id < 2**31 else None
+    person = db.session.get(Person, person_id) if 0 < person_id <= MAX_ID else None
     if person is None or person.mine_id not in principal.committee_of:
         raise NotFound()
     return person

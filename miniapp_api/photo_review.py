@@ -14,10 +14,10 @@ from miniapp_api.fields import Text
 from miniapp_api.pagination import page_of
 from miniapp_api.wishes_api import photo_url
 from models import UPLOAD_CHECKS
+from people import MAX_ID
 from web import unit_of_work
 from wishes import photos
 from wishes.errors import WishNotFound
-from wishes.services import MAX_ID
 
 blp = Blueprint(
     "photo_review", __name__, url_prefix="/api/v1", description="图片人工复核（支部书记、党委）"

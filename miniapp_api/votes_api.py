@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import marshmallow as ma
-from flask import Response, current_app, request, send_from_directory
+from flask import Response, current_app, request, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -354,4 +355,11 @@ class PhotoView(MethodView):
     def get(self, name: str):
         """A candidate photo (public: the mini-program's <image> cannot send a token; names are
         random)."""
-        return send_from_directory(share.photo_dir(), share.safe_photo_name(name), max_age=86400)
+        photo = share.read_photo(name)
+        return send_file(
+            io.BytesIO(photo.data),
+            download_name=photo.name,
+            max_age=86400,
+            last_modified=photo.modified_at,
+            etag=photo.name.split(".")[0],
+        )

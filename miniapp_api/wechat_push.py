@@ -14,10 +14,10 @@ from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from media import checks
 from miniapp_api.extensions import limiter
 from wechat import PushRefused, get_push_endpoint, media_check_result
 from wechat.push import PushNotConfigured
-from wishes import photos
 
 log = logging.getLogger(__name__)
 
@@ -57,5 +57,5 @@ class PushView(MethodView):
             raise
         result = media_check_result(message, endpoint.appid)
         if result is not None:
-            photos.apply_result(result)
+            checks.apply_result(result)
         return Response("success", mimetype="text/plain")

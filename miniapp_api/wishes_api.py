@@ -10,6 +10,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from domain_errors import DomainError, InvalidInput, NotFound
+from media import signing, store
+from media.errors import ImageTooLarge
+from media.storage import StorageError
 from miniapp_api.attempts import AttemptLimit, limited
 from miniapp_api.auth import (
     client_ip,
@@ -22,11 +25,9 @@ from miniapp_api.fields import Pattern
 from miniapp_api.pagination import page_of
 from models import Upload, Wish, db
 from spreadsheets import XLSX_MIME
-from storage import StorageError
 from web import unit_of_work
 from web.downloads import attachment
 from wishes import export, photos, privacy, queries, services
-from wishes.errors import ImageTooLarge
 from wishes.schemas import (
     ConfirmIn,
     FulfilIn,
@@ -149,7 +150,7 @@ class SignedQuery(ma.Schema):
 
 def photo_url(upload: Upload) -> str:
     """A signed link the mini-program's <image> can load without a token."""
-    expires, sig = photos.sign(upload.id)
+    expires, sig = signing.sign(upload.id)
     return url_for("wishes.UploadContent", upload_id=upload.id, expires=expires, sig=sig)
 
 
@@ -387,12 +388,12 @@ class UploadsView(MethodView):
             raise ImageTooLarge()
         if not data:
             raise InvalidInput(errors={"file": ["文件为空"]})
-        upload = photos.store_upload(current_principal().person, data)
+        upload = store.store_upload(current_principal().person, data)
         unit_of_work.flush()
         return {
             "id": upload.id,
             "url": photo_url(upload),
-            "check": photos.public_check(upload),
+            "check": store.public_check(upload),
             "width": upload.width,
             "height": upload.height,
             "content_type": upload.content_type,
@@ -410,13 +411,13 @@ class UploadContent(MethodView):
         upload = db.session.get(Upload, upload_id)
         if upload is None or upload.check_status == "risky":
             raise NotFound()  # withdrawn: not even a signed link shows it
-        signed = query["expires"] is not None and photos.verify(
+        signed = query["expires"] is not None and signing.verify(
             upload_id, query["expires"], query["sig"]
         )
         if not signed and not photos.may_view(current_principal(), upload):
             raise NotFound()
         try:
-            data = photos.read(upload)
+            data = store.read(upload)
         except StorageError as exc:
             raise NotFound() from exc
         response = Response(data, mimetype=upload.content_type)

@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
+from clock import SHANGHAI, day_bounds, local, month_bounds  # noqa: F401 - callers import them here
 from pairings.errors import InvalidMonth
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 MONTH_RE = re.compile(r"(20[0-9]{2}|2100)-(0[1-9]|1[0-2])")
-
-
-def local(at: datetime) -> datetime:
-    """An instant seen on a Shanghai clock."""
-    return at.astimezone(SHANGHAI)
 
 
 def month_of(at: datetime) -> str:
@@ -33,21 +27,6 @@ def parse_month(value: str) -> str:
     if not m:
         raise InvalidMonth(errors={"month": ["月份格式应为 YYYY-MM"]})
     return value
-
-
-def month_bounds(month: str) -> tuple[datetime, datetime]:
-    """[start, end) of a Shanghai calendar month, as UTC instants."""
-    year, mon = int(month[:4]), int(month[5:7])
-    start = datetime(year, mon, 1, tzinfo=SHANGHAI)
-    end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=SHANGHAI)
-    return start.astimezone(UTC), end.astimezone(UTC)
-
-
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    """[start, end) of a Shanghai calendar day, as UTC instants."""
-    start = datetime.combine(day, time(), tzinfo=SHANGHAI)
-    end = datetime.fromordinal(day.toordinal() + 1).replace(tzinfo=SHANGHAI)
-    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def last_day(month: str) -> date:

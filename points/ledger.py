@@ -5,15 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 
+from clock import SHANGHAI
 from models import POINT_KINDS, Person, PointsEntry, db, utcnow
 from models.people import PARTY_STATUSES
 from points.errors import InvalidPeriod
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def award(

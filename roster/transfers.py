@@ -24,10 +24,10 @@ from models import Branch, Pairing, PairingReview, Person, RoleGrant, db, utcnow
 from notifications import notify
 from pairings import moves
 from pairings.months import local
+from people import MAX_ID
 from roster.errors import ReviewClosed, ReviewNotFound
 
 REVIEW_PAGE = "pages/pairings/reviews"
-MAX_ID = 2**31 - 1  # ids past a 32-bit column are simply not found
 
 
 def _person_ref(p: Person, branch_name: str) -> dict[str, Any]:

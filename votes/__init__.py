@@ -69,7 +69,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Push committed committee changes to Redis (session listeners, once per process)."""
+    """Push committed committee changes to Redis (session listeners, once per process) and
+    tell media/ what candidate photos are used for."""
+    from votes import share
     from votes.live import push
 
     push.install_listeners()
+    share.register_photo_owner()

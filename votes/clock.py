@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
+from clock import SHANGHAI
 from models import utcnow
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def now() -> datetime:

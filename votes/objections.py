@@ -97,7 +97,7 @@ def objection_draft(campaign_id: int, principal: Principal, candidate_id: int) -
     that candidate is open). It writes nothing: the caller ends the transaction before
     `lodge_objection`, so no lock at all is held while WeChat answers (on SQLite every
     transaction holds the database's write lock from its start)."""
-    from wishes.content_check import openid_of
+    from media.content_check import openid_of
 
     person = principal.require_bound()
     campaign = campaigns.visible_campaign(campaign_id, principal)
@@ -111,7 +111,7 @@ def objection_draft(campaign_id: int, principal: Principal, candidate_id: int) -
 def lodge_objection(draft: ObjectionDraft, reason: str) -> Objection:
     """The second half: WeChat's content check outside any transaction, then the insert under
     the campaign row's share lock with the checks repeated; the caller commits the insert."""
-    from wishes.content_check import require_publishable
+    from media.content_check import require_publishable
 
     campaign_id, candidate_id, person_id = draft.campaign_id, draft.candidate_id, draft.person_id
     verdict = require_publishable(person_id, reason, openid=draft.openid)

@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import base64
 import io
-import os
 import re
+from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
-from models import Person, Upload, db, get_redis
+from media import owners
+from media.errors import ImageInvalid, ImageTooLarge, UnsupportedImage
+from media.storage import StorageError, get_storage
+from media.store import store_upload
+from models import Candidate, Person, Upload, db, get_redis
 from models.redis_store import REDIS_UNAVAILABLE_ERRORS
+from people import branch_of
 from votes import live
 from votes.errors import InvalidImage
 from wechat import ShareCode, sniff_image
@@ -73,12 +78,6 @@ def placeholder_code(campaign_id: int, candidate_id: int) -> bytes:
     return buf.getvalue()
 
 
-def photo_dir() -> str:
-    path = os.path.join(current_app.config["UPLOAD_DIR"], "vote-photos")
-    os.makedirs(path, exist_ok=True)
-    return path
-
-
 def safe_photo_name(name: str) -> str:
     """A candidate photo's file name, if it is one and WeChat's image check passed it."""
     if not _PHOTO_NAME.match(name):
@@ -92,18 +91,35 @@ def safe_photo_name(name: str) -> str:
     return name
 
 
+@dataclass(frozen=True)
+class StoredPhoto:
+    name: str
+    data: bytes
+    modified_at: float | None  # when it was stored (a POSIX time), if the storage says
+
+
+def read_photo(name: str) -> StoredPhoto:
+    """A public candidate photo from the upload storage (404 unless WeChat's image check passed
+    it, or it does not exist)."""
+    safe_photo_name(name)
+    storage = get_storage()
+    key = PHOTO_PREFIX + name
+    try:
+        data = storage.read(key)
+    except StorageError:
+        raise HTTPNotFound() from None
+    return StoredPhoto(name, data, storage.modified_at(key))
+
+
 def save_photo(content: bytes, owner_id: int) -> str:
     """Check an uploaded image (real jpeg/png/webp, ≤ 5 MB, within the decode budget), store it
     cleaned of metadata and send it to WeChat's image check; returns its file name. Until the
     check passes the public photo link answers 404."""
-    from wishes import photos
-    from wishes.errors import ImageInvalid, ImageTooLarge, UnsupportedImage
-
     if not content or len(content) > MAX_PHOTO_BYTES:
         raise InvalidImage()
     owner = db.session.get(Person, owner_id)
     try:
-        upload = photos.store_upload(owner, content, purpose="candidate", prefix=PHOTO_PREFIX)
+        upload = store_upload(owner, content, purpose="candidate", prefix=PHOTO_PREFIX)
     except (ImageInvalid, ImageTooLarge, UnsupportedImage) as exc:
         raise InvalidImage() from exc
     return upload.storage_key[len(PHOTO_PREFIX) :]
@@ -117,3 +133,23 @@ def photo_uploads(names: list[str]) -> dict[str, Upload]:
         return {}
     rows = db.session.scalars(select(Upload).where(Upload.storage_key.in_(keys)))
     return {u.storage_key[len(PHOTO_PREFIX) :]: u for u in rows}
+
+
+def _photo_use(upload: Upload) -> owners.Use:
+    return owners.Use("六大员候选人照片", None, branch_of(upload.owner))
+
+
+def _photo_withdrawn(upload: Upload) -> None:
+    """A withdrawn photo leaves every candidate page that shows it."""
+    name = upload.storage_key.rsplit("/", 1)[-1]
+    db.session.execute(
+        update(Candidate)
+        .where(Candidate.photo == name)
+        .values(photo=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def register_photo_owner() -> None:
+    """Tell media/ what candidate photos are used for and what a withdrawal takes down."""
+    owners.register("candidate", owners.Owner(describe=_photo_use, withdrawn=_photo_withdrawn))

@@ -20,7 +20,6 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import redis.exceptions
 import requests
@@ -28,6 +27,7 @@ from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session.redisstorage import RedisStorage
 
+from clock import SHANGHAI
 from models.redis_store import redis_unavailable
 from wechat.errors import (
     WeChatCodeInvalid,
@@ -41,7 +41,6 @@ from wechat.redaction import redact, redacted_cause
 
 log = logging.getLogger(__name__)
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 # The token was rejected: invalid (another holder force-refreshed it, or the platform revoked
 # it), not the latest, or expired.

@@ -1,4 +1,4 @@
-"""The micro-wish domain (群众微心愿) and the photos it (and the candidates' pages) show."""
+"""The micro-wish domain (群众微心愿)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Send each committed photo to WeChat's image check (hooks installed once per process)."""
+    """Tell media/ what a wish's photos are used for."""
     from wishes import photos
 
-    photos.install_commit_hooks()
+    photos.register_owner()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain_errors import DependencyUnavailable, DomainError, Forbidden, InvalidInput, NotFound
+from domain_errors import DomainError, Forbidden, InvalidInput, NotFound
 
 
 class WishNotFound(NotFound):
@@ -66,11 +66,6 @@ class NotReviewer(Forbidden):
     message = "只有许愿人所在支部的书记可以审核该心愿"
 
 
-class ContentRisky(InvalidInput):
-    reason = "content_risky"
-    message = "内容含有不适宜发布的信息，请修改后再提交"
-
-
 class ReasonRequired(InvalidInput):
     reason = "reason_required"
     message = "请填写原因"
@@ -90,33 +85,6 @@ class PhotoRequired(InvalidInput):
 class PhotoNotUsable(InvalidInput):
     reason = "photo_not_usable"
     message = "照片不存在、不是您上传的，或已用于其他心愿"
-
-
-class UnsupportedImage(DomainError):
-    status = 415
-    reason = "unsupported_image_type"
-    message = "只支持 JPG、PNG、WebP 格式的图片"
-
-
-class ImageTooLarge(DomainError):
-    status = 413
-    reason = "file_too_large"
-    message = "图片不能超过 5 MB"
-
-
-class ImageInvalid(InvalidInput):
-    reason = "invalid_image"
-    message = "图片已损坏或不完整，请重新上传"
-
-
-class ImageBusy(DependencyUnavailable):
-    """Every image-decoding slot of this process is taken (IMAGE_DECODE_CONCURRENCY)."""
-
-    reason = "image_busy"
-    message = "图片处理繁忙，请稍后再试"
-
-    def __init__(self) -> None:
-        super().__init__(headers={"Retry-After": "5"})
 
 
 class PhotoNotJudgeable(DomainError):

@@ -14,9 +14,9 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from sqlalchemy import select
 
+from clock import local_time
 from models import Wish, WishEvent, db
 from spreadsheets import cell_text, mark_text
-from wishes.services import local_time
 
 STATUS_ZH = {
     "pending_review": "待审核",

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from accounts.principal import Principal
+from media.store import public_check
 from models import Person, Upload, Wish, WishEvent
 from wishes import photos, services, states
 
@@ -78,7 +79,7 @@ def detail(
         fulfil_note=wish.fulfil_note,
         fulfilled_at=wish.fulfilled_at,
         photos=[
-            {"id": u.id, "url": photo_url(u), "check": photos.public_check(u)}
+            {"id": u.id, "url": photo_url(u), "check": public_check(u)}
             for u in photos.shown_on_wish(p, wish)
         ],
         rating=wish.rating,

@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 
 from accounts.principal import Principal
+from clock import SHANGHAI
 from domain_errors import Forbidden, InvalidInput
 from inputs import contains
 from models import WISH_STATUSES, Branch, Person, Wish, db
-from wishes.services import SHANGHAI
 from wishes.states import PUBLIC_STATUSES
 
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import func, select, update
 
 from accounts.principal import Principal
+from clock import local_time
 from domain_errors import Forbidden, InvalidInput
+from media import content_check
 from models import (
     WISH_CATEGORIES,
     Person,
@@ -29,8 +30,9 @@ from models import (
 )
 from models.unit_of_work import committed
 from notifications import notify
+from people import MAX_ID
 from points import ledger
-from wishes import content_check, states
+from wishes import states
 from wishes.errors import (
     AlreadyClaimed,
     ClaimExpired,
@@ -48,8 +50,6 @@ from wishes.errors import (
     WishNotFound,
 )
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-MAX_ID = 2**31 - 1  # ids past a 32-bit column are simply not found
 TITLE_MAX = 60
 CONTENT_MAX = 1000
 NOTE_MAX = 1000
@@ -121,11 +121,6 @@ def _reason(value: str | None) -> str:
     if len(text) > REASON_MAX:
         raise InvalidInput(errors={"reason": [f"不能超过 {REASON_MAX} 个字"]})
     return text
-
-
-def local_time(at: datetime | None) -> str:
-    """An instant as China time for messages: 2026-05-01 08:30."""
-    return at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if at else ""
 
 
 # -- the one place a status changes ------------------------------------------------------

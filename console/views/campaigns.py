@@ -9,10 +9,10 @@ from typing import Any
 
 from flask import render_template, request, url_for
 
+from clock import SHANGHAI
 from console import charts
 from console.auth import committee_or_404, done, principal
 from console.blueprint import bp
-from console.labels import SHANGHAI
 from console.tables import arg_int, arg_str, form_value, given, load_form, paginate
 from console.views.branch import xlsx
 from models import Ballot, Campaign, Candidate

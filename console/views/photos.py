@@ -13,6 +13,7 @@ from console.tables import arg_str, paginate
 from console.views.branch import _form
 from domain_errors import InvalidInput, NotFound
 from inputs import MAX_ID
+from media.store import read
 from models import UPLOAD_CHECKS, Upload, db
 from web import unit_of_work
 from wishes import photos
@@ -54,7 +55,7 @@ def photo_image(upload_id: int):
     if not photos.may_view(principal(), upload):
         raise NotFound("图片不存在或无权查看")
     return Response(
-        photos.read(upload),
+        read(upload),
         mimetype=upload.content_type,
         headers={"Cache-Control": "private, no-store"},
     )

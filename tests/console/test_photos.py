@@ -22,17 +22,17 @@ def test_secretary_judges_photos_left_for_a_person(app, demo, console):
     """Issue 13 phase 2a (图片审核): two proof photos WeChat did not judge in time wait for the
     secretary; the wish drawer shows their status; one is passed and one withdrawn in the
     browser; the API shows the first public and the second withdrawn."""
-    from wishes import photos
+    from media import checks, store
 
     with app.app_context():
         wish = db.session.scalar(db.select(Wish).where(Wish.status == "fulfilled"))
         claimer = db.session.get(Person, wish.claimer_id)
         ids = []
         for colour in ((200, 60, 40), (40, 90, 200)):
-            upload = photos.store_upload(claimer, _photo(colour))
+            upload = store.store_upload(claimer, _photo(colour))
             upload.wish_id = wish.id
             db.session.flush()
-            photos.to_review(upload, "overdue", utcnow())  # as the sweeper does after the timeout
+            checks.to_review(upload, "overdue", utcnow())  # as the sweeper does after the timeout
             ids.append(upload.id)
         wish_id, branch_id = wish.id, wish.branch_id
         db.session.commit()

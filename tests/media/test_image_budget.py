@@ -12,8 +12,8 @@ import sys
 import zlib
 from pathlib import Path
 
+from media import images
 from tests.wishes.factory import image_bytes, scene, upload
-from wishes import photos
 
 BUDGET_MB = 300
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,7 +23,7 @@ MEASURE = """
 import json, resource, sys
 from flask import Flask
 from config import load_settings
-from wishes import photos
+from media import images
 from domain_errors import DomainError
 
 app = Flask("measure")
@@ -32,7 +32,7 @@ data = open(sys.argv[1], "rb").read()
 with app.app_context():
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     try:
-        image = photos.clean_image(data)
+        image = images.clean_image(data)
         outcome = ["accepted", image.width, image.height, image.content_type]
     except DomainError as exc:
         outcome = ["refused", exc.reason]
@@ -124,7 +124,7 @@ def test_issue9_3_decodes_at_once_are_limited_per_process(app, client, world):
     saved = app.config["IMAGE_DECODE_WAIT_SECONDS"]
     app.config["IMAGE_DECODE_WAIT_SECONDS"] = 0.1
     with app.app_context():
-        slots = photos.decode_slots()
+        slots = images.decode_slots()
     taken = 0
     try:
         while slots.acquire(blocking=False):

@@ -9,12 +9,12 @@ from urllib.parse import urlencode
 
 import requests
 
+from media import jobs as media_jobs
 from models import Account, Candidate, Notification, Upload, db
 from tests.support.jobs import run_worker
 from tests.support.wechat import PUSH_TOKEN, wechat_config
 from tests.votes.factory import make_campaign
 from tests.wishes.factory import image_bytes, open_wish, scene, upload
-from wishes import photos
 
 MEDIA = "/wxa/media_check_async"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
@@ -198,9 +198,9 @@ def test_issue10_7_no_answer_in_time_is_left_for_the_secretary(live_wechat, worl
     s, wish_id, photo_id = fulfilled_with_photo(app, world)
     run_worker(app)
     with app.app_context():
-        assert photos.sweep_checks() == {"sent": 0, "overdue": 0}
+        assert media_jobs.sweep_checks() == {"sent": 0, "overdue": 0}
         later = db.session.get(Upload, photo_id).created_at + timedelta(minutes=61)
-        assert photos.sweep_checks(later) == {"sent": 0, "overdue": 1}
+        assert media_jobs.sweep_checks(later) == {"sent": 0, "overdue": 1}
     row = upload_row(app, photo_id)
     assert (row.check_status, row.check_note) == ("review", "overdue")
     assert photos_seen(app, s, s.members[1], wish_id) == []
@@ -269,7 +269,7 @@ def test_wechat_down_at_submission_is_sent_again_by_the_sweep(live_wechat, world
     del fake_wechat.fail[MEDIA]
     with app.app_context():
         soon = db.session.get(Upload, photo_id).created_at + timedelta(minutes=3)
-        assert photos.sweep_checks(soon) == {"sent": 1, "overdue": 0}
+        assert media_jobs.sweep_checks(soon) == {"sent": 1, "overdue": 0}
     fake_wechat.deliver_media_checks()
     assert upload_row(app, photo_id).check_status == "pass"
 

@@ -33,10 +33,7 @@ NOT_PROJECT = {"tests", "bench", "scripts", "migrations", "docs", "instance", "n
 FLOOR = {"config", "domain_errors", "clock", "inputs", "spreadsheets", "models", "people", "jobs"}
 SHARED = FLOOR | {"wechat", "accounts", "notifications", "points", "media"}
 DOMAINS = {"wishes", "votes", "pairings", "roster"}
-# Modules being folded into web/ and media/ by issue 17; drop them once they are gone.
-LEGACY_WEB = {"rate_limits", "downloads"}
-LEGACY_MEDIA = {"storage"}
-BELOW_WEB = SHARED | DOMAINS | LEGACY_MEDIA
+BELOW_WEB = SHARED | DOMAINS
 DOORS = {"miniapp_api", "console"}
 
 # package -> the packages it may import (besides itself).
@@ -47,7 +44,7 @@ ALLOWED: dict[str, frozenset[str]] = {
         "config": set(),
         "domain_errors": set(),
         "clock": {"config"},
-        "inputs": {"config", "domain_errors", "clock"},
+        "inputs": {"config", "domain_errors", "clock", "people"},
         "spreadsheets": {"domain_errors"},
         "models": {"config", "domain_errors", "clock"},
         "people": {"config", "domain_errors", "clock", "models"},
@@ -59,45 +56,30 @@ ALLOWED: dict[str, frozenset[str]] = {
         "notifications": FLOOR | {"wechat"},
         # floor 3: the ledger and stored photos, used by several domains
         "points": FLOOR | {"wechat", "accounts", "notifications"},
-        "media": FLOOR | {"wechat", "accounts", "notifications"} | LEGACY_MEDIA,
-        "storage": FLOOR,
+        "media": FLOOR | {"wechat", "accounts", "notifications"},
         # floor 4: the domains, only downward: roster -> pairings -> wishes, roster -> votes
-        "wishes": SHARED | LEGACY_MEDIA,
-        "votes": SHARED | LEGACY_MEDIA,
-        "pairings": SHARED | LEGACY_MEDIA | {"wishes"},
-        "roster": SHARED | LEGACY_MEDIA | {"wishes", "votes", "pairings"},
+        "wishes": SHARED,
+        "votes": SHARED,
+        "pairings": SHARED | {"wishes"},
+        "roster": SHARED | {"wishes", "votes", "pairings"},
         # floor 5: what both doors share
-        "web": BELOW_WEB | LEGACY_WEB,
-        "rate_limits": BELOW_WEB,
-        "downloads": BELOW_WEB,
+        "web": BELOW_WEB,
         # floor 6: the two doors, which never import each other
-        "miniapp_api": BELOW_WEB | LEGACY_WEB | {"web"},
-        "console": BELOW_WEB | LEGACY_WEB | {"web"},
+        "miniapp_api": BELOW_WEB | {"web"},
+        "console": BELOW_WEB | {"web"},
         # entry points: nothing imports them
         "demo": BELOW_WEB,
-        "gunicorn.conf": BELOW_WEB | LEGACY_WEB | {"web"} | DOORS,
-        "app": BELOW_WEB | LEGACY_WEB | {"web", "demo"} | DOORS,
+        "gunicorn.conf": BELOW_WEB | {"web"} | DOORS,
+        "app": BELOW_WEB | {"web", "demo"} | DOORS,
     }.items()
 }
 
 # Names of `flask` that belong to a request: only web/ and the doors may read them.
 REQUEST_NAMES = {"request", "g", "session"}
-MAY_READ_REQUEST = {"web", "miniapp_api", "console", "app", "gunicorn.conf"} | LEGACY_WEB
+MAY_READ_REQUEST = {"web", "miniapp_api", "console", "app", "gunicorn.conf"}
 
 # A domain's photo and content-check modules: no other domain imports them (use media/).
 MEDIA_MODULES = {"photos", "content_check", "storage"}
-
-# Arrows in today's code that issue 17 removes (votes reaching into wishes for photos and the
-# content check; the unit of work reading flask.request from models/). Each entry is
-# (file, imported module). Empty this set once web/ and media/ are merged:
-# test_known_today_is_still_needed fails for every entry that no longer occurs.
-KNOWN_TODAY: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("votes/objections.py", "wishes.content_check"),
-        ("votes/share.py", "wishes.errors"),
-        ("votes/share.py", "wishes.photos"),
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -259,15 +241,9 @@ def _current() -> tuple[list[Violation], dict[str, set[str]]]:
 
 def test_imports_follow_the_layering() -> None:
     violations, _ = _current()
-    new = [v for v in violations if (v.file, v.imported) not in KNOWN_TODAY]
-    assert not new, "imports that break docs/ARCHITECTURE.md:\n" + "\n".join(map(str, new))
-
-
-def test_known_today_is_still_needed() -> None:
-    violations, _ = _current()
-    found = {(v.file, v.imported) for v in violations}
-    gone = sorted(KNOWN_TODAY - found)
-    assert not gone, f"no longer imported, remove from KNOWN_TODAY: {gone}"
+    assert not violations, "imports that break docs/ARCHITECTURE.md:\n" + "\n".join(
+        map(str, violations)
+    )
 
 
 def test_allowed_map_is_a_ladder() -> None:
@@ -276,7 +252,7 @@ def test_allowed_map_is_a_ladder() -> None:
     for door in DOORS:
         assert not (ALLOWED[door] & DOORS)
     for domain in DOMAINS:
-        assert not (ALLOWED[domain] & (DOORS | {"web"} | LEGACY_WEB))
+        assert not (ALLOWED[domain] & (DOORS | {"web"}))
 
 
 def test_no_package_cycle() -> None:

@@ -9,9 +9,9 @@ from datetime import datetime
 
 from openpyxl import load_workbook
 
+from clock import SHANGHAI
 from models import Wish, db
 from tests.wishes.factory import open_wish, post_wish, scene
-from wishes.services import SHANGHAI
 
 CHECK = "/wxa/msg_sec_check"
 

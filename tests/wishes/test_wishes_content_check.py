@@ -93,7 +93,7 @@ def test_every_documented_errcode_leaves_the_text_unchecked(
 ):
     """msg_sec_check v2's errcodes: the wish is posted and waits for the secretary, marked
     unchecked; our own mistakes are logged as errors."""
-    for name in ("wishes.content_check", "wechat.client"):
+    for name in ("media.content_check", "wechat.client"):
         logging.getLogger(name).disabled = False
     s = scene(world)
     fake_wechat.fail[SEC] = errcode

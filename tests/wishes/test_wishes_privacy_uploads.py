@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlparse
 
 from PIL import Image
 
+from media.storage import get_storage
 from models import Upload, db
-from storage import get_storage
 from tests.wishes.factory import image_bytes, open_wish, post_wish, scene, upload
 
 

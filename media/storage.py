@@ -1,6 +1,6 @@
 """Where uploaded files live: a small interface with a local-disk implementation.
 
-An object store (S3, MinIO, OSS) replaces `LocalStorage` by implementing the same four
+An object store (S3, MinIO, OSS) replaces `LocalStorage` by implementing the same five
 methods and being named by STORAGE_BACKEND; nothing else in the app touches files.
 """
 
@@ -11,6 +11,8 @@ import tempfile
 from typing import Protocol
 
 from flask import current_app
+
+from media.settings import settings
 
 
 class StorageError(RuntimeError):
@@ -25,6 +27,8 @@ class Storage(Protocol):
     def delete(self, key: str) -> None: ...
 
     def exists(self, key: str) -> bool: ...
+
+    def modified_at(self, key: str) -> float | None: ...
 
 
 class LocalStorage:
@@ -69,14 +73,21 @@ class LocalStorage:
     def exists(self, key: str) -> bool:
         return os.path.isfile(self._path(key))
 
+    def modified_at(self, key: str) -> float | None:
+        """When the file was last written (a POSIX time), or None without such a file."""
+        try:
+            return os.stat(self._path(key)).st_mtime
+        except FileNotFoundError:
+            return None
+
 
 def get_storage() -> Storage:
     """The app's storage backend, built once from STORAGE_BACKEND / UPLOAD_DIR."""
     storage = current_app.extensions.get("storage")
     if storage is None:
-        backend = current_app.config.get("STORAGE_BACKEND", "local")
-        if backend != "local":
-            raise StorageError(f"unknown STORAGE_BACKEND {backend!r}")
-        storage = LocalStorage(current_app.config["UPLOAD_DIR"])
+        config = settings()
+        if config.storage_backend != "local":
+            raise StorageError(f"unknown STORAGE_BACKEND {config.storage_backend!r}")
+        storage = LocalStorage(config.upload_dir)
         current_app.extensions["storage"] = storage
     return storage

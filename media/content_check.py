@@ -18,9 +18,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from models import Account, db
+from media.errors import ContentRisky
+from people import openid_of
 from wechat import WeChatRateLimited, WeChatRejected, WeChatUnavailable, get_wechat
-from wishes.errors import ContentRisky
+
+__all__ = ["Verdict", "check_text", "openid_of", "require_publishable"]
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +58,6 @@ class Verdict:
     label: int | None = None
     trace_id: str | None = None
     note: str | None = None  # why WeChat could not say, when unchecked
-
-
-def openid_of(person_id: int) -> str | None:
-    """The WeChat openid bound to a roster person, if they have an account."""
-    return db.session.scalar(db.select(Account.openid).where(Account.person_id == person_id))
 
 
 def check_text(person_id: int, text: str, openid: str | None = None) -> Verdict:
