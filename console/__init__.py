@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
+from jobs.schedule import periodic
 from web import errors as error_mapper
 from web import unit_of_work
 
@@ -47,3 +48,4 @@ def init_app(app: Flask) -> None:
     # mapper's, shown as the console's page rather than the API's JSON.
     error_mapper.init_app(app)
     error_mapper.register_door("/console/", render_failure)
+    periodic("console-purge-tickets", "console.jobs.purge_tickets_job", cron="40 3 * * *")

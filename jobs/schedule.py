@@ -1,7 +1,9 @@
-"""Periodic jobs: one line each. `flask jobs schedule` runs RQ's cron scheduler over this list;
-`flask jobs worker` (with its scheduler) runs what it enqueues.
+"""Periodic jobs. Each package registers its own in its `init_app` (listed in app.py), one line
+each; `flask jobs schedule` runs RQ's cron scheduler over the registry and `flask jobs worker`
+(with its scheduler) runs what it enqueues.
 
-Add a job:  periodic("pairings-reminders", "pairings.jobs.remind_job", cron="0 9 25-31 * *")
+Add a job, in the package's init_app:
+    periodic("pairings-reminders", "pairings.jobs.remind_job", cron="0 9 25-31 * *")
 Cron fields are in the scheduler's local time zone; run it with TZ=Asia/Shanghai.
 """
 
@@ -27,19 +29,13 @@ def periodic(name: str, func: str, *, every: int | None = None, cron: str | None
     """Register a periodic job by the dotted path of its function."""
     if (every is None) == (cron is None):
         raise ValueError("give exactly one of every= or cron=")
-    if any(p.name == name for p in PERIODIC):
-        raise ValueError(f"periodic job {name!r} registered twice")
-    PERIODIC.append(Periodic(name, func, every, cron))
-
-
-periodic("wishes-claim-deadlines", "wishes.jobs.claim_deadlines_job", every=600)
-periodic("notifications-sweep", "notifications.delivery.sweep_job", every=60)
-periodic("uploads-purge-orphans", "media.jobs.purge_orphan_uploads_job", cron="30 3 * * *")
-periodic("uploads-media-checks", "media.jobs.media_checks_sweep_job", every=300)
-periodic("idempotency-purge", "jobs.maintenance.purge_idempotency_job", every=3600)
-periodic("pairings-talk-reminders", "pairings.jobs.remind_job", cron="0 9 * * *")
-periodic("votes-remind-non-voters", "votes.jobs.remind_job", cron="0 12 * * *")
-periodic("console-purge-tickets", "console.jobs.purge_tickets_job", cron="40 3 * * *")
+    job = Periodic(name, func, every, cron)
+    for known in PERIODIC:
+        if known == job:
+            return  # another app of this process registered it already
+        if known.name == name:
+            raise ValueError(f"periodic job {name!r} registered twice")
+    PERIODIC.append(job)
 
 
 def build_scheduler(connection, queue_name: str):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, send_from_directory
 
+from jobs.schedule import periodic
 from miniapp_api import body, errors, idempotency
 from miniapp_api.auth import authenticate_first, view_method
 from miniapp_api.extensions import api
@@ -83,4 +84,5 @@ def init_app(app: Flask) -> None:
     body.install_chunked_limit(app)
     app.before_request(_check_before_body)
     idempotency.init_app(app)
+    periodic("idempotency-purge", "jobs.maintenance.purge_idempotency_job", every=3600)
     errors.init_app(app)

@@ -18,6 +18,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from jobs.schedule import periodic
 from models import Notification, db
 from models.listeners import listen_once
 from notifications import templates
@@ -73,3 +74,4 @@ def init_app(app: Flask) -> None:
     listen_once(Session, "after_flush", _collect)
     listen_once(Session, "after_commit", _after_commit)
     listen_once(Session, "after_rollback", _after_rollback)
+    periodic("notifications-sweep", "notifications.delivery.sweep_job", every=60)

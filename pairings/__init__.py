@@ -7,10 +7,12 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Install the roster hook that ends the pairings of members who leave the party (a
-    before_flush listener, once per process)."""
+    before_flush listener, once per process); the talk reminders."""
     from sqlalchemy.orm import Session
 
+    from jobs.schedule import periodic
     from models.listeners import listen_once
     from pairings.services import end_pairings_of_members_who_left_the_party
 
     listen_once(Session, "before_flush", end_pairings_of_members_who_left_the_party)
+    periodic("pairings-talk-reminders", "pairings.jobs.remind_job", cron="0 9 * * *")

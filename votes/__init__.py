@@ -71,8 +71,10 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Push committed committee changes to Redis (session listeners, once per process) and
     tell media/ what candidate photos are used for."""
+    from jobs.schedule import periodic
     from votes import share
     from votes.live import push
 
     push.install_listeners()
     share.register_photo_owner()
+    periodic("votes-remind-non-voters", "votes.jobs.remind_job", cron="0 12 * * *")

@@ -6,7 +6,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Tell media/ what a wish's photos are used for."""
+    """Tell media/ what a wish's photos are used for; the claim-deadline job."""
+    from jobs.schedule import periodic
     from wishes import photos
 
     photos.register_owner()
+    periodic("wishes-claim-deadlines", "wishes.jobs.claim_deadlines_job", every=600)

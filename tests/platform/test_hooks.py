@@ -1,5 +1,6 @@
-"""Side effects you can see: no SQLAlchemy session listener is installed by importing a module;
-each package's init_app installs its own, once per process, when create_app calls it."""
+"""Side effects you can see: no SQLAlchemy session listener and no periodic job is installed by
+importing a module; each package's init_app installs its own, once per process, when create_app
+calls it."""
 
 from __future__ import annotations
 
@@ -66,7 +67,9 @@ def ours():
     }
 
 
-out = {"imported": counts(), "ours_imported": ours()}
+from jobs.schedule import PERIODIC
+
+out = {"imported": counts(), "ours_imported": ours(), "jobs_imported": len(PERIODIC)}
 from app import create_app
 
 config = json.loads(sys.argv[2])
@@ -75,6 +78,7 @@ out["one_app"] = counts()
 create_app(config)
 out["two_apps"] = counts()
 out["ours_app"] = ours()
+out["jobs_app"] = sorted(p.name for p in PERIODIC)
 print(json.dumps(out))
 """
 
@@ -98,3 +102,17 @@ def test_no_session_listener_is_installed_at_import(base_config, tmp_path):
     assert set(out["imported"].values()) == {0}, out["imported"]
     assert out["one_app"]["before_flush"] >= 1 and out["one_app"]["after_commit"] >= 3
     assert out["two_apps"] == out["one_app"]
+    # Periodic jobs likewise: registered by the init_app of the package that owns each.
+    assert out["jobs_imported"] == 0
+    assert out["jobs_app"] == sorted(
+        {
+            "wishes-claim-deadlines",
+            "notifications-sweep",
+            "uploads-purge-orphans",
+            "uploads-media-checks",
+            "idempotency-purge",
+            "pairings-talk-reminders",
+            "votes-remind-non-voters",
+            "console-purge-tickets",
+        }
+    )
