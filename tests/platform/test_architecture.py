@@ -325,3 +325,20 @@ def test_checker_finds_a_cycle(tmp_path: Path) -> None:
     violations, graph = check(tmp_path, {"a": frozenset({"b"}), "b": frozenset({"a"})})
     assert violations == []
     assert cycles(graph) == [["a", "b", "a"]]
+
+
+def test_doors_never_commit() -> None:
+    """The unit of work (web/unit_of_work.py) commits once per request: no view of either door
+    calls `commit()` itself."""
+    calls = []
+    for door in sorted(DOORS):
+        for path in sorted((ROOT / door).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "commit"
+                ):
+                    calls.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not calls, "views commit through web.unit_of_work, not by hand: " + ", ".join(calls)
