@@ -1,7 +1,7 @@
 """六大员 public voting: campaigns, the Redis vote path, tallies, 公示 and objections, results,
 anti-brushing, reminders.
 
-The consistency design (issue 8). Tests: tests/test_votes_faults.py, one per failure point.
+The consistency design (issue 8). Tests: tests/votes/test_votes_faults.py, one per failure point.
 
 Which store decides what
 ------------------------
