@@ -56,8 +56,9 @@ YEAR = "(20[0-9]{2}|2100)"
 MONTH_PATTERN = f"^({YEAR}-(0[1-9]|1[0-2]))?$"
 PERIOD_PATTERN = f"^({YEAR}(-(0[1-9]|1[0-2])|-Q[1-4])?|all)?$"
 # A date, a time and an offset, always: the contract's times carry their offset (API.md).
-_CLOCK = "[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?"
-DATETIME_PATTERN = f"^{YEAR}-{_CLOCK}([Zz]|[+-][0-9]{{2}}(:?[0-9]{{2}})?)$"
+# RFC 3339's form (upper-case T and Z, a dot before fractions, the offset as ±HH:MM).
+_CLOCK = "[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?"
+DATETIME_PATTERN = f"^{YEAR}-{_CLOCK}(Z|[+-][0-9]{{2}}:[0-9]{{2}})$"
 _YEAR_PREFIX = re.compile(f"^{YEAR}-")
 _NO_OFFSET = re.compile(f"^{YEAR}-[0-9]{{2}}-[0-9]{{2}}([Tt ][0-9:.,]*)?$")
 

@@ -197,16 +197,12 @@ class _PartScan:
             elif tag == _CELL:
                 if self.cell_has_value:
                     self._value()
-                if self.stack and self.stack[-1].tag == _ROW:
-                    self._drop(elem)
-            elif tag == _ROW:
-                if self.row_has_value:
-                    self.data_rows += 1
-                    if self.data_rows > limits.max_rows:
-                        raise TooManyRows(f"一个工作表最多 {limits.max_rows} 行，请分批处理")
-                self._drop(elem)
-            elif tag == _SI:
-                self._drop(elem)
+            elif tag == _ROW and self.row_has_value:
+                self.data_rows += 1
+                if self.data_rows > limits.max_rows:
+                    raise TooManyRows(f"一个工作表最多 {limits.max_rows} 行，请分批处理")
+            # Checked: dropped, so the tree never holds more than the current path.
+            self._drop(elem)
 
     def _value(self) -> None:
         self.row_has_value = True
