@@ -201,8 +201,8 @@ class _PartScan:
                 self.data_rows += 1
                 if self.data_rows > limits.max_rows:
                     raise TooManyRows(f"一个工作表最多 {limits.max_rows} 行，请分批处理")
-            # Checked: dropped, so the tree never holds more than the current path.
-            self._drop(elem)
+            elem.clear()
+        self._prune()
 
     def _value(self) -> None:
         self.row_has_value = True
@@ -214,12 +214,14 @@ class _PartScan:
         if self.totals["values"] > self.limits.max_values:
             raise WorkbookTooLarge()
 
-    def _drop(self, elem: Any) -> None:
-        elem.clear()
-        if self.stack:
-            parent = self.stack[-1]
-            if len(parent) and parent[-1] is elem:
-                del parent[-1]
+    def _prune(self) -> None:
+        """Drop every element already checked, so the tree holds no more than the open path
+        (plus what one chunk of input builds)."""
+        for i, parent in enumerate(self.stack):
+            if not len(parent):
+                continue
+            still_open = i + 1 < len(self.stack) and parent[-1] is self.stack[i + 1]
+            del parent[: -1 if still_open else len(parent)]
 
 
 def _row_number(ref: str | None, counter: int) -> int:

@@ -178,3 +178,11 @@ def test_too_many_members_and_not_a_zip():
     broken = xlsx.workbook(b"<worksheet><sheetData><row>")
     with pytest.raises(workbooks.WorkbookDamaged):
         workbooks.open_workbook(broken, workbooks.Limits())
+
+
+def test_the_scan_holds_only_the_open_elements():
+    """Every checked element is dropped: 10,000 merged ranges leave their parent empty."""
+    scan = workbooks._PartScan(workbooks.Limits(), {"values": 0, "shared_strings": 0})
+    scan.feed(f'<worksheet xmlns="{xlsx.NS}"><mergeCells>'.encode())
+    scan.feed(b'<mergeCell ref="A1:B1"/>' * 10_000)
+    assert [len(e) for e in scan.stack] == [1, 0]  # the worksheet holds the open mergeCells
