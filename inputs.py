@@ -55,7 +55,12 @@ YEAR = "(20[0-9]{2}|2100)"
 # Empty is allowed: `?month=` means the parameter was not given (this month, this year).
 MONTH_PATTERN = f"^({YEAR}-(0[1-9]|1[0-2]))?$"
 PERIOD_PATTERN = f"^({YEAR}(-(0[1-9]|1[0-2])|-Q[1-4])?|all)?$"
-DATETIME_PATTERN = f"^{YEAR}-"
+# A date, a time and an offset, always: the contract's times carry their offset (API.md).
+# RFC 3339's form (upper-case T and Z, a dot before fractions, the offset as ±HH:MM).
+_CLOCK = "[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?"
+DATETIME_PATTERN = f"^{YEAR}-{_CLOCK}(Z|[+-][0-9]{{2}}:[0-9]{{2}})$"
+_YEAR_PREFIX = re.compile(f"^{YEAR}-")
+_NO_OFFSET = re.compile(f"^{YEAR}-[0-9]{{2}}-[0-9]{{2}}([Tt ][0-9:.,]*)?$")
 
 MONTH_MESSAGE = "月份格式应为 YYYY-MM"
 TIME_RANGE_MESSAGE = "时间须在 2000-01-01 至 2100-12-31 之间"
@@ -192,7 +197,10 @@ def Id(**kwargs: Any) -> ma.fields.Integer:  # noqa: N802 - a field factory, rea
 
 
 class DateTime(ma.fields.AwareDateTime):
-    """An ISO 8601 instant with offset (or in `default_timezone` without one), 2000 … 2100."""
+    """An ISO 8601 instant with its offset (`2026-11-20T09:30:00+08:00`), 2000 … 2100.
+
+    A time without an offset, or a bare date, is refused (422 "时间须带时区"): the contract
+    says times carry an offset, and guessing the zone is how a talk lands in the wrong month."""
 
     default_error_messages = {
         "invalid": "时间格式不正确（ISO 8601）",
@@ -201,17 +209,35 @@ class DateTime(ma.fields.AwareDateTime):
     }
 
     def __init__(self, **kwargs: Any) -> None:
+        if "default_timezone" in kwargs:
+            raise TypeError("inputs.DateTime takes no default_timezone: times carry an offset")
         metadata = {"pattern": DATETIME_PATTERN, **kwargs.pop("metadata", {})}
         super().__init__(format="iso", metadata=metadata, **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
-        if isinstance(value, str) and not re.match(DATETIME_PATTERN, value):
-            raise self.make_error("out_of_range")
+        if isinstance(value, str):
+            if not _YEAR_PREFIX.match(value):
+                raise self.make_error("out_of_range")
+            if _NO_OFFSET.match(value):
+                raise self.make_error("invalid_awareness")
+            if not re.fullmatch(DATETIME_PATTERN, value):
+                raise self.make_error("invalid")
         when = super()._deserialize(value, attr, data, **kwargs)
         # Checked on the value's own clock: year 1 or 9999 would overflow when moved to UTC.
         if not in_time_range(when):
             raise self.make_error("out_of_range")
         return when
+
+
+class Boolean(ma.fields.Boolean):
+    """A JSON body's boolean: `true` or `false` only. marshmallow's Boolean also takes 1, 0,
+    "true", "on", "yes"…; the contract says boolean, and `{"approve": 1}` approved a request.
+    (A query string's flags, `?dry_run=true`, are text and keep marshmallow's Boolean.)"""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
 
 
 class Pattern(ma.validate.Regexp):

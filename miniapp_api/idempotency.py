@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from datetime import timedelta
+from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -48,11 +49,36 @@ def _scope() -> str | None:
 
 
 def _fingerprint() -> str:
+    """What makes two requests the same request: method, path, query and body. A multipart
+    body counts by its parsed parts — each field's value, each file's name and content hash —
+    not by its bytes: a client's retry draws a new boundary, and it is the same upload."""
     h = hashlib.sha256()
-    h.update(request.method.encode())
-    h.update(request.path.encode())
-    h.update(request.get_data())
+    for part in (request.method, request.path, request.query_string.decode("latin-1")):
+        h.update(part.encode("utf-8", "surrogatepass") + b"\0")
+    if request.mimetype == "multipart/form-data":
+        h.update(b"multipart\0")
+        for name, value in sorted(request.form.items(multi=True)):
+            h.update(_framed(name, value.encode("utf-8", "surrogatepass")))
+        for name, storage in sorted(request.files.items(multi=True), key=lambda kv: kv[0]):
+            h.update(_framed(name, _content_hash(storage.stream)))
+    else:
+        h.update(request.get_data())
     return h.hexdigest()
+
+
+def _framed(name: str, value: bytes) -> bytes:
+    key = name.encode("utf-8", "surrogatepass")
+    return len(key).to_bytes(4, "big") + key + len(value).to_bytes(8, "big") + value
+
+
+def _content_hash(stream: Any) -> bytes:
+    """SHA-256 of an uploaded file, read in chunks; the stream is rewound for the view."""
+    h = hashlib.sha256()
+    stream.seek(0)
+    for chunk in iter(lambda: stream.read(64 * 1024), b""):
+        h.update(chunk)
+    stream.seek(0)
+    return h.digest()
 
 
 def before_request() -> Response | None:

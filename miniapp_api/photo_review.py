@@ -9,6 +9,7 @@ import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from inputs import Boolean
 from miniapp_api.auth import current_principal, login_required
 from miniapp_api.fields import Text
 from miniapp_api.pagination import page_of
@@ -54,7 +55,7 @@ class ReviewPhotoOut(ma.Schema):
 
 
 class JudgeIn(ma.Schema):
-    approve = ma.fields.Boolean(required=True)
+    approve = Boolean(required=True)
     reason = Text(200, multiline=True, load_default=None, allow_none=True)
 
 

@@ -10,6 +10,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from domain_errors import InvalidInput
+from miniapp_api import body
 from miniapp_api.auth import current_principal, login_required
 from miniapp_api.pagination import rows_of
 from miniapp_api.votes_api import (
@@ -322,6 +323,7 @@ class AdminCandidateView(MethodView):
 class AdminCandidatePhotoView(MethodView):
     @blp.arguments(UploadIn, location="files")
     @blp.response(200, AdminCandidateSchema)
+    @blp.doc(**body.image_upload_doc())
     @login_required("committee")
     def post(self, files: dict[str, Any], campaign_id: int, candidate_id: int):
         """Upload the candidate's photo (jpeg/png/webp, ≤ 5 MB; multipart field `file`)."""

@@ -13,6 +13,7 @@ from domain_errors import DomainError, InvalidInput, NotFound
 from media import signing, store
 from media.errors import ImageTooLarge
 from media.storage import StorageError
+from miniapp_api import body
 from miniapp_api.attempts import AttemptLimit, limited
 from miniapp_api.auth import (
     client_ip,
@@ -377,6 +378,7 @@ class UploadsView(MethodView):
 
     @blp.arguments(UploadFile, location="files")
     @blp.response(201, UploadOut)
+    @blp.doc(**body.image_upload_doc())
     @login_required()
     def post(self, files: dict[str, Any]):
         """Upload a jpeg/png/webp image (≤ 5 MB, by content); EXIF location is stripped. Until

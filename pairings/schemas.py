@@ -7,7 +7,6 @@ import marshmallow as ma
 
 from inputs import DateTime, Id, Month, Text
 from models import CARE_FLAGS, TALK_MODES
-from pairings.months import SHANGHAI
 
 
 class MonthQuery(ma.Schema):
@@ -44,8 +43,7 @@ class CareFlagsIn(ma.Schema):
 class TalkContentIn(ma.Schema):
     talked_at = DateTime(
         required=True,
-        default_timezone=SHANGHAI,
-        metadata={"description": "ISO 8601；不带时区时按北京时间"},
+        metadata={"description": "ISO 8601，须带时区（如 2026-11-20T09:30:00+08:00）"},
     )
     mode = ma.fields.String(required=True, validate=ma.validate.OneOf(TALK_MODES))
     place = Text(100, load_default="")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from inputs import Id, Period, Text
+from inputs import Boolean, Id, Period, Text
 from models import REQUEST_STATUSES
 
 DELTA_MAX = 100  # the most a manual adjustment may add or deduct (POINTS_MANUAL_MAX's default)
@@ -42,7 +42,7 @@ class RequestsQuery(ma.Schema):
 
 
 class DecideIn(ma.Schema):
-    approve = ma.fields.Boolean(required=True)
+    approve = Boolean(required=True)
     reason = Text(255, multiline=True, blank=False, required=True)
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import workbooks
 from roster.columns import BY_KEY, NAME_KEYS, REQUIRED, header_key, spellings
 from roster.errors import RosterInvalid
 
@@ -62,10 +62,10 @@ def _blank(cells: Iterable[Any]) -> bool:
 
 
 def _scan(
-    sheet: str | None, rows: Iterator[tuple[Any, ...]], best: _Candidate
+    sheet: str | None, rows: Iterator[tuple[int, tuple[Any, ...]]], best: _Candidate
 ) -> tuple[int, dict[str, int], tuple[Any, ...]] | None:
     """(row number, column indexes, header cells) of the sheet's header, if it has one."""
-    for number, cells in enumerate(rows, start=1):
+    for number, cells in rows:
         if number > HEADER_SCAN_ROWS:
             return None
         if _blank(cells):
@@ -82,7 +82,7 @@ def _scan(
 def _table(
     sheet: str | None,
     header: tuple[int, dict[str, int], tuple[Any, ...]],
-    rows: Iterator[tuple[Any, ...]],
+    rows: Iterator[tuple[int, tuple[Any, ...]]],
 ) -> RosterTable:
     number, index, cells = header
     used = set(index.values())
@@ -94,8 +94,13 @@ def _table(
     ]
     out: list[tuple[int, dict[str, Any]]] = []
     spare_cells: list[tuple[Any, ...]] = []
-    blank_run = 0
-    for n, row in enumerate(rows, start=number + 1):
+    blank_run, last = 0, number
+    for n, row in rows:
+        # Rows the file does not list are blank too (never materialised: counted by the gap).
+        blank_run += n - last - 1
+        last = n
+        if blank_run >= BLANK_RUN_END:
+            break
         if _blank(row):
             blank_run += 1
             if blank_run >= BLANK_RUN_END:
@@ -164,11 +169,9 @@ def _missing_header(best: _Candidate, first_sheet: str | None) -> RosterInvalid:
 # -- .xlsx ---------------------------------------------------------------------------------
 
 
-# What openpyxl raises on a damaged workbook, while opening it or while reading its sheets
-# (they are parsed lazily): a broken zip, missing parts, malformed XML (ParseError is a
-# SyntaxError), nonsense values.
-_DAMAGED = (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, IndexError, EOFError)
-_DAMAGED += (SyntaxError, AttributeError)
+# A sheet may list this many rows holding a value (footers, repeated headers and title rows
+# beside the MAX_ROWS people), however many formatted blank rows it also lists.
+WORKBOOK_LIMITS = workbooks.Limits(max_rows=MAX_ROWS + 10_000)
 
 
 def _damaged() -> RosterInvalid:
@@ -182,37 +185,32 @@ def _damaged() -> RosterInvalid:
 
 
 def _read_xlsx(data: bytes) -> RosterTable:
-    from openpyxl import load_workbook
-
+    """Through the one bounded workbook reader: a workbook over its limits is refused with the
+    reader's own reason (workbook_too_large, too_many_rows, cell_too_long…) before it is parsed;
+    a damaged one with the roster's message."""
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except _DAMAGED as exc:
+        with workbooks.open_workbook(data, WORKBOOK_LIMITS) as wb:
+            return _find_in_workbook(wb)
+    except workbooks.WorkbookDamaged as exc:
         raise _damaged() from exc
-    try:
-        return _find_in_workbook(wb)
-    except _DAMAGED as exc:
-        raise _damaged() from exc
-    finally:
-        wb.close()
 
 
-def _find_in_workbook(wb: Any) -> RosterTable:
-    sheets = list(wb.worksheets)
-    active = wb.active if wb.active in sheets else sheets[0]
-    order = [active] + [s for s in sheets if s is not active and s.sheet_state == "visible"]
-    order += [s for s in sheets if s not in order]
+def _find_in_workbook(wb: workbooks.Workbook) -> RosterTable:
+    active = wb.active
+    order = [active] + [s for s in wb.sheets if s is not active and s.state == "visible"]
+    order += [s for s in wb.sheets if s not in order]
     best = _Candidate(0, None, None, {})
     chosen: RosterTable | None = None
     others: list[str] = []
-    for ws in order:
-        rows = ws.iter_rows(values_only=True)
-        header = _scan(ws.title, rows, best)
+    for sheet in order:
+        rows = wb.rows(sheet)
+        header = _scan(sheet.title, rows, best)
         if header is None:
             continue
         if chosen is None:
-            chosen = _table(ws.title, header, rows)
+            chosen = _table(sheet.title, header, rows)
         else:
-            others.append(ws.title)
+            others.append(sheet.title)
     if chosen is None:
         raise _missing_header(best, active.title)
     if others:
@@ -254,7 +252,10 @@ def _find_in_csv(text: str) -> RosterTable:
         dialect: Any = csv.Sniffer().sniff(sample, delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
-    rows = (tuple(r) for r in csv.reader(io.StringIO(text, newline=""), dialect))
+    rows = (
+        (n, tuple(r))
+        for n, r in enumerate(csv.reader(io.StringIO(text, newline=""), dialect), start=1)
+    )
     best = _Candidate(0, None, None, {})
     header = _scan(None, rows, best)
     if header is None:

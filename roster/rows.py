@@ -36,19 +36,24 @@ class RowProblems:
 
     errors: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    # row number -> its entry in `errors`: finding a row's errors is one lookup, so checking
+    # a file is linear in its rows, bad ones included.
+    _by_row: dict[int, dict[str, Any]] = field(default_factory=dict, repr=False, compare=False)
 
     def error(self, row: int, employee_no: str, key: str, message: str) -> None:
-        for e in self.errors:
-            if e["row"] == row:
-                e["errors"].setdefault(key, []).append(message)
-                return
-        self.errors.append({"row": row, "employee_no": employee_no, "errors": {key: [message]}})
+        entry = self._by_row.get(row)
+        if entry is not None:
+            entry["errors"].setdefault(key, []).append(message)
+            return
+        entry = {"row": row, "employee_no": employee_no, "errors": {key: [message]}}
+        self._by_row[row] = entry
+        self.errors.append(entry)
 
     def warn(self, row: int | None, message: str) -> None:
         self.warnings.append({"row": row, "message": message})
 
     def has_error(self, row: int) -> bool:
-        return any(e["row"] == row for e in self.errors)
+        return row in self._by_row
 
 
 def phone_number(raw: Any) -> tuple[str | None, str | None, bool]:

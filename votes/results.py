@@ -18,6 +18,7 @@ from typing import Any
 
 from flask import current_app
 
+import workbooks
 from models import Ballot, Campaign, Candidate, Person, db
 from models.votes import CATEGORY_NAMES
 from votes.errors import PointsSheetInvalid
@@ -140,20 +141,25 @@ def read_points_sheet(
     rows = _read_rows(filename, content)
     if not rows:
         raise PointsSheetInvalid(errors={"rows": [{"row": 1, "errors": {"file": ["没有数据行"]}}]})
-    header = [str(h or "").strip() for h in rows[0]]
+    header_number, header_cells = rows[0]
+    header = [str(h or "").strip() for h in header_cells]
     try:
         no_col = next(i for i, h in enumerate(header) if h in ("employee_no", "工号"))
         pts_col = next(i for i, h in enumerate(header) if h in ("points", "积分"))
     except StopIteration:
         raise PointsSheetInvalid(
-            errors={"rows": [{"row": 1, "errors": {"header": ["需要「工号」和「积分」两列"]}}]}
+            errors={
+                "rows": [
+                    {"row": header_number, "errors": {"header": ["需要「工号」和「积分」两列"]}}
+                ]
+            }
         ) from None
     limit = current_app.config["POINTS_MANUAL_MAX"]
     by_no: dict[str, list[Candidate]] = {}
     for c in campaign.candidates:
         by_no.setdefault(c.person.employee_no, []).append(c)
     bad, values = [], {}
-    for n, row in enumerate(rows[1:], start=2):
+    for n, row in rows[1:]:
         cells = list(row) + [None] * (max(no_col, pts_col) + 1 - len(row))
         no = str(cells[no_col] or "").strip()
         if not no and cells[pts_col] in (None, ""):
@@ -201,20 +207,38 @@ def import_points_sheet(campaign: Campaign, filename: str, content: bytes) -> in
     return apply_points_sheet(campaign, read_points_sheet(campaign, filename, content))
 
 
-def _read_rows(filename: str, content: bytes) -> list[list[Any]]:
-    if filename.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
+# A points sheet lists the campaign's candidates: a few hundred rows at most.
+POINTS_SHEET_MAX_ROWS = 5_000
+POINTS_SHEET_LIMITS = workbooks.Limits(max_rows=POINTS_SHEET_MAX_ROWS, max_columns=64)
 
+
+def _read_rows(filename: str, content: bytes) -> list[tuple[int, list[Any]]]:
+    """(row number, cells) of the sheet's rows that hold something, within the limits: an .xlsx
+    through the one bounded workbook reader (a row number jump costs nothing), a CSV up to
+    POINTS_SHEET_MAX_ROWS rows."""
+    out: list[tuple[int, list[Any]]] = []
+    if filename.lower().endswith(".xlsx"):
         try:
-            wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as exc:  # noqa: BLE001 - any unreadable upload is the client's error
+            with workbooks.open_workbook(content, POINTS_SHEET_LIMITS) as wb:
+                for number, cells in wb.rows(wb.active):
+                    if cells:
+                        out.append((number, list(cells)))
+        except workbooks.WorkbookDamaged as exc:
             raise PointsSheetInvalid("无法读取该 Excel 文件") from exc
-        return [list(r) for r in wb.active.iter_rows(values_only=True)]
+        return out
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = content.decode("gb18030", errors="replace")
     try:
-        return [row for row in csv.reader(io.StringIO(text, newline=""))]
+        for number, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(out) >= POINTS_SHEET_MAX_ROWS:
+                raise workbooks.TooManyRows(
+                    f"一个工作表最多 {POINTS_SHEET_MAX_ROWS} 行，请分批处理"
+                )
+            out.append((number, row))
     except csv.Error as exc:  # a bare CR inside a field, NUL bytes: not a sheet we can read
         raise PointsSheetInvalid("无法读取该 CSV 文件") from exc
+    return out

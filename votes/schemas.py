@@ -8,7 +8,7 @@ from typing import Any
 
 import marshmallow as ma
 
-from inputs import DateTime, Id, Text
+from inputs import Boolean, DateTime, Id, Text
 from models.votes import CATEGORY_KEYS
 
 Category = ma.fields.String(validate=ma.validate.OneOf(CATEGORY_KEYS))
@@ -17,9 +17,9 @@ Category = ma.fields.String(validate=ma.validate.OneOf(CATEGORY_KEYS))
 class RulesIn(ma.Schema):
     per_candidate_per_day = ma.fields.Integer(validate=ma.validate.Range(min=1, max=10))
     per_category_per_day = ma.fields.Integer(validate=ma.validate.Range(min=1, max=50))
-    hide_tallies = ma.fields.Boolean()
-    revote_other_days = ma.fields.Boolean()
-    remind_non_voters = ma.fields.Boolean()
+    hide_tallies = Boolean()
+    revote_other_days = Boolean()
+    remind_non_voters = Boolean()
 
 
 class WeightsIn(ma.Schema):
@@ -100,7 +100,7 @@ class NoticeIn(ma.Schema):
 
 
 class AnswerIn(ma.Schema):
-    upheld = ma.fields.Boolean(required=True)
+    upheld = Boolean(required=True)
     reason = Text(1000, min_len=2, multiline=True, blank=False, required=True)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from inputs import Id, Month, Text
+from inputs import Boolean, Id, Month, Text
 from models import WISH_CATEGORIES, WISH_STATUSES
 from wishes.states import PUBLIC_STATUSES
 
@@ -18,7 +18,7 @@ class WishIn(ma.Schema):
 
 
 class ReviewIn(ma.Schema):
-    approve = ma.fields.Boolean(required=True)
+    approve = Boolean(required=True)
     reason = Text(500, multiline=True, load_default=None, metadata={"description": "驳回时必填"})
 
 

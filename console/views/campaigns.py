@@ -293,7 +293,11 @@ def objection_answer(objection_id: int):
     committee_or_404()
     data = load_form(
         AnswerIn(),
-        given(upheld=request.form.get("upheld"), reason=form_value("reason")),
+        # The radio's "1"/"0" as the API's boolean (the schema takes true/false only).
+        given(
+            upheld={"1": True, "0": False}.get(request.form.get("upheld", ""), ""),
+            reason=form_value("reason"),
+        ),
         messages={"upheld": "请选择异议是否成立", "reason": "请填写答复理由（至少 2 个字）"},
     )
     objection = objections.objection_for_committee(objection_id, principal())

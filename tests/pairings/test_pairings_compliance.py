@@ -62,10 +62,16 @@ def test_compliance_counts_talks_by_shanghai_month(app, client, world):
     assert status == {a.id: (0, "due"), b.id: (1, "done")} and june["rate"] == 0.5
     assert june["month"] == "2025-06" and june["members"][0]["status"] == "due"  # due first
     assert {m["required"] for m in june["members"]} == {1}
-    # Over the API, a time without offset is read as Beijing time.
+    # Over the API a time carries its offset (issue 19 #13: one without is 422, not a guess).
     r = client.post(
         "/api/v1/talks",
         json=talk_body(team.employees[0], "2025-06-30T23:59:00"),
+        headers=team.h(a),
+    )
+    assert r.status_code == 422 and "talked_at" in r.json["errors"], r.json
+    r = client.post(
+        "/api/v1/talks",
+        json=talk_body(team.employees[0], "2025-06-30T23:59:00+08:00"),
         headers=team.h(a),
     )
     assert r.status_code == 201 and r.json["month"] == "2025-06"

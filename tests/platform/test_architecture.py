@@ -30,7 +30,17 @@ ROOT = _project_root()
 NOT_PROJECT = {"tests", "bench", "scripts", "migrations", "docs", "instance", "node_modules"}
 
 # The floors, lowest first (docs/ARCHITECTURE.md draws the same picture).
-FLOOR = {"config", "domain_errors", "clock", "inputs", "spreadsheets", "models", "people", "jobs"}
+FLOOR = {
+    "config",
+    "domain_errors",
+    "clock",
+    "inputs",
+    "spreadsheets",
+    "workbooks",
+    "models",
+    "people",
+    "jobs",
+}
 SHARED = FLOOR | {"wechat", "accounts", "notifications", "points", "media"}
 DOMAINS = {"wishes", "votes", "pairings", "roster"}
 BELOW_WEB = SHARED | DOMAINS
@@ -46,6 +56,7 @@ ALLOWED: dict[str, frozenset[str]] = {
         "clock": {"config"},
         "inputs": {"config", "domain_errors", "clock", "people"},
         "spreadsheets": {"domain_errors"},
+        "workbooks": {"domain_errors"},
         "models": {"config", "domain_errors", "clock"},
         "people": {"config", "domain_errors", "clock", "models"},
         "jobs": {"config", "domain_errors", "clock", "models"},
