@@ -30,7 +30,15 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--lang=zh-CN",  # the browser's own widgets (month pickers) in Chinese too
 ]
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "console"
+# Screenshots of a test run go to an ignored folder, so a clean checkout stays clean after
+# scripts/test.sh; `FRONTLINE_REFRESH_SCREENSHOTS=1` (scripts/refresh_screenshots.sh) writes
+# them over the README's copies in docs/console/ instead.
+_ROOT = Path(__file__).resolve().parents[2]
+SHOTS = (
+    _ROOT / "docs" / "console"
+    if os.environ.get("FRONTLINE_REFRESH_SCREENSHOTS") == "1"
+    else _ROOT / "test-artifacts" / "console"
+)
 
 
 @pytest.fixture(scope="session")
@@ -95,8 +103,8 @@ class Console:
             el.wait_for_selector("canvas")
 
     def shot(self, name: str, full: bool = True) -> None:
-        """Save a screenshot for the README (docs/console/NAME.png): the whole page, or what the
-        window shows (an open drawer sits in the window, not on the page)."""
+        """Save a screenshot as SHOTS/NAME.png: the whole page, or what the window shows (an
+        open drawer sits in the window, not on the page)."""
         SHOTS.mkdir(parents=True, exist_ok=True)
         self.charts_drawn()
         self.page.wait_for_timeout(300)  # ECharts animates its first frame in
