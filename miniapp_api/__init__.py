@@ -44,6 +44,7 @@ def init_app(app: Flask) -> None:
         votes_api,
         wechat_push,
         wishes_api,
+        zones_api,
     )
 
     app.config.setdefault(
@@ -70,6 +71,7 @@ def init_app(app: Flask) -> None:
         votes_admin,
         wishes_api,
         pairings_api,
+        zones_api,
         points_api,
         transfers_api,
         photo_review,
