@@ -189,7 +189,9 @@ def update_zone(p: Principal, zone_id: int, data: dict[str, Any]) -> Zone:
     new_member = data.get("member_id")
     if new_member is not None and new_member != zone.member_id:
         member = _party_member(zone.mine_id, new_member, "member_id")
+        db.session.flush()  # the edits above, before the hand-over refreshes the row
         _hand_over(zone, member, actor)
+        zone.deputy_ids = [d for d in (zone.deputy_ids or []) if d != member.id]
     if "deputy_ids" in data:
         zone.deputy_ids = _deputies(zone.mine_id, data["deputy_ids"], zone.member_id)
     zone.updated_at = utcnow()
