@@ -156,6 +156,10 @@ def load_settings(
         "ZONE_PLACARD_FONT": env.get("ZONE_PLACARD_FONT")
         or "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
         "ZONE_PAGE": env.get("ZONE_PAGE") or "pages/zones/detail",
+        # points requests (approved by another committee member) per verified danger found and
+        # per 三违 stopped; 0 turns one off
+        "ZONE_POINTS_DANGER_FOUND": _int(env, "ZONE_POINTS_DANGER_FOUND", 2),
+        "ZONE_POINTS_VIOLATION_STOPPED": _int(env, "ZONE_POINTS_VIOLATION_STOPPED", 2),
         # background jobs (RQ); REDIS_URL by default
         "RQ_REDIS_URL": env.get("RQ_REDIS_URL") or "",
         "RQ_QUEUE": env.get("RQ_QUEUE") or "frontline",

@@ -362,7 +362,12 @@ class VerifyView(MethodView):
     def post(self, data: dict[str, Any], danger_id: int):
         """Accept the fix or reopen it (the reporter or the zone's member, never the fixer)."""
         danger = dangers.verify_danger(
-            current_principal(), danger_id, data["accept"], data["note"], _days()
+            current_principal(),
+            danger_id,
+            data["accept"],
+            data["note"],
+            _days(),
+            current_app.config["ZONE_POINTS_DANGER_FOUND"],
         )
         return _danger(danger)
 
@@ -398,7 +403,9 @@ class ViolationsView(MethodView):
     @login_required("member", "secretary", "committee")
     def post(self, data: dict[str, Any]):
         """Record a 三违 stop (a party member): visible to the committee and to me only."""
-        violation = services.record_violation(current_principal(), data)
+        violation = services.record_violation(
+            current_principal(), data, current_app.config["ZONE_POINTS_VIOLATION_STOPPED"]
+        )
         unit_of_work.flush()
         return queries.violation_row(violation)
 

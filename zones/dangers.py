@@ -30,7 +30,7 @@ from models import (
 )
 from notifications import notify
 from people import MAX_ID
-from zones import services
+from zones import awards, services
 from zones.errors import (
     DangerNotFound,
     EmptyReport,
@@ -340,8 +340,10 @@ def verify_danger(
     accept: bool,
     note: str | None,
     days_by_level: dict[str, int],
+    points: int = 0,
 ) -> Danger:
-    """The reporter or the zone's member accepts the fix or reopens it — never the fixer."""
+    """The reporter or the zone's member accepts the fix or reopens it — never the fixer. An
+    accepted fix of a named report raises a points request of `points` for its reporter."""
     person = p.require_bound()
     danger = get_visible(p, danger_id)
     rel = relations(p, danger)
@@ -360,6 +362,13 @@ def verify_danger(
             values={"verified_by_id": person.id, "verified_at": now},
             now=now,
         )
+        if not danger.anonymous:
+            awards.propose(
+                danger.reporter,
+                points,
+                f"发现隐患并经验收（隐患 #{danger.id}，{LEVEL_NAMES[danger.level]}）",
+                person.id,
+            )
     else:
         if text is None:
             raise InvalidInput(errors={"note": ["退回整改请说明原因"]})

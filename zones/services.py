@@ -392,8 +392,9 @@ def patrol_compliance(p: Principal, week_of: date) -> list[PatrolCompliance]:
 # -- 三违 stops ------------------------------------------------------------------------------
 
 
-def record_violation(p: Principal, data: dict[str, Any]) -> Violation:
-    """A party member records a 三违 stop (who, which rule, what was done)."""
+def record_violation(p: Principal, data: dict[str, Any], points: int = 0) -> Violation:
+    """A party member records a 三违 stop (who, which rule, what was done); it raises a points
+    request of `points` for them, for another committee member to approve."""
     person = p.require("member", "secretary", "committee")
     if data["kind"] not in VIOLATION_KINDS:
         raise InvalidInput(errors={"kind": ["只能是违章指挥、违章作业或违反劳动纪律"]})
@@ -422,6 +423,9 @@ def record_violation(p: Principal, data: dict[str, Any]) -> Violation:
     )
     db.session.add(violation)
     db.session.flush()
+    from zones import awards
+
+    awards.propose(person, points, f"制止三违（记录 #{violation.id}）", person.id)
     return violation
 
 
