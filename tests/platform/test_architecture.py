@@ -310,7 +310,7 @@ def test_checker_passes_a_good_tree(tmp_path: Path) -> None:
         ({"console/x.py": "def f():\n    import app\n"}, "nothing imports app"),
         ({"models/uow.py": "from flask import request\n"}, "models reads the request"),
         ({"votes/x.py": "import flask\nflask.g.user = 1\n"}, "votes reads the request"),
-        ({"zones/__init__.py": "from models import db\n"}, "not placed in ALLOWED"),
+        ({"drills/__init__.py": "from models import db\n"}, "not placed in ALLOWED"),
     ],
 )
 def test_checker_catches_a_planted_import(
