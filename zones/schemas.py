@@ -3,12 +3,23 @@ console's forms load through these)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import marshmallow as ma
 
 from inputs import DateTime, Id, Text
 from models import DANGER_LEVELS, DANGER_STATUSES, VIOLATION_KINDS
 
 LEVELS_DOC = "general 一般 | serious 较大 | major 重大"
+# Calendar days the zones live on (a year-1 date would overflow the Shanghai day bounds).
+DAYS = ma.validate.Range(
+    date(2000, 1, 1), date(2100, 12, 31), error="日期须在 2000-01-01 至 2100-12-31 之间"
+)
+
+
+def Day(**kwargs) -> ma.fields.Date:  # noqa: N802 - a field factory, read like a type
+    """A Shanghai calendar day, 2000 … 2100."""
+    return ma.fields.Date(validate=DAYS, **kwargs)
 
 
 class ZoneIn(ma.Schema):
@@ -25,8 +36,8 @@ class ZoneIn(ma.Schema):
     patrols_per_week = ma.fields.Integer(
         load_default=0, strict=True, validate=ma.validate.Range(0, 21)
     )
-    starts_on = ma.fields.Date(load_default=None)
-    ends_on = ma.fields.Date(load_default=None, allow_none=True)
+    starts_on = Day(load_default=None)
+    ends_on = Day(load_default=None, allow_none=True)
 
 
 class ZonePatch(ma.Schema):
@@ -38,7 +49,7 @@ class ZonePatch(ma.Schema):
     people_covered = Text(1000, multiline=True, allow_none=True)
     checklist = ma.fields.List(Text(60), validate=ma.validate.Length(max=30))
     patrols_per_week = ma.fields.Integer(strict=True, validate=ma.validate.Range(0, 21))
-    ends_on = ma.fields.Date(allow_none=True)
+    ends_on = Day(allow_none=True)
 
 
 class PatrolIn(ma.Schema):
@@ -105,9 +116,7 @@ class MyDangersQuery(ma.Schema):
 
 
 class WeekQuery(ma.Schema):
-    week = ma.fields.Date(
-        load_default=None, metadata={"description": "该周任一天（上海时间），缺省本周"}
-    )
+    week = Day(load_default=None, metadata={"description": "该周任一天（上海时间），缺省本周"})
 
 
 class ViolationIn(ma.Schema):

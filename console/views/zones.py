@@ -23,9 +23,11 @@ from zones.errors import NotZoneManager
 def _week() -> date:
     raw = arg_str("week", 10)
     try:
-        return date.fromisoformat(raw) if raw else local_day(utcnow())
+        day = date.fromisoformat(raw) if raw else None
     except ValueError:
-        return local_day(utcnow())
+        day = None
+    # the API's rule (zones.schemas.DAYS): 2000 … 2100, else this week
+    return day if day is not None and 2000 <= day.year <= 2100 else local_day(utcnow())
 
 
 @bp.get("/zones")

@@ -144,3 +144,17 @@ def test_an_ended_zone_takes_no_patrols(client, new_site, new_zone):
         headers=site.h(site.member),
     )
     assert r.status_code == 409 and r.json["reason"] == "zone_ended"
+
+
+def test_days_outside_2000_to_2100_are_refused_not_a_500(client, new_site, new_zone):
+    site = new_site()
+    r = client.post(
+        "/api/v1/zones",
+        json=zone_body(site, starts_on="0001-01-01"),
+        headers=site.h(site.secretary),
+    )
+    assert r.status_code == 422
+    r = client.get("/api/v1/admin/zones/patrols?week=0001-01-01", headers=site.h(site.secretary))
+    assert r.status_code == 422
+    r = client.get("/api/v1/admin/zones/patrols?week=9999-12-31", headers=site.h(site.secretary))
+    assert r.status_code == 422
