@@ -497,3 +497,24 @@ def board_counts(p: Principal) -> list[dict[str, Any]]:
         else:
             row["open"] += 1
     return sorted(rows.values(), key=lambda r: (r["unit"], DANGER_LEVELS.index(r["level"])))
+
+
+def monthly_trend(p: Principal, year: int) -> list[dict[str, Any]]:
+    """Per Shanghai month of `year`: dangers reported, and dangers verified, of what the caller
+    manages (the console's trend chart)."""
+    from clock import local, month_bounds
+    from zones import queries
+
+    start, _ = month_bounds(f"{year:04d}-01")
+    _, end = month_bounds(f"{year:04d}-12")
+    months = [{"month": f"{year:04d}-{m:02d}", "reported": 0, "verified": 0} for m in range(1, 13)]
+    stmt = queries.managed_dangers(p).where(
+        ((Danger.created_at >= start) & (Danger.created_at < end))
+        | ((Danger.verified_at >= start) & (Danger.verified_at < end))
+    )
+    for d in db.session.scalars(stmt):
+        if start <= d.created_at < end:
+            months[local(d.created_at).month - 1]["reported"] += 1
+        if d.verified_at is not None and start <= d.verified_at < end:
+            months[local(d.verified_at).month - 1]["verified"] += 1
+    return months

@@ -10,9 +10,10 @@ from datetime import date
 from flask import Response, current_app, render_template
 
 from clock import local_day
+from console import charts
 from console.auth import principal
 from console.blueprint import bp
-from console.tables import arg_str, paginate
+from console.tables import arg_int, arg_str, paginate
 from console.views.branch import xlsx
 from domain_errors import NotFound
 from models import DANGER_LEVELS, DANGER_STATUSES, Danger, Violation, utcnow
@@ -37,6 +38,7 @@ def zones_home():
     level = arg_str("level", 16, DANGER_LEVELS)
     overdue = arg_str("overdue", 4, ("1",)) == "1"
     week = _week()
+    year = arg_int("year", local_day(utcnow()).year, 2000, 2100)
     board = dangers.board_counts(p)
     totals = {k: sum(r[k] for r in board) for k in ("open", "overdue", "fixed", "verified")}
     page = paginate(
@@ -73,7 +75,25 @@ def zones_home():
         levels=exports.LEVELS,
         statuses=exports.STATUSES,
         kinds=exports.KINDS,
+        year=year,
+        trend_chart=trend_chart(dangers.monthly_trend(p, year)),
     )
+
+
+def trend_chart(months: list[dict]) -> dict:
+    """Dangers reported and verified per month (bars), as plain ECharts data."""
+    return {
+        "color": [charts.RED, charts.GREEN],
+        "tooltip": {"trigger": "axis", "renderMode": "richText"},
+        "legend": {"bottom": 0, "data": ["上报", "验收闭环"]},
+        "grid": {"left": 40, "right": 20, "top": 20, "bottom": 60},
+        "xAxis": {"type": "category", "data": [m["month"][5:] + "月" for m in months]},
+        "yAxis": {"type": "value", "minInterval": 1},
+        "series": [
+            {"name": "上报", "type": "bar", "data": [m["reported"] for m in months]},
+            {"name": "验收闭环", "type": "bar", "data": [m["verified"] for m in months]},
+        ],
+    }
 
 
 @bp.get("/zones/<int:zone_id>/placard.png")

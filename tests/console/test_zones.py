@@ -66,6 +66,7 @@ def test_a_secretary_sees_no_violation_register_and_anonymous_stays_anonymous(ap
     client_sign_in(client, "secretary")
     html = client.get("/console/zones").get_data(as_text=True)
     assert "隐患看板" in html and "violation-table" not in html
+    assert "chart-danger-trend" in html
     assert "（匿名）" in html
     assert client.get("/console/zones/violations.xlsx").status_code == 404
     ws = load_workbook(io.BytesIO(client.get("/console/zones/dangers.xlsx").data)).active

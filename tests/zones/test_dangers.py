@@ -208,3 +208,25 @@ def test_two_verifiers_at_the_same_instant_one_wins(app, client, new_site, new_z
             .where(DangerEvent.danger_id == danger_id, DangerEvent.action.in_(["accept", "reopen"]))
         )
     assert decided == 1
+
+
+def test_the_monthly_trend_counts_reports_and_verifications(app, client, new_site):
+    from accounts.principal import principal_for_person
+    from clock import local
+    from zones import dangers
+
+    site = new_site()
+    reporter, fixer = site.workers[0], site.workers[1]
+    danger_id = report(client, site.h(reporter), place="主井口").json["id"]
+    report(client, site.h(reporter), place="副井口")
+    assert _assign(client, site, danger_id, fixer).status_code == 200
+    assert _fix(client, site, danger_id, fixer).status_code == 200
+    assert _verify(client, site.h(reporter), danger_id).status_code == 200
+    with app.app_context():
+        now = local(utcnow())
+        months = dangers.monthly_trend(principal_for_person(site.secretary), now.year)
+        other = dangers.monthly_trend(principal_for_person(site.secretary), now.year - 1)
+    this = months[now.month - 1]
+    assert (this["reported"], this["verified"]) == (2, 1)
+    assert sum(m["reported"] for m in months) == 2
+    assert sum(m["reported"] + m["verified"] for m in other) == 0
