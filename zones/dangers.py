@@ -16,7 +16,6 @@ from sqlalchemy import select, update
 
 from accounts.principal import Principal
 from clock import local_time
-from domain_errors import InvalidInput
 from media import content_check
 from models import (
     DANGER_LEVELS,
@@ -33,6 +32,7 @@ from people import MAX_ID
 from zones import awards, services
 from zones.errors import (
     DangerNotFound,
+    DeadlinePassed,
     EmptyReport,
     InvalidLevel,
     InvalidTransition,
@@ -41,6 +41,8 @@ from zones.errors import (
     NotVerifier,
     OwnFix,
     PhotoRequired,
+    PlaceRequired,
+    ReasonRequired,
 )
 
 LEVEL_NAMES = {"general": "一般", "serious": "较大", "major": "重大"}
@@ -172,7 +174,7 @@ def report_danger(
         services.require_active(zone)
     place_ = (place or "").strip() or None
     if zone is None and place_ is None:
-        raise InvalidInput(errors={"place": ["请选择责任区或填写地点"]})
+        raise PlaceRequired(errors={"place": ["请选择责任区或填写地点"]})
     verdict = content_check.require_publishable(person.id, text, place_)
     now = utcnow()
     danger = Danger(
@@ -274,7 +276,7 @@ def assign_danger(
     if deadline is None:
         deadline = default_deadline(danger.level, days_by_level, now)
     elif deadline <= now:
-        raise InvalidInput(errors={"deadline": ["整改期限须晚于现在"]})
+        raise DeadlinePassed(errors={"deadline": ["整改期限须晚于现在"]})
     _move(
         danger,
         "assign",
@@ -371,7 +373,7 @@ def verify_danger(
             )
     else:
         if text is None:
-            raise InvalidInput(errors={"note": ["退回整改请说明原因"]})
+            raise ReasonRequired(errors={"note": ["退回整改请说明原因"]})
         _move(
             danger,
             "reopen",

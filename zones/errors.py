@@ -98,3 +98,48 @@ class PlacardFontMissing(DomainError):
     message = (
         "服务器缺少中文字体，暂时无法生成责任区牌（请安装 fonts-noto-cjk 或设置 ZONE_PLACARD_FONT）"
     )
+
+
+class InvalidDates(InvalidInput):
+    reason = "invalid_dates"
+    message = "结束日期不能早于开始日期"
+
+
+class TooMany(InvalidInput):
+    reason = "too_many"
+    message = "数量超过上限"
+
+
+class InFuture(InvalidInput):
+    reason = "time_in_future"
+    message = "时间不能晚于现在"
+
+
+class BeforeZone(InvalidInput):
+    reason = "before_zone"
+    message = "巡查时间早于责任区设立日期"
+
+
+class NotOnChecklist(InvalidInput):
+    reason = "not_on_checklist"
+    message = "检查项不在本责任区的检查清单中"
+
+
+class OffenderRequired(InvalidInput):
+    reason = "offender_required"
+    message = "请选择或填写违章人员"
+
+
+class PlaceRequired(InvalidInput):
+    reason = "place_required"
+    message = "请选择责任区或填写地点"
+
+
+class DeadlinePassed(InvalidInput):
+    reason = "deadline_passed"
+    message = "整改期限须晚于现在"
+
+
+class ReasonRequired(InvalidInput):
+    reason = "reason_required"
+    message = "退回整改请说明原因"

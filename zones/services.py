@@ -32,11 +32,17 @@ from models import (
 )
 from people import MAX_ID
 from zones.errors import (
+    BeforeZone,
+    InFuture,
+    InvalidDates,
+    NotOnChecklist,
     NotPartyMember,
     NotZoneManager,
     NotZoneMember,
+    OffenderRequired,
     OtherMine,
     PhotoNotUsable,
+    TooMany,
     ViolationNotFound,
     ZoneEnded,
     ZoneNotFound,
@@ -113,7 +119,7 @@ def _party_member(mine_id: int, person_id: int, field: str) -> Person:
 def _deputies(mine_id: int, ids: list[int] | None, member_id: int) -> list[int]:
     out = sorted(set(ids or []) - {member_id})
     if len(out) > MAX_DEPUTIES:
-        raise InvalidInput(errors={"deputy_ids": [f"最多 {MAX_DEPUTIES} 名协管党员"]})
+        raise TooMany(errors={"deputy_ids": [f"最多 {MAX_DEPUTIES} 名协管党员"]})
     for pid in out:
         _party_member(mine_id, pid, "deputy_ids")
     return out
@@ -126,7 +132,7 @@ def _checklist(items: list[str] | None) -> list[str]:
         if text and text not in out:
             out.append(text)
     if len(out) > MAX_CHECKLIST:
-        raise InvalidInput(errors={"checklist": [f"最多 {MAX_CHECKLIST} 项"]})
+        raise TooMany(errors={"checklist": [f"最多 {MAX_CHECKLIST} 项"]})
     return out
 
 
@@ -140,7 +146,7 @@ def create_zone(p: Principal, data: dict[str, Any]) -> Zone:
     starts_on = data.get("starts_on") or local_day(utcnow())
     ends_on = data.get("ends_on")
     if ends_on is not None and ends_on < starts_on:
-        raise InvalidInput(errors={"ends_on": ["结束日期不能早于开始日期"]})
+        raise InvalidDates(errors={"ends_on": ["结束日期不能早于开始日期"]})
     now = utcnow()
     zone = Zone(
         mine_id=actor.mine_id,
@@ -184,7 +190,7 @@ def update_zone(p: Principal, zone_id: int, data: dict[str, Any]) -> Zone:
         zone.patrols_per_week = data["patrols_per_week"]
     if "ends_on" in data:
         if data["ends_on"] is not None and data["ends_on"] < zone.starts_on:
-            raise InvalidInput(errors={"ends_on": ["结束日期不能早于开始日期"]})
+            raise InvalidDates(errors={"ends_on": ["结束日期不能早于开始日期"]})
         zone.ends_on = data["ends_on"]
     new_member = data.get("member_id")
     if new_member is not None and new_member != zone.member_id:
@@ -259,7 +265,7 @@ def attach_photos(
     if not ids:
         return 0
     if len(ids) > MAX_PHOTOS:
-        raise InvalidInput(errors={"photo_ids": [f"最多 {MAX_PHOTOS} 张照片"]})
+        raise TooMany(errors={"photo_ids": [f"最多 {MAX_PHOTOS} 张照片"]})
     moved = db.session.execute(
         update(Upload)
         .where(
@@ -311,13 +317,15 @@ def record_patrol(
     require_active(zone)
     now = utcnow()
     if patrolled_at > now + FUTURE_SKEW:
-        raise InvalidInput(errors={"patrolled_at": ["巡查时间不能晚于现在"]})
+        raise InFuture(errors={"patrolled_at": ["巡查时间不能晚于现在"]})
     if local_day(patrolled_at) < zone.starts_on:
-        raise InvalidInput(errors={"patrolled_at": ["巡查时间早于责任区设立日期"]})
+        raise BeforeZone(errors={"patrolled_at": ["巡查时间早于责任区设立日期"]})
     items = _checklist(checked)
     unknown = [i for i in items if i not in (zone.checklist or [])]
     if unknown:
-        raise InvalidInput(errors={"checked": [f"不在本责任区的检查清单中：{'、'.join(unknown)}"]})
+        raise NotOnChecklist(
+            errors={"checked": [f"不在本责任区的检查清单中：{'、'.join(unknown)}"]}
+        )
     text = (findings or "").strip() or None
     if text:
         content_check.require_publishable(person.id, text)
@@ -404,11 +412,11 @@ def record_violation(p: Principal, data: dict[str, Any], points: int = 0) -> Vio
         offender = person_in_mine(person.mine_id, data["offender_id"], "offender_id")
     name = offender.name if offender else (data.get("offender_name") or "").strip()
     if not name:
-        raise InvalidInput(errors={"offender_name": ["请填写违章人员"]})
+        raise OffenderRequired(errors={"offender_name": ["请填写违章人员"]})
     unit_id = zone.unit_id if zone else (offender.unit_id if offender else person.unit_id)
     occurred_at = data.get("occurred_at") or utcnow()
     if occurred_at > utcnow() + FUTURE_SKEW:
-        raise InvalidInput(errors={"occurred_at": ["时间不能晚于现在"]})
+        raise InFuture(errors={"occurred_at": ["时间不能晚于现在"]})
     violation = Violation(
         mine_id=person.mine_id,
         unit_id=unit_id,
