@@ -21,6 +21,7 @@ import pairings
 import votes
 import wechat
 import wishes
+import zones
 from config import load_settings
 
 
@@ -44,6 +45,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     media.init_app(app, notify=notifications.notify)
     pairings.init_app(app)
     wishes.init_app(app)
+    zones.init_app(app)
     votes.init_app(app)
     miniapp_api.init_app(app)
     console.init_app(app)

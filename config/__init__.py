@@ -146,6 +146,20 @@ def load_settings(
         "POINTS_MONTHLY_TALKS": _int(env, "POINTS_MONTHLY_TALKS", 2),
         "POINTS_MANUAL_MAX": _int(env, "POINTS_MANUAL_MAX", 100),
         "TALK_REMINDER_DAYS": _days_of_month(env, "TALK_REMINDER_DAYS", "20,27"),
+        # 党员责任区 and hidden dangers (zones/): days to fix by level, the placard's CJK font,
+        # the mini-program page a placard's code opens (scene "z=<zone id>")
+        "ZONE_DANGER_DAYS": {
+            "general": _int(env, "ZONE_DANGER_DAYS_GENERAL", 7),
+            "serious": _int(env, "ZONE_DANGER_DAYS_SERIOUS", 3),
+            "major": _int(env, "ZONE_DANGER_DAYS_MAJOR", 1),
+        },
+        "ZONE_PLACARD_FONT": env.get("ZONE_PLACARD_FONT")
+        or "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+        "ZONE_PAGE": env.get("ZONE_PAGE") or "pages/zones/detail",
+        # points requests (approved by another committee member) per verified danger found and
+        # per 三违 stopped; 0 turns one off
+        "ZONE_POINTS_DANGER_FOUND": _int(env, "ZONE_POINTS_DANGER_FOUND", 2),
+        "ZONE_POINTS_VIOLATION_STOPPED": _int(env, "ZONE_POINTS_VIOLATION_STOPPED", 2),
         # background jobs (RQ); REDIS_URL by default
         "RQ_REDIS_URL": env.get("RQ_REDIS_URL") or "",
         "RQ_QUEUE": env.get("RQ_QUEUE") or "frontline",
@@ -171,6 +185,8 @@ def load_settings(
     settings["WECHAT_CONFIGURED"] = bool(settings["WECHAT_APPID"] and settings["WECHAT_SECRET"])
     check_wechat(settings)
     settings["DEMO_LOGIN"] = not settings["WECHAT_CONFIGURED"] and not settings["PRODUCTION"]
+    if any(days < 1 for days in settings["ZONE_DANGER_DAYS"].values()):
+        raise ConfigError("ZONE_DANGER_DAYS_GENERAL/SERIOUS/MAJOR must be at least 1")
     if settings["TALKS_REQUIRED_PER_MONTH"] < 1:
         raise ConfigError("TALKS_REQUIRED_PER_MONTH must be at least 1")
     if settings["AUTH_CACHE_SECONDS"] < 0 or settings["AUTH_CACHE_ENTRIES"] < 1:

@@ -10,6 +10,7 @@ from demo.people import seed_people
 from demo.points import seed_points
 from demo.votes import seed_votes
 from demo.wishes import seed_wishes
+from demo.zones import seed_zones
 from models import db
 
 
@@ -31,5 +32,6 @@ def demo_command(reset: bool) -> None:
     summary += "\n" + seed_wishes()
     summary += "\n" + seed_votes()
     summary += "\n" + seed_points()
+    summary += "\n" + seed_zones()
     db.session.commit()
     click.echo(summary)

@@ -45,6 +45,7 @@ def init_app(app: Flask) -> None:
         votes_api,
         wechat_push,
         wishes_api,
+        zones_api,
     )
 
     app.config.setdefault(
@@ -71,6 +72,7 @@ def init_app(app: Flask) -> None:
         votes_admin,
         wishes_api,
         pairings_api,
+        zones_api,
         points_api,
         transfers_api,
         photo_review,

@@ -45,6 +45,19 @@ from models.wishes import (
     Wish,
     WishEvent,
 )
+from models.zones import (
+    DANGER_LEVELS,
+    DANGER_STATUSES,
+    PHOTO_STAGES,
+    VIOLATION_KINDS,
+    Danger,
+    DangerEvent,
+    Patrol,
+    Violation,
+    Zone,
+    ZoneHolder,
+    ZonePhoto,
+)
 
 __all__ = [
     "CARE_FLAGS",
@@ -96,6 +109,17 @@ __all__ = [
     "WISH_STATUSES",
     "Wish",
     "WishEvent",
+    "DANGER_LEVELS",
+    "DANGER_STATUSES",
+    "PHOTO_STAGES",
+    "VIOLATION_KINDS",
+    "Danger",
+    "DangerEvent",
+    "Patrol",
+    "Violation",
+    "Zone",
+    "ZoneHolder",
+    "ZonePhoto",
     "db",
     "get_redis",
     "redis_store",

@@ -112,3 +112,21 @@ kind(
     ends_at="time",
     text="text",
 )
+# -- 党员责任区 and hidden dangers (隐患) ------------------------------------------------------
+kind(
+    "danger_reported",
+    "zone's member, 区队's branch secretary",
+    title="text",
+    level="phrase",
+    at="time",
+)
+kind("danger_assigned", "the fixer", title="text", level="phrase", deadline="time")
+kind("danger_fixed", "reporter, zone's member", title="text", name="name", at="time")
+kind(
+    "danger_overdue",
+    "区队's branch secretary, the committee",
+    title="text",
+    level="phrase",
+    deadline="time",
+    unit="text",
+)

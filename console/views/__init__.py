@@ -10,4 +10,5 @@ from console.views import (  # noqa: F401
     photos,
     points,
     roster,
+    zones,
 )

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from miniapp_api.fields import NEVER_ALLOWED
-from models import Upload, db, utcnow
+from models import Unit, Upload, db, utcnow
 from tests.pairings.factory import Team, log, pair
 from tests.votes.factory import make_campaign, vote
 from tests.wishes.factory import open_wish, upload
@@ -163,6 +163,31 @@ def _run(app, client, world) -> None:
     future = (utcnow() + timedelta(days=30)).isoformat()
     later = (utcnow() + timedelta(days=31)).isoformat()
     talk_body = {"talked_at": talk["talked_at"], "mode": "phone", "topics": "谈心"}
+    # 党员责任区: a zone of the team's 区队, a danger fixed (to verify) and one assigned (to fix).
+    with app.app_context():
+        unit_id = db.session.scalar(db.select(Unit.id).where(Unit.branch_id == team.branch.id))
+    zone_body = {"unit_id": unit_id, "name": "工作面", "place": "机巷", "member_id": member.id}
+    zone = client.post("/api/v1/zones", json=zone_body, headers=team.sec).json["id"]
+    fixer = team.employees[1]
+    danger_base = {"level": "general", "place": "主井口", "description": "隐患"}
+
+    def danger_to(state: str) -> int:
+        danger = client.post("/api/v1/dangers", json=danger_base, headers=team.h(employee)).json
+        client.post(
+            f"/api/v1/dangers/{danger['id']}/assign", json={"fixer_id": fixer.id}, headers=team.sec
+        )
+        if state == "fixed":
+            fix_photo = upload(client, scene, fixer).json["id"]
+            r = client.post(
+                f"/api/v1/dangers/{danger['id']}/fix",
+                json={"photo_ids": [fix_photo]},
+                headers=team.h(fixer),
+            )
+            assert r.status_code == 200, r.json
+        return danger["id"]
+
+    to_fix, to_verify = danger_to("assigned"), danger_to("fixed")
+    fix_photos = [upload(client, scene, fixer).json["id"]]
 
     # (headers, concrete path, base body) for each operation with text fields.
     scenarios: dict[tuple[str, str], tuple[dict[str, str], str, dict[str, Any]]] = {
@@ -291,6 +316,29 @@ def _run(app, client, world) -> None:
             boss2,
             f"/api/v1/admin/points/requests/{requested}/decide",
             {"approve": True, "reason": "x"},
+        ),
+        ("POST", "/api/v1/zones"): (team.sec, "/api/v1/zones", zone_body),
+        ("PATCH", "/api/v1/zones/{zone_id}"): (team.sec, f"/api/v1/zones/{zone}", {"name": "x"}),
+        ("POST", "/api/v1/zones/{zone_id}/patrols"): (
+            team.h(member),
+            f"/api/v1/zones/{zone}/patrols",
+            {"patrolled_at": talk["talked_at"], "findings": "x"},
+        ),
+        ("POST", "/api/v1/dangers"): (team.h(employee), "/api/v1/dangers", danger_base),
+        ("POST", "/api/v1/dangers/{danger_id}/fix"): (
+            team.h(fixer),
+            f"/api/v1/dangers/{to_fix}/fix",
+            {"note": "x", "photo_ids": fix_photos},
+        ),
+        ("POST", "/api/v1/dangers/{danger_id}/verify"): (
+            team.h(employee),
+            f"/api/v1/dangers/{to_verify}/verify",
+            {"accept": False, "note": "x"},
+        ),
+        ("POST", "/api/v1/violations"): (
+            team.h(member),
+            "/api/v1/violations",
+            {"offender_name": "张某", "kind": "operation", "rule": "x", "action_taken": "y"},
         ),
     }
     targets = text_targets(client.get("/api/v1/openapi.json").json)

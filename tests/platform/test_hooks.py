@@ -114,5 +114,6 @@ def test_no_session_listener_is_installed_at_import(base_config, tmp_path):
             "pairings-talk-reminders",
             "votes-remind-non-voters",
             "console-purge-tickets",
+            "zones-dangers-overdue",
         }
     )
