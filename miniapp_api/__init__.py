@@ -34,6 +34,7 @@ def init_app(app: Flask) -> None:
     """Register the API, its blueprints, the limiter, idempotency and the error mapper."""
     from miniapp_api import (
         admin_people,
+        assessments_api,
         console_logins,
         identity,
         pairings_api,
@@ -71,6 +72,7 @@ def init_app(app: Flask) -> None:
         wishes_api,
         pairings_api,
         points_api,
+        assessments_api,
         transfers_api,
         photo_review,
         wechat_push,

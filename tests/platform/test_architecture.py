@@ -32,7 +32,7 @@ NOT_PROJECT = {"tests", "bench", "scripts", "migrations", "docs", "instance", "n
 # The floors, lowest first (docs/ARCHITECTURE.md draws the same picture).
 FLOOR = {"config", "domain_errors", "clock", "inputs", "spreadsheets", "models", "people", "jobs"}
 SHARED = FLOOR | {"wechat", "accounts", "notifications", "points", "media"}
-DOMAINS = {"wishes", "votes", "pairings", "roster"}
+DOMAINS = {"wishes", "votes", "pairings", "roster", "assessments"}
 BELOW_WEB = SHARED | DOMAINS
 DOORS = {"miniapp_api", "console"}
 
@@ -62,6 +62,7 @@ ALLOWED: dict[str, frozenset[str]] = {
         "votes": SHARED,
         "pairings": SHARED | {"wishes"},
         "roster": SHARED | {"wishes", "votes", "pairings"},
+        "assessments": SHARED,
         # floor 5: what both doors share
         "web": BELOW_WEB,
         # floor 6: the two doors, which never import each other

@@ -1,0 +1,130 @@
+"""Helpers of the assessment tests (no tests here): a mine with a committee, two offices and
+their scoring staff, three 区队 with leaders, a template and an open month — all made through
+the API but the offices' rows."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from models import OfficeSubmission, Unit, db
+
+API = "/api/v1"
+
+
+def office(app, mine_id: int, name: str) -> int:
+    with app.app_context():
+        unit = Unit(mine_id=mine_id, name=name, kind="office")
+        db.session.add(unit)
+        db.session.commit()
+        return unit.id
+
+
+class Scene:
+    """c1, c2 committee; offices safety and party (scorers s1, s2 of safety, p1 of party);
+    teams[0..2] with leaders[0..2] and a worker of team 0; `template` (safety 50 + veto,
+    party 50); `month` opened on it (when open=True)."""
+
+    def __init__(self, world, client, *, open_month: bool = True, month: str = "2026-11"):
+        self.world, self.client, self.app = world, client, client.application
+        self.c1 = world.committee()
+        self.c2 = world.committee()
+        mine_id = self.c1.mine_id
+        self._h: dict[int, dict[str, str]] = {}
+        self.safety = office(self.app, mine_id, "安全科")
+        self.party = office(self.app, mine_id, "党委工作部")
+        self.branches = [world.branch() for _ in range(3)]
+        self.teams: list[int] = []
+        self.leaders = []
+        for b in self.branches:
+            with self.app.app_context():
+                unit_id = db.session.scalar(db.select(Unit.id).where(Unit.branch_id == b.id))
+            self.ok(self.post(f"/admin/assessments/units/{unit_id}/kind", {"kind": "team"}))
+            self.teams.append(unit_id)
+            leader = world.person(b)
+            self.duty(unit_id, leader, "leader")
+            self.leaders.append(leader)
+        self.worker = world.person(self.branches[0])
+        self.s1, self.s2, self.p1 = (world.person(self.branches[2]) for _ in range(3))
+        self.duty(self.safety, self.s1, "scorer")
+        self.duty(self.safety, self.s2, "scorer")
+        self.duty(self.party, self.p1, "scorer")
+        r = self.post("/admin/assessments/templates", self.template_body())
+        self.ok(r, 201)
+        self.template = r.json
+        self.items = {i["title"]: i["id"] for i in r.json["items"]}
+        self.month_id: int | None = None
+        if open_month:
+            r = self.post(
+                "/admin/assessments/months", {"month": month, "template_id": r.json["id"]}
+            )
+            self.ok(r, 201)
+            self.month_id = r.json["id"]
+
+    def template_body(self, name: str = "六好区队考核表") -> dict[str, Any]:
+        return {
+            "name": name,
+            "items": [
+                self.item("安全管理好", "隐患治理", 20, self.safety),
+                self.item("安全管理好", "三违管控", 20, self.safety),
+                self.item("安全管理好", "安全培训", 10, self.safety),
+                self.item("班子建设好", "支部活动", 30, self.party),
+                self.item("队伍建设好", "文明和谐", 20, self.party),
+                self.item("一票否决", "安全事故", 0, self.safety, veto=True),
+            ],
+        }
+
+    @staticmethod
+    def item(group: str, title: str, points: int, office_id: int, veto: bool = False):
+        return {
+            "group": group,
+            "title": title,
+            "rule": f"{title}：每处扣分",
+            "max_points": points,
+            "office_id": office_id,
+            "veto": veto,
+        }
+
+    def h(self, person=None) -> dict[str, str]:
+        person = person or self.c1
+        if person.id not in self._h:
+            self._h[person.id] = self.world.headers(person)
+        return self._h[person.id]
+
+    def post(self, path: str, body: Any = None, who=None):
+        return self.client.post(API + path, json=body, headers=self.h(who))
+
+    def get(self, path: str, who=None):
+        return self.client.get(API + path, headers=self.h(who))
+
+    @staticmethod
+    def ok(r, status: int = 200) -> None:
+        assert r.status_code == status, (r.status_code, r.json)
+
+    def duty(self, unit_id: int, person, duty: str) -> None:
+        r = self.post(
+            f"/admin/assessments/units/{unit_id}/duties",
+            {"employee_no": person.employee_no, "duty": duty},
+        )
+        self.ok(r, 201)
+
+    def score(self, title: str, team: int, points: int, who=None, **kw: Any):
+        body = {"item_id": self.items[title], "team_id": team, "points": points, **kw}
+        if points and "reason" not in body:
+            body["reason"] = f"{title}扣{points}分"
+        return self.post(f"/assessments/months/{self.month_id}/scores", body, who or self.s1)
+
+    def submit(self, office_id: int, who) -> None:
+        r = self.post(
+            f"/assessments/months/{self.month_id}/submissions", {"office_id": office_id}, who
+        )
+        self.ok(r, 201)
+
+    def age_submissions(self, days: int = 4) -> None:
+        """Move every submission of the month `days` back: the objection windows close."""
+        with self.app.app_context():
+            for s in db.session.scalars(
+                db.select(OfficeSubmission).where(OfficeSubmission.month_id == self.month_id)
+            ):
+                s.submitted_at = s.submitted_at - timedelta(days=days)
+            db.session.commit()
