@@ -10,7 +10,7 @@ import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from assessments import adjustments, org, queries, rounds, templates
+from assessments import adjustments, exports, org, queries, rounds, templates
 from assessments.schemas import (
     AdjustmentDecideIn,
     AdjustmentIn,
@@ -27,7 +27,9 @@ from assessments.schemas import (
 from inputs import Month
 from miniapp_api.auth import current_principal, login_required
 from models import GRADES, UNIT_KINDS
+from spreadsheets import XLSX_MIME
 from web import unit_of_work
+from web.downloads import attachment
 
 blp = Blueprint(
     "assessments", __name__, url_prefix="/api/v1", description="区队月度考核（六好区队）"
@@ -545,3 +547,20 @@ class MyTeamView(MethodView):
             "team": {"id": team.id, "name": team.name},
             "sheet": queries.sheet(principal, month.id, team.id),
         }
+
+
+@blp.route("/admin/assessments/months/<int:month_id>/export.xlsx")
+class MonthExportView(MethodView):
+    @blp.response(200, content_type=XLSX_MIME, description="月度考核 .xlsx")
+    @login_required("committee")
+    def get(self, month_id: int):
+        """The month in the paper layout: the ranking first, then one sheet per 区队."""
+        principal = current_principal()
+        month = rounds.month_of(principal.person.mine_id, month_id)
+        data = exports.month_workbook(principal, month.id)
+        return attachment(
+            data,
+            f"区队考核-{month.month}.xlsx",
+            XLSX_MIME,
+            fallback=f"assessment-{month.month}.xlsx",
+        )
