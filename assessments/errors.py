@@ -163,3 +163,41 @@ class TemplateConflict(DomainError):
     status = 409
     reason = "template_conflict"
     message = "该考核表刚被他人修改，请刷新后重试"
+
+
+class NotPatron(Forbidden):
+    reason = "not_patron"
+    message = "本科室没有包保该区队"
+
+
+class InvalidVisitDate(InvalidInput):
+    reason = "invalid_visit_date"
+    message = "走访日期不能晚于今天"
+
+
+class InvalidQuarter(InvalidInput):
+    reason = "invalid_quarter"
+    message = "季度格式应为 YYYY-Qn"
+
+
+class QuarterNotComplete(DomainError):
+    status = 409
+    reason = "quarter_not_complete"
+    message = "本季度三个月的考核尚未全部锁定"
+
+
+class NotEligible(InvalidInput):
+    reason = "not_eligible"
+    message = "该区队本季度不符合评选条件（有月份评为较差、被一票否决或未参加考核）"
+
+
+class AwardsFull(DomainError):
+    status = 409
+    reason = "awards_full"
+    message = "本季度六好区队名额已满"
+
+
+class AlreadyAwarded(DomainError):
+    status = 409
+    reason = "already_awarded"
+    message = "该区队本季度已评为六好区队"

@@ -111,3 +111,40 @@ class AdjustmentIn(ma.Schema):
 class AdjustmentDecideIn(ma.Schema):
     approve = ma.fields.Boolean(required=True)
     reason = Text(255, multiline=True, blank=False, required=True)
+
+
+QUARTER_PATTERN = r"^(20\d\d|2100)-Q[1-4]$"
+
+
+def Quarter(**kwargs) -> ma.fields.String:  # noqa: N802 - a field factory, read like a type
+    """A quarter "YYYY-Qn": published here, checked by assessments.awards (invalid_quarter)."""
+    kwargs.setdefault("metadata", {})["pattern"] = QUARTER_PATTERN
+    return ma.fields.String(**kwargs)
+
+
+class VisitIn(ma.Schema):
+    office_id = Id(required=True)
+    team_id = Id(required=True)
+    visited_on = ma.fields.Date(required=True, metadata={"description": "走访日期（YYYY-MM-DD）"})
+    visitors = Text(200, blank=False, required=True, metadata={"description": "参加走访人员"})
+    problems = Text(1000, multiline=True, load_default="")
+    agreed = Text(1000, multiline=True, load_default="")
+    follow_up = Text(1000, multiline=True, load_default="")
+
+
+class VisitsQuery(ma.Schema):
+    month = Month(required=True)
+
+
+class QuarterQuery(ma.Schema):
+    quarter = Quarter(required=True)
+
+
+class HonoursQuery(ma.Schema):
+    quarter = Quarter(load_default=None)
+
+
+class AwardIn(ma.Schema):
+    quarter = Quarter(required=True)
+    team_id = Id(required=True)
+    citation = Text(500, multiline=True, blank=False, required=True)

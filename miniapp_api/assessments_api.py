@@ -10,19 +10,24 @@ import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from assessments import adjustments, exports, org, queries, rounds, templates
+from assessments import adjustments, awards, exports, org, queries, rounds, templates
 from assessments.schemas import (
     AdjustmentDecideIn,
     AdjustmentIn,
+    AwardIn,
     DeductionObjectionIn,
     DutyIn,
+    HonoursQuery,
     ObjectionAnswerIn,
     OpenMonthIn,
     PatronageIn,
+    QuarterQuery,
     ScoreIn,
     SubmitIn,
     TemplateIn,
     UnitKindIn,
+    VisitIn,
+    VisitsQuery,
 )
 from inputs import Month
 from miniapp_api.auth import current_principal, login_required
@@ -564,3 +569,122 @@ class MonthExportView(MethodView):
             XLSX_MIME,
             fallback=f"assessment-{month.month}.xlsx",
         )
+
+
+# -- 包保 visits and the quarterly awards ------------------------------------------------
+
+
+class VisitOut(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    office_id = ma.fields.Integer(required=True)
+    team_id = ma.fields.Integer(required=True)
+    visited_on = ma.fields.Date(required=True)
+    visitors = ma.fields.String(required=True)
+    problems = ma.fields.String(required=True)
+    agreed = ma.fields.String(required=True)
+    follow_up = ma.fields.String(required=True)
+    recorded_at = ma.fields.DateTime(required=True)
+
+
+class VisitDueOut(ma.Schema):
+    office_id = ma.fields.Integer(required=True)
+    office = ma.fields.String(required=True)
+    team_id = ma.fields.Integer(required=True)
+    team = ma.fields.String(required=True)
+    visits = ma.fields.Integer(required=True, metadata={"description": "本月走访次数，0 即未走访"})
+
+
+class QuarterRowOut(ma.Schema):
+    team_id = ma.fields.Integer(required=True)
+    team = ma.fields.String(required=True)
+    totals = ma.fields.List(ma.fields.Integer(allow_none=True), required=True)
+    grades = ma.fields.List(ma.fields.String(allow_none=True), required=True)
+    average = ma.fields.Method("_average", dump_only=True)
+    lowest = ma.fields.Integer(required=True)
+    last = ma.fields.Integer(required=True)
+    eligible = ma.fields.Boolean(required=True)
+    ineligible_because = ma.fields.String(allow_none=True, required=True)
+    rank = ma.fields.Integer(allow_none=True, required=True)
+
+    def _average(self, row) -> float:
+        return row["average_x100"] / 100
+
+
+class AwardOut(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    quarter = ma.fields.String(required=True)
+    team_id = ma.fields.Integer(required=True)
+    team = ma.fields.Function(lambda a: a.team.name, dump_only=True)
+    slot = ma.fields.Integer(required=True)
+    average = ma.fields.Function(lambda a: a.average_x100 / 100, dump_only=True)
+    citation = ma.fields.String(required=True)
+    awarded_at = ma.fields.DateTime(required=True)
+
+
+@blp.route("/assessments/visits")
+class VisitsView(MethodView):
+    @blp.arguments(VisitIn)
+    @blp.response(201, VisitOut)
+    @login_required("employee")
+    def post(self, data: dict[str, Any]):
+        """An office's staff log a 包保 visit to a team their office looks after: the date,
+        who went, the problems found, what was agreed and the follow-up."""
+        row = awards.log_visit(
+            current_principal(),
+            data["office_id"],
+            data["team_id"],
+            data["visited_on"],
+            data["visitors"],
+            data["problems"],
+            data["agreed"],
+            data["follow_up"],
+        )
+        unit_of_work.flush()
+        return row
+
+
+@blp.route("/assessments/visits/due")
+class VisitsDueView(MethodView):
+    @blp.arguments(VisitsQuery, location="query")
+    @blp.response(200, VisitDueOut(many=True))
+    @login_required("employee")
+    def get(self, query: dict[str, Any]):
+        """Every 包保 link (the committee: the mine's; an office's staff: their office's) with
+        its visits that month; `visits: 0` is who has not visited whom yet."""
+        return awards.visits_due(current_principal(), query["month"])
+
+
+@blp.route("/admin/assessments/awards/ranking")
+class QuarterRankingView(MethodView):
+    @blp.arguments(QuarterQuery, location="query")
+    @blp.response(200, QuarterRowOut(many=True))
+    @login_required("committee")
+    def get(self, query: dict[str, Any]):
+        """The quarter's 区队 ranked by their three locked months' average, with eligibility
+        (no 较差 month, no veto, assessed every month) and the tie-break of docs/assessments.md;
+        409 quarter_not_complete until all three months are locked."""
+        return awards.ranking(current_principal().person.mine_id, query["quarter"])
+
+
+@blp.route("/admin/assessments/awards")
+class AwardsView(MethodView):
+    @blp.arguments(AwardIn)
+    @blp.response(201, AwardOut)
+    @login_required("committee")
+    def post(self, data: dict[str, Any]):
+        """Name an eligible 区队 六好区队 of the quarter with a citation (up to 6 a quarter;
+        422 not_eligible, 409 awards_full / already_awarded)."""
+        row = awards.award(current_principal(), data["quarter"], data["team_id"], data["citation"])
+        unit_of_work.flush()
+        return row
+
+
+@blp.route("/assessments/honours")
+class HonoursView(MethodView):
+    @blp.arguments(HonoursQuery, location="query")
+    @blp.response(200, AwardOut(many=True))
+    @login_required("employee")
+    def get(self, query: dict[str, Any]):
+        """The honour wall (荣誉墙): the mine's 六好区队 of a quarter (or every quarter), newest
+        first."""
+        return awards.honours(current_principal(), query.get("quarter"))

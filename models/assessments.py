@@ -9,9 +9,9 @@ change only through an adjustment another committee member approves.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import UTCDateTime, db, utcnow
@@ -208,3 +208,45 @@ class ResultAdjustment(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_reason: Mapped[str | None] = mapped_column(String(255))
+
+
+class PatronVisit(db.Model):
+    """An office's 包保 visit to a team: when, who went, what was found and agreed, the
+    follow-up."""
+
+    __tablename__ = "assessment_visits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    visited_on: Mapped[date] = mapped_column(Date, index=True)
+    visitors: Mapped[str] = mapped_column(String(200))
+    problems: Mapped[str] = mapped_column(String(1000))
+    agreed: Mapped[str] = mapped_column(String(1000))
+    follow_up: Mapped[str] = mapped_column(String(1000))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class QuarterAward(db.Model):
+    """A quarter's 六好区队: one of at most N slots (unique), once per team (unique)."""
+
+    __tablename__ = "assessment_awards"
+    __table_args__ = (
+        UniqueConstraint("mine_id", "quarter", "kind", "team_id"),
+        UniqueConstraint("mine_id", "quarter", "kind", "slot"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mine_id: Mapped[int] = mapped_column(ForeignKey("mines.id"), index=True)
+    quarter: Mapped[str] = mapped_column(String(7))  # YYYY-Qn
+    kind: Mapped[str] = mapped_column(String(16), default="team")
+    team_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    slot: Mapped[int] = mapped_column(Integer)
+    # The three months' average, in hundredths of a point (as ranked when awarded).
+    average_x100: Mapped[int] = mapped_column(Integer)
+    citation: Mapped[str] = mapped_column(String(500))
+    awarded_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    awarded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    team: Mapped[Unit] = relationship()

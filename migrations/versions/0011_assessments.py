@@ -1,8 +1,8 @@
-"""assessments: monthly 100-point sheets of 区队, offices' deductions, objections, lock, results, adjustments
+"""assessments: unit kinds and 班组, duties, 包保 links and visits, versioned 100-point sheets, the monthly round, results, adjustments, quarterly awards
 
 Revision ID: 0011_assessments
 Revises: 0009_fixes_points_sheets
-Create Date: 2026-12-06 01:11:22.466367
+Create Date: 2026-12-06 01:21:57.603258
 
 """
 from alembic import op
@@ -30,6 +30,28 @@ def upgrade():
     with op.batch_alter_table('assessment_patronages', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_assessment_patronages_office_id'), ['office_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_assessment_patronages_team_id'), ['team_id'], unique=False)
+
+    op.create_table('assessment_awards',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('mine_id', sa.Integer(), nullable=False),
+    sa.Column('quarter', sa.String(length=7), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('team_id', sa.Integer(), nullable=False),
+    sa.Column('slot', sa.Integer(), nullable=False),
+    sa.Column('average_x100', sa.Integer(), nullable=False),
+    sa.Column('citation', sa.String(length=500), nullable=False),
+    sa.Column('awarded_by_id', sa.Integer(), nullable=False),
+    sa.Column('awarded_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['awarded_by_id'], ['people.id'], name=op.f('fk_assessment_awards_awarded_by_id_people')),
+    sa.ForeignKeyConstraint(['mine_id'], ['mines.id'], name=op.f('fk_assessment_awards_mine_id_mines')),
+    sa.ForeignKeyConstraint(['team_id'], ['units.id'], name=op.f('fk_assessment_awards_team_id_units')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_assessment_awards')),
+    sa.UniqueConstraint('mine_id', 'quarter', 'kind', 'slot', name=op.f('uq_assessment_awards_mine_id_quarter_kind_slot')),
+    sa.UniqueConstraint('mine_id', 'quarter', 'kind', 'team_id', name=op.f('uq_assessment_awards_mine_id_quarter_kind_team_id'))
+    )
+    with op.batch_alter_table('assessment_awards', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_assessment_awards_mine_id'), ['mine_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_assessment_awards_team_id'), ['team_id'], unique=False)
 
     op.create_table('assessment_duties',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -64,6 +86,27 @@ def upgrade():
     )
     with op.batch_alter_table('assessment_templates', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_assessment_templates_mine_id'), ['mine_id'], unique=False)
+
+    op.create_table('assessment_visits',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('office_id', sa.Integer(), nullable=False),
+    sa.Column('team_id', sa.Integer(), nullable=False),
+    sa.Column('visited_on', sa.Date(), nullable=False),
+    sa.Column('visitors', sa.String(length=200), nullable=False),
+    sa.Column('problems', sa.String(length=1000), nullable=False),
+    sa.Column('agreed', sa.String(length=1000), nullable=False),
+    sa.Column('follow_up', sa.String(length=1000), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=False),
+    sa.Column('recorded_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['office_id'], ['units.id'], name=op.f('fk_assessment_visits_office_id_units')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['people.id'], name=op.f('fk_assessment_visits_recorded_by_id_people')),
+    sa.ForeignKeyConstraint(['team_id'], ['units.id'], name=op.f('fk_assessment_visits_team_id_units')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_assessment_visits'))
+    )
+    with op.batch_alter_table('assessment_visits', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_assessment_visits_office_id'), ['office_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_assessment_visits_team_id'), ['team_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_assessment_visits_visited_on'), ['visited_on'], unique=False)
 
     op.create_table('assessment_items',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -259,6 +302,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_assessment_items_office_id'))
 
     op.drop_table('assessment_items')
+    with op.batch_alter_table('assessment_visits', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_assessment_visits_visited_on'))
+        batch_op.drop_index(batch_op.f('ix_assessment_visits_team_id'))
+        batch_op.drop_index(batch_op.f('ix_assessment_visits_office_id'))
+
+    op.drop_table('assessment_visits')
     with op.batch_alter_table('assessment_templates', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_assessment_templates_mine_id'))
 
@@ -268,6 +317,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_assessment_duties_person_id'))
 
     op.drop_table('assessment_duties')
+    with op.batch_alter_table('assessment_awards', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_assessment_awards_team_id'))
+        batch_op.drop_index(batch_op.f('ix_assessment_awards_mine_id'))
+
+    op.drop_table('assessment_awards')
     with op.batch_alter_table('assessment_patronages', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_assessment_patronages_team_id'))
         batch_op.drop_index(batch_op.f('ix_assessment_patronages_office_id'))

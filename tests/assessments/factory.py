@@ -128,3 +128,22 @@ class Scene:
             ):
                 s.submitted_at = s.submitted_at - timedelta(days=days)
             db.session.commit()
+
+
+def locked_month(s: Scene, month: str, scores: list[tuple[str, int, int]], **kw: Any) -> int:
+    """Open `month`, record (item title, team index, points) — a veto item takes vetoed —,
+    submit both offices, close the windows and lock; the month's id."""
+    r = s.post("/admin/assessments/months", {"month": month, "template_id": s.template["id"]})
+    s.ok(r, 201)
+    s.month_id = r.json["id"]
+    for title, team, points in scores:
+        who = s.p1 if title in ("支部活动", "文明和谐") else s.s1
+        if title == "安全事故":
+            s.ok(s.score(title, s.teams[team], 0, who=who, vetoed=True, reason="事故"))
+        else:
+            s.ok(s.score(title, s.teams[team], points, who=who))
+    s.submit(s.safety, s.s1)
+    s.submit(s.party, s.p1)
+    s.age_submissions()
+    s.ok(s.post(f"/admin/assessments/months/{s.month_id}/lock"))
+    return s.month_id
