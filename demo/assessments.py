@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from accounts.principal import principal_for_person
-from assessments import org, rounds, templates
+from assessments import awards, org, rounds, templates
 from clock import local
 from demo.people import BRANCHES, MINE
 from models import AssessmentMonth, Mine, OfficeSubmission, Person, Unit, db, utcnow
@@ -42,6 +42,43 @@ THIS_MONTH = [
     ("掘进二队", "隐患排查治理", 1, "1 条隐患未闭环"),
     ("机电队", "机电事故控制", 2, "发生影响生产 1 小时的皮带故障"),
 ]
+
+
+# The previous quarter's three months (the last one also takes LAST_MONTH's objection when it
+# is last month), and its awards.
+QUARTER_ROWS = [
+    [
+        ("综采一队", "安全培训", 1, "班前会记录缺 1 次"),
+        ("掘进二队", "工程质量", 3, "巷道成型验收 3 处不合格"),
+        ("机电队", "设备完好", 6, "设备完好率低于标准 6%"),
+        ("通风队", "隐患排查治理", 4, "4 条隐患未按期闭环"),
+    ],
+    [
+        ("掘进二队", "“三违”管控", 2, "发生习惯性违章 2 人次"),
+        ("掘进二队", "工程质量", 2, "巷道成型验收 2 处不合格"),
+        ("机电队", "机电事故控制", 7, "发生影响生产的机电事故 3 起"),
+        ("机电队", "设备完好", 8, "设备完好率低于标准 8%"),
+        ("机电队", "成本控制", 6, "材料费超计划 6%"),
+        ("机电队", "劳动纪律", 3, "违反劳动纪律 3 人次"),
+        ("机电队", "班组建设", 4, "班组长未按规定培训"),
+        ("机电队", "修旧利废、回收复用", 4, "未完成回收复用指标"),
+        ("通风队", "成本控制", 2, "材料费超计划 2%"),
+    ],
+    LAST_MONTH,
+]
+AWARDS = [
+    ("综采一队", "安全生产连续三月零事故，推广“走动自问工作法”，工程质量优良品率 98%"),
+    ("掘进二队", "创新“井下安全巡逻”机制，党员安全责任区覆盖全部作业地点"),
+]
+
+
+def _previous_quarter() -> dict:
+    now = local(utcnow())
+    q = (now.month - 1) // 3  # the previous quarter, 0-based within the year
+    year = now.year - (q == 0)
+    q = q or 4
+    months = [f"{year:04d}-{m:02d}" for m in range(3 * q - 2, 3 * q + 1)]
+    return {"name": f"{year:04d}-Q{q}", "months": months}
 
 
 def _month(offset: int) -> str:
@@ -93,23 +130,35 @@ def seed_assessments() -> str:
             made[f"{team}/{title}"] = d.id
         return made
 
-    last = rounds.open_month(committee, _month(-1), template.id)
-    made = score(last, LAST_MONTH)
-    for office_id, scorer in scorer_of.items():
-        rounds.submit(scorer, last.id, office_id)
     leader = principal_for_person(person(LEADERS["掘进二队"]))
-    objection = rounds.object_to(
-        leader, made["掘进二队/工程质量"], "其中 1 处已于验收当日返工合格，请复核"
-    )
-    answerer = scorer_of[items["工程质量"].office_id]
-    rounds.answer(answerer, objection.id, "复核属实，改为扣 1 分", 1)
-    # The windows of last month have long closed.
-    for s in db.session.scalars(
-        db.select(OfficeSubmission).where(OfficeSubmission.month_id == last.id)
-    ):
-        s.submitted_at = s.submitted_at - timedelta(days=10)
-    db.session.flush()
-    rounds.lock(committee, last.id)
+
+    def locked(name: str, rows, objection: bool) -> AssessmentMonth:
+        month = rounds.open_month(committee, name, template.id)
+        made = score(month, rows)
+        for office_id, scorer in scorer_of.items():
+            rounds.submit(scorer, month.id, office_id)
+        if objection:
+            raised = rounds.object_to(
+                leader, made["掘进二队/工程质量"], "其中 1 处已于验收当日返工合格，请复核"
+            )
+            answerer = scorer_of[items["工程质量"].office_id]
+            rounds.answer(answerer, raised.id, "复核属实，改为扣 1 分", 1)
+        # The objection windows of a past month have long closed.
+        for s in db.session.scalars(
+            db.select(OfficeSubmission).where(OfficeSubmission.month_id == month.id)
+        ):
+            s.submitted_at = s.submitted_at - timedelta(days=40)
+        db.session.flush()
+        return rounds.lock(committee, month.id)
+
+    # The previous quarter, whole and locked, with its 六好区队; then last month (objection).
+    quarter = _previous_quarter()
+    for n, name in enumerate(quarter["months"]):
+        locked(name, QUARTER_ROWS[n], objection=name == _month(-1))
+    if _month(-1) not in quarter["months"]:
+        locked(_month(-1), LAST_MONTH, objection=True)
+    for team, citation in AWARDS:
+        awards.award(committee, quarter["name"], units[team].id, citation)
 
     current = rounds.open_month(committee, _month(0), template.id)
     made = score(current, THIS_MONTH)
@@ -118,6 +167,7 @@ def seed_assessments() -> str:
     rounds.object_to(leader, made["掘进二队/隐患排查治理"], "该隐患已整改，附整改照片待查")
     db.session.flush()
     return (
-        f"assessments: {last.month} scored and locked, {current.month} in progress "
+        f"assessments: {quarter['name']} locked with its 六好区队, {_month(-1)} locked, "
+        f"{current.month} in progress "
         f"(offices scoring: {', '.join(f'{n} {SCORERS[n]}' for n in SCORERS)})"
     )

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from flask import render_template, url_for
 
-from assessments import exports, queries, rounds, templates
+from assessments import awards, exports, queries, rounds, templates
+from assessments.schemas import AwardIn
 from console.auth import committee_or_404, done, principal
 from console.blueprint import bp
-from console.tables import arg_int
+from console.tables import arg_int, arg_str, form_value, load_form
 from console.views.branch import xlsx
+from domain_errors import DomainError
 from models import utcnow
 from web import unit_of_work
 
@@ -74,4 +76,63 @@ def assessments_template(template_id: int):
     template = templates.get(principal(), template_id)
     return render_template(
         "assessments/template.html", template=template, groups=templates.groups(template)
+    )
+
+
+def _default_quarter(months) -> str | None:
+    """The newest quarter whose three months are locked (else the newest locked month's)."""
+    locked: dict[str, int] = {}
+    for m in months:
+        if m.status == "locked":
+            key = f"{m.month[:4]}-Q{(int(m.month[5:7]) - 1) // 3 + 1}"
+            locked[key] = locked.get(key, 0) + 1
+    complete = sorted(q for q, n in locked.items() if n == 3)
+    if complete:
+        return complete[-1]
+    return max(locked) if locked else None
+
+
+@bp.get("/assessments/awards")
+def assessments_awards():
+    """六好区队 of a quarter: the ranking by the three locked months' average with eligibility,
+    the award form for eligible teams, the quarter's awards (the honour wall)."""
+    mine_id = committee_or_404()
+    p = principal()
+    quarter = arg_str("quarter", 7) or _default_quarter(queries.months(p))
+    ranking, refusal = [], None
+    if quarter:
+        try:
+            ranking = awards.ranking(mine_id, quarter)
+        except DomainError as error:
+            refusal = error.message
+    given = awards.honours(p, quarter) if quarter and refusal is None else []
+    return render_template(
+        "assessments/awards.html",
+        quarter=quarter,
+        ranking=ranking,
+        refusal=refusal,
+        awards=given,
+        awarded={a.team_id for a in given},
+        limit=awards.AWARDS_PER_QUARTER,
+    )
+
+
+@bp.post("/assessments/awards")
+def assessments_award():
+    """Name a team 六好区队 (the API's POST /admin/assessments/awards)."""
+    committee_or_404()
+    data = load_form(
+        AwardIn(),
+        {
+            "quarter": form_value("quarter"),
+            "team_id": form_value("team_id"),
+            "citation": form_value("citation"),
+        },
+        messages={"citation": "请填写表彰事迹"},
+    )
+    made = awards.award(principal(), data["quarter"], data["team_id"], data["citation"])
+    unit_of_work.flush()
+    return done(
+        f"已将 {made.team.name} 评为 {made.quarter} 六好区队",
+        to=url_for("console.assessments_awards", quarter=made.quarter),
     )

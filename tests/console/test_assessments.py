@@ -106,3 +106,26 @@ def test_the_committee_locks_once_every_office_is_done(app, demo):
     )
     assert r.status_code == 200
     assert "考核已锁定" in r.get_data(as_text=True)
+
+
+def test_the_award_page_in_the_browser(app, demo, console):
+    _seed(app)
+    console.demo_sign_in("committee")
+    console.go("/console/assessments")
+    console.page.click("[data-awards-link]")
+    console.page.wait_for_load_state("load")
+    page = console.page
+    rows = page.locator("#quarter-ranking tbody tr")
+    assert rows.count() == 4
+    assert page.locator("#honour-wall [data-honour]").count() == 2
+    assert "有月份评为较差" in page.locator("#quarter-ranking").inner_text()
+    # the one eligible team not yet honoured gets its award here
+    button = page.locator("[data-award]")
+    assert button.count() == 1
+    page.fill("input[name=citation]", "通风系统“一通三专”管理规范，季度无一起通风事故")
+    with page.expect_navigation():
+        button.click()
+    assert "六好区队" in console.flash()
+    assert page.locator("#honour-wall [data-honour]").count() == 3
+    console.shot("assessments-awards")
+    console.no_problems()
