@@ -76,8 +76,8 @@ def log_visit(
     )
     if linked is None:
         raise NotPatron()
-    if visited_on > local(utcnow()).date():
-        raise InvalidVisitDate(errors={"visited_on": ["不能晚于今天"]})
+    if not date(2000, 1, 1) <= visited_on <= local(utcnow()).date():
+        raise InvalidVisitDate(errors={"visited_on": ["应在 2000 年以后、不晚于今天"]})
     row = PatronVisit(
         office_id=office.id,
         team_id=team_id,

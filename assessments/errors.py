@@ -172,7 +172,7 @@ class NotPatron(Forbidden):
 
 class InvalidVisitDate(InvalidInput):
     reason = "invalid_visit_date"
-    message = "走访日期不能晚于今天"
+    message = "走访日期应在 2000 年以后，且不能晚于今天"
 
 
 class InvalidQuarter(InvalidInput):

@@ -73,6 +73,7 @@ class ScoreIn(ma.Schema):
     version = ma.fields.Integer(
         strict=True,
         load_default=None,
+        validate=ma.validate.Range(min=1, max=2**31 - 1),
         metadata={"description": "修改已有扣分时带上读到的 version；首次打分不带"},
     )
 
@@ -104,6 +105,7 @@ class AdjustmentIn(ma.Schema):
             ma.validate.Range(min=-POINTS_MAX, max=POINTS_MAX),
             ma.validate.NoneOf([0], error="调整分值不能为 0"),
         ],
+        metadata={"not": {"enum": [0]}, "description": "非零整数，调整后总分须在 0 到 100 之间"},
     )
     reason = Text(255, multiline=True, blank=False, required=True)
 
@@ -125,7 +127,9 @@ def Quarter(**kwargs) -> ma.fields.String:  # noqa: N802 - a field factory, read
 class VisitIn(ma.Schema):
     office_id = Id(required=True)
     team_id = Id(required=True)
-    visited_on = ma.fields.Date(required=True, metadata={"description": "走访日期（YYYY-MM-DD）"})
+    visited_on = ma.fields.Date(
+        required=True, metadata={"description": "走访日期（YYYY-MM-DD），2000 年以后、不晚于今天"}
+    )
     visitors = Text(200, blank=False, required=True, metadata={"description": "参加走访人员"})
     problems = Text(1000, multiline=True, load_default="")
     agreed = Text(1000, multiline=True, load_default="")

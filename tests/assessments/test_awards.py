@@ -32,6 +32,8 @@ def test_visits_and_who_has_not_visited(new_scene):
     future = (date.today() + timedelta(days=3)).isoformat()
     r = s.post("/assessments/visits", {**body, "visited_on": future}, s.s1)
     assert (r.status_code, r.json["reason"]) == (422, "invalid_visit_date")
+    r = s.post("/assessments/visits", {**body, "visited_on": "0001-01-01"}, s.s1)
+    assert (r.status_code, r.json["reason"]) == (422, "invalid_visit_date")
     due = s.get("/assessments/visits/due?month=2026-11").json
     assert [(d["team_id"], d["visits"]) for d in due] == [(t0, 1), (t1, 0)]
     assert s.get("/assessments/visits/due?month=2026-10").json[0]["visits"] == 0
