@@ -4,15 +4,15 @@ only here: versions are saved through the API's POST /admin/assessments/template
 
 from __future__ import annotations
 
-from flask import render_template, url_for
+from flask import render_template, request, url_for
 
-from assessments import awards, exports, queries, rounds, templates
-from assessments.schemas import AwardIn
+from assessments import awards, exports, org, queries, rounds, templates
+from assessments.schemas import AwardIn, TemplateIn
 from console.auth import committee_or_404, done, principal
 from console.blueprint import bp
 from console.tables import arg_int, arg_str, form_value, load_form
 from console.views.branch import xlsx
-from domain_errors import DomainError
+from domain_errors import DomainError, InvalidInput
 from models import utcnow
 from web import unit_of_work
 
@@ -75,7 +75,11 @@ def assessments_template(template_id: int):
     committee_or_404()
     template = templates.get(principal(), template_id)
     return render_template(
-        "assessments/template.html", template=template, groups=templates.groups(template)
+        "assessments/template.html",
+        template=template,
+        groups=templates.groups(template),
+        lines=template_lines(template),
+        line_help=LINE_HELP,
     )
 
 
@@ -135,4 +139,78 @@ def assessments_award():
     return done(
         f"已将 {made.team.name} 评为 {made.quarter} 六好区队",
         to=url_for("console.assessments_awards", quarter=made.quarter),
+    )
+
+
+# --- the template editor: one line per item, saved as the next version ---------------------
+
+LINE_HELP = (
+    "每行一项：类别 | 考核项目 | 分值 | 考核科室 | 考核细则 | 否决（一票否决项填“否决”，分值填 0）"
+)
+
+
+def template_lines(template) -> str:
+    """A version as the editor's lines."""
+    return "\n".join(
+        " | ".join(
+            [i.group_name, i.title, str(i.max_points), i.office.name, i.rule]
+            + (["否决"] if i.veto else [])
+        )
+        for i in template.items
+    )
+
+
+def parse_lines(mine_id: int, text: str) -> list[dict]:
+    """The editor's lines as the API's items; a line that cannot be read is a 422 naming it."""
+    offices = {u.name: u.id for u in org.offices(mine_id)}
+    items, problems = [], {}
+    for n, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        cells = [c.strip() for c in line.split("|")]
+        if len(cells) not in (5, 6) or (len(cells) == 6 and cells[5] not in ("否决", "")):
+            problems[f"第{n}行"] = [
+                f"第{n}行应为 类别 | 考核项目 | 分值 | 考核科室 | 考核细则 | 否决（可选）"
+            ]
+            continue
+        if not cells[2].isascii() or not cells[2].isdigit():
+            problems[f"第{n}行"] = [f"第{n}行的分值应为整数"]
+            continue
+        if cells[3] not in offices:
+            problems[f"第{n}行"] = [f"第{n}行：“{cells[3]}”不是本矿的机关科室"]
+            continue
+        items.append(
+            {
+                "group": cells[0],
+                "title": cells[1],
+                "max_points": int(cells[2]),
+                "office_id": offices[cells[3]],
+                "rule": cells[4],
+                "veto": len(cells) == 6 and cells[5] == "否决",
+            }
+        )
+    if problems:
+        raise InvalidInput(errors=problems)
+    return items
+
+
+@bp.post("/assessments/templates/<int:template_id>")
+def assessments_template_save(template_id: int):
+    """Save the edited lines as the next version of the template (the API's POST
+    /admin/assessments/templates under the same name); months already opened keep theirs."""
+    mine_id = committee_or_404()
+    current = templates.get(principal(), template_id)
+    data = load_form(
+        TemplateIn(),
+        {
+            "name": current.name,
+            "kind": current.kind,
+            "items": parse_lines(mine_id, request.form.get("lines", "")),
+        },
+    )
+    saved = templates.save(principal(), data["name"], data["items"], data["kind"])
+    unit_of_work.flush()
+    return done(
+        f"已保存 {saved.name} 第 {saved.version} 版",
+        to=url_for("console.assessments_template", template_id=saved.id),
     )

@@ -129,3 +129,33 @@ def test_the_award_page_in_the_browser(app, demo, console):
     assert page.locator("#honour-wall [data-honour]").count() == 3
     console.shot("assessments-awards")
     console.no_problems()
+
+
+def test_the_template_editor_saves_a_new_version(app, demo):
+    months = _seed(app)
+    client = app.test_client()
+    token = client_sign_in(client, "committee")
+    with app.app_context():
+        template_id = db.session.get(AssessmentMonth, months["open"]).template_id
+    html = client.get(f"/console/assessments/templates/{template_id}").get_data(as_text=True)
+    assert "班子建设好 | 班子团结、支部引领 | 5 | 党委工作部 |" in html
+    lines = (
+        "安全管理好 | 隐患排查治理 | 60 | 安全科 | 每条扣1分\n"
+        "班子建设好 | 支部活动 | 39 | 党委工作部 | 每次扣1分\n"
+        "一票否决 | 安全事故 | 0 | 安全科 | 发生事故当月较差 | 否决\n"
+    )
+    url = f"/console/assessments/templates/{template_id}"
+    r = client.post(url, data={"csrf_token": token, "lines": lines})
+    assert r.status_code == 422 and "100" in r.get_data(as_text=True)
+    r = client.post(url, data={"csrf_token": token, "lines": lines + "x | y | z"})
+    assert r.status_code == 422 and "第4行" in r.get_data(as_text=True)
+    r = client.post(url, data={"csrf_token": token, "lines": lines.replace("| 39 |", "| 40 |")})
+    assert r.status_code in (302, 303), r.get_data(as_text=True)[:300]
+    with app.app_context():
+        from models import SheetTemplate
+
+        newest = db.session.scalar(db.select(SheetTemplate).order_by(SheetTemplate.id.desc()))
+        assert newest.version == 2 and [i.max_points for i in newest.items] == [60, 40, 0]
+        assert newest.items[2].veto
+        # the open month keeps the version it opened with
+        assert db.session.get(AssessmentMonth, months["open"]).template_id == template_id
