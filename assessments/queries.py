@@ -13,6 +13,7 @@ from models import (
     AssessmentMonth,
     Deduction,
     DeductionObjection,
+    MonthResult,
     OfficeSubmission,
     SheetItem,
     Unit,
@@ -235,3 +236,27 @@ def my_team(principal: Principal) -> Unit | None:
         led = sorted(access.led_teams(me.id))
         team_id = led[0] if led else None
     return db.session.get(Unit, team_id) if team_id is not None else None
+
+
+def team_trend(principal: Principal, team_id: int, limit: int = 12) -> list[dict[str, Any]]:
+    """A team's locked months, oldest first (at most the last `limit`): total, grade, rank.
+    Whoever may read the team's whole sheet may read its trend."""
+    if _scope(principal, team_id) is not None:
+        raise MonthNotFound("无权查看该区队的考核结果")
+    me = principal.require_bound()
+    rows = db.session.execute(
+        db.select(AssessmentMonth.month, MonthResult.total, MonthResult.grade, MonthResult.rank)
+        .join(MonthResult, MonthResult.month_id == AssessmentMonth.id)
+        .where(
+            AssessmentMonth.mine_id == me.mine_id,
+            AssessmentMonth.kind == "team",
+            AssessmentMonth.status == "locked",
+            MonthResult.team_id == team_id,
+        )
+        .order_by(AssessmentMonth.month.desc())
+        .limit(limit)
+    ).all()
+    return [
+        {"month": m, "total": total, "grade": grade, "rank": rank}
+        for m, total, grade, rank in reversed(rows)
+    ]

@@ -66,7 +66,20 @@ def assessments_sheet(month_id: int, team_id: int):
     """One 区队's sheet of the month."""
     committee_or_404()
     sheet = queries.sheet(principal(), month_id, team_id)
-    return render_template("assessments/sheet.html", sheet=sheet)
+    trend = queries.team_trend(principal(), team_id)
+    return render_template("assessments/sheet.html", sheet=sheet, trend=trend_chart(trend))
+
+
+def trend_chart(trend: list[dict]) -> dict:
+    """ECharts option (plain data): a team's totals over its last 12 locked months."""
+    return {
+        "color": ["#c0392b"],
+        "tooltip": {"trigger": "axis", "renderMode": "richText"},
+        "grid": {"left": 40, "right": 20, "top": 20, "bottom": 30},
+        "xAxis": {"type": "category", "data": [t["month"] for t in trend]},
+        "yAxis": {"type": "value", "min": 60, "max": 100},
+        "series": [{"name": "总分", "type": "line", "data": [t["total"] for t in trend]}],
+    }
 
 
 @bp.get("/assessments/templates/<int:template_id>")

@@ -41,6 +41,8 @@ def test_the_month_board_in_the_browser(app, demo, console):
     page.click("#board tbody tr >> nth=0 >> a")
     page.wait_for_load_state("load")
     assert "六好区队考核表" in page.locator("h3").first.inner_text()
+    assert page.locator("[data-chart]").count() == 1
+    console.charts_drawn()
     console.no_problems()
 
 
