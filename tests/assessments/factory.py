@@ -147,3 +147,82 @@ def locked_month(s: Scene, month: str, scores: list[tuple[str, int, int]], **kw:
     s.age_submissions()
     s.ok(s.post(f"/admin/assessments/months/{s.month_id}/lock"))
     return s.month_id
+
+
+def text_field_scenarios(world, client) -> dict[tuple[str, str], tuple[dict, str, dict]]:
+    """(headers, concrete path, valid base body) for each assessment operation with a text
+    field, for tests/api/test_text_fields_property.py (arbitrary text never gets a 5xx)."""
+    s = Scene(world, client, month="2031-11")
+    t0, t1, t2 = s.teams
+    open_id = s.month_id
+    s.ok(s.score("隐患治理", t0, 2))
+    s.ok(s.score("三违管控", t1, 2))
+    s.submit(s.safety, s.s1)
+    sheet = s.get(f"/assessments/months/{open_id}/teams/{t0}").json
+    d0 = sheet["items"][0]["deduction"]["id"]
+    sheet = s.get(f"/assessments/months/{open_id}/teams/{t1}").json
+    d1 = sheet["items"][1]["deduction"]["id"]
+    r = s.post(f"/assessments/deductions/{d1}/objection", {"text": "已整改"}, s.leaders[1])
+    s.ok(r, 201)
+    objection = r.json["id"]
+    s.ok(s.post("/admin/assessments/patronages", {"office_id": s.safety, "team_id": t0}), 201)
+    locked = locked_month(s, "2031-10", [("隐患治理", 0, 5)])
+    r = s.post(
+        f"/admin/assessments/months/{locked}/adjustments",
+        {"team_id": t0, "delta": 1, "reason": "复核"},
+    )
+    s.ok(r, 201)
+    adjustment = r.json["id"]
+    api = "/api/v1"
+    return {
+        ("POST", f"{api}/admin/assessments/adjustments/{{adjustment_id}}/decide"): (
+            s.h(s.c2),
+            f"{api}/admin/assessments/adjustments/{adjustment}/decide",
+            {"approve": True, "reason": "同意"},
+        ),
+        ("POST", f"{api}/admin/assessments/awards"): (
+            s.h(),
+            f"{api}/admin/assessments/awards",
+            {"quarter": "2031-Q4", "team_id": t0, "citation": "表彰"},
+        ),
+        ("POST", f"{api}/admin/assessments/months"): (
+            s.h(),
+            f"{api}/admin/assessments/months",
+            {"month": "2031-12", "template_id": s.template["id"]},
+        ),
+        ("POST", f"{api}/admin/assessments/months/{{month_id}}/adjustments"): (
+            s.h(),
+            f"{api}/admin/assessments/months/{locked}/adjustments",
+            {"team_id": t0, "delta": -1, "reason": "x"},
+        ),
+        ("POST", f"{api}/admin/assessments/templates"): (
+            s.h(),
+            f"{api}/admin/assessments/templates",
+            s.template_body("文本表"),
+        ),
+        ("POST", f"{api}/admin/assessments/units/{{unit_id}}/duties"): (
+            s.h(),
+            f"{api}/admin/assessments/units/{s.safety}/duties",
+            {"employee_no": s.worker.employee_no, "duty": "scorer"},
+        ),
+        ("POST", f"{api}/assessments/deductions/{{deduction_id}}/objection"): (
+            s.h(s.leaders[0]),
+            f"{api}/assessments/deductions/{d0}/objection",
+            {"text": "x"},
+        ),
+        ("POST", f"{api}/assessments/months/{{month_id}}/scores"): (
+            s.h(s.p1),
+            f"{api}/assessments/months/{open_id}/scores",
+            {"item_id": s.items["支部活动"], "team_id": t2, "points": 1, "reason": "x"},
+        ),
+        ("POST", f"{api}/assessments/objections/{{objection_id}}/answer"): (
+            s.h(s.s2),
+            f"{api}/assessments/objections/{objection}/answer",
+            {"answer": "x"},
+        ),
+        ("POST", f"{api}/assessments/visits"): (
+            s.h(s.s1),
+            f"{api}/assessments/visits",
+            {"office_id": s.safety, "team_id": t0, "visited_on": "2026-11-05", "visitors": "x"},
+        ),
+    }
