@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from demo.assessments import seed_assessments
 from demo.pairings import seed_pairings
 from demo.people import seed_people
 from demo.points import seed_points
@@ -33,5 +34,6 @@ def demo_command(reset: bool) -> None:
     summary += "\n" + seed_votes()
     summary += "\n" + seed_points()
     summary += "\n" + seed_zones()
+    summary += "\n" + seed_assessments()
     db.session.commit()
     click.echo(summary)

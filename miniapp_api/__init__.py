@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
     """Register the API, its blueprints, the limiter, idempotency and the error mapper."""
     from miniapp_api import (
         admin_people,
+        assessments_api,
         console_logins,
         identity,
         pairings_api,
@@ -74,6 +75,7 @@ def init_app(app: Flask) -> None:
         pairings_api,
         zones_api,
         points_api,
+        assessments_api,
         transfers_api,
         photo_review,
         wechat_push,

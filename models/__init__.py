@@ -1,11 +1,27 @@
 """Tables (one module per aggregate) and the Redis handle; the lowest layer."""
 
 from models.accounts import Account, AuthSession, BindAudit
+from models.assessments import (
+    DUTIES,
+    GRADES,
+    AssessmentMonth,
+    Deduction,
+    DeductionObjection,
+    MonthResult,
+    OfficeSubmission,
+    Patronage,
+    PatronVisit,
+    QuarterAward,
+    ResultAdjustment,
+    SheetItem,
+    SheetTemplate,
+    UnitDuty,
+)
 from models.base import UTCDateTime, db, utcnow
 from models.console import ConsoleLoginTicket, ConsoleSignIn
 from models.idempotency import IdempotencyRecord
 from models.notifications import NOTIFICATION_STATUSES, Notification
-from models.org import Branch, Mine, Unit
+from models.org import UNIT_KINDS, Branch, Mine, Unit
 from models.pairings import (
     CARE_FLAGS,
     TALK_MODES,
@@ -60,6 +76,21 @@ from models.zones import (
 )
 
 __all__ = [
+    "AssessmentMonth",
+    "DUTIES",
+    "GRADES",
+    "Deduction",
+    "DeductionObjection",
+    "MonthResult",
+    "OfficeSubmission",
+    "Patronage",
+    "PatronVisit",
+    "QuarterAward",
+    "ResultAdjustment",
+    "SheetItem",
+    "SheetTemplate",
+    "UNIT_KINDS",
+    "UnitDuty",
     "CARE_FLAGS",
     "TALK_MODES",
     "CareFlagChange",

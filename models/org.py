@@ -26,6 +26,9 @@ class Branch(db.Model):
     mine: Mapped[Mine] = relationship()
 
 
+UNIT_KINDS = ("team", "office", "group", "other")
+
+
 class Unit(db.Model):
     """A production team or office; every employee belongs to one, each covered by a branch."""
 
@@ -36,5 +39,9 @@ class Unit(db.Model):
     mine_id: Mapped[int] = mapped_column(ForeignKey("mines.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"), index=True)
+    # 区队 (team: a production team), 机关科室 (office), 班组 (group: a shift group under a
+    # team, parent_id) or other; the monthly assessment scores teams, offices score them.
+    kind: Mapped[str] = mapped_column(String(16), default="other", server_default="other")
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
 
     branch: Mapped[Branch | None] = relationship()

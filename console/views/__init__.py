@@ -1,6 +1,7 @@
 """The console's pages, one module per menu section."""
 
 from console.views import (  # noqa: F401
+    assessments,
     audit,
     branch,
     campaigns,

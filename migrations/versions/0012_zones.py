@@ -1,7 +1,7 @@
 """zones: 党员责任区, patrols, hidden dangers, 三违
 
 Revision ID: 0012_zones
-Revises: 0009_fixes_points_sheets
+Revises: 0011_assessments
 Create Date: 2026-12-06 01:11:13.586569
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0012_zones'
-down_revision = '0009_fixes_points_sheets'
+down_revision = '0011_assessments'
 branch_labels = None
 depends_on = None
 

@@ -20,6 +20,7 @@ from openpyxl import load_workbook
 
 from miniapp_api.fields import NEVER_ALLOWED
 from models import Unit, Upload, db, utcnow
+from tests.assessments.factory import text_field_scenarios as assessment_scenarios
 from tests.pairings.factory import Team, log, pair
 from tests.votes.factory import make_campaign, vote
 from tests.wishes.factory import open_wish, upload
@@ -341,6 +342,7 @@ def _run(app, client, world) -> None:
             {"offender_name": "张某", "kind": "operation", "rule": "x", "action_taken": "y"},
         ),
     }
+    scenarios.update(assessment_scenarios(world, client))
     targets = text_targets(client.get("/api/v1/openapi.json").json)
     missing = {(m, p) for m, p, _ in targets} - set(scenarios)
     assert not missing, f"text fields without a scenario: {sorted(missing)}"

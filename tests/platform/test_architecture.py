@@ -42,7 +42,7 @@ FLOOR = {
     "jobs",
 }
 SHARED = FLOOR | {"wechat", "accounts", "notifications", "points", "media"}
-DOMAINS = {"wishes", "votes", "pairings", "roster", "zones"}
+DOMAINS = {"wishes", "votes", "pairings", "roster", "zones", "assessments"}
 BELOW_WEB = SHARED | DOMAINS
 DOORS = {"miniapp_api", "console"}
 
@@ -74,6 +74,7 @@ ALLOWED: dict[str, frozenset[str]] = {
         "pairings": SHARED | {"wishes"},
         "roster": SHARED | {"wishes", "votes", "pairings"},
         "zones": SHARED,
+        "assessments": SHARED,
         # floor 5: what both doors share
         "web": BELOW_WEB,
         # floor 6: the two doors, which never import each other

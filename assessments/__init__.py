@@ -1,0 +1,4 @@
+"""The monthly 100-point assessment of 区队 by the mine's offices (六好区队, issue 21): the
+organisation it needs (unit kinds, 班组, scoring staff, team leaders, 包保 links), versioned
+sheet templates, the month's round (scores, submissions, objections, the lock, grades and
+ranks) and audited corrections after the lock. See docs/assessments.md."""

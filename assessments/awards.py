@@ -1,0 +1,270 @@
+"""包保 visits and the quarterly 六好区队 awards.
+
+Visits: an office's scoring staff log a visit to a team their office 包保; the month's view lists
+every (office, team) link without a visit that month.
+
+Awards: a quarter's three months must all be locked. Each team that was assessed in all three
+is ranked by the average of its three totals. Eligible: no month graded 较差 and no veto.
+Tie-break (written down here and in docs/assessments.md): the higher average first; on an equal
+average the higher lowest month (the steadier team); then the higher last month (the more
+recent form); teams still equal share the rank (listed by unit id, which decides nothing). The
+committee picks up to N (default 6) eligible teams, each with a citation: each award takes the
+next free slot 1..N — slots and teams are unique per (mine, quarter), so two committee members
+awarding at the same instant can never exceed N or award one team twice. The caller commits.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from accounts.principal import Principal
+from assessments import access
+from assessments.errors import (
+    AlreadyAwarded,
+    AwardsFull,
+    InvalidQuarter,
+    InvalidVisitDate,
+    NotAnOffice,
+    NotEligible,
+    NotPatron,
+    NotYourOffice,
+    QuarterNotComplete,
+)
+from clock import local
+from models import (
+    AssessmentMonth,
+    MonthResult,
+    Patronage,
+    PatronVisit,
+    QuarterAward,
+    Unit,
+    db,
+    utcnow,
+)
+
+AWARDS_PER_QUARTER = 6
+_QUARTER = re.compile(r"(20\d\d|2100)-Q([1-4])")
+
+
+# -- 包保 visits -------------------------------------------------------------------------
+
+
+def log_visit(
+    principal: Principal,
+    office_id: int,
+    team_id: int,
+    visited_on: date,
+    visitors: str,
+    problems: str,
+    agreed: str,
+    follow_up: str,
+) -> PatronVisit:
+    me = principal.require_bound()
+    office = access.mine_unit(me.mine_id, office_id)
+    if office.kind != "office":
+        raise NotAnOffice()
+    if office.id not in access.duty_units(me.id, "scorer"):
+        raise NotYourOffice("只能登记本科室的包保走访")
+    linked = db.session.scalar(
+        db.select(Patronage.id).where(
+            Patronage.office_id == office.id, Patronage.team_id == team_id
+        )
+    )
+    if linked is None:
+        raise NotPatron()
+    if not date(2000, 1, 1) <= visited_on <= local(utcnow()).date():
+        raise InvalidVisitDate(errors={"visited_on": ["应在 2000 年以后、不晚于今天"]})
+    row = PatronVisit(
+        office_id=office.id,
+        team_id=team_id,
+        visited_on=visited_on,
+        visitors=visitors.strip(),
+        problems=problems.strip(),
+        agreed=agreed.strip(),
+        follow_up=follow_up.strip(),
+        recorded_by_id=me.id,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def visits_due(principal: Principal, month: str) -> list[dict[str, Any]]:
+    """Every 包保 link of the caller's mine (the committee) or office (its staff) and whether
+    the office has visited the team in that month (Shanghai calendar)."""
+    me = principal.require_bound()
+    year, mon = int(month[:4]), int(month[5:7])
+    first = date(year, mon, 1)
+    after = date(year + (mon == 12), mon % 12 + 1, 1)
+    office = db.aliased(Unit)
+    team = db.aliased(Unit)
+    stmt = (
+        db.select(Patronage.office_id, office.name, Patronage.team_id, team.name)
+        .join(office, office.id == Patronage.office_id)
+        .join(team, team.id == Patronage.team_id)
+        .where(office.mine_id == me.mine_id)
+        .order_by(Patronage.office_id, Patronage.team_id)
+    )
+    if not access.is_committee(principal):
+        stmt = stmt.where(
+            Patronage.office_id.in_(sorted(access.duty_units(me.id, "scorer")) or [0])
+        )
+    visited: dict[tuple[int, int], int] = {}
+    for o, t, n in db.session.execute(
+        db.select(PatronVisit.office_id, PatronVisit.team_id, db.func.count())
+        .where(PatronVisit.visited_on >= first, PatronVisit.visited_on < after)
+        .group_by(PatronVisit.office_id, PatronVisit.team_id)
+    ):
+        visited[(o, t)] = int(n)
+    return [
+        {
+            "office_id": o,
+            "office": on,
+            "team_id": t,
+            "team": tn,
+            "visits": visited.get((o, t), 0),
+        }
+        for o, on, t, tn in db.session.execute(stmt)
+    ]
+
+
+# -- quarterly awards --------------------------------------------------------------------
+
+
+def quarter_months(quarter: str) -> list[str]:
+    found = _QUARTER.fullmatch(quarter or "")
+    if found is None:
+        raise InvalidQuarter(errors={"quarter": ["格式应为 YYYY-Qn"]})
+    year, q = int(found.group(1)), int(found.group(2))
+    return [f"{year:04d}-{m:02d}" for m in range(3 * q - 2, 3 * q + 1)]
+
+
+def ranking(mine_id: int, quarter: str) -> list[dict[str, Any]]:
+    """The quarter's teams ranked by their three months' average (see the module's rule)."""
+    names = quarter_months(quarter)
+    months = db.session.scalars(
+        db.select(AssessmentMonth).where(
+            AssessmentMonth.mine_id == mine_id,
+            AssessmentMonth.kind == "team",
+            AssessmentMonth.month.in_(names),
+        )
+    ).all()
+    if len(months) != 3 or any(m.status != "locked" for m in months):
+        raise QuarterNotComplete()
+    order = {m.id: names.index(m.month) for m in months}
+    per_team: dict[int, list[MonthResult | None]] = {}
+    for r in db.session.scalars(
+        db.select(MonthResult).where(MonthResult.month_id.in_(list(order)))
+    ):
+        per_team.setdefault(r.team_id, [None, None, None])[order[r.month_id]] = r
+    team_names = dict(
+        db.session.execute(
+            db.select(Unit.id, Unit.name).where(Unit.id.in_(list(per_team) or [0]))
+        ).all()
+    )
+    rows = []
+    for team_id, results in per_team.items():
+        complete = all(r is not None for r in results)
+        totals = [r.total for r in results if r is not None]
+        why = None
+        if not complete:
+            why = "未参加全部三个月的考核"
+        elif any(r.vetoed for r in results):
+            why = "有月份被一票否决"
+        elif any(r.grade == "较差" for r in results):
+            why = "有月份评为较差"
+        rows.append(
+            {
+                "team_id": team_id,
+                "team": team_names.get(team_id, ""),
+                "totals": [r.total if r else None for r in results],
+                "grades": [r.grade if r else None for r in results],
+                "average_x100": round(sum(totals) * 100 / 3) if complete else 0,
+                "lowest": min(totals) if complete else 0,
+                "last": totals[-1] if complete else 0,
+                "eligible": why is None,
+                "ineligible_because": why,
+            }
+        )
+    rows.sort(
+        key=lambda r: (
+            not r["eligible"],
+            -r["average_x100"],
+            -r["lowest"],
+            -r["last"],
+            r["team_id"],
+        )
+    )
+    previous, current = None, 0
+    for n, row in enumerate(rows, start=1):
+        key = (row["eligible"], row["average_x100"], row["lowest"], row["last"])
+        if key != previous:
+            current, previous = n, key
+        row["rank"] = current if row["eligible"] else None
+    return rows
+
+
+def award(
+    principal: Principal, quarter: str, team_id: int, citation: str, limit: int = AWARDS_PER_QUARTER
+) -> QuarterAward:
+    """The committee names an eligible team 六好区队 of the quarter, with a citation."""
+    me = access.committee(principal)
+    rows = {r["team_id"]: r for r in ranking(me.mine_id, quarter)}
+    row = rows.get(team_id)
+    if row is None or not row["eligible"]:
+        raise NotEligible(
+            NotEligible.message if row is None else f"不符合评选条件：{row['ineligible_because']}"
+        )
+    taken = set(
+        db.session.scalars(
+            db.select(QuarterAward.slot).where(
+                QuarterAward.mine_id == me.mine_id,
+                QuarterAward.quarter == quarter,
+                QuarterAward.kind == "team",
+            )
+        )
+    )
+    if db.session.scalar(
+        db.select(QuarterAward.id).where(
+            QuarterAward.mine_id == me.mine_id,
+            QuarterAward.quarter == quarter,
+            QuarterAward.kind == "team",
+            QuarterAward.team_id == team_id,
+        )
+    ):
+        raise AlreadyAwarded()
+    free = [s for s in range(1, limit + 1) if s not in taken]
+    if not free:
+        raise AwardsFull()
+    made = QuarterAward(
+        mine_id=me.mine_id,
+        quarter=quarter,
+        kind="team",
+        team_id=team_id,
+        slot=free[0],
+        average_x100=row["average_x100"],
+        citation=citation.strip(),
+        awarded_by_id=me.id,
+        awarded_at=utcnow(),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(made)
+            db.session.flush()
+    except IntegrityError as exc:  # the same slot or team taken at the same instant
+        raise AlreadyAwarded("该名额或区队刚被他人评定，请刷新后重试") from exc
+    return made
+
+
+def honours(principal: Principal, quarter: str | None = None) -> list[QuarterAward]:
+    """The honour wall: the mine's awards (of a quarter, or all), newest quarter first."""
+    me = principal.require_bound()
+    stmt = db.select(QuarterAward).where(QuarterAward.mine_id == me.mine_id)
+    if quarter:
+        quarter_months(quarter)
+        stmt = stmt.where(QuarterAward.quarter == quarter)
+    return list(db.session.scalars(stmt.order_by(QuarterAward.quarter.desc(), QuarterAward.slot)))

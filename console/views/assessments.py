@@ -1,0 +1,229 @@
+"""区队考核: the committee's month board (区队 × office, submitted or pending, totals, grades,
+ranks), the month's objections, the lock, the .xlsx in the paper layout, the template (read
+only here: versions are saved through the API's POST /admin/assessments/templates)."""
+
+from __future__ import annotations
+
+from flask import render_template, request, url_for
+
+from assessments import awards, exports, org, queries, rounds, templates
+from assessments.schemas import AwardIn, TemplateIn
+from console.auth import committee_or_404, done, principal
+from console.blueprint import bp
+from console.tables import arg_int, arg_str, form_value, load_form
+from console.views.branch import xlsx
+from domain_errors import DomainError, InvalidInput
+from models import utcnow
+from web import unit_of_work
+
+
+@bp.get("/assessments")
+def assessments_board():
+    """The board of the month asked for (default: the newest), with its objections."""
+    committee_or_404()
+    p = principal()
+    months = queries.months(p)
+    month_id = arg_int("month_id") or (months[0].id if months else None)
+    if month_id is None:
+        return render_template("assessments/board.html", months=[], board=None)
+    board = queries.board(p, month_id)
+    month = board["month"]
+    objections = queries.objections(p, month.id)
+    names = {r["team_id"]: r["team"] for r in board["rows"]}
+    return render_template(
+        "assessments/board.html",
+        months=months,
+        board=board,
+        objections=objections,
+        team_names=names,
+        lock_refusal=rounds.lock_refusal(month, utcnow()) if month.status == "open" else None,
+    )
+
+
+@bp.post("/assessments/<int:month_id>/lock")
+def assessments_lock(month_id: int):
+    """Lock the month (the API's POST /admin/assessments/months/<id>/lock)."""
+    committee_or_404()
+    month = rounds.lock(principal(), month_id)
+    unit_of_work.flush()
+    return done(
+        f"{month.month} 考核已锁定，总分、等级和名次为最终结果",
+        to=url_for("console.assessments_board", month_id=month_id),
+    )
+
+
+@bp.get("/assessments/<int:month_id>/export.xlsx")
+def assessments_export(month_id: int):
+    """The month in the paper layout: the ranking, then one sheet per 区队."""
+    mine_id = committee_or_404()
+    month = rounds.month_of(mine_id, month_id)
+    data = exports.month_workbook(principal(), month.id)
+    return xlsx(data, f"区队考核-{month.month}.xlsx", f"assessment-{month.month}.xlsx")
+
+
+@bp.get("/assessments/<int:month_id>/teams/<int:team_id>")
+def assessments_sheet(month_id: int, team_id: int):
+    """One 区队's sheet of the month."""
+    committee_or_404()
+    sheet = queries.sheet(principal(), month_id, team_id)
+    trend = queries.team_trend(principal(), team_id)
+    return render_template("assessments/sheet.html", sheet=sheet, trend=trend_chart(trend))
+
+
+def trend_chart(trend: list[dict]) -> dict:
+    """ECharts option (plain data): a team's totals over its last 12 locked months."""
+    return {
+        "color": ["#c0392b"],
+        "tooltip": {"trigger": "axis", "renderMode": "richText"},
+        "grid": {"left": 40, "right": 20, "top": 20, "bottom": 30},
+        "xAxis": {"type": "category", "data": [t["month"] for t in trend]},
+        "yAxis": {"type": "value", "min": 60, "max": 100},
+        "series": [{"name": "总分", "type": "line", "data": [t["total"] for t in trend]}],
+    }
+
+
+@bp.get("/assessments/templates/<int:template_id>")
+def assessments_template(template_id: int):
+    """One version of a template: its groups with weights and its items."""
+    committee_or_404()
+    template = templates.get(principal(), template_id)
+    return render_template(
+        "assessments/template.html",
+        template=template,
+        groups=templates.groups(template),
+        lines=template_lines(template),
+        line_help=LINE_HELP,
+    )
+
+
+def _default_quarter(months) -> str | None:
+    """The newest quarter whose three months are locked (else the newest locked month's)."""
+    locked: dict[str, int] = {}
+    for m in months:
+        if m.status == "locked":
+            key = f"{m.month[:4]}-Q{(int(m.month[5:7]) - 1) // 3 + 1}"
+            locked[key] = locked.get(key, 0) + 1
+    complete = sorted(q for q, n in locked.items() if n == 3)
+    if complete:
+        return complete[-1]
+    return max(locked) if locked else None
+
+
+@bp.get("/assessments/awards")
+def assessments_awards():
+    """六好区队 of a quarter: the ranking by the three locked months' average with eligibility,
+    the award form for eligible teams, the quarter's awards (the honour wall)."""
+    mine_id = committee_or_404()
+    p = principal()
+    quarter = arg_str("quarter", 7) or _default_quarter(queries.months(p))
+    ranking, refusal = [], None
+    if quarter:
+        try:
+            ranking = awards.ranking(mine_id, quarter)
+        except DomainError as error:
+            refusal = error.message
+    given = awards.honours(p, quarter) if quarter and refusal is None else []
+    return render_template(
+        "assessments/awards.html",
+        quarter=quarter,
+        ranking=ranking,
+        refusal=refusal,
+        awards=given,
+        awarded={a.team_id for a in given},
+        limit=awards.AWARDS_PER_QUARTER,
+    )
+
+
+@bp.post("/assessments/awards")
+def assessments_award():
+    """Name a team 六好区队 (the API's POST /admin/assessments/awards)."""
+    committee_or_404()
+    data = load_form(
+        AwardIn(),
+        {
+            "quarter": form_value("quarter"),
+            "team_id": form_value("team_id"),
+            "citation": form_value("citation"),
+        },
+        messages={"citation": "请填写表彰事迹"},
+    )
+    made = awards.award(principal(), data["quarter"], data["team_id"], data["citation"])
+    unit_of_work.flush()
+    return done(
+        f"已将 {made.team.name} 评为 {made.quarter} 六好区队",
+        to=url_for("console.assessments_awards", quarter=made.quarter),
+    )
+
+
+# --- the template editor: one line per item, saved as the next version ---------------------
+
+LINE_HELP = (
+    "每行一项：类别 | 考核项目 | 分值 | 考核科室 | 考核细则 | 否决（一票否决项填“否决”，分值填 0）"
+)
+
+
+def template_lines(template) -> str:
+    """A version as the editor's lines."""
+    return "\n".join(
+        " | ".join(
+            [i.group_name, i.title, str(i.max_points), i.office.name, i.rule]
+            + (["否决"] if i.veto else [])
+        )
+        for i in template.items
+    )
+
+
+def parse_lines(mine_id: int, text: str) -> list[dict]:
+    """The editor's lines as the API's items; a line that cannot be read is a 422 naming it."""
+    offices = {u.name: u.id for u in org.offices(mine_id)}
+    items, problems = [], {}
+    for n, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        cells = [c.strip() for c in line.split("|")]
+        if len(cells) not in (5, 6) or (len(cells) == 6 and cells[5] not in ("否决", "")):
+            problems[f"第{n}行"] = [
+                f"第{n}行应为 类别 | 考核项目 | 分值 | 考核科室 | 考核细则 | 否决（可选）"
+            ]
+            continue
+        if not cells[2].isascii() or not cells[2].isdigit():
+            problems[f"第{n}行"] = [f"第{n}行的分值应为整数"]
+            continue
+        if cells[3] not in offices:
+            problems[f"第{n}行"] = [f"第{n}行：“{cells[3]}”不是本矿的机关科室"]
+            continue
+        items.append(
+            {
+                "group": cells[0],
+                "title": cells[1],
+                "max_points": int(cells[2]),
+                "office_id": offices[cells[3]],
+                "rule": cells[4],
+                "veto": len(cells) == 6 and cells[5] == "否决",
+            }
+        )
+    if problems:
+        raise InvalidInput(errors=problems)
+    return items
+
+
+@bp.post("/assessments/templates/<int:template_id>")
+def assessments_template_save(template_id: int):
+    """Save the edited lines as the next version of the template (the API's POST
+    /admin/assessments/templates under the same name); months already opened keep theirs."""
+    mine_id = committee_or_404()
+    current = templates.get(principal(), template_id)
+    data = load_form(
+        TemplateIn(),
+        {
+            "name": current.name,
+            "kind": current.kind,
+            "items": parse_lines(mine_id, request.form.get("lines", "")),
+        },
+    )
+    saved = templates.save(principal(), data["name"], data["items"], data["kind"])
+    unit_of_work.flush()
+    return done(
+        f"已保存 {saved.name} 第 {saved.version} 版",
+        to=url_for("console.assessments_template", template_id=saved.id),
+    )
