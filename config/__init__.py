@@ -98,6 +98,9 @@ def load_settings(
         "WECHAT_PUSH_MODE": (env.get("WECHAT_PUSH_MODE") or "").strip().lower(),
         # a push signed further than this from our clock is a replay, refused
         "WECHAT_PUSH_MAX_SKEW_SECONDS": _int(env, "WECHAT_PUSH_MAX_SKEW_SECONDS", 300),
+        # why production runs the push in plain mode (no EncodingAESKey); without it production
+        # requires safe/compatible mode
+        "WECHAT_PUSH_PLAIN_REASON": (env.get("WECHAT_PUSH_PLAIN_REASON") or "").strip(),
         # our own public https base URL, from which WeChat fetches photos to check them
         "PUBLIC_BASE_URL": (env.get("PUBLIC_BASE_URL") or "").rstrip("/"),
         "WECHAT_MEDIA_CHECK_TIMEOUT_MINUTES": _int(env, "WECHAT_MEDIA_CHECK_TIMEOUT_MINUTES", 60),
@@ -252,6 +255,13 @@ def check_production(settings: dict[str, Any]) -> None:
         "WECHAT_PUSH_AES_KEY"
     ):
         missing.append(f"WECHAT_PUSH_AES_KEY (WECHAT_PUSH_MODE={settings['WECHAT_PUSH_MODE']})")
+    # In plain mode the signature covers token, timestamp and nonce only, not the body: anyone
+    # who sees one signed query can send any verdict with it within the replay window (the
+    # nonce memory narrows this to the first body). Safe mode encrypts and signs the body.
+    if settings.get("WECHAT_PUSH_MODE") == "plain" and not settings.get("WECHAT_PUSH_PLAIN_REASON"):
+        missing.append(
+            "WECHAT_PUSH_AES_KEY (safe push mode) or WECHAT_PUSH_PLAIN_REASON (why plain)"
+        )
     if not (settings.get("PUBLIC_BASE_URL") or "").startswith("https://"):
         missing.append("PUBLIC_BASE_URL (https)")
     if missing:
