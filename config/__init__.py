@@ -117,6 +117,10 @@ def load_settings(
         # micro-wishes
         "WISH_CLAIM_LIMIT": _int(env, "WISH_CLAIM_LIMIT", 3),
         "WISH_CLAIM_DAYS": _int(env, "WISH_CLAIM_DAYS", 30),
+        # a member who gave back this many claims within WISH_RELEASE_DAYS claims no more until
+        # the oldest is that old (claiming shows the wisher's phone: no claim-and-release loop)
+        "WISH_RELEASE_LIMIT": _int(env, "WISH_RELEASE_LIMIT", 3),
+        "WISH_RELEASE_DAYS": _int(env, "WISH_RELEASE_DAYS", 30),
         "WISH_REMIND_DAYS": _int(env, "WISH_REMIND_DAYS", 3),
         "WISH_COMPLETED_POINTS": _int(env, "WISH_COMPLETED_POINTS", 5),
         "WISH_POST_LIMITS": env.get("WISH_POST_LIMITS", "20 per hour;50 per day"),
