@@ -6,6 +6,7 @@ from flask import (
     Response,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -82,7 +83,7 @@ def login():
     if TICKET_KEY in session and "new" not in request.args:
         ticket = tickets.waiting_ticket(str(session[TICKET_KEY]))
     if ticket is None:
-        ticket = tickets.new_ticket(client_ip())
+        ticket = tickets.new_ticket(client_ip(), user_agent=request.headers.get("User-Agent"))
         unit_of_work.flush()
         session[TICKET_KEY] = ticket.id
     demo = current_app.config["DEMO_LOGIN"]
@@ -93,6 +94,13 @@ def login():
         demo=demo,
         demo_users=demo_users() if demo else [],
     )
+
+
+def _rotate_csrf() -> None:
+    """Signing in rotates the CSRF secret: a token from the sign-in page (which anyone could
+    have read or planted before the session existed) does not work in the session."""
+    session.pop("csrf_token", None)
+    g.pop("csrf_token", None)
 
 
 def _my_ticket() -> str:
@@ -125,6 +133,7 @@ def login_poll():
         return render_template("login_state.html", state="waiting", message=None)
     token, _account = found
     session.pop(TICKET_KEY, None)
+    _rotate_csrf()
     flash("扫码登录成功", "success")
     response = Response("", status=200)
     response.headers["HX-Redirect"] = url_for("console.index")
@@ -141,5 +150,6 @@ def login_demo():
     # A member or employee is refused here exactly as at the scan (ConsoleNotAllowed, 403).
     token = tickets.start_session(account, "demo", client_ip(), request.headers.get("User-Agent"))
     session.pop(TICKET_KEY, None)
+    _rotate_csrf()
     flash("已以演示账号登录", "success")
     return set_session_cookie(redirect(url_for("console.index"), 303), token)
