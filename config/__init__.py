@@ -109,7 +109,9 @@ def load_settings(
         "AUTH_CACHE_SECONDS": _int(env, "AUTH_CACHE_SECONDS", 300),
         "AUTH_CACHE_ENTRIES": _int(env, "AUTH_CACHE_ENTRIES", 20000),
         "BIND_FAILURE_LIMITS": env.get("BIND_FAILURE_LIMITS", "5 per 15 minutes;20 per day"),
-        "BIND_FAILURE_IP_LIMITS": env.get("BIND_FAILURE_IP_LIMITS", "60 per 15 minutes"),
+        # a backstop only: a mine's Wi-Fi and the carriers' NAT put hundreds of miners behind
+        # one address, and each account is limited by BIND_FAILURE_LIMITS first
+        "BIND_FAILURE_IP_LIMITS": env.get("BIND_FAILURE_IP_LIMITS", "600 per 15 minutes"),
         "IDEMPOTENCY_TTL_SECONDS": _int(env, "IDEMPOTENCY_TTL_SECONDS", 24 * 3600),
         "UPLOAD_DIR": env.get("UPLOAD_DIR") or str(instance / "uploads"),
         "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 10 * 1024 * 1024),
@@ -162,7 +164,10 @@ def load_settings(
         "CONSOLE_LOGIN_PAGE": env.get("CONSOLE_LOGIN_PAGE") or "pages/console/confirm",
         "CONSOLE_COOKIE_SECURE": _bool(env.get("CONSOLE_COOKIE_SECURE"), production),
         # new login codes per IP (every code is a row; a reload shows the same code, uncounted)
+        # new login codes per browser, and (a backstop: one office, one address) per IP
         "CONSOLE_TICKET_LIMITS": env.get("CONSOLE_TICKET_LIMITS") or "10 per minute;60 per hour",
+        "CONSOLE_TICKET_IP_LIMITS": env.get("CONSOLE_TICKET_IP_LIMITS")
+        or "200 per minute;2000 per hour",
         # flask-smorest / OpenAPI
         "API_TITLE": "Frontline mini-program API",
         "API_VERSION": "v1",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from flask import (
     Response,
     current_app,
@@ -28,6 +30,7 @@ from web import unit_of_work
 from web.rate_limits import limiter
 
 TICKET_KEY = "console_ticket"
+BROWSER_KEY = "console_browser"
 DEMO_PREFIX = "demo_"
 # htmx stops polling when an answer has this status.
 STOP_POLLING = 286
@@ -67,12 +70,28 @@ def _makes_no_ticket() -> bool:
     )
 
 
+def _browser_key() -> str:
+    """This browser, by an id in its signed session cookie (set on its first visit). A client
+    that drops its cookies is a new browser each time: the per-IP backstop still counts it."""
+    browser = session.get(BROWSER_KEY)
+    if not isinstance(browser, str):
+        browser = session[BROWSER_KEY] = secrets.token_urlsafe(12)
+    return f"console-ticket:{browser}"
+
+
+def _ticket_ip_limits() -> str:
+    return current_app.config["CONSOLE_TICKET_IP_LIMITS"]
+
+
 @bp.get("/login")
 @limiter.limit(
-    _ticket_limits,
-    key_func=lambda: f"console-ticket:{client_ip()}",
+    _ticket_limits, key_func=_browser_key, exempt_when=_makes_no_ticket, scope="console-ticket"
+)
+@limiter.limit(
+    _ticket_ip_limits,
+    key_func=lambda: f"console-ticket-ip:{client_ip()}",
     exempt_when=_makes_no_ticket,
-    scope="console-ticket",
+    scope="console-ticket-ip",
 )
 def login():
     """The sign-in page: a fresh one-time code (5 minutes), polled until it is confirmed."""
