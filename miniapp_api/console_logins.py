@@ -14,7 +14,7 @@ from miniapp_api.auth import current_principal, login_required
 blp = Blueprint("console_logins", __name__, url_prefix="/api/v1", description="控制台扫码登录")
 
 
-class ConfirmIn(ma.Schema):
+class ConsoleConfirmIn(ma.Schema):
     code = ma.fields.String(
         required=True,
         validate=ma.validate.Regexp(r"^[0-9]{4}$", error="请填写电脑上显示的 4 位确认码"),
@@ -67,7 +67,7 @@ class TicketView(MethodView):
 
 @blp.route("/console-logins/<string:ticket>/confirm", parameters=TICKET_PARAMETER)
 class ConfirmView(MethodView):
-    @blp.arguments(ConfirmIn)
+    @blp.arguments(ConsoleConfirmIn)
     @blp.response(200, ConfirmOut)
     @login_required()
     def post(self, data: dict, ticket: str):

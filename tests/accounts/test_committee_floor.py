@@ -96,3 +96,13 @@ def test_two_committee_members_removing_each_other_at_once_leave_one(app, world)
     codes = sorted(fire_at_once(2, leave))
     assert codes[0] == 200 and codes[1] in (401, 409), codes
     assert _committee_count(app, c1.mine_id) == 1
+
+
+def test_a_committee_member_cannot_unbind_their_own_account(client, world):
+    c1, c2 = world.committee(), world.committee()
+    h1, _ = world.headers(c1), world.headers(c2)
+    r = client.post(f"/api/v1/admin/people/{c1.id}/unbind", headers=h1)
+    assert r.status_code == 409 and r.json["reason"] == "cannot_unbind_self", r.json
+    assert client.get("/api/v1/me", headers=h1).json["bound"] is True
+    r = client.post(f"/api/v1/admin/people/{c2.id}/unbind", headers=h1)
+    assert r.status_code == 200 and r.json == {"unbound": True}
