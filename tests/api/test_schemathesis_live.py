@@ -3,6 +3,13 @@ Redis), as the party committee, as an ordinary miner and anonymously: every buil
 both positive and negative generation modes, through the examples, coverage, fuzzing and
 stateful phases — zero failures (issue 9 #17 and the OpenAPI document's truthfulness).
 
+Issue 19 item 15: the identity's token survives its own operations (a logout is followed by a
+fresh login and the case is sent again; nobody can mark themselves left or unbind themselves),
+each run prints per operation the statuses it got (`pytest -s`), and fails when an operation
+the identity may use gets fewer than FLOOR 2xx answers to schema-valid cases (the exempted
+operations and why are listed at EXEMPT_ALL / EXEMPT_OF), or when answers are token_revoked,
+person_left or not_bound: a run that tests a revoked token does not pass.
+
 The run is repeatable: the seed and the example count are fixed (in .ci/run, and as the
 defaults below). On PostgreSQL and MariaDB each role runs 20 examples per operation and
 generation mode; on the embedded SQLite backend 6 (SQLite serialises writers; that run is the
@@ -23,6 +30,7 @@ from __future__ import annotations
 import collections
 import json
 import os
+import re
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -213,6 +221,66 @@ def run_schemathesis(base: str, who: str | None, examples: int) -> Run:
     return run
 
 
+# The 2xx floor: of the answers to schema-valid (positive-mode) cases of each operation that the
+# identity may use, at least FLOOR must be 2xx, once the operation got MIN_CASES of them. A run
+# whose token was revoked or whose identity was marked left (issue 19 item 15: 2,912
+# token_revoked, then 8,248 × 403) is far below it on every operation. Observed on SQLite with
+# 6 examples: the floored operations answer 2xx 40–100 % of the time.
+FLOOR = 0.15
+MIN_CASES = 4
+
+# Operations kept out of the floor, and why. A schema cannot say which ids exist or which state
+# a campaign or wish is in, so an operation whose success needs an existing id in a given state
+# is mostly 404/409 however well the run goes; each is covered by its domain's own tests.
+EXEMPT_ALL = {
+    r"POST /api/v1/auth/login$": "random codes are no WeChat codes (401); the auth provider's "
+    "own logins are all 200",
+    r"POST /api/v1/auth/bind$": "the identity is bound already (409), failures rate-limited (429)",
+    r" /api/v1/wechat/push$": "the push is not configured in the suite (404): tests/wechat",
+    r" /api/v1/console-logins/": "tickets are 24 random characters: tests/console",
+    r"GET /api/v1/campaign-photos/": "random photo names",
+    r"GET /api/v1/uploads/\{upload_id\}/content$": "needs a signed link of a stored upload",
+    r"GET /api/v1/campaigns/\{campaign_id\}/results$": "409 until the campaign is published",
+    r"POST /api/v1/wishes/\{wish_id\}/(claim|confirm|fulfil|release|review|withdraw|close)$": (
+        "a wish in the right state and relation to the caller: tests/wishes"
+    ),
+    r"POST /api/v1/campaigns/\{campaign_id\}/(objections|votes)$": "an open campaign or its 公示",
+    r" /api/v1/admin/campaigns": "campaign steps depend on its state and dates: tests/votes",
+    r" /api/v1/admin/(ballots|objections)/": "an existing ballot or objection: tests/votes",
+    r" /api/v1/pairing-reviews/": "reviews exist after a transfer only: tests/roster",
+    r"POST /api/v1/admin/points": "an existing 工号 / request of another member: tests/points",
+    r"POST /api/v1/admin/(roster|grants)$": "a roster workbook / an existing 工号: tests/roster",
+    r"POST /api/v1/admin/photos/": "an upload waiting for review: tests/media",
+    r"(POST|PUT) /api/v1/talks": "writes need a pairing of the caller's: tests/pairings",
+    r"(POST|DELETE) /api/v1/pairings": "a member and employee of the caller's branch",
+    r"PUT /api/v1/employees/": "an employee paired with the caller",
+}
+EXEMPT_OF = {
+    "committee": {},
+    # An ordinary miner (not a party member): the managers' and members' operations are 403
+    # by design, which the built-in checks already hold them to.
+    "miner": {
+        r" /api/v1/admin/": "committee only",
+        r" /api/v1/branches/": "secretary or committee only",
+        r" /api/v1/employees/": "party members paired with the employee",
+        r"GET /api/v1/(pairings|points)/mine$": "party members only",
+        r"GET /api/v1/talks/\{talk_id\}$": "a miner has no talks of their own to read",
+    },
+}
+
+
+def below_floor(run: Run, who: str) -> list[str]:
+    """Operations of this identity whose positive-mode answers are under the 2xx floor."""
+    exempt = {**EXEMPT_ALL, **EXEMPT_OF[who]}
+    low = []
+    for op, counts in sorted(run.positive.items()):
+        if any(re.search(pattern, op) for pattern in exempt):
+            continue
+        if sum(counts.values()) >= MIN_CASES and _share_2xx(counts) < FLOOR:
+            low.append(f"{op}: {_share_2xx(counts):.0%} 2xx of {dict(counts)}")
+    return low
+
+
 def _report(failures: dict) -> str:
     lines = []
     for (operation, check), details in sorted(failures.items()):
@@ -226,9 +294,15 @@ def test_schemathesis_finds_nothing_as(app, live, who):
     """issue 9 #17: all checks, positive and negative, zero failures, on the live app."""
     run = run_schemathesis(live, who, _examples(app))
     print(f"\nschemathesis as {who}: {run.ran} checks, {run.logins} logins\n{run.table()}")
-    print(run.reasons.most_common())
+    print("401/403 reasons:", run.reasons.most_common())
     assert run.ran > 1000, run.ran
     assert not run.failures, _report(run.failures)
+    # the identity stayed alive: a revoked token is renewed (and the case sent again)
+    answers = sum(sum(c.values()) for c in run.statuses.values())
+    assert run.reasons[(401, "token_revoked")] <= answers // 100, run.reasons
+    assert run.reasons[(403, "person_left")] + run.reasons[(403, "not_bound")] == 0, run.reasons
+    low = below_floor(run, who)
+    assert not low, "under the 2xx floor:\n" + "\n".join(low)
 
 
 def test_schemathesis_finds_nothing_anonymously(app, live):
