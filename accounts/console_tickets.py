@@ -4,6 +4,7 @@ what they know (the API's confirm view and the console's login views)."""
 
 from __future__ import annotations
 
+import hmac
 import secrets
 from datetime import datetime, timedelta
 
@@ -33,6 +34,12 @@ class TicketExpired(DomainError):
     message = "登录二维码已过期，请在电脑上刷新后重新扫码"
 
 
+class TicketCodeMismatch(DomainError):
+    status = 409
+    reason = "console_code_mismatch"
+    message = "确认码与电脑上显示的不一致，请核对后重新扫码"
+
+
 class TicketUsed(DomainError):
     status = 409
     reason = "console_ticket_used"
@@ -47,10 +54,22 @@ def may_sign_in(principal: Principal) -> bool:
     return principal.bound and any(principal.has(r) for r in CONSOLE_ROLES)
 
 
-def new_ticket(ip: str | None, now: datetime | None = None) -> ConsoleLoginTicket:
+CODE_DIGITS = 4
+
+
+def new_code() -> str:
+    """The short code shown on the browser and on the confirming phone."""
+    return f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+
+
+def new_ticket(
+    ip: str | None, now: datetime | None = None, user_agent: str | None = None
+) -> ConsoleLoginTicket:
     """A fresh waiting ticket; its id is the scene of the code (≤ 32 visible characters)."""
     now = now or utcnow()
     ticket = ConsoleLoginTicket(
+        code=new_code(),
+        browser_user_agent=(user_agent or "")[:255] or None,
         # 24 characters of [A-Za-z0-9_-]: all allowed in a getwxacodeunlimit scene.
         id=secrets.token_urlsafe(18),
         status="waiting",
@@ -81,16 +100,43 @@ def _ticket(ticket_id: str) -> ConsoleLoginTicket:
     return ticket
 
 
-def confirm(principal: Principal, ticket_id: str, now: datetime | None = None) -> None:
-    """The mini-program confirms a scanned ticket for the caller (secretary or committee)."""
+def describe(principal: Principal, ticket_id: str, now: datetime | None = None) -> dict:
+    """What the phone shows before confirming: which browser asks (its IP and user agent, as
+    it asked for the code) and the short code that browser shows. Secretaries and committee
+    only; a used or expired ticket is refused as at confirm."""
     now = now or utcnow()
     if not may_sign_in(principal):
         raise ConsoleNotAllowed()
     ticket = _ticket(ticket_id)
+    _waiting(ticket, now)
+    return {
+        "code": ticket.code,
+        "browser_ip": ticket.browser_ip,
+        "browser_user_agent": ticket.browser_user_agent,
+        "created_at": ticket.created_at,
+        "expires_at": ticket.expires_at,
+    }
+
+
+def _waiting(ticket: ConsoleLoginTicket, now: datetime) -> None:
     if ticket.status != "waiting":
         raise TicketUsed()
-    if ticket.expires_at <= now:
+    if ticket.expires_at <= now or not ticket.code:
         raise TicketExpired()
+
+
+def confirm(principal: Principal, ticket_id: str, code: str, now: datetime | None = None) -> None:
+    """The mini-program confirms a scanned ticket for the caller (secretary or committee),
+    with the short code it showed (the one the browser shows): a phone that confirms must
+    have shown its user which browser asks; another code is refused (409) and nothing
+    changes."""
+    now = now or utcnow()
+    if not may_sign_in(principal):
+        raise ConsoleNotAllowed()
+    ticket = _ticket(ticket_id)
+    _waiting(ticket, now)
+    if not hmac.compare_digest((code or "").encode(), ticket.code.encode()):
+        raise TicketCodeMismatch()
     # One confirmation wins, however many phones scan the same code at once.
     done = db.session.execute(
         db.update(ConsoleLoginTicket)

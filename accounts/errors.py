@@ -80,3 +80,15 @@ class UnknownBranch(DomainError):
 class BranchRequired(InvalidInput):
     reason = "branch_required"
     message = "书记角色需要指定党支部"
+
+
+class CannotUnbindSelf(DomainError):
+    status = 409
+    reason = "cannot_unbind_self"
+    message = "不能解绑自己的微信账号，请由其他党委成员办理"
+
+
+class LastCommitteeMember(DomainError):
+    status = 409
+    reason = "last_committee_member"
+    message = "这是本矿最后一位党委成员，请先为其他人授予党委权限"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from accounts.errors import BranchRequired, UnknownBranch
+from accounts.errors import BranchRequired, LastCommitteeMember, UnknownBranch
 from accounts.principal_cache import person_key
 from domain_errors import InvalidInput
-from models import GRANTABLE_ROLES, Branch, Person, RoleGrant, db
+from models import GRANTABLE_ROLES, Branch, Mine, Person, RoleGrant, db
 
 
 def grant(person: Person, role: str, branch_name: str | None = None) -> RoleGrant:
@@ -45,6 +45,8 @@ def revoke(person: Person, role: str, branch_name: str | None = None) -> int:
     if branch_name:
         stmt = stmt.join(Branch, Branch.id == RoleGrant.branch_id).where(Branch.name == branch_name)
     grants = db.session.scalars(stmt).all()
+    if role == "committee" and grants:
+        keep_a_committee_member({person.mine_id}, {person.id})
     for g in grants:
         db.session.delete(g)
     return len(grants)
@@ -62,3 +64,27 @@ def revoke_every_grant(person_ids: set[int]) -> int:
         )
     )
     return result.rowcount
+
+
+def keep_a_committee_member(mine_ids: set[int], removing: set[int]) -> None:
+    """Refuse (409) to take the committee role from `removing` when that leaves one of these
+    mines with no committee member: only the CLI could then give one back.
+
+    The mines' rows are locked first (in id order), so two committee members removing each
+    other at the same instant are serialised: the second sees the first's change and is
+    refused."""
+    for mine_id in sorted(mine_ids):
+        db.session.execute(db.select(Mine.id).where(Mine.id == mine_id).with_for_update()).all()
+        holders = set(
+            db.session.scalars(
+                db.select(RoleGrant.person_id)
+                .join(Person, Person.id == RoleGrant.person_id)
+                .where(
+                    RoleGrant.role == "committee",
+                    Person.mine_id == mine_id,
+                    Person.left_at.is_(None),
+                )
+            ).all()
+        )
+        if holders and not holders - removing:
+            raise LastCommitteeMember()

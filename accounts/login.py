@@ -12,6 +12,7 @@ from accounts import identity_text
 from accounts.errors import (
     AccountAlreadyBound,
     AlreadyBound,
+    CannotUnbindSelf,
     DemoLoginDisabled,
     PersonLeft,
     RosterMismatch,
@@ -120,8 +121,11 @@ def bind(account: Account, employee_no: str, name: str, phone_tail: str) -> Pers
     return match
 
 
-def unbind(person: Person, actor: str) -> bool:
-    """Free a roster entry for another WeChat account (an admin act); revokes old tokens."""
+def unbind(person: Person, actor: str, actor_person_id: int | None = None) -> bool:
+    """Free a roster entry for another WeChat account (an admin act); revokes old tokens.
+    Not one's own (409): like marking oneself left, it ends the caller's own access."""
+    if actor_person_id is not None and actor_person_id == person.id:
+        raise CannotUnbindSelf()
     account = db.session.scalar(db.select(Account).where(Account.person_id == person.id))
     if account is None:
         return False

@@ -98,6 +98,9 @@ def load_settings(
         "WECHAT_PUSH_MODE": (env.get("WECHAT_PUSH_MODE") or "").strip().lower(),
         # a push signed further than this from our clock is a replay, refused
         "WECHAT_PUSH_MAX_SKEW_SECONDS": _int(env, "WECHAT_PUSH_MAX_SKEW_SECONDS", 300),
+        # why production runs the push in plain mode (no EncodingAESKey); without it production
+        # requires safe/compatible mode
+        "WECHAT_PUSH_PLAIN_REASON": (env.get("WECHAT_PUSH_PLAIN_REASON") or "").strip(),
         # our own public https base URL, from which WeChat fetches photos to check them
         "PUBLIC_BASE_URL": (env.get("PUBLIC_BASE_URL") or "").rstrip("/"),
         "WECHAT_MEDIA_CHECK_TIMEOUT_MINUTES": _int(env, "WECHAT_MEDIA_CHECK_TIMEOUT_MINUTES", 60),
@@ -106,7 +109,9 @@ def load_settings(
         "AUTH_CACHE_SECONDS": _int(env, "AUTH_CACHE_SECONDS", 300),
         "AUTH_CACHE_ENTRIES": _int(env, "AUTH_CACHE_ENTRIES", 20000),
         "BIND_FAILURE_LIMITS": env.get("BIND_FAILURE_LIMITS", "5 per 15 minutes;20 per day"),
-        "BIND_FAILURE_IP_LIMITS": env.get("BIND_FAILURE_IP_LIMITS", "60 per 15 minutes"),
+        # a backstop only: a mine's Wi-Fi and the carriers' NAT put hundreds of miners behind
+        # one address, and each account is limited by BIND_FAILURE_LIMITS first
+        "BIND_FAILURE_IP_LIMITS": env.get("BIND_FAILURE_IP_LIMITS", "600 per 15 minutes"),
         "IDEMPOTENCY_TTL_SECONDS": _int(env, "IDEMPOTENCY_TTL_SECONDS", 24 * 3600),
         "UPLOAD_DIR": env.get("UPLOAD_DIR") or str(instance / "uploads"),
         "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 10 * 1024 * 1024),
@@ -114,6 +119,10 @@ def load_settings(
         # micro-wishes
         "WISH_CLAIM_LIMIT": _int(env, "WISH_CLAIM_LIMIT", 3),
         "WISH_CLAIM_DAYS": _int(env, "WISH_CLAIM_DAYS", 30),
+        # a member who gave back this many claims within WISH_RELEASE_DAYS claims no more until
+        # the oldest is that old (claiming shows the wisher's phone: no claim-and-release loop)
+        "WISH_RELEASE_LIMIT": _int(env, "WISH_RELEASE_LIMIT", 3),
+        "WISH_RELEASE_DAYS": _int(env, "WISH_RELEASE_DAYS", 30),
         "WISH_REMIND_DAYS": _int(env, "WISH_REMIND_DAYS", 3),
         "WISH_COMPLETED_POINTS": _int(env, "WISH_COMPLETED_POINTS", 5),
         "WISH_POST_LIMITS": env.get("WISH_POST_LIMITS", "20 per hour;50 per day"),
@@ -169,7 +178,10 @@ def load_settings(
         "CONSOLE_LOGIN_PAGE": env.get("CONSOLE_LOGIN_PAGE") or "pages/console/confirm",
         "CONSOLE_COOKIE_SECURE": _bool(env.get("CONSOLE_COOKIE_SECURE"), production),
         # new login codes per IP (every code is a row; a reload shows the same code, uncounted)
+        # new login codes per browser, and (a backstop: one office, one address) per IP
         "CONSOLE_TICKET_LIMITS": env.get("CONSOLE_TICKET_LIMITS") or "10 per minute;60 per hour",
+        "CONSOLE_TICKET_IP_LIMITS": env.get("CONSOLE_TICKET_IP_LIMITS")
+        or "200 per minute;2000 per hour",
         # flask-smorest / OpenAPI
         "API_TITLE": "Frontline mini-program API",
         "API_VERSION": "v1",
@@ -268,6 +280,13 @@ def check_production(settings: dict[str, Any]) -> None:
         "WECHAT_PUSH_AES_KEY"
     ):
         missing.append(f"WECHAT_PUSH_AES_KEY (WECHAT_PUSH_MODE={settings['WECHAT_PUSH_MODE']})")
+    # In plain mode the signature covers token, timestamp and nonce only, not the body: anyone
+    # who sees one signed query can send any verdict with it within the replay window (the
+    # nonce memory narrows this to the first body). Safe mode encrypts and signs the body.
+    if settings.get("WECHAT_PUSH_MODE") == "plain" and not settings.get("WECHAT_PUSH_PLAIN_REASON"):
+        missing.append(
+            "WECHAT_PUSH_AES_KEY (safe push mode) or WECHAT_PUSH_PLAIN_REASON (why plain)"
+        )
     if not (settings.get("PUBLIC_BASE_URL") or "").startswith("https://"):
         missing.append("PUBLIC_BASE_URL (https)")
     if missing:

@@ -256,5 +256,6 @@ class UnbindView(MethodView):
     def post(self, person_id: int):
         """Free a roster entry for another WeChat account (rebinding is an admin act)."""
         person = _person_of_my_mine(person_id)
-        done = login_service.unbind(person, actor=f"person:{current_principal().person_id}")
+        me = current_principal().person_id
+        done = login_service.unbind(person, actor=f"person:{me}", actor_person_id=me)
         return {"unbound": done}

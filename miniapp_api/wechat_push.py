@@ -16,7 +16,7 @@ from flask_smorest import Blueprint
 
 from media import checks
 from miniapp_api.extensions import limiter
-from wechat import PushRefused, get_push_endpoint, media_check_result
+from wechat import PushRefused, PushRepeated, get_push_endpoint, media_check_result
 from wechat.push import PushNotConfigured
 
 log = logging.getLogger(__name__)
@@ -53,8 +53,11 @@ class PushView(MethodView):
         try:
             message = endpoint.open(request.args, request.get_data())
         except PushRefused:
-            log.warning("a push to /wechat/push was refused (signature or encryption)")
+            log.warning("a push to /wechat/push was refused (signature, encryption or replay)")
             raise
+        except PushRepeated:
+            # WeChat's retry of a push already handled: answered, not applied twice.
+            return Response("success", mimetype="text/plain")
         result = media_check_result(message, endpoint.appid)
         if result is not None:
             checks.apply_result(result)

@@ -28,6 +28,10 @@ class ConsoleLoginTicket(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     # The browser that asked for the code; only it may pick the session up.
     browser_ip: Mapped[str | None] = mapped_column(String(64))
+    browser_user_agent: Mapped[str | None] = mapped_column(String(255))
+    # A short code shown on the browser and on the phone that confirms: the phone's user sees
+    # which browser asks (and its IP and user agent) and confirms this code (QRLJacking).
+    code: Mapped[str | None] = mapped_column(String(8))
     confirmed_account_id: Mapped[int | None] = mapped_column(
         ForeignKey("accounts.id", ondelete="CASCADE")
     )

@@ -30,6 +30,12 @@ class AlreadyLeft(DomainError):
     message = "该人员已办理离职"
 
 
+class CannotLeaveSelf(DomainError):
+    status = 409
+    reason = "cannot_leave_self"
+    message = "不能为自己办理离职，请由其他党委成员办理"
+
+
 class RosterChanged(DomainError):
     status = 409
     reason = "roster_changed"

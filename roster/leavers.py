@@ -28,7 +28,7 @@ from accounts import grants, tokens
 from models import Account, AuthSession, LeaveRecord, Person, RoleGrant, Wish, db, utcnow
 from pairings import moves
 from roster import transfers
-from roster.errors import AlreadyLeft
+from roster.errors import AlreadyLeft, CannotLeaveSelf
 from votes import campaigns as votes
 from wishes import services as wishes
 
@@ -60,6 +60,8 @@ def mark_left(
     out = LeaverOutcome(people=len(people))
     if not ids:
         return out
+    # A mine keeps at least one committee member (else only the CLI can restore one).
+    grants.keep_a_committee_member({p.mine_id for p in people}, ids)
     for p in people:
         p.left_at = now
         record(p, "left", source, actor_id, now)
@@ -88,7 +90,9 @@ def mark_left(
 
 
 def leave(person: Person, *, actor_id: int | None = None) -> LeaverOutcome:
-    """Mark one person as left (a committee act between two roster imports)."""
+    """Mark one person as left (a committee act between two roster imports); not oneself."""
+    if actor_id is not None and actor_id == person.id:
+        raise CannotLeaveSelf()
     db.session.execute(db.select(Person.id).where(Person.id == person.id).with_for_update()).all()
     db.session.refresh(person)
     if person.left_at is not None:

@@ -14,7 +14,13 @@ from wechat.errors import (
     WeChatUnavailable,
     WeChatUserBlocked,
 )
-from wechat.push import MediaCheckResult, PushEndpoint, PushRefused, media_check_result
+from wechat.push import (
+    MediaCheckResult,
+    PushEndpoint,
+    PushRefused,
+    PushRepeated,
+    media_check_result,
+)
 from wechat.redaction import install_log_filters, redact
 
 
@@ -39,6 +45,7 @@ def init_app(app: Flask) -> None:
                 app.config.get("WECHAT_PUSH_AES_KEY") or None,
                 app.config["WECHAT_APPID"],
                 app.config["WECHAT_PUSH_MAX_SKEW_SECONDS"],
+                redis=app.extensions["redis"],
             )
     app.extensions["wechat"] = client
     app.extensions["wechat_push"] = push
@@ -59,6 +66,7 @@ __all__ = [
     "MiniProgramClient",
     "PushEndpoint",
     "PushRefused",
+    "PushRepeated",
     "ShareCode",
     "WeChatCodeInvalid",
     "WeChatMisconfigured",

@@ -46,6 +46,12 @@ class NoBranch(DomainError):
     message = "您所在单位尚未设置党支部，暂时不能发布心愿"
 
 
+class ReleaseLimit(DomainError):
+    status = 409
+    reason = "release_limit"
+    message = "您近期退回的心愿较多，暂时不能认领新的心愿"
+
+
 class NotPartyMember(Forbidden):
     reason = "not_party_member"
     message = "只有党员可以认领心愿"

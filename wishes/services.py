@@ -47,6 +47,7 @@ from wishes.errors import (
     PhotoNotUsable,
     PhotoRequired,
     ReasonRequired,
+    ReleaseLimit,
     WishNotFound,
 )
 
@@ -80,9 +81,14 @@ def relations(p: Principal, wish: Wish) -> set[str]:
 
 
 def sees_identity(p: Principal, wish: Wish) -> bool:
-    """Name and phone of the wisher: the claimer, the branch secretary, committee (and the
-    wisher or whoever posted for them)."""
-    return bool(relations(p, wish))
+    """Name and phone of the wisher: the claimer of the wish's own branch, the branch
+    secretary, committee (and the wisher or whoever posted for them). A claimer from another
+    branch of the mine sees the wisher masked (else claiming would hand any member every
+    wisher's phone): the wisher, who sees the claimer's phone, makes contact."""
+    rel = relations(p, wish)
+    if rel == {"claimer"} and p.person is not None and p.person.branch_id != wish.branch_id:
+        return False
+    return bool(rel)
 
 
 def get_visible(p: Principal, wish_id: int) -> Wish:
@@ -353,6 +359,19 @@ def claim_wish(p: Principal, wish_id: int, *, now: datetime | None = None) -> Wi
     if open_claims >= limit:
         raise ClaimLimit(f"您认领且未完成的心愿已达上限（{limit} 个），请先完成已认领的心愿")
     now = now or utcnow()
+    # Claim, read the phone, give back, repeat: releases are counted (under the same lock).
+    days = current_app.config["WISH_RELEASE_DAYS"]
+    released = db.session.scalar(
+        select(func.count())
+        .select_from(WishEvent)
+        .where(
+            WishEvent.actor_id == member.id,
+            WishEvent.action == "release",
+            WishEvent.at > now - timedelta(days=days),
+        )
+    )
+    if released >= current_app.config["WISH_RELEASE_LIMIT"]:
+        raise ReleaseLimit(f"您 {days} 天内退回的心愿已达 {released} 个，暂时不能认领新的心愿")
     deadline = now + timedelta(days=current_app.config["WISH_CLAIM_DAYS"])
     _apply(
         wish,

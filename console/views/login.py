@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
+
 from flask import (
     Response,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -27,6 +30,7 @@ from web import unit_of_work
 from web.rate_limits import limiter
 
 TICKET_KEY = "console_ticket"
+BROWSER_KEY = "console_browser"
 DEMO_PREFIX = "demo_"
 # htmx stops polling when an answer has this status.
 STOP_POLLING = 286
@@ -66,12 +70,28 @@ def _makes_no_ticket() -> bool:
     )
 
 
+def _browser_key() -> str:
+    """This browser, by an id in its signed session cookie (set on its first visit). A client
+    that drops its cookies is a new browser each time: the per-IP backstop still counts it."""
+    browser = session.get(BROWSER_KEY)
+    if not isinstance(browser, str):
+        browser = session[BROWSER_KEY] = secrets.token_urlsafe(12)
+    return f"console-ticket:{browser}"
+
+
+def _ticket_ip_limits() -> str:
+    return current_app.config["CONSOLE_TICKET_IP_LIMITS"]
+
+
 @bp.get("/login")
 @limiter.limit(
-    _ticket_limits,
-    key_func=lambda: f"console-ticket:{client_ip()}",
+    _ticket_limits, key_func=_browser_key, exempt_when=_makes_no_ticket, scope="console-ticket"
+)
+@limiter.limit(
+    _ticket_ip_limits,
+    key_func=lambda: f"console-ticket-ip:{client_ip()}",
     exempt_when=_makes_no_ticket,
-    scope="console-ticket",
+    scope="console-ticket-ip",
 )
 def login():
     """The sign-in page: a fresh one-time code (5 minutes), polled until it is confirmed."""
@@ -82,7 +102,7 @@ def login():
     if TICKET_KEY in session and "new" not in request.args:
         ticket = tickets.waiting_ticket(str(session[TICKET_KEY]))
     if ticket is None:
-        ticket = tickets.new_ticket(client_ip())
+        ticket = tickets.new_ticket(client_ip(), user_agent=request.headers.get("User-Agent"))
         unit_of_work.flush()
         session[TICKET_KEY] = ticket.id
     demo = current_app.config["DEMO_LOGIN"]
@@ -93,6 +113,13 @@ def login():
         demo=demo,
         demo_users=demo_users() if demo else [],
     )
+
+
+def _rotate_csrf() -> None:
+    """Signing in rotates the CSRF secret: a token from the sign-in page (which anyone could
+    have read or planted before the session existed) does not work in the session."""
+    session.pop("csrf_token", None)
+    g.pop("csrf_token", None)
 
 
 def _my_ticket() -> str:
@@ -125,6 +152,7 @@ def login_poll():
         return render_template("login_state.html", state="waiting", message=None)
     token, _account = found
     session.pop(TICKET_KEY, None)
+    _rotate_csrf()
     flash("扫码登录成功", "success")
     response = Response("", status=200)
     response.headers["HX-Redirect"] = url_for("console.index")
@@ -141,5 +169,6 @@ def login_demo():
     # A member or employee is refused here exactly as at the scan (ConsoleNotAllowed, 403).
     token = tickets.start_session(account, "demo", client_ip(), request.headers.get("User-Agent"))
     session.pop(TICKET_KEY, None)
+    _rotate_csrf()
     flash("已以演示账号登录", "success")
     return set_session_cookie(redirect(url_for("console.index"), 303), token)

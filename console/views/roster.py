@@ -261,6 +261,7 @@ def roster_unbind(person_id: int):
     """Free a roster entry from its WeChat account (its tokens and console sessions end)."""
     mine_id = committee_or_404()
     person = _person(person_id, mine_id)
-    unbound = login_service.unbind(person, actor=f"person:{principal().person_id}")
+    me = principal().person_id
+    unbound = login_service.unbind(person, actor=f"person:{me}", actor_person_id=me)
     unit_of_work.flush()
     return done(f"已解除 {person.name} 的微信绑定" if unbound else f"{person.name} 未绑定微信")

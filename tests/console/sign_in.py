@@ -31,6 +31,14 @@ def bearer(app, openid: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def code_of(app, ticket: str) -> dict[str, str]:
+    """The body of a confirm: the short code the browser (and the phone) shows."""
+    from models import ConsoleLoginTicket
+
+    with app.app_context():
+        return {"code": db.session.get(ConsoleLoginTicket, ticket).code}
+
+
 def ticket_of(page: Any) -> str:
     """The ticket the login page shows (the scene of its code)."""
     ticket = page.get_attribute("#login-state", "data-ticket")

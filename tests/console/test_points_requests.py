@@ -13,7 +13,7 @@ from urllib.parse import unquote
 from accounts.principal import principal_for_person
 from models import Person, PointsEntry, PointsRequest, db
 from points import requests as points_requests
-from tests.console.sign_in import bearer, client_sign_in, ticket_of
+from tests.console.sign_in import bearer, client_sign_in, code_of, ticket_of
 from tests.support.concurrency import fire_at_once
 
 ZONGCAI = "综采一队党支部"
@@ -183,7 +183,9 @@ def test_the_author_is_not_offered_to_decide_and_another_member_rejects(app, dem
     page.wait_for_url(re.compile(r"/console/login$"))
     ticket = ticket_of(page)
     r = app.test_client().post(
-        f"/api/v1/console-logins/{ticket}/confirm", headers=bearer(app, "committee2")
+        f"/api/v1/console-logins/{ticket}/confirm",
+        headers=bearer(app, "committee2"),
+        json=code_of(app, ticket),
     )
     assert r.status_code == 200, r.get_json()
     page.wait_for_url(re.compile(r"/console/mine$"))

@@ -18,7 +18,7 @@ from models import (
     db,
     utcnow,
 )
-from tests.console.sign_in import bearer, csrf_of, ticket_of
+from tests.console.sign_in import bearer, code_of, csrf_of, ticket_of
 from tests.support.concurrency import fire_at_once
 
 
@@ -30,15 +30,23 @@ def test_scan_sign_in_confirmed_through_the_api(app, demo, console):
     console.page.wait_for_selector(".login-code img")
     console.shot("login")
     client = app.test_client()
-    r = client.post(f"/api/v1/console-logins/{ticket}/confirm", headers=bearer(app, "secretary"))
+    r = client.post(
+        f"/api/v1/console-logins/{ticket}/confirm",
+        headers=bearer(app, "secretary"),
+        json=code_of(app, ticket),
+    )
     assert r.status_code == 200, r.get_json()
-    assert r.get_json() == {"confirmed": True}
+    assert r.get_json()["confirmed"] is True
+    assert r.get_json()["browser_ip"] == "127.0.0.1"
+    assert "Chrome" in r.get_json()["browser_user_agent"]
     console.page.wait_for_url(re.compile(r"/console/branches/\d+/$"))
     assert "D0002" in console.page.inner_text(".user-name")
     console.no_problems()
     # Works once: a second scan of the same code is refused.
     again = client.post(
-        f"/api/v1/console-logins/{ticket}/confirm", headers=bearer(app, "committee")
+        f"/api/v1/console-logins/{ticket}/confirm",
+        headers=bearer(app, "committee"),
+        json=code_of(app, ticket),
     )
     assert again.status_code == 409
     assert again.get_json()["reason"] == "console_ticket_used"
@@ -56,7 +64,11 @@ def test_member_and_employee_cannot_sign_in(app, demo, console):
     ticket = ticket_of(console.page)
     client = app.test_client()
     for who in ("member", "miner"):
-        r = client.post(f"/api/v1/console-logins/{ticket}/confirm", headers=bearer(app, who))
+        r = client.post(
+            f"/api/v1/console-logins/{ticket}/confirm",
+            headers=bearer(app, who),
+            json=code_of(app, ticket),
+        )
         assert r.status_code == 403
         assert r.get_json()["reason"] == "console_not_allowed"
         assert r.get_json()["message"] == "只有支部书记和党委工作人员可以登录控制台"
@@ -84,12 +96,20 @@ def test_ticket_expires_after_five_minutes(app, demo):
         ticket.expires_at = utcnow() - timedelta(seconds=1)
         ticket_id = ticket.id
         db.session.commit()
-    r = client.post(f"/api/v1/console-logins/{ticket_id}/confirm", headers=bearer(app, "committee"))
+    r = client.post(
+        f"/api/v1/console-logins/{ticket_id}/confirm",
+        headers=bearer(app, "committee"),
+        json=code_of(app, ticket_id),
+    )
     assert r.status_code == 409 and r.get_json()["reason"] == "console_ticket_expired"
     poll = client.get("/console/login/poll", headers={"HX-Request": "true"})
     assert poll.status_code == 286  # htmx stops polling
     assert "已过期" in poll.get_data(as_text=True)
-    missing = client.post("/api/v1/console-logins/nope/confirm", headers=bearer(app, "committee"))
+    missing = client.post(
+        "/api/v1/console-logins/nope/confirm",
+        headers=bearer(app, "committee"),
+        json={"code": "0000"},
+    )
     assert missing.status_code == 404
 
 
@@ -100,11 +120,12 @@ def test_ticket_is_confirmed_and_picked_up_once(app, demo):
         ticket_id = tickets.new_ticket("127.0.0.1").id
         db.session.commit()
     heads = [bearer(app, "committee") for _ in range(8)]
+    body = code_of(app, ticket_id)
 
     def confirm(i: int) -> int:
         return (
             app.test_client()
-            .post(f"/api/v1/console-logins/{ticket_id}/confirm", headers=heads[i])
+            .post(f"/api/v1/console-logins/{ticket_id}/confirm", headers=heads[i], json=body)
             .status_code
         )
 
@@ -134,7 +155,9 @@ def test_confirm_after_expiry_is_refused_by_the_service(app, demo):
         account = db.session.scalar(db.select(Account).where(Account.openid == "demo_committee"))
         p = principal_for(account)
         try:
-            tickets.confirm(p, ticket.id, now=utcnow() + timedelta(minutes=5, seconds=1))
+            tickets.confirm(
+                p, ticket.id, ticket.code, now=utcnow() + timedelta(minutes=5, seconds=1)
+            )
         except TicketExpired:
             pass
         else:
@@ -165,6 +188,8 @@ def test_logout_unbind_and_removed_grant_end_the_session(app, demo, console):
     console.demo_sign_in("committee")
     assert console.page.url.endswith("/console/mine")
     with app.app_context():
+        # a mine keeps a committee member (issue 19): another one first
+        grants.grant(db.session.get(Person, demo["people"]["D0002"]), "committee")
         grants.revoke(db.session.get(Person, demo["people"]["D0001"]), "committee")
         db.session.commit()
     console.go("/console/mine")
@@ -199,6 +224,7 @@ def test_session_cookie_is_secure_in_production(tmp_path):
         "WECHAT_APPID": "wx123",
         "WECHAT_SECRET": "s" * 32,
         "WECHAT_PUSH_TOKEN": "pushtoken",
+        "WECHAT_PUSH_AES_KEY": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
         "PUBLIC_BASE_URL": "https://frontline.example.com",
     }
     app = Flask(__name__)

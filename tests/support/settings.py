@@ -10,5 +10,6 @@ PROD = {
     "WECHAT_APPID": "wx1",
     "WECHAT_SECRET": "sec",
     "WECHAT_PUSH_TOKEN": "pushtoken1",
+    "WECHAT_PUSH_AES_KEY": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
     "PUBLIC_BASE_URL": "https://frontline.example.com",
 }

@@ -53,8 +53,9 @@ def test_safe_mode_push_outside_the_window_is_refused(base_config, app, fake_wec
 
 @pytest.mark.parametrize("mode", ["safe", "compatible"])
 def test_production_refuses_encrypted_push_mode_without_the_key(tmp_path, mode):
+    keyless = {k: v for k, v in PROD.items() if k != "WECHAT_PUSH_AES_KEY"}
     with pytest.raises(ConfigError, match="WECHAT_PUSH_AES_KEY"):
-        load_settings(str(tmp_path), env=dict(PROD, WECHAT_PUSH_MODE=mode))
+        load_settings(str(tmp_path), env=dict(keyless, WECHAT_PUSH_MODE=mode))
     s = load_settings(
         str(tmp_path), env=dict(PROD, WECHAT_PUSH_MODE=mode, WECHAT_PUSH_AES_KEY=AES_KEY)
     )
@@ -62,8 +63,10 @@ def test_production_refuses_encrypted_push_mode_without_the_key(tmp_path, mode):
 
 
 def test_push_mode_follows_the_key_and_is_checked(tmp_path):
-    assert load_settings(str(tmp_path), env=PROD)["WECHAT_PUSH_MODE"] == "plain"
-    with_key = dict(PROD, WECHAT_PUSH_AES_KEY=AES_KEY)
+    plain = {k: v for k, v in PROD.items() if k != "WECHAT_PUSH_AES_KEY"}
+    plain["WECHAT_PUSH_PLAIN_REASON"] = "the test account"
+    assert load_settings(str(tmp_path), env=plain)["WECHAT_PUSH_MODE"] == "plain"
+    with_key = dict(plain, WECHAT_PUSH_AES_KEY=AES_KEY)
     assert load_settings(str(tmp_path), env=with_key)["WECHAT_PUSH_MODE"] == "safe"
     with pytest.raises(ConfigError, match="WECHAT_PUSH_MODE"):
         load_settings(str(tmp_path), env=dict(PROD, WECHAT_PUSH_MODE="secret"))
