@@ -1,7 +1,7 @@
 """console sign-in: the browser's user agent and a short code shown on both screens
 
 Revision ID: 0014_input2
-Revises: 0009_fixes_points_sheets
+Revises: 0012_zones
 Create Date: 2026-12-06 01:30:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0014_input2'
-down_revision = '0009_fixes_points_sheets'
+down_revision = '0012_zones'
 branch_labels = None
 depends_on = None
 
