@@ -40,6 +40,7 @@ periodic("idempotency-purge", "jobs.maintenance.purge_idempotency_job", every=36
 periodic("pairings-talk-reminders", "pairings.jobs.remind_job", cron="0 9 * * *")
 periodic("votes-remind-non-voters", "votes.jobs.remind_job", cron="0 12 * * *")
 periodic("console-purge-tickets", "console.jobs.purge_tickets_job", cron="40 3 * * *")
+periodic("inbox-purge", "notifications.jobs.purge_inbox_job", cron="50 3 * * *")
 
 
 def build_scheduler(connection, queue_name: str):

@@ -36,6 +36,7 @@ def init_app(app: Flask) -> None:
         admin_people,
         console_logins,
         identity,
+        inbox_api,
         pairings_api,
         photo_review,
         points_api,
@@ -64,6 +65,7 @@ def init_app(app: Flask) -> None:
     api.init_app(app)
     modules = (
         identity,
+        inbox_api,
         admin_people,
         console_logins,
         votes_api,

@@ -2,6 +2,7 @@
 
 from models.accounts import Account, AuthSession, BindAudit
 from models.base import UTCDateTime, db, utcnow
+from models.consents import CONSENT_RESULTS, ConsentReport, SubscribeConsent
 from models.console import ConsoleLoginTicket, ConsoleSignIn
 from models.idempotency import IdempotencyRecord
 from models.notifications import NOTIFICATION_STATUSES, Notification
@@ -47,6 +48,9 @@ from models.wishes import (
 )
 
 __all__ = [
+    "CONSENT_RESULTS",
+    "ConsentReport",
+    "SubscribeConsent",
     "CARE_FLAGS",
     "TALK_MODES",
     "CareFlagChange",
