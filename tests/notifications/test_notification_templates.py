@@ -85,7 +85,11 @@ def test_issue10_2_template_keywords_not_our_keys(wx, world, fake_wechat):
     """issue 10 #2: the message carries the template's own keywords (thing1, time2, …), filled
     from our data keys; WeChat answered 47003 to our keys (title, name, at)."""
     n = send(
-        wx, fake_wechat, world, "wish_claimed", {"title": "书包", "name": "王建国", "at": "2026-05-01 08:30"}
+        wx,
+        fake_wechat,
+        world,
+        "wish_claimed",
+        {"title": "书包", "name": "王建国", "at": "2026-05-01 08:30"},
     )
     assert (n.status, n.last_error) == ("sent", None)
     [(_, _, body)] = fake_wechat.calls_to(SEND)
@@ -302,7 +306,11 @@ def test_issue10_9_non_json_200_is_not_sent(wx, world, fake_wechat):
     """issue 10 #9: a 200 that is not JSON marked the message `sent`; it is retried."""
     fake_wechat.non_json.add(SEND)
     n = send(
-        wx, fake_wechat, world, "wish_claimed", {"title": "书包", "name": "王建国", "at": "2026-05-01 08:30"}
+        wx,
+        fake_wechat,
+        world,
+        "wish_claimed",
+        {"title": "书包", "name": "王建国", "at": "2026-05-01 08:30"},
     )
     assert n.status == "pending" and n.last_error.startswith("wechat_unavailable"), n.last_error
 
@@ -310,7 +318,11 @@ def test_issue10_9_non_json_200_is_not_sent(wx, world, fake_wechat):
 def test_wechat_minute_quota_is_retried_later(wx, world, fake_wechat):
     fake_wechat.fail[SEND] = 45011
     n = send(
-        wx, fake_wechat, world, "wish_claimed", {"title": "书包", "name": "王建国", "at": "2026-05-01 08:30"}
+        wx,
+        fake_wechat,
+        world,
+        "wish_claimed",
+        {"title": "书包", "name": "王建国", "at": "2026-05-01 08:30"},
     )
     assert n.status == "pending" and n.last_error.startswith("45011"), n.last_error
 
@@ -320,7 +332,11 @@ def test_47003_is_final_and_logged(wx, world, fake_wechat, caplog):
     logging.getLogger("notifications.delivery").disabled = False
     fake_wechat.templates["TPL-CLAIMED"] = ["thing1", "name2", "time3", "thing4", "thing5"]
     n = send(
-        wx, fake_wechat, world, "wish_claimed", {"title": "书包", "name": "王建国", "at": "2026-05-01 08:30"}
+        wx,
+        fake_wechat,
+        world,
+        "wish_claimed",
+        {"title": "书包", "name": "王建国", "at": "2026-05-01 08:30"},
     )
     assert n.status == "failed" and n.last_error.startswith("47003"), n.last_error
     assert any(r.levelname == "ERROR" and "47003" in r.getMessage() for r in caplog.records)
