@@ -215,6 +215,16 @@ def item(n: Notification) -> dict[str, Any]:
 # -- reading -------------------------------------------------------------------------------------
 
 
+def items_query(person_id: int, *, unread: bool = False, kind: str | None = None) -> Any:
+    """A select of the person's items (unread only, of one kind), unordered."""
+    stmt = select(Notification).where(Notification.person_id == person_id)
+    if unread:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    if kind:
+        stmt = stmt.where(Notification.kind == kind)
+    return stmt
+
+
 def items_of(
     person_id: int,
     *,
@@ -224,11 +234,7 @@ def items_of(
     limit: int = 20,
 ) -> tuple[list[Notification], int | None]:
     """A page of the person's items, newest first, and the cursor of the next page (or None)."""
-    stmt = select(Notification).where(Notification.person_id == person_id)
-    if unread:
-        stmt = stmt.where(Notification.read_at.is_(None))
-    if kind:
-        stmt = stmt.where(Notification.kind == kind)
+    stmt = items_query(person_id, unread=unread, kind=kind)
     if before is not None:
         stmt = stmt.where(Notification.id < before)
     limit = max(1, min(limit, PAGE_LIMIT))
