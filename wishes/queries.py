@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, or_, select
@@ -212,8 +212,6 @@ def claims_near_deadline_count(p: Principal, now: datetime, days: int) -> int | 
     """The caller's claims whose deadline falls within `days` (overdue ones included)."""
     if p.person_id is None:
         return None
-    from datetime import timedelta
-
     return int(
         db.session.scalar(
             select(db.func.count())
