@@ -72,7 +72,7 @@ class ConsentReportIn(ma.Schema):
         metadata={"description": "小程序为这次 wx.requestSubscribeMessage 生成的请求号（幂等）"},
     )
     results = ma.fields.Dict(
-        keys=ma.fields.String(validate=ma.validate.Length(min=1, max=64)),
+        keys=ma.fields.String(validate=ma.validate.Regexp(r"^[\x21-\x7e]{1,64}$")),
         values=ma.fields.String(validate=ma.validate.OneOf(CONSENT_RESULTS)),
         required=True,
         validate=ma.validate.Length(min=1, max=20),
