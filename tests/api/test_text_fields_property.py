@@ -292,6 +292,11 @@ def _run(app, client, world) -> None:
             f"/api/v1/admin/points/requests/{requested}/decide",
             {"approve": True, "reason": "x"},
         ),
+        ("POST", "/api/v1/subscriptions"): (
+            team.h(member),
+            "/api/v1/subscriptions",
+            {"request_id": "req-1", "results": {"TPL-UNKNOWN": "accept"}},
+        ),
     }
     targets = text_targets(client.get("/api/v1/openapi.json").json)
     missing = {(m, p) for m, p, _ in targets} - set(scenarios)
