@@ -18,6 +18,7 @@ import miniapp_api
 import models
 import notifications
 import pairings
+import points
 import votes
 import wechat
 import wishes
@@ -43,6 +44,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     notifications.init_app(app)
     votes.init_app(app)
     media.init_app(app, notify=notifications.notify)
+    points.init_app(app)
     pairings.init_app(app)
     wishes.init_app(app)
     zones.init_app(app)

@@ -22,6 +22,7 @@ PHASES = {
     "bare": "bare Flask app (`bench/bare.py`)",
     "ping": "app, unauthenticated `GET /bench/ping`",
     "me": "`GET /api/v1/me` (authenticated)",
+    "unread": "`GET /api/v1/inbox/unread-count` (authenticated, Redis-cached)",
     "votes": "accepted votes",
     "storm": "brushing storm (repeats refused)",
     "leaderboard": "leaderboard",
@@ -235,7 +236,9 @@ def markdown(report: dict) -> str:
         lines += ["", "Per run, req/s (× bare):"]
         for i, run in enumerate(runs, 1):
             parts = [f"bare {run['bare']['rps']:.0f}"] + [
-                f"{p} {run[p]['rps']:.0f} ({run['ratios'][p]:.3f})" for p in PHASES if p != "bare"
+                f"{p} {run[p]['rps']:.0f} ({run['ratios'][p]:.3f})"
+                for p in PHASES
+                if p != "bare" and p in run
             ]
             lines.append(f"{i}. " + ", ".join(parts))
     return "\n".join(lines)

@@ -548,7 +548,7 @@ def chaos_check(args, info: dict, common: dict, next_visit: int) -> dict:
     }
 
 
-CLOSED_LOOP = ("ping", "me", "votes", "storm", "leaderboard")  # each divided by "bare"
+CLOSED_LOOP = ("ping", "me", "unread", "votes", "storm", "leaderboard")  # each divided by "bare"
 
 
 def visits_used(result: dict) -> int:
@@ -675,6 +675,14 @@ def measure(args, paced_rates: list[int], gate_seconds: float, report: dict) -> 
         row["ping"] = wrk("get", port, args.duration, args.connections, get("/bench/ping"))
         row["me"] = wrk(
             "get", port, args.duration, args.connections, get("/api/v1/me", auth=True, **common)
+        )
+        # The inbox badge every page of the mini-program polls (Redis-cached count).
+        row["unread"] = wrk(
+            "get",
+            port,
+            args.duration,
+            args.connections,
+            get("/api/v1/inbox/unread-count", auth=True, **common),
         )
         row["votes"] = wrk(
             "votes",

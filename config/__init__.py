@@ -139,6 +139,8 @@ def load_settings(
         # against the registry of kinds at start-up (notifications.templates)
         "WECHAT_TEMPLATES": _json(env, "WECHAT_TEMPLATES"),
         "NOTIFY_MAX_ATTEMPTS": _int(env, "NOTIFY_MAX_ATTEMPTS", 6),
+        # Inbox items (notifications) are purged this many days after they were written.
+        "INBOX_KEEP_DAYS": _int(env, "INBOX_KEEP_DAYS", 180),
         # voting: attempts per minute, counted inside vote.lua in the same round trip as the
         # vote; per IP generous (a whole mine shares one network, so it is never the only gate)
         "VOTE_ACCOUNT_PER_MINUTE": _int(env, "VOTE_ACCOUNT_PER_MINUTE", 30),

@@ -38,6 +38,7 @@ def init_app(app: Flask) -> None:
         assessments_api,
         console_logins,
         identity,
+        inbox_api,
         pairings_api,
         photo_review,
         points_api,
@@ -67,6 +68,7 @@ def init_app(app: Flask) -> None:
     api.init_app(app)
     modules = (
         identity,
+        inbox_api,
         admin_people,
         console_logins,
         votes_api,

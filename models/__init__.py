@@ -18,6 +18,7 @@ from models.assessments import (
     UnitDuty,
 )
 from models.base import UTCDateTime, db, utcnow
+from models.consents import CONSENT_RESULTS, ConsentReport, SubscribeConsent
 from models.console import ConsoleLoginTicket, ConsoleSignIn
 from models.idempotency import IdempotencyRecord
 from models.notifications import NOTIFICATION_STATUSES, Notification
@@ -91,6 +92,9 @@ __all__ = [
     "SheetTemplate",
     "UNIT_KINDS",
     "UnitDuty",
+    "CONSENT_RESULTS",
+    "ConsentReport",
+    "SubscribeConsent",
     "CARE_FLAGS",
     "TALK_MODES",
     "CareFlagChange",

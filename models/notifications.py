@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import UTCDateTime, db, utcnow
@@ -18,6 +18,8 @@ NOTIFICATION_STATUSES = ("pending", "sent", "failed", "skipped")
 
 class Notification(db.Model):
     __tablename__ = "notifications"
+    # The inbox: a person's items newest first, and their unread count.
+    __table_args__ = (Index("ix_notifications_person_id_read_at", "person_id", "read_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
@@ -30,3 +32,5 @@ class Notification(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The same row is the person's inbox item (notifications.inbox): read when they opened it.
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

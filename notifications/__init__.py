@@ -5,6 +5,11 @@ reports, so nothing accepted is lost when the queue or WeChat is down. After the
 is handed to the job queue (`notifications.delivery`); a row that could not be queued is picked
 up by the sweeper. A request never waits on WeChat.
 
+Every row is also its person's inbox item (`notifications.inbox`): title, text and link
+rendered from the kind; the unread count cached in Redis. To-do providers registered by the
+domains (`notifications.todo`), and the subscribe consents held per person and template
+(`notifications.consents`), which delivery spends.
+
 Kinds, who receives them and their data keys: `notifications.kinds` (one line per kind). Which
 WeChat template each kind uses and how its data fills the template's keywords: WECHAT_TEMPLATES,
 checked at start-up against those kinds (`notifications.templates`).
@@ -21,7 +26,7 @@ from sqlalchemy.orm import Session
 from jobs.schedule import periodic
 from models import Notification, db
 from models.listeners import listen_once
-from notifications import templates
+from notifications import inbox, templates
 from notifications.kinds import KINDS
 
 log = logging.getLogger(__name__)
@@ -46,13 +51,18 @@ def notify(
 
 def _collect(session: Session, _flush_context: Any) -> None:
     # Ids exist once flushed; the list of new objects still holds them during after_flush.
-    ids = [obj.id for obj in session.new if isinstance(obj, Notification)]
-    if ids:
-        session.info.setdefault(_OUTBOX_KEY, []).extend(ids)
+    new = [obj for obj in session.new if isinstance(obj, Notification)]
+    if new:
+        session.info.setdefault(_OUTBOX_KEY, []).extend(obj.id for obj in new)
+        # Each row is also its person's inbox item: their cached unread count goes stale.
+        inbox.mark_dirty(session, {obj.person_id for obj in new})
 
 
 def _after_commit(session: Session) -> None:
     ids = session.info.pop(_OUTBOX_KEY, None)
+    dirty = session.info.pop(inbox.DIRTY_KEY, None)
+    if dirty:
+        inbox.bump(dirty)
     if ids:
         from notifications.delivery import enqueue_delivery
 
@@ -61,6 +71,7 @@ def _after_commit(session: Session) -> None:
 
 def _after_rollback(session: Session) -> None:
     session.info.pop(_OUTBOX_KEY, None)
+    session.info.pop(inbox.DIRTY_KEY, None)
 
 
 def init_app(app: Flask) -> None:
@@ -71,7 +82,13 @@ def init_app(app: Flask) -> None:
         raw,
         templates.load(app.config, app.config["PRODUCTION"]),
     )
+    problems = inbox.check_wordings()
+    if problems and app.config["PRODUCTION"]:
+        raise RuntimeError("; ".join(problems))
+    for problem in problems:
+        log.warning("inbox: %s", problem)
     listen_once(Session, "after_flush", _collect)
     listen_once(Session, "after_commit", _after_commit)
     listen_once(Session, "after_rollback", _after_rollback)
     periodic("notifications-sweep", "notifications.delivery.sweep_job", every=60)
+    periodic("inbox-purge", "notifications.jobs.purge_inbox_job", cron="50 3 * * *")

@@ -5,8 +5,9 @@ A row is pending until one attempt owns it: a conditional UPDATE bumps `attempts
 row twice at once. Then:
 
 - sent: WeChat accepted it;
-- skipped (final): errcode 43101 (the user did not subscribe), no bound account, no template
-  configured for the kind, or demo mode (no WeChat: the message is written to the log);
+- skipped (final): no subscribe consent held for the template (`no_consent`: WeChat is not
+  called), errcode 43101 (WeChat holds none either), no bound account, the person left, no
+  template configured for the kind, or demo mode (no WeChat: the message is written to the log);
 - failed (final): WeChat refused the message for good — a template or page it does not know
   (40037, 41030), data it does not accept (47003, 45168 sensitive words), subscribe messages
   banned for the app (43107) — logged as an error; or transient failures went on for
@@ -29,7 +30,8 @@ from sqlalchemy import select, update
 
 from jobs import app_job, enqueue
 from models import Account, Notification, db, utcnow
-from notifications import templates
+from notifications import consents, templates
+from notifications.inbox import has_left
 from notifications.templates import Template, ValueShapeError
 from wechat import WeChatRateLimited, WeChatRejected, WeChatUnavailable, get_wechat, redact
 
@@ -66,6 +68,13 @@ def template_for(kind: str) -> Template | None:
         loaded = templates.load(app.config, production=False)
         app.extensions["notification_templates"] = (raw, loaded)
     return loaded.get(kind)
+
+
+def kind_templates() -> dict[str, str]:
+    """kind → template id, for every kind WECHAT_TEMPLATES configures."""
+    from notifications.kinds import KINDS
+
+    return {kind: t.template_id for kind in KINDS if (t := template_for(kind)) is not None}
 
 
 def message_data(kind: str, data: dict[str, Any]) -> dict[str, Any] | None:
@@ -124,20 +133,31 @@ def deliver(notification_id: int, now: datetime | None = None) -> str:
     if not openid:
         _finish(n, "skipped", "no_account: the person has not bound a WeChat account", now)
         return n.status
+    if has_left(n.person_id):
+        _finish(n, "skipped", "left: the person has left the mine", now)
+        return n.status
     try:
         values = template.render(n.data or {})
     except ValueShapeError as exc:
         log.error("notification %s (%s) cannot be shaped for its template: %s", n.id, n.kind, exc)
         _finish(n, "failed", f"bad_value: {exc}", now)
         return n.status
+    # One consent per send: none held, no call to WeChat (it would answer 43101).
+    if not consents.spend(n.person_id, template.template_id, now):
+        _finish(n, "skipped", "no_consent: no subscribe consent held for this template", now)
+        return n.status
+    db.session.commit()
     try:
         client.send_subscribe(openid, template.template_id, values, n.page)
     except WeChatRejected as exc:
         if exc.errcode == ERRCODE_NOT_SUBSCRIBED:
+            consents.forget(n.person_id, template.template_id, now)
             _finish(n, "skipped", "43101: the user has not subscribed to this message", now)
         elif exc.errcode in RETRY_ERRCODES:
+            consents.give_back(n.person_id, template.template_id, now)
             _retry_later(n, f"{exc.errcode}: {exc.errmsg}", now)
         else:
+            consents.give_back(n.person_id, template.template_id, now)
             why = FINAL_ERRCODES.get(exc.errcode, "refused")
             log.error(
                 "WeChat refused notification %s (%s): %s %s — %s",
@@ -146,13 +166,17 @@ def deliver(notification_id: int, now: datetime | None = None) -> str:
             _finish(n, "failed", f"{exc.errcode}: {exc.errmsg} ({why})", now)
         return n.status
     except WeChatRateLimited as exc:
+        consents.give_back(n.person_id, template.template_id, now)
         _retry_later(n, f"{exc.errcode}: rate limited by WeChat", now)
         return n.status
     except WeChatUnavailable as exc:
+        # Not answered (or not JSON): WeChat did not take the message, nor the consent.
+        consents.give_back(n.person_id, template.template_id, now)
         _retry_later(n, f"wechat_unavailable: {exc.__cause__ or exc}", now)
         return n.status
     except Exception as exc:  # noqa: BLE001 - an unknown failure is retried, not lost
         log.exception("sending notification %s failed", n.id)
+        consents.give_back(n.person_id, template.template_id, now)
         _retry_later(n, f"error: {exc!r}", now)
         return n.status
     _finish(n, "sent", None, now)

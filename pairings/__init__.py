@@ -16,3 +16,8 @@ def init_app(app: Flask) -> None:
 
     listen_once(Session, "before_flush", end_pairings_of_members_who_left_the_party)
     periodic("pairings-talk-reminders", "pairings.jobs.remind_job", cron="0 9 * * *")
+
+    from notifications import todo
+    from pairings.queries import talks_due_count
+
+    todo.register("talks_due", "本月待完成的谈心谈话", "pages/pairings/index", talks_due_count)

@@ -45,3 +45,25 @@ def talk_reads(principal: Principal, talk_id: int | None = None, q: str = "") ->
     if q:
         stmt = stmt.where(contains(Person.name, q) | contains(Person.employee_no, q))
     return stmt
+
+
+# -- 待办 counts (registered with notifications.todo in pairings.init_app) -----------------------
+
+
+def talks_due_count(p: Principal, now: Any) -> int | None:
+    """Talks the caller still owes this month as a paired member (None: not paired)."""
+    from models import Pairing
+    from pairings.compliance import done_counts, required_per_month
+    from pairings.months import month_of
+
+    if p.person_id is None:
+        return None
+    paired = db.session.scalar(
+        db.select(db.func.count())
+        .select_from(Pairing)
+        .where(Pairing.member_id == p.person_id, Pairing.active.is_(True))
+    )
+    if not paired:
+        return None
+    done = done_counts([p.person_id], month_of(now))[p.person_id]
+    return max(required_per_month() - done, 0)

@@ -108,3 +108,29 @@ def audited_requests(
             )
         )
     return stmt
+
+
+# -- 待办 counts (registered with notifications.todo in points.init_app) -------------------------
+
+
+def requests_to_approve_count(principal: Principal, now: Any) -> int | None:
+    """Pending requests of the committee member's mines they may decide: not asked by them and
+    not about their own points (None: not committee)."""
+    if not principal.committee_of or principal.person_id is None:
+        return None
+    return int(
+        db.session.scalar(
+            db.select(db.func.count())
+            .select_from(PointsRequest)
+            .where(
+                PointsRequest.mine_id.in_(principal.committee_of),
+                PointsRequest.status == "pending",
+                db.or_(
+                    PointsRequest.requested_by_id.is_(None),
+                    PointsRequest.requested_by_id != principal.person_id,
+                ),
+                PointsRequest.person_id != principal.person_id,
+            )
+        )
+        or 0
+    )

@@ -78,3 +78,10 @@ def init_app(app: Flask) -> None:
     push.install_listeners()
     share.register_photo_owner()
     periodic("votes-remind-non-voters", "votes.jobs.remind_job", cron="0 12 * * *")
+
+    from notifications import todo
+    from votes.queries import objections_to_answer_count
+
+    todo.register(
+        "objections_to_answer", "待答复的异议", "pages/vote/objections", objections_to_answer_count
+    )

@@ -124,3 +124,21 @@ def answered_objections(mine_id: int, status: str = "", q: str = "") -> Select:
             contains(nominee.name, q) | contains(answerer.name, q) | contains(Campaign.title, q)
         )
     return stmt
+
+
+# -- 待办 counts (registered with notifications.todo in votes.init_app) --------------------------
+
+
+def objections_to_answer_count(principal: Principal, now: Any) -> int | None:
+    """Open objections in the campaigns of the committee member's mines (None: not committee)."""
+    if not principal.committee_of:
+        return None
+    return int(
+        db.session.scalar(
+            db.select(db.func.count())
+            .select_from(Objection)
+            .join(Campaign, Campaign.id == Objection.campaign_id)
+            .where(Campaign.mine_id.in_(principal.committee_of), Objection.status == "open")
+        )
+        or 0
+    )

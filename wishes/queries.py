@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, or_, select
@@ -189,3 +189,38 @@ def claims_due(p: Principal, branch_id: int, by: datetime, limit: int = 10) -> l
         .limit(limit)
     )
     return list(db.session.scalars(stmt).all())
+
+
+# -- 待办 counts (registered with notifications.todo in wishes.init_app) -------------------------
+
+
+def to_review_count(p: Principal, now: datetime) -> int | None:
+    """Wishes of the secretary's branches waiting for their review (None: not a secretary)."""
+    if not p.secretary_of:
+        return None
+    return int(
+        db.session.scalar(
+            select(db.func.count())
+            .select_from(Wish)
+            .where(Wish.branch_id.in_(p.secretary_of), Wish.status == "pending_review")
+        )
+        or 0
+    )
+
+
+def claims_near_deadline_count(p: Principal, now: datetime, days: int) -> int | None:
+    """The caller's claims whose deadline falls within `days` (overdue ones included)."""
+    if p.person_id is None:
+        return None
+    return int(
+        db.session.scalar(
+            select(db.func.count())
+            .select_from(Wish)
+            .where(
+                Wish.claimer_id == p.person_id,
+                Wish.status == "claimed",
+                Wish.claim_deadline <= now + timedelta(days=days),
+            )
+        )
+        or 0
+    )

@@ -60,7 +60,22 @@ def layout() -> dict[str, Any]:
         "hx": hx,
         # Drawers and error pages need no menu: spare them the count.
         "pending_points": 0 if hx else points.pending_count(),
+        # The top bar's badge: unread messages plus open duties (待办).
+        "inbox_badge": 0 if hx else _inbox_badge(p),
     }
+
+
+def _inbox_badge(p: Any) -> int:
+    """Unread messages and open duties; 0 when the database cannot say (the layout also draws
+    the "database unavailable" page)."""
+    import sqlalchemy.exc
+
+    from notifications import inbox, todo
+
+    try:
+        return inbox.unread_count(p.person_id) + todo.total_of(p)
+    except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError):
+        return 0
 
 
 @bp.get("/")

@@ -341,6 +341,11 @@ def _run(app, client, world) -> None:
             "/api/v1/violations",
             {"offender_name": "张某", "kind": "operation", "rule": "x", "action_taken": "y"},
         ),
+        ("POST", "/api/v1/subscriptions"): (
+            team.h(member),
+            "/api/v1/subscriptions",
+            {"request_id": "req-1", "results": {"TPL-UNKNOWN": "accept"}},
+        ),
     }
     scenarios.update(assessment_scenarios(world, client))
     targets = text_targets(client.get("/api/v1/openapi.json").json)

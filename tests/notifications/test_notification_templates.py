@@ -10,10 +10,11 @@ import pytest
 
 from config import ConfigError
 from models import Notification, db
-from notifications import notify
+from notifications import delivery, notify
 from notifications.delivery import deliver
 from notifications.kinds import KINDS
 from notifications.templates import load, parse, shape
+from tests.notifications.factory import give_consent
 from tests.support.fake_wechat import keyword_value_ok
 from tests.support.wechat import WISH_CLAIMED_KEYWORDS, WISH_CLAIMED_TEMPLATE
 
@@ -64,9 +65,13 @@ def wx(wechat_app, fake_wechat):
     return wechat_app
 
 
-def send(app, world, kind: str, data: dict, page: str | None = None) -> Notification:
+def send(app, fake, world, kind: str, data: dict, page: str | None = None) -> Notification:
     person = world.member()
     world.account(person, openid=f"oid-{person.id}")
+    with app.app_context():
+        template = delivery.template_for(kind)
+    if template is not None:
+        give_consent(app, fake, person.id, template.template_id)
     with app.app_context():
         n = notify(person.id, kind, data, page)
         db.session.commit()
@@ -80,7 +85,11 @@ def test_issue10_2_template_keywords_not_our_keys(wx, world, fake_wechat):
     """issue 10 #2: the message carries the template's own keywords (thing1, time2, …), filled
     from our data keys; WeChat answered 47003 to our keys (title, name, at)."""
     n = send(
-        wx, world, "wish_claimed", {"title": "书包", "name": "王建国", "at": "2026-05-01 08:30"}
+        wx,
+        fake_wechat,
+        world,
+        "wish_claimed",
+        {"title": "书包", "name": "王建国", "at": "2026-05-01 08:30"},
     )
     assert (n.status, n.last_error) == ("sent", None)
     [(_, _, body)] = fake_wechat.calls_to(SEND)
@@ -154,6 +163,7 @@ def test_issue10_4_pure_types_receive_valid_values(wx, world, fake_wechat):
     character_string of ASCII; the strict fake accepts every value."""
     n = send(
         wx,
+        fake_wechat,
         world,
         "talk_reminder",
         {
@@ -181,6 +191,7 @@ def test_issue10_4_empty_reason_is_a_placeholder_not_an_empty_value(wx, world, f
     """issue 10 #4: `reason: ""` on an approval was sent empty and refused."""
     n = send(
         wx,
+        fake_wechat,
         world,
         "wish_reviewed",
         {"title": "书包", "result": "已通过", "reason": "", "at": "2026-05-01 08:30"},
@@ -237,7 +248,7 @@ def test_issue10_5_messages_name_the_build_and_language(base_config, app, world,
     data = {"title": "书包", "name": "王建国", "at": "2026-05-01 08:30"}
     page = "pages/wishes/detail?id=7"
     formal = create_app(wechat_config(base_config, fake_wechat, WECHAT_TEMPLATES=templates))
-    n = send(formal, world, "wish_claimed", data, page)
+    n = send(formal, fake_wechat, world, "wish_claimed", data, page)
     assert n.status == "failed" and n.last_error.startswith("41030"), n.last_error
     trial = create_app(
         wechat_config(
@@ -248,7 +259,7 @@ def test_issue10_5_messages_name_the_build_and_language(base_config, app, world,
         )
     )
     assert trial.config["WECHAT_ENV_VERSION"] == "trial"
-    n = send(trial, world, "wish_claimed", data, page)
+    n = send(trial, fake_wechat, world, "wish_claimed", data, page)
     assert (n.status, n.last_error) == ("sent", None)
     body = fake_wechat.calls_to(SEND)[-1][2]
     assert body["miniprogram_state"] == "trial" and body["lang"] == "zh_CN"
@@ -295,7 +306,11 @@ def test_issue10_9_non_json_200_is_not_sent(wx, world, fake_wechat):
     """issue 10 #9: a 200 that is not JSON marked the message `sent`; it is retried."""
     fake_wechat.non_json.add(SEND)
     n = send(
-        wx, world, "wish_claimed", {"title": "书包", "name": "王建国", "at": "2026-05-01 08:30"}
+        wx,
+        fake_wechat,
+        world,
+        "wish_claimed",
+        {"title": "书包", "name": "王建国", "at": "2026-05-01 08:30"},
     )
     assert n.status == "pending" and n.last_error.startswith("wechat_unavailable"), n.last_error
 
@@ -303,7 +318,11 @@ def test_issue10_9_non_json_200_is_not_sent(wx, world, fake_wechat):
 def test_wechat_minute_quota_is_retried_later(wx, world, fake_wechat):
     fake_wechat.fail[SEND] = 45011
     n = send(
-        wx, world, "wish_claimed", {"title": "书包", "name": "王建国", "at": "2026-05-01 08:30"}
+        wx,
+        fake_wechat,
+        world,
+        "wish_claimed",
+        {"title": "书包", "name": "王建国", "at": "2026-05-01 08:30"},
     )
     assert n.status == "pending" and n.last_error.startswith("45011"), n.last_error
 
@@ -313,7 +332,11 @@ def test_47003_is_final_and_logged(wx, world, fake_wechat, caplog):
     logging.getLogger("notifications.delivery").disabled = False
     fake_wechat.templates["TPL-CLAIMED"] = ["thing1", "name2", "time3", "thing4", "thing5"]
     n = send(
-        wx, world, "wish_claimed", {"title": "书包", "name": "王建国", "at": "2026-05-01 08:30"}
+        wx,
+        fake_wechat,
+        world,
+        "wish_claimed",
+        {"title": "书包", "name": "王建国", "at": "2026-05-01 08:30"},
     )
     assert n.status == "failed" and n.last_error.startswith("47003"), n.last_error
     assert any(r.levelname == "ERROR" and "47003" in r.getMessage() for r in caplog.records)

@@ -15,6 +15,7 @@ from jobs.schedule import PERIODIC, build_scheduler
 from models import Account, Notification, Person, db, utcnow
 from notifications import delivery, notify
 from notifications.delivery import deliver, sweep
+from tests.notifications.factory import give_consent
 from tests.support.concurrency import fire_at_once
 from tests.support.jobs import run_worker
 from tests.support.wechat import WISH_CLAIMED_KEYWORDS, WISH_CLAIMED_TEMPLATE
@@ -36,10 +37,15 @@ def wx(wechat_app, fake_wechat):
     return wechat_app
 
 
-def make_row(app, world, *, bound=True, kind="wish_claimed", data=None) -> tuple[int, Person]:
+def make_row(
+    app, world, *, bound=True, kind="wish_claimed", data=None, fake=None, consents=1
+) -> tuple[int, Person]:
     person = world.member(name="赵六")
     if bound:
         world.account(person, openid=f"oid-{person.id}")
+    if fake is not None and consents:
+        if kind in TEMPLATES:
+            give_consent(app, fake, person.id, TEMPLATES[kind]["template_id"], consents)
     with app.app_context():
         n = notify(
             person.id,
@@ -60,7 +66,7 @@ def row(app, notification_id) -> Notification:
 
 
 def test_commit_queues_a_job_that_the_worker_sends(wx, world, fake_wechat):
-    nid, person = make_row(wx, world)
+    nid, person = make_row(wx, world, fake=fake_wechat)
     with wx.app_context():
         assert get_queue(wx).count == 1
     run_worker(wx)
@@ -90,7 +96,7 @@ def test_rolled_back_notification_is_never_queued(wx, world):
 
 def test_43101_is_final_and_not_retried(wx, world, fake_wechat):
     fake_wechat.script(SEND, lambda q, b: (200, {"errcode": 43101, "errmsg": "user refuse"}))
-    nid, _ = make_row(wx, world)
+    nid, _ = make_row(wx, world, fake=fake_wechat)
     run_worker(wx)
     n = row(wx, nid)
     assert n.status == "skipped" and n.attempts == 1 and n.last_error.startswith("43101")
@@ -107,7 +113,7 @@ def test_timeout_schedules_a_retry_with_backoff(wx, world, fake_wechat):
         return 200, {"errcode": 0}
 
     fake_wechat.script(SEND, slow)
-    nid, _ = make_row(wx, world)
+    nid, _ = make_row(wx, world, fake=fake_wechat)
     before = utcnow()
     run_worker(wx)
     n = row(wx, nid)
@@ -130,7 +136,7 @@ def test_timeout_schedules_a_retry_with_backoff(wx, world, fake_wechat):
 
 def test_busy_wechat_gives_up_after_max_attempts(wx, world, fake_wechat):
     fake_wechat.script(SEND, lambda q, b: (200, {"errcode": -1, "errmsg": "system busy"}))
-    nid, _ = make_row(wx, world)
+    nid, _ = make_row(wx, world, fake=fake_wechat)
     at = utcnow()
     with wx.app_context():
         statuses = []
@@ -144,7 +150,7 @@ def test_busy_wechat_gives_up_after_max_attempts(wx, world, fake_wechat):
 
 def test_permanent_rejection_fails_without_retry(wx, world, fake_wechat):
     fake_wechat.script(SEND, lambda q, b: (200, {"errcode": 40037, "errmsg": "invalid template"}))
-    nid, _ = make_row(wx, world)
+    nid, _ = make_row(wx, world, fake=fake_wechat)
     run_worker(wx)
     n = row(wx, nid)
     assert n.status == "failed" and n.last_error.startswith("40037")
@@ -170,6 +176,7 @@ def test_demo_mode_logs_and_skips(app, world):
 def test_redis_down_at_commit_keeps_the_row_for_the_sweeper(wx, world, fake_wechat):
     person = world.member()
     world.account(person, openid="oid-sweep")
+    give_consent(wx, fake_wechat, person.id, "TPL-FULFILLED")
     with wx.app_context():
         saved = wx.extensions["rq_redis"] if "rq_redis" in wx.extensions else None
         # A Redis nobody listens on: enqueueing fails, the commit does not.
@@ -196,7 +203,7 @@ def test_redis_down_at_commit_keeps_the_row_for_the_sweeper(wx, world, fake_wech
 
 
 def test_send_pending_cli(wx, world, fake_wechat):
-    nid, _ = make_row(wx, world)
+    nid, _ = make_row(wx, world, fake=fake_wechat)
     result = wx.test_cli_runner().invoke(args=["notifications", "send-pending"])
     assert result.exit_code == 0, result.output
     assert "sent: 1" in result.output
@@ -204,7 +211,7 @@ def test_send_pending_cli(wx, world, fake_wechat):
 
 
 def test_concurrent_attempts_send_once(wx, world, fake_wechat):
-    nid, _ = make_row(wx, world)
+    nid, _ = make_row(wx, world, fake=fake_wechat)
 
     def attempt(_i: int) -> str:
         with wx.app_context():
@@ -240,6 +247,18 @@ def test_a_wish_flow_reaches_wechat(wx, world, fake_wechat):
     s = scene(world)
     s.h(s.wisher), s.h(s.members[0])  # both have bound accounts
     client = wx.test_client()
+    # The wisher allowed the "claimed" message once when posting (the mini-program reports it).
+    r = client.post(
+        "/api/v1/subscriptions",
+        json={"request_id": "req-1", "results": {"TPL-CLAIMED": "accept"}},
+        headers=s.h(s.wisher),
+    )
+    assert r.status_code == 200 and r.get_json()["accepted"] == ["TPL-CLAIMED"], r.get_json()
+    with wx.app_context():
+        wisher_openid = db.session.scalar(
+            db.select(Account.openid).where(Account.person_id == s.wisher.id)
+        )
+    fake_wechat.grant(wisher_openid, "TPL-CLAIMED")
     wish_id = open_wish(client, s)
     assert (
         client.post(f"/api/v1/wishes/{wish_id}/claim", headers=s.h(s.members[0])).status_code == 200

@@ -115,5 +115,6 @@ def test_no_session_listener_is_installed_at_import(base_config, tmp_path):
             "votes-remind-non-voters",
             "console-purge-tickets",
             "zones-dangers-overdue",
+            "inbox-purge",
         }
     )

@@ -9,7 +9,9 @@ documentation: it checks field types, lengths and values and answers WeChat's er
   served too, counted in `legacy_token_fetches`: our app must never call it.
 - Switches: `token_error_forever = 40001`; `inactive_openids` (61010); `fail[path] = errcode`
   (e.g. 45011) on any API; `non_json.add(path)` (a 200 HTML page).
-- Subscribe messages: `templates[template_id] = [keywords]`, each value checked against its
+- Subscribe messages: one message per one-time consent, as WeChat documents it: `grant(openid,
+  template_id, n)` gives n; a send without one answers 43101 and a sent message spends one.
+  `templates[template_id] = [keywords]`, each value checked against its
   keyword type's documented rules (47003), `miniprogram_state` required (47001), `lang` checked,
   `page` checked against `pages[state]` (41030).
 - Share codes (`getwxacodeunlimit`): scene/page/env_version/check_path checked; the image is sent
@@ -162,6 +164,8 @@ class FakeWeChat:
         self.non_json: set[str] = set()
         # subscribe messages and pages
         self.templates: dict[str, list[str]] = {}
+        # One-time consents the users gave (openid, template id) → count: one message each.
+        self.consents: dict[tuple[str, str], int] = {}
         self.pages: dict[str, set[str] | None] = {state: None for state in STATES}
         # image checks
         self.media_jobs: list[dict[str, Any]] = []
@@ -420,7 +424,18 @@ class FakeWeChat:
                 }
         if not self._page_ok(state, body.get("page")):
             return 200, {"errcode": 41030, "errmsg": "invalid page"}
+        with self._lock:
+            held = self.consents.get((body["touser"], body["template_id"]), 0)
+            if held <= 0:
+                return 200, {"errcode": 43101, "errmsg": "user refuse to accept the msg"}
+            self.consents[(body["touser"], body["template_id"])] = held - 1
         return 200, {"errcode": 0, "errmsg": "ok", "msgid": self._serial}
+
+    def grant(self, openid: str, template_id: str, n: int = 1) -> None:
+        """The user tapped "allow" n times in wx.requestSubscribeMessage for this template."""
+        with self._lock:
+            key = (openid, template_id)
+            self.consents[key] = self.consents.get(key, 0) + n
 
     def _share_code(self, query: dict[str, str], body: Any) -> tuple[int, Any]:
         if not isinstance(body, dict):

@@ -12,6 +12,7 @@ from app import create_app
 from models import Notification, db
 from notifications import notify
 from notifications.delivery import deliver
+from tests.notifications.factory import give_consent
 from tests.support.fake_wechat import FakeWeChat
 from tests.support.wechat import WISH_CLAIMED_KEYWORDS, WISH_CLAIMED_TEMPLATE, wechat_config
 from tests.wishes.factory import scene
@@ -66,6 +67,7 @@ def test_token_stays_out_of_logs_rows_and_answers(base_config, app, world, own_f
     headers = s.h(s.wisher)
     caplog.set_level(logging.DEBUG)  # urllib3 logs every URL at DEBUG
 
+    give_consent(wx, fake, s.members[0].id, "TPL-CLAIMED", 3)
     first = _row(wx, s.members[0].id)
     with wx.app_context():
         assert deliver(first) == "sent"
