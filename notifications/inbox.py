@@ -159,6 +159,33 @@ WORDINGS: dict[str, Wording] = {
         ),
         "pages/vote/objections",
     ),
+    "danger_reported": Wording(
+        "有新的隐患报告",
+        lambda d: (
+            f"收到{d['level']}隐患报告「{d['title']}」，请指派整改。{_opt('时间：', d['at'])}"
+        ),
+        "pages/zones/dangers",
+    ),
+    "danger_assigned": Wording(
+        "隐患整改任务",
+        lambda d: (
+            f"{d['level']}隐患「{d['title']}」已指派您整改，请于{d['deadline']}前完成并上传照片。"
+        ),
+        "pages/zones/dangers",
+    ),
+    "danger_fixed": Wording(
+        "隐患已整改待验收",
+        lambda d: f"隐患「{d['title']}」已由{d['name']}整改完成，请验收。{_opt('时间：', d['at'])}",
+        "pages/zones/dangers",
+    ),
+    "danger_overdue": Wording(
+        "隐患整改已逾期",
+        lambda d: (
+            f"{_plain(d['unit'])}的{d['level']}隐患「{d['title']}」整改已超过期限"
+            f"（{d['deadline']}），请督办。"
+        ),
+        "pages/zones/dangers",
+    ),
     "vote_reminder": Wording(
         "投票提醒",
         lambda d: (
