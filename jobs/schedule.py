@@ -39,6 +39,7 @@ periodic("uploads-media-checks", "media.jobs.media_checks_sweep_job", every=300)
 periodic("idempotency-purge", "jobs.maintenance.purge_idempotency_job", every=3600)
 periodic("pairings-talk-reminders", "pairings.jobs.remind_job", cron="0 9 * * *")
 periodic("votes-remind-non-voters", "votes.jobs.remind_job", cron="0 12 * * *")
+periodic("votes-reconcile", "votes.jobs.reconcile_job", every=60)
 periodic("console-purge-tickets", "console.jobs.purge_tickets_job", cron="40 3 * * *")
 
 

@@ -69,10 +69,14 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Push committed committee changes to Redis (session listeners, once per process) and
-    tell media/ what candidate photos are used for."""
+    """Push committed committee changes to Redis (session listeners, once per process), tell
+    media/ what candidate photos are used for, and check Redis's eviction policy (warn in
+    development, refuse to start in production unless `noeviction`)."""
     from votes import share
-    from votes.live import push
+    from votes.live import policy, push
 
     push.install_listeners()
     share.register_photo_owner()
+    if not app.extensions.get("votes_policy_checked"):
+        app.extensions["votes_policy_checked"] = True
+        policy.check_eviction_policy(app)

@@ -9,7 +9,7 @@ from typing import Any
 from accounts.principal import Principal
 from domain_errors import InvalidInput
 from models import Campaign, CampaignAudit, Candidate, Person, db
-from models.votes import CATEGORY_KEYS, CATEGORY_NAMES
+from models.votes import CATEGORY_KEYS, CATEGORY_NAMES, LiveMark
 from votes import clock, live
 from votes.errors import (
     CampaignLocked,
@@ -86,7 +86,7 @@ _BOARD_STATE = db.select(
     Campaign.mine_id,
     Campaign.status,
     Campaign.hide_tallies,
-    Campaign.tallies_stale,
+    Campaign.tallies_stale.label("tallies_stale"),
     Campaign.config_version,
 ).where(Campaign.id == db.bindparam("campaign_id"))
 
@@ -179,6 +179,7 @@ def create_campaign(principal: Principal, data: dict[str, Any]) -> Campaign:
     campaign = Campaign(mine_id=person.mine_id, status="draft", created_by_id=person.id, **values)
     db.session.add(campaign)
     db.session.flush()
+    db.session.add(LiveMark(campaign_id=campaign.id, stale=False, repairs=0))
     audit(campaign, principal, "create", {"title": campaign.title})
     return campaign
 
