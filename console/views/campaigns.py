@@ -165,6 +165,9 @@ def _board(campaign: Campaign) -> dict[str, list[dict[str, Any]]]:
 def _board_context(campaign: Campaign) -> dict[str, Any]:
     """The leaderboard's rows per category, its charts and the total of valid votes."""
     board = _board(campaign)
+    repairs = vote_queries.live_repairs(campaign.id)
+    if repairs["last_at"] is not None:
+        repairs["last_text"] = repairs["last_at"].astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
     return {
         "board": board,
         "board_charts": {
@@ -173,6 +176,7 @@ def _board_context(campaign: Campaign) -> dict[str, Any]:
             if rows
         },
         "total_votes": sum(r["votes"] for rows in board.values() for r in rows),
+        "repairs": repairs,
     }
 
 
