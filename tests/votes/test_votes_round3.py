@@ -324,3 +324,78 @@ def test_issue18_3_worker_killed_mid_vote(app, client, world, monkeypatch):
         # A second pass finds nothing more.
         assert reconcile.reconcile_all(settle_seconds=0.2).repaired == []
     assert close_and_publish(app, client, setup).status_code == 200
+
+
+# --- item 6: a tie at the 名额 boundary is never broken silently ---------------------------------
+
+
+def _tied_campaign(app, client, world, rules=None):
+    """Three candidates, one place (名额 1), votes only: a 2, b 2, c 1 (a's votes first)."""
+    setup = make_campaign(
+        client,
+        world,
+        categories=("safety",),
+        per_category=3,
+        rules=rules,
+        weights={"votes": 1, "points": 0},
+    )
+    a, b, c = setup.candidates["safety"]
+    for candidate in (a, a, b, b, c):
+        headers = world.headers(world.person(setup.branch))
+        assert vote(client, setup, headers, candidate).status_code == 201
+        time.sleep(0.01)
+    base = f"/api/v1/admin/campaigns/{setup.campaign_id}"
+    client.post(f"{base}/close", headers=setup.committee_headers)
+    r = client.post(f"{base}/notice", json={"days": 1}, headers=setup.committee_headers)
+    assert r.status_code == 200, r.json
+    return setup, (a, b, c), base
+
+
+def test_issue18_6_tie_goes_to_the_committee_by_default(app, client, world):
+    setup, (a, b, c), base = _tied_campaign(app, client, world)
+    admin = setup.committee_headers
+    employee = world.headers(world.person(setup.branch))
+    notice = client.get(f"/api/v1/campaigns/{setup.campaign_id}/notice", headers=employee).json
+    shown = {w["candidate_id"]: w.get("tied") for w in notice["winners"]}
+    assert shown == {a: True, b: True}  # both go to 公示, marked tied
+    end_notice(app, setup.campaign_id)
+    r = client.post(f"{base}/publish", headers=admin)
+    assert r.status_code == 409 and r.json["reason"] == "tie_undecided"
+    r = client.post(
+        f"{base}/tie",
+        json={"category": "safety", "candidate_ids": [a, c], "reason": "c 不在并列中"},
+        headers=admin,
+    )
+    assert r.status_code == 422
+    r = client.post(
+        f"{base}/tie",
+        json={"category": "safety", "candidate_ids": [b], "reason": "b 的安全监督事迹更突出"},
+        headers=admin,
+    )
+    assert r.status_code == 200, r.json
+    assert client.post(f"{base}/publish", headers=admin).status_code == 200
+    res = client.get(f"/api/v1/campaigns/{setup.campaign_id}/results", headers=employee).json
+    category = res["categories"][0]
+    assert {e["candidate_id"] for e in category["entries"] if e["honoured"]} == {b}
+    assert category["tie"]["broken_by"] == "committee"
+    assert category["tie"]["decision"]["reason"] == "b 的安全监督事迹更突出"
+    r = client.get(f"{base}/export.xlsx", headers=admin)
+    assert r.status_code == 200
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(r.data))["评选结果"]
+    text = " ".join(str(v) for row in sheet.iter_rows(values_only=True) for v in row if v)
+    assert "名额末位并列" in text and "b 的安全监督事迹更突出" in text
+
+
+def test_issue18_6_tie_broken_by_the_earlier_last_vote(app, client, world):
+    setup, (a, b, c), base = _tied_campaign(app, client, world, rules={"tie_rule": "earlier"})
+    end_notice(app, setup.campaign_id)
+    assert client.post(f"{base}/publish", headers=setup.committee_headers).status_code == 200
+    res = client.get(
+        f"/api/v1/campaigns/{setup.campaign_id}/results", headers=setup.committee_headers
+    ).json
+    category = res["categories"][0]
+    assert {e["candidate_id"] for e in category["entries"] if e["honoured"]} == {a}
+    assert category["tie"]["candidates"] == sorted([a, b])
+    assert category["tie"]["broken_by"] == "earlier"
