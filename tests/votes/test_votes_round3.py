@@ -21,6 +21,7 @@ from tests.votes.factory import (
     ballot_count,
     close_and_publish,
     db_counts,
+    decide_ties,
     end_notice,
     make_campaign,
     redis_down,
@@ -144,6 +145,7 @@ def test_issue18_5_no_points_sheet_from_notice_on(app, client, world):
     )
     assert r.status_code == 409 and r.json["reason"] == "campaign_locked", r.json
     end_notice(app, setup.campaign_id)
+    decide_ties(app, client, setup)  # no points, no votes: everyone tied
     assert client.post(f"{base}/publish", headers=admin).status_code == 200
     res = client.get(f"/api/v1/campaigns/{setup.campaign_id}/results", headers=admin).json
     assert res["points_source"] == "ledger"
