@@ -401,3 +401,31 @@ def test_issue18_6_tie_broken_by_the_earlier_last_vote(app, client, world):
     assert {e["candidate_id"] for e in category["entries"] if e["honoured"]} == {a}
     assert category["tie"]["candidates"] == sorted([a, b])
     assert category["tie"]["broken_by"] == "earlier"
+
+
+# --- the reconciler as the scheduler runs it ------------------------------------------------------
+
+
+def test_issue18_reconciler_job_runs_from_the_schedule(app, client, world):
+    from jobs import get_queue, rq_connection
+    from jobs.schedule import PERIODIC, build_scheduler
+    from tests.support.jobs import run_worker
+    from votes import reconcile
+
+    assert any(p.name == "votes-reconcile" and p.every == 60 for p in PERIODIC)
+    setup = make_campaign(client, world, categories=("safety",))
+    s0 = setup.candidates["safety"][0]
+    assert vote(client, setup, world.headers(world.person(setup.branch)), s0).status_code == 201
+    with app.app_context():
+        get_redis().zincrby(live.tally_key(setup.campaign_id), 2, str(s0))  # a phantom count
+        scheduler = build_scheduler(rq_connection(app), app.config["RQ_QUEUE"])
+        enqueued = scheduler.enqueue_jobs()
+        assert "votes-reconcile" in {j.name for j in enqueued}
+        queue = get_queue(app)
+        job_ids = queue.get_job_ids()
+    run_worker(app)
+    with app.app_context():
+        results = {queue.fetch_job(j).func_name: queue.fetch_job(j).return_value() for j in job_ids}
+        assert results["votes.jobs.reconcile_job"]["repaired"] == [setup.campaign_id]
+        assert reconcile.repairs(setup.campaign_id) == 1
+    assert _raw_tally(app, setup.campaign_id) == db_counts(app, setup.campaign_id) == {s0: 1}
