@@ -26,7 +26,8 @@ from datetime import UTC, date, datetime, timedelta
 import psycopg
 
 GATE = (
-    "SELECT c.status, c.mine_id, c.starts_at, c.ends_at, c.tallies_stale, c.config_version, "
+    "SELECT c.status, c.mine_id, c.starts_at, c.ends_at, "
+    "(SELECT m.stale FROM vote_live_marks m WHERE m.campaign_id = c.id), c.config_version, "
     "k.category, k.withdrawn_at FROM vote_campaigns c JOIN vote_candidates k "
     "ON k.campaign_id = c.id WHERE c.id = %s AND k.id = %s"
 )

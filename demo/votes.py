@@ -51,6 +51,9 @@ def seed_votes() -> str:
         now + timedelta(days=14),
         description="模范带头勇作为，人人争做“六大员”。每人每天每类最多投 3 位候选人。",
     )
+    # Ties for the last place of 名额 broken by votes in the demo (the default, the committee
+    # decides during 公示, is shown by the tests: tests/console/test_votes_repairs.py).
+    live_one.tie_rule = "votes"
     campaigns.open_campaign(live_one, committee)
     past = campaign(
         "2025年度“六大员”评选（已公布）",
@@ -74,6 +77,7 @@ def seed_votes() -> str:
                 except Exception:  # noqa: BLE001 - a demo vote the rules refuse is fine to skip
                     db.session.rollback()
     past.status = "open"
+    past.tie_rule = "votes"  # a published campaign cannot have waited for a decision
     campaigns.close_campaign(past, committee)
     campaigns.start_notice(past, committee, days=5)
     # Its 公示 ran back then: the period is over, with no objection, so it can be published.

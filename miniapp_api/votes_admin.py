@@ -42,6 +42,7 @@ from votes.schemas import (
     CandidatePatch,
     NoticeIn,
     SuspiciousQuery,
+    TieDecisionIn,
     VoidIn,
 )
 from web import unit_of_work
@@ -247,6 +248,26 @@ class CampaignNoticeView(MethodView):
         to every bound employee of the mine for `days`."""
         campaign = campaigns.start_notice(
             _campaign(campaign_id, lock=True), current_principal(), data.get("days")
+        )
+        unit_of_work.flush()
+        return campaign_out(campaign)
+
+
+@blp.route("/campaigns/<int:campaign_id>/tie")
+class CampaignTieView(MethodView):
+    @blp.arguments(TieDecisionIn)
+    @blp.response(200, AdminCampaignSchema)
+    @login_required("committee")
+    def post(self, data: dict[str, Any], campaign_id: int):
+        """During 公示, decide a tie at the 名额 boundary (tie rule "committee"): which of the
+        tied candidates take the places left, with a reason (kept in the results and the
+        export). Publish is 409 tie_undecided until every such tie is decided."""
+        campaign = campaigns.decide_tie(
+            _campaign(campaign_id, lock=True),
+            current_principal(),
+            data["category"],
+            data["candidate_ids"],
+            data["reason"],
         )
         unit_of_work.flush()
         return campaign_out(campaign)

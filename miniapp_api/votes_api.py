@@ -28,6 +28,9 @@ class RulesSchema(ma.Schema):
     hide_tallies = ma.fields.Boolean(required=True)
     revote_other_days = ma.fields.Boolean(required=True)
     remind_non_voters = ma.fields.Boolean(required=True)
+    tie_rule = ma.fields.String(
+        metadata={"description": "a tie for the last place of 名额: committee, votes, earlier"}
+    )
 
 
 class WeightsSchema(ma.Schema):
@@ -100,6 +103,27 @@ class ResultEntrySchema(ma.Schema):
     honoured = ma.fields.Boolean(required=True)
     removed = ma.fields.Boolean(metadata={"description": "removed by an upheld objection"})
     removed_reason = ma.fields.String()
+    tied = ma.fields.Boolean(metadata={"description": "in a tie for the last place of 名额"})
+
+
+class TieDecisionSchema(ma.Schema):
+    chosen = ma.fields.List(ma.fields.Integer(), required=True)
+    reason = ma.fields.String(required=True)
+    at = ma.fields.String(required=True)
+
+
+class TieSchema(ma.Schema):
+    """A tie at the 名额 boundary and how it was broken (never silently)."""
+
+    candidates = ma.fields.List(ma.fields.Integer(), required=True)
+    places = ma.fields.Integer(required=True, metadata={"description": "places left to them"})
+    rule = ma.fields.String(required=True, metadata={"description": "committee, votes, earlier"})
+    rule_name = ma.fields.String()
+    broken_by = ma.fields.String(
+        metadata={"description": "votes, earlier, candidate_id or committee; absent: undecided"}
+    )
+    broken_by_name = ma.fields.String()
+    decision = ma.fields.Nested(TieDecisionSchema, allow_none=True)
 
 
 class ResultCategorySchema(ma.Schema):
@@ -107,6 +131,7 @@ class ResultCategorySchema(ma.Schema):
     name = ma.fields.String(required=True)
     quota = ma.fields.Integer(required=True)
     entries = ma.fields.List(ma.fields.Nested(ResultEntrySchema), required=True)
+    tie = ma.fields.Nested(TieSchema)
 
 
 class ResultsSchema(ma.Schema):
@@ -265,6 +290,9 @@ class NoticeWinnerSchema(ma.Schema):
     unit = ma.fields.String(required=True)
     story = ma.fields.String(required=True)
     rank = ma.fields.Integer(required=True)
+    tied = ma.fields.Boolean(
+        metadata={"description": "in a tie for the last place; the committee decides"}
+    )
 
 
 class MyObjectionSchema(ma.Schema):

@@ -19,7 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from models.base import UTCDateTime, db, utcnow
 from models.people import Person
@@ -34,6 +34,7 @@ CATEGORY_NAMES = {
 }
 CATEGORY_KEYS = tuple(CATEGORY_NAMES)
 CAMPAIGN_STATUSES = ("draft", "open", "closed", "notice", "published")
+TIE_RULES = ("committee", "votes", "earlier")
 OBJECTION_STATUSES = ("open", "upheld", "dismissed")
 POINTS_SOURCES = ("ledger", "sheet")
 
@@ -76,9 +77,10 @@ class Campaign(db.Model):
     points_source: Mapped[str] = mapped_column(String(16), default="ledger")
     points_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     points_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Set when Redis could not be told about a ballot (fallback path, failed compensation);
-    # the next read rebuilds the live tallies from this database.
-    tallies_stale: Mapped[bool] = mapped_column(Boolean, default=False)
+    # How a tie for the last honoured place (名额) is broken: "committee" (the tied candidates
+    # go to 公示 marked tied and the committee decides, with a reason, before publish), "votes"
+    # (more public votes first) or "earlier" (whose last counted vote came earlier first).
+    tie_rule: Mapped[str] = mapped_column(String(16), default="committee")
     results: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -90,6 +92,40 @@ class Campaign(db.Model):
     candidates: Mapped[list[Candidate]] = relationship(
         back_populates="campaign", order_by="Candidate.id"
     )
+
+
+class LiveMark(db.Model):
+    """One row per campaign beside the campaign row, for what the live tallies need to record in
+    the database: `stale` (Redis may disagree with the ballots: the next read or vote rebuilds)
+    and the reconciler's repair count.
+
+    A row of its own so that a database-path ballot, which holds the campaign row under a share
+    lock (the commit-time gate), never has to upgrade that lock to write the flag: on MariaDB two
+    ballots doing so deadlocked (issue 18 #4)."""
+
+    __tablename__ = "vote_live_marks"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("vote_campaigns.id"), primary_key=True)
+    stale: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Repairs made by the reconciler (votes.reconcile): differences found and healed.
+    repairs: Mapped[int] = mapped_column(Integer, default=0)
+    last_repair_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_repair_note: Mapped[str | None] = mapped_column(String(255))
+    # When the reconciler last compared this campaign (a published one is compared once).
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# Read with the campaign (the gate, the board state), never locked with it.
+Campaign.tallies_stale = column_property(
+    db.func.coalesce(
+        db.select(LiveMark.stale)
+        .where(LiveMark.campaign_id == Campaign.id)
+        .correlate_except(LiveMark)
+        .scalar_subquery(),
+        False,
+        type_=Boolean,
+    )
+)
 
 
 class Candidate(db.Model):

@@ -25,7 +25,8 @@ Which store decides what
   - "built" means meta.built = 1 *and* meta.run = the run_id of the Redis process answering
     (checked inside every script), so a flush, a restart without data, a restart from an older
     RDB and a promoted replica all read as "not built" and the campaign is rebuilt first;
-  - the database row carries `tallies_stale` (set when Redis could not be told of a ballot)
+  - the database carries the stale mark (set when Redis could not be told of a ballot; in the
+    campaign's own `vote_live_marks` row, read with the campaign as `Campaign.tallies_stale`)
     and `config_version` (bumped by every committee change; Redis keeps the version it holds);
     every read path (campaign page, leaderboard, verify-tallies) and every vote's gate reads
     them, and Redis is rebuilt - or the database counted - when Redis is stale or behind.
@@ -63,21 +64,51 @@ Every failure point of a vote, and what happens there
 8. A committee change whose commit fails: Redis was not told, nothing to undo. One whose push
    fails after the commit: Redis is behind `config_version`; the gate still holds the status,
    and the next read or vote sees the lag and rebuilds.
+
+Round three (issue 18): why the count cannot drift, and what heals it if it does
+--------------------------------------------------------------------------------
+* The stale mark and the rebuild serialise on the campaign row. A database-path ballot sets
+  the mark inside its own transaction, after its gate took the campaign row under a share lock;
+  the rebuild takes the campaign row FOR UPDATE before it clears the mark (`clear_stale`), which
+  waits for every ballot transaction past its gate. So either the ballot committed before the
+  rebuild cleared the mark (the count, read after the clear, sees it), or its gate came after
+  the clear (its mark is set again after the rebuild: the next read rebuilds). The mark used to
+  be set by an UPDATE that matched no row when the flag was already true, took no lock, and let
+  a PostgreSQL rebuild install a count missing an uncommitted ballot (#1).
+* The mark lives in a row of its own (`vote_live_marks`), not in the campaign row: writing the
+  campaign row would upgrade the gate's share lock, and on MariaDB two ballots doing so
+  deadlocked (#4). Ballots take the campaign row (S), then the mark row (X); the rebuild takes
+  the campaign row (X), then the mark row: one order, no cycle.
+* A use is spent only by a committed ballot. vote.lua records a use before the COMMIT, and an
+  undo may not run (the process died, or the live state was rebuilt meanwhile, so undo.lua's
+  generation check refuses). So a refusal by vote.lua (`already_voted`, `quota_used`) is
+  checked against the committed ballots before it is answered; a use the ballots do not back
+  is given back (`reset_usage.lua` sets the voter's uses to exactly the database's) and the
+  vote is decided again. A rebuild recomputes today's uses (and the no-revote hash) from the
+  ballots instead of only raising them. Over-counting stays impossible either way: a use given
+  back too early meets the ballots' unique slot constraints at INSERT (#2, #3).
+* What Redis counted without a ballot (a worker killed between vote.lua and its COMMIT) is
+  found by the reconciler (`votes.reconcile`, the `votes-reconcile` job every minute, and
+  `flask votes verify-tallies` by hand): database first, then Redis; an excess in Redis counts
+  only if it is still the same after the votes in flight had time to commit; a difference is
+  repaired through the fenced rebuild and counted (the console's 自动校正 N 次).
 """
 
 from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Push committed committee changes to Redis (session listeners, once per process) and
-    tell media/ what candidate photos are used for."""
+    """Push committed committee changes to Redis (session listeners, once per process), tell
+    media/ what candidate photos are used for, and check Redis's eviction policy (warn in
+    development, refuse to start in production unless `noeviction`)."""
     from jobs.schedule import periodic
     from votes import share
-    from votes.live import push
+    from votes.live import policy, push
 
     push.install_listeners()
     share.register_photo_owner()
     periodic("votes-remind-non-voters", "votes.jobs.remind_job", cron="0 12 * * *")
+    periodic("votes-reconcile", "votes.jobs.reconcile_job", every=60)
 
     from notifications import todo
     from votes.queries import objections_to_answer_count
@@ -85,3 +116,7 @@ def init_app(app: Flask) -> None:
     todo.register(
         "objections_to_answer", "待答复的异议", "pages/vote/objections", objections_to_answer_count
     )
+
+    if not app.extensions.get("votes_policy_checked"):
+        app.extensions["votes_policy_checked"] = True
+        policy.check_eviction_policy(app)

@@ -240,8 +240,8 @@ def _cast_via_redis(
         limits.account_per_minute,
         limits.ip_per_minute,
     ]
-    reseeded = False
-    for _ in range(4):
+    reseeded = confirmed = False
+    for _ in range(5):
         out = live.run("vote", keys + rate_keys, args)
         status = out[0]
         if status == "rate_limited":
@@ -250,6 +250,20 @@ def _cast_via_redis(
             # Waiting for a rebuild must not hold a transaction (SQLite would lock the rebuild out).
             db.session.rollback()
             live.ensure_built(campaign_id)  # RebuildStuck: the database path decides
+            continue
+        if status in ("already_voted", "quota_used") and not confirmed:
+            # A use is spent only by a committed ballot: Redis's refusal is checked against the
+            # database, and a use Redis holds without a ballot behind it (a COMMIT that failed
+            # after an undo that could not run, a worker killed before its COMMIT) is given
+            # back and the vote decided again (issue 18 #2, #3).
+            confirmed = True
+            refusal = _refusal_from_db(campaign_id, candidate_id, voter.id, day)
+            if refusal is not None:
+                db.session.rollback()
+                raise refusal
+            log.warning("campaign %s: voter %s had a use without a ballot", campaign_id, voter.id)
+            live.reset_voter(db.session.get(Campaign, campaign_id), voter.id, day, now)
+            db.session.rollback()
             continue
         if status != "ok":
             raise _REFUSALS[status]()
@@ -283,7 +297,8 @@ def _cast_via_redis(
             db.session.rollback()
             _undo(campaign_id, keys, undo_args)
             if reseeded:
-                raise _refusal_from_db(campaign_id, candidate_id, voter.id, day) from None
+                refusal = _refusal_from_db(campaign_id, candidate_id, voter.id, day)
+                raise (refusal or VotingUnavailable()) from None
             campaign = db.session.get(Campaign, campaign_id)
             live.seed_voter(campaign, voter.id, day, now)
             reseeded = True
@@ -420,7 +435,10 @@ def _voted_ever(campaign_id: int, candidate_id: int, voter_id: int) -> bool:
     )
 
 
-def _refusal_from_db(campaign_id: int, candidate_id: int, voter_id: int, day: date) -> Exception:
+def _refusal_from_db(
+    campaign_id: int, candidate_id: int, voter_id: int, day: date
+) -> Exception | None:
+    """The refusal the committed ballots give this vote, or None when they leave it a use."""
     campaign = db.session.get(Campaign, campaign_id)
     candidate = db.session.get(Candidate, candidate_id)
     if campaign is None or candidate is None:
@@ -436,7 +454,7 @@ def _refusal_from_db(campaign_id: int, candidate_id: int, voter_id: int, day: da
         return AlreadyVoted()
     if slot >= campaign.per_category_per_day:
         return DailyQuotaUsed()
-    return VotingUnavailable()
+    return None
 
 
 def _memory_rate_limit(key: str, per_minute: int) -> None:

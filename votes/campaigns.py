@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from accounts.principal import Principal
 from domain_errors import InvalidInput
 from models import Campaign, CampaignAudit, Candidate, Person, db
-from models.votes import CATEGORY_KEYS, CATEGORY_NAMES
+from models.votes import CATEGORY_KEYS, CATEGORY_NAMES, LiveMark
 from votes import clock, live
 from votes.errors import (
     CampaignLocked,
@@ -22,6 +23,7 @@ from votes.errors import (
     NoCandidates,
     NoticePending,
     NotPartyMember,
+    TieUndecided,
 )
 
 DEFAULT_RULES = {
@@ -30,6 +32,7 @@ DEFAULT_RULES = {
     "hide_tallies": False,
     "revote_other_days": True,
     "remind_non_voters": False,
+    "tie_rule": "committee",
 }
 DEFAULT_QUOTA = 1
 NOTICE_DAYS = (1, 30)
@@ -41,6 +44,7 @@ EDITABLE_WHILE_LIVE = {
     "ends_at",
     "hide_tallies",
     "remind_non_voters",
+    "tie_rule",
     "quotas",
     "notice_days",
 }
@@ -86,7 +90,7 @@ _BOARD_STATE = db.select(
     Campaign.mine_id,
     Campaign.status,
     Campaign.hide_tallies,
-    Campaign.tallies_stale,
+    Campaign.tallies_stale.label("tallies_stale"),
     Campaign.config_version,
 ).where(Campaign.id == db.bindparam("campaign_id"))
 
@@ -179,6 +183,7 @@ def create_campaign(principal: Principal, data: dict[str, Any]) -> Campaign:
     campaign = Campaign(mine_id=person.mine_id, status="draft", created_by_id=person.id, **values)
     db.session.add(campaign)
     db.session.flush()
+    db.session.add(LiveMark(campaign_id=campaign.id, stale=False, repairs=0))
     audit(campaign, principal, "create", {"title": campaign.title})
     return campaign
 
@@ -374,7 +379,9 @@ def start_notice(campaign: Campaign, principal: Principal, days: int | None = No
     if campaign.status != "closed":
         raise InvalidTransition("请先结束投票再开始公示")
     now = clock.now()
-    results = honour(compute_results(campaign, frozen_at=now), quotas_of(campaign))
+    results = honour(
+        compute_results(campaign, frozen_at=now), quotas_of(campaign), campaign.tie_rule
+    )
     _transition(
         campaign,
         ("closed",),
@@ -408,8 +415,51 @@ def publish_campaign(campaign: Campaign, principal: Principal) -> Campaign:
     )
     if open_objections:
         raise NoticePending(f"还有 {open_objections} 条异议未答复")
+    from votes.results import undecided_ties
+
+    undecided = undecided_ties(campaign.results)
+    if undecided:
+        names = "、".join(CATEGORY_NAMES.get(k, k) for k in undecided)
+        raise TieUndecided(f"{names}名额末位并列，请评选委员会先决定并填写理由")
     _transition(campaign, ("notice",), "published", published_at=now)
     audit(campaign, principal, "publish")
+    return campaign
+
+
+def decide_tie(
+    campaign: Campaign, principal: Principal, category: str, chosen: list[int], reason: str
+) -> Campaign:
+    """The committee decides a tie at the 名额 boundary during 公示 (tie rule "committee"):
+    which of the tied candidates take the places left, with a reason kept in the results, the
+    export and the audit. Decided again, the later decision replaces the earlier one."""
+    from votes.results import honour
+
+    _lock(campaign)
+    person = principal.require("committee")
+    if campaign.status != "notice":
+        raise InvalidTransition("只能在公示期间决定并列名次")
+    why = (reason or "").strip()
+    if not why:
+        raise InvalidInput(errors={"reason": ["请填写决定理由"]})
+    results = copy.deepcopy(campaign.results or {})
+    group = next((c for c in results.get("categories", []) if c["key"] == category), None)
+    tie = (group or {}).get("tie")
+    if not tie or tie["rule"] != "committee":
+        raise InvalidInput(errors={"category": ["该类别没有需要决定的并列"]})
+    picked = sorted(set(chosen))
+    if len(picked) != tie["places"] or not set(picked) <= set(tie["candidates"]):
+        raise InvalidInput(errors={"candidate_ids": [f"请从并列的候选人中选出 {tie['places']} 人"]})
+    tie["decision"] = {
+        "chosen": picked,
+        "reason": why[:255],
+        "by_id": person.id,
+        "by": person.name,
+        "at": clock.now().isoformat(),
+    }
+    campaign.results = honour(results, quotas_of(campaign), campaign.tie_rule)
+    audit(
+        campaign, principal, "decide_tie", {"category": category, "chosen": picked, "reason": why}
+    )
     return campaign
 
 
@@ -471,6 +521,7 @@ def rules_of(campaign: Campaign) -> dict[str, Any]:
         "hide_tallies": campaign.hide_tallies,
         "revote_other_days": campaign.revote_other_days,
         "remind_non_voters": campaign.remind_non_voters,
+        "tie_rule": campaign.tie_rule,
     }
 
 

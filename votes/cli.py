@@ -9,8 +9,9 @@ from flask.cli import AppGroup
 
 from domain_errors import DomainError
 from models import Campaign, db
-from votes import live, tallies
-from votes.results import import_points_sheet, vote_counts
+from votes import live, reconcile
+from votes.points_sheets import require_points_open
+from votes.results import import_points_sheet
 
 votes_cli = AppGroup("votes", help="六大员 voting campaigns.")
 
@@ -57,19 +58,43 @@ def _rebuild(campaign_id: int) -> live.RebuildReport:
 
 @votes_cli.command("verify-tallies")
 @click.option("--campaign", "campaign_id", type=int, default=None)
-def verify_tallies(campaign_id: int | None) -> None:
-    """Compare Redis with the database (tallies, stale marks, config version); exit 1 and name
-    the candidates on any difference."""
+@click.option(
+    "--repair", is_flag=True, help="Rebuild (fenced) each campaign that differs, and count it."
+)
+@click.option(
+    "--settle",
+    type=float,
+    default=reconcile.SETTLE_SECONDS,
+    show_default=True,
+    help="Seconds to let votes in flight commit before an excess in Redis counts.",
+)
+def verify_tallies(campaign_id: int | None, repair: bool, settle: float) -> None:
+    """Compare Redis with the database (stale mark, built, config version, every candidate's
+    count, today's uses): the reconciler's comparison. Exit 1 and name the candidates on any
+    difference (with --repair: on any difference that could not be repaired)."""
     bad = 0
     for cid in _campaign_ids(campaign_id):
         try:
-            problems = tallies.verify(cid)
+            found = reconcile.compare(cid, settle)
         except live.RedisDown:
-            problems = ["Redis cannot be read"]
-        for problem in problems:
+            click.echo(f"campaign {cid}: Redis cannot be read")
+            bad += 1
+            continue
+        for problem in found.problems:
             click.echo(f"campaign {cid}: {problem}")
-        bad += len(problems)
-        click.echo(f"campaign {cid}: {sum(vote_counts(cid).values())} ballots checked")
+        if found.missing:
+            bad += 1
+            continue
+        click.echo(f"campaign {cid}: {found.ballots} ballots checked")
+        if found.problems and repair:
+            try:
+                live.rebuild(cid)
+                reconcile.record_repair(cid, "; ".join(found.problems))
+                click.echo(f"campaign {cid}: repaired (rebuilt from the database)")
+                continue
+            except (live.RedisDown, live.RebuildBusy) as exc:
+                click.echo(f"campaign {cid}: not repaired ({type(exc).__name__})")
+        bad += len(found.problems)
     if bad:
         raise SystemExit(1)
 
@@ -83,6 +108,7 @@ def import_points(campaign_id: int, file: Path) -> None:
     if campaign is None:
         raise click.ClickException("no such campaign")
     try:
+        require_points_open(campaign)
         n = import_points_sheet(campaign, file.name, file.read_bytes())
         db.session.commit()
     except DomainError as exc:

@@ -129,6 +129,12 @@ class RateLimited(DomainError):
         super().__init__(headers={"Retry-After": str(max(1, int(retry_after)))})
 
 
+class TieUndecided(DomainError):
+    status = 409
+    reason = "tie_undecided"
+    message = "名额末位并列，请评选委员会先决定"
+
+
 class NoticePending(DomainError):
     status = 409
     reason = "notice_pending"

@@ -35,6 +35,21 @@ def _local(at) -> str:
     return at.astimezone(clock.SHANGHAI).strftime("%Y-%m-%d %H:%M:%S") if at else ""
 
 
+def _tie_text(category: dict) -> str:
+    """How a tie at the 名额 boundary was broken, in words (the export's note)."""
+    tie = category["tie"]
+    names = {e["candidate_id"]: e["name"] for e in category["entries"]}
+    tied = "、".join(names.get(c, str(c)) for c in tie["candidates"])
+    text = f"{tied} 并列争 {tie['places']} 个名额；规则：{tie.get('rule_name', tie['rule'])}"
+    decision = tie.get("decision")
+    if decision:
+        chosen = "、".join(names.get(c, str(c)) for c in decision["chosen"])
+        return f"{text}；评选委员会决定：{chosen}；理由：{decision['reason']}"
+    if tie.get("broken_by"):
+        return f"{text}；依据：{tie.get('broken_by_name', tie['broken_by'])}"
+    return f"{text}；尚待评选委员会决定"
+
+
 def campaign_workbook(campaign: Campaign) -> bytes:
     """The .xlsx bytes of a campaign's results and ballots (streamed row by row)."""
     results = campaign.results or compute_results(campaign, frozen_at=clock.now())
@@ -45,7 +60,22 @@ def campaign_workbook(campaign: Campaign) -> bytes:
     _row(ws, ["结果", "已冻结（公布时）" if campaign.results else "未公布，按当前数据计算"])
     _row(ws, ["票数权重", results["weights"]["votes"], "积分权重", results["weights"]["points"]])
     _row(ws, [])
-    _row(ws, ["类别", "名次", "候选人", "单位", "票数", "票数得分", "积分", "积分得分", "综合得分"])
+    _row(
+        ws,
+        [
+            "类别",
+            "名次",
+            "候选人",
+            "单位",
+            "票数",
+            "票数得分",
+            "积分",
+            "积分得分",
+            "综合得分",
+            "当选",
+            "末位并列",
+        ],
+    )
     for category in results["categories"]:
         for e in category["entries"]:
             _row(
@@ -60,8 +90,14 @@ def campaign_workbook(campaign: Campaign) -> bytes:
                     e["points"],
                     e["points_score"],
                     e["total"],
+                    "是" if e.get("honoured") else "",
+                    "是" if e.get("tied") else "",
                 ],
             )
+    for category in results["categories"]:
+        if category.get("tie"):
+            _row(ws, [])
+            _row(ws, [f"{category['name']}：名额末位并列", _tie_text(category)])
     ws = wb.create_sheet("选票")
     _row(
         ws,

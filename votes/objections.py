@@ -55,8 +55,9 @@ def notice_of(campaign_id: int, principal: Principal) -> dict[str, Any]:
                 "unit": w["unit"],
                 "story": stories.get(w["candidate_id"], ""),
                 "rank": w["rank"],
+                "tied": bool(w.get("tied")) and not w.get("honoured"),
             }
-            for w in winners(campaign.results)
+            for w in winners(campaign.results, with_tied=True)
         ],
         "my_objections": [
             objection_for_objector(o)
@@ -147,7 +148,7 @@ def _may_object(campaign: Campaign, person_id: int, candidate_id: int) -> None:
     """409 notice_not_open outside 公示, 422 not_a_winner, 409 objection_exists."""
     if not _notice_open(campaign):
         raise NoticeNotOpen()
-    if candidate_id not in {w["candidate_id"] for w in winners(campaign.results)}:
+    if candidate_id not in {w["candidate_id"] for w in winners(campaign.results, with_tied=True)}:
         raise NotAWinner()
     already = db.session.scalar(
         db.select(Objection.id).where(
@@ -203,7 +204,7 @@ def answer_objection(
                 if entry["candidate_id"] == objection.candidate_id:
                     entry["removed"] = True
                     entry["removed_reason"] = reason
-        campaign.results = honour(results, campaigns.quotas_of(campaign))
+        campaign.results = honour(results, campaigns.quotas_of(campaign), campaign.tie_rule)
     candidate = db.session.get(Candidate, objection.candidate_id)
     campaigns.audit(
         campaign,

@@ -22,7 +22,7 @@ def request_points_sheet(
 ) -> PointsSheet:
     """Read and check a sheet (row errors: 422) and file it as a pending request."""
     author = principal.require("committee")
-    _not_published(campaign)
+    require_points_open(campaign)
     scores = read_points_sheet(campaign, filename, content, author_id=author.id)
     by_id = {c.id: c.person_id for c in campaign.candidates}
     sheet = PointsSheet(
@@ -57,7 +57,7 @@ def decide_points_sheet(
     if not why:
         raise ReasonRequired(errors={"reason": ["请填写原因"]})
     if approve:
-        _not_published(campaign)
+        require_points_open(campaign)
     won = db.session.execute(
         db.update(PointsSheet)
         .where(PointsSheet.id == sheet.id, PointsSheet.status == "pending")
@@ -77,6 +77,12 @@ def decide_points_sheet(
     return sheet
 
 
-def _not_published(campaign: Campaign) -> None:
-    if campaign.status == "published":
-        raise CampaignLocked("结果已公布，不能再修改")
+# Points are frozen when 公示 starts: the results shown in 公示 and published are computed then.
+POINTS_FROZEN = ("notice", "published")
+
+
+def require_points_open(campaign: Campaign) -> None:
+    """Points can change only before 公示 starts: a sheet (filed, approved or imported) for a
+    campaign in 公示 or published is refused, 409 campaign_locked (issue 18 #5)."""
+    if campaign.status in POINTS_FROZEN:
+        raise CampaignLocked("公示已开始，积分已冻结，不能再修改")

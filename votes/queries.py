@@ -126,6 +126,17 @@ def answered_objections(mine_id: int, status: str = "", q: str = "") -> Select:
     return stmt
 
 
+def live_repairs(campaign_id: int) -> dict[str, Any]:
+    """The reconciler's record of a campaign: {count, last_at, note} (the console's
+    "自动校正 N 次")."""
+    from models.votes import LiveMark
+
+    mark = db.session.get(LiveMark, campaign_id)
+    if mark is None:
+        return {"count": 0, "last_at": None, "note": None}
+    return {"count": mark.repairs, "last_at": mark.last_repair_at, "note": mark.last_repair_note}
+
+
 # -- 待办 counts (registered with notifications.todo in votes.init_app) --------------------------
 
 

@@ -36,6 +36,19 @@ def vote_counts(campaign_id: int) -> dict[int, int]:
     }
 
 
+def _last_vote_at(campaign_id: int) -> dict[int, str]:
+    """The time of each candidate's last counted ballot (ISO, UTC): the "earlier" tie rule."""
+    return {
+        cid: at.isoformat()
+        for cid, at in db.session.execute(
+            db.select(Ballot.candidate_id, db.func.max(Ballot.cast_at))
+            .where(Ballot.campaign_id == campaign_id, Ballot.voided_at.is_(None))
+            .group_by(Ballot.candidate_id)
+        )
+        if at is not None
+    }
+
+
 def points_of(campaign: Campaign, candidates: list[Candidate], until: datetime) -> dict[int, float]:
     """Points per candidate id from the ledger or the imported sheet."""
     if campaign.points_source == "sheet":
@@ -70,6 +83,7 @@ def compute_results(campaign: Campaign, frozen_at: datetime) -> dict[str, Any]:
         .options(db.joinedload(Candidate.person).joinedload(Person.unit))
     ).all()
     votes = vote_counts(campaign.id)
+    last_votes = _last_vote_at(campaign.id)
     points = points_of(campaign, candidates, frozen_at)
     total_weight = (campaign.weight_votes + campaign.weight_points) or 1.0
     w_votes = campaign.weight_votes / total_weight
@@ -94,6 +108,7 @@ def compute_results(campaign: Campaign, frozen_at: datetime) -> dict[str, Any]:
                     "points": p,
                     "points_score": points_score,
                     "total": round(w_votes * vote_score + w_points * points_score, 2),
+                    "last_vote_at": last_votes.get(c.id),
                 }
             )
         categories.append({"key": key, "name": CATEGORY_NAMES[key], "entries": _ranked(entries)})
@@ -105,28 +120,135 @@ def compute_results(campaign: Campaign, frozen_at: datetime) -> dict[str, Any]:
     }
 
 
-def honour(results: dict[str, Any], quotas: dict[str, int]) -> dict[str, Any]:
+TIE_RULE_NAMES = {
+    "committee": "由评选委员会决定",
+    "votes": "得票多者优先",
+    "earlier": "最后一票较早者优先",
+}
+TIE_BROKEN_BY = {
+    "votes": "得票多者优先",
+    "earlier": "最后一票较早者优先",
+    "candidate_id": "按候选人编号（得票与最后一票时间均相同）",
+    "committee": "评选委员会决定",
+}
+
+
+def _tie_keys(rule: str, entry: dict[str, Any]) -> list[tuple[str, Any]]:
+    votes = ("votes", -entry["votes"])
+    earlier = ("earlier", entry.get("last_vote_at") or "9999")
+    return [votes, earlier] if rule == "votes" else [earlier, votes]
+
+
+def _break_tie(rule: str, tied: list[dict[str, Any]], places: int) -> tuple[list[int], str]:
+    """The ids honoured of a tied group by `rule` ("votes" or "earlier", the other criterion
+    next, the candidate id last) and the criterion that separated the last place."""
+
+    def key(entry: dict[str, Any]) -> tuple:
+        return (*(v for _, v in _tie_keys(rule, entry)), entry["candidate_id"])
+
+    ordered = sorted(tied, key=key)
+    inside, outside = ordered[places - 1], ordered[places]
+    broken_by = "candidate_id"
+    for (name, a), (_, b) in zip(_tie_keys(rule, inside), _tie_keys(rule, outside), strict=True):
+        if a != b:
+            broken_by = name
+            break
+    return [e["candidate_id"] for e in ordered[:places]], broken_by
+
+
+def honour(
+    results: dict[str, Any], quotas: dict[str, int], tie_rule: str = "committee"
+) -> dict[str, Any]:
     """A copy of `results` with each category's quota and `honoured` on its best `quota` entries
-    that were not removed by an upheld objection (the next one moves up)."""
+    that were not removed by an upheld objection (the next one moves up).
+
+    A tie at the boundary (equal totals for the last honoured place and the first one after
+    it) is never broken silently: the category gets `tie` {candidates, places, rule, broken_by
+    or decision} and its tied entries `tied`. With the rule "committee" (the default) none of
+    the tied candidates is honoured until the committee decides (`decide_tie`, with a reason;
+    publish waits for it); "votes" and "earlier" break it at once and say so."""
     out = copy.deepcopy(results)
     for category in out["categories"]:
         quota = int(quotas.get(category["key"], 0))
         category["quota"] = quota
-        given = 0
+        previous = category.pop("tie", None)
+        standing = []
         for entry in category["entries"]:
             entry.setdefault("removed", False)
-            entry["honoured"] = not entry["removed"] and given < quota
-            given += entry["honoured"]
+            entry["tied"] = False
+            if not entry["removed"]:
+                standing.append(entry)
+        honoured = {e["candidate_id"] for e in standing[:quota]}
+        if 0 < quota < len(standing) and standing[quota - 1]["total"] == standing[quota]["total"]:
+            boundary = standing[quota]["total"]
+            tied = [e for e in standing if e["total"] == boundary]
+            above = {e["candidate_id"] for e in standing if e["total"] > boundary}
+            places = quota - len(above)
+            ids = sorted(e["candidate_id"] for e in tied)
+            tie: dict[str, Any] = {
+                "candidates": ids,
+                "places": places,
+                "rule": tie_rule,
+                "rule_name": TIE_RULE_NAMES.get(tie_rule, tie_rule),
+            }
+            for e in tied:
+                e["tied"] = True
+            if tie_rule == "committee":
+                decision = (previous or {}).get("decision")
+                if (
+                    decision
+                    and previous.get("candidates") == ids
+                    and previous.get("places") == places
+                ):
+                    tie["decision"] = decision
+                    tie["broken_by"] = "committee"
+                    chosen = set(decision["chosen"])
+                else:
+                    tie["decision"] = None
+                    chosen = set()
+            else:
+                picked, broken_by = _break_tie(tie_rule, tied, places)
+                tie["broken_by"] = broken_by
+                chosen = set(picked)
+            if "broken_by" in tie:
+                tie["broken_by_name"] = TIE_BROKEN_BY[tie["broken_by"]]
+            category["tie"] = tie
+            honoured = above | chosen
+        for entry in category["entries"]:
+            entry["honoured"] = entry["candidate_id"] in honoured and not entry["removed"]
     return out
 
 
-def winners(results: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """The honoured entries of frozen results, per category in rank order."""
+def undecided_ties(results: dict[str, Any] | None) -> list[str]:
+    """Category keys whose boundary tie still waits for the committee's decision."""
+    return [
+        c["key"]
+        for c in (results or {}).get("categories", [])
+        if c.get("tie") and c["tie"]["rule"] == "committee" and not c["tie"].get("decision")
+    ]
+
+
+def winners(results: dict[str, Any] | None, with_tied: bool = False) -> list[dict[str, Any]]:
+    """The honoured entries of frozen results, per category in rank order; `with_tied` adds the
+    candidates of a boundary tie the committee has not decided yet (shown in 公示 as tied)."""
+
+    def shown(category: dict[str, Any], entry: dict[str, Any]) -> bool:
+        if entry.get("honoured"):
+            return True
+        tie = category.get("tie") or {}
+        return (
+            with_tied
+            and entry.get("tied", False)
+            and not entry.get("removed")
+            and tie.get("rule") == "committee"
+            and not tie.get("decision")
+        )
+
     return [
         {**entry, "category": category["key"]}
         for category in (results or {}).get("categories", [])
         for entry in category["entries"]
-        if entry.get("honoured")
+        if shown(category, entry)
     ]
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import marshmallow as ma
 
 from inputs import Boolean, DateTime, Id, Text
-from models.votes import CATEGORY_KEYS
+from models.votes import CATEGORY_KEYS, TIE_RULES
 
 Category = ma.fields.String(validate=ma.validate.OneOf(CATEGORY_KEYS))
 
@@ -20,6 +20,14 @@ class RulesIn(ma.Schema):
     hide_tallies = Boolean()
     revote_other_days = Boolean()
     remind_non_voters = Boolean()
+    tie_rule = ma.fields.String(
+        validate=ma.validate.OneOf(TIE_RULES),
+        metadata={
+            "description": "a tie for the last place of 名额: committee (default: the committee "
+            "decides during 公示, with a reason), votes (more votes first), earlier (earlier "
+            "last vote first)"
+        },
+    )
 
 
 class WeightsIn(ma.Schema):
@@ -115,3 +123,11 @@ class LeaderboardQuery(ma.Schema):
 class ObjectionIn(ma.Schema):
     candidate_id = Id(required=True, strict=True)
     reason = Text(1000, min_len=5, multiline=True, blank=False, required=True)
+
+
+class TieDecisionIn(ma.Schema):
+    """The committee's decision of a tie at the 名额 boundary during 公示."""
+
+    category = ma.fields.String(required=True, validate=ma.validate.OneOf(CATEGORY_KEYS))
+    candidate_ids = ma.fields.List(Id(), required=True, validate=ma.validate.Length(min=1, max=100))
+    reason = Text(255, blank=False, required=True)

@@ -123,21 +123,8 @@ def counts(campaign: Campaign) -> dict[int, int]:
 
 
 def verify(campaign_id: int) -> list[str]:
-    """Every way Redis disagrees with the database for a campaign (empty: they agree)."""
-    campaign = db.session.get(Campaign, campaign_id)
-    problems = []
-    if campaign.tallies_stale:
-        problems.append("marked stale in the database")
-    state = live.raw_state(campaign_id)
-    if not state["built"]:
-        problems.append("not built in this Redis (lost, restarted or marked for rebuild)")
-    elif state["cfgv"] < campaign.config_version:
-        problems.append(
-            f"Redis has config version {state['cfgv']}, the database {campaign.config_version}"
-        )
-    db_counts = vote_counts(campaign_id)
-    for c in campaigns.active_candidates(campaign_id):
-        a, b = state["tally"].get(c.id, 0), db_counts.get(c.id, 0)
-        if a != b:
-            problems.append(f"candidate {c.id} ({c.person.name}): redis {a} != database {b}")
-    return problems
+    """Every way Redis disagrees with the database for a campaign (empty: they agree); the
+    comparison is the reconciler's (votes.reconcile.compare)."""
+    from votes import reconcile
+
+    return reconcile.compare(campaign_id).problems

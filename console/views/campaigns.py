@@ -31,7 +31,15 @@ from votes import (
 )
 from votes import queries as vote_queries
 from votes.results import vote_counts, winners
-from votes.schemas import AnswerIn, CampaignIn, CandidateIn, CandidatePatch, NoticeIn, VoidIn
+from votes.schemas import (
+    AnswerIn,
+    CampaignIn,
+    CandidateIn,
+    CandidatePatch,
+    NoticeIn,
+    TieDecisionIn,
+    VoidIn,
+)
 from web import unit_of_work
 
 PHOTO_MAX = share.MAX_PHOTO_BYTES
@@ -165,6 +173,9 @@ def _board(campaign: Campaign) -> dict[str, list[dict[str, Any]]]:
 def _board_context(campaign: Campaign) -> dict[str, Any]:
     """The leaderboard's rows per category, its charts and the total of valid votes."""
     board = _board(campaign)
+    repairs = vote_queries.live_repairs(campaign.id)
+    if repairs["last_at"] is not None:
+        repairs["last_text"] = repairs["last_at"].astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
     return {
         "board": board,
         "board_charts": {
@@ -173,6 +184,7 @@ def _board_context(campaign: Campaign) -> dict[str, Any]:
             if rows
         },
         "total_votes": sum(r["votes"] for rows in board.values() for r in rows),
+        "repairs": repairs,
     }
 
 
@@ -272,6 +284,25 @@ def campaign_notice(campaign_id: int):
     unit_of_work.flush()
     ends = campaign.notice_ends_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
     return done(f"「{campaign.title}」已开始公示 {campaign.notice_days} 天，至 {ends}")
+
+
+@bp.post("/campaigns/<int:campaign_id>/tie")
+def campaign_tie(campaign_id: int):
+    """Decide a tie at the 名额 boundary during 公示 (tie rule "committee"), with a reason."""
+    campaign = _campaign(campaign_id, lock=True)
+    data = load_form(
+        TieDecisionIn(),
+        given(
+            category=form_value("category"),
+            candidate_ids=request.form.getlist("candidate_ids"),
+            reason=form_value("reason"),
+        ),
+    )
+    campaigns.decide_tie(
+        campaign, principal(), data["category"], data["candidate_ids"], data["reason"]
+    )
+    unit_of_work.flush()
+    return done(f"已决定{CATEGORY_NAMES[data['category']]}的并列名次")
 
 
 @bp.get("/objections/<int:objection_id>")

@@ -1,7 +1,7 @@
 """assessments: unit kinds and 班组, duties, 包保 links and visits, versioned 100-point sheets, the monthly round, results, adjustments, quarterly awards
 
 Revision ID: 0011_assessments
-Revises: 0009_fixes_points_sheets
+Revises: 0010_votes_round3
 Create Date: 2026-12-06 01:21:57.603258
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0011_assessments'
-down_revision = '0009_fixes_points_sheets'
+down_revision = '0010_votes_round3'
 branch_labels = None
 depends_on = None
 

@@ -154,6 +154,12 @@ def _run(app, client, world) -> None:
     )
     assert r.status_code == 201, r.json
     objection = r.json["id"]
+    # A tie at the 名额 boundary in 公示 (no votes: both candidates at 0), for the committee.
+    tied = make_campaign(client, world, per_category=2, categories=("publicity",))
+    tied_admin = f"/api/v1/admin/campaigns/{tied.campaign_id}"
+    client.post(f"{tied_admin}/close", headers=tied.committee_headers)
+    r = client.post(f"{tied_admin}/notice", json={"days": 3}, headers=tied.committee_headers)
+    assert r.status_code == 200, r.json
     # A photo WeChat could not judge, waiting for a person.
     review_photo = upload(client, scene, wisher).json["id"]
     with app.app_context():
@@ -302,6 +308,11 @@ def _run(app, client, world) -> None:
             notice.committee_headers,
             f"/api/v1/admin/objections/{objection}/answer",
             {"upheld": False, "reason": "经核实，事迹属实"},
+        ),
+        ("POST", "/api/v1/admin/campaigns/{campaign_id}/tie"): (
+            tied.committee_headers,
+            f"{tied_admin}/tie",
+            {"category": "publicity", "candidate_ids": tied.candidates["publicity"][:1]},
         ),
         ("POST", "/api/v1/admin/photos/{upload_id}/judge"): (
             team.sec,

@@ -116,5 +116,6 @@ def test_no_session_listener_is_installed_at_import(base_config, tmp_path):
             "console-purge-tickets",
             "zones-dangers-overdue",
             "inbox-purge",
+            "votes-reconcile",
         }
     )

@@ -100,7 +100,34 @@ def close_and_publish(app, client, setup: Setup, days: int = 1):
     r = client.post(f"{base}/notice", json={"days": days}, headers=admin)
     assert r.status_code == 200, r.json
     end_notice(app, setup.campaign_id)
+    decide_ties(app, client, setup)
     return client.post(f"{base}/publish", headers=admin)
+
+
+def decide_ties(app, client, setup: Setup) -> None:
+    """Decide every tie at the 名额 boundary still waiting for the committee (the default tie
+    rule), as the committee would: the first tied candidates by rank, with a reason."""
+    from votes.results import undecided_ties
+
+    with app.app_context():
+        results = db.session.get(Campaign, setup.campaign_id).results
+    for category in (results or {}).get("categories", []):
+        if category.get("key") not in undecided_ties(results):
+            continue
+        tie = category["tie"]
+        tied = [
+            e["candidate_id"] for e in category["entries"] if e["candidate_id"] in tie["candidates"]
+        ]
+        r = client.post(
+            f"/api/v1/admin/campaigns/{setup.campaign_id}/tie",
+            json={
+                "category": category["key"],
+                "candidate_ids": tied[: tie["places"]],
+                "reason": "评选委员会按排名先后决定",
+            },
+            headers=setup.committee_headers,
+        )
+        assert r.status_code == 200, r.json
 
 
 def vote(client, setup: Setup, headers: dict[str, str], candidate_id: int, **kw: Any):

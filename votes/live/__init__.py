@@ -51,6 +51,7 @@ from votes.live.rebuild import (
     mark_stale,
     mark_stale_quietly,
     rebuild,
+    reset_voter,
     seed_voter,
     usage_from_db,
 )
@@ -78,6 +79,7 @@ __all__ = [
     "raw_state",
     "rebuild",
     "reset_circuit",
+    "reset_voter",
     "run",
     "seed_voter",
     "tag",
@@ -141,6 +143,7 @@ def raw_state(campaign_id: int) -> dict[str, Any]:
     return {
         "built": meta.get("built") == "1" and meta.get("run") == run_id,
         "cfgv": int(meta.get("cfgv") or 0),
+        "gen": meta.get("gen"),
         "tally": {int(k): int(v) for k, v in tally},
     }
 

@@ -47,6 +47,15 @@ def usage_key(campaign_id: int, day: date, voter_id: int) -> str:
     return f"{tag(campaign_id)}:u:{day:%Y%m%d}:{voter_id}"
 
 
+def usage_pattern(campaign_id: int, day: date) -> str:
+    """SCAN pattern of every voter's uses of one day (the hash tag's braces escaped)."""
+    return f"\\{{vc:{campaign_id}\\}}:u:{day:%Y%m%d}:*"
+
+
+def once_pattern(campaign_id: int) -> str:
+    return f"\\{{vc:{campaign_id}\\}}:o:*"
+
+
 def once_key(campaign_id: int, voter_id: int) -> str:
     return f"{tag(campaign_id)}:o:{voter_id}"
 

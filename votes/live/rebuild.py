@@ -20,10 +20,11 @@ from datetime import date, datetime
 from typing import Any
 
 import redis
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from models import Ballot, Campaign, Candidate, Person, db, get_redis
 from models.redis_store import redis_unavailable
+from models.votes import LiveMark
 from votes import clock
 from votes.errors import CampaignNotFound
 from votes.live import scripts
@@ -33,10 +34,12 @@ from votes.live.keys import (
     lock_key,
     meta_key,
     once_key,
+    once_pattern,
     once_ttl,
     state_keys,
     tally_key,
     usage_key,
+    usage_pattern,
 )
 from votes.live.scripts import RedisDown, breaker
 
@@ -161,6 +164,18 @@ def seed_voter(campaign: Campaign, voter_id: int, day: date, now: datetime) -> N
     _seed(campaign, voter_id, day, now, usage, once, client=None)
 
 
+def reset_voter(campaign: Campaign, voter_id: int, day: date, now: datetime) -> None:
+    """Set one voter's recorded uses in Redis to exactly what the database holds (lowering
+    them too): after vote.lua refused a use the committed ballots do not back."""
+    usage = usage_from_db(campaign.id, day, [voter_id]).get(voter_id, {})
+    once = (
+        once_from_db(campaign.id, [voter_id]).get(voter_id, set())
+        if not campaign.revote_other_days
+        else set()
+    )
+    _seed(campaign, voter_id, day, now, usage, once, client=None, script_name="reset_usage")
+
+
 def _seed(
     campaign: Campaign,
     voter_id: int,
@@ -169,6 +184,7 @@ def _seed(
     usage: dict[str, int],
     once: set[int],
     client: Any,
+    script_name: str = "seed_usage",
 ) -> None:
     args: list[Any] = [USAGE_TTL, once_ttl(campaign.ends_at, now), len(usage)]
     for field, value in usage.items():
@@ -176,9 +192,9 @@ def _seed(
     args += sorted(once)
     keys = [usage_key(campaign.id, day, voter_id), once_key(campaign.id, voter_id)]
     if client is None:
-        scripts.run("seed_usage", keys, args)
+        scripts.run(script_name, keys, args)
     else:
-        scripts.script("seed_usage")(keys=keys, args=args, client=client)
+        scripts.script(script_name)(keys=keys, args=args, client=client)
 
 
 # --- the rebuild --------------------------------------------------------------------------------
@@ -241,12 +257,11 @@ def rebuild(campaign_id: int, force: bool = True) -> RebuildReport | None:
             if not fence:
                 raise RebuildBusy()
             # From here on any doubt recorded in the database is resolved by this rebuild; a
-            # later one sets the flag again.
-            db.session.execute(
-                db.update(Campaign)
-                .where(Campaign.id == campaign_id, Campaign.tallies_stale.is_(True))
-                .values(tallies_stale=False)
-            )
+            # later one sets the flag again. The campaign row is taken FOR UPDATE first: that
+            # waits for every ballot transaction past its gate (which holds the row under a
+            # share lock) to end, so the count below sees each of them, and a ballot that
+            # passes its gate after this sets the flag again (issue 18 #1).
+            clear_stale(campaign_id)
             db.session.commit()
             state, report = _count(db.session.get(Campaign, campaign_id), client)
             # End the reading transaction before installing (SQLite holds its write lock).
@@ -284,7 +299,16 @@ def _count(campaign: Campaign, client: Any) -> tuple[dict[str, Any], RebuildRepo
     usage = usage_from_db(campaign.id, today)
     once = once_from_db(campaign.id) if not campaign.revote_other_days else {}
     try:
+        # Today's uses are recomputed, not only raised: a use recorded by vote.lua whose ballot
+        # never committed (a worker killed before its COMMIT, an undo that found another
+        # generation) is gone after this rebuild (issue 18 #2, #3). A vote in flight meanwhile
+        # may lose its use here; its INSERT still meets the unique slot constraints.
+        stale_keys = list(client.scan_iter(match=usage_pattern(campaign.id, today), count=500))
+        if not campaign.revote_other_days:
+            stale_keys += list(client.scan_iter(match=once_pattern(campaign.id), count=500))
         pipe = client.pipeline(transaction=False)
+        for key in stale_keys:
+            pipe.delete(key)
         for voter_id in set(usage) | set(once):
             _seed(
                 campaign,
@@ -350,11 +374,51 @@ def ensure_built(campaign_id: int, timeout: float = WAIT_SECONDS) -> None:
 
 
 def mark_stale(campaign_id: int) -> None:
-    """Record in the database that Redis may disagree with it; the next read rebuilds."""
+    """Record in the database that Redis may disagree with it; the next read rebuilds.
+
+    The mark is the campaign's `vote_live_marks` row, not the campaign row: a database-path
+    ballot holds the campaign row under the gate's share lock, and upgrading that lock to write
+    the flag deadlocked concurrent ballots on MariaDB (issue 18 #4). The UPDATE reads the
+    latest committed row on every database (not the transaction's snapshot)."""
+    done = db.session.execute(
+        db.update(LiveMark)
+        .where(LiveMark.campaign_id == campaign_id, LiveMark.stale.is_(False))
+        .values(stale=True)
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount == 0:
+        _ensure_mark(campaign_id, stale=True)
+
+
+def _ensure_mark(campaign_id: int, stale: bool) -> None:
+    """Create the campaign's mark row if it is missing (a campaign made outside
+    votes.campaigns); a concurrent creator wins and its row is used."""
+    if db.session.get(LiveMark, campaign_id) is not None:
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.add(LiveMark(campaign_id=campaign_id, stale=stale, repairs=0))
+    except IntegrityError:
+        if stale:
+            db.session.execute(
+                db.update(LiveMark)
+                .where(LiveMark.campaign_id == campaign_id)
+                .values(stale=True)
+                .execution_options(synchronize_session=False)
+            )
+
+
+def clear_stale(campaign_id: int) -> None:
+    """Take the campaign row FOR UPDATE (waits for the ballots past their gate) and clear the
+    stale mark. The caller commits, then counts."""
     db.session.execute(
-        db.update(Campaign)
-        .where(Campaign.id == campaign_id, Campaign.tallies_stale.is_(False))
-        .values(tallies_stale=True)
+        db.select(Campaign.id).where(Campaign.id == campaign_id).with_for_update()
+    ).all()
+    db.session.execute(
+        db.update(LiveMark)
+        .where(LiveMark.campaign_id == campaign_id, LiveMark.stale.is_(True))
+        .values(stale=False)
+        .execution_options(synchronize_session=False)
     )
 
 

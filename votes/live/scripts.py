@@ -23,6 +23,7 @@ SCRIPT_NAMES = (
     "vote",
     "undo",
     "seed_usage",
+    "reset_usage",
     "install",
     "configure",
     "void",
