@@ -101,11 +101,19 @@ def test_a_candidate_photo_goes_through_the_store(app, client, world, backend):
 
 def test_a_store_that_is_down_answers_503(app, client, world, s3_server):
     s = scene(world)
+    setup = make_campaign(client, world, open_it=False)
+    s0 = setup.candidates["safety"][0]
     bucket = s3_server.new_bucket()
     saved = use_storage(app, s3_server.config(bucket))
     try:
         stored = upload(client, s, s.wisher)
         assert stored.status_code == 201
+        candidate = client.post(
+            f"/api/v1/admin/campaigns/{setup.campaign_id}/candidates/{s0}/photo",
+            data={"file": (io.BytesIO(image_bytes("JPEG")), "a.jpg")},
+            headers=setup.committee_headers,
+        )
+        assert candidate.status_code == 200, candidate.json
     finally:
         restore_storage(app, saved)
     # The store unreachable: an upload and a read are refused with 503 and a reason.
@@ -123,12 +131,13 @@ def test_a_store_that_is_down_answers_503(app, client, world, s3_server):
             r = upload(client, s, s.wisher)
             assert r.status_code == 503 and r.json["reason"] == "storage_unavailable", r.json
             assert r.headers["Retry-After"]
-            got = client.get(stored.json["url"])
-            assert got.status_code == 503 and got.json["reason"] == "storage_unavailable"
+            for url in (stored.json["url"], candidate.json["photo_url"]):
+                got = client.get(url)
+                assert got.status_code == 503 and got.json["reason"] == "storage_unavailable"
         finally:
             restore_storage(app, saved)
     with app.app_context():
-        assert db.session.scalar(db.select(db.func.count()).select_from(Upload)) == 1
+        assert db.session.scalar(db.select(db.func.count()).select_from(Upload)) == 2
 
 
 def test_the_purge_keeps_rows_while_the_store_is_down(app, client, world, s3_server):
