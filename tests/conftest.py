@@ -1,9 +1,9 @@
 """Fixtures on real services: DATABASE_URL / REDIS_URL when set, else SQLite + embedded Redis.
 
 RQ_REDIS_URL gives the job queue a Redis database of its own (required when REDIS_URL is a
-Redis Cluster, where RQ cannot run), emptied after each test like the app's. STORAGE_BACKEND=s3
-stores every file of the run in an S3-compatible store: moto's S3 server started for the run, or
-the one S3_TEST_ENDPOINT_URL names (tests/support/s3_server.py).
+Redis Cluster, where RQ cannot run), emptied after each test like the app's.
+TEST_STORAGE_BACKEND=s3 stores every file of the run in an S3-compatible store: moto's S3 server
+started for the run, or the one S3_TEST_ENDPOINT_URL names (tests/support/s3_server.py).
 
 A backend named in the environment that cannot be reached fails the run; nothing is skipped.
 """
@@ -51,7 +51,7 @@ def base_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     if problem:
         raise pytest.UsageError(f"the job queue needs {problem}")
     s3 = None
-    if os.environ.get("STORAGE_BACKEND", "local").lower() == "s3":
+    if os.environ.get("TEST_STORAGE_BACKEND", "local").lower() == "s3":
         s3 = S3Server().start()
         config.update(s3.config(s3.new_bucket()))
     yield config

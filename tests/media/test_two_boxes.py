@@ -121,7 +121,10 @@ def test_wechat_fetches_the_photo_from_the_other_box(
     waits for a secretary."""
     from app import create_app
 
-    shared = request.getfixturevalue("shared_store") if storage == "s3" else {}
+    if storage == "s3":
+        shared = request.getfixturevalue("shared_store")
+    else:
+        shared = {"STORAGE_BACKEND": "local"}
     b_server = LiveServer()
     config = {"PUBLIC_BASE_URL": b_server.url, **shared}
     box_a = create_app(wechat_config(_box_config(base_config, tmp_path, "a", config), fake_wechat))
