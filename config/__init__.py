@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 DEV_SECRET_KEY = "frontline-dev-secret-not-for-production"
 DEFAULT_WECHAT_API_BASE = "https://api.weixin.qq.com/"
@@ -188,6 +191,8 @@ def load_settings(
     check_storage(settings)
     if settings["PRODUCTION"]:
         check_production(settings)
+    elif rq_url_problem(settings):
+        log.warning("no job queue: set %s", rq_url_problem(settings))
     return settings
 
 

@@ -87,3 +87,9 @@ def test_production_on_a_cluster_starts_with_a_single_queue_redis(tmp_path, rq_u
 def test_a_single_redis_needs_no_queue_redis(tmp_path):
     s = load_settings(str(tmp_path), env=PROD)
     assert s["RQ_REDIS_URL"] == "" and s["REDIS_URL"].startswith("redis://")
+
+
+def test_out_of_production_a_cluster_without_a_queue_redis_is_logged(tmp_path, caplog):
+    with caplog.at_level("WARNING", logger="config"):
+        load_settings(str(tmp_path), env={"REDIS_URL": CLUSTER})
+    assert "no job queue: set RQ_REDIS_URL" in caplog.text
