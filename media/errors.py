@@ -43,7 +43,7 @@ class StorageUnavailable(DependencyUnavailable):
     not this: that is `media.storage.StorageError` (the caller answers 404)."""
 
     reason = "storage_unavailable"
-    message = "图片存储暂时不可用，请稍后再试"
+    message = "文件存储暂时不可用，请稍后再试"
 
     def __init__(self) -> None:
         super().__init__(headers={"Retry-After": "30"})

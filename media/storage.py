@@ -1,6 +1,7 @@
-"""Where uploaded files live: a small interface, with the local disk (the embedded default) and
-an S3-compatible object store (`STORAGE_BACKEND=s3`: AWS S3, MinIO, Aliyun OSS, Tencent COS)
-behind it. Nothing else in the app touches files.
+"""Where stored files live (photos, and roster files between their preview and confirmation):
+a small interface, with the local disk (the embedded default) and an S3-compatible object store
+(`STORAGE_BACKEND=s3`: AWS S3, MinIO, Aliyun OSS, Tencent COS) behind it. Nothing else in the
+app touches files.
 
 Both answer the same way: a key that names no file raises `StorageError` (the caller answers
 404); a store that cannot serve now (unreachable, timing out, refusing our keys, its bucket
@@ -38,6 +39,8 @@ class Storage(Protocol):
     def exists(self, key: str) -> bool: ...
 
     def modified_at(self, key: str) -> float | None: ...
+
+    def listing(self, prefix: str) -> list[tuple[str, float]]: ...
 
 
 def check_key(key: str) -> str:
@@ -103,6 +106,21 @@ class LocalStorage:
             return os.stat(self._path(key)).st_mtime
         except FileNotFoundError:
             return None
+
+    def listing(self, prefix: str) -> list[tuple[str, float]]:
+        """(key, modified_at) of every file under a folder prefix ("console-roster-files/")."""
+        folder = self._path(check_key(prefix.rstrip("/")))
+        found = []
+        for root, _dirs, files in os.walk(folder):
+            for name in files:
+                if name.startswith(".upload-"):
+                    continue  # a write in progress
+                path = os.path.join(root, name)
+                try:
+                    found.append((os.path.relpath(path, self.root), os.stat(path).st_mtime))
+                except FileNotFoundError:
+                    pass
+        return found
 
 
 # The error codes an S3-compatible store answers for "no such object" (GetObject says NoSuchKey,
@@ -206,6 +224,23 @@ class S3Storage:
         """When the object was last written (a POSIX time, to the second), or None."""
         head = self._head(key)
         return None if head is None else head["LastModified"].timestamp()
+
+    def listing(self, prefix: str) -> list[tuple[str, float]]:
+        """(key, modified_at) of every object under a folder prefix ("console-roster-files/")."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        prefix = check_key(prefix.rstrip("/")) + "/"
+        try:
+            pages = self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=prefix
+            )
+            return [
+                (item["Key"], item["LastModified"].timestamp())
+                for page in pages
+                for item in page.get("Contents", [])
+            ]
+        except (BotoCoreError, ClientError) as exc:
+            raise self._unavailable("list", prefix, exc) from exc
 
 
 def _code(exc: Any) -> str:

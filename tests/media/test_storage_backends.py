@@ -187,3 +187,38 @@ def test_s3_settings_reach_the_client(app, s3_server):
                 S3Storage(type(config)(**{**config.__dict__, "s3_bucket": ""}))
     finally:
         restore_storage(app, saved)
+
+
+def test_listing_a_folder_on_each_backend(app, backend):
+    with app.app_context():
+        storage = get_storage()
+        prefix = f"listing-{backend.name}-{time.time_ns()}"
+        assert storage.listing(prefix + "/") == []
+        for key in (f"{prefix}/a.bin", f"{prefix}/b.json", f"{prefix}x/other.bin"):
+            storage.save(key, b"x", "application/octet-stream")
+        listed = dict(storage.listing(prefix + "/"))
+        assert sorted(listed) == [f"{prefix}/a.bin", f"{prefix}/b.json"]
+        assert all(abs(at - time.time()) < 60 for at in listed.values())
+
+
+def test_roster_files_are_kept_in_the_store(app, backend):
+    """The console's roster file between preview and confirmation lives in the file store."""
+    from console import roster_files
+    from console.errors import RosterPreviewExpired
+
+    with app.app_context():
+        kept = roster_files.keep(b"name,phone\n", "花名册.csv", "session-1", 1)
+        key = f"console-roster-files/{kept.id}.bin"
+        assert backend.stored(key) == b"name,phone\n"
+        assert roster_files.load(kept.id, "session-1", 1, kept.sha256).data == b"name,phone\n"
+        with pytest.raises(RosterPreviewExpired):
+            roster_files.load(kept.id, "session-2", 1)
+        # Half an hour later the purge deletes it (both of its objects).
+        assert roster_files.purge(now=time.time() + roster_files.STASH_TTL + 5) >= 1
+        assert backend.stored(key) is None
+        assert backend.stored(f"console-roster-files/{kept.id}.json") is None
+        with pytest.raises(RosterPreviewExpired):
+            roster_files.load(kept.id, "session-1", 1)
+        again = roster_files.keep(b"x", "a.csv", "session-1", 1)
+        roster_files.drop(again.id)
+        assert backend.stored(f"console-roster-files/{again.id}.bin") is None

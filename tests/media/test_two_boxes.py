@@ -166,3 +166,19 @@ def test_the_upload_folder_is_not_read_with_s3(two_boxes, world):
     got = requests.get(b.url + r.json()["url"], timeout=10)
     assert got.status_code == 200 and got.content != b"stale"
     assert got.content.startswith(b"\x89PNG")
+
+
+def test_a_roster_preview_on_one_box_is_confirmed_on_the_other(two_boxes):
+    """The console's roster file kept by the preview (box A) is found by the confirmation,
+    which the load balancer may send to box B."""
+    from console import roster_files
+
+    a, b = two_boxes
+    with a.app.app_context():
+        kept = roster_files.keep("工号,姓名\nD0001,韩立新\n".encode(), "a.csv", "sess", 1)
+    with b.app.app_context():
+        found = roster_files.load(kept.id, "sess", 1, kept.sha256)
+        assert found.data == "工号,姓名\nD0001,韩立新\n".encode()
+        roster_files.drop(kept.id)
+    for box in (a, b):
+        assert _files_under(box.app.config["UPLOAD_DIR"]) == []
