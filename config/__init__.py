@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 DEV_SECRET_KEY = "frontline-dev-secret-not-for-production"
 DEFAULT_WECHAT_API_BASE = "https://api.weixin.qq.com/"
@@ -129,7 +132,16 @@ def load_settings(
         "UPLOAD_LIMITS": env.get("UPLOAD_LIMITS", "60 per hour"),
         "UPLOAD_MAX_BYTES": _int(env, "UPLOAD_MAX_BYTES", 5 * 1024 * 1024),
         "UPLOAD_URL_TTL_SECONDS": _int(env, "UPLOAD_URL_TTL_SECONDS", 6 * 3600),
-        "STORAGE_BACKEND": env.get("STORAGE_BACKEND") or "local",
+        # where stored files live: local (UPLOAD_DIR, one box) or s3 (an S3-compatible object
+        # store shared by every box: AWS S3, MinIO, Aliyun OSS, Tencent COS)
+        "STORAGE_BACKEND": (env.get("STORAGE_BACKEND") or "local").strip().lower(),
+        "S3_ENDPOINT_URL": (env.get("S3_ENDPOINT_URL") or "").strip(),
+        "S3_BUCKET": (env.get("S3_BUCKET") or "").strip(),
+        "S3_ACCESS_KEY_ID": env.get("S3_ACCESS_KEY_ID") or "",
+        "S3_SECRET_ACCESS_KEY": env.get("S3_SECRET_ACCESS_KEY") or "",
+        "S3_REGION": (env.get("S3_REGION") or "").strip(),
+        # auto | path (MinIO, most self-hosted stores) | virtual (Aliyun OSS requires it)
+        "S3_ADDRESSING_STYLE": (env.get("S3_ADDRESSING_STYLE") or "auto").strip().lower(),
         # image decoding: pixel budget per image, decodes at once per process, and how long an
         # upload waits for a free decode slot before 503
         "IMAGE_MAX_PIXELS": _int(env, "IMAGE_MAX_PIXELS", 24_000_000),
@@ -206,8 +218,11 @@ def load_settings(
     if settings["AUTH_CACHE_SECONDS"] < 0 or settings["AUTH_CACHE_ENTRIES"] < 1:
         raise ConfigError("AUTH_CACHE_SECONDS must be 0 or more and AUTH_CACHE_ENTRIES at least 1")
     _check_limit(settings, "LEADERBOARD_DB_LIMIT")
+    check_storage(settings)
     if settings["PRODUCTION"]:
         check_production(settings)
+    elif rq_url_problem(settings):
+        log.warning("no job queue: set %s", rq_url_problem(settings))
     return settings
 
 
@@ -262,6 +277,57 @@ def check_wechat(settings: dict[str, Any]) -> None:
         raise ConfigError("IMAGE_DECODE_CONCURRENCY ≥ 1 and IMAGE_MAX_PIXELS ≥ 1000000")
 
 
+STORAGE_BACKENDS = ("local", "s3")
+S3_SETTINGS = (
+    "S3_ENDPOINT_URL",
+    "S3_BUCKET",
+    "S3_ACCESS_KEY_ID",
+    "S3_SECRET_ACCESS_KEY",
+    "S3_REGION",
+)
+S3_ADDRESSING_STYLES = ("auto", "path", "virtual")
+# The schemes RQ can use: one Redis server (or a Sentinel-watched master), not a cluster.
+RQ_URL_SCHEMES = ("redis://", "rediss://", "unix://", "redis+sentinel://")
+
+
+def check_storage(settings: dict[str, Any]) -> None:
+    """A storage backend the app has, and for s3 what it needs to reach the bucket: refused at
+    start-up rather than at the first upload."""
+    backend = settings["STORAGE_BACKEND"]
+    if backend not in STORAGE_BACKENDS:
+        raise ConfigError(f"STORAGE_BACKEND must be local or s3, got {backend!r}")
+    if backend != "s3":
+        return
+    if not settings["PRODUCTION"]:  # production names every missing one (check_production)
+        if not settings.get("S3_BUCKET"):
+            raise ConfigError("STORAGE_BACKEND=s3 needs S3_BUCKET")
+        if bool(settings.get("S3_ACCESS_KEY_ID")) != bool(settings.get("S3_SECRET_ACCESS_KEY")):
+            raise ConfigError("S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together")
+    url = settings.get("S3_ENDPOINT_URL") or ""
+    if url and not url.startswith(("https://", "http://")):
+        raise ConfigError("S3_ENDPOINT_URL must be an http(s) URL")
+    if settings["S3_ADDRESSING_STYLE"] not in S3_ADDRESSING_STYLES:
+        raise ConfigError("S3_ADDRESSING_STYLE must be auto, path or virtual")
+
+
+def rq_url_problem(settings: dict[str, Any]) -> str | None:
+    """Why the job queue would have no usable Redis, or None. RQ cannot run on Redis Cluster
+    (its jobs span many keys in one MULTI), so a cluster REDIS_URL needs an RQ_REDIS_URL naming
+    one Redis server."""
+    rq_url = settings.get("RQ_REDIS_URL") or ""
+    redis_url = settings.get("REDIS_URL") or ""
+    if rq_url:
+        if not rq_url.startswith(RQ_URL_SCHEMES):
+            return (
+                "RQ_REDIS_URL (a single Redis: redis://, rediss://, unix:// or "
+                f"redis+sentinel://, got {rq_url.split('://')[0]}://)"
+            )
+        return None
+    if redis_url.startswith("redis+cluster://"):
+        return "RQ_REDIS_URL (REDIS_URL is a Redis Cluster, where RQ cannot run)"
+    return None
+
+
 def check_production(settings: dict[str, Any]) -> None:
     """Refuse to start a production app on development defaults."""
     missing = []
@@ -272,6 +338,9 @@ def check_production(settings: dict[str, Any]) -> None:
         missing.append("DATABASE_URL (PostgreSQL or MariaDB)")
     if not settings.get("REDIS_URL"):
         missing.append("REDIS_URL")
+    rq_problem = rq_url_problem(settings)
+    if rq_problem:
+        missing.append(rq_problem)
     if not settings.get("WECHAT_CONFIGURED"):
         missing.append("WECHAT_APPID/WECHAT_SECRET")
     # Photos are checked by WeChat, which fetches them from us and pushes its verdict back.
@@ -291,5 +360,10 @@ def check_production(settings: dict[str, Any]) -> None:
         )
     if not (settings.get("PUBLIC_BASE_URL") or "").startswith("https://"):
         missing.append("PUBLIC_BASE_URL (https)")
+    if settings.get("STORAGE_BACKEND") == "s3":
+        # No silent fallback to the instance role or ~/.aws: every box names the same store.
+        missing += [
+            f"{name} (STORAGE_BACKEND=s3)" for name in S3_SETTINGS if not settings.get(name)
+        ]
     if missing:
         raise ConfigError("production refuses to start without: " + ", ".join(missing))

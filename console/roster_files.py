@@ -1,6 +1,8 @@
 """The roster file between its preview and the confirmation: kept on the server (never sent
-back by the browser, never named by a path from it) under the instance folder, keyed by a
-random id and bound to the console session that uploaded it, for STASH_TTL.
+back by the browser, never named by a path from it) in the app's file store (media/'s storage
+interface: the local disk, or the S3-compatible store every box shares, so the confirmation may
+reach another box than the preview), keyed by a random id and bound to the console session that
+uploaded it, for STASH_TTL.
 
 A confirmation names the id and the file's SHA-256 the preview showed: a file that changed in
 between (or belongs to another session, or has expired) is refused."""
@@ -9,18 +11,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import secrets
 import time
 from dataclasses import dataclass
 
-from flask import current_app
-
 from console.errors import RosterFileChanged, RosterPreviewExpired
+from media.storage import StorageError, get_storage
 
 STASH_TTL = 30 * 60
 _ID = re.compile(r"^[0-9a-f]{32}$")
+PREFIX = "console-roster-files/"
 
 
 @dataclass(frozen=True)
@@ -36,14 +37,8 @@ class RosterFile:
     data: bytes
 
 
-def _folder() -> str:
-    path = os.path.join(current_app.instance_path, "console-roster-files")
-    os.makedirs(path, mode=0o700, exist_ok=True)
-    return path
-
-
-def _paths(file_id: str) -> tuple[str, str]:
-    base = os.path.join(_folder(), file_id)
+def _keys(file_id: str) -> tuple[str, str]:
+    base = PREFIX + file_id
     return base + ".bin", base + ".json"
 
 
@@ -51,7 +46,7 @@ def keep(data: bytes, filename: str, session_id: str, mine_id: int) -> RosterFil
     """Store an uploaded file for this console session; returns it with its new id."""
     purge()
     file_id = secrets.token_hex(16)
-    data_path, meta_path = _paths(file_id)
+    data_key, meta_key = _keys(file_id)
     meta = {
         "filename": filename[:255],
         "sha256": hashlib.sha256(data).hexdigest(),
@@ -60,10 +55,10 @@ def keep(data: bytes, filename: str, session_id: str, mine_id: int) -> RosterFil
         "mine_id": mine_id,
         "created_at": time.time(),
     }
-    with open(data_path, "wb") as fh:
-        fh.write(data)
-    with open(meta_path, "w", encoding="utf-8") as fh:
-        json.dump(meta, fh, ensure_ascii=False)
+    storage = get_storage()
+    storage.save(data_key, data, "application/octet-stream")
+    # The description last: a file is found only once both are stored.
+    storage.save(meta_key, json.dumps(meta, ensure_ascii=False).encode(), "application/json")
     return RosterFile(
         file_id, meta["filename"], meta["sha256"], len(data), mine_id, meta["created_at"], data
     )
@@ -75,13 +70,12 @@ def load(file_id: str, session_id: str, mine_id: int, sha256: str | None = None)
     bytes are still exactly the previewed ones."""
     if not _ID.match(file_id or ""):
         raise RosterPreviewExpired()
-    data_path, meta_path = _paths(file_id)
+    data_key, meta_key = _keys(file_id)
+    storage = get_storage()
     try:
-        with open(meta_path, encoding="utf-8") as fh:
-            meta = json.load(fh)
-        with open(data_path, "rb") as fh:
-            data = fh.read()
-    except (OSError, ValueError):
+        meta = json.loads(storage.read(meta_key))
+        data = storage.read(data_key)
+    except (StorageError, ValueError):
         raise RosterPreviewExpired() from None
     if (
         meta.get("session_id") != session_id
@@ -100,24 +94,18 @@ def load(file_id: str, session_id: str, mine_id: int, sha256: str | None = None)
 def drop(file_id: str) -> None:
     """Forget a file once it is imported."""
     if _ID.match(file_id or ""):
-        for path in _paths(file_id):
-            try:
-                os.remove(path)
-            except FileNotFoundError:
-                pass
+        storage = get_storage()
+        for key in _keys(file_id):
+            storage.delete(key)
 
 
 def purge(now: float | None = None) -> int:
     """Delete files older than STASH_TTL; returns how many."""
     cutoff = (now or time.time()) - STASH_TTL
     removed = 0
-    folder = _folder()
-    for name in os.listdir(folder):
-        path = os.path.join(folder, name)
-        try:
-            if os.path.getmtime(path) < cutoff:
-                os.remove(path)
-                removed += name.endswith(".bin")
-        except FileNotFoundError:
-            pass
+    storage = get_storage()
+    for key, modified_at in storage.listing(PREFIX):
+        if modified_at < cutoff:
+            storage.delete(key)
+            removed += key.endswith(".bin")
     return removed

@@ -35,3 +35,15 @@ class ImageBusy(DependencyUnavailable):
 class ContentRisky(InvalidInput):
     reason = "content_risky"
     message = "内容含有不适宜发布的信息，请修改后再提交"
+
+
+class StorageUnavailable(DependencyUnavailable):
+    """The file store (the disk, or the S3-compatible object store) cannot store or read a file
+    now: unreachable, timing out, refusing our keys, or its bucket missing. A missing file is
+    not this: that is `media.storage.StorageError` (the caller answers 404)."""
+
+    reason = "storage_unavailable"
+    message = "文件存储暂时不可用，请稍后再试"
+
+    def __init__(self) -> None:
+        super().__init__(headers={"Retry-After": "30"})

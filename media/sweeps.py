@@ -4,11 +4,15 @@ never attached to anything. One upload per call, so a job commits each on its ow
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from media.checks import to_review, unsent_condition
+from media.errors import StorageUnavailable
 from media.storage import get_storage
 from models import Upload, db, utcnow
+
+log = logging.getLogger(__name__)
 
 
 def overdue(now: datetime, timeout_minutes: int, limit: int = 200) -> list[int]:
@@ -54,7 +58,14 @@ def purge_orphans(older_than_days: int = 7, limit: int = 500) -> int:
         .limit(limit)
     ).all()
     storage = get_storage()
+    purged = 0
     for upload in orphans:
-        storage.delete(upload.storage_key)
+        try:
+            storage.delete(upload.storage_key)
+        except StorageUnavailable:
+            # The store is down: keep the row, so the next night's purge deletes the file.
+            log.warning("orphan upload %s not purged: the store is unavailable", upload.id)
+            continue
         db.session.delete(upload)
-    return len(orphans)
+        purged += 1
+    return purged

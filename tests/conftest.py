@@ -1,5 +1,10 @@
 """Fixtures on real services: DATABASE_URL / REDIS_URL when set, else SQLite + embedded Redis.
 
+RQ_REDIS_URL gives the job queue a Redis database of its own (required when REDIS_URL is a
+Redis Cluster, where RQ cannot run), emptied after each test like the app's.
+TEST_STORAGE_BACKEND=s3 stores every file of the run in an S3-compatible store: moto's S3 server
+started for the run, or the one S3_TEST_ENDPOINT_URL names (tests/support/s3_server.py).
+
 A backend named in the environment that cannot be reached fails the run; nothing is skipped.
 """
 
@@ -15,9 +20,11 @@ from sqlalchemy import text
 
 from accounts.tokens import issue_token
 from app import create_app
+from config import rq_url_problem
 from models import Account, Branch, Mine, Person, RoleGrant, Unit, db, get_redis, utcnow
 from tests.support.fake_wechat import FakeWeChat
 from tests.support.live_server import LiveServer
+from tests.support.s3_server import S3Server
 from tests.support.wechat import PUSH_TOKEN, wechat_config
 
 
@@ -29,6 +36,7 @@ def _base_config(tmp: str) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")
         or f"sqlite:///{tmp}/test.sqlite3",
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "RQ_REDIS_URL": os.environ.get("RQ_REDIS_URL", ""),
         "EMBEDDED_REDIS_PATH": f"{tmp}/redis.db",
         "UPLOAD_DIR": f"{tmp}/uploads",
         "WECHAT_APPID": "",
@@ -37,8 +45,18 @@ def _base_config(tmp: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def base_config(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    return _base_config(str(tmp_path_factory.mktemp("frontline")))
+def base_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    config = _base_config(str(tmp_path_factory.mktemp("frontline")))
+    problem = rq_url_problem(config)
+    if problem:
+        raise pytest.UsageError(f"the job queue needs {problem}")
+    s3 = None
+    if os.environ.get("TEST_STORAGE_BACKEND", "local").lower() == "s3":
+        s3 = S3Server().start()
+        config.update(s3.config(s3.new_bucket()))
+    yield config
+    if s3 is not None:
+        s3.stop()
 
 
 @pytest.fixture(scope="session")
@@ -71,6 +89,10 @@ def _clean(request: pytest.FixtureRequest) -> Iterator[None]:
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
         get_redis().flushdb()
+        if application.config.get("RQ_REDIS_URL"):
+            from jobs import rq_connection
+
+            rq_connection(application).flushdb()  # the queue's own database
         from miniapp_api.extensions import limiter
 
         limiter.reset()

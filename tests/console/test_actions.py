@@ -194,8 +194,7 @@ def test_roster_confirm_writes_only_what_was_previewed(app, demo):
     """Issue 13 phase 2a (花名册): a confirmation is refused — and nothing written — when the
     kept file changed after its preview, when another session sends it, or when the roster
     changed in between (the preview's digest); the file never comes from the browser."""
-    import os
-
+    from media.storage import get_storage
     from tests.console.roster_files import NEW_PEOPLE, roster_csv
 
     zongcai = demo["branches"]["综采一队党支部"]
@@ -203,9 +202,9 @@ def test_roster_confirm_writes_only_what_was_previewed(app, demo):
     token = client_sign_in(client, "committee")
     data = roster_csv({}, set(), NEW_PEOPLE[:1])
     fields = _upload_roster(client, token, data)
-    kept = os.path.join(app.instance_path, "console-roster-files", fields["file_id"] + ".bin")
-    with open(kept, "wb") as fh:
-        fh.write(roster_csv({}, set(), NEW_PEOPLE))  # swapped on the server after the preview
+    kept = f"console-roster-files/{fields['file_id']}.bin"
+    with app.app_context():  # swapped on the server (in the file store) after the preview
+        get_storage().save(kept, roster_csv({}, set(), NEW_PEOPLE), "text/csv")
     r = _post(client, token, "/console/roster/import", fields)
     assert r.status_code == 409 and r.headers["X-Console-Reason"] == "roster_file_changed"
 
@@ -243,9 +242,8 @@ def test_roster_confirm_writes_only_what_was_previewed(app, demo):
         f"/api/v1/branches/{zongcai}/people?q=D0101", headers=bearer(app, "committee")
     )
     assert [p["name"] for p in people.get_json()] == ["韩立新"]
-    assert not os.path.exists(
-        os.path.join(app.instance_path, "console-roster-files", fields["file_id"] + ".bin")
-    )
+    with app.app_context():
+        assert not get_storage().exists(f"console-roster-files/{fields['file_id']}.bin")
 
 
 def test_a_leaver_loses_the_console_session_on_the_next_request(app, demo):
