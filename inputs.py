@@ -54,6 +54,8 @@ NEVER_ALLOWED = _BAD_MULTI
 YEAR = "(20[0-9]{2}|2100)"
 # Empty is allowed: `?month=` means the parameter was not given (this month, this year).
 MONTH_PATTERN = f"^({YEAR}-(0[1-9]|1[0-2]))?$"
+# A month that must be given (an empty value is no month at all).
+MONTH_REQUIRED_PATTERN = f"^{YEAR}-(0[1-9]|1[0-2])$"
 PERIOD_PATTERN = f"^({YEAR}(-(0[1-9]|1[0-2])|-Q[1-4])?|all)?$"
 # A date, a time and an offset, always: the contract's times carry their offset (API.md).
 # RFC 3339's form (upper-case T and Z, a dot before fractions, the offset as ±HH:MM).
@@ -255,9 +257,10 @@ def Month(*, checked: bool = True, **kwargs: Any) -> ma.fields.String:  # noqa: 
     checked=False: the pattern is only published, because the domain checks the very same
     pattern and answers with its own reason (pairings' `invalid_month`)."""
     kwargs.setdefault("metadata", {}).setdefault("description", "YYYY-MM（上海时间的自然月）")
-    kwargs["metadata"]["pattern"] = MONTH_PATTERN
+    pattern = MONTH_REQUIRED_PATTERN if kwargs.get("required") else MONTH_PATTERN
+    kwargs["metadata"]["pattern"] = pattern
     if checked:
-        kwargs["validate"] = Pattern(MONTH_PATTERN, error=MONTH_MESSAGE)
+        kwargs["validate"] = Pattern(pattern, error=MONTH_MESSAGE)
     return ma.fields.String(**kwargs)
 
 

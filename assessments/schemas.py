@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from inputs import Id, Month, Text
+from inputs import Id, Month, Pattern, Text
 from models import DUTIES, UNIT_KINDS
 
 POINTS_MAX = 100
@@ -41,7 +41,7 @@ class TemplateIn(ma.Schema):
     name = Text(100, blank=False, required=True)
     kind = ma.fields.String(load_default="team", validate=ma.validate.OneOf(["team", "group"]))
     items = ma.fields.List(
-        ma.fields.Nested(ItemIn), required=True, validate=ma.validate.Length(min=1, max=200)
+        ma.fields.Nested(ItemIn), required=True, validate=ma.validate.Length(min=1, max=100)
     )
 
 
@@ -121,6 +121,7 @@ QUARTER_PATTERN = r"^(20\d\d|2100)-Q[1-4]$"
 def Quarter(**kwargs) -> ma.fields.String:  # noqa: N802 - a field factory, read like a type
     """A quarter "YYYY-Qn": published here, checked by assessments.awards (invalid_quarter)."""
     kwargs.setdefault("metadata", {})["pattern"] = QUARTER_PATTERN
+    kwargs.setdefault("validate", Pattern(QUARTER_PATTERN, error="季度格式应为 YYYY-Qn"))
     return ma.fields.String(**kwargs)
 
 

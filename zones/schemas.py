@@ -17,8 +17,13 @@ DAYS = ma.validate.Range(
 )
 
 
+# Published beside format: date, so that a client (and schemathesis) knows the years allowed.
+DAY_PATTERN = r"^(20\d\d|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
+
+
 def Day(**kwargs) -> ma.fields.Date:  # noqa: N802 - a field factory, read like a type
     """A Shanghai calendar day, 2000 … 2100."""
+    kwargs.setdefault("metadata", {}).setdefault("pattern", DAY_PATTERN)
     return ma.fields.Date(validate=DAYS, **kwargs)
 
 
