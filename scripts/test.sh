@@ -11,19 +11,21 @@ PYTHON=${PYTHON:-python3}
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need+=(fonts-noto-cjk)
+[ -x /usr/sbin/nginx ] || need+=(nginx)  # the reverse proxy of deploy/nginx, tested in front of gunicorn
 if [ ${#need[@]} -gt 0 ]; then
-  echo "installing ${need[*]} for the console's browser tests (apt-get)"
+  echo "installing ${need[*]} for the browser and proxy tests (apt-get)"
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   if ! { $SUDO apt-get update -qq &&
          DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
            "${need[@]}"; }; then
-    echo "FAILED: could not install ${need[*]}; the console's browser tests need them" >&2
-    echo "        (Debian: apt-get install chromium fonts-noto-cjk)" >&2
+    echo "FAILED: could not install ${need[*]}; the browser and proxy tests need them" >&2
+    echo "        (Debian: apt-get install chromium fonts-noto-cjk nginx)" >&2
     exit 1
   fi
 fi
 [ -x /usr/bin/chromium ] || { echo "FAILED: /usr/bin/chromium is missing" >&2; exit 1; }
+[ -x /usr/sbin/nginx ] || { echo "FAILED: /usr/sbin/nginx is missing" >&2; exit 1; }
 
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
