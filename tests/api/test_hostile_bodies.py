@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 
+from miniapp_api.body import MAX_KEYS
 from models import IdempotencyRecord, Upload, db
 from tests.pairings.factory import Team, pair
 from tests.wishes.factory import image_bytes, scene
@@ -42,7 +43,7 @@ def test_500000_unknown_keys_are_refused_while_parsing_with_a_small_answer(
 
 def test_keys_are_counted_across_nested_objects_and_values_across_lists(client, world):
     s = scene(world)
-    nested = json.dumps({"a": [{f"k{i}": 0} for i in range(300)]})
+    nested = json.dumps({"a": [{f"k{i}": 0} for i in range(MAX_KEYS + 100)]})
     r = client.post(
         "/api/v1/wishes", data=nested, content_type="application/json", headers=s.h(s.wisher)
     )
