@@ -358,6 +358,17 @@ def _run(app, client, world) -> None:
             {"request_id": "req-1", "results": {"TPL-UNKNOWN": "accept"}},
         ),
     }
+    with app.app_context():
+        from accounts.console_tickets import new_ticket
+
+        ticket = new_ticket("127.0.0.1", user_agent="test")
+        ticket_id, code = ticket.id, ticket.code
+        db.session.commit()
+    scenarios[("POST", "/api/v1/console-logins/{ticket}/confirm")] = (
+        team.sec,
+        f"/api/v1/console-logins/{ticket_id}/confirm",
+        {"code": code},
+    )
     scenarios.update(assessment_scenarios(world, client))
     targets = text_targets(client.get("/api/v1/openapi.json").json)
     missing = {(m, p) for m, p, _ in targets} - set(scenarios)
