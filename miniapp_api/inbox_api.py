@@ -76,7 +76,11 @@ class ConsentReportIn(ma.Schema):
         values=ma.fields.String(validate=ma.validate.OneOf(CONSENT_RESULTS)),
         required=True,
         validate=ma.validate.Length(min=1, max=20),
-        metadata={"description": "模板 id → accept / reject / ban / filter（微信原样返回）"},
+        metadata={
+            "description": "模板 id → accept / reject / ban / filter（微信原样返回）",
+            "minProperties": 1,
+            "maxProperties": 20,
+        },
     )
 
 

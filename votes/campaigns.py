@@ -22,7 +22,9 @@ from votes.errors import (
     InvalidTransition,
     NoCandidates,
     NoticePending,
+    NoTieToDecide,
     NotPartyMember,
+    TiePickInvalid,
     TieUndecided,
 )
 
@@ -445,10 +447,13 @@ def decide_tie(
     group = next((c for c in results.get("categories", []) if c["key"] == category), None)
     tie = (group or {}).get("tie")
     if not tie or tie["rule"] != "committee":
-        raise InvalidInput(errors={"category": ["该类别没有需要决定的并列"]})
+        raise NoTieToDecide()
     picked = sorted(set(chosen))
     if len(picked) != tie["places"] or not set(picked) <= set(tie["candidates"]):
-        raise InvalidInput(errors={"candidate_ids": [f"请从并列的候选人中选出 {tie['places']} 人"]})
+        raise TiePickInvalid(
+            message=f"请从并列的候选人中选出 {tie['places']} 人",
+            errors={"candidate_ids": [f"请从并列的候选人中选出 {tie['places']} 人"]},
+        )
     tie["decision"] = {
         "chosen": picked,
         "reason": why[:255],

@@ -135,6 +135,18 @@ class TieUndecided(DomainError):
     message = "名额末位并列，请评选委员会先决定"
 
 
+class NoTieToDecide(DomainError):
+    status = 409
+    reason = "no_tie"
+    message = "该类别没有需要决定的并列"
+
+
+class TiePickInvalid(DomainError):
+    status = 422
+    reason = "tie_pick_invalid"
+    message = "请从并列的候选人中选出相应人数"
+
+
 class NoticePending(DomainError):
     status = 409
     reason = "notice_pending"
