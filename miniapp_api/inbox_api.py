@@ -80,6 +80,7 @@ class ConsentReportIn(ma.Schema):
             "description": "模板 id → accept / reject / ban / filter（微信原样返回）",
             "minProperties": 1,
             "maxProperties": 20,
+            "propertyNames": {"pattern": "^[\\x21-\\x7e]{1,64}$"},
         },
     )
 
