@@ -72,7 +72,9 @@ class ConsentReportIn(ma.Schema):
         metadata={"description": "小程序为这次 wx.requestSubscribeMessage 生成的请求号（幂等）"},
     )
     results = ma.fields.Dict(
-        keys=ma.fields.String(validate=ma.validate.Regexp(r"^[\x21-\x7e]{1,64}$")),
+        # Any key: an id that is not one of our templates is ignored with a warning (the
+        # mini-program passes WeChat's answer through as it came), never refused.
+        keys=ma.fields.String(),
         values=ma.fields.String(validate=ma.validate.OneOf(CONSENT_RESULTS)),
         required=True,
         validate=ma.validate.Length(min=1, max=20),
@@ -80,7 +82,6 @@ class ConsentReportIn(ma.Schema):
             "description": "模板 id → accept / reject / ban / filter（微信原样返回）",
             "minProperties": 1,
             "maxProperties": 20,
-            "propertyNames": {"pattern": "^[\\x21-\\x7e]{1,64}$"},
         },
     )
 
