@@ -79,12 +79,31 @@ def schema_valid_input_gets_no_field_error(ctx: Any, response: Any, case: Any) -
         reason = json.loads(response.content).get("reason")
     except (ValueError, AttributeError):
         reason = None
+    if reason in FIELD_ERROR_REASONS and _only_bad_key_names(response.content):
+        # A free-form object's keys (the consent report's template ids) with a character the
+        # boundary refuses everywhere (control characters, lone surrogates): OpenAPI 3.0 has no
+        # key pattern that schemathesis honours, so the document cannot promise otherwise.
+        return None
     if response.status_code == 400 or reason in FIELD_ERROR_REASONS:
         raise AssertionError(
             f"schema-valid input refused with {response.status_code} {reason}: "
             f"{response.content[:300]!r}"
         )
     return None
+
+
+def _only_bad_key_names(content: bytes) -> bool:
+    """Whether every field error of the answer is the boundary's refusal of a key's name."""
+    try:
+        errors = json.loads(content).get("errors") or {}
+    except (ValueError, AttributeError):
+        return False
+    messages = [m for ms in errors.values() if isinstance(ms, list) for m in ms]
+    return (
+        bool(messages)
+        and len(messages) == sum(len(v) for v in errors.values())
+        and all(m == "字段名含有无效字符" for m in messages)
+    )
 
 
 @pytest.fixture
