@@ -285,6 +285,13 @@ EXEMPT_ALL = {
     r"(POST|PUT) /api/v1/talks": "writes need a pairing of the caller's: tests/pairings",
     r"(POST|DELETE) /api/v1/pairings": "a member and employee of the caller's branch",
     r"PUT /api/v1/employees/": "an employee paired with the caller",
+    # The domains of this round: the live fixture seeds the demo mine's people, pairings,
+    # wishes and votes, not its zones, dangers or assessment months, so ids and states these
+    # operations need are not there; their 2xx paths are in tests/zones, tests/assessments and
+    # tests/notifications. Seeding them here is the next step for this run.
+    r" /api/v1/(admin/)?(zones|dangers|violations)": "no zone or danger seeded: tests/zones",
+    r" /api/v1/(admin/)?assessments": "no assessment month seeded: tests/assessments",
+    r"POST /api/v1/inbox/\{": "an inbox item of the caller's: tests/notifications",
 }
 EXEMPT_OF = {
     "committee": {},
