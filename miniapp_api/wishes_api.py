@@ -9,9 +9,9 @@ from flask import Response, current_app, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from domain_errors import DomainError, InvalidInput, NotFound
+from domain_errors import DomainError, NotFound
 from media import signing, store
-from media.errors import ImageTooLarge
+from media.errors import ImageInvalid, ImageTooLarge
 from media.storage import StorageError
 from miniapp_api import body
 from miniapp_api.attempts import AttemptLimit, limited
@@ -389,7 +389,8 @@ class UploadsView(MethodView):
         if len(data) > limit:
             raise ImageTooLarge()
         if not data:
-            raise InvalidInput(errors={"file": ["文件为空"]})
+            # An empty file is no image: the image's own reason, like a damaged one.
+            raise ImageInvalid(message="文件为空，请重新上传", errors={"file": ["文件为空"]})
         upload = store.store_upload(current_principal().person, data)
         unit_of_work.flush()
         return {
