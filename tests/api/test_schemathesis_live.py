@@ -270,6 +270,9 @@ EXEMPT_ALL = {
     r" /api/v1/wechat/push$": "the push is not configured in the suite (404): tests/wechat",
     r" /api/v1/console-logins/": "tickets are 24 random characters: tests/console",
     r"GET /api/v1/campaign-photos/": "random photo names",
+    r"GET /api/v1/campaigns/\{campaign_id\}/candidates/\{candidate_id\}/qrcode$": (
+        "a candidate of that very campaign (random id pairs are 404): tests/votes"
+    ),
     r"GET /api/v1/uploads/\{upload_id\}/content$": "needs a signed link of a stored upload",
     r"GET /api/v1/campaigns/\{campaign_id\}/results$": "409 until the campaign is published",
     r"POST /api/v1/wishes/\{wish_id\}/(claim|confirm|fulfil|release|review|withdraw|close)$": (
