@@ -45,6 +45,7 @@ from schemathesis.engine import events, from_schema
 from werkzeug.serving import make_server
 
 from models import db
+from tests.support.ids import restart_ids
 
 # The CI script (.ci/run) sets both, per backend, so a run is repeatable; these defaults are the
 # same values, for a run by hand. Raise FRONTLINE_ST_EXAMPLES to look further (e.g. 200).
@@ -115,6 +116,7 @@ def live(app) -> Iterator[str]:
     from demo.wishes import seed_wishes
 
     with app.app_context():
+        restart_ids()
         seed_people()
         seed_pairings()
         seed_wishes()
