@@ -8,76 +8,24 @@ its own)."""
 from __future__ import annotations
 
 import json
-import os
 import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.support.gunicorn import box_config
+from tests.support.gunicorn import gunicorn as serve
+
 ROOT = Path(__file__).resolve().parents[2]
 LIMIT = 256 * 1024  # MAX_CONTENT_LENGTH of this gunicorn: a small limit keeps the test fast
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def gunicorn(base_config, tmp_path_factory) -> Iterator[int]:
-    port = _free_port()
     tmp = tmp_path_factory.mktemp("gunicorn")
-    config = {
-        "SECRET_KEY": "gunicorn-test",
-        "DATABASE_URL": base_config["DATABASE_URL"],
-        "SQLALCHEMY_DATABASE_URI": base_config["SQLALCHEMY_DATABASE_URI"],
-        "REDIS_URL": base_config["REDIS_URL"],
-        "EMBEDDED_REDIS_PATH": str(tmp / "redis.db"),
-        "UPLOAD_DIR": str(tmp / "uploads"),
-        "MAX_CONTENT_LENGTH": LIMIT,
-        "WECHAT_APPID": "",
-        "WECHAT_SECRET": "",
-    }
-    settings = ["--config", str(ROOT / "gunicorn.conf.py")]
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        *(settings if (ROOT / "gunicorn.conf.py").exists() else []),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        "1",
-        "--threads",
-        "2",
-        f"app:create_app({config!r})",
-    ]
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:  # up when a worker answers (the master listens before workers boot)
-            try:
-                probe = b"GET /api/v1/openapi.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-                if exchange(port, probe).startswith(b"HTTP/1.1 200"):
-                    break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.terminate()
-                raise RuntimeError(process.communicate(timeout=15)[1].decode()[-3000:])
-            time.sleep(0.3)
+    with serve(box_config(base_config, tmp, MAX_CONTENT_LENGTH=LIMIT)) as port:
         yield port
-    finally:
-        process.terminate()
-        process.wait(15)
 
 
 def exchange(port: int, raw: bytes, body_chunks: int = 0, chunk: bytes = b"") -> bytes:

@@ -14,7 +14,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -22,7 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.test_gunicorn_live import _free_port, exchange
+from tests.api.test_gunicorn_live import exchange
+from tests.support.gunicorn import box_config, free_port
+from tests.support.gunicorn import gunicorn as serve
 
 ROOT = Path(__file__).resolve().parents[2]
 NGINX = "/usr/sbin/nginx"
@@ -54,45 +55,10 @@ def _wait_for(port: int, process: subprocess.Popen, what: str) -> None:
 @pytest.fixture(scope="module")
 def gunicorn(base_config, tmp_path_factory) -> Iterator[int]:
     """A real gunicorn with one worker of two threads (the starving is the same with more)."""
-    port = _free_port()
     tmp = tmp_path_factory.mktemp("gunicorn-slow")
-    config = {
-        "SECRET_KEY": "nginx-test",
-        "DATABASE_URL": base_config["DATABASE_URL"],
-        "SQLALCHEMY_DATABASE_URI": base_config["SQLALCHEMY_DATABASE_URI"],
-        "REDIS_URL": base_config["REDIS_URL"],
-        "EMBEDDED_REDIS_PATH": str(tmp / "redis.db"),
-        "UPLOAD_DIR": str(tmp / "uploads"),
-        "WECHAT_APPID": "",
-        "WECHAT_SECRET": "",
-        "TRUST_PROXY_HOPS": 1,
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--config",
-        str(ROOT / "gunicorn.conf.py"),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        "1",
-        "--threads",
-        "2",
-        "--timeout",
-        "60",
-        f"app:create_app({config!r})",
-    ]
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    try:
-        _wait_for(port, process, "gunicorn")
+    config = box_config(base_config, tmp, SECRET_KEY="nginx-test", TRUST_PROXY_HOPS=1)
+    with serve(config, args=("--timeout", "60")) as port:
         yield port
-    finally:
-        process.terminate()
-        process.wait(15)
 
 
 def nginx_conf(tmp: Path, listen: int, upstream: int) -> Path:
@@ -136,7 +102,7 @@ http {{
 @pytest.fixture(scope="module")
 def nginx(gunicorn, tmp_path_factory) -> Iterator[int]:
     tmp = tmp_path_factory.mktemp("nginx")
-    port = _free_port()
+    port = free_port()
     conf = nginx_conf(tmp, port, gunicorn)
     check = subprocess.run(
         [NGINX, "-t", "-p", str(tmp), "-c", str(conf), "-e", str(tmp / "logs/error.log")],

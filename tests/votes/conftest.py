@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.votes.factory import Setup, make_campaign, vote
+from votes import live
 
 
 @pytest.fixture
@@ -22,3 +23,17 @@ def new_campaign(client, world) -> Callable[..., Setup]:
 def cast_vote(client) -> Callable[..., Any]:
     """cast_vote(setup, headers, candidate_id, **client_kw): the vote's response."""
     return partial(vote, client)
+
+
+@pytest.fixture
+def fresh_vote_path(app):
+    """A closed circuit, no pending invalidations and no per-account vote limit in the way (the
+    fault tests vote fast from few accounts); restored after the test."""
+    live.reset_circuit()
+    live.scripts._pending_invalidations.clear()
+    saved = app.config["VOTE_ACCOUNT_PER_MINUTE"]
+    app.config["VOTE_ACCOUNT_PER_MINUTE"] = 10000
+    yield
+    app.config["VOTE_ACCOUNT_PER_MINUTE"] = saved
+    live.reset_circuit()
+    live.scripts._pending_invalidations.clear()

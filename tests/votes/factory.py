@@ -149,6 +149,23 @@ def db_counts(app, campaign_id: int) -> dict[int, int]:
         return {cid: n for cid, n in rows}
 
 
+def board(
+    client, setup: Setup, headers: dict[str, str], category: str = "safety"
+) -> dict[int, int]:
+    """The public leaderboard of one category, candidate id → votes."""
+    r = client.get(
+        f"/api/v1/campaigns/{setup.campaign_id}/leaderboard?category={category}", headers=headers
+    )
+    assert r.status_code == 200, r.json
+    return {row["candidate_id"]: row["votes"] for row in r.json}
+
+
+def db_board(app, setup: Setup, category: str = "safety") -> dict[int, int]:
+    """The database's count of one category, every candidate of it (0 where none)."""
+    counts = db_counts(app, setup.campaign_id)
+    return {c: counts.get(c, 0) for c in setup.candidates[category]}
+
+
 def ballot_count(app, campaign_id: int, **where: Any) -> int:
     with app.app_context():
         stmt = (

@@ -20,7 +20,9 @@ from tests.votes.factory import (
     RedisServer,
     TcpProxy,
     ballot_count,
+    board,
     close_and_publish,
+    db_board,
     db_counts,
     kill_own_connection,
     make_campaign,
@@ -32,30 +34,7 @@ from tests.votes.factory import (
 )
 from votes import ballots, campaigns, clock, live
 
-
-@pytest.fixture(autouse=True)
-def _fresh(app):
-    live.reset_circuit()
-    live.scripts._pending_invalidations.clear()
-    saved = app.config["VOTE_ACCOUNT_PER_MINUTE"]
-    app.config["VOTE_ACCOUNT_PER_MINUTE"] = 10000
-    yield
-    app.config["VOTE_ACCOUNT_PER_MINUTE"] = saved
-    live.reset_circuit()
-    live.scripts._pending_invalidations.clear()
-
-
-def _board(client, setup, headers, category="safety") -> dict[int, int]:
-    r = client.get(
-        f"/api/v1/campaigns/{setup.campaign_id}/leaderboard?category={category}", headers=headers
-    )
-    assert r.status_code == 200, r.json
-    return {row["candidate_id"]: row["votes"] for row in r.json}
-
-
-def _db_board(app, setup, category="safety") -> dict[int, int]:
-    counts = db_counts(app, setup.campaign_id)
-    return {c: counts.get(c, 0) for c in setup.candidates[category]}
+pytestmark = pytest.mark.usefixtures("fresh_vote_path")
 
 
 class _PauseScript:
@@ -170,8 +149,8 @@ def test_issue8_3_redis_restarted_from_an_older_snapshot(app, client, world, tmp
             server.start()  # loads the older snapshot: built, one vote
             with app.app_context():
                 assert get_redis().zscore(live.tally_key(setup.campaign_id), str(s0)) == 1
-            assert _board(client, setup, voters[0]) == _db_board(app, setup)
-            assert _db_board(app, setup)[s0] == 4
+            assert board(client, setup, voters[0]) == db_board(app, setup)
+            assert db_board(app, setup)[s0] == 4
             # Today's uses came back too: the same vote is refused.
             r = vote(client, setup, voters[1], s0)
             assert r.status_code == 409 and r.json["reason"] == "already_voted"
@@ -220,7 +199,7 @@ def test_issue8_4_commit_landed_reply_lost(app, client, world, base_config, monk
         assert r.status_code == 201, r.json
         assert proxy is None or proxy.cuts == 1
         assert ballot_count(app, setup.campaign_id) == 1
-        assert _board(client, setup, ha) == _db_board(app, setup) == {s0: 1, s1: 0}
+        assert board(client, setup, ha) == db_board(app, setup) == {s0: 1, s1: 0}
 
         # Now the COMMIT lands and the database is out of reach right after.
         if proxy is None:
@@ -248,7 +227,7 @@ def test_issue8_4_commit_landed_reply_lost(app, client, world, base_config, monk
         while ballot_count(app, setup.campaign_id) < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
         assert ballot_count(app, setup.campaign_id) == 2
-        assert _board(client, setup, hb) == _db_board(app, setup) == {s0: 1, s1: 1}
+        assert board(client, setup, hb) == db_board(app, setup) == {s0: 1, s1: 1}
         # The retry is answered from the database: already voted, nothing counted twice.
         r = vote(client, setup, hb, s1)
         assert r.status_code == 409 and r.json["reason"] == "already_voted"
@@ -288,7 +267,7 @@ def test_issue8_6_leaderboard_after_a_partition_equals_the_database(app, client,
     s0, s1 = setup.candidates["safety"]
     h = [world.headers(world.person(setup.branch)) for _ in range(4)]
     assert vote(client, setup, h[0], s0).status_code == 201
-    assert _board(client, setup, h[0]) == {s0: 1, s1: 0}
+    assert board(client, setup, h[0]) == {s0: 1, s1: 0}
     with redis_down(app):
         for headers in h[1:]:
             assert vote(client, setup, headers, s1).status_code == 201
@@ -296,7 +275,7 @@ def test_issue8_6_leaderboard_after_a_partition_equals_the_database(app, client,
     result = runner.invoke(args=["votes", "verify-tallies", "--campaign", str(setup.campaign_id)])
     assert result.exit_code == 1 and "stale" in result.output
 
-    assert _board(client, setup, h[0]) == _db_board(app, setup) == {s0: 1, s1: 3}
+    assert board(client, setup, h[0]) == db_board(app, setup) == {s0: 1, s1: 3}
     result = runner.invoke(args=["votes", "verify-tallies", "--campaign", str(setup.campaign_id)])
     assert result.exit_code == 0, result.output
 
@@ -313,7 +292,7 @@ def test_issue8_6_leaderboard_after_a_partition_equals_the_database(app, client,
     assert close_and_publish(app, client, setup).status_code == 200
     results = client.get(f"/api/v1/campaigns/{setup.campaign_id}/results", headers=h[0]).json
     frozen = {e["candidate_id"]: e["votes"] for e in results["categories"][0]["entries"]}
-    assert _board(client, setup, h[0]) == frozen == {s0: 2, s1: 3}
+    assert board(client, setup, h[0]) == frozen == {s0: 2, s1: 3}
 
 
 def test_issue8_7_redis_answering_oom_or_readonly_falls_back(app, client, world, tmp_path):
@@ -333,14 +312,14 @@ def test_issue8_7_redis_answering_oom_or_readonly_falls_back(app, client, world,
             server.client().config_set("maxmemory", "1")  # every write is refused: OOM
             r = vote(client, setup, h[1], s0)
             assert r.status_code == 201, r.json
-            assert _board(client, setup, h[1]) == _db_board(app, setup)
+            assert board(client, setup, h[1]) == db_board(app, setup)
             server.client().config_set("maxmemory", "0")
 
             live.reset_circuit()
             server.client().replicaof("127.0.0.1", master.port)  # a replica: READONLY
             r = vote(client, setup, h[2], s0)
             assert r.status_code == 201, r.json
-            assert _board(client, setup, h[2]) == _db_board(app, setup)
+            assert board(client, setup, h[2]) == db_board(app, setup)
             assert ballot_count(app, setup.campaign_id, path="db") == 2
     finally:
         server.stop()
@@ -429,7 +408,7 @@ def test_issue8_9_stuck_rebuild_lock_does_not_stall_votes(app, client, world):
     r = vote(client, setup, headers, s0)
     assert r.status_code == 201, r.json
     assert ballot_count(app, setup.campaign_id, path="db") == 1
-    assert _board(client, setup, headers) == _db_board(app, setup)
+    assert board(client, setup, headers) == db_board(app, setup)
 
 
 def test_issue8_10_per_account_limit_holds_without_redis(app, client, world):
@@ -525,7 +504,7 @@ def test_issue8_13_no_void_after_publish(app, client, world):
         headers=setup.committee_headers,
     )
     assert r.status_code == 409 and r.json["reason"] == "campaign_locked"
-    assert _board(client, setup, headers) == _db_board(app, setup)
+    assert board(client, setup, headers) == db_board(app, setup)
     with app.app_context():
         assert db.session.get(Ballot, ballot_id).voided_at is None
 

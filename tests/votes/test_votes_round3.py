@@ -19,7 +19,9 @@ from tests.support.concurrency import fire_at_once
 from tests.votes.factory import (
     RedisServer,
     ballot_count,
+    board,
     close_and_publish,
+    db_board,
     db_counts,
     decide_ties,
     end_notice,
@@ -30,30 +32,7 @@ from tests.votes.factory import (
 )
 from votes import ballots, live
 
-
-@pytest.fixture(autouse=True)
-def _fresh(app):
-    live.reset_circuit()
-    live.scripts._pending_invalidations.clear()
-    saved = app.config["VOTE_ACCOUNT_PER_MINUTE"]
-    app.config["VOTE_ACCOUNT_PER_MINUTE"] = 10000
-    yield
-    app.config["VOTE_ACCOUNT_PER_MINUTE"] = saved
-    live.reset_circuit()
-    live.scripts._pending_invalidations.clear()
-
-
-def _board(client, setup, headers, category="safety") -> dict[int, int]:
-    r = client.get(
-        f"/api/v1/campaigns/{setup.campaign_id}/leaderboard?category={category}", headers=headers
-    )
-    assert r.status_code == 200, r.json
-    return {row["candidate_id"]: row["votes"] for row in r.json}
-
-
-def _db_board(app, setup, category="safety") -> dict[int, int]:
-    counts = db_counts(app, setup.campaign_id)
-    return {c: counts.get(c, 0) for c in setup.candidates[category]}
+pytestmark = pytest.mark.usefixtures("fresh_vote_path")
 
 
 def _raw_tally(app, campaign_id: int) -> dict[int, int]:
@@ -184,7 +163,7 @@ def test_issue18_4_database_path_burst_without_503(app, client, world):
         (r.status_code, r.json) for r in answers if r.status_code != 201
     ]
     assert ballot_count(app, setup.campaign_id, path="db") == len(voters)
-    assert _board(client, setup, voters[0]) == _db_board(app, setup) == {s0: 12, s1: 12}
+    assert board(client, setup, voters[0]) == db_board(app, setup) == {s0: 12, s1: 12}
 
 
 # --- item 1: a rebuild cannot install a count missing an uncommitted database-path ballot --------
@@ -242,8 +221,8 @@ def test_issue18_1_rebuild_waits_for_an_uncommitted_database_ballot(
     rebuilder.join(30)
     assert answers[0].status_code == 201, answers[0].json
     assert not isinstance(outcome[0], Exception), outcome
-    assert _db_board(app, setup) == {s0: 1, s1: 2}
-    assert _board(client, setup, h[0]) == {s0: 1, s1: 2}
+    assert db_board(app, setup) == {s0: 1, s1: 2}
+    assert board(client, setup, h[0]) == {s0: 1, s1: 2}
     result = app.test_cli_runner().invoke(
         args=["votes", "verify-tallies", "--campaign", str(setup.campaign_id)]
     )
@@ -287,7 +266,7 @@ def test_issue18_2_failed_commits_do_not_leave_uses_behind(
     retries = [vote(client, setup, headers, s0) for headers in voters]
     assert [r.status_code for r in retries] == [201] * 6, [r.json for r in retries]
     s1 = setup.candidates["safety"][1]
-    assert _board(client, setup, voters[0]) == _db_board(app, setup) == {s0: 6, s1: 0}
+    assert board(client, setup, voters[0]) == db_board(app, setup) == {s0: 6, s1: 0}
 
 
 def test_issue18_3_worker_killed_mid_vote(app, client, world, monkeypatch):
