@@ -7,7 +7,7 @@ revocation end it alike, and roles are re-read on every request.
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, redirect, url_for
 from flask_wtf.csrf import CSRFProtect
 
 from jobs.schedule import periodic
@@ -48,4 +48,7 @@ def init_app(app: Flask) -> None:
     # mapper's, shown as the console's page rather than the API's JSON.
     error_mapper.init_app(app)
     error_mapper.register_door("/console/", render_failure)
+    # The host's root is where a person at a desk lands: the console (the mini-program only
+    # calls /api/v1/).
+    app.add_url_rule("/", "root", lambda: redirect(url_for("console.index")))
     periodic("console-purge-tickets", "console.jobs.purge_tickets_job", cron="40 3 * * *")

@@ -131,9 +131,9 @@ def guard() -> Response | None:
         return None
     found = _resolve()
     if found is None:
-        return to_login(
-            "请先登录" if request.cookies.get(COOKIE) is None else "登录已失效，请重新登录"
-        )
+        # No cookie at all is a first visit (or a signed-out one): the sign-in page is the
+        # answer, not an error. A cookie that no longer signs anyone in says why.
+        return to_login(None if request.cookies.get(COOKIE) is None else "登录已失效，请重新登录")
     sid, session, p = found
     g.console_sid = sid
     g.console_session = session
@@ -236,8 +236,22 @@ def _error_response(status: int, message: str, reason: str) -> Response:
         response.headers["X-Console-Reason"] = reason
         response.headers["X-Console-Message"] = quote(message)
         return response
+    _adopt_signed_in_user()
     body = render_template("error.html", status=status, message=message, reason=reason)
     return Response(body, status=status)
+
+
+def _adopt_signed_in_user() -> None:
+    """A path no page matched never ran the guard: look at the cookie here, so a signed-in
+    user's error page has the menu and leads back to 首页. Any failure leaves it signed out."""
+    if g.get("console_principal") is not None or not request.path.startswith("/console/"):
+        return
+    try:
+        found = _resolve()
+    except Exception:  # noqa: BLE001 - an error page must render whatever is down
+        return
+    if found is not None and may_sign_in(found[2]):
+        g.console_principal = found[2]
 
 
 # The console's messages for HTTP errors (the API's reasons stay in its JSON).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, send_from_directory
+from flask import Flask, redirect, send_from_directory
 
 from jobs.schedule import periodic
 from miniapp_api import body, errors, idempotency
@@ -17,6 +17,10 @@ def _swagger_assets(app: Flask) -> None:
     import swagger_ui_bundle
 
     folder = swagger_ui_bundle.swagger_ui_path
+
+    @app.get("/api/v1/docs/")
+    def swagger_slash():
+        return redirect("/api/v1/docs", code=308)
 
     @app.get("/api/v1/docs/assets/<path:filename>")
     def swagger_asset(filename: str):

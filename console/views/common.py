@@ -38,7 +38,7 @@ def roster_value(value: object, field: str) -> str:
     return labels.roster_value(field, value)
 
 
-@bp.context_processor
+@bp.app_context_processor  # error pages of paths no console page matched too
 def layout() -> dict[str, Any]:
     """Who is signed in and what the left menu offers."""
     p = g.get("console_principal")
