@@ -41,6 +41,19 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _float(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+    if not 0 <= value <= 60:
+        raise ConfigError(f"{name} must be between 0 and 60 seconds, got {raw!r}")
+    return value
+
+
 def _json(env: dict[str, str], name: str) -> dict[str, Any]:
     raw = env.get(name)
     if raw is None or raw.strip() == "":
@@ -161,6 +174,10 @@ def load_settings(
         # leaderboards counted by the database (Redis down or stale) per campaign, per process
         # (a limits string): a Redis outage must not turn refreshes into a database storm
         "LEADERBOARD_DB_LIMIT": env.get("LEADERBOARD_DB_LIMIT", "5 per second"),
+        # seconds a process answers leaderboards from its copy of a campaign's state (status,
+        # hidden tallies, stale mark, config version) before asking the database again; a change
+        # pushed to Redis is seen at once, one whose push failed within this bound
+        "LEADERBOARD_STATE_MAX_AGE": _float(env, "LEADERBOARD_STATE_MAX_AGE", 1.0),
         # the mini-program page a candidate's share code opens (scene "c=<campaign>&k=<cand>")
         "VOTE_SHARE_PAGE": env.get("VOTE_SHARE_PAGE") or "pages/vote/candidate",
         # pairings and monthly talks

@@ -15,7 +15,7 @@ from miniapp_api.fields import clean_text
 from miniapp_api.pagination import page_of
 from models import Candidate
 from votes import ballots, campaigns, objections, share, tallies
-from votes.errors import ResultsNotPublished, TalliesHidden
+from votes.errors import ResultsNotPublished
 from votes.schemas import LeaderboardQuery, ObjectionIn, VoteIn
 from web import unit_of_work
 
@@ -246,18 +246,13 @@ class LeaderboardView(MethodView):
     @login_required()
     def get(self, query: dict[str, Any], campaign_id: int):
         """The live ranking of one category (403 tallies_hidden while the rules hide it)."""
-        principal = current_principal()
-        campaign = campaigns.visible_board_state(campaign_id, principal)
-        if not campaigns.tallies_visible(
-            campaign.status, campaign.hide_tallies, principal, campaign.mine_id
-        ):
-            raise TalliesHidden()
-        rows = tallies.standings(
-            campaign,
+        rows = tallies.leaderboard(
+            campaign_id,
+            current_principal(),
             query["category"],
-            reader=principal.account.id,
             per_minute=current_app.config["LEADERBOARD_PER_MINUTE"],
             db_limit=current_app.config["LEADERBOARD_DB_LIMIT"],
+            state_max_age=current_app.config["LEADERBOARD_STATE_MAX_AGE"],
         )
         out, rank, previous = [], 0, None
         for i, row in enumerate(rows, start=1):

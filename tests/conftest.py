@@ -89,6 +89,10 @@ def _clean(request: pytest.FixtureRequest) -> Iterator[None]:
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
         get_redis().flushdb()
+        # Process-local copies of what the tables held (ids are reused after the DELETEs).
+        from votes.campaigns import forget_board_state
+
+        forget_board_state()
         if application.config.get("RQ_REDIS_URL"):
             from jobs import rq_connection
 

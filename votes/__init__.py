@@ -29,7 +29,9 @@ Which store decides what
     campaign's own `vote_live_marks` row, read with the campaign as `Campaign.tallies_stale`)
     and `config_version` (bumped by every committee change; Redis keeps the version it holds);
     every read path (campaign page, leaderboard, verify-tallies) and every vote's gate reads
-    them, and Redis is rebuilt - or the database counted - when Redis is stale or behind.
+    them, and Redis is rebuilt - or the database counted - when Redis is stale or behind. The
+    leaderboard reads them at most every LEADERBOARD_STATE_MAX_AGE seconds per process, and at
+    once when Redis holds a newer config version (docs/votes.md);
 * Committee changes reach Redis only after their commit (a session hook, `live.push_after_commit`,
   so any caller - API, console, CLI, the roster stream's `withdraw_person` - gets it); pushes
   carry the config version, so an older push never overwrites a newer one.

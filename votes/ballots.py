@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from domain_errors import DomainError
 from models import Ballot, Campaign, Candidate, Person, db
 from models.unit_of_work import is_transient, retrying
-from votes import clock, live
+from votes import campaigns, clock, live
 from votes.errors import (
     AlreadyVoted,
     CampaignNotFound,
@@ -251,11 +251,13 @@ def _cast_via_redis(
             db.session.rollback()
             live.ensure_built(campaign_id)  # RebuildStuck: the database path decides
             continue
-        if status in ("already_voted", "quota_used") and not confirmed:
-            # A use is spent only by a committed ballot: Redis's refusal is checked against the
-            # database, and a use Redis holds without a ballot behind it (a COMMIT that failed
-            # after an undo that could not run, a worker killed before its COMMIT) is given
-            # back and the vote decided again (issue 18 #2, #3).
+        if status in ("already_voted", "quota_used") and not confirmed and out[2] != "1":
+            # A use is spent only by a committed ballot. A refusal resting on settled uses (each
+            # settled after its COMMIT, or seeded from the database) is final: one Redis call,
+            # no SQL (the brushing storm). One that may rest on a pending use is checked
+            # against the database, and a use Redis holds without a ballot behind it (a COMMIT
+            # that failed after an undo that could not run, a worker killed before its COMMIT)
+            # is given back and the vote decided again (issue 18 #2, #3).
             confirmed = True
             refusal = _refusal_from_db(campaign_id, candidate_id, voter.id, day)
             if refusal is not None:
@@ -323,7 +325,10 @@ def _cast_via_redis(
             gate = None
         _settle(
             campaign_id,
+            keys,
             gen,
+            candidate_id,
+            once_marked=once_key is not None,
             force=gate is not None and (gate.stale or gate.config_version > redis_version),
         )
         return Receipt(ballot_id, candidate_id, category, remaining)
@@ -390,16 +395,29 @@ def _wait_for_inflight(row: BallotRow) -> None:
             db.session.rollback()
 
 
-def _settle(campaign_id: int, gen: str, force: bool) -> None:
-    """After the commit: if a rebuild ran since vote.lua counted this ballot (or the database
-    row asks for one), mark the campaign for rebuild in Redis; if Redis cannot be told, in the
-    database, which just answered."""
+def _settle(
+    campaign_id: int,
+    keys: list[str],
+    gen: str,
+    candidate_id: int,
+    *,
+    once_marked: bool,
+    force: bool,
+) -> None:
+    """After the commit: the voter's use is settled (its refusals need no database check from
+    now on), and if a rebuild ran since vote.lua counted this ballot (or the database row asks
+    for one), the campaign is marked for rebuild in Redis; if Redis cannot be told, in the
+    database, which just answered (the use then stays pending: refusals checked, never wrong)."""
+    meta, _, _, usage, once = keys
     try:
         live.run(
-            "settle", [live.meta_key(campaign_id), live.fence_key(campaign_id)], [gen, int(force)]
+            "settle",
+            [meta, live.fence_key(campaign_id), usage, once],
+            [gen, int(force), candidate_id, int(once_marked)],
         )
     except live.RedisDown:
         live.mark_stale_quietly(campaign_id)
+        campaigns.forget_board_state(campaign_id)
 
 
 def _undo(campaign_id: int, keys: list[str], args: list[Any]) -> None:
@@ -510,6 +528,8 @@ def _cast_via_db(
             )
             live.mark_stale(campaign_id)
             db.session.commit()
+            # This process's leaderboards see the mark at once (others within their bound).
+            campaigns.forget_board_state(campaign_id)
         except IntegrityError:
             db.session.rollback()
             continue

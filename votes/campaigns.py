@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import copy
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from accounts.principal import Principal
-from domain_errors import InvalidInput
+from domain_errors import DomainError, InvalidInput
 from models import Campaign, CampaignAudit, Candidate, Person, db
 from models.votes import CATEGORY_KEYS, CATEGORY_NAMES, LiveMark
 from votes import clock, live
@@ -97,22 +98,57 @@ _BOARD_STATE = db.select(
 ).where(Campaign.id == db.bindparam("campaign_id"))
 
 
-def visible_board_state(campaign_id: int, principal: Principal) -> BoardState:
-    """visible_campaign's answer (404 the same way) for a leaderboard read, in one Core query."""
-    person = principal.require_bound()
+# The board states this process read, campaign id -> (monotonic time read, state or None when
+# there is no such campaign). A leaderboard is polled by every open page: see board_state().
+_board_states: dict[int, tuple[float, BoardState | None]] = {}
+
+
+def board_state(campaign_id: int, max_age: float = 0.0) -> BoardState | None:
+    """The campaign's board state as the database last said, at most `max_age` seconds old in
+    this process (0: read now). Readers compare it with the config version Redis holds, so a
+    committee change pushed to Redis is seen at once; only one whose push failed (Redis behind
+    the database) or a stale mark set while Redis was unreachable waits out `max_age`."""
+    now = time.monotonic()
+    cached = _board_states.get(campaign_id)
+    if cached is not None and now - cached[0] < max_age:
+        return cached[1]
     row = db.session.connection().execute(_BOARD_STATE, {"campaign_id": campaign_id}).first()
-    if row is None or row.mine_id != person.mine_id:
-        raise CampaignNotFound()
-    if row.status == "draft" and row.mine_id not in principal.committee_of:
-        raise CampaignNotFound()
-    return BoardState(
-        row.id,
-        row.mine_id,
-        row.status,
-        bool(row.hide_tallies),
-        bool(row.tallies_stale),
-        int(row.config_version or 0),
+    state = (
+        None
+        if row is None
+        else BoardState(
+            row.id,
+            row.mine_id,
+            row.status,
+            bool(row.hide_tallies),
+            bool(row.tallies_stale),
+            int(row.config_version or 0),
+        )
     )
+    if len(_board_states) > 1000:  # campaigns are few; never let a scan of ids grow it
+        _board_states.clear()
+    _board_states[campaign_id] = (now, state)
+    return state
+
+
+def forget_board_state(campaign_id: int | None = None) -> None:
+    """Drop this process's copy (one campaign's, or all)."""
+    if campaign_id is None:
+        _board_states.clear()
+    else:
+        _board_states.pop(campaign_id, None)
+
+
+def visible_board_state(campaign_id: int, principal: Principal, max_age: float = 0.0) -> BoardState:
+    """visible_campaign's answer (404 the same way) for a leaderboard read, in one Core query
+    (or none, within `max_age`: board_state)."""
+    person = principal.require_bound()
+    state = board_state(campaign_id, max_age)
+    if state is None or state.mine_id != person.mine_id:
+        raise CampaignNotFound()
+    if state.status == "draft" and state.mine_id not in principal.committee_of:
+        raise CampaignNotFound()
+    return state
 
 
 def managed_campaign(campaign_id: int, principal: Principal, *, lock: bool = False) -> Campaign:
@@ -397,32 +433,40 @@ def start_notice(campaign: Campaign, principal: Principal, days: int | None = No
     return campaign
 
 
-def publish_campaign(campaign: Campaign, principal: Principal) -> Campaign:
-    """Publish the results frozen at 公示, once the period has ended and every objection is
-    answered (409 notice_pending otherwise)."""
+def publish_blocker(campaign: Campaign, now: datetime | None = None) -> DomainError | None:
+    """Why the results cannot be published now (the error publishing would raise), or None:
+    the console greys its button out with the same words."""
     from models import Objection
+    from votes.results import undecided_ties
 
-    _lock(campaign)
-    now = clock.now()
     if campaign.status == "closed":
-        raise NoticePending("请先进行评选结果公示")
+        return NoticePending("请先进行评选结果公示")
     if campaign.status != "notice":
-        raise InvalidTransition()
-    if campaign.notice_ends_at is not None and now < campaign.notice_ends_at:
-        raise NoticePending("公示期尚未结束")
+        return InvalidTransition()
+    if campaign.notice_ends_at is not None and (now or clock.now()) < campaign.notice_ends_at:
+        return NoticePending("公示期尚未结束")
     open_objections = db.session.scalar(
         db.select(db.func.count())
         .select_from(Objection)
         .where(Objection.campaign_id == campaign.id, Objection.status == "open")
     )
     if open_objections:
-        raise NoticePending(f"还有 {open_objections} 条异议未答复")
-    from votes.results import undecided_ties
-
+        return NoticePending(f"还有 {open_objections} 条异议未答复")
     undecided = undecided_ties(campaign.results)
     if undecided:
         names = "、".join(CATEGORY_NAMES.get(k, k) for k in undecided)
-        raise TieUndecided(f"{names}名额末位并列，请评选委员会先决定并填写理由")
+        return TieUndecided(f"{names}名额末位并列，请评选委员会先决定并填写理由")
+    return None
+
+
+def publish_campaign(campaign: Campaign, principal: Principal) -> Campaign:
+    """Publish the results frozen at 公示, once the period has ended and every objection is
+    answered (409 notice_pending otherwise)."""
+    _lock(campaign)
+    now = clock.now()
+    blocker = publish_blocker(campaign, now)
+    if blocker is not None:
+        raise blocker
     _transition(campaign, ("notice",), "published", published_at=now)
     audit(campaign, principal, "publish")
     return campaign

@@ -60,7 +60,8 @@ def _redis_usage_sum(campaign_id: int) -> int:
     total = 0
     day = clock.vote_day(clock.now())
     for key in client.scan_iter(match=usage_pattern(campaign_id, day), count=500):
-        total += sum(int(v) for v in client.hvals(key))
+        # c:/k: are uses; "p" counts the pending ones among them (vote.lua), not more uses.
+        total += sum(int(v) for f, v in client.hgetall(key).items() if f != "p")
     return total
 
 

@@ -12,9 +12,10 @@ from limits import RateLimitItemPerMinute, parse
 from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter
 
+from accounts.principal import Principal
 from models import Campaign, Candidate, Person, Unit, db
 from votes import campaigns, live
-from votes.errors import RateLimited
+from votes.errors import RateLimited, TalliesHidden
 from votes.results import vote_counts
 
 # When the leaderboard is counted by the database (Redis down, or stale and being rebuilt),
@@ -61,17 +62,57 @@ def _rebuilt(campaign_id: int) -> bool:
         return False
 
 
+class _StateBehind(Exception):
+    """Redis holds a newer committee change than the board state this process remembered."""
+
+
+def leaderboard(
+    campaign_id: int,
+    principal: Principal,
+    category: str = "",
+    *,
+    per_minute: int = 0,
+    db_limit: str = "",
+    state_max_age: float = 0.0,
+) -> list[dict[str, Any]]:
+    """The live ranking of one category for a reader (404 as visible_campaign, 403
+    tallies_hidden while the rules hide it), without a database read while this process's copy
+    of the campaign's state is younger than `state_max_age` and Redis holds no newer change."""
+    for max_age in (state_max_age, 0.0):
+        state = campaigns.visible_board_state(campaign_id, principal, max_age)
+        if not campaigns.tallies_visible(
+            state.status, state.hide_tallies, principal, state.mine_id
+        ):
+            if max_age > 0:
+                continue  # a remembered "hidden" may be out of date: refuse on the database's word
+            raise TalliesHidden()
+        try:
+            return standings(
+                state,
+                category,
+                reader=principal.account.id,
+                per_minute=per_minute,
+                db_limit=db_limit,
+                remembered=max_age > 0,
+            )
+        except _StateBehind:
+            continue  # read the database's word now and decide again
+    raise AssertionError("unreachable: a fresh state is never behind")
+
+
 def standings(
     campaign: Campaign | campaigns.BoardState,
     category: str = "",
     reader: int | None = None,
     per_minute: int = 0,
     db_limit: str = "",
+    remembered: bool = False,
 ) -> list[dict[str, Any]]:
     """Rows {candidate_id, category, votes, name, unit} of active candidates, best first.
 
     A `reader` (account id) is held to `per_minute` reads, and, when the database has to count,
-    the campaign to `db_limit` database counts in this process (503 over it)."""
+    the campaign to `db_limit` database counts in this process (503 over it). A `remembered`
+    state (not read in this request) older than Redis's config raises _StateBehind."""
     counted = False  # whether board.lua counted this read against the reader's limit
     try:
         trusted = True
@@ -80,6 +121,8 @@ def standings(
         if trusted:
             meta, rows = live.board(campaign.id, category, reader, per_minute)
             counted = reader is not None
+            if remembered and meta["cfgv"] > campaign.config_version:
+                raise _StateBehind()
             if meta["cfgv"] >= campaign.config_version:
                 return rows
             # Redis missed a committed committee change (a push that failed).

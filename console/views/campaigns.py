@@ -11,7 +11,7 @@ from flask import render_template, request, url_for
 
 from clock import SHANGHAI
 from console import charts
-from console.auth import committee_or_404, done, principal
+from console.auth import committee_or_404, done, message_of, principal
 from console.blueprint import bp
 from console.tables import arg_int, arg_str, form_value, given, load_form, paginate
 from console.views.branch import xlsx
@@ -235,6 +235,7 @@ def campaign_page(campaign_id: int):
         notice_running=campaign.status == "notice"
         and campaign.notice_ends_at is not None
         and now < campaign.notice_ends_at,
+        publish_blocked=_blocker_text(campaign, now),
         **board,
         suspicious=suspicious,
         hours=hours,
@@ -272,6 +273,14 @@ def campaign_action(campaign_id: int, action: str):
     service(campaign, principal())
     unit_of_work.flush()
     return done(f"「{campaign.title}」{message}")
+
+
+def _blocker_text(campaign: Campaign, now: Any) -> str | None:
+    """Why 公布结果 is greyed out (the words publishing would answer), during 公示 only."""
+    if campaign.status != "notice":
+        return None
+    blocker = campaigns.publish_blocker(campaign, now)
+    return None if blocker is None else message_of(blocker)
 
 
 @bp.post("/campaigns/<int:campaign_id>/notice")

@@ -21,6 +21,9 @@ if meta[1] ~= "1" or meta[2] ~= generation then
 end
 local cand_field = "c:" .. candidate
 local cat_field = "k:" .. category
+if redis.call("HINCRBY", usage_key, "p", -1) <= 0 then
+  redis.call("HDEL", usage_key, "p")
+end
 -- Only step back if nothing was recorded on top of this use since.
 if tonumber(redis.call("HGET", usage_key, cand_field) or "0") == seq then
   redis.call("HSET", usage_key, cand_field, seq - 1)

@@ -9,9 +9,16 @@
 -- (meta.run = this server's run_id): a Redis restarted from an older snapshot, or a replica
 -- promoted after a failover, has other run_id and is rebuilt from the database.
 --
+-- A use is pending from here until settle.lua runs after its ballot's COMMIT (or undo.lua gives
+-- it back): the usage hash counts the voter's pending uses of the day in field "p", and a once
+-- mark is "p" until settled to "1". A refusal that rests only on settled uses (and uses seeded
+-- from the database) is final; one that may rest on a pending use is checked against the
+-- database by the caller (a COMMIT that failed, a worker killed before it: issue 18 #2, #3).
+--
 -- Returns {"ok", category, seq, slot, remaining_in_category, generation, once_rule, config_version}
 --      or {"rate_limited", seconds_to_wait} | {"not_built"} | {"not_found"} | {"not_open"}
---      or {"no_candidate"} | {"already_voted", category} | {"quota_used", category}
+--      or {"no_candidate"} | {"already_voted", category, settled} | {"quota_used", category, settled}
+--      where settled is "1" when the refusal rests on settled uses only, else "0"
 assert(#KEYS == 7, "vote.lua takes 7 keys")
 local meta_key = KEYS[1]      -- hash: built, run, gen, cfgv, status, starts, ends, mine, rules
 local cand_key = KEYS[2]      -- hash: candidate id -> category
@@ -59,25 +66,30 @@ local per_cand = tonumber(meta[7])
 local per_cat = tonumber(meta[8])
 local cand_field = "c:" .. candidate
 local cat_field = "k:" .. category
-local used = redis.call("HMGET", usage_key, cand_field, cat_field)
+local used = redis.call("HMGET", usage_key, cand_field, cat_field, "p")
 local cand_used = tonumber(used[1] or "0")
 local cat_used = tonumber(used[2] or "0")
+local settled = tonumber(used[3] or "0") <= 0 and "1" or "0"
 
 if cand_used >= per_cand then
-  return {"already_voted", category}
+  return {"already_voted", category, settled}
 end
 local once = meta[9] == "1"
-if once and cand_used == 0 and redis.call("HEXISTS", once_key, candidate) == 1 then
-  return {"already_voted", category}
+if once and cand_used == 0 then
+  local mark = redis.call("HGET", once_key, candidate)
+  if mark then
+    return {"already_voted", category, mark == "1" and "1" or "0"}
+  end
 end
 if cat_used >= per_cat then
-  return {"quota_used", category}
+  return {"quota_used", category, settled}
 end
 
 redis.call("HSET", usage_key, cand_field, cand_used + 1, cat_field, cat_used + 1)
+redis.call("HINCRBY", usage_key, "p", 1)
 redis.call("EXPIRE", usage_key, usage_ttl)
 if once then
-  redis.call("HSET", once_key, candidate, 1)
+  redis.call("HSET", once_key, candidate, "p")
   redis.call("EXPIRE", once_key, math.max(tonumber(meta[5]) - now, 0) + usage_ttl)
 end
 redis.call("ZINCRBY", tally_key, 1, candidate)
