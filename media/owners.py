@@ -21,6 +21,7 @@ class Use:
     what: str  # 心愿「…」的圆梦照片, in the messages people get
     page: str | None  # the mini-program page to open from a message
     branch_id: int | None  # whose secretaries judge it
+    anonymous: bool = False  # its uploader is named to the committee only (an anonymous report)
 
 
 @dataclass(frozen=True)

@@ -30,14 +30,16 @@ class PhotoQuery(ma.Schema):
 
 
 class UploaderRef(ma.Schema):
-    id = ma.fields.Integer()
-    name = ma.fields.String()
+    id = ma.fields.Integer(
+        allow_none=True, metadata={"description": "null：匿名报告的照片（仅党委可见上传人）"}
+    )
+    name = ma.fields.String(metadata={"description": "匿名报告的照片为「匿名」"})
 
 
 class ReviewPhotoOut(ma.Schema):
     id = ma.fields.Integer(required=True)
     url = ma.fields.String(allow_none=True)
-    purpose = ma.fields.String(metadata={"enum": ["wish", "candidate"]})
+    purpose = ma.fields.String(metadata={"enum": ["wish", "candidate", "danger"]})
     use = ma.fields.String()
     wish_id = ma.fields.Integer(allow_none=True)
     status = ma.fields.String(
@@ -60,7 +62,7 @@ class JudgeIn(ma.Schema):
 
 
 def _row(upload) -> dict[str, Any]:
-    row = photos.review_row(upload)
+    row = photos.review_row(upload, current_principal())
     row["url"] = photo_url(upload) if upload.check_status != "risky" else None
     return row
 

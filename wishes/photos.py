@@ -130,18 +130,24 @@ def judge(p: Principal, upload_id: int, approve: bool, reason: str | None) -> Up
     return upload
 
 
-def review_row(upload: Upload) -> dict[str, Any]:
-    """What the secretary's list shows of a photo (the caller adds the link)."""
+ANONYMOUS = {"id": None, "name": "匿名"}
+
+
+def review_row(upload: Upload, viewer: Principal) -> dict[str, Any]:
+    """What the secretary's list shows of a photo (the caller adds the link). The uploader of a
+    photo of an anonymous report is named to the committee only, as the report is."""
+    use = owners.use_of(upload)
+    named = not use.anonymous or upload.owner.mine_id in viewer.committee_of
     return {
         "id": upload.id,
         "purpose": upload.purpose,
-        "use": owners.use_of(upload).what,
+        "use": use.what,
         "wish_id": upload.wish_id,
         "status": upload.check_status,
         "check": public_check(upload),
         "note": upload.check_note,
         "label": upload.check_label,
-        "uploader": {"id": upload.owner.id, "name": upload.owner.name},
+        "uploader": {"id": upload.owner.id, "name": upload.owner.name} if named else ANONYMOUS,
         "created_at": upload.created_at,
         "checked_at": upload.checked_at,
     }

@@ -22,6 +22,7 @@ def _use(upload: Upload) -> owners.Use | None:
             "隐患整改照片" if link.stage == "fix" else "隐患报告照片",
             DETAIL_PAGE.format(id=danger.id),
             danger.unit.branch_id,
+            anonymous=danger.anonymous and link.stage != "fix",
         )
     patrol = db.session.get(Patrol, link.patrol_id) if link.patrol_id else None
     zone = db.session.get(Zone, patrol.zone_id) if patrol else None

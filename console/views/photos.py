@@ -41,7 +41,7 @@ def photo_review():
         "asc" if status == "review" else "desc",
         tiebreak=Upload.id,
     )
-    rows = [photos.review_row(u) | {"upload": u} for u in page.items]
+    rows = [photos.review_row(u, p) | {"upload": u} for u in page.items]
     return render_template(
         "photos/review.html", page=page, rows=rows, status=status, statuses=UPLOAD_CHECKS
     )
@@ -73,5 +73,5 @@ def photo_judge(upload_id: int):
         raise InvalidInput(errors={"reason": ["撤下图片请填写原因（至少 2 个字），将告知上传人"]})
     upload = photos.judge(principal(), _upload(upload_id).id, decision == "pass", reason or None)
     unit_of_work.flush()
-    use = photos.review_row(upload)["use"]
+    use = photos.review_row(upload, principal())["use"]
     return done(f"已{'通过' if decision == 'pass' else '撤下'}：{use}")

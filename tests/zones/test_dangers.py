@@ -230,3 +230,43 @@ def test_the_monthly_trend_counts_reports_and_verifications(app, client, new_sit
     assert (this["reported"], this["verified"]) == (2, 1)
     assert sum(m["reported"] for m in months) == 2
     assert sum(m["reported"] + m["verified"] for m in other) == 0
+
+
+def test_an_anonymous_reporters_photos_do_not_name_them_in_photo_review(
+    app, client, new_site, new_zone
+):
+    """The 图片审核 queue (API and console) named the uploader of an anonymous report's photo to
+    the secretary: the report hid the reporter, its photo did not."""
+    from models import Upload, db
+    from tests.console.sign_in import client_sign_in
+
+    site = new_site()
+    zone = new_zone(site)
+    reporter = site.workers[0]
+    photo = upload(client, site.h(reporter))
+    r = report(client, site.h(reporter), zone_id=zone["id"], anonymous=True, photo_ids=[photo])
+    assert r.status_code == 201, r.json
+    with app.app_context():
+        status = db.session.get(Upload, photo).check_status
+    q = f"/api/v1/admin/photos?status={status}"
+    rows = {row["id"]: row for row in client.get(q, headers=site.h(site.secretary)).json}
+    assert rows[photo]["uploader"] == {"id": None, "name": "匿名"}
+    rows = {row["id"]: row for row in client.get(q, headers=site.h(site.committee)).json}
+    assert rows[photo]["uploader"]["id"] == reporter.id
+
+    desk = app.test_client()
+    with app.app_context():
+        account_openid = _openid_of(site.secretary)
+    client_sign_in(desk, account_openid)
+    html = desk.get(f"/console/photos?status={status}").get_data(as_text=True)
+    assert reporter.name not in html and "匿名" in html
+
+
+def _openid_of(person) -> str:
+    """The person's bound account, renamed so the console's demo sign-in finds it."""
+    from models import Account, db
+
+    account = db.session.scalar(db.select(Account).where(Account.person_id == person.id))
+    account.openid = f"demo_desk{person.id}"
+    db.session.commit()
+    return f"desk{person.id}"
