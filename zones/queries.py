@@ -3,12 +3,13 @@ lists, and the rows they show (reporter hidden on anonymous reports, phone tails
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 
 from accounts.principal import Principal
-from models import Danger, Unit, Violation, Zone, db, utcnow
+from models import Danger, Patrol, Unit, Violation, Zone, db, utcnow
 from zones import dangers, services
 
 
@@ -150,3 +151,53 @@ def violation_row(v: Violation) -> dict[str, Any]:
 
 def all_rows(stmt: Select) -> list[Any]:
     return list(db.session.scalars(stmt))
+
+
+def safety_records(
+    mine_id: int, person_ids: list[int], since: datetime
+) -> dict[int, dict[str, int]]:
+    """Each person's verified safety deeds since a time, for the 安全生产监督员 category's
+    candidates: hidden dangers they reported that were fixed and verified (anonymous reports
+    not counted: counting them would name the reporter), 三违 they stopped, patrols they made."""
+    out = {pid: {"dangers": 0, "violations": 0, "patrols": 0} for pid in person_ids}
+    if not person_ids:
+        return out
+    counts = (
+        (
+            "dangers",
+            select(Danger.reporter_id, func.count())
+            .where(
+                Danger.mine_id == mine_id,
+                Danger.reporter_id.in_(person_ids),
+                Danger.status == "verified",
+                Danger.anonymous.is_(False),
+                Danger.verified_at >= since,
+            )
+            .group_by(Danger.reporter_id),
+        ),
+        (
+            "violations",
+            select(Violation.recorded_by_id, func.count())
+            .where(
+                Violation.mine_id == mine_id,
+                Violation.recorded_by_id.in_(person_ids),
+                Violation.occurred_at >= since,
+            )
+            .group_by(Violation.recorded_by_id),
+        ),
+        (
+            "patrols",
+            select(Patrol.member_id, func.count())
+            .join(Zone, Zone.id == Patrol.zone_id)
+            .where(
+                Zone.mine_id == mine_id,
+                Patrol.member_id.in_(person_ids),
+                Patrol.patrolled_at >= since,
+            )
+            .group_by(Patrol.member_id),
+        ),
+    )
+    for key, stmt in counts:
+        for person_id, n in db.session.execute(stmt):
+            out[person_id][key] = int(n)
+    return out

@@ -41,6 +41,7 @@ from votes.schemas import (
     VoidIn,
 )
 from web import unit_of_work
+from zones import queries as zone_queries
 
 PHOTO_MAX = share.MAX_PHOTO_BYTES
 
@@ -222,6 +223,12 @@ def campaign_page(campaign_id: int):
     )
     notice = campaign.status in ("notice", "published")
     objection_rows = objections.objections_of_campaign(campaign) if notice else []
+    # The safety supervisors' verified deeds of the campaign's year (issue 24 item 4).
+    safety = zone_queries.safety_records(
+        campaign.mine_id,
+        [c.person_id for c in candidates if c.category == "safety"],
+        datetime(campaign.starts_at.astimezone(SHANGHAI).year, 1, 1, tzinfo=SHANGHAI),
+    )
     now = clock.now()
     return render_template(
         "campaigns/page.html",
@@ -236,6 +243,7 @@ def campaign_page(campaign_id: int):
         and campaign.notice_ends_at is not None
         and now < campaign.notice_ends_at,
         publish_blocked=_blocker_text(campaign, now),
+        safety=safety,
         **board,
         suspicious=suspicious,
         hours=hours,

@@ -76,3 +76,43 @@ def test_a_violation_stop_raises_a_request_the_recorder_cannot_decide(app, clien
     assert r.status_code == 201
     (req,) = _requests(app, site.member.id)
     assert req.status == "pending" and "三违" in req.reason
+
+
+def test_the_campaign_page_shows_a_safety_candidates_verified_record(app, client, new_site):
+    """Issue 24 item 4: the 安全生产监督员 candidate's verified deeds beside their 事迹 — a
+    verified danger they found counts, an anonymous one does not (it would name them)."""
+    from datetime import UTC, datetime, timedelta
+
+    from tests.console.sign_in import client_sign_in
+    from tests.votes.factory import iso
+    from tests.zones.test_dangers import _openid_of
+
+    site = new_site()
+    _verified(client, site, site.member)
+    _verified(client, site, site.member, anonymous=True)
+    h = site.h(site.committee)
+    now = datetime.now(UTC)
+    r = client.post(
+        "/api/v1/admin/campaigns",
+        json={
+            "title": "2026年度“六大员”评选",
+            "starts_at": iso(now - timedelta(hours=1)),
+            "ends_at": iso(now + timedelta(days=7)),
+            "categories": ["safety"],
+        },
+        headers=h,
+    )
+    campaign_id = r.json["id"]
+    r = client.post(
+        f"/api/v1/admin/campaigns/{campaign_id}/candidates",
+        json={"employee_no": site.member.employee_no, "category": "safety", "story": "事迹"},
+        headers=h,
+    )
+    assert r.status_code == 201, r.json
+    candidate_id = r.json["id"]
+    desk = app.test_client()
+    with app.app_context():
+        client_sign_in(desk, _openid_of(site.committee))
+    html = desk.get(f"/console/campaigns/{campaign_id}").get_data(as_text=True)
+    record = html.split(f'data-safety-record="{candidate_id}"')[1].split("</span>")[0]
+    assert "隐患 1 条已验收" in record and "制止三违 0 次" in record
