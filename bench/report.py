@@ -241,6 +241,36 @@ def markdown(report: dict) -> str:
                 if p != "bare" and p in run
             ]
             lines.append(f"{i}. " + ", ".join(parts))
+        if any("cpu" in run.get("bare", {}) for run in runs):
+            lines += ["", "Where the time goes (CPU ms per answered request, medians of runs):", ""]
+            lines.append(cpu_table(report))
+    return "\n".join(lines)
+
+
+CPU_KINDS = ("app", "bare", "postgres", "redis", "wrk")
+
+
+def cpu_table(report: dict) -> str:
+    """Per phase, the medians over runs of CPU milliseconds per answered request by each kind
+    of process, and how busy the machine was (issue 28 item 1): where each phase's time goes."""
+    lines = [
+        "| phase | " + " | ".join(f"{k} ms/req" for k in CPU_KINDS) + " | machine busy |",
+        "| --- | " + " | ".join("---:" for _ in CPU_KINDS) + " | ---: |",
+    ]
+    for phase in PHASES:
+        per_kind = {k: [] for k in CPU_KINDS}
+        busy = []
+        for run in report.get("runs", []):
+            result = run.get(phase)
+            if not result or "cpu" not in result or not result.get("requests"):
+                continue
+            for k in CPU_KINDS:
+                per_kind[k].append(result["cpu"]["seconds"].get(k, 0.0) * 1000 / result["requests"])
+            busy.append(result["cpu"]["busy"])
+        if not busy:
+            continue
+        cells = " | ".join(f"{median(per_kind[k]):.3f}" for k in CPU_KINDS)
+        lines.append(f"| {phase} | {cells} | {median(busy):.0%} |")
     return "\n".join(lines)
 
 

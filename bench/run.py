@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import secrets
 import shutil
 import signal
@@ -308,7 +309,67 @@ def worker_rss(master: subprocess.Popen) -> list[dict]:
     return sorted(workers, key=lambda w: w["pid"])
 
 
+# The gunicorn masters whose workers' CPU counts as "app" or "bare" (set when they start).
+MASTERS: dict[str, int] = {}
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_snapshot() -> dict:
+    """CPU seconds used so far by each kind of process (app workers, bare workers, PostgreSQL,
+    Redis, wrk) and the machine's busy and total jiffies, from /proc (issue 28 item 1)."""
+    by_kind: dict[str, float] = {}
+    masters = {pid: kind for kind, pid in MASTERS.items()}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            raw = stat.read_text()
+        except OSError:  # the process ended meanwhile
+            continue
+        comm = raw[raw.index("(") + 1 : raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2 :].split()
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        seconds = (int(fields[11]) + int(fields[12])) / _TICK  # utime + stime
+        if pid in masters or ppid in masters:
+            kind = masters.get(pid) or masters[ppid]
+        elif comm.startswith("postgres"):
+            kind = "postgres"
+        elif comm.startswith("redis-server"):
+            kind = "redis"
+        elif comm == "wrk":
+            kind = "wrk"
+        else:
+            continue
+        by_kind[kind] = by_kind.get(kind, 0.0) + seconds
+    cpu = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    ticks = [int(x) for x in cpu]
+    idle = ticks[3] + ticks[4]  # idle + iowait
+    return {"kinds": by_kind, "busy": sum(ticks) - idle, "total": sum(ticks)}
+
+
+def cpu_used(before: dict, after: dict) -> dict:
+    """CPU seconds per kind between two snapshots, and the share of the machine that was busy."""
+    kinds = {
+        k: round(after["kinds"].get(k, 0.0) - before["kinds"].get(k, 0.0), 3)
+        for k in set(before["kinds"]) | set(after["kinds"])
+    }
+    total = after["total"] - before["total"]
+    busy = (after["busy"] - before["busy"]) / total if total else 0.0
+    return {"seconds": kinds, "busy": round(busy, 3)}
+
+
 def wrk(script: str, port: int, duration: int, connections: int, extra: dict) -> dict:
+    before = cpu_snapshot()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result = _wrk(script, port, duration, connections, extra)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result["cpu"] = cpu_used(before, cpu_snapshot())
+    # wrk has exited by now (gone from /proc): its CPU is what this process's reaped child used.
+    result["cpu"]["seconds"]["wrk"] = round(
+        after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime, 3
+    )
+    return result
+
+
+def _wrk(script: str, port: int, duration: int, connections: int, extra: dict) -> dict:
     e = dict(os.environ)
     e.update({k: str(v) for k, v in extra.items()})
     e["BENCH_WRK_DIR"] = str(WRK_DIR)
@@ -664,6 +725,7 @@ def measure(args, paced_rates: list[int], gate_seconds: float, report: dict) -> 
         app="bench.bare:app",
         ready_path="/",
     )
+    MASTERS.update(app=proc.pid, bare=bare.pid)
     per_thread = VOTERS // WRK_THREADS
     next_visit = 0  # per wrk thread; see bench/wrk/votes.lua
     # Warm up every worker (imports, connection pools, script loading).
