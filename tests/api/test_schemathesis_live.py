@@ -297,6 +297,17 @@ EXEMPT_ALL = {
     r"(POST|DELETE) /api/v1/pairings": "a member and employee of the caller's branch",
     r"PUT /api/v1/employees/": "an employee paired with the caller",
     r"POST /api/v1/inbox/\{": "an inbox item of the caller's: tests/notifications",
+    r"POST /api/v1/dangers$": "text or a photo, and a zone or a place, are needed (rules no "
+    "schema states): tests/zones",
+    r"POST /api/v1/dangers/\{danger_id\}/": "a danger in the right state and relation to the "
+    "caller: tests/zones",
+    r"POST /api/v1/assessments/(months|deductions|objections)/": "a month in the right step "
+    "and an office of the caller's: tests/assessments",
+    r"POST /api/v1/assessments/visits$": "a 包保 unit of the caller's office: tests/assessments",
+    r"POST /api/v1/admin/assessments/": "steps that depend on the month's state (open, "
+    "submitted, locked), and templates whose items must add up to 100: tests/assessments",
+    r"POST /api/v1/zones/\{zone_id\}/patrols$": "a zone the caller holds, items from its "
+    "checklist: tests/zones",
 }
 EXEMPT_OF = {
     "committee": {},
@@ -308,6 +319,9 @@ EXEMPT_OF = {
         r" /api/v1/employees/": "party members paired with the employee",
         r"GET /api/v1/(pairings|points)/mine$": "party members only",
         r"GET /api/v1/talks/\{talk_id\}$": "a miner has no talks of their own to read",
+        r" /api/v1/zones": "zones are party members' and their managers'",
+        r" /api/v1/violations": "三违 are recorded by party members, seen by the committee",
+        r" /api/v1/assessments/": "the assessment is the offices' and the committee's",
     },
 }
 
