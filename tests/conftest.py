@@ -32,6 +32,33 @@ from tests.support.redis_cluster import RedisClusterServer
 from tests.support.s3_server import S3Server
 from tests.support.wechat import PUSH_TOKEN, wechat_config
 
+# The tests that touch Redis (votes, the principal cache, limits, notifications and their
+# queue): marked `redis_cluster`, run again on a six-node cluster by .ci/run.
+REDIS_CLUSTER_TESTS = (
+    "tests/votes/",
+    "tests/accounts/test_principal_cache.py",
+    "tests/accounts/test_limits_nat.py",
+    "tests/notifications/",
+    "tests/platform/test_redis_down.py",
+    "tests/platform/test_redis_error_replies.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the Redis tests `redis_cluster`; the failover test (which starts a cluster of its
+    own and kills a master) is only collected in the cluster run (TEST_REDIS=cluster)."""
+    root = config.rootpath
+    cluster_run = os.environ.get("TEST_REDIS", "").lower() == "cluster"
+    kept, dropped = [], []
+    for item in items:
+        path = item.path.relative_to(root).as_posix()
+        if path.startswith(REDIS_CLUSTER_TESTS):
+            item.add_marker(pytest.mark.redis_cluster)
+        (dropped if item.get_closest_marker("failover") and not cluster_run else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
 
 def _base_config(tmp: str) -> dict[str, Any]:
     return {
