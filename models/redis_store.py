@@ -8,6 +8,7 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 from typing import Any
+from urllib.parse import unquote
 
 import redis
 from flask import Flask, current_app
@@ -92,14 +93,29 @@ CLIENT_OPTIONS: dict[str, Any] = {
 
 
 def connect(url: str, **options: Any) -> Any:
-    """A client for redis://, rediss://, unix://, redis+cluster:// or redis+sentinel:// URLs,
-    with `options` for the client (CLIENT_OPTIONS when none are given)."""
+    """A client for redis://, rediss://, unix://, redis+cluster:// (one node, or several
+    separated by commas) or redis+sentinel:// URLs, with `options` for the client
+    (CLIENT_OPTIONS when none are given)."""
     options = options or dict(CLIENT_OPTIONS)
     if url.startswith("redis+cluster://"):
-        from redis.cluster import RedisCluster
+        from redis.cluster import ClusterNode, RedisCluster
 
         options.pop("health_check_interval", None)
-        return RedisCluster.from_url("redis://" + url[len("redis+cluster://") :], **options)
+        rest = url[len("redis+cluster://") :]
+        netloc, _, path = rest.partition("/")
+        userinfo, _, hosts = netloc.rpartition("@")
+        if "," not in hosts:
+            return RedisCluster.from_url("redis://" + rest, **options)
+        # redis+cluster://[user:password@]h1:7001,h2:7002,h3:7003[/0]: any node that is up
+        # tells the client the others, so start-up does not depend on one of them.
+        if userinfo:
+            username, _, password = userinfo.partition(":")
+            options.update(username=unquote(username) or None, password=unquote(password))
+        nodes = [
+            ClusterNode(h.rsplit(":", 1)[0], int(h.rsplit(":", 1)[1]) if ":" in h else 6379)
+            for h in hosts.split(",")
+        ]
+        return RedisCluster(startup_nodes=nodes, **options)
     if url.startswith("redis+sentinel://"):
         from redis.sentinel import Sentinel
 

@@ -41,6 +41,7 @@ REDIS_CLUSTER_TESTS = (
     "tests/notifications/",
     "tests/platform/test_redis_down.py",
     "tests/platform/test_redis_error_replies.py",
+    "tests/platform/test_redis_cluster.py",
 )
 
 
