@@ -12,6 +12,7 @@ from urllib.parse import unquote
 
 import redis
 from flask import Flask, current_app
+from redis.cluster import ClusterNode, ClusterPipeline, RedisCluster
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,11 @@ class RedisStore:
         if url:
             client = connect(url)
             app.config["RATELIMIT_STORAGE_URI"] = limiter_uri(url)
+            if is_cluster(client):
+                log.info(
+                    "Redis Cluster: campaigns spread over the masters; one campaign's keys, and "
+                    "every authentication epoch ({auth}), stay in one slot each (README)"
+                )
         else:
             client = self._start_embedded(app.config["EMBEDDED_REDIS_PATH"])
             app.config["RATELIMIT_STORAGE_URI"] = f"redis+unix://{client.socket_file}"
@@ -98,8 +104,6 @@ def connect(url: str, **options: Any) -> Any:
     (CLIENT_OPTIONS when none are given)."""
     options = options or dict(CLIENT_OPTIONS)
     if url.startswith("redis+cluster://"):
-        from redis.cluster import ClusterNode, RedisCluster
-
         options.pop("health_check_interval", None)
         rest = url[len("redis+cluster://") :]
         netloc, _, path = rest.partition("/")
@@ -152,8 +156,6 @@ def get_redis() -> redis.Redis:
 
 
 def is_cluster(client: Any) -> bool:
-    from redis.cluster import ClusterPipeline, RedisCluster
-
     return isinstance(client, RedisCluster | ClusterPipeline)
 
 
@@ -193,7 +195,7 @@ class LuaScript:
 
     def __call__(self, keys: Sequence[str] = (), args: Sequence[Any] = (), client: Any = None):
         client = self.client if client is None else client
-        if isinstance(client, redis.client.Pipeline) or _is_cluster_pipeline(client):
+        if isinstance(client, redis.client.Pipeline | ClusterPipeline):
             # Queued: execute_pipeline loads the scripts and runs the pipeline again on NOSCRIPT.
             client._lua_scripts = getattr(client, "_lua_scripts", set()) | {self}
             return client.evalsha(self.sha, len(keys), *keys, *args)
@@ -208,12 +210,6 @@ class LuaScript:
         targets = [node_client(client, key)] if key is not None else server_clients(client)
         for target in targets:
             target.script_load(self.source)
-
-
-def _is_cluster_pipeline(client: Any) -> bool:
-    from redis.cluster import ClusterPipeline
-
-    return isinstance(client, ClusterPipeline)
 
 
 def execute_pipeline(client: Any, fill: Callable[[Any], None], key: str) -> list[Any]:
