@@ -112,6 +112,7 @@ from accounts.principal_snapshot import (
 )
 from accounts.tokens import load_session, session_id
 from models import Account, AuthSession, Branch, ConsoleSignIn, Person, Unit, db, get_redis, utcnow
+from models.redis_store import node_client
 
 __all__ = [
     "GLOBAL_KEY",
@@ -279,7 +280,9 @@ def _server_ms(cache: PrincipalCache) -> int | None:
     if db.session().in_transaction():
         return None
     try:
-        seconds, micros = get_redis().time()
+        # The clock of the server owning the epochs (on a cluster a keyless TIME would go to
+        # the default node, whose host's clock may differ from the one bump.lua stamps with).
+        seconds, micros = node_client(get_redis(), GLOBAL_KEY).time()
     except redis.RedisError as exc:
         log.warning("principal cache: redis unavailable, using the database: %s", exc)
         cache.circuit.trip()

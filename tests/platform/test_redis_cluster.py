@@ -63,3 +63,23 @@ def test_a_cluster_url_of_several_nodes_starts_with_the_first_down(cluster_url):
     assert client.get(KEY) == "up"
     client.delete(KEY)
     client.close()
+
+
+def test_a_fill_reads_the_clock_of_the_node_owning_the_epochs(app, monkeypatch):
+    """fill.lua compares epoch stamps made by bump.lua with the clock read before the database
+    read: both must be the same server's clock, never a cluster's default node's."""
+    from redis.cluster import RedisCluster
+
+    from accounts.principal_cache import _server_ms
+    from accounts.principal_lru import cache_of
+    from models import db
+
+    def keyless_time(self):
+        raise AssertionError("TIME sent to the cluster's default node")
+
+    monkeypatch.setattr(RedisCluster, "time", keyless_time)
+    with app.app_context():
+        db.session.rollback()
+        seconds, _ = node_client(get_redis(), "{auth}:e:g").time()
+        ms = _server_ms(cache_of())
+        assert ms is not None and abs(ms - int(seconds) * 1000) < 5000
