@@ -21,16 +21,17 @@ Design, and why:
   epochs) and a decode, no SQL. A token carrying its own epoch could not be revoked by a
   roster change without a lookup anyway.
 - **The shared level.** A database fill writes the snapshot in the same script that ensures
-  the epochs (fill.lua), so the epochs it records are exactly the ones the fill saw. A worker that
-  misses its LRU (or whose entry went stale) runs read.lua; the snapshot is used only if its epochs
-  all equal the current values, its `run_id` is the server's the worker is connected to (a
-  restart, an old RDB restored or a failed-over replica has another `run_id`, so a snapshot
-  from before never validates, even with its epochs restored alongside it) and it is younger
-  than `AUTH_CACHE_SECONDS` (by the writer's clock and by its Redis TTL); then the account,
-  person, unit and branch are rebuilt as detached rows, without SQL, and kept in the LRU with
-  the snapshot's age. Columns are written from the mapper (`inspect(Model).columns`), so a new
-  column cannot be forgotten; a snapshot with other columns (a deploy in between) is a miss.
-  Without a `run_id` (Redis Cluster) the shared level is off.
+  the epochs (fill.lua), so the epochs it records are exactly the ones the fill saw. A worker
+  that misses its LRU (or whose entry went stale) runs read.lua; the snapshot is used only if
+  its epochs all equal the current values, its `run_id` (stamped by fill.lua) is that of the
+  Redis process holding it now (answered by read.lua: on Redis Cluster the node owning the
+  `{auth}` slot; a restart, an old RDB restored or a failed-over replica has another `run_id`,
+  so a snapshot from before never validates, even with its epochs restored alongside it) and
+  it is younger than `AUTH_CACHE_SECONDS` (by the writer's clock and by its Redis TTL); then
+  the account, person, unit and branch are rebuilt as detached rows, without SQL, and kept in
+  the LRU with the snapshot's age. Columns are written from the mapper
+  (`inspect(Model).columns`), so a new column cannot be forgotten; a snapshot with other
+  columns (a deploy in between) is a miss.
 - **How it stays right.** Every request validates its entry with ONE Redis round trip: an MGET
   of the epoch keys the entry depends on — the session `{auth}:e:s:<sid>`, the account
   `{auth}:e:a:<id>`, the person `{auth}:e:p:<id>` and the global `{auth}:e:g` (a unit, branch
@@ -63,8 +64,10 @@ Design, and why:
   another `run_id`, therefore empties this worker's cache before its first command
   (`redis_connect_func` on the client's pool); an entry already read or a fill already under
   way when that happens is void too (`generation`). A pool merely opening one more connection
-  to the same server keeps the cache. On Redis Cluster the hook is not installed; there
-  `AUTH_CACHE_SECONDS` is the bound.
+  to the same server keeps the cache. On Redis Cluster the hook is on every node's pool, and
+  a connection to a node this worker never saw (a promoted replica) empties the cache too.
+  What a cluster does not change: every `{auth}` key is in one slot (one master), because one
+  MGET and one script must see a session's epochs together.
 - **Redis down.** Any Redis error (unreachable, timing out, or an error reply such as OOM,
   READONLY, LOADING) means the entry cannot be validated: the request takes the database path
   exactly as before this cache existed, and nothing is stored (an error on the shared read
@@ -109,6 +112,7 @@ from accounts.principal_snapshot import (
 )
 from accounts.tokens import load_session, session_id
 from models import Account, AuthSession, Branch, ConsoleSignIn, Person, Unit, db, get_redis, utcnow
+from models.redis_store import node_client
 
 __all__ = [
     "GLOBAL_KEY",
@@ -193,7 +197,7 @@ def _from_shared(cache: PrincipalCache, sid: str, console: bool) -> Entry | None
     if not found:
         return None
     try:
-        entry = _entry_of(cache, json.loads(found[0]), found[1], found[2:])
+        entry = _entry_of(cache, json.loads(found[0]), found[1], found[2], found[3:])
     except (ValueError, KeyError, TypeError) as exc:  # a snapshot of another version or schema
         log.info("principal cache: snapshot not used: %r", exc)
         return None
@@ -206,10 +210,13 @@ def _from_shared(cache: PrincipalCache, sid: str, console: bool) -> Entry | None
     return entry
 
 
-def _entry_of(cache: PrincipalCache, doc: dict, ttl_ms: int, values: list) -> Entry | None:
-    """The entry a snapshot describes, if it was written under this very Redis server and
-    epochs that are still current, and is younger than AUTH_CACHE_SECONDS; no SQL."""
-    if doc["v"] != SNAPSHOT_VERSION or cache.run_id is None or doc["run_id"] != cache.run_id:
+def _entry_of(
+    cache: PrincipalCache, doc: dict, ttl_ms: int, run_id: str | None, values: list
+) -> Entry | None:
+    """The entry a snapshot describes, if it was written by the very Redis process that holds
+    it now (`run_id`, read by read.lua) under epochs that are still current, and is younger
+    than AUTH_CACHE_SECONDS; no SQL."""
+    if doc["v"] != SNAPSHOT_VERSION or run_id is None or doc["run_id"] != run_id:
         return None  # a snapshot from before a restart, a restore or a failover
     keys, epochs = tuple(doc["keys"]), tuple(doc["epochs"])
     if len(keys) != len(epochs) or tuple(values) != epochs:
@@ -273,7 +280,9 @@ def _server_ms(cache: PrincipalCache) -> int | None:
     if db.session().in_transaction():
         return None
     try:
-        seconds, micros = get_redis().time()
+        # The clock of the server owning the epochs (on a cluster a keyless TIME would go to
+        # the default node, whose host's clock may differ from the one bump.lua stamps with).
+        seconds, micros = node_client(get_redis(), GLOBAL_KEY).time()
     except redis.RedisError as exc:
         log.warning("principal cache: redis unavailable, using the database: %s", exc)
         cache.circuit.trip()
@@ -297,10 +306,9 @@ def _fill(
     generation = cache.generation
     script_keys = list(keys)
     args: list[Any] = [len(keys), *(fresh() for _ in keys), EPOCH_TTL_SECONDS, read_from]
-    run_id = cache.run_id
-    if run_id is not None:  # the shared level, in the same script: its epochs are the ones set
+    if cache.shared:  # the shared level, in the same script: its epochs are the ones set
         script_keys.append(snapshot_key(sid))
-        body = snapshot_json(run_id, keys, session, p, is_console)
+        body = snapshot_json(keys, session, p, is_console)
         args += [body, max(1, int(cache.max_age * 1000))]
     try:
         stale, epochs = cache.fill_script(keys=script_keys, args=args)

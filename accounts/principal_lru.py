@@ -17,6 +17,7 @@ from flask import Flask, current_app
 
 from models import Account
 from models.circuit import CIRCUIT_SECONDS, CircuitBreaker
+from models.redis_store import LuaScript, is_cluster
 
 # A voter casts up to 18 votes within minutes: the LRU must hold everyone voting at a peak.
 MAX_ENTRIES = 20000
@@ -55,9 +56,17 @@ class PrincipalCache:
         self.read_script: Any = None
         # Bumped by every clear: an entry read, or epochs fetched, before a reconnect are void.
         self.generation = 0
-        self.run_id: str | None = None  # of the Redis server the entries were validated on
-        # The shared level needs the run_id, which the connect hook learns (not on Cluster).
+        # The run_id of each Redis server (host:port or socket) this worker has connected to: a
+        # server seen again with another one was restarted or restored.
+        self.run_ids: dict[str, str | None] = {}
+        # The shared level: its scripts stamp and check the run_id of the server owning the
+        # snapshot (a single Redis, or the cluster node holding the `{auth}` slot).
         self.shared = False
+
+    @property
+    def run_id(self) -> str | None:
+        """The run_id of the server this worker connected to last (a single Redis: its own)."""
+        return next(reversed(self.run_ids.values()), None) if self.run_ids else None
 
     def get(self, sid: str) -> Entry | None:
         with self._lock:
@@ -105,10 +114,11 @@ def init_app(app: Flask) -> None:
     )
     app.extensions[EXTENSION] = cache
     client = app.extensions["redis"]
-    cache.fill_script = client.register_script(_lua("fill"))
-    cache.bump_script = client.register_script(_lua("bump"))
-    cache.read_script = client.register_script(_lua("read"))
+    cache.fill_script = LuaScript(client, _lua("fill"))
+    cache.bump_script = LuaScript(client, _lua("bump"))
+    cache.read_script = LuaScript(client, _lua("read"))
     _install_connect_hook(client, cache)
+    cache.shared = True
 
 
 def cache_of(app: Flask | None = None) -> PrincipalCache:
@@ -116,43 +126,63 @@ def cache_of(app: Flask | None = None) -> PrincipalCache:
 
 
 def _install_connect_hook(client: Any, cache: PrincipalCache) -> None:
-    pool = getattr(client, "connection_pool", None)
-    if pool is None:  # Redis Cluster: per-node pools of its own; the max age bounds it
-        return
-    previous = pool.connection_kwargs.get("redis_connect_func")
-
-    def on_connect(conn: Any) -> None:
+    def on_connect(conn: Any, previous: Any = None) -> None:
         if previous is not None:
             previous(conn)
         else:
             conn.on_connect()
         # Runs before the command that made the connection is sent. A connection that was
         # connected before and is connecting again lost its server (a restart, a failover, a
-        # restore); a new server (run_id) may be one restored from an old snapshot. Either
-        # way this worker's entries may hold epochs the server now answers again: drop them.
-        # A pool merely growing (same server, new connection) keeps them.
+        # restore); a server with a new run_id may be one restored from an old snapshot, and
+        # on a cluster a node never seen before may be a replica just promoted, which may lack
+        # the last bumps of the master it replaces. Either way this worker's entries may hold
+        # epochs the server now answers again: drop them. A pool merely growing (same server,
+        # new connection) keeps them.
         run_id = _run_id(conn)
+        address = _address(conn)
         again = getattr(conn, "_principal_cache_seen", False)
         conn._principal_cache_seen = True
-        first = cache.run_id is None and run_id is not None and not again
-        if not first and (again or run_id is None or run_id != cache.run_id):
+        first = not cache.run_ids and run_id is not None and not again
+        known = address in cache.run_ids
+        if not first and (again or run_id is None or not known or cache.run_ids[address] != run_id):
             cache.clear()
-        cache.run_id = run_id
+        cache.run_ids[address] = run_id
 
-    pool.connection_kwargs["redis_connect_func"] = on_connect
-    cache.shared = True
+    if is_cluster(client):
+        # Each node has a pool of its own; nodes found later (a promoted replica) are made with
+        # the nodes manager's connection arguments, so the hook goes there too.
+        kwargs = client.nodes_manager.connection_kwargs
+        kwargs["redis_connect_func"] = _chained(on_connect, kwargs.get("redis_connect_func"))
+        for node in client.get_nodes():
+            if node.redis_connection is not None:
+                _hook_pool(node.redis_connection.connection_pool, on_connect, cache)
+        return
+    _hook_pool(client.connection_pool, on_connect, cache)
+
+
+def _chained(on_connect: Any, previous: Any) -> Any:
+    return lambda conn: on_connect(conn, previous)
+
+
+def _hook_pool(pool: Any, on_connect: Any, cache: PrincipalCache) -> None:
+    hook = _chained(on_connect, pool.connection_kwargs.get("redis_connect_func"))
+    pool.connection_kwargs["redis_connect_func"] = hook
     # Connections made before (the embedded server's first ping) reconnect through the hook.
     for conn in list(getattr(pool, "_available_connections", [])) + list(
         getattr(pool, "_in_use_connections", [])
     ):
-        conn.redis_connect_func = on_connect
+        conn.redis_connect_func = hook
         conn._principal_cache_seen = True  # connected already: its next connect is a reconnect
-        if cache.run_id is None and getattr(conn, "_sock", None) is not None:
-            # The server it is connected to (the embedded one): snapshots name it.
+        if getattr(conn, "_sock", None) is not None and _address(conn) not in cache.run_ids:
+            # The server it is connected to (the embedded one).
             try:
-                cache.run_id = _run_id(conn)
+                cache.run_ids[_address(conn)] = _run_id(conn)
             except (redis.RedisError, OSError):
                 conn.disconnect()  # its next use reconnects through the hook
+
+
+def _address(conn: Any) -> str:
+    return getattr(conn, "path", None) or f"{getattr(conn, 'host', '')}:{getattr(conn, 'port', '')}"
 
 
 def _run_id(conn: Any) -> str | None:

@@ -72,15 +72,14 @@ def row_of(model: type, values: dict[str, Any], **relations: Any) -> Any:
 
 
 def snapshot_json(
-    run_id: str, keys: list[str], session: AuthSession, p: Principal, is_console: bool | None
+    keys: list[str], session: AuthSession, p: Principal, is_console: bool | None
 ) -> str:
     """The shared level's JSON for a principal just read from the database (fill.lua adds the
-    epochs)."""
+    epochs and the run_id of the server it writes to)."""
     person = session.account.person
     return json.dumps(
         {
             "v": SNAPSHOT_VERSION,
-            "run_id": run_id,
             "keys": keys,
             "filled_at": time.time(),
             "expires_at": session.expires_at.isoformat(),

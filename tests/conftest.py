@@ -2,6 +2,10 @@
 
 RQ_REDIS_URL gives the job queue a Redis database of its own (required when REDIS_URL is a
 Redis Cluster, where RQ cannot run), emptied after each test like the app's.
+TEST_REDIS=cluster runs the session on a six-node Redis Cluster started for the run
+(tests/support/redis_cluster.py; REDIS_URL=redis+cluster://... names one already running), with
+a plain Redis beside it for the job queue unless RQ_REDIS_URL names one. Run it on the tests
+marked `redis_cluster` (`pytest -m redis_cluster`): the ones that touch Redis.
 TEST_STORAGE_BACKEND=s3 stores every file of the run in an S3-compatible store: moto's S3 server
 started for the run, or the one S3_TEST_ENDPOINT_URL names (tests/support/s3_server.py).
 
@@ -24,8 +28,37 @@ from config import rq_url_problem
 from models import Account, Branch, Mine, Person, RoleGrant, Unit, db, get_redis, utcnow
 from tests.support.fake_wechat import FakeWeChat
 from tests.support.live_server import LiveServer
+from tests.support.redis_cluster import RedisClusterServer
 from tests.support.s3_server import S3Server
 from tests.support.wechat import PUSH_TOKEN, wechat_config
+
+# The tests that touch Redis (votes, the principal cache, limits, notifications and their
+# queue): marked `redis_cluster`, run again on a six-node cluster by .ci/run.
+REDIS_CLUSTER_TESTS = (
+    "tests/votes/",
+    "tests/accounts/test_principal_cache.py",
+    "tests/accounts/test_limits_nat.py",
+    "tests/notifications/",
+    "tests/platform/test_redis_down.py",
+    "tests/platform/test_redis_error_replies.py",
+    "tests/platform/test_redis_cluster.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the Redis tests `redis_cluster`; the failover test (which starts a cluster of its
+    own and kills a master) is only collected in the cluster run (TEST_REDIS=cluster)."""
+    root = config.rootpath
+    cluster_run = os.environ.get("TEST_REDIS", "").lower() == "cluster"
+    kept, dropped = [], []
+    for item in items:
+        path = item.path.relative_to(root).as_posix()
+        if path.startswith(REDIS_CLUSTER_TESTS):
+            item.add_marker(pytest.mark.redis_cluster)
+        (dropped if item.get_closest_marker("failover") and not cluster_run else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 def _base_config(tmp: str) -> dict[str, Any]:
@@ -47,6 +80,12 @@ def _base_config(tmp: str) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def base_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     config = _base_config(str(tmp_path_factory.mktemp("frontline")))
+    cluster = None
+    if os.environ.get("TEST_REDIS", "").lower() == "cluster" and not config["REDIS_URL"]:
+        cluster = RedisClusterServer().start()
+        config["REDIS_URL"] = cluster.url
+        if not config["RQ_REDIS_URL"]:
+            config["RQ_REDIS_URL"] = cluster.start_queue_server()
     problem = rq_url_problem(config)
     if problem:
         raise pytest.UsageError(f"the job queue needs {problem}")
@@ -57,6 +96,8 @@ def base_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     yield config
     if s3 is not None:
         s3.stop()
+    if cluster is not None:
+        cluster.stop()
 
 
 @pytest.fixture(scope="session")

@@ -28,10 +28,10 @@ from typing import Any
 import redis
 
 from models import Campaign, db, get_redis, utcnow
-from models.redis_store import redis_unavailable
+from models.redis_store import node_client, redis_unavailable
 from models.votes import LiveMark
 from votes import campaigns, clock, live
-from votes.live.keys import usage_pattern
+from votes.live.keys import meta_key, usage_pattern
 from votes.results import vote_counts
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,8 @@ class ReconcileReport:
 
 
 def _redis_usage_sum(campaign_id: int) -> int:
-    client = get_redis()
+    # The node owning the campaign's slot (a cluster's SCAN would visit every master).
+    client = node_client(get_redis(), meta_key(campaign_id))
     total = 0
     day = clock.vote_day(clock.now())
     for key in client.scan_iter(match=usage_pattern(campaign_id, day), count=500):

@@ -54,9 +54,10 @@ def _hold_fallback(campaign_id: int, reader: int, per_minute: int, db_limit: str
 
 
 def _rebuilt(campaign_id: int) -> bool:
-    """Rebuild now if nobody else is; False when it cannot be done at once."""
+    """Rebuild now if nobody else is; False when it cannot be done at once (RebuildStuck while
+    a failed rebuild backs off)."""
     try:
-        live.rebuild(campaign_id)
+        live.rebuild_backed_off(campaign_id)
         return True
     except live.RebuildBusy:
         return False

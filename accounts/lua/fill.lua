@@ -4,8 +4,9 @@
 -- bumped at or after `read_from` (the server's clock just before the filler read the
 -- database): that read may predate the change's commit, so nothing is stored and the caller
 -- keeps nothing. Otherwise, with a snapshot key after the epoch keys, it also stores the shared
--- snapshot (the JSON body given, its epochs spliced in) for the snapshot's TTL, so the epochs
--- it records are the ones answered.
+-- snapshot (the JSON body given, its epochs and this server's run_id spliced in) for the
+-- snapshot's TTL, so the epochs it records are the ones answered, and a reader can tell a
+-- snapshot from before a restart, a restore or a failover of the server that holds it.
 --
 -- KEYS: n epoch keys [, snapshot key]; ARGV: n, n fresh values, epoch TTL, read_from
 -- [, body, snapshot TTL ms].
@@ -36,7 +37,9 @@ end
 if snapshot_key then
   local body = ARGV[n + 4]
   local snapshot_ttl_ms = tonumber(ARGV[n + 5])
-  local snapshot = '{"epochs":' .. cjson.encode(out) .. "," .. string.sub(body, 2)
+  local run_id = string.match(redis.call("INFO", "server"), "run_id:(%w+)")
+  local snapshot = '{"epochs":' .. cjson.encode(out) .. ',"run_id":"' .. run_id .. '",'
+    .. string.sub(body, 2)
   redis.call("SET", snapshot_key, snapshot, "PX", snapshot_ttl_ms)
 end
 return {0, out}

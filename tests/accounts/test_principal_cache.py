@@ -23,6 +23,8 @@ from accounts.principal_cache import (
 from accounts.tokens import session_id
 from app import create_app
 from models import Account, Branch, Person, Unit, db, get_redis, utcnow
+from models.redis_store import node_client
+from models.redis_store import run_id as server_run_id
 from tests.roster.factory import HEADER_CN, csv_bytes, upload
 
 
@@ -320,7 +322,8 @@ def test_a_restored_old_epoch_does_not_validate_a_stale_entry(app, other, world)
     h = world.headers(p)
     warm(h, other)
     with other.app_context():
-        other_connection = get_redis().client_id()
+        # The connection to the server owning the `{auth}` keys (a cluster node, or the Redis).
+        other_connection = node_client(get_redis(), person_key(p.id)).client_id()
     with app.app_context():
         key = person_key(p.id)
         old = get_redis().get(key)
@@ -338,7 +341,7 @@ def test_a_restored_old_epoch_does_not_validate_a_stale_entry(app, other, world)
         assert snapshot["epochs"][snapshot["keys"].index(key)] == old
         snapshot["run_id"] = "0" * 40
         get_redis().set(snapshot_key(sid), json.dumps(snapshot), ex=60)
-        get_redis().client_kill_filter(_id=other_connection)
+        node_client(get_redis(), key).client_kill_filter(_id=other_connection)
     assert me(other, h).json["roles"] == ["employee"]
 
 
@@ -581,8 +584,9 @@ def test_a_snapshot_written_under_another_redis_server_is_not_served(app, other,
     third = create_app_like(other)
     try:
         with app.app_context():
-            run_id = cache_of(app).run_id
-        assert run_id and cache_of(third).run_id in (None, run_id)
+            # The server holding the snapshot (on a cluster: the node owning `{auth}`).
+            run_id = server_run_id(get_redis(), snapshot_key(sid_of(h)))
+        assert run_id
         edited_snapshot(app, h, roles=roles, run_id=run_id)
         assert me(third, h).json["roles"] == roles
     finally:

@@ -23,6 +23,7 @@ import redis
 
 from models import db, get_redis
 from models.redis_store import redis_unavailable
+from models.redis_store import run_id as server_run_id
 from votes import clock
 from votes.errors import RateLimited
 from votes.live import scripts
@@ -51,11 +52,13 @@ from votes.live.rebuild import (
     mark_stale,
     mark_stale_quietly,
     rebuild,
+    rebuild_backed_off,
+    reset_backoff,
     reset_voter,
     seed_voter,
     usage_from_db,
 )
-from votes.live.scripts import RedisDown, invalidate, reset_circuit, run
+from votes.live.scripts import RedisDown, invalidate, run
 
 __all__ = [
     "LOCK_MS",
@@ -78,6 +81,7 @@ __all__ = [
     "rate_key",
     "raw_state",
     "rebuild",
+    "rebuild_backed_off",
     "reset_circuit",
     "reset_voter",
     "run",
@@ -128,6 +132,12 @@ def board(
     raise RebuildStuck()
 
 
+def reset_circuit() -> None:
+    """Forget a recorded Redis failure and the rebuilds that failed (tests)."""
+    scripts.reset_circuit()
+    reset_backoff()
+
+
 def raw_state(campaign_id: int) -> dict[str, Any]:
     """What Redis holds for a campaign, read without rebuilding (verify-tallies): whether it is
     built by this server, its config version and its raw tallies."""
@@ -135,7 +145,8 @@ def raw_state(campaign_id: int) -> dict[str, Any]:
     try:
         meta = client.hgetall(meta_key(campaign_id))
         tally = client.zrange(tally_key(campaign_id), 0, -1, withscores=True)
-        run_id = client.info("server").get("run_id")
+        # The server owning the campaign's slot (a cluster's default node is another one).
+        run_id = server_run_id(client, meta_key(campaign_id))
     except redis.exceptions.RedisError as exc:
         if redis_unavailable(exc):
             raise RedisDown() from exc

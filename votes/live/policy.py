@@ -13,6 +13,8 @@ import logging
 import redis
 from flask import Flask
 
+from models.redis_store import server_clients
+
 log = logging.getLogger(__name__)
 
 REQUIRED = "noeviction"
@@ -20,7 +22,25 @@ REQUIRED = "noeviction"
 
 def eviction_policy(client: redis.Redis) -> str | None:
     """The server's maxmemory-policy (INFO memory: works where CONFIG is disabled), or None
-    when Redis cannot be asked now."""
+    when Redis cannot be asked now. On a cluster: the first master's policy that is not
+    noeviction (every master holds campaigns), else noeviction."""
+    policies = [_policy(server) for server in _servers(client)]
+    wrong = next((p for p in policies if p not in (None, REQUIRED)), None)
+    if wrong is not None:
+        return wrong
+    return None if None in policies else REQUIRED
+
+
+def _servers(client: redis.Redis) -> list[redis.Redis]:
+    try:
+        return server_clients(client)
+    except redis.exceptions.RedisError:
+        return [None]  # type: ignore[list-item]
+
+
+def _policy(client: redis.Redis | None) -> str | None:
+    if client is None:
+        return None
     try:
         info = client.info("memory")
     except redis.exceptions.RedisError:

@@ -23,7 +23,7 @@ import redis
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from models import Ballot, Campaign, Candidate, Person, db, get_redis
-from models.redis_store import redis_unavailable
+from models.redis_store import execute_pipeline, node_client, redis_unavailable
 from models.votes import LiveMark
 from votes import clock
 from votes.errors import CampaignNotFound
@@ -52,6 +52,12 @@ RENEW_SECONDS = 2.0
 STUCK_MS = 5_000
 # How long a vote or a read waits for a live rebuild before it takes the database path.
 WAIT_SECONDS = 10.0
+# A rebuild that failed on an error reply Redis should not give is not tried again by every
+# request (each try counts the campaign in the database): this process takes the database path
+# for BACKOFF_SECONDS, doubled after each failure up to BACKOFF_MAX_SECONDS.
+BACKOFF_SECONDS = 1.0
+BACKOFF_MAX_SECONDS = 30.0
+_backoff: dict[int, tuple[float, float]] = {}  # campaign id -> (next try, current delay)
 
 
 class RebuildStuck(RedisDown):
@@ -274,6 +280,7 @@ def rebuild(campaign_id: int, force: bool = True) -> RebuildReport | None:
             ]
             if scripts.run("install", keys, [json.dumps(state, ensure_ascii=False), token, fence]):
                 log.info("rebuilt live tallies of campaign %s", campaign_id)
+                _backoff.pop(campaign_id, None)
                 return report
             log.info("campaign %s changed while it was counted; counting again", campaign_id)
         raise RebuildBusy()
@@ -303,23 +310,28 @@ def _count(campaign: Campaign, client: Any) -> tuple[dict[str, Any], RebuildRepo
         # never committed (a worker killed before its COMMIT, an undo that found another
         # generation) is gone after this rebuild (issue 18 #2, #3). A vote in flight meanwhile
         # may lose its use here; its INSERT still meets the unique slot constraints.
-        stale_keys = list(client.scan_iter(match=usage_pattern(campaign.id, today), count=500))
+        # The campaign's keys all live on the node owning its slot: SCAN that one alone.
+        owner = node_client(client, meta_key(campaign.id))
+        stale_keys = list(owner.scan_iter(match=usage_pattern(campaign.id, today), count=500))
         if not campaign.revote_other_days:
-            stale_keys += list(client.scan_iter(match=once_pattern(campaign.id), count=500))
-        pipe = client.pipeline(transaction=False)
-        for key in stale_keys:
-            pipe.delete(key)
-        for voter_id in set(usage) | set(once):
-            _seed(
-                campaign,
-                voter_id,
-                today,
-                now,
-                usage.get(voter_id, {}),
-                once.get(voter_id, set()),
-                pipe,
-            )
-        pipe.execute()
+            stale_keys += list(owner.scan_iter(match=once_pattern(campaign.id), count=500))
+
+        def fill(pipe: Any) -> None:
+            for key in stale_keys:
+                pipe.delete(key)
+            for voter_id in set(usage) | set(once):
+                _seed(
+                    campaign,
+                    voter_id,
+                    today,
+                    now,
+                    usage.get(voter_id, {}),
+                    once.get(voter_id, set()),
+                    pipe,
+                )
+
+        # Every key carries the campaign's hash tag: one slot, one node (the meta key's).
+        execute_pipeline(client, fill, meta_key(campaign.id))
     except redis.exceptions.RedisError as exc:
         if redis_unavailable(exc):
             breaker.trip()
@@ -345,6 +357,29 @@ def built(campaign_id: int) -> bool:
     return not (out and out[0] == "not_built")
 
 
+def rebuild_backed_off(campaign_id: int, force: bool = True) -> RebuildReport | None:
+    """rebuild() for a request: after a rebuild of the campaign failed on an unexpected Redis
+    error, RebuildStuck (the database path) until its back-off is over, instead of counting the
+    campaign again for every request."""
+    failed = _backoff.get(campaign_id)
+    if failed is not None and time.monotonic() < failed[0]:
+        raise RebuildStuck()
+    try:
+        return rebuild(campaign_id, force=force)
+    except redis.exceptions.RedisError as exc:
+        delay = min(failed[1] * 2, BACKOFF_MAX_SECONDS) if failed else BACKOFF_SECONDS
+        _backoff[campaign_id] = (time.monotonic() + delay, delay)
+        log.error(
+            "campaign %s: rebuild failed (%s); database path for %.0f s", campaign_id, exc, delay
+        )
+        raise RebuildStuck() from exc
+
+
+def reset_backoff() -> None:
+    """Forget the rebuilds that failed (tests)."""
+    _backoff.clear()
+
+
 def lock_stuck(campaign_id: int) -> bool:
     """Whether the rebuild lock's holder stopped renewing it (died, or lost Redis)."""
     try:
@@ -364,7 +399,7 @@ def ensure_built(campaign_id: int, timeout: float = WAIT_SECONDS) -> None:
     deadline = time.monotonic() + timeout
     while True:
         try:
-            rebuild(campaign_id, force=False)
+            rebuild_backed_off(campaign_id, force=False)
             return
         except RebuildBusy:
             pass

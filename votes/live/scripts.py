@@ -14,7 +14,7 @@ from flask import current_app
 from domain_errors import DependencyUnavailable
 from models import get_redis
 from models.circuit import CircuitBreaker
-from models.redis_store import redis_unavailable
+from models.redis_store import LuaScript, redis_unavailable
 from votes.live.keys import fence_key, meta_key
 
 log = logging.getLogger(__name__)
@@ -56,14 +56,15 @@ def reset_circuit() -> None:
     breaker.reset()
 
 
-def script(name: str) -> Any:
-    """A registered Lua script of votes/lua/, loaded once per Redis client."""
+def script(name: str) -> LuaScript:
+    """A Lua script of votes/lua/, per Redis client; loaded into the server owning its keys
+    whenever that server does not know it (a restart, a failover)."""
     client = get_redis()
     cache = current_app.extensions.setdefault("votes_scripts", {})
     entry = cache.get(name)
     if entry is None or entry[0] is not client:
         source = resources.files("votes").joinpath(f"lua/{name}.lua").read_text("utf-8")
-        entry = (client, client.register_script(source))
+        entry = (client, LuaScript(client, source))
         cache[name] = entry
     return entry[1]
 
