@@ -34,8 +34,30 @@ from models.pairings import (
     TalkReminder,
 )
 from models.people import GRANTABLE_ROLES, PARTY_STATUSES, POLITICAL_STATUSES, Person, RoleGrant
+from models.meetings import (
+    ATTENDANCE_STATUSES,
+    DEED_STATUSES,
+    MEETING_KIND_NAMES,
+    MEETING_KINDS,
+    MEETING_STATUSES,
+    PLEDGE_VERDICTS,
+    Attendance,
+    Deed,
+    Meeting,
+    MeetingPhoto,
+    Pledge,
+)
 from models.points import POINT_KINDS, REQUEST_STATUSES, PointsEntry, PointsRequest
 from models.redis_store import get_redis, redis_store
+from models.rulebook import (
+    CAP_PERIODS,
+    RATING_KINDS,
+    RATING_STATUSES,
+    RULE_SOURCES,
+    PointsRule,
+    Rating,
+    RulebookSettings,
+)
 from models.roster import (
     LEAVE_ACTIONS,
     LEAVE_SOURCES,
@@ -112,6 +134,24 @@ __all__ = [
     "GRANTABLE_ROLES",
     "NOTIFICATION_STATUSES",
     "POINT_KINDS",
+    "ATTENDANCE_STATUSES",
+    "DEED_STATUSES",
+    "MEETING_KIND_NAMES",
+    "MEETING_KINDS",
+    "MEETING_STATUSES",
+    "PLEDGE_VERDICTS",
+    "Attendance",
+    "Deed",
+    "Meeting",
+    "MeetingPhoto",
+    "Pledge",
+    "CAP_PERIODS",
+    "RATING_KINDS",
+    "RATING_STATUSES",
+    "RULE_SOURCES",
+    "PointsRule",
+    "Rating",
+    "RulebookSettings",
     "PARTY_STATUSES",
     "POLITICAL_STATUSES",
     "Account",
