@@ -21,19 +21,6 @@ from models.base import UTCDateTime, db, utcnow
 from models.consents import CONSENT_RESULTS, ConsentReport, SubscribeConsent
 from models.console import ConsoleLoginTicket, ConsoleSignIn
 from models.idempotency import IdempotencyRecord
-from models.notifications import NOTIFICATION_STATUSES, Notification
-from models.org import UNIT_KINDS, Branch, Mine, Unit
-from models.pairings import (
-    CARE_FLAGS,
-    TALK_MODES,
-    CareFlagChange,
-    CareFlags,
-    Pairing,
-    Talk,
-    TalkAccess,
-    TalkReminder,
-)
-from models.people import GRANTABLE_ROLES, PARTY_STATUSES, POLITICAL_STATUSES, Person, RoleGrant
 from models.meetings import (
     ATTENDANCE_STATUSES,
     DEED_STATUSES,
@@ -47,8 +34,29 @@ from models.meetings import (
     MeetingPhoto,
     Pledge,
 )
+from models.notifications import NOTIFICATION_STATUSES, Notification
+from models.org import UNIT_KINDS, Branch, Mine, Unit
+from models.pairings import (
+    CARE_FLAGS,
+    TALK_MODES,
+    CareFlagChange,
+    CareFlags,
+    Pairing,
+    Talk,
+    TalkAccess,
+    TalkReminder,
+)
+from models.people import GRANTABLE_ROLES, PARTY_STATUSES, POLITICAL_STATUSES, Person, RoleGrant
 from models.points import POINT_KINDS, REQUEST_STATUSES, PointsEntry, PointsRequest
 from models.redis_store import get_redis, redis_store
+from models.roster import (
+    LEAVE_ACTIONS,
+    LEAVE_SOURCES,
+    REVIEW_CAUSES,
+    REVIEW_OUTCOMES,
+    LeaveRecord,
+    PairingReview,
+)
 from models.rulebook import (
     CAP_PERIODS,
     RATING_KINDS,
@@ -57,14 +65,6 @@ from models.rulebook import (
     PointsRule,
     Rating,
     RulebookSettings,
-)
-from models.roster import (
-    LEAVE_ACTIONS,
-    LEAVE_SOURCES,
-    REVIEW_CAUSES,
-    REVIEW_OUTCOMES,
-    LeaveRecord,
-    PairingReview,
 )
 from models.votes import (
     Ballot,

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import UTCDateTime, db, utcnow
 from models.people import Person
-from models.rulebook import RULE_SOURCES
+from models.rulebook import RULE_SOURCES, PointsRule
 
 # An entry's kind is the source of the rule that wrote it (see models/rulebook.py).
 POINT_KINDS = RULE_SOURCES
@@ -39,6 +39,7 @@ class PointsEntry(db.Model):
     capped_from: Mapped[int | None] = mapped_column(Integer)
 
     person: Mapped[Person] = relationship(foreign_keys=[person_id])
+    rule: Mapped[PointsRule | None] = relationship()
 
 
 class PointsRequest(db.Model):
