@@ -335,12 +335,10 @@ class RulebookView(MethodView):
         """The mine's rulebook (积分细则) in force today, each rule with its next scheduled
         version."""
         mine_id = current_principal().person.mine_id
-        out = []
-        for rule, upcoming in rulebook.current(mine_id):
-            row = RuleOut().dump(rule)
-            row["upcoming"] = upcoming
-            out.append(row)
-        return out
+        return [
+            {**{k: getattr(rule, k) for k in RuleOut._declared_fields}, "upcoming": upcoming}
+            for rule, upcoming in rulebook.current(mine_id)
+        ]
 
 
 @blp.route("/rulebook/<string:code>")
