@@ -3,10 +3,10 @@ never rewrite past entries, caps that say so on the ledger, manual rules with ev
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from clock import local_day
-from models import PointsEntry, PointsRule, db, utcnow
+from models import db, utcnow
 from points import rulebook
 from points.ledger import award
 from tests.pairings.factory import Team
