@@ -328,7 +328,7 @@ def save_settings(principal: Principal, **values) -> RulebookSettings:
         if value is None:
             continue
         if key == "meeting_requirements":
-            value = {k: [int(v[0]), str(v[1])] for k, v in value.items()}
+            value = {k: [int(v["count"]), str(v["per"])] for k, v in value.items()}
         setattr(row, key, value)
     db.session.flush()
     return row
