@@ -129,3 +129,29 @@ def test_the_committee_edits_the_rulebook(app, demo):
     assert "compliance-table" in html
     r = client.post("/console/ratings/propose", headers=headers)
     assert r.status_code == 200
+
+
+def test_the_calendar_and_the_code_page_in_the_browser(app, demo, console):
+    open_id, closed_id = _seed(app)
+    console.demo_sign_in("secretary")
+    console.page.click("a.menu-item:has-text('党建积分')")
+    console.page.wait_for_selector("#meeting-table")
+    assert console.page.locator(f"#meeting-table tr[data-meeting='{open_id}']").count() == 1
+    console.shot("meetings")
+    console.go(f"/console/meetings?period={_period(app, closed_id)}")
+    assert console.page.locator("#meeting-table tr[data-status='closed']").count() == 11
+    console.go(f"/console/meetings/{open_id}")
+    console.page.wait_for_selector("#attendance-table")
+    console.shot("meeting-attendance")
+    console.go(f"/console/meetings/{open_id}/code")
+    digits = console.page.locator("[data-code]")
+    first = digits.get_attribute("data-code")
+    assert re.fullmatch(r"\d{6}", first)
+    # the fragment is fetched again by htmx: the element is replaced within a few seconds
+    handle = console.page.locator("#signin-code [data-code]").element_handle()
+    console.page.wait_for_function("el => !el.isConnected", arg=handle, timeout=12000)
+    console.shot("meeting-code", full=False)
+    console.go("/console/rulebook")
+    console.page.wait_for_selector("#rule-table tr[data-rule='MEET']")
+    console.shot("rulebook")
+    console.no_problems()

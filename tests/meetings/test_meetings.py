@@ -254,3 +254,21 @@ def test_minutes_and_photos(client, world):
         f"/api/v1/meetings/{m['id']}/minutes", json={"photo_ids": [photo]}, headers=team.sec
     )
     assert r.status_code == 422  # a photo is attached once
+
+
+def test_the_six_roles_results_read_the_rulebook_totals(app, client, world):
+    """The 六大员 results' points half is the ledger total, meetings and pledges included."""
+    from types import SimpleNamespace
+
+    from votes.results import points_of
+
+    team = Team(world, members=1)
+    member = team.members[0]
+    m = made(client, team)
+    url = f"/api/v1/meetings/{m['id']}/attendance/{member.id}/present"
+    assert client.post(url, json={"note": "无智能手机"}, headers=team.sec).status_code == 200
+    assert client.post(f"/api/v1/meetings/{m['id']}/close", headers=team.sec).status_code == 200
+    with app.app_context():
+        campaign = SimpleNamespace(points_source="ledger", points_since=None, points_until=None)
+        candidate = SimpleNamespace(id=7, person_id=member.id)
+        assert points_of(campaign, [candidate], utcnow() + timedelta(days=1)) == {7: 2.0}
