@@ -6,7 +6,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from inputs import Boolean, Day, Id, Pattern, Period, Text
-from models import CAP_PERIODS, MEETING_KINDS, REQUEST_STATUSES, RULE_SOURCES
+from models import CAP_PERIODS, REQUEST_STATUSES, RULE_SOURCES
 
 DELTA_MAX = 100  # the most a manual adjustment may add or deduct (POINTS_MANUAL_MAX's default)
 DELTA_MESSAGE = f"分值须为非零整数，绝对值不超过 {DELTA_MAX}"
@@ -103,6 +103,16 @@ class RequirementIn(ma.Schema):
     per = ma.fields.String(required=True, validate=ma.validate.OneOf(["month", "quarter"]))
 
 
+class RequirementsIn(ma.Schema):
+    """How many meetings of each kind a branch must hold (the kinds given change)."""
+
+    general = ma.fields.Nested(RequirementIn, metadata={"description": "支部党员大会"})
+    committee = ma.fields.Nested(RequirementIn, metadata={"description": "支委会"})
+    group = ma.fields.Nested(RequirementIn, metadata={"description": "党小组会"})
+    lecture = ma.fields.Nested(RequirementIn, metadata={"description": "党课"})
+    theme_day = ma.fields.Nested(RequirementIn, metadata={"description": "主题党日"})
+
+
 class RulebookSettingsIn(ma.Schema):
     publish_ranking = Boolean(load_default=None)
     five_type_threshold = ma.fields.Integer(
@@ -111,11 +121,7 @@ class RulebookSettingsIn(ma.Schema):
     five_star_threshold = ma.fields.Integer(
         strict=True, load_default=None, validate=ma.validate.Range(0, 1000)
     )
-    meeting_requirements = ma.fields.Dict(
-        keys=ma.fields.String(validate=ma.validate.OneOf(MEETING_KINDS)),
-        values=ma.fields.Nested(RequirementIn),
-        load_default=None,
-    )
+    meeting_requirements = ma.fields.Nested(RequirementsIn, load_default=None)
 
 
 class YearQuery(ma.Schema):
