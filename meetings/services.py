@@ -44,6 +44,7 @@ from models import (
     Meeting,
     MeetingPhoto,
     Person,
+    RoleGrant,
     Unit,
     Upload,
     db,
@@ -257,8 +258,6 @@ def request_leave(
 
 
 def _secretaries(branch_id: int) -> list[int]:
-    from models import RoleGrant
-
     return list(
         db.session.scalars(
             db.select(RoleGrant.person_id).where(
