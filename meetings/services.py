@@ -380,9 +380,11 @@ def close(principal: Principal, meeting_id: int, now: datetime | None = None) ->
     name = MEETING_KIND_NAMES[meeting.kind]
     day = local_time(meeting.starts_at, "%Y-%m-%d")
     rows = db.session.execute(
-        db.select(Attendance.person_id, Attendance.status).where(
-            Attendance.meeting_id == meeting.id
-        )
+        db.select(Attendance.person_id, Attendance.status)
+        .where(Attendance.meeting_id == meeting.id)
+        # people in one order: a capped award locks the person's row, and two closes at once
+        # then take those locks in the same order
+        .order_by(Attendance.person_id)
     ).all()
     for person_id, status in rows:
         if status == "present":
