@@ -272,3 +272,15 @@ def Period(**kwargs: Any) -> ma.fields.String:  # noqa: N802
     )
     kwargs["metadata"]["pattern"] = PERIOD_PATTERN
     return ma.fields.String(**kwargs)
+
+
+# Published beside format: date, so that a client (and schemathesis) knows the years allowed.
+DAY_PATTERN = r"^(20\d\d|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
+
+
+def Day(**kwargs: Any) -> ma.fields.Date:  # noqa: N802 - a field factory, read like a type
+    """A Shanghai calendar day, 2000-01-01 … 2100-12-31."""
+    kwargs.setdefault("metadata", {}).setdefault("pattern", DAY_PATTERN)
+    return ma.fields.Date(
+        validate=ma.validate.Range(FIRST_DAY, LAST_DAY, error=TIME_RANGE_MESSAGE), **kwargs
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from clock import local_time  # noqa: F401 - console.views.common formats times with it
+from models import MEETING_KIND_NAMES
 from models.votes import CATEGORY_NAMES
 from pairings.exports import KIND_LABELS, MODE_LABELS
 from votes.exports import STATUS_NAMES as CAMPAIGN_STATUS
@@ -61,6 +62,19 @@ ACCESS_ACTIONS = {"detail": "查看详情", "list": "列表查看", "export": "�
 BIND_ACTIONS = {"bind": "绑定", "unbind": "解绑"}
 SIGN_IN_METHODS = {"scan": "扫码登录", "demo": "演示登录"}
 REQUEST_STATUS = {"pending": "待审批", "approved": "已批准", "rejected": "已驳回"}
+ATTENDANCE = {
+    "expected": "未签到",
+    "present": "已到",
+    "leave_pending": "请假待批",
+    "leave": "请假",
+    "absent": "缺席",
+}
+MEETING_STATUS = {"scheduled": "未结束", "closed": "已结束", "cancelled": "已取消"}
+PLEDGE_VERDICT = {"kept": "已践诺", "partly": "部分践诺", "not_kept": "未践诺"}
+DEED_STATUS = {"planned": "计划", "doing": "办理中", "done": "已办结"}
+CAP_PERIOD = {"month": "每月", "quarter": "每季度", "year": "每年"}
+RATING_KIND = {"member_five_type": "五型党员", "branch_five_star": "五星党支部"}
+RATING_STATUS = {"proposed": "待确认", "confirmed": "已确认", "rejected": "未通过"}
 
 TABLES = {
     "wish_status": WISH_STATUS,
@@ -72,6 +86,14 @@ TABLES = {
     "role": ROLES,
     "mode": MODE_LABELS,
     "points_kind": KIND_LABELS,
+    "meeting_kind": MEETING_KIND_NAMES,
+    "attendance": ATTENDANCE,
+    "meeting_status": MEETING_STATUS,
+    "pledge_verdict": PLEDGE_VERDICT,
+    "deed_status": DEED_STATUS,
+    "cap_period": CAP_PERIOD,
+    "rating_kind": RATING_KIND,
+    "rating_status": RATING_STATUS,
     "campaign_status": CAMPAIGN_STATUS,
     "vote_category": CATEGORY_NAMES,
     "end_reason": END_REASONS,

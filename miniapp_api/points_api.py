@@ -15,10 +15,19 @@ from miniapp_api.auth import current_principal, login_required
 from miniapp_api.identity import visible_branch
 from miniapp_api.pagination import counted, page_of
 from miniapp_api.pairings_api import XLSX, xlsx_response
-from models import REQUEST_STATUSES, PointsRequest, db
+from models import CAP_PERIODS, REQUEST_STATUSES, RULE_SOURCES, PointsRequest, db
 from pairings import exports
-from points import ledger, requests
-from points.schemas import DecideIn, PeriodQuery, PointsRequestIn, RequestsQuery, TotalsQuery
+from points import ledger, ranks, requests, rulebook
+from points.schemas import (
+    DecideIn,
+    PeriodQuery,
+    PointsRequestIn,
+    RequestsQuery,
+    RulebookSettingsIn,
+    RuleIn,
+    TotalsQuery,
+    YearQuery,
+)
 from votes.candidacies import unpublished_candidacies
 from web import unit_of_work
 
@@ -29,11 +38,28 @@ class EntryOut(ma.Schema):
     id = ma.fields.Integer(required=True)
     at = ma.fields.DateTime(required=True)
     delta = ma.fields.Integer(required=True)
-    kind = ma.fields.String(
-        required=True,
-        validate=ma.validate.OneOf(["wish_completed", "monthly_talks_done", "manual"]),
-    )
+    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(RULE_SOURCES))
     reason = ma.fields.String(required=True)
+    rule_code = ma.fields.String(
+        allow_none=True,
+        required=True,
+        metadata={"description": "计分细则编号（细则之前的记录为空）"},
+    )
+    rule_name = ma.fields.Function(
+        lambda e: e.rule.name if e.rule is not None else None,
+        allow_none=True,
+        required=True,
+        metadata={"type": "string"},
+    )
+    record = ma.fields.String(
+        attribute="ref",
+        allow_none=True,
+        required=True,
+        metadata={"description": "产生该积分的记录：wish:<id>、talks:<月>、meeting:<id>…"},
+    )
+    capped_from = ma.fields.Integer(
+        allow_none=True, required=True, metadata={"description": "触及上限时原应得分值"}
+    )
 
 
 class MyPointsOut(ma.Schema):
@@ -70,6 +96,8 @@ class PointsRequestOut(ma.Schema):
     decided_at = ma.fields.DateTime(allow_none=True, required=True)
     decision_reason = ma.fields.String(allow_none=True, required=True)
     entry_id = ma.fields.Integer(allow_none=True, required=True)
+    rule_code = ma.fields.String(allow_none=True, required=True)
+    evidence = ma.fields.String(allow_none=True, required=True)
     flagged = ma.fields.Boolean(
         required=True, metadata={"description": "申请对象是尚未公布结果的评选活动的候选人"}
     )
@@ -110,6 +138,8 @@ def requests_out(rows: list[PointsRequest]) -> list[dict[str, Any]]:
             "decided_at": r.decided_at,
             "decision_reason": r.decision_reason,
             "entry_id": r.entry_id,
+            "rule_code": r.rule_code,
+            "evidence": r.evidence,
             "flagged": bool(candidacies.get(r.person_id)),
             "candidate_of": candidacies.get(r.person_id, []),
         }
@@ -160,7 +190,12 @@ class AdminPointsView(MethodView):
         committee). It takes effect when another committee member approves; nobody asks for
         their own points (403 own_points)."""
         request = requests.request_adjustment(
-            current_principal(), data["employee_no"], data["delta"], data["reason"]
+            current_principal(),
+            data["employee_no"],
+            data["delta"],
+            data["reason"],
+            data["rule_code"],
+            data["evidence"],
         )
         unit_of_work.flush()
         return requests_out([request])[0]
@@ -239,3 +274,171 @@ class PointsExportView(MethodView):
         data = exports.points_ledger(mine_id, branch_id, period)
         suffix = f"-{branch_id}" if branch_id else ""
         return xlsx_response(data, f"points{suffix}-{period.key}.xlsx")
+
+
+# -- the rulebook ------------------------------------------------------------------------------
+
+
+class RuleOut(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    code = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    points = ma.fields.Integer(allow_none=True, required=True)
+    source = ma.fields.String(required=True, validate=ma.validate.OneOf(RULE_SOURCES))
+    cap = ma.fields.Integer(allow_none=True, required=True)
+    cap_period = ma.fields.String(
+        allow_none=True, required=True, validate=ma.validate.OneOf(CAP_PERIODS)
+    )
+    evidence_required = ma.fields.Boolean(required=True)
+    second_approver = ma.fields.Boolean(required=True)
+    active = ma.fields.Boolean(required=True)
+    effective_from = ma.fields.Date(required=True)
+
+
+class CurrentRuleOut(RuleOut):
+    upcoming = ma.fields.Nested(
+        RuleOut, allow_none=True, required=True, metadata={"description": "已排定的下一版本"}
+    )
+
+
+class RequirementOut(ma.Schema):
+    count = ma.fields.Integer(required=True)
+    per = ma.fields.String(required=True)
+
+
+class RulebookSettingsOut(ma.Schema):
+    publish_ranking = ma.fields.Boolean(required=True)
+    five_type_threshold = ma.fields.Integer(required=True)
+    five_star_threshold = ma.fields.Integer(required=True)
+    meeting_requirements = ma.fields.Dict(
+        keys=ma.fields.String(), values=ma.fields.Nested(RequirementOut), required=True
+    )
+
+
+def settings_out(mine_id: int) -> dict[str, Any]:
+    row = rulebook.settings(mine_id)
+    return {
+        "publish_ranking": bool(row.publish_ranking),
+        "five_type_threshold": row.five_type_threshold,
+        "five_star_threshold": row.five_star_threshold,
+        "meeting_requirements": {
+            k: {"count": c, "per": per} for k, (c, per) in rulebook.requirements(mine_id).items()
+        },
+    }
+
+
+@blp.route("/rulebook")
+class RulebookView(MethodView):
+    @blp.response(200, CurrentRuleOut(many=True))
+    @login_required()
+    def get(self):
+        """The mine's rulebook (积分细则) in force today, each rule with its next scheduled
+        version."""
+        mine_id = current_principal().person.mine_id
+        return [
+            {**{k: getattr(rule, k) for k in RuleOut._declared_fields}, "upcoming": upcoming}
+            for rule, upcoming in rulebook.current(mine_id)
+        ]
+
+
+@blp.route("/rulebook/<string:code>")
+class RuleHistoryView(MethodView):
+    @blp.response(200, RuleOut(many=True))
+    @login_required()
+    def get(self, code: str):
+        """Every version of one rule, oldest first (404 rule_not_found)."""
+        return rulebook.history(current_principal().person.mine_id, code)
+
+
+@blp.route("/admin/rulebook")
+class AdminRulebookView(MethodView):
+    @blp.arguments(RuleIn)
+    @blp.response(201, RuleOut)
+    @login_required("committee")
+    def post(self, data: dict[str, Any]):
+        """Add a rule, or a new version of a rule (same code) in force from `effective_from`
+        (today or later; entries already written keep their points). A negative cap: 422
+        invalid_cap; a second rule for an automatic source: 409 rule_source_taken; two versions
+        on one day: 409 rule_version_exists."""
+        fields = rulebook.RuleFields(
+            name=data["name"],
+            points=data["points"],
+            source=data["source"],
+            cap=data["cap"],
+            cap_period=data["cap_period"],
+            evidence_required=data["evidence_required"],
+            second_approver=data["second_approver"],
+            active=data["active"],
+        )
+        rule = rulebook.save(current_principal(), data["code"], fields, data["effective_from"])
+        unit_of_work.flush()
+        return rule
+
+
+@blp.route("/admin/rulebook/settings")
+class RulebookSettingsView(MethodView):
+    @blp.response(200, RulebookSettingsOut)
+    @login_required("secretary", "committee")
+    def get(self):
+        """The mine's rulebook settings: ranking published, rating thresholds, the meetings
+        each branch must hold."""
+        return settings_out(current_principal().person.mine_id)
+
+    @blp.arguments(RulebookSettingsIn)
+    @blp.response(200, RulebookSettingsOut)
+    @login_required("committee")
+    def put(self, data: dict[str, Any]):
+        """Change the settings given (the others stay)."""
+        principal = current_principal()
+        rulebook.save_settings(principal, **data)
+        unit_of_work.flush()
+        return settings_out(principal.person.mine_id)
+
+
+class RankRowOut(ma.Schema):
+    rank = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    total = ma.fields.Integer(required=True)
+
+
+class RankOut(ma.Schema):
+    year = ma.fields.Integer(required=True)
+    total = ma.fields.Integer(required=True)
+    branch_rank = ma.fields.Integer(allow_none=True, required=True)
+    branch_size = ma.fields.Integer(required=True)
+    mine_rank = ma.fields.Integer(required=True)
+    mine_size = ma.fields.Integer(required=True)
+    published = ma.fields.Boolean(
+        required=True, metadata={"description": "本矿是否公开排名（公开时附本支部排名）"}
+    )
+    ranking = ma.fields.List(ma.fields.Nested(RankRowOut), required=True)
+
+
+@blp.route("/points/mine/rank")
+class MyRankView(MethodView):
+    @blp.arguments(YearQuery, location="query")
+    @blp.response(200, RankOut)
+    @login_required("member")
+    def get(self, query: dict[str, Any]):
+        """My points total and rank in my branch and mine for a year; the branch's ranking
+        only when the mine publishes rankings."""
+        person = current_principal().person
+        period = ledger.parse_period(str(query["year"]) if query.get("year") else None)
+        rank = ranks.rank_of(person, period)
+        published = bool(rulebook.settings(person.mine_id).publish_ranking)
+        ranking = []
+        if published and person.branch_id:
+            ranking = [
+                {"rank": r, "name": p.name, "total": t}
+                for p, t, r in ranks.ranked(person.mine_id, person.branch_id, period)
+            ]
+        return {
+            "year": int(period.key),
+            "total": rank.total,
+            "branch_rank": rank.branch_rank,
+            "branch_size": rank.branch_size,
+            "mine_rank": rank.mine_rank,
+            "mine_size": rank.mine_size,
+            "published": published,
+            "ranking": ranking,
+        }

@@ -21,6 +21,19 @@ from models.base import UTCDateTime, db, utcnow
 from models.consents import CONSENT_RESULTS, ConsentReport, SubscribeConsent
 from models.console import ConsoleLoginTicket, ConsoleSignIn
 from models.idempotency import IdempotencyRecord
+from models.meetings import (
+    ATTENDANCE_STATUSES,
+    DEED_STATUSES,
+    MEETING_KIND_NAMES,
+    MEETING_KINDS,
+    MEETING_STATUSES,
+    PLEDGE_VERDICTS,
+    Attendance,
+    Deed,
+    Meeting,
+    MeetingPhoto,
+    Pledge,
+)
 from models.notifications import NOTIFICATION_STATUSES, Notification
 from models.org import UNIT_KINDS, Branch, Mine, Unit
 from models.pairings import (
@@ -43,6 +56,15 @@ from models.roster import (
     REVIEW_OUTCOMES,
     LeaveRecord,
     PairingReview,
+)
+from models.rulebook import (
+    CAP_PERIODS,
+    RATING_KINDS,
+    RATING_STATUSES,
+    RULE_SOURCES,
+    PointsRule,
+    Rating,
+    RulebookSettings,
 )
 from models.votes import (
     Ballot,
@@ -112,6 +134,24 @@ __all__ = [
     "GRANTABLE_ROLES",
     "NOTIFICATION_STATUSES",
     "POINT_KINDS",
+    "ATTENDANCE_STATUSES",
+    "DEED_STATUSES",
+    "MEETING_KIND_NAMES",
+    "MEETING_KINDS",
+    "MEETING_STATUSES",
+    "PLEDGE_VERDICTS",
+    "Attendance",
+    "Deed",
+    "Meeting",
+    "MeetingPhoto",
+    "Pledge",
+    "CAP_PERIODS",
+    "RATING_KINDS",
+    "RATING_STATUSES",
+    "RULE_SOURCES",
+    "PointsRule",
+    "Rating",
+    "RulebookSettings",
     "PARTY_STATUSES",
     "POLITICAL_STATUSES",
     "Account",

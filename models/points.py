@@ -10,8 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import UTCDateTime, db, utcnow
 from models.people import Person
+from models.rulebook import RULE_SOURCES, PointsRule
 
-POINT_KINDS = ("wish_completed", "monthly_talks_done", "manual")
+# An entry's kind is the source of the rule that wrote it (see models/rulebook.py).
+POINT_KINDS = RULE_SOURCES
 REQUEST_STATUSES = ("pending", "approved", "rejected")
 
 
@@ -29,8 +31,15 @@ class PointsEntry(db.Model):
     ref: Mapped[str | None] = mapped_column(String(64))
     actor_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # The rule version that set the points (None: written before the rulebook existed), its
+    # code (what a cap sums over, across versions), and what the event would have earned when
+    # the rule's cap cut it down.
+    rule_id: Mapped[int | None] = mapped_column(ForeignKey("points_rules.id"))
+    rule_code: Mapped[str | None] = mapped_column(String(32))
+    capped_from: Mapped[int | None] = mapped_column(Integer)
 
     person: Mapped[Person] = relationship(foreign_keys=[person_id])
+    rule: Mapped[PointsRule | None] = relationship()
 
 
 class PointsRequest(db.Model):
@@ -53,6 +62,10 @@ class PointsRequest(db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_reason: Mapped[str | None] = mapped_column(String(255))
     entry_id: Mapped[int | None] = mapped_column(ForeignKey("points_entries.id"))
+    # A manual rule of the rulebook the request applies (None: a free adjustment) and the
+    # evidence it names when the rule requires some.
+    rule_code: Mapped[str | None] = mapped_column(String(32))
+    evidence: Mapped[str | None] = mapped_column(String(255))
 
     person: Mapped[Person] = relationship(foreign_keys=[person_id])
     requested_by: Mapped[Person | None] = relationship(foreign_keys=[requested_by_id])

@@ -194,6 +194,23 @@ WORDINGS: dict[str, Wording] = {
         ),
         "pages/vote/index",
     ),
+    "meeting_scheduled": Wording(
+        "会议通知",
+        lambda d: (
+            f"{d['at']}在{_plain(d['place'])}召开{d['kind']}「{d['topic']}」，请准时参加并扫码签到。"
+        ),
+        "pages/meetings/index",
+    ),
+    "meeting_leave_requested": Wording(
+        "有会议请假待审批",
+        lambda d: f"{d['name']}申请不参加「{d['topic']}」（{d['at']}），请审批。",
+        "pages/meetings/index",
+    ),
+    "meeting_leave_decided": Wording(
+        "会议请假审批结果",
+        lambda d: f"您对「{d['topic']}」的请假{d['result']}。",
+        "pages/meetings/index",
+    ),
 }
 
 

@@ -130,3 +130,14 @@ kind(
     deadline="time",
     unit="text",
 )
+# -- 三会一课 meetings ---------------------------------------------------------------------------
+kind(
+    "meeting_scheduled",
+    "the meeting's attendees",
+    kind="phrase",
+    topic="text",
+    place="text",
+    at="time",
+)
+kind("meeting_leave_requested", "branch secretary", name="name", topic="text", at="time")
+kind("meeting_leave_decided", "the member asking", topic="text", result="phrase")

@@ -23,7 +23,7 @@ from models import Branch, Pairing, Person, PointsEntry, Talk, db
 from models.people import PARTY_STATUSES
 from pairings.months import month_bounds
 from pairings.settings import setting
-from points.ledger import award
+from points.ledger import award, rule_points
 
 AWARD_KIND = "monthly_talks_done"
 
@@ -190,7 +190,9 @@ def sync_monthly_award(member_id: int, month: str, actor_person_id: int | None =
     required = required_per_month()
     ref = prefix if not entries else f"{prefix}#{len(entries) + 1}"
     if done >= required and net <= 0:
-        points = setting("POINTS_MONTHLY_TALKS")
+        points = rule_points(member_id, AWARD_KIND)
+        if points is None:  # the mine's rulebook no longer scores talks
+            return
         award(
             member_id,
             points - net,

@@ -20,6 +20,7 @@ from models import Branch, Person, PointsEntry, PointsRequest, Talk, db
 from pairings import compliance, talks
 from pairings.months import local
 from points.ledger import Period, in_period, members_totals_query
+from points.rulebook import SOURCE_NAMES
 from spreadsheets import cell_text, mark_text
 
 MODE_LABELS = {
@@ -31,6 +32,7 @@ MODE_LABELS = {
     "wechat": "微信",
 }
 KIND_LABELS = {
+    **SOURCE_NAMES,  # the rulebook's sources: meetings, pledges, deeds
     "monthly_talks_done": "每月谈心",
     "wish_completed": "圆梦微心愿",
     "manual": "书记/党委调整（经审批）",

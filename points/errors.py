@@ -52,3 +52,40 @@ class InvalidDelta(InvalidInput):
 class InvalidPeriod(InvalidInput):
     reason = "invalid_period"
     message = "统计周期格式应为 YYYY、YYYY-Qn 或 YYYY-MM"
+
+
+class InvalidCap(InvalidInput):
+    reason = "invalid_cap"
+    message = "积分上限须为不小于 0 的整数，并选择按月、按季度或按年"
+
+
+class InvalidRule(InvalidInput):
+    reason = "invalid_rule"
+    message = "积分细则填写有误"
+
+
+class RuleNotFound(NotFound):
+    reason = "rule_not_found"
+    message = "积分细则不存在"
+
+
+class RuleSourceTaken(DomainError):
+    status = 409
+    reason = "rule_source_taken"
+    message = "该积分来源已有细则，请修改原细则（新版本）"
+
+
+class RuleVersionExists(DomainError):
+    status = 409
+    reason = "rule_version_exists"
+    message = "该细则在这一天已有版本"
+
+
+class EffectiveInPast(InvalidInput):
+    reason = "effective_in_past"
+    message = "细则只能自今天或以后生效，已记入的积分不会被改写"
+
+
+class EvidenceRequired(InvalidInput):
+    reason = "evidence_required"
+    message = "该细则须提供佐证材料"

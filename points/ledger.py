@@ -11,20 +11,43 @@ from sqlalchemy.exc import IntegrityError
 from clock import SHANGHAI
 from models import POINT_KINDS, Person, PointsEntry, db, utcnow
 from models.people import PARTY_STATUSES
+from points import rulebook
 from points.errors import InvalidPeriod
 
 
 def award(
     person_id: int,
-    delta: int,
+    delta: int | None,
     kind: str,
     reason: str,
     ref: str | None = None,
     actor_person_id: int | None = None,
+    *,
+    at: datetime | None = None,
+    rule_code: str | None = None,
 ) -> PointsEntry | None:
-    """Add a ledger entry; an automatic award (with ref) is made once, a repeat returns None."""
+    """Add a ledger entry under the mine's rule for `kind` in force on `at` (now by default):
+    delta None takes the rule's points (no rule in force: nothing is written); a positive
+    amount is cut to the rule's cap, and the entry keeps what it would have been. An automatic
+    award (with ref) is made once, a repeat returns None."""
     if kind not in POINT_KINDS:
         raise ValueError(f"unknown points kind {kind!r}")
+    at = at or utcnow()
+    mine_id = db.session.scalar(db.select(Person.mine_id).where(Person.id == person_id))
+    rule = rulebook.rule_for(mine_id, kind, at, rule_code) if mine_id is not None else None
+    if delta is None:
+        if rule is None or rule.points is None:
+            return None
+        delta = rule.points
+    capped_from = None
+    if rule is not None and rule.cap is not None and delta > 0:
+        # one award at a time per person, so two capped awards at once cannot both fit
+        db.session.execute(
+            db.select(Person.id).where(Person.id == person_id).with_for_update()
+        ).all()
+        delta, capped_from = rulebook.capped(rule, person_id, delta, at)
+        if capped_from is not None:
+            reason = f"{reason}（已达{_CAP_WORDS[rule.cap_period]}上限 {rule.cap} 分）"
     entry = PointsEntry(
         person_id=person_id,
         delta=delta,
@@ -32,6 +55,10 @@ def award(
         reason=reason[:255],
         ref=ref,
         actor_person_id=actor_person_id,
+        at=at,
+        rule_id=rule.id if rule is not None else None,
+        rule_code=rule.code if rule is not None else None,
+        capped_from=capped_from,
     )
     try:
         with db.session.begin_nested():
@@ -40,6 +67,18 @@ def award(
     except IntegrityError:
         return None
     return entry
+
+
+_CAP_WORDS = {"month": "当月", "quarter": "当季", "year": "当年"}
+
+
+def rule_points(person_id: int, kind: str, at: datetime | None = None) -> int | None:
+    """What the person's mine's rule for `kind` gives on `at` (None: no rule in force)."""
+    mine_id = db.session.scalar(db.select(Person.mine_id).where(Person.id == person_id))
+    if mine_id is None:
+        return None
+    rule = rulebook.rule_for(mine_id, kind, at or utcnow())
+    return rule.points if rule is not None else None
 
 
 def totals(

@@ -17,7 +17,9 @@ from flask import current_app
 from accounts.principal import Principal
 from domain_errors import DomainError
 from models import Person, PointsRequest, db, utcnow
+from points import rulebook
 from points.errors import (
+    EvidenceRequired,
     InvalidDelta,
     NotAMember,
     NotYourBranch,
@@ -27,6 +29,7 @@ from points.errors import (
     ReasonRequired,
     RequestDecided,
     RequestNotFound,
+    RuleNotFound,
 )
 from points.ledger import award
 
@@ -48,12 +51,30 @@ def check_delta(delta: int) -> None:
 
 
 def request_adjustment(
-    principal: Principal, employee_no: str, delta: int, reason: str
+    principal: Principal,
+    employee_no: str,
+    delta: int | None,
+    reason: str,
+    rule_code: str | None = None,
+    evidence: str | None = None,
 ) -> PointsRequest:
     """A secretary (own branch) or committee member asks to add or deduct a party member's
-    points; the request waits for another committee member."""
+    points, freely or under a manual rule of the rulebook (its points unless a delta is given,
+    its evidence requirement); the request waits for another committee member, unless the
+    rule needs no second approver."""
     author = principal.require("secretary", "committee")
     why = _reason(reason)
+    rule = None
+    if rule_code is not None:
+        rule = rulebook.rule_for(author.mine_id, "manual", utcnow(), rule_code)
+        if rule is None:
+            raise RuleNotFound(errors={"rule_code": ["没有这条生效中的人工认定细则"]})
+        if delta is None:
+            delta = rule.points
+        if rule.evidence_required and not (evidence or "").strip():
+            raise EvidenceRequired(errors={"evidence": ["该细则须提供佐证材料"]})
+    if delta is None:
+        raise InvalidDelta(errors={"delta": ["请填写分值"]})
     check_delta(delta)
     person = db.session.scalar(
         db.select(Person).where(
@@ -76,10 +97,50 @@ def request_adjustment(
         status="pending",
         requested_by_id=author.id,
         requested_at=utcnow(),
+        rule_code=rule.code if rule is not None else None,
+        evidence=(evidence or "").strip()[:REASON_MAX] or None,
     )
     db.session.add(request)
     db.session.flush()
+    if rule is not None and not rule.second_approver:
+        _approve(request, author.id, "细则无需二次审批")
     return request
+
+
+def _approve(request: PointsRequest, decider_id: int, why: str) -> None:
+    """Put an approved request on the ledger (under its rule, if it names one)."""
+    won = db.session.execute(
+        db.update(PointsRequest)
+        .where(PointsRequest.id == request.id, PointsRequest.status == "pending")
+        .values(
+            status="approved", decided_by_id=decider_id, decided_at=utcnow(), decision_reason=why
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if won.rowcount != 1:
+        raise RequestDecided()
+    _write(request)
+    db.session.refresh(request)
+
+
+def _write(request: PointsRequest) -> None:
+    entry = award(
+        request.person_id,
+        request.delta,
+        "manual",
+        request.reason,
+        ref=f"request:{request.id}",
+        actor_person_id=request.requested_by_id,
+        rule_code=request.rule_code,
+    )
+    if entry is None:  # the ledger's unique (person, kind, ref) stands behind the UPDATE
+        raise RequestDecided()
+    db.session.execute(
+        db.update(PointsRequest)
+        .where(PointsRequest.id == request.id)
+        .values(entry_id=entry.id)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def decision_refusal(principal: Principal, request: PointsRequest) -> DomainError | None:
@@ -123,22 +184,7 @@ def decide(principal: Principal, request_id: int, approve: bool, reason: str) ->
     if won.rowcount != 1:
         raise RequestDecided()
     if approve:
-        entry = award(
-            request.person_id,
-            request.delta,
-            "manual",
-            request.reason,
-            ref=f"request:{request.id}",
-            actor_person_id=request.requested_by_id,
-        )
-        if entry is None:  # the ledger's unique (person, kind, ref) stands behind the UPDATE
-            raise RequestDecided()
-        db.session.execute(
-            db.update(PointsRequest)
-            .where(PointsRequest.id == request.id)
-            .values(entry_id=entry.id)
-            .execution_options(synchronize_session=False)
-        )
+        _write(request)
     db.session.refresh(request)
     return request
 

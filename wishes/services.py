@@ -498,7 +498,7 @@ def confirm_wish(p: Principal, wish_id: int, rating: int, thanks: str | None) ->
     claimer_id = wish.claimer_id
     ledger.award(
         claimer_id,
-        current_app.config["WISH_COMPLETED_POINTS"],
+        None,  # the points of the mine's rulebook (WISH_COMPLETED_POINTS by default)
         kind="wish_completed",
         reason=f"认领的心愿「{wish.title}」已圆梦",
         ref=f"wish:{wish.id}",

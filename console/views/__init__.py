@@ -8,9 +8,11 @@ from console.views import (  # noqa: F401
     common,
     inbox,
     login,
+    meetings,
     mine,
     photos,
     points,
     roster,
+    rulebook,
     zones,
 )

@@ -21,6 +21,7 @@ from openpyxl import load_workbook
 from miniapp_api.fields import NEVER_ALLOWED
 from models import Unit, Upload, db, utcnow
 from tests.assessments.factory import text_field_scenarios as assessment_scenarios
+from tests.meetings.factory import text_field_scenarios as meeting_scenarios
 from tests.pairings.factory import Team, log, pair
 from tests.votes.factory import make_campaign, vote
 from tests.wishes.factory import open_wish, upload
@@ -297,7 +298,12 @@ def _run(app, client, world) -> None:
         ("POST", "/api/v1/admin/points"): (
             team.sec,
             "/api/v1/admin/points",
-            {"employee_no": team.members[1].employee_no, "delta": 1, "reason": "x"},
+            {
+                "employee_no": team.members[1].employee_no,
+                "delta": 1,
+                "reason": "x",
+                "evidence": "x",
+            },
         ),
         ("POST", "/api/v1/campaigns/{campaign_id}/objections"): (
             objector,
@@ -370,6 +376,7 @@ def _run(app, client, world) -> None:
         {"code": code},
     )
     scenarios.update(assessment_scenarios(world, client))
+    scenarios.update(meeting_scenarios(world, client))
     targets = text_targets(client.get("/api/v1/openapi.json").json)
     missing = {(m, p) for m, p, _ in targets} - set(scenarios)
     assert not missing, f"text fields without a scenario: {sorted(missing)}"
