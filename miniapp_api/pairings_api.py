@@ -13,7 +13,7 @@ from miniapp_api.auth import client_ip, current_principal, login_required
 from miniapp_api.identity import visible_branch
 from miniapp_api.pagination import page_of
 from miniapp_api.wishes_api import WishCreated
-from models import CARE_FLAGS, Pairing, Talk, db, utcnow
+from models import CARE_FLAGS, TALK_RULE_BASES, Pairing, Talk, db, utcnow
 from pairings import care, compliance, exports, services, talks
 from pairings.months import month_of, parse_month
 from pairings.schemas import (
@@ -58,7 +58,18 @@ class MonthStatusOut(ma.Schema):
     month = ma.fields.String(required=True)
     required = ma.fields.Integer(required=True)
     done = ma.fields.Integer(required=True)
-    status = ma.fields.String(required=True, validate=ma.validate.OneOf(["done", "due"]))
+    status = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf(["done", "due", "no_one_to_care"]),
+        metadata={
+            "description": "no_one_to_care：本月结对职工均无关怀标记，不计完成也不计未完成"
+        },
+    )
+    basis = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf(TALK_RULE_BASES),
+        metadata={"description": "flagged 须与有关怀标记的职工谈心 | any 任一结对职工"},
+    )
 
 
 class MyPairingsOut(ma.Schema):
@@ -225,9 +236,12 @@ class TalkOut(ma.Schema):
     branch_id = ma.fields.Integer(required=True)
     pairing_id = ma.fields.Integer(allow_none=True, required=True)
     counts = ma.fields.Function(
-        lambda t: t.pairing_id is not None and t.corrected_by_id is None,
+        compliance.talk_counts,
         required=True,
         metadata={"type": "boolean", "description": "是否计入该党员当月谈心次数"},
+    )
+    care_flagged = ma.fields.Boolean(
+        required=True, metadata={"description": "谈心当天该职工是否有关怀标记"}
     )
     talked_at = ma.fields.DateTime(required=True)
     month = ma.fields.String(required=True)
@@ -424,11 +438,25 @@ class UnpairedOut(ma.Schema):
     employee_no = ma.fields.String(required=True)
 
 
+class RestingOut(UnpairedOut):
+    employees = ma.fields.Integer(required=True, metadata={"description": "当月结对职工数"})
+
+
+class RuleOut(ma.Schema):
+    basis = ma.fields.String(required=True, validate=ma.validate.OneOf(TALK_RULE_BASES))
+    required = ma.fields.Integer(required=True)
+    effective_month = ma.fields.String(
+        allow_none=True, required=True, metadata={"description": "null：系统默认要求"}
+    )
+    label = ma.fields.String(required=True)
+
+
 class ComplianceOut(ma.Schema):
     month = ma.fields.String(required=True)
     branch_id = ma.fields.Integer(required=True)
     branch_name = ma.fields.String(required=True)
     required = ma.fields.Integer(required=True)
+    rule = ma.fields.Nested(RuleOut, required=True, metadata={"description": "本月适用的谈心要求"})
     rate = ma.fields.Float(
         allow_none=True,
         required=True,
@@ -440,6 +468,11 @@ class ComplianceOut(ma.Schema):
         required=True,
         metadata={"description": "本支部当月没有结对的党员"},
     )
+    no_one_to_care = ma.fields.List(
+        ma.fields.Nested(RestingOut),
+        required=True,
+        metadata={"description": "本月结对职工均无关怀标记的党员（不计完成，也不计未完成）"},
+    )
 
 
 class RollupBranchOut(ma.Schema):
@@ -449,15 +482,18 @@ class RollupBranchOut(ma.Schema):
     done = ma.fields.Integer(required=True)
     due = ma.fields.Integer(required=True)
     rate = ma.fields.Float(allow_none=True, required=True)
+    no_one_to_care = ma.fields.Integer(required=True)
 
 
 class RollupOut(ma.Schema):
     month = ma.fields.String(required=True)
     required = ma.fields.Integer(required=True)
+    rule = ma.fields.Nested(RuleOut, required=True)
     members = ma.fields.Integer(required=True)
     done = ma.fields.Integer(required=True)
     due = ma.fields.Integer(required=True)
     rate = ma.fields.Float(allow_none=True, required=True)
+    no_one_to_care = ma.fields.Integer(required=True)
     branches = ma.fields.List(ma.fields.Nested(RollupBranchOut), required=True)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.base import UTCDateTime, db, utcnow
 from models.people import Person
 
-POINT_KINDS = ("wish_completed", "monthly_talks_done", "manual")
+POINT_KINDS = ("wish_completed", "monthly_talks_done", "manual", "apprenticeship_passed")
 REQUEST_STATUSES = ("pending", "approved", "rejected")
 
 

@@ -76,3 +76,8 @@ class TalkInFuture(InvalidInput):
 class InvalidMonth(InvalidInput):
     reason = "invalid_month"
     message = "月份格式应为 YYYY-MM"
+
+
+class InvalidRule(InvalidInput):
+    reason = "invalid_talk_rule"
+    message = "谈心要求设置不正确"
