@@ -14,7 +14,7 @@ from miniapp_api.identity import visible_branch
 from miniapp_api.pagination import page_of
 from miniapp_api.wishes_api import WishCreated
 from models import CARE_FLAGS, TALK_RULE_BASES, Pairing, Talk, db, utcnow
-from pairings import care, compliance, exports, services, talks
+from pairings import care, compliance, exports, rules, services, talks
 from pairings.months import month_of, parse_month
 from pairings.schemas import (
     AccessQuery,
@@ -24,6 +24,7 @@ from pairings.schemas import (
     PairingsQuery,
     TalkContentIn,
     TalkIn,
+    TalkRuleIn,
     TalksQuery,
 )
 from spreadsheets import XLSX_MIME
@@ -61,9 +62,7 @@ class MonthStatusOut(ma.Schema):
     status = ma.fields.String(
         required=True,
         validate=ma.validate.OneOf(["done", "due", "no_one_to_care"]),
-        metadata={
-            "description": "no_one_to_care：本月结对职工均无关怀标记，不计完成也不计未完成"
-        },
+        metadata={"description": "no_one_to_care：本月结对职工均无关怀标记，不计完成也不计未完成"},
     )
     basis = ma.fields.String(
         required=True,
@@ -536,3 +535,53 @@ class TalkLedgerExportView(MethodView):
 def xlsx_response(data: bytes, filename: str):
     """A ledger download."""
     return attachment(data, filename, XLSX)
+
+
+# --- the mine's talk rule -------------------------------------------------------------------
+
+
+class RuleChangeOut(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    effective_month = ma.fields.String(required=True)
+    basis = ma.fields.String(required=True, validate=ma.validate.OneOf(TALK_RULE_BASES))
+    required = ma.fields.Integer(required=True)
+    note = ma.fields.String(required=True)
+    set_by_id = ma.fields.Integer(allow_none=True, required=True)
+    set_at = ma.fields.DateTime(required=True)
+
+
+class TalkRuleOut(ma.Schema):
+    current = ma.fields.Nested(RuleOut, required=True, metadata={"description": "本月适用"})
+    upcoming = ma.fields.Nested(
+        RuleOut, allow_none=True, required=True, metadata={"description": "下月起适用（如有变更）"}
+    )
+    history = ma.fields.List(ma.fields.Nested(RuleChangeOut), required=True)
+
+
+def rule_page(mine_id: int) -> dict[str, Any]:
+    view = rules.rule_view(mine_id)
+    return {
+        "current": compliance.rule_out(view.current),
+        "upcoming": compliance.rule_out(view.upcoming) if view.upcoming else None,
+        "history": view.history,
+    }
+
+
+@blp.route("/admin/talk-rule")
+class TalkRuleView(MethodView):
+    @blp.response(200, TalkRuleOut)
+    @login_required("committee")
+    def get(self):
+        """The mine's monthly talk rule: this month's, next month's if changed, every change."""
+        return rule_page(current_principal().person.mine_id)
+
+    @blp.arguments(TalkRuleIn)
+    @blp.response(200, TalkRuleOut)
+    @login_required("committee")
+    def put(self, data: dict[str, Any]):
+        """Change what a month requires; it applies from the next month (this one is never
+        re-judged) and the change is kept with who made it."""
+        principal = current_principal()
+        rules.set_rule(principal, data["basis"], data["required"], data["note"])
+        unit_of_work.flush()
+        return rule_page(principal.person.mine_id)

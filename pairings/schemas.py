@@ -6,7 +6,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from inputs import DateTime, Id, Month, Text
-from models import CARE_FLAGS, TALK_MODES
+from models import CARE_FLAGS, TALK_MODES, TALK_RULE_BASES
 
 
 class MonthQuery(ma.Schema):
@@ -70,3 +70,13 @@ class TalksQuery(MonthQuery):
 class AccessQuery(ma.Schema):
     talk_id = Id(load_default=None)
     viewer_id = Id(load_default=None)
+
+
+class TalkRuleIn(ma.Schema):
+    basis = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf(TALK_RULE_BASES),
+        metadata={"description": "flagged 须与思想有波动、生活有困难的职工谈心 | any 任一结对职工"},
+    )
+    required = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=10))
+    note = Text(200, load_default="")
