@@ -9,16 +9,31 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy.orm import selectinload
 
+from domain_errors import NotFound
 from miniapp_api.auth import client_ip, current_principal, login_required
 from miniapp_api.identity import visible_branch
 from miniapp_api.pagination import page_of
 from miniapp_api.wishes_api import WishCreated
-from models import CARE_FLAGS, TALK_RULE_BASES, Pairing, Talk, db, utcnow
-from pairings import care, compliance, exports, rules, services, talks
+from models import (
+    CARE_EVENT_FAMILIES,
+    CARE_EVENT_KINDS,
+    CARE_FLAGS,
+    TALK_RULE_BASES,
+    CareEvent,
+    Pairing,
+    Talk,
+    db,
+    utcnow,
+)
+from pairings import care, compliance, duties, exports, rules, services, talks
 from pairings.months import month_of, parse_month
 from pairings.schemas import (
     AccessQuery,
+    CareEventIn,
+    CareEventsQuery,
     CareFlagsIn,
+    CloseDutyIn,
+    DueDaysIn,
     MonthQuery,
     PairingIn,
     PairingsQuery,
@@ -482,6 +497,7 @@ class RollupBranchOut(ma.Schema):
     due = ma.fields.Integer(required=True)
     rate = ma.fields.Float(allow_none=True, required=True)
     no_one_to_care = ma.fields.Integer(required=True)
+    overdue_duties = ma.fields.Integer(required=True, metadata={"description": "逾期的必访必谈"})
 
 
 class RollupOut(ma.Schema):
@@ -493,6 +509,7 @@ class RollupOut(ma.Schema):
     due = ma.fields.Integer(required=True)
     rate = ma.fields.Float(allow_none=True, required=True)
     no_one_to_care = ma.fields.Integer(required=True)
+    overdue_duties = ma.fields.Integer(required=True, metadata={"description": "逾期的必访必谈"})
     branches = ma.fields.List(ma.fields.Nested(RollupBranchOut), required=True)
 
 
@@ -585,3 +602,139 @@ class TalkRuleView(MethodView):
         rules.set_rule(principal, data["basis"], data["required"], data["note"])
         unit_of_work.flush()
         return rule_page(principal.person.mine_id)
+
+
+# --- 必访必谈 events and their duties ---------------------------------------------------------
+
+
+class CareEventKindOut(ma.Schema):
+    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(list(CARE_EVENT_KINDS)))
+    label = ma.fields.String(required=True)
+    family = ma.fields.String(required=True, validate=ma.validate.OneOf(CARE_EVENT_FAMILIES))
+    family_label = ma.fields.String(required=True)
+    due_days = ma.fields.Integer(required=True, metadata={"description": "事件后几天内完成"})
+
+
+def kinds_view(mine_id: int) -> list[dict[str, Any]]:
+    days = duties.due_days(mine_id)
+    return [
+        {
+            "kind": k,
+            "label": duties.KIND_LABELS[k],
+            "family": fam,
+            "family_label": duties.FAMILY_LABELS[fam],
+            "due_days": days[k],
+        }
+        for k, (fam, _) in CARE_EVENT_KINDS.items()
+    ]
+
+
+class CareEventOut(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    branch_id = ma.fields.Integer(required=True)
+    employee_id = ma.fields.Integer(required=True)
+    employee_name = ma.fields.Function(
+        lambda e: e.employee.name, required=True, metadata={"type": "string"}
+    )
+    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(list(CARE_EVENT_KINDS)))
+    kind_label = ma.fields.Function(
+        lambda e: duties.KIND_LABELS[e.kind], required=True, metadata={"type": "string"}
+    )
+    family = ma.fields.String(required=True, validate=ma.validate.OneOf(CARE_EVENT_FAMILIES))
+    occurred_on = ma.fields.Date(required=True)
+    note = ma.fields.String(required=True)
+    recorded_by_id = ma.fields.Integer(required=True)
+    recorded_at = ma.fields.DateTime(required=True)
+    assignee_id = ma.fields.Integer(required=True)
+    assignee_name = ma.fields.Function(
+        lambda e: e.assignee.name, required=True, metadata={"type": "string"}
+    )
+    due_at = ma.fields.DateTime(required=True, metadata={"description": "此时之前须完成"})
+    status = ma.fields.Function(
+        duties.status_of,
+        required=True,
+        metadata={"type": "string", "enum": ["open", "overdue", "closed"]},
+    )
+    closed_at = ma.fields.DateTime(allow_none=True, required=True)
+    closing_talk_id = ma.fields.Integer(allow_none=True, required=True)
+
+
+@blp.route("/care-event-kinds")
+class CareEventKindsView(MethodView):
+    @blp.response(200, CareEventKindOut(many=True))
+    @login_required("member", "secretary", "committee")
+    def get(self):
+        """必访必谈 kinds with their family and the mine's due time in days."""
+        return kinds_view(current_principal().person.mine_id)
+
+
+@blp.route("/admin/care-event-kinds/<string:kind>")
+class CareEventKindView(MethodView):
+    @blp.arguments(DueDaysIn)
+    @blp.response(200, CareEventKindOut(many=True))
+    @login_required("committee")
+    def put(self, data: dict[str, Any], kind: str):
+        """Set the mine's due time for one kind (applies to events recorded from now on)."""
+        if kind not in CARE_EVENT_KINDS:
+            raise NotFound()
+        principal = current_principal()
+        duties.set_due_days(principal, kind, data["due_days"])
+        unit_of_work.flush()
+        return kinds_view(principal.person.mine_id)
+
+
+def _with_event_people(stmt):
+    return stmt.options(selectinload(CareEvent.employee), selectinload(CareEvent.assignee))
+
+
+@blp.route("/care-events")
+class CareEventsView(MethodView):
+    @blp.arguments(CareEventIn)
+    @blp.response(201, CareEventOut)
+    @login_required("member", "secretary")
+    def post(self, data: dict[str, Any]):
+        """Record a 必访必谈 event (the branch secretary, or the employee's paired member); its
+        duty goes to the paired member, else the secretary, who is notified."""
+        event = duties.record_event(
+            current_principal(),
+            data["employee_id"],
+            data["kind"],
+            data["occurred_on"],
+            data["note"],
+        )
+        unit_of_work.flush()
+        return event
+
+    @blp.arguments(CareEventsQuery, location="query")
+    @blp.response(200, CareEventOut(many=True))
+    @blp.paginate()
+    @login_required("member", "secretary", "committee")
+    def get(self, query: dict[str, Any], pagination_parameters):
+        """Events I may read (assigned to me or recorded by me; my branch; the committee's
+        mine), soonest due first: open, overdue, closed or all."""
+        stmt = duties.events_query(
+            current_principal(), query["status"], query.get("branch_id"), query.get("assignee_id")
+        )
+        return page_of(_with_event_people(stmt), pagination_parameters)
+
+
+@blp.route("/care-events/<int:event_id>")
+class CareEventView(MethodView):
+    @blp.response(200, CareEventOut)
+    @login_required("member", "secretary", "committee")
+    def get(self, event_id: int):
+        """One event and its duty."""
+        return duties.visible_event(current_principal(), event_id)
+
+
+@blp.route("/care-events/<int:event_id>/close")
+class CloseDutyView(MethodView):
+    @blp.arguments(CloseDutyIn)
+    @blp.response(200, CareEventOut)
+    @login_required("member", "secretary")
+    def post(self, data: dict[str, Any], event_id: int):
+        """The assignee closes the duty with the visit or talk that fulfilled it (logging that
+        talk closes it by itself; this names an earlier one)."""
+        event = duties.close_duty(current_principal(), event_id, data["talk_id"])
+        unit_of_work.flush()
+        return event

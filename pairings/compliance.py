@@ -24,7 +24,7 @@ from sqlalchemy import or_
 
 from models import Branch, CareFlagChange, Pairing, Person, PointsEntry, Talk, db
 from models.people import PARTY_STATUSES
-from pairings import rules
+from pairings import duties, rules
 from pairings.months import day_bounds, local, month_bounds
 from pairings.settings import setting
 from points.ledger import award
@@ -275,6 +275,7 @@ def mine_rollup(mine_id: int, month: str) -> dict:
     branches = db.session.scalars(
         db.select(Branch).where(Branch.mine_id == mine_id).order_by(Branch.name)
     ).all()
+    overdue = duties.overdue_by_branch(mine_id)
     out = []
     for b in branches:
         members = by_branch.get(b.id, set()) - resting
@@ -288,6 +289,7 @@ def mine_rollup(mine_id: int, month: str) -> dict:
                 "due": len(members) - n_done,
                 "rate": round(n_done / len(members), 4) if members else None,
                 "no_one_to_care": len(by_branch.get(b.id, set()) & resting),
+                "overdue_duties": overdue.get(b.id, 0),
             }
         )
     total_done = sum(statuses[m].status == "done" for m in all_members)
@@ -300,6 +302,7 @@ def mine_rollup(mine_id: int, month: str) -> dict:
         "due": len(all_members) - total_done,
         "rate": round(total_done / len(all_members), 4) if all_members else None,
         "no_one_to_care": len(resting),
+        "overdue_duties": sum(overdue.values()),
         "branches": out,
     }
 

@@ -12,8 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import g, has_app_context
-
 from accounts.principal import Principal
 from models import TALK_RULE_BASES, Person, TalkRule, db, utcnow
 from pairings.errors import InvalidRule
@@ -67,8 +65,8 @@ def rule_for(mine_id: int, month: str) -> Rule:
 
 
 def cached_rule(mine_id: int, month: str) -> Rule:
-    """rule_for, remembered for the rest of the request (a page of talks asks per record)."""
-    cache = g.setdefault("talk_rules", {}) if has_app_context() else {}
+    """rule_for, remembered by the session (a request's: a page of talks asks per record)."""
+    cache = db.session.info.setdefault("frontline_talk_rules", {})
     key = (mine_id, month)
     if key not in cache:
         cache[key] = rule_for(mine_id, month)

@@ -3,10 +3,17 @@ console's forms load through these)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import marshmallow as ma
 
 from inputs import DateTime, Id, Month, Text
-from models import CARE_FLAGS, TALK_MODES, TALK_RULE_BASES
+from models import CARE_EVENT_KINDS, CARE_FLAGS, TALK_MODES, TALK_RULE_BASES
+
+# Calendar days (a year-1 date would overflow the Shanghai day bounds).
+DAYS = ma.validate.Range(
+    date(2000, 1, 1), date(2100, 12, 31), error="日期须在 2000-01-01 至 2100-12-31 之间"
+)
 
 
 class MonthQuery(ma.Schema):
@@ -80,3 +87,37 @@ class TalkRuleIn(ma.Schema):
     )
     required = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=10))
     note = Text(200, load_default="")
+
+
+class CareEventIn(ma.Schema):
+    employee_id = Id(required=True)
+    kind = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf(list(CARE_EVENT_KINDS)),
+        metadata={
+            "description": "必访：hospitalized 住院 | injured 工伤 | bereaved 丧亲 | "
+            "family_hardship 家庭困难 | retiring 退休；必谈：setback 受挫 | violation 违章违纪 | "
+            "disciplined 受处分 | dispute 矛盾纠纷 | praised 受表彰 | warning_sign 苗头性问题 | "
+            "post_change 岗位变动"
+        },
+    )
+    occurred_on = ma.fields.Date(
+        required=True, validate=DAYS, metadata={"description": "事件日期 YYYY-MM-DD"}
+    )
+    note = Text(1000, multiline=True, load_default="")
+
+
+class CareEventsQuery(ma.Schema):
+    status = ma.fields.String(
+        load_default="open", validate=ma.validate.OneOf(["open", "overdue", "closed", "all"])
+    )
+    branch_id = Id(load_default=None)
+    assignee_id = Id(load_default=None)
+
+
+class CloseDutyIn(ma.Schema):
+    talk_id = Id(required=True, metadata={"description": "办结这项任务的谈心（走访）记录"})
+
+
+class DueDaysIn(ma.Schema):
+    due_days = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=90))

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from accounts.principal import Principal
 from domain_errors import Forbidden, NotFound
 from models import Pairing, Person, Talk, TalkAccess, Wish, db, utcnow
+from pairings import duties
 from pairings.compliance import flagged_on_day, sync_monthly_award
 from pairings.errors import (
     AlreadyCorrected,
@@ -128,6 +129,7 @@ def log_talk(
     db.session.add(talk)
     db.session.flush()
     sync_monthly_award(holder.id, talk.month, actor.id)
+    duties.close_by_talk(talk, actor.id, now)
     return talk
 
 
