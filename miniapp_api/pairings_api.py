@@ -549,6 +549,21 @@ class TalkLedgerExportView(MethodView):
         return xlsx_response(data, f"talks-{branch.id}-{month}.xlsx")
 
 
+@blp.route("/admin/talks/export.xlsx")
+class MineTalkLedgerExportView(MethodView):
+    @blp.arguments(MonthQuery, location="query")
+    @blp.response(200, content_type=XLSX, description="全矿谈心台账 .xlsx")
+    @login_required("committee")
+    def get(self, query: dict[str, Any]):
+        """The whole mine's talk ledger of a month in one file (every branch; every record in it
+        is logged as read)."""
+        principal = current_principal()
+        month = month_arg(query)
+        mine_id = principal.person.mine_id
+        data = exports.mine_talk_ledger(principal, mine_id, month, client_ip())
+        return xlsx_response(data, f"talks-mine-{mine_id}-{month}.xlsx")
+
+
 def xlsx_response(data: bytes, filename: str):
     """A ledger download."""
     return attachment(data, filename, XLSX)

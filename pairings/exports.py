@@ -34,8 +34,9 @@ KIND_LABELS = {
     "monthly_talks_done": "每月谈心",
     "wish_completed": "圆梦微心愿",
     "manual": "书记/党委调整（经审批）",
+    "apprenticeship_passed": "传帮带出师",
 }
-STATUS_LABELS = {"done": "已完成", "due": "未完成"}
+STATUS_LABELS = {"done": "已完成", "due": "未完成", "no_one_to_care": "无关怀对象"}
 
 
 def _cell_value(value: Any) -> Any:
@@ -68,10 +69,26 @@ def _bytes(wb: Workbook) -> bytes:
 
 def talk_ledger(principal: Principal, branch: Branch, month: str, ip: str | None) -> bytes:
     """The branch's talk records of a month and its compliance, as a workbook; reads logged."""
+    return _talk_workbook(principal, [branch], month, ip)
+
+
+def mine_talk_ledger(principal: Principal, mine_id: int, month: str, ip: str | None) -> bytes:
+    """Every branch's talk records of a month in one workbook (the committee's); reads logged."""
+    principal.require("committee")
+    branches = list(
+        db.session.scalars(db.select(Branch).where(Branch.mine_id == mine_id).order_by(Branch.name))
+    )
+    return _talk_workbook(principal, branches, month, ip)
+
+
+def _talk_workbook(
+    principal: Principal, branches: list[Branch], month: str, ip: str | None
+) -> bytes:
+    names = {b.id: b.name for b in branches}
     rows = list(
         db.session.scalars(
             db.select(Talk)
-            .where(Talk.branch_id == branch.id, Talk.month == month)
+            .where(Talk.branch_id.in_(list(names) or [0]), Talk.month == month)
             .order_by(Talk.talked_at, Talk.id)
         )
     )
@@ -97,8 +114,10 @@ def talk_ledger(principal: Principal, branch: Branch, month: str, ip: str | None
             ("反映问题", 40),
             ("跟进措施", 40),
             ("记录人", 10),
+            ("关怀对象", 10),
             ("计入当月", 10),
             ("状态", 16),
+            ("党支部", 16),
         ],
     )
     for t in rows:
@@ -124,15 +143,16 @@ def talk_ledger(principal: Principal, branch: Branch, month: str, ip: str | None
                 t.concerns,
                 t.follow_up,
                 author.name,
-                "是" if t.pairing_id and not t.corrected_by_id else "否",
+                "是" if t.care_flagged else "否",
+                "是" if compliance.talk_counts(t) else "否",
                 state,
+                names[t.branch_id],
             ],
         )
     for row in ws.iter_rows(min_row=2, min_col=9, max_col=11):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
 
-    summary = compliance.branch_compliance(branch, month)
     ws2 = wb.create_sheet()
     _header(
         ws2,
@@ -143,12 +163,20 @@ def talk_ledger(principal: Principal, branch: Branch, month: str, ip: str | None
             ("结对职工数", 12),
             ("要求次数", 10),
             ("完成次数", 10),
-            ("状态", 10),
+            ("状态", 12),
+            ("党支部", 16),
         ],
     )
+    for branch in branches:
+        _summary_rows(ws2, branch, month)
+    return _bytes(wb)
+
+
+def _summary_rows(ws: Worksheet, branch: Branch, month: str) -> None:
+    summary = compliance.branch_compliance(branch, month)
     for m in summary["members"]:
         append_row(
-            ws2,
+            ws,
             [
                 m["name"],
                 m["employee_no"],
@@ -156,16 +184,27 @@ def talk_ledger(principal: Principal, branch: Branch, month: str, ip: str | None
                 m["required"],
                 m["done"],
                 STATUS_LABELS[m["status"]],
+                branch.name,
             ],
         )
+    for m in summary["no_one_to_care"]:
+        append_row(
+            ws,
+            [m["name"], m["employee_no"], m["employees"], "", "", "无关怀对象", branch.name],
+        )
     rate = summary["rate"]
-    append_row(ws2, [])
     append_row(
-        ws2, [f"{branch.name} {month}", "完成率", "无结对党员" if rate is None else f"{rate:.1%}"]
+        ws,
+        [
+            f"{branch.name} {month}",
+            "完成率",
+            "无应谈党员" if rate is None else f"{rate:.1%}",
+            summary["rule"]["label"],
+        ],
     )
     for u in summary["unpaired"]:
-        append_row(ws2, [u["name"], u["employee_no"], 0, "", "", "未结对"])
-    return _bytes(wb)
+        append_row(ws, [u["name"], u["employee_no"], 0, "", "", "未结对", branch.name])
+    append_row(ws, [])
 
 
 def points_ledger(mine_id: int, branch_id: int | None, period: Period) -> bytes:

@@ -179,3 +179,27 @@ def test_a_rule_change_applies_from_the_next_month_and_is_kept(app, client, worl
     ).json
     assert later["rule"]["basis"] == "any" and later["required"] == 2
     assert later["members"][0]["status"] == "due" and later["no_one_to_care"] == []
+
+
+def test_one_export_holds_the_whole_mines_month(app, client, world):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    t1, t2 = Team(world, members=1, employees=1), Team(world, members=1, employees=1)
+    for team in (t1, t2):
+        pair(client, team, team.members[0], team.employees[0])
+        flag(app, team.secretary, team.employees[0], ["hardship"], datetime(2025, 5, 1, tzinfo=SH))
+        talk(app, team.members[0], team.employees[0], datetime(2025, 6, 3, 10, tzinfo=SH))
+    committee = world.headers(world.committee(world.default_mine()))
+    url = "/api/v1/admin/talks/export.xlsx?month=2025-06"
+    assert client.get(url, headers=t1.sec).status_code == 403
+    r = client.get(url, headers=committee)
+    assert r.status_code == 200
+    wb = load_workbook(BytesIO(r.data))
+    ledger = list(wb["谈心台账"].iter_rows(min_row=2, values_only=True))
+    branches = {row[-1] for row in ledger}
+    assert {t1.branch.name, t2.branch.name} <= branches
+    assert all(row[12] == "是" and row[13] == "是" for row in ledger)  # flagged, counted
+    summary = [row for row in wb["月度完成情况"].iter_rows(min_row=2, values_only=True) if row[0]]
+    assert any(row[5] == "已完成" and row[6] == t2.branch.name for row in summary)
