@@ -169,6 +169,9 @@ def load_settings(
         # an employee carrying a care flag at the time) or any (any paired employee)
         "TALK_RULE_BASIS": env.get("TALK_RULE_BASIS") or "flagged",
         "TALK_EDIT_DAYS": _int(env, "TALK_EDIT_DAYS", 7),
+        # 传帮带: the default period of a mentoring pair, the mentor's points when it passes
+        "MENTORSHIP_MONTHS": _int(env, "MENTORSHIP_MONTHS", 6),
+        "POINTS_APPRENTICESHIP": _int(env, "POINTS_APPRENTICESHIP", 5),
         "POINTS_MONTHLY_TALKS": _int(env, "POINTS_MONTHLY_TALKS", 2),
         "POINTS_MANUAL_MAX": _int(env, "POINTS_MANUAL_MAX", 100),
         "TALK_REMINDER_DAYS": _days_of_month(env, "TALK_REMINDER_DAYS", "20,27"),

@@ -18,14 +18,18 @@ from models import (
     CARE_EVENT_FAMILIES,
     CARE_EVENT_KINDS,
     CARE_FLAGS,
+    MENTOR_ASSESSMENT_RESULTS,
+    MENTOR_ASSESSMENT_STAGES,
+    MENTORSHIP_STATUSES,
     TALK_RULE_BASES,
     CareEvent,
+    Mentorship,
     Pairing,
     Talk,
     db,
     utcnow,
 )
-from pairings import care, compliance, duties, exports, rules, services, talks
+from pairings import care, compliance, duties, exports, mentoring, rules, services, talks
 from pairings.months import month_of, parse_month
 from pairings.schemas import (
     AccessQuery,
@@ -34,6 +38,11 @@ from pairings.schemas import (
     CareFlagsIn,
     CloseDutyIn,
     DueDaysIn,
+    EndMentorshipIn,
+    MentorAssessmentIn,
+    MentorSessionIn,
+    MentorshipIn,
+    MentorshipsQuery,
     MonthQuery,
     PairingIn,
     PairingsQuery,
@@ -753,3 +762,171 @@ class CloseDutyView(MethodView):
         event = duties.close_duty(current_principal(), event_id, data["talk_id"])
         unit_of_work.flush()
         return event
+
+
+# --- 传帮带 mentoring -------------------------------------------------------------------------
+
+
+class MentorSessionOut(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    held_on = ma.fields.Date(required=True)
+    month = ma.fields.String(required=True)
+    taught = ma.fields.String(required=True)
+    practice = ma.fields.String(required=True)
+    created_at = ma.fields.DateTime(required=True)
+
+
+class MentorAssessmentOut(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    stage = ma.fields.String(required=True, validate=ma.validate.OneOf(MENTOR_ASSESSMENT_STAGES))
+    result = ma.fields.String(required=True, validate=ma.validate.OneOf(MENTOR_ASSESSMENT_RESULTS))
+    comment = ma.fields.String(required=True)
+    extended_to = ma.fields.Date(allow_none=True, required=True)
+    assessed_by_id = ma.fields.Integer(required=True)
+    at = ma.fields.DateTime(required=True)
+
+
+class MentorshipOut(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    branch_id = ma.fields.Integer(required=True)
+    mentor = ma.fields.Nested(PersonRef, required=True)
+    apprentice = ma.fields.Nested(PersonRef, required=True)
+    status = ma.fields.String(required=True, validate=ma.validate.OneOf(MENTORSHIP_STATUSES))
+    skill_goals = ma.fields.String(required=True)
+    safety_goals = ma.fields.String(required=True)
+    starts_on = ma.fields.Date(required=True)
+    ends_on = ma.fields.Date(required=True)
+    ended_at = ma.fields.DateTime(allow_none=True, required=True)
+    end_note = ma.fields.String(required=True)
+
+
+class MentorshipDetailOut(MentorshipOut):
+    sessions = ma.fields.List(ma.fields.Nested(MentorSessionOut), required=True)
+    assessments = ma.fields.List(ma.fields.Nested(MentorAssessmentOut), required=True)
+    months_logged = ma.fields.List(
+        ma.fields.String(), required=True, metadata={"description": "有带徒记录的月份"}
+    )
+
+
+def mentorship_detail(row) -> dict[str, Any]:
+    out = {name: getattr(row, name) for name in MentorshipOut().fields}
+    out["sessions"] = mentoring.sessions_of(row.id)
+    out["assessments"] = mentoring.assessments_of(row.id)
+    out["months_logged"] = mentoring.months_logged(row.id)
+    return out
+
+
+def _with_mentor_people(stmt):
+    return stmt.options(selectinload(Mentorship.mentor), selectinload(Mentorship.apprentice))
+
+
+@blp.route("/mentorships")
+class MentorshipsView(MethodView):
+    @blp.arguments(MentorshipIn)
+    @blp.response(201, MentorshipDetailOut)
+    @login_required("secretary")
+    def post(self, data: dict[str, Any]):
+        """Start a 传帮带 pair (outside the 一带三/一带五 limit); an apprentice has one mentor at
+        a time (409 apprentice_has_mentor)."""
+        row = mentoring.create_mentorship(
+            current_principal(),
+            data["mentor_id"],
+            data["apprentice_id"],
+            data["skill_goals"],
+            data["safety_goals"],
+            data.get("months"),
+            data.get("starts_on"),
+        )
+        unit_of_work.flush()
+        return mentorship_detail(row)
+
+
+@blp.route("/mentorships/mine")
+class MyMentorshipsView(MethodView):
+    @blp.response(200, MentorshipOut(many=True))
+    @blp.paginate()
+    @login_required()
+    def get(self, pagination_parameters):
+        """The pairs I mentor or am apprenticed in, running first."""
+        person = current_principal().require_bound()
+        stmt = _with_mentor_people(mentoring.my_mentorships(person))
+        return page_of(stmt, pagination_parameters)
+
+
+@blp.route("/branches/<int:branch_id>/mentorships")
+class BranchMentorshipsView(MethodView):
+    @blp.arguments(MentorshipsQuery, location="query")
+    @blp.response(200, MentorshipOut(many=True))
+    @blp.paginate()
+    @login_required("secretary", "committee")
+    def get(self, query: dict[str, Any], branch_id: int, pagination_parameters):
+        """The branch's mentoring pairs: active, passed, ended or all, newest first."""
+        branch = visible_branch(current_principal(), branch_id)
+        stmt = _with_mentor_people(mentoring.branch_mentorships(branch.id, query["status"]))
+        return page_of(stmt, pagination_parameters)
+
+
+@blp.route("/branches/<int:branch_id>/mentorships/export.xlsx")
+class MentoringLedgerView(MethodView):
+    @blp.response(200, content_type=XLSX, description="传帮带台账 .xlsx")
+    @login_required("secretary", "committee")
+    def get(self, branch_id: int):
+        """The branch's 传帮带 ledger: pairs, sessions, assessments."""
+        branch = visible_branch(current_principal(), branch_id)
+        return xlsx_response(exports.mentoring_ledger([branch]), f"mentoring-{branch.id}.xlsx")
+
+
+@blp.route("/mentorships/<int:mentorship_id>")
+class MentorshipView(MethodView):
+    @blp.response(200, MentorshipDetailOut)
+    @login_required()
+    def get(self, mentorship_id: int):
+        """One pair with its sessions and assessments (mentor, apprentice, secretary,
+        committee)."""
+        return mentorship_detail(mentoring.visible_mentorship(current_principal(), mentorship_id))
+
+
+@blp.route("/mentorships/<int:mentorship_id>/end")
+class EndMentorshipView(MethodView):
+    @blp.arguments(EndMentorshipIn)
+    @blp.response(200, MentorshipDetailOut)
+    @login_required("secretary", "committee")
+    def post(self, data: dict[str, Any], mentorship_id: int):
+        """End a running pair early (the record stays); repeating is a no-op."""
+        row = mentoring.end_mentorship(current_principal(), mentorship_id, data["note"])
+        unit_of_work.flush()
+        return mentorship_detail(row)
+
+
+@blp.route("/mentorships/<int:mentorship_id>/sessions")
+class MentorSessionsView(MethodView):
+    @blp.arguments(MentorSessionIn)
+    @blp.response(201, MentorSessionOut)
+    @login_required("member")
+    def post(self, data: dict[str, Any], mentorship_id: int):
+        """The mentor logs a session: what was taught, what was practised."""
+        session = mentoring.log_session(
+            current_principal(), mentorship_id, data["held_on"], data["taught"], data["practice"]
+        )
+        unit_of_work.flush()
+        return session
+
+
+@blp.route("/mentorships/<int:mentorship_id>/assessments")
+class MentorAssessmentsView(MethodView):
+    @blp.arguments(MentorAssessmentIn)
+    @blp.response(201, MentorAssessmentOut)
+    @login_required("secretary", "committee")
+    def post(self, data: dict[str, Any], mentorship_id: int):
+        """The 区队's mid-term or final assessment: passed, or extended (the period moves); a
+        passed final ends the pair and awards the mentor's points."""
+        item = mentoring.assess(
+            current_principal(),
+            mentorship_id,
+            data["stage"],
+            data["result"],
+            data["comment"],
+            data.get("extend_months"),
+        )
+        unit_of_work.flush()
+        return item

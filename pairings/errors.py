@@ -135,3 +135,8 @@ class AssessmentRefused(DomainError):
     status = 409
     reason = "assessment_not_allowed"
     message = "当前不能进行这项考核"
+
+
+class InvalidSessionDate(InvalidInput):
+    reason = "invalid_session_date"
+    message = "带徒日期须在结对期间内且不晚于今天"

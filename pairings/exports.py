@@ -16,8 +16,19 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from accounts.principal import Principal
-from models import Branch, Person, PointsEntry, PointsRequest, Talk, db
+from models import (
+    Branch,
+    MentorAssessment,
+    MentorSession,
+    Mentorship,
+    Person,
+    PointsEntry,
+    PointsRequest,
+    Talk,
+    db,
+)
 from pairings import compliance, talks
+from pairings.mentoring import RESULT_LABELS, STAGE_LABELS
 from pairings.months import local
 from points.ledger import Period, in_period, members_totals_query
 from spreadsheets import cell_text, mark_text
@@ -295,4 +306,136 @@ def points_ledger(mine_id: int, branch_id: int | None, period: Period) -> bytes:
         )
     append_row(ws, [])
     append_row(ws, [f"统计周期 {period.key}"])
+    return _bytes(wb)
+
+
+MENTOR_STATUS_LABELS = {"active": "带徒中", "passed": "已出师", "ended": "已解除"}
+
+
+def mentoring_ledger(branches: list[Branch]) -> bytes:
+    """传帮带台账: the branches' mentoring pairs, every session and every assessment."""
+
+    names = {b.id: b.name for b in branches}
+    pairs = list(
+        db.session.scalars(
+            db.select(Mentorship)
+            .where(Mentorship.branch_id.in_(list(names) or [0]))
+            .order_by(Mentorship.starts_on, Mentorship.id)
+        )
+    )
+    ids = [p.id for p in pairs] or [0]
+    sessions = list(
+        db.session.scalars(
+            db.select(MentorSession)
+            .where(MentorSession.mentorship_id.in_(ids))
+            .order_by(MentorSession.held_on, MentorSession.id)
+        )
+    )
+    assessments = list(
+        db.session.scalars(
+            db.select(MentorAssessment)
+            .where(MentorAssessment.mentorship_id.in_(ids))
+            .order_by(MentorAssessment.at, MentorAssessment.id)
+        )
+    )
+    people = talks.people_names(
+        {p.mentor_id for p in pairs}
+        | {p.apprentice_id for p in pairs}
+        | {a.assessed_by_id for a in assessments}
+    )
+    by_id = {p.id: p for p in pairs}
+    wb = Workbook()
+    ws = wb.active
+    _header(
+        ws,
+        "传帮带结对",
+        [
+            ("编号", 8),
+            ("党支部", 16),
+            ("师傅", 10),
+            ("师傅工号", 10),
+            ("徒弟", 10),
+            ("徒弟工号", 10),
+            ("技能目标", 36),
+            ("安全目标", 36),
+            ("开始", 12),
+            ("结束", 12),
+            ("带徒次数", 10),
+            ("状态", 10),
+        ],
+    )
+    counts: dict[int, int] = {}
+    for s in sessions:
+        counts[s.mentorship_id] = counts.get(s.mentorship_id, 0) + 1
+    for p in pairs:
+        append_row(
+            ws,
+            [
+                p.id,
+                names[p.branch_id],
+                people[p.mentor_id].name,
+                people[p.mentor_id].employee_no,
+                people[p.apprentice_id].name,
+                people[p.apprentice_id].employee_no,
+                p.skill_goals,
+                p.safety_goals,
+                p.starts_on.isoformat(),
+                p.ends_on.isoformat(),
+                counts.get(p.id, 0),
+                MENTOR_STATUS_LABELS.get(p.status, p.status),
+            ],
+        )
+    ws2 = wb.create_sheet()
+    _header(
+        ws2,
+        "带徒记录",
+        [
+            ("结对编号", 10),
+            ("日期", 12),
+            ("师傅", 10),
+            ("徒弟", 10),
+            ("传授内容", 40),
+            ("实操练习", 40),
+        ],
+    )
+    for s in sessions:
+        p = by_id[s.mentorship_id]
+        append_row(
+            ws2,
+            [
+                p.id,
+                s.held_on.isoformat(),
+                people[p.mentor_id].name,
+                people[p.apprentice_id].name,
+                s.taught,
+                s.practice,
+            ],
+        )
+    ws3 = wb.create_sheet()
+    _header(
+        ws3,
+        "考核",
+        [
+            ("结对编号", 10),
+            ("时间", 18),
+            ("考核", 10),
+            ("结果", 8),
+            ("延至", 12),
+            ("意见", 40),
+            ("考核人", 10),
+        ],
+    )
+    for a in assessments:
+        append_row(
+            ws3,
+            [
+                a.mentorship_id,
+                a.at,
+                STAGE_LABELS[a.stage],
+                RESULT_LABELS[a.result],
+                a.extended_to.isoformat() if a.extended_to else "",
+                a.comment,
+                people[a.assessed_by_id].name,
+            ],
+        )
     return _bytes(wb)

@@ -8,7 +8,14 @@ from datetime import date
 import marshmallow as ma
 
 from inputs import DateTime, Id, Month, Text
-from models import CARE_EVENT_KINDS, CARE_FLAGS, TALK_MODES, TALK_RULE_BASES
+from models import (
+    CARE_EVENT_KINDS,
+    CARE_FLAGS,
+    MENTOR_ASSESSMENT_RESULTS,
+    MENTOR_ASSESSMENT_STAGES,
+    TALK_MODES,
+    TALK_RULE_BASES,
+)
 
 # Calendar days (a year-1 date would overflow the Shanghai day bounds).
 DAYS = ma.validate.Range(
@@ -121,3 +128,43 @@ class CloseDutyIn(ma.Schema):
 
 class DueDaysIn(ma.Schema):
     due_days = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=90))
+
+
+class MentorshipIn(ma.Schema):
+    mentor_id = Id(required=True, metadata={"description": "师傅（本支部党员）"})
+    apprentice_id = Id(required=True, metadata={"description": "徒弟（新工人或技能薄弱职工）"})
+    skill_goals = Text(1000, multiline=True, blank=False, required=True)
+    safety_goals = Text(1000, multiline=True, blank=False, required=True)
+    months = ma.fields.Integer(
+        load_default=None,
+        validate=ma.validate.Range(min=1, max=24),
+        metadata={"description": "带徒期（月），默认 6"},
+    )
+    starts_on = ma.fields.Date(load_default=None, validate=DAYS)
+
+
+class MentorshipsQuery(ma.Schema):
+    status = ma.fields.String(
+        load_default="active", validate=ma.validate.OneOf(["active", "passed", "ended", "all"])
+    )
+
+
+class EndMentorshipIn(ma.Schema):
+    note = Text(500, multiline=True, load_default="")
+
+
+class MentorSessionIn(ma.Schema):
+    held_on = ma.fields.Date(required=True, validate=DAYS)
+    taught = Text(2000, multiline=True, blank=False, required=True)
+    practice = Text(2000, multiline=True, load_default="")
+
+
+class MentorAssessmentIn(ma.Schema):
+    stage = ma.fields.String(required=True, validate=ma.validate.OneOf(MENTOR_ASSESSMENT_STAGES))
+    result = ma.fields.String(required=True, validate=ma.validate.OneOf(MENTOR_ASSESSMENT_RESULTS))
+    comment = Text(1000, multiline=True, load_default="")
+    extend_months = ma.fields.Integer(
+        load_default=None,
+        validate=ma.validate.Range(min=1, max=12),
+        metadata={"description": "延期时延长几个月，默认 3"},
+    )
