@@ -37,7 +37,7 @@ def default_rule() -> Rule:
     return Rule(setting("TALK_RULE_BASIS"), setting("TALKS_REQUIRED_PER_MONTH"))
 
 
-def _of(row: TalkRule | None) -> Rule:
+def rule_of(row: TalkRule | None) -> Rule:
     if row is None:
         return default_rule()
     return Rule(row.basis, row.required, row.effective_month)
@@ -56,7 +56,7 @@ def rules_by_mine(mine_ids: set[int] | list[int], month: str) -> dict[int, Rule]
     latest: dict[int, TalkRule] = {}
     for row in rows:
         latest[row.mine_id] = row  # ordered: the last row per mine wins
-    return {m: _of(latest.get(m)) for m in ids}
+    return {m: rule_of(latest.get(m)) for m in ids}
 
 
 def rule_for(mine_id: int, month: str) -> Rule:

@@ -115,9 +115,10 @@ def test_refusals_have_their_reasons(app, client, world):
 def test_one_mentor_per_apprentice_at_the_same_instant(app, client, world):
     team = Team(world, members=4, employees=1)
     apprentice = team.employees[0]
+    headers = team.sec  # signed in before the threads start
 
     def start(i: int):
-        return app.test_client().post(URL, json=body(team.members[i], apprentice), headers=team.sec)
+        return app.test_client().post(URL, json=body(team.members[i], apprentice), headers=headers)
 
     results = fire_at_once(4, start)
     codes = sorted(r.status_code for r in results)
