@@ -16,7 +16,7 @@ the mine — the same tiers as talk records; never the employee.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import or_
 
@@ -201,8 +201,7 @@ def _qualifies(event: CareEvent, talk: Talk) -> bool:
 
 
 def _aware(at: datetime) -> datetime:
-    from datetime import UTC
-
+    # An aggregate or a SQLite read may bring the stored naive UTC value back as it is.
     return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 

@@ -41,7 +41,7 @@ from pairings.errors import (
     PersonNotFound,
     SelfMentorship,
 )
-from pairings.months import month_of, today
+from pairings.months import today
 from pairings.people import branches_of, get_person, lock_people
 from pairings.settings import setting
 from points.ledger import award
@@ -303,5 +303,21 @@ def months_logged(mentorship_id: int) -> list[str]:
     return sorted({s.month for s in sessions_of(mentorship_id)})
 
 
-def month_now(now: datetime | None = None) -> str:
-    return month_of(now or utcnow())
+def progress_of(mentorship_ids: list[int]) -> tuple[dict[int, int], dict[int, list[str]]]:
+    """Sessions logged and assessment stages done, per pair (two queries for a page)."""
+    ids = mentorship_ids or [0]
+    sessions = dict(
+        db.session.execute(
+            db.select(MentorSession.mentorship_id, db.func.count())
+            .where(MentorSession.mentorship_id.in_(ids))
+            .group_by(MentorSession.mentorship_id)
+        ).all()
+    )
+    stages: dict[int, list[str]] = {i: [] for i in mentorship_ids}
+    for m_id, stage in db.session.execute(
+        db.select(MentorAssessment.mentorship_id, MentorAssessment.stage)
+        .where(MentorAssessment.mentorship_id.in_(ids))
+        .order_by(MentorAssessment.at, MentorAssessment.id)
+    ):
+        stages[m_id].append(stage)
+    return {i: int(sessions.get(i, 0)) for i in mentorship_ids}, stages

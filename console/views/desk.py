@@ -45,6 +45,7 @@ from pairings.schemas import (
     TalkContentIn,
     TalkRuleIn,
 )
+from pairings.settings import setting
 from web import unit_of_work
 from wishes import services as wish_services
 from wishes.schemas import WishIn
@@ -298,12 +299,7 @@ def desk_mentoring(branch_id: int):
         "starts_on",
         tiebreak=Mentorship.id,
     )
-    ids = [m.id for m in page.items]
-    stages: dict[int, list[str]] = {i: [] for i in ids}
-    sessions: dict[int, int] = {i: 0 for i in ids}
-    for m_id in ids:
-        stages[m_id] = [a.stage for a in mentoring.assessments_of(m_id)]
-        sessions[m_id] = len(mentoring.sessions_of(m_id))
+    sessions, stages = mentoring.progress_of([m.id for m in page.items])
     busy = set(
         db.session.scalars(db.select(Mentorship.apprentice_id).where(Mentorship.active.is_(True)))
     )
@@ -317,15 +313,9 @@ def desk_mentoring(branch_id: int):
         sessions=sessions,
         mentors=_branch_people(branch.id, party=True),
         apprentices=[p for p in _branch_people(branch.id) if p.id not in busy],
-        months=mentoring_months(),
+        months=setting("MENTORSHIP_MONTHS"),
         can_write=branch.id in principal().secretary_of,
     )
-
-
-def mentoring_months() -> int:
-    from pairings.settings import setting
-
-    return setting("MENTORSHIP_MONTHS")
 
 
 @bp.post("/branches/<int:branch_id>/mentoring")
