@@ -312,6 +312,11 @@ def status_of(event: CareEvent, now: datetime | None = None) -> str:
     return "overdue" if _aware(event.due_at) < (now or utcnow()) else "open"
 
 
+def due_day(event: CareEvent) -> date:
+    """The last (Shanghai) day to do the duty: due_at is the midnight that ends it."""
+    return today(_aware(event.due_at) - timedelta(microseconds=1))
+
+
 def overdue_by_branch(mine_id: int, now: datetime | None = None) -> dict[int, int]:
     """Open duties past their time, per branch of a mine (the committee's roll-up)."""
     rows = db.session.execute(

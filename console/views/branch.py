@@ -96,6 +96,7 @@ def branch_home(branch_id: int):
             )
         ),
         kind_labels=duties.KIND_LABELS,
+        due_day=duties.due_day,
         family_labels=duties.FAMILY_LABELS,
         branch=branch,
         month=month,

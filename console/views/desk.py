@@ -215,6 +215,7 @@ def desk_duties(branch_id: int):
         tabs=DUTY_TABS,
         now=utcnow(),
         status_of=duties.status_of,
+        due_day=duties.due_day,
         kinds=CARE_EVENT_KINDS,
         kind_labels=duties.KIND_LABELS,
         family_labels=duties.FAMILY_LABELS,
