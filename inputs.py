@@ -272,3 +272,17 @@ def Period(**kwargs: Any) -> ma.fields.String:  # noqa: N802
     )
     kwargs["metadata"]["pattern"] = PERIOD_PATTERN
     return ma.fields.String(**kwargs)
+
+
+# A calendar day: published beside format: date, so a client (and schemathesis) knows the years.
+DAY_PATTERN = r"^(20\d\d|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
+DAY_RANGE = ma.validate.Range(
+    date(2000, 1, 1), date(2100, 12, 31), error="日期须在 2000-01-01 至 2100-12-31 之间"
+)
+
+
+def Day(**kwargs: Any) -> ma.fields.Date:  # noqa: N802 - a field factory, read like a type
+    """A Shanghai calendar day "YYYY-MM-DD", 2000 … 2100 (a year-1 date would overflow the
+    Shanghai day bounds)."""
+    kwargs.setdefault("metadata", {}).setdefault("pattern", DAY_PATTERN)
+    return ma.fields.Date(validate=DAY_RANGE, **kwargs)

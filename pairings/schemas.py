@@ -3,11 +3,9 @@ console's forms load through these)."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import marshmallow as ma
 
-from inputs import DateTime, Id, Month, Text
+from inputs import DateTime, Day, Id, Month, Text
 from models import (
     CARE_EVENT_KINDS,
     CARE_FLAGS,
@@ -15,11 +13,6 @@ from models import (
     MENTOR_ASSESSMENT_STAGES,
     TALK_MODES,
     TALK_RULE_BASES,
-)
-
-# Calendar days (a year-1 date would overflow the Shanghai day bounds).
-DAYS = ma.validate.Range(
-    date(2000, 1, 1), date(2100, 12, 31), error="日期须在 2000-01-01 至 2100-12-31 之间"
 )
 
 
@@ -108,9 +101,7 @@ class CareEventIn(ma.Schema):
             "post_change 岗位变动"
         },
     )
-    occurred_on = ma.fields.Date(
-        required=True, validate=DAYS, metadata={"description": "事件日期 YYYY-MM-DD"}
-    )
+    occurred_on = Day(required=True, metadata={"description": "事件日期 YYYY-MM-DD"})
     note = Text(1000, multiline=True, load_default="")
 
 
@@ -140,7 +131,7 @@ class MentorshipIn(ma.Schema):
         validate=ma.validate.Range(min=1, max=24),
         metadata={"description": "带徒期（月），默认 6"},
     )
-    starts_on = ma.fields.Date(load_default=None, validate=DAYS)
+    starts_on = Day(load_default=None)
 
 
 class MentorshipsQuery(ma.Schema):
@@ -154,7 +145,7 @@ class EndMentorshipIn(ma.Schema):
 
 
 class MentorSessionIn(ma.Schema):
-    held_on = ma.fields.Date(required=True, validate=DAYS)
+    held_on = Day(required=True)
     taught = Text(2000, multiline=True, blank=False, required=True)
     practice = Text(2000, multiline=True, load_default="")
 
