@@ -182,7 +182,13 @@ def load_settings(
         "VOTE_SHARE_PAGE": env.get("VOTE_SHARE_PAGE") or "pages/vote/candidate",
         # pairings and monthly talks
         "TALKS_REQUIRED_PER_MONTH": _int(env, "TALKS_REQUIRED_PER_MONTH", 1),
+        # what counts for a mine that never set its own rule: flagged (the seed's: a talk with
+        # an employee carrying a care flag at the time) or any (any paired employee)
+        "TALK_RULE_BASIS": env.get("TALK_RULE_BASIS") or "flagged",
         "TALK_EDIT_DAYS": _int(env, "TALK_EDIT_DAYS", 7),
+        # 传帮带: the default period of a mentoring pair, the mentor's points when it passes
+        "MENTORSHIP_MONTHS": _int(env, "MENTORSHIP_MONTHS", 6),
+        "POINTS_APPRENTICESHIP": _int(env, "POINTS_APPRENTICESHIP", 5),
         "POINTS_MONTHLY_TALKS": _int(env, "POINTS_MONTHLY_TALKS", 2),
         "POINTS_MANUAL_MAX": _int(env, "POINTS_MANUAL_MAX", 100),
         "TALK_REMINDER_DAYS": _days_of_month(env, "TALK_REMINDER_DAYS", "20,27"),
@@ -230,6 +236,8 @@ def load_settings(
     settings["DEMO_LOGIN"] = not settings["WECHAT_CONFIGURED"] and not settings["PRODUCTION"]
     if any(days < 1 for days in settings["ZONE_DANGER_DAYS"].values()):
         raise ConfigError("ZONE_DANGER_DAYS_GENERAL/SERIOUS/MAJOR must be at least 1")
+    if settings["TALK_RULE_BASIS"] not in ("flagged", "any"):
+        raise ConfigError("TALK_RULE_BASIS must be flagged or any")
     if settings["TALKS_REQUIRED_PER_MONTH"] < 1:
         raise ConfigError("TALKS_REQUIRED_PER_MONTH must be at least 1")
     if settings["AUTH_CACHE_SECONDS"] < 0 or settings["AUTH_CACHE_ENTRIES"] < 1:

@@ -20,9 +20,10 @@ def compliance_donut(summary: dict[str, Any]) -> dict[str, Any]:
     """A branch's month: members done against members still due."""
     done = sum(1 for m in summary["members"] if m["status"] == "done")
     due = len(summary["members"]) - done
+    resting = len(summary.get("no_one_to_care", []))
     rate = summary["rate"]
     return {
-        "color": [GREEN, RED],
+        "color": [GREEN, RED, GREY],
         "tooltip": TOOLTIP,
         "title": {
             "text": "—" if rate is None else f"{rate:.0%}",
@@ -37,7 +38,11 @@ def compliance_donut(summary: dict[str, Any]) -> dict[str, Any]:
                 "type": "pie",
                 "radius": ["55%", "75%"],
                 "label": {"show": False},
-                "data": [{"name": "已完成", "value": done}, {"name": "未完成", "value": due}],
+                "data": [
+                    {"name": "已完成", "value": done},
+                    {"name": "未完成", "value": due},
+                    {"name": "无关怀对象", "value": resting},
+                ],
             }
         ],
     }
@@ -64,9 +69,9 @@ def mine_compliance(rollup: dict[str, Any]) -> dict[str, Any]:
     """Compliance by branch: members done and due, stacked."""
     branches = rollup["branches"]
     return {
-        "color": [GREEN, RED],
+        "color": [GREEN, RED, GREY],
         "tooltip": {"trigger": "axis", "renderMode": "richText"},
-        "legend": {"data": ["已完成", "未完成"], "bottom": 0},
+        "legend": {"data": ["已完成", "未完成", "无关怀对象"], "bottom": 0},
         "grid": {"left": 40, "right": 20, "top": 20, "bottom": 70},
         "xAxis": {
             "type": "category",
@@ -77,6 +82,12 @@ def mine_compliance(rollup: dict[str, Any]) -> dict[str, Any]:
         "series": [
             {"name": "已完成", "type": "bar", "stack": "m", "data": [b["done"] for b in branches]},
             {"name": "未完成", "type": "bar", "stack": "m", "data": [b["due"] for b in branches]},
+            {
+                "name": "无关怀对象",
+                "type": "bar",
+                "stack": "m",
+                "data": [b.get("no_one_to_care", 0) for b in branches],
+            },
         ],
     }
 

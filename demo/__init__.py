@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 
 from demo.assessments import seed_assessments
 from demo.meetings import seed_meetings
-from demo.pairings import seed_pairings
+from demo.pairings import seed_pairing_duties, seed_pairings
 from demo.people import seed_people
 from demo.points import seed_points
 from demo.votes import seed_votes
@@ -31,6 +31,7 @@ def demo_command(reset: bool) -> None:
         db.session.commit()
     summary = seed_people()
     summary += "\n" + seed_pairings()
+    summary += "\n" + seed_pairing_duties()
     summary += "\n" + seed_wishes()
     summary += "\n" + seed_votes()
     summary += "\n" + seed_points()

@@ -9,21 +9,46 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy.orm import selectinload
 
+from domain_errors import NotFound
 from miniapp_api.auth import client_ip, current_principal, login_required
 from miniapp_api.identity import visible_branch
 from miniapp_api.pagination import page_of
 from miniapp_api.wishes_api import WishCreated
-from models import CARE_FLAGS, Pairing, Talk, db, utcnow
-from pairings import care, compliance, exports, services, talks
+from models import (
+    CARE_EVENT_FAMILIES,
+    CARE_EVENT_KINDS,
+    CARE_FLAGS,
+    MENTOR_ASSESSMENT_RESULTS,
+    MENTOR_ASSESSMENT_STAGES,
+    MENTORSHIP_STATUSES,
+    TALK_RULE_BASES,
+    CareEvent,
+    Mentorship,
+    Pairing,
+    Talk,
+    db,
+    utcnow,
+)
+from pairings import care, compliance, duties, exports, mentoring, rules, services, talks
 from pairings.months import month_of, parse_month
 from pairings.schemas import (
     AccessQuery,
+    CareEventIn,
+    CareEventsQuery,
     CareFlagsIn,
+    CloseDutyIn,
+    DueDaysIn,
+    EndMentorshipIn,
+    MentorAssessmentIn,
+    MentorSessionIn,
+    MentorshipIn,
+    MentorshipsQuery,
     MonthQuery,
     PairingIn,
     PairingsQuery,
     TalkContentIn,
     TalkIn,
+    TalkRuleIn,
     TalksQuery,
 )
 from spreadsheets import XLSX_MIME
@@ -58,7 +83,16 @@ class MonthStatusOut(ma.Schema):
     month = ma.fields.String(required=True)
     required = ma.fields.Integer(required=True)
     done = ma.fields.Integer(required=True)
-    status = ma.fields.String(required=True, validate=ma.validate.OneOf(["done", "due"]))
+    status = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf(["done", "due", "no_one_to_care"]),
+        metadata={"description": "no_one_to_care：本月结对职工均无关怀标记，不计完成也不计未完成"},
+    )
+    basis = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf(TALK_RULE_BASES),
+        metadata={"description": "flagged 须与有关怀标记的职工谈心 | any 任一结对职工"},
+    )
 
 
 class MyPairingsOut(ma.Schema):
@@ -225,9 +259,12 @@ class TalkOut(ma.Schema):
     branch_id = ma.fields.Integer(required=True)
     pairing_id = ma.fields.Integer(allow_none=True, required=True)
     counts = ma.fields.Function(
-        lambda t: t.pairing_id is not None and t.corrected_by_id is None,
+        compliance.talk_counts,
         required=True,
         metadata={"type": "boolean", "description": "是否计入该党员当月谈心次数"},
+    )
+    care_flagged = ma.fields.Boolean(
+        required=True, metadata={"description": "谈心当天该职工是否有关怀标记"}
     )
     talked_at = ma.fields.DateTime(required=True)
     month = ma.fields.String(required=True)
@@ -424,11 +461,25 @@ class UnpairedOut(ma.Schema):
     employee_no = ma.fields.String(required=True)
 
 
+class RestingOut(UnpairedOut):
+    employees = ma.fields.Integer(required=True, metadata={"description": "当月结对职工数"})
+
+
+class RuleOut(ma.Schema):
+    basis = ma.fields.String(required=True, validate=ma.validate.OneOf(TALK_RULE_BASES))
+    required = ma.fields.Integer(required=True)
+    effective_month = ma.fields.String(
+        allow_none=True, required=True, metadata={"description": "null：系统默认要求"}
+    )
+    label = ma.fields.String(required=True)
+
+
 class ComplianceOut(ma.Schema):
     month = ma.fields.String(required=True)
     branch_id = ma.fields.Integer(required=True)
     branch_name = ma.fields.String(required=True)
     required = ma.fields.Integer(required=True)
+    rule = ma.fields.Nested(RuleOut, required=True, metadata={"description": "本月适用的谈心要求"})
     rate = ma.fields.Float(
         allow_none=True,
         required=True,
@@ -440,6 +491,11 @@ class ComplianceOut(ma.Schema):
         required=True,
         metadata={"description": "本支部当月没有结对的党员"},
     )
+    no_one_to_care = ma.fields.List(
+        ma.fields.Nested(RestingOut),
+        required=True,
+        metadata={"description": "本月结对职工均无关怀标记的党员（不计完成，也不计未完成）"},
+    )
 
 
 class RollupBranchOut(ma.Schema):
@@ -449,15 +505,20 @@ class RollupBranchOut(ma.Schema):
     done = ma.fields.Integer(required=True)
     due = ma.fields.Integer(required=True)
     rate = ma.fields.Float(allow_none=True, required=True)
+    no_one_to_care = ma.fields.Integer(required=True)
+    overdue_duties = ma.fields.Integer(required=True, metadata={"description": "逾期的必访必谈"})
 
 
 class RollupOut(ma.Schema):
     month = ma.fields.String(required=True)
     required = ma.fields.Integer(required=True)
+    rule = ma.fields.Nested(RuleOut, required=True)
     members = ma.fields.Integer(required=True)
     done = ma.fields.Integer(required=True)
     due = ma.fields.Integer(required=True)
     rate = ma.fields.Float(allow_none=True, required=True)
+    no_one_to_care = ma.fields.Integer(required=True)
+    overdue_duties = ma.fields.Integer(required=True, metadata={"description": "逾期的必访必谈"})
     branches = ma.fields.List(ma.fields.Nested(RollupBranchOut), required=True)
 
 
@@ -497,6 +558,375 @@ class TalkLedgerExportView(MethodView):
         return xlsx_response(data, f"talks-{branch.id}-{month}.xlsx")
 
 
+@blp.route("/admin/talks/export.xlsx")
+class MineTalkLedgerExportView(MethodView):
+    @blp.arguments(MonthQuery, location="query")
+    @blp.response(200, content_type=XLSX, description="全矿谈心台账 .xlsx")
+    @login_required("committee")
+    def get(self, query: dict[str, Any]):
+        """The whole mine's talk ledger of a month in one file (every branch; every record in it
+        is logged as read)."""
+        principal = current_principal()
+        month = month_arg(query)
+        mine_id = principal.person.mine_id
+        data = exports.mine_talk_ledger(principal, mine_id, month, client_ip())
+        return xlsx_response(data, f"talks-mine-{mine_id}-{month}.xlsx")
+
+
 def xlsx_response(data: bytes, filename: str):
     """A ledger download."""
     return attachment(data, filename, XLSX)
+
+
+# --- the mine's talk rule -------------------------------------------------------------------
+
+
+class RuleChangeOut(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    effective_month = ma.fields.String(required=True)
+    basis = ma.fields.String(required=True, validate=ma.validate.OneOf(TALK_RULE_BASES))
+    required = ma.fields.Integer(required=True)
+    note = ma.fields.String(required=True)
+    set_by_id = ma.fields.Integer(allow_none=True, required=True)
+    set_at = ma.fields.DateTime(required=True)
+
+
+class TalkRuleOut(ma.Schema):
+    current = ma.fields.Nested(RuleOut, required=True, metadata={"description": "本月适用"})
+    upcoming = ma.fields.Nested(
+        RuleOut, allow_none=True, required=True, metadata={"description": "下月起适用（如有变更）"}
+    )
+    history = ma.fields.List(ma.fields.Nested(RuleChangeOut), required=True)
+
+
+def rule_page(mine_id: int) -> dict[str, Any]:
+    view = rules.rule_view(mine_id)
+    return {
+        "current": compliance.rule_out(view.current),
+        "upcoming": compliance.rule_out(view.upcoming) if view.upcoming else None,
+        "history": view.history,
+    }
+
+
+@blp.route("/admin/talk-rule")
+class TalkRuleView(MethodView):
+    @blp.response(200, TalkRuleOut)
+    @login_required("committee")
+    def get(self):
+        """The mine's monthly talk rule: this month's, next month's if changed, every change."""
+        return rule_page(current_principal().person.mine_id)
+
+    @blp.arguments(TalkRuleIn)
+    @blp.response(200, TalkRuleOut)
+    @login_required("committee")
+    def put(self, data: dict[str, Any]):
+        """Change what a month requires; it applies from the next month (this one is never
+        re-judged) and the change is kept with who made it."""
+        principal = current_principal()
+        rules.set_rule(principal, data["basis"], data["required"], data["note"])
+        unit_of_work.flush()
+        return rule_page(principal.person.mine_id)
+
+
+# --- 必访必谈 events and their duties ---------------------------------------------------------
+
+
+class CareEventKindOut(ma.Schema):
+    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(list(CARE_EVENT_KINDS)))
+    label = ma.fields.String(required=True)
+    family = ma.fields.String(required=True, validate=ma.validate.OneOf(CARE_EVENT_FAMILIES))
+    family_label = ma.fields.String(required=True)
+    due_days = ma.fields.Integer(required=True, metadata={"description": "事件后几天内完成"})
+
+
+def kinds_view(mine_id: int) -> list[dict[str, Any]]:
+    days = duties.due_days(mine_id)
+    return [
+        {
+            "kind": k,
+            "label": duties.KIND_LABELS[k],
+            "family": fam,
+            "family_label": duties.FAMILY_LABELS[fam],
+            "due_days": days[k],
+        }
+        for k, (fam, _) in CARE_EVENT_KINDS.items()
+    ]
+
+
+class CareEventOut(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    branch_id = ma.fields.Integer(required=True)
+    employee_id = ma.fields.Integer(required=True)
+    employee_name = ma.fields.Function(
+        lambda e: e.employee.name, required=True, metadata={"type": "string"}
+    )
+    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(list(CARE_EVENT_KINDS)))
+    kind_label = ma.fields.Function(
+        lambda e: duties.KIND_LABELS[e.kind], required=True, metadata={"type": "string"}
+    )
+    family = ma.fields.String(required=True, validate=ma.validate.OneOf(CARE_EVENT_FAMILIES))
+    occurred_on = ma.fields.Date(required=True)
+    note = ma.fields.String(required=True)
+    recorded_by_id = ma.fields.Integer(required=True)
+    recorded_at = ma.fields.DateTime(required=True)
+    assignee_id = ma.fields.Integer(required=True)
+    assignee_name = ma.fields.Function(
+        lambda e: e.assignee.name, required=True, metadata={"type": "string"}
+    )
+    due_at = ma.fields.DateTime(required=True, metadata={"description": "此时之前须完成"})
+    status = ma.fields.Function(
+        duties.status_of,
+        required=True,
+        metadata={"type": "string", "enum": ["open", "overdue", "closed"]},
+    )
+    closed_at = ma.fields.DateTime(allow_none=True, required=True)
+    closing_talk_id = ma.fields.Integer(allow_none=True, required=True)
+
+
+@blp.route("/care-event-kinds")
+class CareEventKindsView(MethodView):
+    @blp.response(200, CareEventKindOut(many=True))
+    @login_required("member", "secretary", "committee")
+    def get(self):
+        """必访必谈 kinds with their family and the mine's due time in days."""
+        return kinds_view(current_principal().person.mine_id)
+
+
+@blp.route("/admin/care-event-kinds/<string:kind>")
+class CareEventKindView(MethodView):
+    @blp.arguments(DueDaysIn)
+    @blp.response(200, CareEventKindOut(many=True))
+    @login_required("committee")
+    def put(self, data: dict[str, Any], kind: str):
+        """Set the mine's due time for one kind (applies to events recorded from now on)."""
+        if kind not in CARE_EVENT_KINDS:
+            raise NotFound()
+        principal = current_principal()
+        duties.set_due_days(principal, kind, data["due_days"])
+        unit_of_work.flush()
+        return kinds_view(principal.person.mine_id)
+
+
+def _with_event_people(stmt):
+    return stmt.options(selectinload(CareEvent.employee), selectinload(CareEvent.assignee))
+
+
+@blp.route("/care-events")
+class CareEventsView(MethodView):
+    @blp.arguments(CareEventIn)
+    @blp.response(201, CareEventOut)
+    @login_required("member", "secretary")
+    def post(self, data: dict[str, Any]):
+        """Record a 必访必谈 event (the branch secretary, or the employee's paired member); its
+        duty goes to the paired member, else the secretary, who is notified."""
+        event = duties.record_event(
+            current_principal(),
+            data["employee_id"],
+            data["kind"],
+            data["occurred_on"],
+            data["note"],
+        )
+        unit_of_work.flush()
+        return event
+
+    @blp.arguments(CareEventsQuery, location="query")
+    @blp.response(200, CareEventOut(many=True))
+    @blp.paginate()
+    @login_required("member", "secretary", "committee")
+    def get(self, query: dict[str, Any], pagination_parameters):
+        """Events I may read (assigned to me or recorded by me; my branch; the committee's
+        mine), soonest due first: open, overdue, closed or all."""
+        stmt = duties.events_query(
+            current_principal(), query["status"], query.get("branch_id"), query.get("assignee_id")
+        )
+        return page_of(_with_event_people(stmt), pagination_parameters)
+
+
+@blp.route("/care-events/<int:event_id>")
+class CareEventView(MethodView):
+    @blp.response(200, CareEventOut)
+    @login_required("member", "secretary", "committee")
+    def get(self, event_id: int):
+        """One event and its duty."""
+        return duties.visible_event(current_principal(), event_id)
+
+
+@blp.route("/care-events/<int:event_id>/close")
+class CloseDutyView(MethodView):
+    @blp.arguments(CloseDutyIn)
+    @blp.response(200, CareEventOut)
+    @login_required("member", "secretary")
+    def post(self, data: dict[str, Any], event_id: int):
+        """The assignee closes the duty with the visit or talk that fulfilled it (logging that
+        talk closes it by itself; this names an earlier one)."""
+        event = duties.close_duty(current_principal(), event_id, data["talk_id"])
+        unit_of_work.flush()
+        return event
+
+
+# --- 传帮带 mentoring -------------------------------------------------------------------------
+
+
+class MentorSessionOut(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    held_on = ma.fields.Date(required=True)
+    month = ma.fields.String(required=True)
+    taught = ma.fields.String(required=True)
+    practice = ma.fields.String(required=True)
+    created_at = ma.fields.DateTime(required=True)
+
+
+class MentorAssessmentOut(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    stage = ma.fields.String(required=True, validate=ma.validate.OneOf(MENTOR_ASSESSMENT_STAGES))
+    result = ma.fields.String(required=True, validate=ma.validate.OneOf(MENTOR_ASSESSMENT_RESULTS))
+    comment = ma.fields.String(required=True)
+    extended_to = ma.fields.Date(allow_none=True, required=True)
+    assessed_by_id = ma.fields.Integer(required=True)
+    at = ma.fields.DateTime(required=True)
+
+
+class MentorshipOut(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    branch_id = ma.fields.Integer(required=True)
+    mentor = ma.fields.Nested(PersonRef, required=True)
+    apprentice = ma.fields.Nested(PersonRef, required=True)
+    status = ma.fields.String(required=True, validate=ma.validate.OneOf(MENTORSHIP_STATUSES))
+    skill_goals = ma.fields.String(required=True)
+    safety_goals = ma.fields.String(required=True)
+    starts_on = ma.fields.Date(required=True)
+    ends_on = ma.fields.Date(required=True)
+    ended_at = ma.fields.DateTime(allow_none=True, required=True)
+    end_note = ma.fields.String(required=True)
+
+
+class MentorshipDetailOut(MentorshipOut):
+    sessions = ma.fields.List(ma.fields.Nested(MentorSessionOut), required=True)
+    assessments = ma.fields.List(ma.fields.Nested(MentorAssessmentOut), required=True)
+    months_logged = ma.fields.List(
+        ma.fields.String(), required=True, metadata={"description": "有带徒记录的月份"}
+    )
+
+
+def mentorship_detail(row) -> dict[str, Any]:
+    out = {name: getattr(row, name) for name in MentorshipOut().fields}
+    out["sessions"] = mentoring.sessions_of(row.id)
+    out["assessments"] = mentoring.assessments_of(row.id)
+    out["months_logged"] = mentoring.months_logged(row.id)
+    return out
+
+
+def _with_mentor_people(stmt):
+    return stmt.options(selectinload(Mentorship.mentor), selectinload(Mentorship.apprentice))
+
+
+@blp.route("/mentorships")
+class MentorshipsView(MethodView):
+    @blp.arguments(MentorshipIn)
+    @blp.response(201, MentorshipDetailOut)
+    @login_required("secretary")
+    def post(self, data: dict[str, Any]):
+        """Start a 传帮带 pair (outside the 一带三/一带五 limit); an apprentice has one mentor at
+        a time (409 apprentice_has_mentor)."""
+        row = mentoring.create_mentorship(
+            current_principal(),
+            data["mentor_id"],
+            data["apprentice_id"],
+            data["skill_goals"],
+            data["safety_goals"],
+            data.get("months"),
+            data.get("starts_on"),
+        )
+        unit_of_work.flush()
+        return mentorship_detail(row)
+
+
+@blp.route("/mentorships/mine")
+class MyMentorshipsView(MethodView):
+    @blp.response(200, MentorshipOut(many=True))
+    @blp.paginate()
+    @login_required()
+    def get(self, pagination_parameters):
+        """The pairs I mentor or am apprenticed in, running first."""
+        person = current_principal().require_bound()
+        stmt = _with_mentor_people(mentoring.my_mentorships(person))
+        return page_of(stmt, pagination_parameters)
+
+
+@blp.route("/branches/<int:branch_id>/mentorships")
+class BranchMentorshipsView(MethodView):
+    @blp.arguments(MentorshipsQuery, location="query")
+    @blp.response(200, MentorshipOut(many=True))
+    @blp.paginate()
+    @login_required("secretary", "committee")
+    def get(self, query: dict[str, Any], branch_id: int, pagination_parameters):
+        """The branch's mentoring pairs: active, passed, ended or all, newest first."""
+        branch = visible_branch(current_principal(), branch_id)
+        stmt = _with_mentor_people(mentoring.branch_mentorships(branch.id, query["status"]))
+        return page_of(stmt, pagination_parameters)
+
+
+@blp.route("/branches/<int:branch_id>/mentorships/export.xlsx")
+class MentoringLedgerView(MethodView):
+    @blp.response(200, content_type=XLSX, description="传帮带台账 .xlsx")
+    @login_required("secretary", "committee")
+    def get(self, branch_id: int):
+        """The branch's 传帮带 ledger: pairs, sessions, assessments."""
+        branch = visible_branch(current_principal(), branch_id)
+        return xlsx_response(exports.mentoring_ledger([branch]), f"mentoring-{branch.id}.xlsx")
+
+
+@blp.route("/mentorships/<int:mentorship_id>")
+class MentorshipView(MethodView):
+    @blp.response(200, MentorshipDetailOut)
+    @login_required()
+    def get(self, mentorship_id: int):
+        """One pair with its sessions and assessments (mentor, apprentice, secretary,
+        committee)."""
+        return mentorship_detail(mentoring.visible_mentorship(current_principal(), mentorship_id))
+
+
+@blp.route("/mentorships/<int:mentorship_id>/end")
+class EndMentorshipView(MethodView):
+    @blp.arguments(EndMentorshipIn)
+    @blp.response(200, MentorshipDetailOut)
+    @login_required("secretary", "committee")
+    def post(self, data: dict[str, Any], mentorship_id: int):
+        """End a running pair early (the record stays); repeating is a no-op."""
+        row = mentoring.end_mentorship(current_principal(), mentorship_id, data["note"])
+        unit_of_work.flush()
+        return mentorship_detail(row)
+
+
+@blp.route("/mentorships/<int:mentorship_id>/sessions")
+class MentorSessionsView(MethodView):
+    @blp.arguments(MentorSessionIn)
+    @blp.response(201, MentorSessionOut)
+    @login_required("member")
+    def post(self, data: dict[str, Any], mentorship_id: int):
+        """The mentor logs a session: what was taught, what was practised."""
+        session = mentoring.log_session(
+            current_principal(), mentorship_id, data["held_on"], data["taught"], data["practice"]
+        )
+        unit_of_work.flush()
+        return session
+
+
+@blp.route("/mentorships/<int:mentorship_id>/assessments")
+class MentorAssessmentsView(MethodView):
+    @blp.arguments(MentorAssessmentIn)
+    @blp.response(201, MentorAssessmentOut)
+    @login_required("secretary", "committee")
+    def post(self, data: dict[str, Any], mentorship_id: int):
+        """The 区队's mid-term or final assessment: passed, or extended (the period moves); a
+        passed final ends the pair and awards the mentor's points."""
+        item = mentoring.assess(
+            current_principal(),
+            mentorship_id,
+            data["stage"],
+            data["result"],
+            data["comment"],
+            data.get("extend_months"),
+        )
+        unit_of_work.flush()
+        return item

@@ -36,6 +36,20 @@ from models.meetings import (
 )
 from models.notifications import NOTIFICATION_STATUSES, Notification
 from models.org import UNIT_KINDS, Branch, Mine, Unit
+from models.pairing_duties import (
+    CARE_EVENT_FAMILIES,
+    CARE_EVENT_KINDS,
+    MENTOR_ASSESSMENT_RESULTS,
+    MENTOR_ASSESSMENT_STAGES,
+    MENTORSHIP_STATUSES,
+    TALK_RULE_BASES,
+    CareEvent,
+    CareEventDue,
+    MentorAssessment,
+    MentorSession,
+    Mentorship,
+    TalkRule,
+)
 from models.pairings import (
     CARE_FLAGS,
     TALK_MODES,
@@ -117,7 +131,19 @@ __all__ = [
     "CONSENT_RESULTS",
     "ConsentReport",
     "SubscribeConsent",
+    "CARE_EVENT_FAMILIES",
+    "CARE_EVENT_KINDS",
     "CARE_FLAGS",
+    "MENTOR_ASSESSMENT_RESULTS",
+    "MENTOR_ASSESSMENT_STAGES",
+    "MENTORSHIP_STATUSES",
+    "TALK_RULE_BASES",
+    "CareEvent",
+    "CareEventDue",
+    "MentorAssessment",
+    "Mentorship",
+    "MentorSession",
+    "TalkRule",
     "TALK_MODES",
     "CareFlagChange",
     "CareFlags",

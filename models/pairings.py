@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -131,6 +132,9 @@ class Talk(db.Model):
     topics: Mapped[str] = mapped_column(Text)
     concerns: Mapped[str] = mapped_column(Text, default="")
     follow_up: Mapped[str] = mapped_column(Text, default="")
+    # Whether the employee carried a care flag (思想有波动 / 生活有困难) at talked_at, from the
+    # flags' history when the record was written or its time edited: the seed's rule counts these.
+    care_flagged: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # A correction after the edit window is a new record that names the one it replaces; the

@@ -24,6 +24,7 @@ RULE_SOURCES = (
     "pledge_partly",
     "pledge_not_kept",
     "deed_done",
+    "apprenticeship_passed",
 )
 CAP_PERIODS = ("month", "quarter", "year")
 RATING_KINDS = ("member_five_type", "branch_five_star")

@@ -151,6 +151,29 @@ WORDINGS: dict[str, Wording] = {
         ),
         "pages/pairings/index",
     ),
+    "care_duty_assigned": Wording(
+        "必访必谈任务",
+        lambda d: (
+            f"职工{d['name']}{d['event']}，请于{d['deadline']}前完成{d['duty']}，"
+            "并在谈心记录中登记。"
+        ),
+        "pages/pairings/duties",
+    ),
+    "care_duty_overdue": Wording(
+        "必访必谈已逾期",
+        lambda d: (
+            f"职工{d['name']}{d['event']}的{d['duty']}（指派：{d['assignee']}）"
+            f"已超过期限（{d['deadline']}），请尽快完成。"
+        ),
+        "pages/pairings/duties",
+    ),
+    "apprenticeship_assessed": Wording(
+        "传帮带考核结果",
+        lambda d: (
+            f"徒弟{d['apprentice']}的{d['stage']}结果：{d['result']}。{_opt('时间：', d['at'])}"
+        ),
+        "pages/pairings/mentoring",
+    ),
     "objection_answered": Wording(
         "您的异议已答复",
         lambda d: (

@@ -94,6 +94,31 @@ kind(
     remind_on="date",
     text="text",
 )
+kind(
+    "care_duty_assigned",
+    "the paired member, else the branch secretary",
+    name="name",
+    event="phrase",
+    duty="phrase",
+    deadline="time",
+)
+kind(
+    "care_duty_overdue",
+    "the assignee, the branch secretaries",
+    name="name",
+    event="phrase",
+    duty="phrase",
+    deadline="time",
+    assignee="name",
+)
+kind(
+    "apprenticeship_assessed",
+    "mentor and apprentice",
+    apprentice="name",
+    stage="phrase",
+    result="phrase",
+    at="time",
+)
 # -- 六大员 voting ---------------------------------------------------------------------------------
 kind(
     "objection_answered",

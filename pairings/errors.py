@@ -76,3 +76,67 @@ class TalkInFuture(InvalidInput):
 class InvalidMonth(InvalidInput):
     reason = "invalid_month"
     message = "月份格式应为 YYYY-MM"
+
+
+class InvalidRule(InvalidInput):
+    reason = "invalid_talk_rule"
+    message = "谈心要求设置不正确"
+
+
+class EventForLeaver(InvalidInput):
+    reason = "person_left"
+    message = "该职工已离职，不能登记必访必谈事项"
+
+
+class EventInFuture(InvalidInput):
+    reason = "event_in_future"
+    message = "事件日期不能晚于今天"
+
+
+class NotDutyAssignee(Forbidden):
+    reason = "not_duty_assignee"
+    message = "只有被指派的人可以办结这项必访必谈"
+
+
+class DutyClosed(DomainError):
+    status = 409
+    reason = "duty_closed"
+    message = "这项必访必谈已经办结"
+
+
+class TalkDoesNotClose(InvalidInput):
+    reason = "talk_does_not_close_duty"
+    message = "这条谈心记录不能办结该事项：须为被指派人在事件当天或之后与该职工的谈心（必访须当面）"
+
+
+class MentorshipRefused(InvalidInput):
+    reason = "invalid_mentorship"
+    message = "传帮带结对不符合要求"
+
+
+class SelfMentorship(InvalidInput):
+    reason = "self_mentorship"
+    message = "师傅和徒弟不能是同一个人"
+
+
+class ApprenticeHasMentor(DomainError):
+    status = 409
+    reason = "apprentice_has_mentor"
+    message = "该徒弟已有师傅，一名职工同一时间只能有一位师傅"
+
+
+class MentorshipClosed(DomainError):
+    status = 409
+    reason = "mentorship_closed"
+    message = "该传帮带结对已结束"
+
+
+class AssessmentRefused(DomainError):
+    status = 409
+    reason = "assessment_not_allowed"
+    message = "当前不能进行这项考核"
+
+
+class InvalidSessionDate(InvalidInput):
+    reason = "invalid_session_date"
+    message = "带徒日期须在结对期间内且不晚于今天"

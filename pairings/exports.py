@@ -16,8 +16,19 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from accounts.principal import Principal
-from models import Branch, Person, PointsEntry, PointsRequest, Talk, db
+from models import (
+    Branch,
+    MentorAssessment,
+    MentorSession,
+    Mentorship,
+    Person,
+    PointsEntry,
+    PointsRequest,
+    Talk,
+    db,
+)
 from pairings import compliance, talks
+from pairings.mentoring import RESULT_LABELS, STAGE_LABELS
 from pairings.months import local
 from points.ledger import Period, in_period, members_totals_query
 from points.rulebook import SOURCE_NAMES
@@ -36,8 +47,9 @@ KIND_LABELS = {
     "monthly_talks_done": "每月谈心",
     "wish_completed": "圆梦微心愿",
     "manual": "书记/党委调整（经审批）",
+    "apprenticeship_passed": "传帮带出师",
 }
-STATUS_LABELS = {"done": "已完成", "due": "未完成"}
+STATUS_LABELS = {"done": "已完成", "due": "未完成", "no_one_to_care": "无关怀对象"}
 
 
 def _cell_value(value: Any) -> Any:
@@ -70,10 +82,26 @@ def _bytes(wb: Workbook) -> bytes:
 
 def talk_ledger(principal: Principal, branch: Branch, month: str, ip: str | None) -> bytes:
     """The branch's talk records of a month and its compliance, as a workbook; reads logged."""
+    return _talk_workbook(principal, [branch], month, ip)
+
+
+def mine_talk_ledger(principal: Principal, mine_id: int, month: str, ip: str | None) -> bytes:
+    """Every branch's talk records of a month in one workbook (the committee's); reads logged."""
+    principal.require("committee")
+    branches = list(
+        db.session.scalars(db.select(Branch).where(Branch.mine_id == mine_id).order_by(Branch.name))
+    )
+    return _talk_workbook(principal, branches, month, ip)
+
+
+def _talk_workbook(
+    principal: Principal, branches: list[Branch], month: str, ip: str | None
+) -> bytes:
+    names = {b.id: b.name for b in branches}
     rows = list(
         db.session.scalars(
             db.select(Talk)
-            .where(Talk.branch_id == branch.id, Talk.month == month)
+            .where(Talk.branch_id.in_(list(names) or [0]), Talk.month == month)
             .order_by(Talk.talked_at, Talk.id)
         )
     )
@@ -99,8 +127,10 @@ def talk_ledger(principal: Principal, branch: Branch, month: str, ip: str | None
             ("反映问题", 40),
             ("跟进措施", 40),
             ("记录人", 10),
+            ("关怀对象", 10),
             ("计入当月", 10),
             ("状态", 16),
+            ("党支部", 16),
         ],
     )
     for t in rows:
@@ -126,15 +156,16 @@ def talk_ledger(principal: Principal, branch: Branch, month: str, ip: str | None
                 t.concerns,
                 t.follow_up,
                 author.name,
-                "是" if t.pairing_id and not t.corrected_by_id else "否",
+                "是" if t.care_flagged else "否",
+                "是" if compliance.talk_counts(t) else "否",
                 state,
+                names[t.branch_id],
             ],
         )
     for row in ws.iter_rows(min_row=2, min_col=9, max_col=11):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
 
-    summary = compliance.branch_compliance(branch, month)
     ws2 = wb.create_sheet()
     _header(
         ws2,
@@ -145,12 +176,20 @@ def talk_ledger(principal: Principal, branch: Branch, month: str, ip: str | None
             ("结对职工数", 12),
             ("要求次数", 10),
             ("完成次数", 10),
-            ("状态", 10),
+            ("状态", 12),
+            ("党支部", 16),
         ],
     )
+    for branch in branches:
+        _summary_rows(ws2, branch, month)
+    return _bytes(wb)
+
+
+def _summary_rows(ws: Worksheet, branch: Branch, month: str) -> None:
+    summary = compliance.branch_compliance(branch, month)
     for m in summary["members"]:
         append_row(
-            ws2,
+            ws,
             [
                 m["name"],
                 m["employee_no"],
@@ -158,16 +197,27 @@ def talk_ledger(principal: Principal, branch: Branch, month: str, ip: str | None
                 m["required"],
                 m["done"],
                 STATUS_LABELS[m["status"]],
+                branch.name,
             ],
         )
+    for m in summary["no_one_to_care"]:
+        append_row(
+            ws,
+            [m["name"], m["employee_no"], m["employees"], "", "", "无关怀对象", branch.name],
+        )
     rate = summary["rate"]
-    append_row(ws2, [])
     append_row(
-        ws2, [f"{branch.name} {month}", "完成率", "无结对党员" if rate is None else f"{rate:.1%}"]
+        ws,
+        [
+            f"{branch.name} {month}",
+            "完成率",
+            "无应谈党员" if rate is None else f"{rate:.1%}",
+            summary["rule"]["label"],
+        ],
     )
     for u in summary["unpaired"]:
-        append_row(ws2, [u["name"], u["employee_no"], 0, "", "", "未结对"])
-    return _bytes(wb)
+        append_row(ws, [u["name"], u["employee_no"], 0, "", "", "未结对", branch.name])
+    append_row(ws, [])
 
 
 def points_ledger(mine_id: int, branch_id: int | None, period: Period) -> bytes:
@@ -258,4 +308,136 @@ def points_ledger(mine_id: int, branch_id: int | None, period: Period) -> bytes:
         )
     append_row(ws, [])
     append_row(ws, [f"统计周期 {period.key}"])
+    return _bytes(wb)
+
+
+MENTOR_STATUS_LABELS = {"active": "带徒中", "passed": "已出师", "ended": "已解除"}
+
+
+def mentoring_ledger(branches: list[Branch]) -> bytes:
+    """传帮带台账: the branches' mentoring pairs, every session and every assessment."""
+
+    names = {b.id: b.name for b in branches}
+    pairs = list(
+        db.session.scalars(
+            db.select(Mentorship)
+            .where(Mentorship.branch_id.in_(list(names) or [0]))
+            .order_by(Mentorship.starts_on, Mentorship.id)
+        )
+    )
+    ids = [p.id for p in pairs] or [0]
+    sessions = list(
+        db.session.scalars(
+            db.select(MentorSession)
+            .where(MentorSession.mentorship_id.in_(ids))
+            .order_by(MentorSession.held_on, MentorSession.id)
+        )
+    )
+    assessments = list(
+        db.session.scalars(
+            db.select(MentorAssessment)
+            .where(MentorAssessment.mentorship_id.in_(ids))
+            .order_by(MentorAssessment.at, MentorAssessment.id)
+        )
+    )
+    people = talks.people_names(
+        {p.mentor_id for p in pairs}
+        | {p.apprentice_id for p in pairs}
+        | {a.assessed_by_id for a in assessments}
+    )
+    by_id = {p.id: p for p in pairs}
+    wb = Workbook()
+    ws = wb.active
+    _header(
+        ws,
+        "传帮带结对",
+        [
+            ("编号", 8),
+            ("党支部", 16),
+            ("师傅", 10),
+            ("师傅工号", 10),
+            ("徒弟", 10),
+            ("徒弟工号", 10),
+            ("技能目标", 36),
+            ("安全目标", 36),
+            ("开始", 12),
+            ("结束", 12),
+            ("带徒次数", 10),
+            ("状态", 10),
+        ],
+    )
+    counts: dict[int, int] = {}
+    for s in sessions:
+        counts[s.mentorship_id] = counts.get(s.mentorship_id, 0) + 1
+    for p in pairs:
+        append_row(
+            ws,
+            [
+                p.id,
+                names[p.branch_id],
+                people[p.mentor_id].name,
+                people[p.mentor_id].employee_no,
+                people[p.apprentice_id].name,
+                people[p.apprentice_id].employee_no,
+                p.skill_goals,
+                p.safety_goals,
+                p.starts_on.isoformat(),
+                p.ends_on.isoformat(),
+                counts.get(p.id, 0),
+                MENTOR_STATUS_LABELS.get(p.status, p.status),
+            ],
+        )
+    ws2 = wb.create_sheet()
+    _header(
+        ws2,
+        "带徒记录",
+        [
+            ("结对编号", 10),
+            ("日期", 12),
+            ("师傅", 10),
+            ("徒弟", 10),
+            ("传授内容", 40),
+            ("实操练习", 40),
+        ],
+    )
+    for s in sessions:
+        p = by_id[s.mentorship_id]
+        append_row(
+            ws2,
+            [
+                p.id,
+                s.held_on.isoformat(),
+                people[p.mentor_id].name,
+                people[p.apprentice_id].name,
+                s.taught,
+                s.practice,
+            ],
+        )
+    ws3 = wb.create_sheet()
+    _header(
+        ws3,
+        "考核",
+        [
+            ("结对编号", 10),
+            ("时间", 18),
+            ("考核", 10),
+            ("结果", 8),
+            ("延至", 12),
+            ("意见", 40),
+            ("考核人", 10),
+        ],
+    )
+    for a in assessments:
+        append_row(
+            ws3,
+            [
+                a.mentorship_id,
+                a.at,
+                STAGE_LABELS[a.stage],
+                RESULT_LABELS[a.result],
+                a.extended_to.isoformat() if a.extended_to else "",
+                a.comment,
+                people[a.assessed_by_id].name,
+            ],
+        )
     return _bytes(wb)

@@ -13,3 +13,13 @@ def remind_job() -> dict[str, int]:
     run = send_reminders()
     db.session.commit()
     return {"due": run.due, "reminded": len(run.sent)}
+
+
+@app_job
+def overdue_duties_job() -> dict[str, int]:
+    """Send one overdue notice per 必访必谈 duty past its time (safe to run at any interval)."""
+    from pairings.duties import notify_overdue
+
+    run = notify_overdue()
+    db.session.commit()
+    return {"overdue": run.overdue, "notified": len(run.notified)}

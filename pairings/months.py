@@ -33,3 +33,9 @@ def last_day(month: str) -> date:
     """The last calendar day of a month."""
     _, end = month_bounds(month)
     return date.fromordinal(local(end).date().toordinal() - 1)
+
+
+def next_month(month: str) -> str:
+    """The "YYYY-MM" after a month."""
+    year, mon = int(month[:4]), int(month[5:7])
+    return f"{year + (mon == 12)}-{mon % 12 + 1:02d}"

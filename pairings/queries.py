@@ -53,7 +53,7 @@ def talk_reads(principal: Principal, talk_id: int | None = None, q: str = "") ->
 def talks_due_count(p: Principal, now: Any) -> int | None:
     """Talks the caller still owes this month as a paired member (None: not paired)."""
     from models import Pairing
-    from pairings.compliance import done_counts, required_per_month
+    from pairings.compliance import month_statuses
     from pairings.months import month_of
 
     if p.person_id is None:
@@ -65,5 +65,7 @@ def talks_due_count(p: Principal, now: Any) -> int | None:
     )
     if not paired:
         return None
-    done = done_counts([p.person_id], month_of(now))[p.person_id]
-    return max(required_per_month() - done, 0)
+    status = month_statuses([p.person_id], month_of(now))[p.person_id]
+    if status.status == "no_one_to_care":
+        return 0
+    return max(status.required - status.done, 0)

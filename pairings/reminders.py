@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from models import Pairing, TalkReminder, db, utcnow
 from notifications import notify
-from pairings.compliance import done_counts, required_per_month
+from pairings.compliance import month_statuses
 from pairings.months import last_day, month_of, today
 from pairings.settings import setting
 
@@ -27,6 +27,12 @@ def reminder_date(day: date, days: list[int]) -> date | None:
     """The latest reminder date of day's month on or before day, if any."""
     passed = [d for d in days if d <= day.day]
     return day.replace(day=max(passed)) if passed else None
+
+
+def _text(status, deadline: str) -> str:
+    left = status.required - status.done
+    who = "思想有波动、生活有困难的结对职工" if status.basis == "flagged" else "结对职工"
+    return f"本月还需与{who}谈心 {left} 次，请在 {deadline} 前完成并记录"
 
 
 @dataclass
@@ -48,9 +54,9 @@ def send_reminders(now: datetime | None = None) -> ReminderRun:
     member_ids = list(
         db.session.scalars(db.select(Pairing.member_id).where(Pairing.active.is_(True)).distinct())
     )
-    required = required_per_month()
-    done = done_counts(member_ids, month)
-    due = sorted(m for m in member_ids if done[m] < required)
+    statuses = month_statuses(member_ids, month)
+    # Members with no one to care for under the seed's rule have nothing to be reminded of.
+    due = sorted(m for m, s in statuses.items() if s.status == "due")
     run.due = len(due)
     already = set(
         db.session.scalars(
@@ -68,12 +74,11 @@ def send_reminders(now: datetime | None = None) -> ReminderRun:
                     KIND,
                     {
                         "month": month,
-                        "required": required,
-                        "done": done[member_id],
+                        "required": statuses[member_id].required,
+                        "done": statuses[member_id].done,
                         "deadline": deadline,
                         "remind_on": remind_on.isoformat(),
-                        "text": f"本月还需与结对职工谈心 {required - done[member_id]} 次，"
-                        f"请在 {deadline} 前完成并记录",
+                        "text": _text(statuses[member_id], deadline),
                     },
                     PAGE,
                 )

@@ -158,8 +158,7 @@ def my_pairings(member: Person, now: datetime | None = None) -> MyPairings:
         ).all()
     )
     month = month_of(now)
-    required = compliance.required_per_month()
-    done = compliance.done_counts([member.id], month)[member.id]
+    status = compliance.month_statuses([member.id], month)[member.id]
     return MyPairings(
         limit=limit_for(member),
         employees=[
@@ -177,9 +176,10 @@ def my_pairings(member: Person, now: datetime | None = None) -> MyPairings:
         ],
         month={
             "month": month,
-            "required": required,
-            "done": done,
-            "status": "done" if done >= required else "due",
+            "required": status.required,
+            "done": status.done,
+            "status": status.status,
+            "basis": status.basis,
         },
     )
 

@@ -12,7 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from accounts.principal import Principal
 from domain_errors import Forbidden, NotFound
 from models import Pairing, Person, Talk, TalkAccess, Wish, db, utcnow
-from pairings.compliance import sync_monthly_award
+from pairings import duties
+from pairings.compliance import flagged_on_day, sync_monthly_award
 from pairings.errors import (
     AlreadyCorrected,
     NotPaired,
@@ -122,11 +123,13 @@ def log_talk(
         pairing_id=pairing.id if pairing else None,
         created_at=now,
         updated_at=now,
+        care_flagged=flagged_on_day(employee.id, content.talked_at),
         **_fields(content),
     )
     db.session.add(talk)
     db.session.flush()
     sync_monthly_award(holder.id, talk.month, actor.id)
+    duties.close_by_talk(talk, actor.id, now)
     return talk
 
 
@@ -165,6 +168,7 @@ def edit_talk(
     for k, v in _fields(content).items():
         setattr(talk, k, v)
     talk.pairing_id = pairing.id if pairing else None
+    talk.care_flagged = flagged_on_day(talk.employee_id, content.talked_at)
     talk.updated_at = now
     db.session.flush()
     for month in dict.fromkeys([old_month, talk.month]):

@@ -41,6 +41,7 @@ SOURCE_NAMES = {
     "pledge_partly": "承诺践诺：部分践诺",
     "pledge_not_kept": "承诺践诺：未践诺",
     "deed_done": "我为职工办实事",
+    "apprenticeship_passed": "传帮带徒弟出师",
 }
 
 
@@ -71,6 +72,9 @@ def default_rules() -> dict[str, RuleFields]:
         "PLEDGE_PART": RuleFields("承诺践诺：部分践诺", 2, "pledge_partly"),
         "PLEDGE_NOT": RuleFields("承诺践诺：未践诺", -2, "pledge_not_kept"),
         "DEED": RuleFields("我为职工办实事", 3, "deed_done", 12, "year"),
+        "APPRENTICE": RuleFields(
+            "传帮带徒弟出师", cfg["POINTS_APPRENTICESHIP"], "apprenticeship_passed"
+        ),
     }
 
 

@@ -161,6 +161,13 @@ def client(app):
     return app.test_client()
 
 
+@pytest.fixture
+def any_talk_rule(app, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mines without a rule of their own count any paired talk (the rule before the seed's,
+    still a setting: TALK_RULE_BASIS=any) — for tests of the month's mechanics, not its rule."""
+    monkeypatch.setitem(app.config, "TALK_RULE_BASIS", "any")
+
+
 _seq = itertools.count(1)
 
 

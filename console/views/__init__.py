@@ -6,6 +6,7 @@ from console.views import (  # noqa: F401
     branch,
     campaigns,
     common,
+    desk,
     inbox,
     login,
     meetings,

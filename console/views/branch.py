@@ -22,6 +22,7 @@ from models import (
     TALK_MODES,
     WISH_CATEGORIES,
     WISH_STATUSES,
+    CareEvent,
     PairingReview,
     Person,
     Talk,
@@ -29,7 +30,7 @@ from models import (
     db,
     utcnow,
 )
-from pairings import care, compliance, exports, overview, services, talks
+from pairings import care, compliance, duties, exports, overview, services, talks
 from pairings import queries as pairing_queries
 from pairings.months import month_of
 from pairings.schemas import CareFlagsIn, PairingIn
@@ -79,8 +80,24 @@ def branch_home(branch_id: int):
     pending, pending_count = wish_queries.review_queue(p, branch.id)
     near = wish_queries.claims_due(p, branch.id, utcnow() + timedelta(days=7))
     flagged = pairing_queries.flagged_people(branch.id)
+    overdue = list(
+        db.session.scalars(
+            duties.events_query(p, "overdue", branch_id=branch.id)
+            .options(selectinload(CareEvent.employee), selectinload(CareEvent.assignee))
+            .limit(10)
+        )
+    )
     return render_template(
         "branch/home.html",
+        overdue=overdue,
+        overdue_count=db.session.scalar(
+            db.select(db.func.count()).select_from(
+                duties.events_query(p, "overdue", branch_id=branch.id).subquery()
+            )
+        ),
+        kind_labels=duties.KIND_LABELS,
+        due_day=duties.due_day,
+        family_labels=duties.FAMILY_LABELS,
         branch=branch,
         month=month,
         summary=summary,
@@ -122,7 +139,9 @@ def branch_wishes(branch_id: int):
     branch = branch_or_404(branch_id)
     stmt, filters = _wish_filters(branch.id)
     page = paginate(
-        stmt.options(selectinload(Wish.wisher), selectinload(Wish.claimer)),
+        stmt.options(
+            selectinload(Wish.wisher), selectinload(Wish.claimer), selectinload(Wish.author)
+        ),
         {"created_at": Wish.created_at, "updated_at": Wish.updated_at, "title": Wish.title},
         "created_at",
         "asc" if filters["status"] == "pending_review" else "desc",
@@ -134,6 +153,7 @@ def branch_wishes(branch_id: int):
         page=page,
         statuses=WISH_STATUSES,
         categories=WISH_CATEGORIES,
+        can_post=branch.id in principal().secretary_of,
         **filters,
     )
 
@@ -386,6 +406,8 @@ def branch_talks(branch_id: int):
         mode=mode,
         modes=TALK_MODES,
         summary=summary,
+        counts=compliance.talk_counts,
+        can_write=branch.id in p.secretary_of,
     )
 
 
@@ -398,11 +420,18 @@ def branch_talk(branch_id: int, talk_id: int):
     if talk.branch_id != branch.id:
         raise NotFound()
     talks.record_reads(p, [talk], "detail", client_ip())
+    now = utcnow()
+    open_record = talk.corrected_by_id is None
+    can_edit = open_record and talk.author_id == p.person_id and now < talks.editable_until(talk)
     return render_template(
         "branch/talk_drawer.html",
         branch=branch,
         talk=talk,
         editable_until=talks.editable_until(talk),
+        can_edit=can_edit,
+        can_correct=open_record and not can_edit and branch.id in p.secretary_of,
+        modes=TALK_MODES,
+        now=now,
     )
 
 

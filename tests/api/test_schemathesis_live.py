@@ -112,7 +112,7 @@ def live(app) -> Iterator[str]:
     """The demo mine in the suite's database, served over HTTP on a free port."""
     from demo.assessments import seed_assessments
     from demo.meetings import seed_meetings
-    from demo.pairings import seed_pairings
+    from demo.pairings import seed_pairing_duties, seed_pairings
     from demo.people import seed_people
     from demo.points import seed_points
     from demo.votes import seed_votes
@@ -123,6 +123,7 @@ def live(app) -> Iterator[str]:
         restart_ids()
         seed_people()
         seed_pairings()
+        seed_pairing_duties()
         seed_wishes()
         seed_votes()
         seed_points()
@@ -298,6 +299,13 @@ EXEMPT_ALL = {
     r"(POST|PUT) /api/v1/talks": "writes need a pairing of the caller's: tests/pairings",
     r"(POST|DELETE) /api/v1/pairings": "a member and employee of the caller's branch",
     r"PUT /api/v1/employees/": "an employee paired with the caller",
+    # 必访必谈 and 传帮带 (the live fixture seeds a few): writes are the branch secretary's, the
+    # paired member's or the assignee's, and reads of one record need an id of the caller's.
+    r"POST /api/v1/care-events": "the secretary or the paired member; closing: the assignee",
+    r"GET /api/v1/care-events/\{event_id\}$": "an event the caller may read: tests/pairings",
+    r"PUT /api/v1/admin/care-event-kinds/": "one of twelve kind names (random strings 404)",
+    r"POST /api/v1/mentorships": "the branch secretary; sessions the mentor: tests/pairings",
+    r"GET /api/v1/mentorships/\{mentorship_id\}$": "a pair the caller may see: tests/pairings",
     r"POST /api/v1/inbox/\{": "an inbox item of the caller's: tests/notifications",
     r"POST /api/v1/dangers$": "text or a photo, and a zone or a place, are needed (rules no "
     "schema states): tests/zones",
@@ -336,6 +344,7 @@ EXEMPT_OF = {
         r" /api/v1/zones": "zones are party members' and their managers'",
         r" /api/v1/violations": "三违 are recorded by party members, seen by the committee",
         r" /api/v1/assessments/": "the assessment is the offices' and the committee's",
+        r"GET /api/v1/care-event": "party members, secretaries and committee only",
     },
 }
 

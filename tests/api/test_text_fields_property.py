@@ -23,6 +23,7 @@ from models import Unit, Upload, db, utcnow
 from tests.assessments.factory import text_field_scenarios as assessment_scenarios
 from tests.meetings.factory import text_field_scenarios as meeting_scenarios
 from tests.pairings.factory import Team, log, pair
+from tests.pairings.factory import text_field_scenarios as pairing_scenarios
 from tests.votes.factory import make_campaign, vote
 from tests.wishes.factory import open_wish, upload
 
@@ -377,6 +378,7 @@ def _run(app, client, world) -> None:
     )
     scenarios.update(assessment_scenarios(world, client))
     scenarios.update(meeting_scenarios(world, client))
+    scenarios.update(pairing_scenarios(world, client, team))
     targets = text_targets(client.get("/api/v1/openapi.json").json)
     missing = {(m, p) for m, p, _ in targets} - set(scenarios)
     assert not missing, f"text fields without a scenario: {sorted(missing)}"
@@ -402,6 +404,11 @@ def _run(app, client, world) -> None:
         (f"/api/v1/admin/campaigns/{draft.campaign_id}/export.xlsx", draft.committee_headers),
         (f"/api/v1/branches/{team.branch.id}/talks/export.xlsx?month={talk['month']}", team.sec),
         ("/api/v1/admin/points/export.xlsx?period=all", boss),
+        (
+            f"/api/v1/admin/talks/export.xlsx?month={talk['month']}",
+            world.headers(world.committee(world.default_mine())),
+        ),
+        (f"/api/v1/branches/{team.branch.id}/mentorships/export.xlsx", team.sec),
     ):
         r = client.get(url, headers=headers)
         assert r.status_code == 200, url

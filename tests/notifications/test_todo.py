@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from models import utcnow
 from tests.pairings.factory import Team, log, pair
 from tests.votes.factory import make_campaign, vote
@@ -50,6 +52,7 @@ def test_claims_near_their_deadline_for_the_claimer(app, client, world):
     assert todo(client, s.h(member))["claims_near_deadline"] == 0
 
 
+@pytest.mark.usefixtures("any_talk_rule")
 def test_talks_due_this_month_for_a_paired_member(app, client, world):
     team = Team(world)
     member, employee = team.members[0], team.employees[0]

@@ -78,3 +78,58 @@ def age_talk(app, talk_id: int, days: float) -> None:
         t = db.session.get(Talk, talk_id)
         t.created_at = utcnow() - timedelta(days=days)
         db.session.commit()
+
+
+def text_field_scenarios(world, client, team: Team) -> dict[tuple[str, str], tuple]:
+    """(headers, path, base body) of the pairings operations with free-text fields, for
+    tests/api/test_text_fields_property.py; uses the team's employees 2.. and members 0..1."""
+    from datetime import date
+
+    committee = world.headers(world.committee(world.default_mine()))
+    mentor = team.members[0]
+    apprentices = [world.person(team.branch) for _ in range(3)]
+    goals = {"skill_goals": "技能", "safety_goals": "安全"}
+
+    def mentorship(apprentice) -> int:
+        r = client.post(
+            "/api/v1/mentorships",
+            json={"mentor_id": mentor.id, "apprentice_id": apprentice.id, **goals},
+            headers=team.sec,
+        )
+        assert r.status_code == 201, r.json
+        return r.json["id"]
+
+    taught, ended = mentorship(apprentices[0]), mentorship(apprentices[1])
+    today = date.today().isoformat()
+    return {
+        ("PUT", "/api/v1/admin/talk-rule"): (
+            committee,
+            "/api/v1/admin/talk-rule",
+            {"basis": "flagged", "required": 1, "note": "x"},
+        ),
+        ("POST", "/api/v1/care-events"): (
+            team.sec,
+            "/api/v1/care-events",
+            {"employee_id": team.employees[1].id, "kind": "dispute", "occurred_on": today},
+        ),
+        ("POST", "/api/v1/mentorships"): (
+            team.sec,
+            "/api/v1/mentorships",
+            {"mentor_id": team.members[1].id, "apprentice_id": apprentices[2].id, **goals},
+        ),
+        ("POST", "/api/v1/mentorships/{mentorship_id}/end"): (
+            team.sec,
+            f"/api/v1/mentorships/{ended}/end",
+            {"note": "x"},
+        ),
+        ("POST", "/api/v1/mentorships/{mentorship_id}/sessions"): (
+            team.h(mentor),
+            f"/api/v1/mentorships/{taught}/sessions",
+            {"held_on": today, "taught": "x", "practice": "y"},
+        ),
+        ("POST", "/api/v1/mentorships/{mentorship_id}/assessments"): (
+            team.sec,
+            f"/api/v1/mentorships/{taught}/assessments",
+            {"stage": "midterm", "result": "extended", "comment": "x"},
+        ),
+    }

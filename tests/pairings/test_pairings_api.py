@@ -21,7 +21,8 @@ def test_secretary_pairs_and_member_sees_them(client, world):
     assert body["employees"][0]["name"] == team.employees[0].name
     assert body["employees"][0]["flags"] == [] and body["employees"][0]["last_talk_at"] is None
     assert body["month"]["required"] == 1 and body["month"]["done"] == 0
-    assert body["month"]["status"] == "due"
+    # The seed's rule: neither employee carries a care flag, so there is no one to care for.
+    assert body["month"]["status"] == "no_one_to_care" and body["month"]["basis"] == "flagged"
     assert {e["pairing_id"] for e in body["employees"]} == set(ids)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from accounts.principal import principal_for_person
 from models import Notification, Person, PointsEntry, TalkReminder, db
 from pairings import talks as talk_service
@@ -45,6 +47,7 @@ def test_months_turn_over_at_shanghai_midnight():
             raise AssertionError(bad)
 
 
+@pytest.mark.usefixtures("any_talk_rule")
 def test_compliance_counts_talks_by_shanghai_month(app, client, world):
     team = Team(world, members=2, employees=2)
     a, b = team.members
@@ -91,6 +94,7 @@ def test_compliance_counts_talks_by_shanghai_month(app, client, world):
     assert client.get(f"{url}?month=June", headers=team.sec).json["reason"] == "invalid_month"
 
 
+@pytest.mark.usefixtures("any_talk_rule")
 def test_members_listed_are_those_paired_during_the_month(app, client, world):
     team = Team(world, members=3, employees=2)
     a, b, unpaired = team.members
@@ -124,6 +128,7 @@ def test_members_listed_are_those_paired_during_the_month(app, client, world):
     assert empty["members"] == [] and empty["rate"] is None
 
 
+@pytest.mark.usefixtures("any_talk_rule")
 def test_mine_rollup_for_committee(app, client, world):
     t1, t2 = Team(world, members=2, employees=2), Team(world, members=1, employees=1)
     for team in (t1, t2):
@@ -143,6 +148,7 @@ def test_mine_rollup_for_committee(app, client, world):
     assert client.get("/api/v1/admin/compliance", headers=t1.sec).status_code == 403
 
 
+@pytest.mark.usefixtures("any_talk_rule")
 def test_required_talks_per_month_is_configurable(app, client, world):
     team = Team(world, members=1, employees=2)
     m = team.members[0]
@@ -166,6 +172,7 @@ def test_required_talks_per_month_is_configurable(app, client, world):
         app.config["TALKS_REQUIRED_PER_MONTH"] = 1
 
 
+@pytest.mark.usefixtures("any_talk_rule")
 def test_award_follows_edits_and_corrections_across_months(app, client, world):
     team = Team(world, members=1, employees=1)
     m, e = team.members[0], team.employees[0]
@@ -232,6 +239,7 @@ def _sent(app) -> list[tuple[int, str]]:
         ]
 
 
+@pytest.mark.usefixtures("any_talk_rule")
 def test_reminders_go_only_to_members_still_due_once_per_date(app, client, world):
     team, due = _reminder_world(app, client, world)
 
@@ -258,6 +266,7 @@ def test_reminders_go_only_to_members_still_due_once_per_date(app, client, world
         assert n.data["required"] == 1 and n.data["done"] == 0
 
 
+@pytest.mark.usefixtures("any_talk_rule")
 def test_a_missed_reminder_date_is_caught_up_and_new_month_starts_clean(app, client, world):
     team, due = _reminder_world(app, client, world)
     with app.app_context():
@@ -272,6 +281,7 @@ def test_a_missed_reminder_date_is_caught_up_and_new_month_starts_clean(app, cli
         assert set(run.sent) == {m.id for m in team.members}
 
 
+@pytest.mark.usefixtures("any_talk_rule")
 def test_reminder_runs_at_the_same_instant_send_once(app, client, world):
     _, due = _reminder_world(app, client, world)
 
@@ -286,6 +296,7 @@ def test_reminder_runs_at_the_same_instant_send_once(app, client, world):
     assert len(_sent(app)) == len(due)
 
 
+@pytest.mark.usefixtures("any_talk_rule")
 def test_remind_cli_is_idempotent(app, client, world):
     _, due = _reminder_world(app, client, world)
     runner = app.test_cli_runner()

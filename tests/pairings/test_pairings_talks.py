@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
+
 from models import PointsEntry, Talk, TalkAccess, db, utcnow
 from pairings.months import month_of
 from tests.pairings.factory import Team, age_talk, log, pair, talk_body
 from tests.support.concurrency import fire_at_once
 
 
+@pytest.mark.usefixtures("any_talk_rule")
 def test_member_logs_a_talk_with_a_paired_employee(client, world):
     team = Team(world, members=1, employees=2)
     member, e = team.members[0], team.employees[0]
@@ -69,6 +72,7 @@ def test_talk_outside_the_pairing_period_is_refused(client, world):
     assert r.status_code == 403 and r.json["reason"] == "not_paired"
 
 
+@pytest.mark.usefixtures("any_talk_rule")
 def test_secretary_logs_for_a_member_and_for_themselves(client, world):
     team = Team(world, members=1, employees=2)
     member, e0, e1 = team.members[0], team.employees[0], team.employees[1]
@@ -177,6 +181,7 @@ def test_author_edits_within_seven_days_then_it_locks(app, client, world):
     assert client.get(url, headers=team.h(member)).json["locked"] is True
 
 
+@pytest.mark.usefixtures("any_talk_rule")
 def test_correction_after_the_lock_is_a_new_record_pointing_at_the_old(app, client, world):
     team = Team(world, members=1, employees=1)
     member, e = team.members[0], team.employees[0]
@@ -238,6 +243,7 @@ def test_two_corrections_at_the_same_instant_one_wins(app, world):
         )
 
 
+@pytest.mark.usefixtures("any_talk_rule")
 def test_many_talks_at_once_award_the_month_once(app, world):
     team = Team(world, members=1, employees=3)
     member = team.members[0]

@@ -112,6 +112,7 @@ def test_no_session_listener_is_installed_at_import(base_config, tmp_path):
             "uploads-media-checks",
             "idempotency-purge",
             "pairings-talk-reminders",
+            "pairings-duties-overdue",
             "votes-remind-non-voters",
             "console-purge-tickets",
             "zones-dangers-overdue",

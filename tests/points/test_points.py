@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime
 
+import pytest
 from openpyxl import load_workbook
 
 from models import PointsEntry, TalkAccess, db
@@ -104,6 +105,7 @@ def test_periods_and_totals_for_the_voting_results(app, world):
         assert totals([a.id, b.id]) == {a.id: 6, b.id: 0}
 
 
+@pytest.mark.usefixtures("any_talk_rule")
 def test_monthly_talk_award_shows_in_my_points(client, world):
     team = Team(world, members=1, employees=1)
     m, e = team.members[0], team.employees[0]
@@ -137,6 +139,7 @@ def _sheet(data: bytes, title: str):
 EVIL = ['=HYPERLINK("http://x","点我")', "+1+1", "-2+3", "@SUM(A1)", "=cmd|' /C calc'!A0"]
 
 
+@pytest.mark.usefixtures("any_talk_rule")
 def test_talk_ledger_export_writes_text_never_formulas_and_logs_reads(app, client, world):
     team = Team(world, members=1, employees=1)
     m, e = team.members[0], team.employees[0]

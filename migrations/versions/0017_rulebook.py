@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0017_rulebook'
-down_revision = '0013_inbox'
+down_revision = '0016_pair_duties'
 branch_labels = None
 depends_on = None
 
