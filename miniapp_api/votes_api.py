@@ -28,6 +28,9 @@ class RulesSchema(ma.Schema):
     hide_tallies = ma.fields.Boolean(required=True)
     revote_other_days = ma.fields.Boolean(required=True)
     remind_non_voters = ma.fields.Boolean(required=True)
+    allow_self_vote = ma.fields.Boolean(
+        metadata={"description": "false (default): a candidate's vote for themselves is 409 self_vote"}
+    )
     tie_rule = ma.fields.String(
         metadata={"description": "a tie for the last place of 名额: committee, votes, earlier"}
     )

@@ -62,6 +62,8 @@ class Campaign(db.Model):
     hide_tallies: Mapped[bool] = mapped_column(Boolean, default=False)
     # A daily subscribe message to bound employees who have not voted that day.
     remind_non_voters: Mapped[bool] = mapped_column(Boolean, default=False)
+    # False (the default): a candidate may not vote for themselves (409 self_vote).
+    allow_self_vote: Mapped[bool] = mapped_column(Boolean, default=False)
     # How many are honoured per category (名额): {category key: n}.
     quotas: Mapped[dict[str, int] | None] = mapped_column(JSON, default=dict)
     # 公示: the public notice period between close and publish.

@@ -35,6 +35,7 @@ DEFAULT_RULES = {
     "revote_other_days": True,
     "remind_non_voters": False,
     "tie_rule": "committee",
+    "allow_self_vote": False,
 }
 DEFAULT_QUOTA = 1
 NOTICE_DAYS = (1, 30)
@@ -527,6 +528,7 @@ def rules_of(campaign: Campaign) -> dict[str, Any]:
         "revote_other_days": campaign.revote_other_days,
         "remind_non_voters": campaign.remind_non_voters,
         "tie_rule": campaign.tie_rule,
+        "allow_self_vote": bool(campaign.allow_self_vote),
     }
 
 

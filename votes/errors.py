@@ -24,6 +24,12 @@ class AlreadyVoted(DomainError):
     message = "今天已为该候选人投过票"
 
 
+class SelfVote(DomainError):
+    status = 409
+    reason = "self_vote"
+    message = "本次评选不允许候选人给自己投票"
+
+
 class DailyQuotaUsed(DomainError):
     status = 409
     reason = "daily_quota_used"

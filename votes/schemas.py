@@ -20,6 +20,9 @@ class RulesIn(ma.Schema):
     hide_tallies = Boolean()
     revote_other_days = Boolean()
     remind_non_voters = Boolean()
+    allow_self_vote = Boolean(
+        metadata={"description": "may a candidate vote for themselves (default false: 409 self_vote)"}
+    )
     tie_rule = ma.fields.String(
         validate=ma.validate.OneOf(TIE_RULES),
         metadata={

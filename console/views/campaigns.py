@@ -96,6 +96,7 @@ def _campaign_form(campaign: Campaign | None) -> dict[str, Any]:
         per_candidate_per_day=form_value("per_candidate_per_day"),
         per_category_per_day=form_value("per_category_per_day"),
         revote_other_days=request.form.get("revote_other_days") == "on",
+        allow_self_vote=request.form.get("allow_self_vote") == "on",
     )
     data.update(
         categories=categories,
