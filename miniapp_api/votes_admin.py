@@ -71,6 +71,12 @@ class AdminCampaignSchema(CampaignSummarySchema):
     opened_at = ma.fields.DateTime(allow_none=True)
     closed_at = ma.fields.DateTime(allow_none=True)
     published_at = ma.fields.DateTime(allow_none=True)
+    nominations_end_at = ma.fields.DateTime(
+        allow_none=True, metadata={"description": "the branches' nomination window ends"}
+    )
+    nomination_cap = ma.fields.Integer(
+        allow_none=True, metadata={"description": "live nominations per branch (none: no cap)"}
+    )
 
 
 def campaign_out(c) -> dict[str, Any]:
@@ -92,6 +98,8 @@ def campaign_out(c) -> dict[str, Any]:
         "opened_at": c.opened_at,
         "closed_at": c.closed_at,
         "published_at": c.published_at,
+        "nominations_end_at": c.nominations_end_at,
+        "nomination_cap": c.nomination_cap,
     }
 
 

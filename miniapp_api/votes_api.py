@@ -29,7 +29,9 @@ class RulesSchema(ma.Schema):
     revote_other_days = ma.fields.Boolean(required=True)
     remind_non_voters = ma.fields.Boolean(required=True)
     allow_self_vote = ma.fields.Boolean(
-        metadata={"description": "false (default): a candidate's vote for themselves is 409 self_vote"}
+        metadata={
+            "description": "false (default): a candidate's vote for themselves is 409 self_vote"
+        }
     )
     tie_rule = ma.fields.String(
         metadata={"description": "a tie for the last place of 名额: committee, votes, earlier"}
@@ -171,7 +173,11 @@ class CampaignView(MethodView):
         show = campaigns.tallies_visible(
             campaign.status, campaign.hide_tallies, principal, campaign.mine_id
         )
-        counts = tallies.counts(campaign) if campaign.status != "draft" and show else {}
+        counts = (
+            tallies.counts(campaign)
+            if campaign.status not in ("draft", "nominating") and show
+            else {}
+        )
         mine = ballots.remaining_today(campaign, principal.person_id)
         categories = []
         for entry in campaigns.category_list(campaign):

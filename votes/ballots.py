@@ -207,12 +207,16 @@ def _gate(campaign_id: int, candidate_id: int, voter: Voter, now: datetime) -> G
     )
     if row is None:
         campaign = db.session.get(Campaign, campaign_id)
-        if campaign is None or campaign.mine_id != voter.mine_id or campaign.status == "draft":
+        if (
+            campaign is None
+            or campaign.mine_id != voter.mine_id
+            or campaign.status in ("draft", "nominating")
+        ):
             raise CampaignNotFound()
         raise CandidateNotFound()
     status, mine_id, starts_at, ends_at, stale, version, category, withdrawn_at = row[:8]
     allow_self_vote, candidate_person_id = row[8:]
-    if mine_id != voter.mine_id or status == "draft":
+    if mine_id != voter.mine_id or status in ("draft", "nominating"):
         raise CampaignNotFound()
     if status != "open" or not (starts_at <= now < ends_at):
         raise CampaignNotOpen()
@@ -489,7 +493,11 @@ def _cast_via_db(
     limits: Limits = Limits(),
 ) -> Receipt:
     campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None or campaign.mine_id != voter.mine_id or campaign.status == "draft":
+    if (
+        campaign is None
+        or campaign.mine_id != voter.mine_id
+        or campaign.status in ("draft", "nominating")
+    ):
         raise CampaignNotFound()
     _memory_rate_limit(f"a:{account_id or f'p{voter.id}'}", limits.account_per_minute)
     per_cand, per_cat = campaign.per_candidate_per_day, campaign.per_category_per_day

@@ -38,6 +38,8 @@ DEFAULT_RULES = {
     "allow_self_vote": False,
 }
 DEFAULT_QUOTA = 1
+# Seen by the committee only: the set-up and the branches' nomination window (推荐).
+HIDDEN_STATUSES = ("draft", "nominating")
 NOTICE_DAYS = (1, 30)
 DEFAULT_WEIGHTS = {"votes": 0.5, "points": 0.5}
 # Fields the committee may still change once voting has started.
@@ -70,7 +72,7 @@ def visible_campaign(campaign_id: int, principal: Principal) -> Campaign:
     person = principal.require_bound()
     if campaign is None or campaign.mine_id != person.mine_id:
         raise CampaignNotFound()
-    if campaign.status == "draft" and campaign.mine_id not in principal.committee_of:
+    if campaign.status in HIDDEN_STATUSES and campaign.mine_id not in principal.committee_of:
         raise CampaignNotFound()
     return campaign
 
@@ -104,7 +106,7 @@ def visible_board_state(campaign_id: int, principal: Principal) -> BoardState:
     row = db.session.connection().execute(_BOARD_STATE, {"campaign_id": campaign_id}).first()
     if row is None or row.mine_id != person.mine_id:
         raise CampaignNotFound()
-    if row.status == "draft" and row.mine_id not in principal.committee_of:
+    if row.status in HIDDEN_STATUSES and row.mine_id not in principal.committee_of:
         raise CampaignNotFound()
     return BoardState(
         row.id,
@@ -132,7 +134,7 @@ def list_campaigns(principal: Principal) -> Any:
     person = principal.require_bound()
     stmt = db.select(Campaign).where(Campaign.mine_id == person.mine_id)
     if person.mine_id not in principal.committee_of:
-        stmt = stmt.where(Campaign.status != "draft")
+        stmt = stmt.where(Campaign.status.not_in(HIDDEN_STATUSES))
     return stmt.order_by(Campaign.starts_at.desc(), Campaign.id.desc())
 
 
@@ -198,7 +200,7 @@ def update_campaign(campaign: Campaign, principal: Principal, data: dict[str, An
     _lock(campaign)
     if campaign.status in ("notice", "published"):
         raise CampaignLocked("结果已公示或公布，不能再修改")
-    if campaign.status != "draft":
+    if campaign.status not in HIDDEN_STATUSES:
         locked = set(values) - EDITABLE_WHILE_LIVE
         if locked:
             raise CampaignLocked(errors={k: ["投票开始后不能修改"] for k in sorted(locked)})
@@ -233,7 +235,7 @@ def add_candidate(
 ) -> Candidate:
     """Nominate a party member of the campaign's mine in one of its categories."""
     _lock(campaign)
-    if campaign.status not in ("draft", "open"):
+    if campaign.status not in ("draft", "nominating", "open"):
         raise CampaignLocked("投票已结束，不能再添加候选人")
     if category not in campaign.categories:
         raise CategoryNotInCampaign(
@@ -307,7 +309,7 @@ def update_candidate(
 def remove_candidate(campaign: Campaign, candidate: Candidate, principal: Principal) -> None:
     """Remove a candidate before voting starts."""
     _lock(campaign)
-    if campaign.status != "draft":
+    if campaign.status not in HIDDEN_STATUSES:
         raise CampaignLocked("投票开始后不能移除候选人")
     audit(campaign, principal, "remove_candidate", {"candidate_id": candidate.id})
     db.session.delete(candidate)
@@ -356,7 +358,7 @@ def open_campaign(campaign: Campaign, principal: Principal) -> Campaign:
         raise NoCandidates()
     if campaign.ends_at <= clock.now():
         raise InvalidTransition("结束时间已过，请先修改结束时间")
-    _transition(campaign, ("draft", "closed"), "open", opened_at=clock.now())
+    _transition(campaign, ("draft", "nominating", "closed"), "open", opened_at=clock.now())
     audit(campaign, principal, "open")
     return campaign
 
@@ -481,7 +483,7 @@ def withdraw_person(person_id: int, reason: str) -> int:
     for candidate in rows:
         campaign = candidate.campaign
         _lock(campaign)  # waits for ballots in flight; re-read the status under the lock
-        if campaign.status not in ("draft", "open", "closed"):
+        if campaign.status not in ("draft", "nominating", "open", "closed"):
             continue
         candidate.withdrawn_at = now
         candidate.withdraw_reason = reason[:255]
@@ -503,7 +505,7 @@ def withdrawable_candidacies(person_id: int) -> list[Candidate]:
             .where(
                 Candidate.person_id == person_id,
                 Candidate.withdrawn_at.is_(None),
-                Campaign.status.in_(("draft", "open", "closed")),
+                Campaign.status.in_(("draft", "nominating", "open", "closed")),
             )
             .order_by(Candidate.campaign_id)
         )

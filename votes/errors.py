@@ -179,3 +179,47 @@ class ObjectionNotFound(NotFound):
 class NotAWinner(InvalidInput):
     reason = "not_a_winner"
     message = "只能对公示名单中的人选提出异议"
+
+
+class NominationsClosed(DomainError):
+    status = 409
+    reason = "nominations_closed"
+    message = "当前不在推荐时间内"
+
+
+class NominationExists(DomainError):
+    status = 409
+    reason = "nomination_exists"
+    message = "该党员已被推荐到这个类别"
+
+
+class NominationCapReached(DomainError):
+    status = 409
+    reason = "nomination_cap_reached"
+    message = "本支部的推荐名额已用完"
+
+
+class NotYourBranch(Forbidden):
+    reason = "not_your_branch"
+    message = "只能推荐本支部的党员"
+
+
+class NomineeLeft(InvalidInput):
+    reason = "nominee_left"
+    message = "该职工已离职，不能被推荐"
+
+
+class NominationNotFound(NotFound):
+    reason = "nomination_not_found"
+    message = "推荐不存在或无权查看"
+
+
+class NominationDecided(DomainError):
+    status = 409
+    reason = "nomination_decided"
+    message = "该推荐已处理，不能再修改"
+
+
+class InvalidNominationWindow(InvalidInput):
+    reason = "invalid_nomination_window"
+    message = "推荐截止时间须晚于现在、早于投票结束时间"

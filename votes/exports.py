@@ -16,6 +16,7 @@ from votes.results import compute_results
 
 STATUS_NAMES = {
     "draft": "草稿",
+    "nominating": "推荐中",
     "open": "投票中",
     "closed": "已结束",
     "notice": "公示中",

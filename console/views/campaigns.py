@@ -88,7 +88,7 @@ def _campaign_form(campaign: Campaign | None) -> dict[str, Any]:
         "rules": rules,
         **given(ends_at=_when("ends_at"), notice_days=form_value("notice_days")),
     }
-    if campaign is not None and campaign.status != "draft":
+    if campaign is not None and campaign.status not in ("draft", "nominating"):
         data["quotas"] = _quotas(campaign.categories)
         return load_form(CampaignIn(), data, messages=_CAMPAIGN_MESSAGES, partial=("starts_at",))
     categories = request.form.getlist("categories")
@@ -149,7 +149,7 @@ def campaign_create():
 
 def _board(campaign: Campaign) -> dict[str, list[dict[str, Any]]]:
     """Live counts per category: Redis tallies, or the database while Redis is away."""
-    if campaign.status == "draft":
+    if campaign.status in ("draft", "nominating"):
         counts: dict[int, int] = {}
     else:
         try:
@@ -244,7 +244,7 @@ def campaign_page(campaign_id: int):
         candidate_id=candidate_id,
         employee_no=employee_no,
         categories=CATEGORY_NAMES,
-        live_edit=campaign.status != "draft",
+        live_edit=campaign.status not in ("draft", "nominating"),
     )
 
 
