@@ -22,7 +22,6 @@ from models import Branch, Campaign, Candidate, Nomination, Person, db
 from models.votes import CATEGORY_NAMES
 from notifications import notify
 from votes import campaigns, clock
-from votes.share import photo_url_of
 from votes.errors import (
     CampaignNotFound,
     CandidateExists,
@@ -38,6 +37,7 @@ from votes.errors import (
     NotPartyMember,
     NotYourBranch,
 )
+from votes.share import photo_url_of
 
 NOMINATION_PAGE = "pages/vote/nominations"
 # Statuses that count against the branch's cap (withdrawn ones free their place).
