@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from models.assessments import QuarterAward
 from models.base import UTCDateTime, db, utcnow
 from models.org import Unit
 from models.people import Person
@@ -24,6 +25,7 @@ class Honour(db.Model):
     __table_args__ = (
         # A candidate is honoured once, however often publish hooks run.
         UniqueConstraint("candidate_id", name="uq_honours_candidate"),
+        UniqueConstraint("quarter_award_id", name="uq_honours_quarter_award"),
         Index("ix_honours_mine_year", "mine_id", "year"),
     )
 
@@ -37,6 +39,8 @@ class Honour(db.Model):
     year: Mapped[int] = mapped_column(SmallInteger)
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("vote_campaigns.id"))
     candidate_id: Mapped[int | None] = mapped_column(ForeignKey("vote_candidates.id"))
+    # A team's honour: the assessment's quarterly 六好区队 award it mirrors.
+    quarter_award_id: Mapped[int | None] = mapped_column(ForeignKey("assessment_awards.id"))
     citation: Mapped[str] = mapped_column(Text, default="")
     photo: Mapped[str | None] = mapped_column(String(128))
     awarded_on: Mapped[date] = mapped_column(Date)
@@ -47,6 +51,7 @@ class Honour(db.Model):
 
     person: Mapped[Person | None] = relationship(foreign_keys=[person_id])
     unit: Mapped[Unit | None] = relationship()
+    quarter_award: Mapped[QuarterAward | None] = relationship()
 
 
 class HonourAudit(db.Model):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -53,6 +54,18 @@ EDITABLE_WHILE_LIVE = {
     "quotas",
     "notice_days",
 }
+
+
+# Called with the campaign inside the publishing transaction, after its status is "published":
+# what other domains derive from published results (the honour roll) registers here at init, so
+# votes never imports them.
+_ON_PUBLISH: list[Callable[[Campaign], None]] = []
+
+
+def on_publish(fn: Callable[[Campaign], None]) -> None:
+    """Register a function to run when a campaign's results are published (idempotent)."""
+    if fn not in _ON_PUBLISH:
+        _ON_PUBLISH.append(fn)
 
 
 def audit(campaign: Campaign, principal: Principal | None, action: str, detail: Any = None) -> None:
@@ -428,6 +441,8 @@ def publish_campaign(campaign: Campaign, principal: Principal) -> Campaign:
         raise TieUndecided(f"{names}名额末位并列，请评选委员会先决定并填写理由")
     _transition(campaign, ("notice",), "published", published_at=now)
     audit(campaign, principal, "publish")
+    for fn in _ON_PUBLISH:
+        fn(campaign)
     return campaign
 
 

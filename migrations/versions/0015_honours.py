@@ -67,6 +67,7 @@ def upgrade():
     sa.Column('year', sa.SmallInteger(), nullable=False),
     sa.Column('campaign_id', sa.Integer(), nullable=True),
     sa.Column('candidate_id', sa.Integer(), nullable=True),
+    sa.Column('quarter_award_id', sa.Integer(), nullable=True),
     sa.Column('citation', sa.Text(), nullable=False),
     sa.Column('photo', sa.String(length=128), nullable=True),
     sa.Column('awarded_on', sa.Date(), nullable=False),
@@ -76,12 +77,14 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['campaign_id'], ['vote_campaigns.id'], name=op.f('fk_honours_campaign_id_vote_campaigns')),
     sa.ForeignKeyConstraint(['candidate_id'], ['vote_candidates.id'], name=op.f('fk_honours_candidate_id_vote_candidates')),
+    sa.ForeignKeyConstraint(['quarter_award_id'], ['assessment_awards.id'], name=op.f('fk_honours_quarter_award_id_assessment_awards')),
     sa.ForeignKeyConstraint(['mine_id'], ['mines.id'], name=op.f('fk_honours_mine_id_mines')),
     sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_honours_person_id_people')),
     sa.ForeignKeyConstraint(['revoked_by_id'], ['people.id'], name=op.f('fk_honours_revoked_by_id_people')),
     sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_honours_unit_id_units')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_honours')),
-    sa.UniqueConstraint('candidate_id', name='uq_honours_candidate')
+    sa.UniqueConstraint('candidate_id', name='uq_honours_candidate'),
+    sa.UniqueConstraint('quarter_award_id', name='uq_honours_quarter_award')
     )
     with op.batch_alter_table('honours', schema=None) as batch_op:
         batch_op.create_index('ix_honours_mine_year', ['mine_id', 'year'], unique=False)

@@ -42,7 +42,7 @@ FLOOR = {
     "jobs",
 }
 SHARED = FLOOR | {"wechat", "accounts", "notifications", "points", "media"}
-DOMAINS = {"wishes", "votes", "pairings", "roster", "zones", "assessments"}
+DOMAINS = {"wishes", "votes", "pairings", "roster", "zones", "assessments", "honours"}
 BELOW_WEB = SHARED | DOMAINS
 DOORS = {"miniapp_api", "console"}
 
@@ -75,6 +75,8 @@ ALLOWED: dict[str, frozenset[str]] = {
         "roster": SHARED | {"wishes", "votes", "pairings"},
         "zones": SHARED,
         "assessments": SHARED,
+        # the honour roll reads what votes publish (and the assessments' team awards)
+        "honours": SHARED | {"votes", "assessments"},
         # floor 5: what both doors share
         "web": BELOW_WEB,
         # floor 6: the two doors, which never import each other
