@@ -312,7 +312,8 @@ class Nomination(db.Model):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("vote_campaigns.id"))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     category: Mapped[str] = mapped_column(String(16))
-    # The nominee's branch and unit when nominated (the per-branch counts and cap).
+    # The nominating branch (the nominee's own, or their 区队's) and the nominee's unit when
+    # nominated: the per-branch counts and cap.
     branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     nominated_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))

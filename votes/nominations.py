@@ -109,7 +109,8 @@ def nominate(
     category: str,
     story: str,
 ) -> Nomination:
-    """A secretary nominates a party member of their branch (content-checked story)."""
+    """A secretary nominates a party member of their branch, or of a 区队 their branch covers
+    (content-checked story); the nomination counts for that branch."""
     secretary = principal.require("secretary")
     campaign = _campaign_for_nominator(campaign_id, principal)
     nominee = db.session.get(Person, person_id)
@@ -120,12 +121,13 @@ def nominate(
     if not window_open(campaign):
         raise NominationsClosed()
     _check_nominee(campaign, principal, nominee, category)
-    _check_cap(campaign, nominee.branch_id)
+    branch_id = nominating_branch(principal, nominee)
+    _check_cap(campaign, branch_id)
     nomination = Nomination(
         campaign_id=campaign.id,
         person_id=nominee.id,
         category=category,
-        branch_id=nominee.branch_id,
+        branch_id=branch_id,
         unit_id=nominee.unit_id,
         nominated_by_id=secretary.id,
         story=story,
@@ -176,7 +178,7 @@ def _check_nominee(
         raise NomineeLeft()
     if not nominee.is_party_member:
         raise NotPartyMember()
-    if nominee.branch_id is None or nominee.branch_id not in principal.secretary_of:
+    if nominating_branch(principal, nominee) is None:
         raise NotYourBranch()
     taken = db.session.scalar(
         db.select(Nomination.id).where(
@@ -197,6 +199,17 @@ def _check_nominee(
     )
     if standing is not None:
         raise CandidateExists()
+
+
+def nominating_branch(principal: Principal, nominee: Person) -> int | None:
+    """The caller's branch that may nominate this member: the member's own branch, or the
+    branch of the 区队 they work in (a member may also be nominated where they work)."""
+    mine = set(principal.secretary_of or [])
+    unit_branch = nominee.unit.branch_id if nominee.unit else None
+    for branch_id in (nominee.branch_id, unit_branch):
+        if branch_id is not None and branch_id in mine:
+            return branch_id
+    return None
 
 
 def _check_cap(campaign: Campaign, branch_id: int | None) -> None:

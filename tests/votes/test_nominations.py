@@ -215,3 +215,46 @@ def test_two_secretaries_nominating_the_same_person_at_once_make_one(app, world)
             .where(Nomination.campaign_id == setup.campaign_id)
         )
         assert n == 1
+
+
+def test_the_branch_of_the_team_a_member_works_in_may_nominate_them(app, client, world):
+    from models import Unit
+
+    setup, secretary, sh = _setup(client, world)
+    home = world.branch()
+    nominee = world.member(home)
+    with app.app_context():
+        # Works in a 区队 that setup.branch covers; party branch elsewhere.
+        team = db.session.scalar(db.select(Unit).where(Unit.branch_id == setup.branch.id))
+        db.session.get(Person, nominee.id).unit_id = team.id
+        db.session.commit()
+    r = _nominate(client, setup, sh, nominee)
+    assert r.status_code == 201, r.json
+    assert r.json["branch_id"] == setup.branch.id
+
+
+def test_the_nominees_photo_goes_with_the_accepted_candidate(app, client, world):
+    import io
+
+    from PIL import Image
+
+    setup, secretary, sh = _setup(client, world)
+    nid = _nominate(client, setup, sh, world.member(setup.branch)).json["id"]
+    buf = io.BytesIO()
+    Image.new("RGB", (60, 80), "red").save(buf, "JPEG")
+    r = client.post(
+        f"/api/v1/nominations/{nid}/photo",
+        data={"file": (io.BytesIO(buf.getvalue()), "me.jpg")},
+        headers=sh,
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 200, r.json
+    assert r.json["photo_url"].endswith(".jpg")
+    r = client.post(
+        f"/api/v1/admin/nominations/{nid}/review",
+        json={"accept": True},
+        headers=setup.committee_headers,
+    )
+    with app.app_context():
+        candidate = db.session.get(Candidate, r.json["candidate_id"])
+        assert candidate.photo and r.json["photo_url"].endswith(candidate.photo)
