@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
+from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from honours import exports, queries, services
+from honours import exports, posters, queries, services
 from honours.schemas import AdminRollQuery, RevokeIn, RollQuery
 from miniapp_api.auth import current_principal, login_required
 from miniapp_api.pagination import page_of
@@ -83,6 +84,22 @@ class HonourView(MethodView):
     def get(self, honour_id: int):
         """One standing honour of my mine."""
         return queries.honour_out(queries.public_honour(honour_id, current_principal()))
+
+
+@blp.route("/honours/<int:honour_id>/poster")
+class HonourPosterView(MethodView):
+    @blp.response(200, content_type="image/png")
+    @login_required()
+    def get(self, honour_id: int):
+        """The honour's shareable poster (PNG, 750 × 1334): photo, name, title, citation and
+        the mini-program code of the honour's page; never a phone number."""
+        honour = queries.public_honour(honour_id, current_principal())
+        png = posters.honour_poster(
+            honour, current_app.config["POSTER_FONT"], current_app.config["IMAGE_MAX_PIXELS"]
+        )
+        return Response(
+            png, mimetype="image/png", headers={"Cache-Control": "private, max-age=3600"}
+        )
 
 
 @blp.route("/people/<int:person_id>/honours")

@@ -223,3 +223,9 @@ class NominationDecided(DomainError):
 class InvalidNominationWindow(InvalidInput):
     reason = "invalid_nomination_window"
     message = "推荐截止时间须晚于现在、早于投票结束时间"
+
+
+class PosterFontMissing(DomainError):
+    status = 503
+    reason = "poster_font_missing"
+    message = "服务器缺少中文字体，暂时无法生成海报（请安装 fonts-noto-cjk 或设置 POSTER_FONT）"

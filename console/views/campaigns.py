@@ -222,6 +222,8 @@ def campaign_page(campaign_id: int):
         stmt, {"id": Ballot.id, "cast_at": Ballot.cast_at}, "id", rows=True, prefix="b_"
     )
     notice = campaign.status in ("notice", "published")
+    shows_turnout = campaign.status not in ("draft", "nominating")
+    turnout_now = turnout.turnout(campaign) if shows_turnout else None
     objection_rows = objections.objections_of_campaign(campaign) if notice else []
     now = clock.now()
     return render_template(
@@ -245,6 +247,17 @@ def campaign_page(campaign_id: int):
         employee_no=employee_no,
         categories=CATEGORY_NAMES,
         live_edit=campaign.status not in ("draft", "nominating"),
+        turnout=turnout_now,
+        turnout_charts={
+            "branches": charts.turnout_branches(turnout_now),
+            "days": charts.turnout_days(turnout_now),
+        }
+        if turnout_now
+        else None,
+        nominations=nomination_rows(campaign),
+        nomination_counts=nominations.branch_counts(campaign)
+        if campaign.status != "draft" or campaign.nominations_end_at
+        else [],
     )
 
 

@@ -162,3 +162,20 @@ def test_a_quarterly_team_award_is_a_team_honour(app, client, world):
         (team_name, "2026 年第 3 季度“六好区队”", 2026)
     ]
     assert roll[0]["category_name"] == "六好区队" and roll[0]["person_id"] is None
+
+
+def test_an_honours_poster(app, client, world):
+    from PIL import Image
+
+    from votes import poster
+
+    setup, winners, viewer = _published(app, client, world)
+    honour = client.get("/api/v1/honours", headers=viewer).json[0]
+    r = client.get(f"/api/v1/honours/{honour['id']}/poster", headers=viewer)
+    assert r.status_code == 200 and r.mimetype == "image/png"
+    assert Image.open(io.BytesIO(r.data)).size == (poster.WIDTH, poster.HEIGHT)
+    with app.app_context():
+        from honours.posters import honour_poster_data
+
+        data = honour_poster_data(db.session.get(Honour, honour["id"]))
+        assert data.label == honour["title"] and data.scene == f"h={honour['id']}"
