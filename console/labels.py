@@ -61,6 +61,12 @@ ACCESS_ACTIONS = {"detail": "查看详情", "list": "列表查看", "export": "�
 BIND_ACTIONS = {"bind": "绑定", "unbind": "解绑"}
 SIGN_IN_METHODS = {"scan": "扫码登录", "demo": "演示登录"}
 REQUEST_STATUS = {"pending": "待审批", "approved": "已批准", "rejected": "已驳回"}
+NOMINATION_STATUS = {
+    "pending": "待审核",
+    "accepted": "已采纳",
+    "declined": "未采纳",
+    "withdrawn": "已撤回",
+}
 
 TABLES = {
     "wish_status": WISH_STATUS,
@@ -86,6 +92,7 @@ TABLES = {
     "leave_source": LEAVE_SOURCE,
     "roster_field": ROSTER_FIELDS,
     "request_status": REQUEST_STATUS,
+    "nomination_status": NOMINATION_STATUS,
 }
 
 

@@ -4,6 +4,7 @@ reason (audited; it leaves the public roll)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import event
@@ -18,6 +19,7 @@ from notifications import notify
 from votes.results import winners
 
 HONOUR_PAGE = "pages/honours/detail?id={id}"
+_TITLE_YEAR = re.compile(r"(20\d\d)\s*年度")
 
 
 def title_for(year: int, category: str) -> str:
@@ -25,10 +27,20 @@ def title_for(year: int, category: str) -> str:
     return f"{year} 年度“{CATEGORY_NAMES.get(category, category)}”"
 
 
+def year_of(campaign: Campaign) -> int:
+    """The year an honour is for: the 年度 the campaign's title names ("2025年度“六大员”评选",
+    usually published early the next year), else the year voting started."""
+    found = _TITLE_YEAR.search(campaign.title or "")
+    if found:
+        return int(found.group(1))
+    return local_day(campaign.starts_at).year
+
+
 def award_campaign(campaign: Campaign) -> list[Honour]:
     """Honour the campaign's honoured candidates (名额 per category, frozen at 公示, objections
     and tie decisions applied), once each; called in the publishing transaction."""
     day = local_day(campaign.published_at or utcnow())
+    year = year_of(campaign)
     done = set(
         db.session.scalars(db.select(Honour.candidate_id).where(Honour.campaign_id == campaign.id))
     )
@@ -44,8 +56,8 @@ def award_campaign(campaign: Campaign) -> list[Honour]:
             person_id=person.id,
             unit_id=person.unit_id,
             category=candidate.category,
-            title=title_for(day.year, candidate.category),
-            year=day.year,
+            title=title_for(year, candidate.category),
+            year=year,
             campaign_id=campaign.id,
             candidate_id=candidate.id,
             citation=candidate.story or "",

@@ -2,8 +2,9 @@
 how many of them voted today and overall, per branch and per unit, and voters per day.
 
 Eligible: a person of the mine who has not left and has a bound account (the same people the
-non-voter reminder writes to). A voter: a person with a counted (not voided) ballot; grouped by
-their branch and unit now, like the eligible."""
+non-voter reminder writes to), and anyone who has voted in the campaign (unbound or gone since:
+they were eligible when they voted), so a rate never passes 100 %. A voter: a person with a
+counted (not voided) ballot; both grouped by their branch and unit now."""
 
 from __future__ import annotations
 
@@ -22,10 +23,22 @@ def _rate(voters: int, eligible: int) -> float | None:
 def turnout(campaign: Campaign, today: date | None = None) -> dict[str, Any]:
     """The campaign's turnout now (`today`: the Shanghai vote day, default now's)."""
     today = today or clock.vote_day(clock.now())
+    voted = (
+        db.select(Ballot.id)
+        .where(
+            Ballot.campaign_id == campaign.id,
+            Ballot.voter_id == Person.id,
+            Ballot.voided_at.is_(None),
+        )
+        .exists()
+    )
+    bound = db.select(Account.id).where(Account.person_id == Person.id).exists()
     eligible_rows = db.session.execute(
-        db.select(Person.branch_id, Person.unit_id, db.func.count(db.distinct(Person.id)))
-        .join(Account, Account.person_id == Person.id)
-        .where(Person.mine_id == campaign.mine_id, Person.left_at.is_(None))
+        db.select(Person.branch_id, Person.unit_id, db.func.count())
+        .where(
+            Person.mine_id == campaign.mine_id,
+            db.or_(db.and_(Person.left_at.is_(None), bound), voted),
+        )
         .group_by(Person.branch_id, Person.unit_id)
     ).all()
     counted = db.select(Ballot.voter_id).where(

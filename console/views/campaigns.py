@@ -26,8 +26,10 @@ from votes import (
     clock,
     exports,
     live,
+    nominations,
     objections,
     share,
+    turnout,
 )
 from votes import queries as vote_queries
 from votes.results import vote_counts, winners
@@ -254,10 +256,9 @@ def campaign_page(campaign_id: int):
         }
         if turnout_now
         else None,
-        nominations=nomination_rows(campaign),
-        nomination_counts=nominations.branch_counts(campaign)
-        if campaign.status != "draft" or campaign.nominations_end_at
-        else [],
+        nominations=vote_queries.nominations_of(campaign.id),
+        nomination_counts=nominations.branch_counts(campaign),
+        nomination_window_open=nominations.window_open(campaign),
     )
 
 

@@ -59,7 +59,7 @@ def test_a_long_name_wraps_inside_the_card(font):
         assert left >= poster.MARGIN - 2 and right <= poster.WIDTH - poster.MARGIN + 2, key
     # Lines never overlap one another, top to bottom.
     tops = [card.boxes[k] for k in ("name.0", "name.1", "label.0", "unit.0", "story.0")]
-    assert all(a[3] <= b[1] for a, b in zip(tops, tops[1:])), tops
+    assert all(a[3] <= b[1] for a, b in zip(tops, tops[1:], strict=False)), tops
     # The story stops above the code, cut short rather than running into it.
     stories = [card.boxes[k] for k in card.boxes if k.startswith("story.")]
     assert stories and max(b[3] for b in stories) < card.boxes["code"][1]
