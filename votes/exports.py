@@ -143,7 +143,6 @@ def campaign_workbook(campaign: Campaign) -> bytes:
         if category.get("tie"):
             _row(ws, [])
             _row(ws, [f"{category['name']}：名额末位并列", _tie_text(category)])
-    _turnout_sheet(wb, campaign)
     ws = wb.create_sheet("选票")
     _row(
         ws,
@@ -202,6 +201,7 @@ def campaign_workbook(campaign: Campaign) -> bytes:
                 b.void_reason or "",
             ],
         )
+    _turnout_sheet(wb, campaign)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
