@@ -112,6 +112,7 @@ def live(app) -> Iterator[str]:
     """The demo mine in the suite's database, served over HTTP on a free port."""
     from demo.pairings import seed_pairings
     from demo.people import seed_people
+    from demo.honours import seed_honours
     from demo.votes import seed_votes
     from demo.wishes import seed_wishes
 
@@ -121,6 +122,7 @@ def live(app) -> Iterator[str]:
         seed_pairings()
         seed_wishes()
         seed_votes()
+        seed_honours()
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -297,6 +299,17 @@ EXEMPT_ALL = {
     r" /api/v1/(admin/)?(zones|dangers|violations)": "no zone or danger seeded: tests/zones",
     r" /api/v1/(admin/)?assessments": "no assessment month seeded: tests/assessments",
     r"POST /api/v1/inbox/\{": "an inbox item of the caller's: tests/notifications",
+    # Issue 22: the live fixture seeds the demo roll (honours 1–18, one revoked) and a campaign
+    # taking nominations; what needs a secretary, a pending nomination or a matching id pair
+    # is covered by tests/votes (test_nominations, test_poster) and tests/honours.
+    r"GET /api/v1/campaigns/\{campaign_id\}/candidates/\{candidate_id\}/poster$": (
+        "a candidate of that very campaign (random id pairs are 404): tests/votes"
+    ),
+    r"POST /api/v1/campaigns/\{campaign_id\}/nominations$": "a secretary, in the window",
+    r" /api/v1/(admin/)?nominations/\{": "an existing nomination in the right state",
+    r"POST /api/v1/admin/honours/\{honour_id\}/(revoke|restore)$": (
+        "an honour standing (revoke) or revoked (restore): tests/honours"
+    ),
 }
 EXEMPT_OF = {
     "committee": {},
@@ -308,6 +321,9 @@ EXEMPT_OF = {
         r" /api/v1/employees/": "party members paired with the employee",
         r"GET /api/v1/(pairings|points)/mine$": "party members only",
         r"GET /api/v1/talks/\{talk_id\}$": "a miner has no talks of their own to read",
+        r" /api/v1/(nominations/campaigns|campaigns/\{campaign_id\}/nominations)": (
+            "secretaries and the committee only"
+        ),
     },
 }
 
