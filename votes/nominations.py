@@ -332,6 +332,8 @@ def nominations_of(campaign_id: int, principal: Principal, status: str | None = 
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None or campaign.mine_id != person.mine_id:
         raise CampaignNotFound()
+    if campaign.status == "draft" and campaign.mine_id not in principal.committee_of:
+        raise CampaignNotFound()
     stmt = (
         db.select(Nomination)
         .where(Nomination.campaign_id == campaign.id)
