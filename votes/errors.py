@@ -229,3 +229,8 @@ class PosterFontMissing(DomainError):
     status = 503
     reason = "poster_font_missing"
     message = "服务器缺少中文字体，暂时无法生成海报（请安装 fonts-noto-cjk 或设置 POSTER_FONT）"
+
+
+class DeclineReasonRequired(InvalidInput):
+    reason = "decline_reason_required"
+    message = "请填写不采纳的理由"

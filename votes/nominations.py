@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from accounts.principal import Principal
-from domain_errors import InvalidInput
 from media import content_check
 from models import Branch, Campaign, Candidate, Nomination, Person, db
 from models.votes import CATEGORY_NAMES
@@ -26,6 +25,7 @@ from votes.errors import (
     CampaignNotFound,
     CandidateExists,
     CategoryNotInCampaign,
+    DeclineReasonRequired,
     InvalidNominationWindow,
     InvalidTransition,
     NominationCapReached,
@@ -291,7 +291,8 @@ def review(
         raise NominationDecided()
     why = (reason or "").strip()
     if not accept and not why:
-        raise InvalidInput(errors={"reason": ["请填写不采纳的理由"]})
+        # A rule across fields, which no schema states: a reason of its own.
+        raise DeclineReasonRequired(errors={"reason": [DeclineReasonRequired.message]})
     if accept:
         nominee = nomination.person
         if nominee.left_at is not None:

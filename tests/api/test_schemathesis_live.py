@@ -110,9 +110,9 @@ def _only_bad_key_names(content: bytes) -> bool:
 @pytest.fixture
 def live(app) -> Iterator[str]:
     """The demo mine in the suite's database, served over HTTP on a free port."""
+    from demo.honours import seed_honours
     from demo.pairings import seed_pairings
     from demo.people import seed_people
-    from demo.honours import seed_honours
     from demo.votes import seed_votes
     from demo.wishes import seed_wishes
 

@@ -93,7 +93,7 @@ def test_decline_with_a_reason_the_secretary_sees(app, client, world):
     nid = _nominate(client, setup, sh, nominee).json["id"]
     path = f"/api/v1/admin/nominations/{nid}/review"
     r = client.post(path, json={"accept": False}, headers=setup.committee_headers)
-    assert r.status_code == 422
+    assert (r.status_code, r.json["reason"]) == (422, "decline_reason_required")
     r = client.post(
         path, json={"accept": False, "reason": "事迹材料不够具体"}, headers=setup.committee_headers
     )
