@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import accounts
 import console
+import honours
 import media
 import meetings
 import miniapp_api
@@ -50,6 +51,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     wishes.init_app(app)
     zones.init_app(app)
     meetings.init_app(app)
+    honours.init_app(app)
     votes.init_app(app)
     miniapp_api.init_app(app)
     console.init_app(app)

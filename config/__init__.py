@@ -202,6 +202,11 @@ def load_settings(
         "ZONE_PLACARD_FONT": env.get("ZONE_PLACARD_FONT")
         or "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
         "ZONE_PAGE": env.get("ZONE_PAGE") or "pages/zones/detail",
+        # a candidate's or an honour's shareable poster (votes/poster.py): its CJK font
+        "POSTER_FONT": env.get("POSTER_FONT")
+        or "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+        # the mini-program page an honour's poster code opens (scene "h=<honour id>")
+        "HONOUR_PAGE": env.get("HONOUR_PAGE") or "pages/honours/detail",
         # points requests (approved by another committee member) per verified danger found and
         # per 三违 stopped; 0 turns one off
         "ZONE_POINTS_DANGER_FOUND": _int(env, "ZONE_POINTS_DANGER_FOUND", 2),

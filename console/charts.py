@@ -153,3 +153,34 @@ def leaderboard(rows: list[dict[str, Any]], title: str) -> dict[str, Any]:
             }
         ],
     }
+
+
+def turnout_branches(turnout: dict[str, Any]) -> dict[str, Any]:
+    """Per branch: bound employees against voters so far and today (bars)."""
+    rows = turnout["by_branch"][:20][::-1]
+    return {
+        "color": [GREY, RED, GOLD],
+        "tooltip": {"trigger": "axis", "renderMode": "richText"},
+        "legend": {"data": ["可投票职工", "累计投票", "今日投票"], "bottom": 0},
+        "grid": {"left": 110, "right": 30, "top": 10, "bottom": 40},
+        "xAxis": {"type": "value", "minInterval": 1},
+        "yAxis": {"type": "category", "data": [r["branch"] for r in rows]},
+        "series": [
+            {"name": "可投票职工", "type": "bar", "data": [r["eligible"] for r in rows]},
+            {"name": "累计投票", "type": "bar", "data": [r["voters"] for r in rows]},
+            {"name": "今日投票", "type": "bar", "data": [r["voters_today"] for r in rows]},
+        ],
+    }
+
+
+def turnout_days(turnout: dict[str, Any]) -> dict[str, Any]:
+    """Voters per vote day (a line)."""
+    days = turnout["by_day"]
+    return {
+        "color": [RED],
+        "tooltip": {"trigger": "axis", "renderMode": "richText"},
+        "grid": {"left": 40, "right": 20, "top": 20, "bottom": 30},
+        "xAxis": {"type": "category", "data": [d["day"].isoformat() for d in days]},
+        "yAxis": {"type": "value", "minInterval": 1},
+        "series": [{"name": "投票人数", "type": "line", "data": [d["voters"] for d in days]}],
+    }

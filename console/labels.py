@@ -75,6 +75,12 @@ DEED_STATUS = {"planned": "计划", "doing": "办理中", "done": "已办结"}
 CAP_PERIOD = {"month": "每月", "quarter": "每季度", "year": "每年"}
 RATING_KIND = {"member_five_type": "五型党员", "branch_five_star": "五星党支部"}
 RATING_STATUS = {"proposed": "待确认", "confirmed": "已确认", "rejected": "未通过"}
+NOMINATION_STATUS = {
+    "pending": "待审核",
+    "accepted": "已采纳",
+    "declined": "未采纳",
+    "withdrawn": "已撤回",
+}
 
 TABLES = {
     "wish_status": WISH_STATUS,
@@ -108,6 +114,7 @@ TABLES = {
     "leave_source": LEAVE_SOURCE,
     "roster_field": ROSTER_FIELDS,
     "request_status": REQUEST_STATUS,
+    "nomination_status": NOMINATION_STATUS,
 }
 
 

@@ -6,6 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from demo.assessments import seed_assessments
+from demo.honours import seed_honours
 from demo.meetings import seed_meetings
 from demo.pairings import seed_pairing_duties, seed_pairings
 from demo.people import seed_people
@@ -38,5 +39,6 @@ def demo_command(reset: bool) -> None:
     summary += "\n" + seed_zones()
     summary += "\n" + seed_assessments()
     summary += "\n" + seed_meetings()
+    summary += "\n" + seed_honours()
     db.session.commit()
     click.echo(summary)

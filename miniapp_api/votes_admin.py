@@ -32,6 +32,7 @@ from votes import (
     objections,
     points_sheets,
     share,
+    turnout,
 )
 from votes.schemas import (
     AnswerIn,
@@ -71,6 +72,12 @@ class AdminCampaignSchema(CampaignSummarySchema):
     opened_at = ma.fields.DateTime(allow_none=True)
     closed_at = ma.fields.DateTime(allow_none=True)
     published_at = ma.fields.DateTime(allow_none=True)
+    nominations_end_at = ma.fields.DateTime(
+        allow_none=True, metadata={"description": "the branches' nomination window ends"}
+    )
+    nomination_cap = ma.fields.Integer(
+        allow_none=True, metadata={"description": "live nominations per branch (none: no cap)"}
+    )
 
 
 def campaign_out(c) -> dict[str, Any]:
@@ -92,6 +99,8 @@ def campaign_out(c) -> dict[str, Any]:
         "opened_at": c.opened_at,
         "closed_at": c.closed_at,
         "published_at": c.published_at,
+        "nominations_end_at": c.nominations_end_at,
+        "nomination_cap": c.nomination_cap,
     }
 
 
@@ -551,6 +560,47 @@ class SuspiciousView(MethodView):
                 campaign.id, since, timedelta(hours=query["fresh_hours"]), query["fresh_min"]
             ),
         }
+
+
+class TurnoutGroupSchema(ma.Schema):
+    eligible = ma.fields.Integer(required=True)
+    voters = ma.fields.Integer(required=True)
+    voters_today = ma.fields.Integer(required=True)
+    rate = ma.fields.Float(allow_none=True, required=True)
+    rate_today = ma.fields.Float(allow_none=True, required=True)
+
+
+class TurnoutBranchSchema(TurnoutGroupSchema):
+    branch_id = ma.fields.Integer(allow_none=True, required=True)
+    branch = ma.fields.String(required=True)
+
+
+class TurnoutUnitSchema(TurnoutGroupSchema):
+    unit_id = ma.fields.Integer(allow_none=True, required=True)
+    unit = ma.fields.String(required=True)
+
+
+class TurnoutDaySchema(ma.Schema):
+    day = ma.fields.Date(required=True)
+    voters = ma.fields.Integer(required=True)
+
+
+class TurnoutSchema(TurnoutGroupSchema):
+    campaign_id = ma.fields.Integer(required=True)
+    day = ma.fields.Date(required=True, metadata={"description": "today's vote day (Shanghai)"})
+    by_branch = ma.fields.List(ma.fields.Nested(TurnoutBranchSchema), required=True)
+    by_unit = ma.fields.List(ma.fields.Nested(TurnoutUnitSchema), required=True)
+    by_day = ma.fields.List(ma.fields.Nested(TurnoutDaySchema), required=True)
+
+
+@blp.route("/campaigns/<int:campaign_id>/turnout")
+class TurnoutView(MethodView):
+    @blp.response(200, TurnoutSchema)
+    @login_required("committee")
+    def get(self, campaign_id: int):
+        """Turnout: bound employees who may vote, voters today and overall (rates), per branch,
+        per unit and per day."""
+        return turnout.turnout(_campaign(campaign_id))
 
 
 @blp.route("/campaigns/<int:campaign_id>/export.xlsx")

@@ -14,8 +14,8 @@ from miniapp_api.auth import client_ip, current_principal, login_required
 from miniapp_api.fields import clean_text
 from miniapp_api.pagination import page_of
 from models import Candidate
-from votes import ballots, campaigns, objections, share, tallies
-from votes.errors import ResultsNotPublished
+from votes import ballots, campaigns, objections, poster, share, tallies
+from votes.errors import CandidateNotFound, ResultsNotPublished
 from votes.schemas import LeaderboardQuery, ObjectionIn, VoteIn
 from web import unit_of_work
 
@@ -28,6 +28,11 @@ class RulesSchema(ma.Schema):
     hide_tallies = ma.fields.Boolean(required=True)
     revote_other_days = ma.fields.Boolean(required=True)
     remind_non_voters = ma.fields.Boolean(required=True)
+    allow_self_vote = ma.fields.Boolean(
+        metadata={
+            "description": "false (default): a candidate's vote for themselves is 409 self_vote"
+        }
+    )
     tie_rule = ma.fields.String(
         metadata={"description": "a tie for the last place of 名额: committee, votes, earlier"}
     )
@@ -168,7 +173,11 @@ class CampaignView(MethodView):
         show = campaigns.tallies_visible(
             campaign.status, campaign.hide_tallies, principal, campaign.mine_id
         )
-        counts = tallies.counts(campaign) if campaign.status != "draft" and show else {}
+        counts = (
+            tallies.counts(campaign)
+            if campaign.status not in ("draft", "nominating") and show
+            else {}
+        )
         mine = ballots.remaining_today(campaign, principal.person_id)
         categories = []
         for entry in campaigns.category_list(campaign):
@@ -368,6 +377,29 @@ class ShareCodeView(MethodView):
             code.data,
             mimetype=code.content_type,
             headers={"Cache-Control": "private, max-age=86400"},
+        )
+
+
+@blp.route("/campaigns/<int:campaign_id>/candidates/<int:candidate_id>/poster")
+class PosterView(MethodView):
+    @blp.response(200, content_type="image/png")
+    @login_required()
+    def get(self, campaign_id: int, candidate_id: int):
+        """The candidate's shareable poster (PNG, 750 × 1334): photo, name, unit, category, a
+        trimmed 事迹 and the mini-program code of their page; never a phone number. 503
+        poster_font_missing when the server has no CJK font."""
+        campaign = campaigns.visible_campaign(campaign_id, current_principal())
+        candidate = campaigns.campaign_candidate(campaign, candidate_id)
+        if candidate.withdrawn_at is not None:
+            raise CandidateNotFound()
+        png = poster.candidate_poster(
+            campaign,
+            candidate,
+            current_app.config["POSTER_FONT"],
+            current_app.config["IMAGE_MAX_PIXELS"],
+        )
+        return Response(
+            png, mimetype="image/png", headers={"Cache-Control": "private, max-age=3600"}
         )
 
 

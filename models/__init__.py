@@ -20,6 +20,7 @@ from models.assessments import (
 from models.base import UTCDateTime, db, utcnow
 from models.consents import CONSENT_RESULTS, ConsentReport, SubscribeConsent
 from models.console import ConsoleLoginTicket, ConsoleSignIn
+from models.honours import Honour, HonourAudit
 from models.idempotency import IdempotencyRecord
 from models.meetings import (
     ATTENDANCE_STATUSES,
@@ -85,6 +86,7 @@ from models.votes import (
     Campaign,
     CampaignAudit,
     Candidate,
+    Nomination,
     Objection,
     PointsSheet,
     VoteReminder,
@@ -113,6 +115,9 @@ from models.zones import (
 )
 
 __all__ = [
+    "Honour",
+    "HonourAudit",
+    "Nomination",
     "AssessmentMonth",
     "DUTIES",
     "GRADES",

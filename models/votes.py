@@ -33,7 +33,9 @@ CATEGORY_NAMES = {
     "emergency": "急难险重突击员",
 }
 CATEGORY_KEYS = tuple(CATEGORY_NAMES)
-CAMPAIGN_STATUSES = ("draft", "open", "closed", "notice", "published")
+# "nominating": the branches' nomination window (推荐), between draft and open.
+CAMPAIGN_STATUSES = ("draft", "nominating", "open", "closed", "notice", "published")
+NOMINATION_STATUSES = ("pending", "accepted", "declined", "withdrawn")
 TIE_RULES = ("committee", "votes", "earlier")
 OBJECTION_STATUSES = ("open", "upheld", "dismissed")
 POINTS_SOURCES = ("ledger", "sheet")
@@ -62,6 +64,13 @@ class Campaign(db.Model):
     hide_tallies: Mapped[bool] = mapped_column(Boolean, default=False)
     # A daily subscribe message to bound employees who have not voted that day.
     remind_non_voters: Mapped[bool] = mapped_column(Boolean, default=False)
+    # False (the default): a candidate may not vote for themselves (409 self_vote).
+    allow_self_vote: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The branches' nomination window (status "nominating"): secretaries nominate until it ends;
+    # a cap on the live nominations of one branch (None: no cap).
+    nominations_start_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    nominations_end_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    nomination_cap: Mapped[int | None] = mapped_column(SmallInteger)
     # How many are honoured per category (名额): {category key: n}.
     quotas: Mapped[dict[str, int] | None] = mapped_column(JSON, default=dict)
     # 公示: the public notice period between close and publish.
@@ -284,3 +293,42 @@ class VoteReminder(db.Model):
     day: Mapped[date] = mapped_column(Date)
     sent: Mapped[int] = mapped_column(Integer, default=0)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Nomination(db.Model):
+    """A branch's nomination (推荐) of one of its party members to a category of a campaign, with
+    the story (事迹) and photos, and the committee's review. `live_key` is 1 unless withdrawn:
+    one nomination per person per category per campaign (a withdrawn one may be made again)."""
+
+    __tablename__ = "vote_nominations"
+    __table_args__ = (
+        UniqueConstraint(
+            "campaign_id", "person_id", "category", "live_key", name="uq_vote_nominations_live"
+        ),
+        Index("ix_vote_nominations_campaign_branch", "campaign_id", "branch_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("vote_campaigns.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    category: Mapped[str] = mapped_column(String(16))
+    # The nominating branch (the nominee's own, or their 区队's) and the nominee's unit when
+    # nominated: the per-branch counts and cap.
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    nominated_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    story: Mapped[str] = mapped_column(Text)
+    # A candidate photo's file name (votes.share, image-checked); the candidate takes it over.
+    photo: Mapped[str | None] = mapped_column(String(128))
+    content_check: Mapped[str] = mapped_column(String(16), default="unchecked")
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    live_key: Mapped[int | None] = mapped_column(SmallInteger, default=1)
+    decline_reason: Mapped[str | None] = mapped_column(String(255))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    candidate_id: Mapped[int | None] = mapped_column(ForeignKey("vote_candidates.id"))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+    campaign: Mapped[Campaign] = relationship()

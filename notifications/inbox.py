@@ -182,6 +182,26 @@ WORDINGS: dict[str, Wording] = {
         ),
         "pages/vote/objections",
     ),
+    "nominated": Wording(
+        "您被推荐为评选候选人",
+        lambda d: (
+            f"{d['name']}推荐您参加「{d['campaign']}」的{d['category']}评选，请留意审核结果。"
+        ),
+        "pages/vote/nominations",
+    ),
+    "nomination_reviewed": Wording(
+        "推荐审核结果",
+        lambda d: (
+            f"「{d['campaign']}」对{d['name']}的{d['category']}推荐{d['result']}。"
+            f"{_opt('理由：', d['reason'])}"
+        ),
+        "pages/vote/nominations",
+    ),
+    "honour_awarded": Wording(
+        "恭喜您获得荣誉",
+        lambda d: f"您获得「{d['title']}」荣誉，已登上全矿荣誉榜。{_opt('日期：', d['date'])}",
+        "pages/honours/mine",
+    ),
     "danger_reported": Wording(
         "有新的隐患报告",
         lambda d: (

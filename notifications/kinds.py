@@ -137,6 +137,17 @@ kind(
     ends_at="time",
     text="text",
 )
+kind("nominated", "the nominee", campaign="text", category="phrase", name="name")
+kind(
+    "nomination_reviewed",
+    "the nominee, the nominating secretary",
+    campaign="text",
+    category="phrase",
+    name="name",
+    result="phrase",
+    reason="text",
+)
+kind("honour_awarded", "the honoured person", title="text", date="date")
 # -- 党员责任区 and hidden dangers (隐患) ------------------------------------------------------
 kind(
     "danger_reported",

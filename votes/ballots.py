@@ -25,6 +25,7 @@ from votes.errors import (
     CandidateNotFound,
     DailyQuotaUsed,
     RateLimited,
+    SelfVote,
     VotingUnavailable,
 )
 from votes.voiding import ballot_for_committee, void_ballot  # noqa: F401 - the doors' names
@@ -182,6 +183,8 @@ _GATE = (
         Campaign.config_version,
         Candidate.category,
         Candidate.withdrawn_at,
+        Campaign.allow_self_vote,
+        Candidate.person_id,
     )
     .join(Candidate, Candidate.campaign_id == Campaign.id)
     .where(Campaign.id == db.bindparam("campaign_id"), Candidate.id == db.bindparam("candidate_id"))
@@ -204,16 +207,25 @@ def _gate(campaign_id: int, candidate_id: int, voter: Voter, now: datetime) -> G
     )
     if row is None:
         campaign = db.session.get(Campaign, campaign_id)
-        if campaign is None or campaign.mine_id != voter.mine_id or campaign.status == "draft":
+        if (
+            campaign is None
+            or campaign.mine_id != voter.mine_id
+            or campaign.status in ("draft", "nominating")
+        ):
             raise CampaignNotFound()
         raise CandidateNotFound()
-    status, mine_id, starts_at, ends_at, stale, version, category, withdrawn_at = row
-    if mine_id != voter.mine_id or status == "draft":
+    status, mine_id, starts_at, ends_at, stale, version, category, withdrawn_at = row[:8]
+    allow_self_vote, candidate_person_id = row[8:]
+    if mine_id != voter.mine_id or status in ("draft", "nominating"):
         raise CampaignNotFound()
     if status != "open" or not (starts_at <= now < ends_at):
         raise CampaignNotOpen()
     if withdrawn_at is not None:
         raise CandidateNotFound()
+    # The self-vote rule rides on the gate's one read (no extra round trip on the common path):
+    # the voter's person is the candidate's person.
+    if candidate_person_id == voter.id and not allow_self_vote:
+        raise SelfVote()
     return Gate(category, bool(stale), int(version or 0))
 
 
@@ -288,6 +300,12 @@ def _cast_via_redis(
         )
         try:
             ballot_id, gate = _store(row)
+        except SelfVote:
+            # Redis's picture is right (it does not know whose candidacy this is): only the use
+            # is given back, no rebuild.
+            db.session.rollback()
+            _undo(campaign_id, keys, undo_args)
+            raise
         except DomainError:
             # The gate refused: Redis had an older picture of the campaign (a close it has not
             # heard of yet). Give the use back and have Redis rebuilt.
@@ -493,7 +511,11 @@ def _cast_via_db(
     limits: Limits = Limits(),
 ) -> Receipt:
     campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None or campaign.mine_id != voter.mine_id or campaign.status == "draft":
+    if (
+        campaign is None
+        or campaign.mine_id != voter.mine_id
+        or campaign.status in ("draft", "nominating")
+    ):
         raise CampaignNotFound()
     _memory_rate_limit(f"a:{account_id or f'p{voter.id}'}", limits.account_per_minute)
     per_cand, per_cat = campaign.per_candidate_per_day, campaign.per_category_per_day

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,8 +37,11 @@ DEFAULT_RULES = {
     "revote_other_days": True,
     "remind_non_voters": False,
     "tie_rule": "committee",
+    "allow_self_vote": False,
 }
 DEFAULT_QUOTA = 1
+# Seen by the committee only: the set-up and the branches' nomination window (推荐).
+HIDDEN_STATUSES = ("draft", "nominating")
 NOTICE_DAYS = (1, 30)
 DEFAULT_WEIGHTS = {"votes": 0.5, "points": 0.5}
 # Fields the committee may still change once voting has started.
@@ -51,6 +55,18 @@ EDITABLE_WHILE_LIVE = {
     "quotas",
     "notice_days",
 }
+
+
+# Called with the campaign inside the publishing transaction, after its status is "published":
+# what other domains derive from published results (the honour roll) registers here at init, so
+# votes never imports them.
+_ON_PUBLISH: list[Callable[[Campaign], None]] = []
+
+
+def on_publish(fn: Callable[[Campaign], None]) -> None:
+    """Register a function to run when a campaign's results are published (idempotent)."""
+    if fn not in _ON_PUBLISH:
+        _ON_PUBLISH.append(fn)
 
 
 def audit(campaign: Campaign, principal: Principal | None, action: str, detail: Any = None) -> None:
@@ -70,7 +86,7 @@ def visible_campaign(campaign_id: int, principal: Principal) -> Campaign:
     person = principal.require_bound()
     if campaign is None or campaign.mine_id != person.mine_id:
         raise CampaignNotFound()
-    if campaign.status == "draft" and campaign.mine_id not in principal.committee_of:
+    if campaign.status in HIDDEN_STATUSES and campaign.mine_id not in principal.committee_of:
         raise CampaignNotFound()
     return campaign
 
@@ -146,7 +162,7 @@ def visible_board_state(campaign_id: int, principal: Principal, max_age: float =
     state = board_state(campaign_id, max_age)
     if state is None or state.mine_id != person.mine_id:
         raise CampaignNotFound()
-    if state.status == "draft" and state.mine_id not in principal.committee_of:
+    if state.status in HIDDEN_STATUSES and state.mine_id not in principal.committee_of:
         raise CampaignNotFound()
     return state
 
@@ -167,7 +183,7 @@ def list_campaigns(principal: Principal) -> Any:
     person = principal.require_bound()
     stmt = db.select(Campaign).where(Campaign.mine_id == person.mine_id)
     if person.mine_id not in principal.committee_of:
-        stmt = stmt.where(Campaign.status != "draft")
+        stmt = stmt.where(Campaign.status.not_in(HIDDEN_STATUSES))
     return stmt.order_by(Campaign.starts_at.desc(), Campaign.id.desc())
 
 
@@ -233,7 +249,7 @@ def update_campaign(campaign: Campaign, principal: Principal, data: dict[str, An
     _lock(campaign)
     if campaign.status in ("notice", "published"):
         raise CampaignLocked("结果已公示或公布，不能再修改")
-    if campaign.status != "draft":
+    if campaign.status not in HIDDEN_STATUSES:
         locked = set(values) - EDITABLE_WHILE_LIVE
         if locked:
             raise CampaignLocked(errors={k: ["投票开始后不能修改"] for k in sorted(locked)})
@@ -268,7 +284,7 @@ def add_candidate(
 ) -> Candidate:
     """Nominate a party member of the campaign's mine in one of its categories."""
     _lock(campaign)
-    if campaign.status not in ("draft", "open"):
+    if campaign.status not in ("draft", "nominating", "open"):
         raise CampaignLocked("投票已结束，不能再添加候选人")
     if category not in campaign.categories:
         raise CategoryNotInCampaign(
@@ -342,7 +358,7 @@ def update_candidate(
 def remove_candidate(campaign: Campaign, candidate: Candidate, principal: Principal) -> None:
     """Remove a candidate before voting starts."""
     _lock(campaign)
-    if campaign.status != "draft":
+    if campaign.status not in HIDDEN_STATUSES:
         raise CampaignLocked("投票开始后不能移除候选人")
     audit(campaign, principal, "remove_candidate", {"candidate_id": candidate.id})
     db.session.delete(candidate)
@@ -391,7 +407,7 @@ def open_campaign(campaign: Campaign, principal: Principal) -> Campaign:
         raise NoCandidates()
     if campaign.ends_at <= clock.now():
         raise InvalidTransition("结束时间已过，请先修改结束时间")
-    _transition(campaign, ("draft", "closed"), "open", opened_at=clock.now())
+    _transition(campaign, ("draft", "nominating", "closed"), "open", opened_at=clock.now())
     audit(campaign, principal, "open")
     return campaign
 
@@ -469,6 +485,8 @@ def publish_campaign(campaign: Campaign, principal: Principal) -> Campaign:
         raise blocker
     _transition(campaign, ("notice",), "published", published_at=now)
     audit(campaign, principal, "publish")
+    for fn in _ON_PUBLISH:
+        fn(campaign)
     return campaign
 
 
@@ -524,7 +542,7 @@ def withdraw_person(person_id: int, reason: str) -> int:
     for candidate in rows:
         campaign = candidate.campaign
         _lock(campaign)  # waits for ballots in flight; re-read the status under the lock
-        if campaign.status not in ("draft", "open", "closed"):
+        if campaign.status not in ("draft", "nominating", "open", "closed"):
             continue
         candidate.withdrawn_at = now
         candidate.withdraw_reason = reason[:255]
@@ -546,7 +564,7 @@ def withdrawable_candidacies(person_id: int) -> list[Candidate]:
             .where(
                 Candidate.person_id == person_id,
                 Candidate.withdrawn_at.is_(None),
-                Campaign.status.in_(("draft", "open", "closed")),
+                Campaign.status.in_(("draft", "nominating", "open", "closed")),
             )
             .order_by(Candidate.campaign_id)
         )
@@ -571,6 +589,7 @@ def rules_of(campaign: Campaign) -> dict[str, Any]:
         "revote_other_days": campaign.revote_other_days,
         "remind_non_voters": campaign.remind_non_voters,
         "tie_rule": campaign.tie_rule,
+        "allow_self_vote": bool(campaign.allow_self_vote),
     }
 
 

@@ -21,7 +21,9 @@ def _campaign_ids(campaign_id: int | None) -> list[int]:
         return [campaign_id]
     return list(
         db.session.scalars(
-            db.select(Campaign.id).where(Campaign.status != "draft").order_by(Campaign.id)
+            db.select(Campaign.id)
+            .where(Campaign.status.not_in(("draft", "nominating")))
+            .order_by(Campaign.id)
         )
     )
 

@@ -24,6 +24,12 @@ class AlreadyVoted(DomainError):
     message = "今天已为该候选人投过票"
 
 
+class SelfVote(DomainError):
+    status = 409
+    reason = "self_vote"
+    message = "本次评选不允许候选人给自己投票"
+
+
 class DailyQuotaUsed(DomainError):
     status = 409
     reason = "daily_quota_used"
@@ -173,3 +179,58 @@ class ObjectionNotFound(NotFound):
 class NotAWinner(InvalidInput):
     reason = "not_a_winner"
     message = "只能对公示名单中的人选提出异议"
+
+
+class NominationsClosed(DomainError):
+    status = 409
+    reason = "nominations_closed"
+    message = "当前不在推荐时间内"
+
+
+class NominationExists(DomainError):
+    status = 409
+    reason = "nomination_exists"
+    message = "该党员已被推荐到这个类别"
+
+
+class NominationCapReached(DomainError):
+    status = 409
+    reason = "nomination_cap_reached"
+    message = "本支部的推荐名额已用完"
+
+
+class NotYourBranch(Forbidden):
+    reason = "not_your_branch"
+    message = "只能推荐本支部的党员"
+
+
+class NomineeLeft(InvalidInput):
+    reason = "nominee_left"
+    message = "该职工已离职，不能被推荐"
+
+
+class NominationNotFound(NotFound):
+    reason = "nomination_not_found"
+    message = "推荐不存在或无权查看"
+
+
+class NominationDecided(DomainError):
+    status = 409
+    reason = "nomination_decided"
+    message = "该推荐已处理，不能再修改"
+
+
+class InvalidNominationWindow(InvalidInput):
+    reason = "invalid_nomination_window"
+    message = "推荐截止时间须晚于现在、早于投票结束时间"
+
+
+class PosterFontMissing(DomainError):
+    status = 503
+    reason = "poster_font_missing"
+    message = "服务器缺少中文字体，暂时无法生成海报（请安装 fonts-noto-cjk 或设置 POSTER_FONT）"
+
+
+class DeclineReasonRequired(InvalidInput):
+    reason = "decline_reason_required"
+    message = "请填写不采纳的理由"

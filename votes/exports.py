@@ -16,6 +16,7 @@ from votes.results import compute_results
 
 STATUS_NAMES = {
     "draft": "草稿",
+    "nominating": "推荐中",
     "open": "投票中",
     "closed": "已结束",
     "notice": "公示中",
@@ -48,6 +49,50 @@ def _tie_text(category: dict) -> str:
     if tie.get("broken_by"):
         return f"{text}；依据：{tie.get('broken_by_name', tie['broken_by'])}"
     return f"{text}；尚待评选委员会决定"
+
+
+def _pct(rate: float | None) -> str:
+    return "" if rate is None else f"{rate:.1%}"
+
+
+def _turnout_sheet(wb: Workbook, campaign: Campaign) -> None:
+    """参与情况: bound employees, voters today and overall, per branch, per unit and per day."""
+    from votes.turnout import turnout
+
+    t = turnout(campaign)
+    ws = wb.create_sheet("参与情况")
+    _row(ws, ["统计日", t["day"].isoformat()])
+    _row(
+        ws,
+        [
+            "可投票职工（已绑定）",
+            t["eligible"],
+            "累计投票人数",
+            t["voters"],
+            "参与率",
+            _pct(t["rate"]),
+        ],
+    )
+    _row(ws, ["当日投票人数", t["voters_today"], "当日参与率", _pct(t["rate_today"])])
+    for title, rows, key in (("党支部", t["by_branch"], "branch"), ("单位", t["by_unit"], "unit")):
+        _row(ws, [])
+        _row(ws, [title, "可投票职工", "累计投票人数", "参与率", "当日投票人数", "当日参与率"])
+        for r in rows:
+            _row(
+                ws,
+                [
+                    r[key],
+                    r["eligible"],
+                    r["voters"],
+                    _pct(r["rate"]),
+                    r["voters_today"],
+                    _pct(r["rate_today"]),
+                ],
+            )
+    _row(ws, [])
+    _row(ws, ["投票日", "投票人数"])
+    for d in t["by_day"]:
+        _row(ws, [d["day"].isoformat(), d["voters"]])
 
 
 def campaign_workbook(campaign: Campaign) -> bytes:
@@ -156,6 +201,7 @@ def campaign_workbook(campaign: Campaign) -> bytes:
                 b.void_reason or "",
             ],
         )
+    _turnout_sheet(wb, campaign)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

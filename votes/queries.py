@@ -153,3 +153,17 @@ def objections_to_answer_count(principal: Principal, now: Any) -> int | None:
         )
         or 0
     )
+
+
+def nominations_of(campaign_id: int) -> list[Any]:
+    """A campaign's nominations, withdrawn ones last, newest first, with nominee and unit."""
+    from models import Nomination
+
+    return list(
+        db.session.scalars(
+            db.select(Nomination)
+            .where(Nomination.campaign_id == campaign_id)
+            .options(joinedload(Nomination.person).joinedload(Person.unit))
+            .order_by((Nomination.status == "withdrawn"), Nomination.id.desc())
+        )
+    )

@@ -20,6 +20,11 @@ class RulesIn(ma.Schema):
     hide_tallies = Boolean()
     revote_other_days = Boolean()
     remind_non_voters = Boolean()
+    allow_self_vote = Boolean(
+        metadata={
+            "description": "may a candidate vote for themselves (default false: 409 self_vote)"
+        }
+    )
     tie_rule = ma.fields.String(
         validate=ma.validate.OneOf(TIE_RULES),
         metadata={
@@ -131,3 +136,32 @@ class TieDecisionIn(ma.Schema):
     category = ma.fields.String(required=True, validate=ma.validate.OneOf(CATEGORY_KEYS))
     candidate_ids = ma.fields.List(Id(), required=True, validate=ma.validate.Length(min=1, max=100))
     reason = Text(255, blank=False, required=True)
+
+
+class NominationWindowIn(ma.Schema):
+    """The branches' nomination window: until when, and the cap per branch (none: no cap)."""
+
+    ends_at = DateTime(required=True)
+    cap_per_branch = ma.fields.Integer(
+        allow_none=True,
+        load_default=None,
+        validate=ma.validate.Range(min=1, max=500),
+        metadata={"description": "live nominations one branch may make (none: no cap)"},
+    )
+
+
+class NominationIn(ma.Schema):
+    person_id = Id(required=True, strict=True)
+    category = ma.fields.String(required=True, validate=ma.validate.OneOf(CATEGORY_KEYS))
+    story = Text(5000, multiline=True, min_len=10, blank=False, required=True)
+
+
+class NominationReviewIn(ma.Schema):
+    accept = Boolean(required=True)
+    reason = Text(255, multiline=True, load_default="")
+
+
+class NominationsQuery(ma.Schema):
+    status = ma.fields.String(
+        validate=ma.validate.OneOf(("pending", "accepted", "declined", "withdrawn"))
+    )

@@ -125,6 +125,11 @@ def save_photo(content: bytes, owner_id: int) -> str:
     return upload.storage_key[len(PHOTO_PREFIX) :]
 
 
+def photo_url_of(name: str | None) -> str | None:
+    """The public link of a candidate photo (answers once WeChat's image check passed it)."""
+    return f"/api/v1/campaign-photos/{name}" if name else None
+
+
 def photo_uploads(names: list[str]) -> dict[str, Upload]:
     """The uploads behind candidate photo names (their image-check status), by name; a photo
     stored before image checks has none."""

@@ -26,8 +26,10 @@ from votes import (
     clock,
     exports,
     live,
+    nominations,
     objections,
     share,
+    turnout,
 )
 from votes import queries as vote_queries
 from votes.results import vote_counts, winners
@@ -89,7 +91,7 @@ def _campaign_form(campaign: Campaign | None) -> dict[str, Any]:
         "rules": rules,
         **given(ends_at=_when("ends_at"), notice_days=form_value("notice_days")),
     }
-    if campaign is not None and campaign.status != "draft":
+    if campaign is not None and campaign.status not in ("draft", "nominating"):
         data["quotas"] = _quotas(campaign.categories)
         return load_form(CampaignIn(), data, messages=_CAMPAIGN_MESSAGES, partial=("starts_at",))
     categories = request.form.getlist("categories")
@@ -97,6 +99,7 @@ def _campaign_form(campaign: Campaign | None) -> dict[str, Any]:
         per_candidate_per_day=form_value("per_candidate_per_day"),
         per_category_per_day=form_value("per_category_per_day"),
         revote_other_days=request.form.get("revote_other_days") == "on",
+        allow_self_vote=request.form.get("allow_self_vote") == "on",
     )
     data.update(
         categories=categories,
@@ -149,7 +152,7 @@ def campaign_create():
 
 def _board(campaign: Campaign) -> dict[str, list[dict[str, Any]]]:
     """Live counts per category: Redis tallies, or the database while Redis is away."""
-    if campaign.status == "draft":
+    if campaign.status in ("draft", "nominating"):
         counts: dict[int, int] = {}
     else:
         try:
@@ -222,6 +225,8 @@ def campaign_page(campaign_id: int):
         stmt, {"id": Ballot.id, "cast_at": Ballot.cast_at}, "id", rows=True, prefix="b_"
     )
     notice = campaign.status in ("notice", "published")
+    shows_turnout = campaign.status not in ("draft", "nominating")
+    turnout_now = turnout.turnout(campaign) if shows_turnout else None
     objection_rows = objections.objections_of_campaign(campaign) if notice else []
     # The safety supervisors' verified deeds of the campaign's year (issue 24 item 4).
     safety = zone_queries.safety_records(
@@ -252,7 +257,17 @@ def campaign_page(campaign_id: int):
         candidate_id=candidate_id,
         employee_no=employee_no,
         categories=CATEGORY_NAMES,
-        live_edit=campaign.status != "draft",
+        live_edit=campaign.status not in ("draft", "nominating"),
+        turnout=turnout_now,
+        turnout_charts={
+            "branches": charts.turnout_branches(turnout_now),
+            "days": charts.turnout_days(turnout_now),
+        }
+        if turnout_now
+        else None,
+        nominations=vote_queries.nominations_of(campaign.id),
+        nomination_counts=nominations.branch_counts(campaign),
+        nomination_window_open=nominations.window_open(campaign),
     )
 
 

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0016_pair_duties'
-down_revision = '0013_inbox'
+down_revision = '0015_honours'
 branch_labels = None
 depends_on = None
 

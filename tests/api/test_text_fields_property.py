@@ -379,6 +379,7 @@ def _run(app, client, world) -> None:
     scenarios.update(assessment_scenarios(world, client))
     scenarios.update(meeting_scenarios(world, client))
     scenarios.update(pairing_scenarios(world, client, team))
+    scenarios.update(honour_scenarios(app, client, world, team))
     targets = text_targets(client.get("/api/v1/openapi.json").json)
     missing = {(m, p) for m, p, _ in targets} - set(scenarios)
     assert not missing, f"text fields without a scenario: {sorted(missing)}"
@@ -413,3 +414,70 @@ def _run(app, client, world) -> None:
         r = client.get(url, headers=headers)
         assert r.status_code == 200, url
         load_workbook(io.BytesIO(r.data))
+
+
+def honour_scenarios(app, client, world, team) -> dict:
+    """Nominations (a campaign in its window, one pending nomination) and honours (one standing,
+    one revoked) for the text fields of issue 22's endpoints."""
+    from datetime import date
+
+    from models import Honour
+
+    nominating = make_campaign(client, world, per_category=0, open_it=False)
+    base = f"/api/v1/admin/campaigns/{nominating.campaign_id}"
+    ends = (utcnow() + timedelta(days=3)).isoformat()
+    r = client.post(
+        f"{base}/nominations/window", json={"ends_at": ends}, headers=nominating.committee_headers
+    )
+    assert r.status_code == 200, r.json
+    story = "十年如一日坚守采煤一线，带头排查隐患。"
+    r = client.post(
+        f"/api/v1/campaigns/{nominating.campaign_id}/nominations",
+        json={"person_id": team.members[0].id, "category": "safety", "story": story},
+        headers=team.sec,
+    )
+    assert r.status_code == 201, r.json
+    pending = r.json["id"]
+    with app.app_context():
+        mine_id = team.branch.mine_id
+        rows = [
+            Honour(
+                mine_id=mine_id,
+                kind="person",
+                person_id=team.members[0].id,
+                category="safety",
+                title="2024 年度“安全生产监督员”",
+                year=2024,
+                citation="事迹",
+                awarded_on=date(2025, 1, 15),
+                revoked_at=utcnow() if revoked else None,
+                revoke_reason="违纪" if revoked else None,
+            )
+            for revoked in (False, True)
+        ]
+        db.session.add_all(rows)
+        db.session.commit()
+        standing, revoked = rows[0].id, rows[1].id
+    committee = world.headers(world.committee())
+    return {
+        ("POST", "/api/v1/campaigns/{campaign_id}/nominations"): (
+            team.sec,
+            f"/api/v1/campaigns/{nominating.campaign_id}/nominations",
+            {"person_id": team.members[1].id, "category": "safety", "story": story},
+        ),
+        ("POST", "/api/v1/admin/nominations/{nomination_id}/review"): (
+            nominating.committee_headers,
+            f"/api/v1/admin/nominations/{pending}/review",
+            {"accept": False, "reason": "x"},
+        ),
+        ("POST", "/api/v1/admin/honours/{honour_id}/revoke"): (
+            committee,
+            f"/api/v1/admin/honours/{standing}/revoke",
+            {"reason": "违纪处分"},
+        ),
+        ("POST", "/api/v1/admin/honours/{honour_id}/restore"): (
+            committee,
+            f"/api/v1/admin/honours/{revoked}/restore",
+            {"reason": "误撤销"},
+        ),
+    }

@@ -42,7 +42,7 @@ FLOOR = {
     "jobs",
 }
 SHARED = FLOOR | {"wechat", "accounts", "notifications", "points", "media"}
-DOMAINS = {"wishes", "votes", "pairings", "roster", "zones", "assessments", "meetings"}
+DOMAINS = {"wishes", "votes", "pairings", "roster", "zones", "assessments", "meetings", "honours"}
 BELOW_WEB = SHARED | DOMAINS
 DOORS = {"miniapp_api", "console"}
 
@@ -76,6 +76,8 @@ ALLOWED: dict[str, frozenset[str]] = {
         "zones": SHARED,
         "assessments": SHARED,
         "meetings": SHARED,
+        # the honour roll reads what votes publish (and the assessments' team awards)
+        "honours": SHARED | {"votes", "assessments"},
         # floor 5: what both doors share
         "web": BELOW_WEB,
         # floor 6: the two doors, which never import each other

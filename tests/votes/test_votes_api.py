@@ -405,7 +405,7 @@ def test_export_keeps_user_text_as_text(app, client, world):
     texts = [c for c in cells if isinstance(c.value, str) and c.value.startswith("=")]
     assert {c.value for c in texts} >= {'=HYPERLINK("http://x","点我")', "=cmd|' /C calc'!A0"}
     assert all(c.data_type == "s" for c in texts)
-    assert wb.sheetnames == ["评选结果", "选票"]
+    assert wb.sheetnames == ["评选结果", "选票", "参与情况"]
 
 
 def test_share_code_placeholder_in_demo_mode(app, client, world):

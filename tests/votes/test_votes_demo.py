@@ -9,6 +9,6 @@ def test_demo_seeds_campaigns_in_every_status(app):
     assert result.exit_code == 0, result.output
     with app.app_context():
         statuses = sorted(db.session.scalars(db.select(Campaign.status)))
-    assert statuses == ["draft", "open", "published"]
+    assert statuses == ["draft", "nominating", "open", "published"]
     assert runner.invoke(args=["votes", "verify-tallies"]).exit_code == 0
     assert "already there" in runner.invoke(args=["demo"]).output

@@ -1,0 +1,56 @@
+"""An honour's shareable poster: the votes poster's layout with the honour's title and citation,
+and the mini-program code that opens the honour's page (scene "h=<id>")."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import current_app
+
+from models import Honour
+from votes import poster
+
+log = logging.getLogger(__name__)
+
+
+def honour_poster_data(honour: Honour) -> poster.PosterData:
+    person = honour.person
+    return poster.PosterData(
+        heading="荣誉榜 · 选树典型",
+        name=person.name if person else (honour.unit.name if honour.unit else ""),
+        unit=honour.unit.name if honour.unit and person else "",
+        label=honour.title,
+        story=honour.citation or "",
+        footer="长按识别小程序码，查看TA的荣誉",
+        scene=f"h={honour.id}",
+    )
+
+
+def honour_code(honour: Honour) -> bytes | None:
+    """The honour page's mini-program code from WeChat; a placeholder in demo mode; None when
+    WeChat cannot answer now."""
+    from votes.share import placeholder_code
+    from wechat import get_wechat
+
+    client = get_wechat()
+    if client is None:
+        return placeholder_code(0, honour.id)
+    try:
+        return client.share_code(f"h={honour.id}", current_app.config["HONOUR_PAGE"]).data
+    except Exception as exc:  # noqa: BLE001 - the poster renders with a placeholder instead
+        log.warning("honour %s: no mini-program code (%s)", honour.id, exc)
+        return None
+
+
+def honour_poster(honour: Honour, font_path: str, max_pixels: int) -> bytes:
+    """The honour's poster PNG, from the cache while nothing on it changed."""
+    data = honour_poster_data(honour)
+    key = poster.cache_key(data, honour.photo, poster._code_id())
+    png = poster.cached(key)
+    if png is not None:
+        return png
+    code = honour_code(honour)
+    png = poster.render(data, font_path, poster.photo_bytes(honour.photo), code, max_pixels).png
+    if code is not None:
+        poster.remember(key, png)
+    return png
