@@ -28,7 +28,7 @@ from pairings.schemas import (
 )
 from spreadsheets import XLSX_MIME
 from web import unit_of_work
-from web.downloads import attachment
+from web.downloads import FileName, attachment, file_name
 from wishes.schemas import WishIn
 
 blp = Blueprint("pairings", __name__, url_prefix="/api/v1", description="一带三/一带五 结对与谈心")
@@ -494,9 +494,9 @@ class TalkLedgerExportView(MethodView):
         branch = visible_branch(principal, branch_id)
         month = month_arg(query)
         data = exports.talk_ledger(principal, branch, month, client_ip())
-        return xlsx_response(data, f"talks-{branch.id}-{month}.xlsx")
+        return xlsx_response(data, file_name("talks", (branch.name, branch.id), month))
 
 
-def xlsx_response(data: bytes, filename: str):
+def xlsx_response(data: bytes, filename: FileName):
     """A ledger download."""
     return attachment(data, filename, XLSX)

@@ -40,6 +40,17 @@
     });
   }
 
+  // The server names every download by one rule (web/downloads.py): take its exact name.
+  function savedName(response) {
+    var header = response.headers.get("Content-Disposition") || "";
+    var exact = /filename\*=UTF-8''([^;\s]+)/i.exec(header);
+    if (exact) {
+      try { return decodeURIComponent(exact[1]); } catch (e) { /* fall through */ }
+    }
+    var plain = /filename="([^"]+)"/i.exec(header);
+    return plain ? plain[1] : "";
+  }
+
   function download(link) {
     var bar = link.parentNode.querySelector(".download-progress");
     if (!window.fetch || !window.ReadableStream) { window.location = link.href; return; }
@@ -67,7 +78,7 @@
         var url = URL.createObjectURL(blob);
         var a = document.createElement("a");
         a.href = url;
-        a.download = link.getAttribute("data-download");
+        a.download = savedName(response) || link.getAttribute("data-download") || "download.xlsx";
         document.body.appendChild(a);
         a.click();
         a.remove();

@@ -37,7 +37,7 @@ from pairings.services import limit_for
 from roster import queries as roster_queries
 from roster import transfers
 from web import unit_of_work
-from web.downloads import attachment
+from web.downloads import FileName, attachment, file_name
 from wishes import export as wish_export
 from wishes import queries as wish_queries
 from wishes import services as wish_services
@@ -60,9 +60,9 @@ def _form(name: str, max_len: int = 500, *, multiline: bool = False) -> str:
     return value
 
 
-def xlsx(data: bytes, filename: str, fallback: str) -> Response:
-    """An Excel download named the API's way (downloads.attachment: RFC 6266, never cached)."""
-    return attachment(data, filename, XLSX, fallback=fallback)
+def xlsx(data: bytes, name: FileName) -> Response:
+    """An Excel download named by the one rule (downloads.file_name), as the API names it."""
+    return attachment(data, name, XLSX)
 
 
 # --- 首页 -------------------------------------------------------------------------------------
@@ -145,8 +145,7 @@ def branch_wishes_export(branch_id: int):
     stmt, _ = _wish_filters(branch.id)
     return xlsx(
         wish_export.workbook(wish_queries.wishes_of(stmt)),
-        f"{branch.name}心愿台账.xlsx",
-        f"wishes-{branch.id}.xlsx",
+        file_name("wishes", (branch.name, branch.id)),
     )
 
 
@@ -412,4 +411,4 @@ def branch_talks_export(branch_id: int):
     branch = branch_or_404(branch_id)
     month = _month()
     data = exports.talk_ledger(principal(), branch, month, client_ip())
-    return xlsx(data, f"{branch.name}谈心台账-{month}.xlsx", f"talks-{branch.id}-{month}.xlsx")
+    return xlsx(data, file_name("talks", (branch.name, branch.id), month))

@@ -30,6 +30,7 @@ from points.schemas import DELTA_MESSAGE, PointsRequestIn
 from roster import queries as roster_queries
 from votes.candidacies import stands_in_unpublished_campaign, unpublished_candidacies
 from web import unit_of_work
+from web.downloads import file_name
 
 REQUEST_SORTS = {
     "requested_at": PointsRequest.requested_at,
@@ -205,9 +206,7 @@ def branch_points_export(branch_id: int):
     branch = branch_or_404(branch_id)
     period = _period()
     data = exports.points_ledger(branch.mine_id, branch.id, period)
-    return xlsx(
-        data, f"{branch.name}积分-{period.key}.xlsx", f"points-{branch.id}-{period.key}.xlsx"
-    )
+    return xlsx(data, file_name("points", (branch.name, branch.id), period.key))
 
 
 # --- one request, and the committee's decision --------------------------------------------------

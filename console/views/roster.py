@@ -23,8 +23,9 @@ from models.people import POLITICAL_STATUSES
 from roster import leavers
 from roster import queries as roster_queries
 from roster.importer import import_roster, preview_roster
-from roster.template import TEMPLATE_FALLBACK, TEMPLATE_NAME, template_workbook
+from roster.template import template_workbook
 from web import unit_of_work
+from web.downloads import file_name
 
 MAX_UPLOAD = 20 * 1024 * 1024
 
@@ -184,7 +185,7 @@ def roster_import():
 def roster_template():
     """The roster template: the header row, drop-downs for 政治面貌 and 是否干部, 填表说明."""
     committee_or_404()
-    return xlsx(template_workbook(), TEMPLATE_NAME, TEMPLATE_FALLBACK)
+    return xlsx(template_workbook(), file_name("roster-template"))
 
 
 @bp.get("/roster/people/<int:person_id>/leave")
