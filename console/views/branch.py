@@ -11,7 +11,7 @@ from typing import Any
 from flask import Response, render_template, request
 from sqlalchemy.orm import selectinload
 
-from console import charts
+from console import bulk, charts
 from console.auth import branch_or_404, client_ip, done, principal
 from console.blueprint import bp
 from console.tables import arg_int, arg_month, arg_str, form_value, given, load_form, paginate
@@ -183,6 +183,31 @@ def branch_wish_review(branch_id: int, wish_id: int):
     wish = wish_services.review_wish(principal(), wish_id, approve, data["reason"])
     unit_of_work.flush()
     return done(f"心愿「{wish.title}」已{'通过审核并发布' if approve else '驳回'}")
+
+
+@bp.post("/branches/<int:branch_id>/wishes/bulk-review")
+def branch_wishes_bulk_review(branch_id: int):
+    """批量通过 / 批量驳回 (one reason for all) of the ticked wishes: each wish reviewed on its
+    own (console.bulk), the others still go through when one is refused."""
+    branch = branch_or_404(branch_id)
+    ids = bulk.selected_ids()
+    approve = request.form.get("decision") == "approve"
+    reason = None
+    if not approve:
+        data = load_form(
+            ReasonIn(), {"reason": form_value("reason")}, messages={"reason": "请填写驳回原因"}
+        )
+        reason = data["reason"]
+    p = principal()
+
+    def review(wish_id: int) -> str:
+        if wish_services.get_visible(p, wish_id).branch_id != branch.id:
+            raise NotFound()
+        return f"「{wish_services.review_wish(p, wish_id, approve, reason).title}」"
+
+    outcomes = bulk.each(ids, review)
+    unit_of_work.flush()
+    return bulk.report("通过审核并发布" if approve else "驳回", outcomes)
 
 
 @bp.post("/branches/<int:branch_id>/wishes/<int:wish_id>/close")
