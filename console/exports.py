@@ -52,21 +52,30 @@ def when(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return local_time(value, fmt) if value else ""
 
 
+Sheet = tuple[str, list[Column], Iterable[Any]]
+
+
 def workbook(sheet: str, columns: list[Column], rows: Iterable[Any]) -> bytes:
     """One sheet: a header row (frozen) and a row per item."""
+    return workbook_of([(sheet, columns, rows)])
+
+
+def workbook_of(sheets: list[Sheet]) -> bytes:
+    """Several such sheets in one workbook (a dashboard's tables)."""
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(sheet[:31] or "Sheet1")
-    for index, column in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = column.width
-    ws.freeze_panes = "A2"
-    head = []
-    for column in columns:
-        cell = write_only_cell(ws, column.header)
-        cell.font, cell.fill = _HEAD_FONT, _HEAD_FILL
-        head.append(cell)
-    ws.append(head)
-    for row in rows:
-        ws.append([write_only_cell(ws, column.value(row)) for column in columns])
+    for sheet, columns, rows in sheets:
+        ws = wb.create_sheet(sheet[:31] or "Sheet1")
+        for index, column in enumerate(columns, start=1):
+            ws.column_dimensions[get_column_letter(index)].width = column.width
+        ws.freeze_panes = "A2"
+        head = []
+        for column in columns:
+            cell = write_only_cell(ws, column.header)
+            cell.font, cell.fill = _HEAD_FONT, _HEAD_FILL
+            head.append(cell)
+        ws.append(head)
+        for row in rows:
+            ws.append([write_only_cell(ws, column.value(row)) for column in columns])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
