@@ -160,3 +160,43 @@ def test_bulk_points_decision_skips_what_is_not_the_clerks(app, demo):
         statuses = dict(db.session.execute(db.select(PointsRequest.id, PointsRequest.status)).all())
     assert [statuses[i] for i in waiting] == ["approved", "approved"]
     assert statuses[decided] == "rejected"
+
+
+def test_two_bulk_approvals_at_once_decide_each_request_once(app, demo):
+    """Only once: two desks bulk-approve the same waiting requests at the same instant; each
+    request is approved once, its points reach the ledger once, and every row the loser could
+    not decide is reported to it, not counted twice."""
+    from models import PointsEntry
+    from tests.support.concurrency import fire_at_once
+
+    with app.app_context():
+        waiting = list(
+            db.session.scalars(db.select(PointsRequest.id).where(PointsRequest.status == "pending"))
+        )
+        entries_before = db.session.scalar(db.select(db.func.count()).select_from(PointsEntry))
+    desks = []
+    for _ in range(2):
+        client = app.test_client()
+        desks.append((client, client_sign_in(client, "committee")))
+
+    def approve(i: int) -> int:
+        client, token = desks[i]
+        return client.post(
+            "/console/points/requests/bulk-decide",
+            data={"csrf_token": token, "decision": "approve", "ids": waiting, "reason": "同意"},
+            headers={"HX-Request": "true"},
+        ).status_code
+
+    assert fire_at_once(2, approve) == [200, 200]
+    with app.app_context():
+        statuses = set(
+            db.session.scalars(db.select(PointsRequest.status).where(PointsRequest.id.in_(waiting)))
+        )
+        entries = db.session.scalar(db.select(db.func.count()).select_from(PointsEntry))
+    assert statuses == {"approved"}
+    assert entries == entries_before + len(waiting)
+    pages = [client.get("/console/audit").get_data(as_text=True) for client, _ in desks]
+    won = [int(re.search(r"已批准 (\d+) 条", page)[1]) for page in pages]
+    assert sum(won) == len(waiting)  # each desk told what it did, together every request once
+    reported = sum(page.count(f"#{i}：") for page in pages for i in waiting)
+    assert reported == len(waiting)  # and what it could not, row by row
