@@ -173,6 +173,42 @@ def turnout_branches(turnout: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _month_label(month: str) -> str:
+    return f"{month[2:4]}年{int(month[5:7])}月"
+
+
+def compliance_trend(points: list[dict[str, Any]]) -> dict[str, Any]:
+    """12 months of the mine's talk compliance: the rate as a line over members done and
+    paired (a month nobody was paired has no rate: a gap, not a zero)."""
+    return {
+        "color": [RED, BLUE, GREEN],
+        "tooltip": {"trigger": "axis", "renderMode": "richText"},
+        "legend": {"data": ["完成率", "结对党员", "已完成"], "bottom": 0},
+        "grid": {"left": 50, "right": 50, "top": 30, "bottom": 60},
+        "xAxis": {"type": "category", "data": [_month_label(p["month"]) for p in points]},
+        "yAxis": [
+            {"type": "value", "name": "完成率 %", "min": 0, "max": 100},
+            {"type": "value", "name": "人数", "minInterval": 1},
+        ],
+        "series": [
+            {
+                "name": "完成率",
+                "type": "line",
+                "connectNulls": False,
+                "label": {"show": True, "formatter": "{c}%"},
+                "data": [None if p["rate"] is None else round(p["rate"] * 100) for p in points],
+            },
+            {
+                "name": "结对党员",
+                "type": "bar",
+                "yAxisIndex": 1,
+                "data": [p["members"] for p in points],
+            },
+            {"name": "已完成", "type": "bar", "yAxisIndex": 1, "data": [p["done"] for p in points]},
+        ],
+    }
+
+
 def turnout_days(turnout: dict[str, Any]) -> dict[str, Any]:
     """Voters per vote day (a line)."""
     days = turnout["by_day"]
@@ -183,4 +219,43 @@ def turnout_days(turnout: dict[str, Any]) -> dict[str, Any]:
         "xAxis": {"type": "category", "data": [d["day"].isoformat() for d in days]},
         "yAxis": {"type": "value", "minInterval": 1},
         "series": [{"name": "投票人数", "type": "line", "data": [d["voters"] for d in days]}],
+    }
+
+
+def wishes_trend(points: list[dict[str, Any]]) -> dict[str, Any]:
+    """12 months of wishes: posted and completed per month."""
+    return {
+        "color": [BLUE, GREEN],
+        "tooltip": {"trigger": "axis", "renderMode": "richText"},
+        "legend": {"data": ["提交", "完成"], "bottom": 0},
+        "grid": {"left": 40, "right": 20, "top": 20, "bottom": 60},
+        "xAxis": {"type": "category", "data": [_month_label(p["month"]) for p in points]},
+        "yAxis": {"type": "value", "minInterval": 1},
+        "series": [
+            {"name": "提交", "type": "bar", "data": [p["posted"] for p in points]},
+            {"name": "完成", "type": "line", "data": [p["completed"] for p in points]},
+        ],
+    }
+
+
+def turnout_chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Voting turnout per campaign: the share of the mine's voters who cast a ballot."""
+    return {
+        "color": [GOLD],
+        "tooltip": {"trigger": "axis", "renderMode": "richText"},
+        "grid": {"left": 50, "right": 20, "top": 20, "bottom": 80},
+        "xAxis": {
+            "type": "category",
+            "data": [r["title"] for r in rows],
+            "axisLabel": {"interval": 0, "rotate": 20, "width": 120, "overflow": "truncate"},
+        },
+        "yAxis": {"type": "value", "name": "参与率 %", "min": 0, "max": 100},
+        "series": [
+            {
+                "name": "参与率",
+                "type": "bar",
+                "label": {"show": True, "position": "top", "formatter": "{c}%"},
+                "data": [0 if r["rate"] is None else round(r["rate"] * 100) for r in rows],
+            }
+        ],
     }

@@ -151,6 +151,10 @@ class Page:
         args.update({k: str(v) for k, v in changes.items() if v not in ("", None)})
         return f"{request.path}?{urlencode(args)}"
 
+    def export_url(self) -> str:
+        """This table's rows as filtered (every page, in this order) as .xlsx: 导出."""
+        return self.url(**{self.prefix + "export": "xlsx"})
+
     def page_url(self, page: int) -> str:
         return self.url(**{self.prefix + "page": page})
 
@@ -173,6 +177,31 @@ class Page:
         return list(range(lo, hi + 1))
 
 
+def wants_export(prefix: str = "") -> bool:
+    """The query asks for the table's export (`?export=xlsx`) rather than a page."""
+    return request.args.get(prefix + "export") == "xlsx"
+
+
+def ordered(
+    stmt: Any,
+    sorts: dict[str, Any],
+    default_sort: str,
+    default_order: str = "desc",
+    *,
+    tiebreak: Any = None,
+    prefix: str = "",
+) -> tuple[Any, str, str]:
+    """`stmt` in the order the query asks for (?sort=&order=, whitelisted by `sorts`): the
+    order of a page and of its export alike; with the sort and order taken."""
+    sort = arg_str(prefix + "sort", 32, tuple(sorts)) or default_sort
+    order = arg_str(prefix + "order", 4, ("asc", "desc")) or default_order
+    column = sorts[sort]
+    result = stmt.order_by(None).order_by(column.asc() if order == "asc" else column.desc())
+    if tiebreak is not None:
+        result = result.order_by(tiebreak.asc() if order == "asc" else tiebreak.desc())
+    return result, sort, order
+
+
 def paginate(
     stmt: Any,
     sorts: dict[str, Any],
@@ -186,23 +215,20 @@ def paginate(
 ) -> Page:
     """Cut `stmt` into the page the query asks for (?page=&page_size=&sort=&order=; a second
     table on the same page reads its own arguments under `prefix`)."""
-    sort = arg_str(prefix + "sort", 32, tuple(sorts)) or default_sort
-    order = arg_str(prefix + "order", 4, ("asc", "desc")) or default_order
+    sorted_stmt, sort, order = ordered(
+        stmt, sorts, default_sort, default_order, tiebreak=tiebreak, prefix=prefix
+    )
     page = arg_int(prefix + "page", 1) or 1
     page_size = arg_int(prefix + "page_size", page_size, 1, 100) or page_size
     total = db.session.scalar(
         db.select(db.func.count()).select_from(stmt.order_by(None).subquery())
     )
-    column = sorts[sort]
-    ordered = stmt.order_by(None).order_by(column.asc() if order == "asc" else column.desc())
-    if tiebreak is not None:
-        ordered = ordered.order_by(tiebreak.asc() if order == "asc" else tiebreak.desc())
     offset = (page - 1) * page_size
     items: list[Any] = []
     if offset <= MAX_OFFSET:
-        limited = ordered.limit(page_size).offset(offset)
+        limited = sorted_stmt.limit(page_size).offset(offset)
         items = list(db.session.execute(limited).all() if rows else db.session.scalars(limited))
-    args = {k: v for k, v in request.args.items() if k != prefix + "page"}
+    args = {k: v for k, v in request.args.items() if k not in (prefix + "page", prefix + "export")}
     args.update({prefix + "sort": sort, prefix + "order": order})
     args[prefix + "page_size"] = str(page_size)
     return Page(items, int(total or 0), page, page_size, sort, order, args, prefix)

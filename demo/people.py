@@ -72,6 +72,10 @@ def roster_rows() -> list[dict[str, str]]:
     rows[10].update(
         {"政治面貌": "群众", "是否干部": "否", "单位": "综采一队", "党支部": "综采一队党支部"}
     )
+    # An employee of the demo branch nobody is paired with, so 新建结对 has someone to pick.
+    rows[13].update(
+        {"政治面貌": "群众", "是否干部": "否", "单位": "综采一队", "党支部": "综采一队党支部"}
+    )
     return rows
 
 
@@ -116,12 +120,8 @@ def seed_people() -> str:
             account.person_id, account.bound_at = p.id, utcnow()
     db.session.flush()
 
-    unbound = person("D0012")
     lines = [f"demo mine「{MINE}」: {len(rows)} people in {len(BRANCHES)} branches", "demo logins:"]
     for no, openid, what in PRESET_LOGINS:
         lines.append(f"  code demo:{openid:<10} → {no} {person(no).name}（{what}）")
-    lines.append(
-        f"  code demo:anything  → a new account; bind it with employee_no={unbound.employee_no} "
-        f"name={unbound.name} phone_tail={unbound.phone[-4:]}"
-    )
+    lines.append("  code demo:anything  → a new account; bind it with a free entry (listed last)")
     return "\n".join(lines)

@@ -19,10 +19,10 @@ from people import MAX_ID
 from roster import leavers
 from roster.importer import import_roster, preview_roster
 from roster.schemas import RosterQuery
-from roster.template import TEMPLATE_FALLBACK, TEMPLATE_NAME, template_workbook
+from roster.template import template_workbook
 from spreadsheets import XLSX_MIME
 from web import unit_of_work
-from web.downloads import attachment
+from web.downloads import attachment, file_name
 
 blp = Blueprint(
     "admin_people", __name__, url_prefix="/api/v1/admin", description="党委：花名册与权限"
@@ -188,7 +188,7 @@ class RosterTemplateView(MethodView):
     @login_required("committee")
     def get(self):
         """The roster template: header row, drop-downs for 政治面貌 and 是否干部, 填表说明."""
-        return attachment(template_workbook(), TEMPLATE_NAME, XLSX_MIME, fallback=TEMPLATE_FALLBACK)
+        return attachment(template_workbook(), file_name("roster-template"), XLSX_MIME)
 
 
 class GrantOut(ma.Schema):

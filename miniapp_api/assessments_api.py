@@ -34,7 +34,7 @@ from miniapp_api.auth import current_principal, login_required
 from models import GRADES, UNIT_KINDS
 from spreadsheets import XLSX_MIME
 from web import unit_of_work
-from web.downloads import attachment
+from web.downloads import attachment, file_name
 
 blp = Blueprint(
     "assessments", __name__, url_prefix="/api/v1", description="区队月度考核（六好区队）"
@@ -563,12 +563,7 @@ class MonthExportView(MethodView):
         principal = current_principal()
         month = rounds.month_of(principal.person.mine_id, month_id)
         data = exports.month_workbook(principal, month.id)
-        return attachment(
-            data,
-            f"区队考核-{month.month}.xlsx",
-            XLSX_MIME,
-            fallback=f"assessment-{month.month}.xlsx",
-        )
+        return attachment(data, file_name("assessment", month.month), XLSX_MIME)
 
 
 # -- 包保 visits and the quarterly awards ------------------------------------------------

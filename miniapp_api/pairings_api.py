@@ -53,7 +53,7 @@ from pairings.schemas import (
 )
 from spreadsheets import XLSX_MIME
 from web import unit_of_work
-from web.downloads import attachment
+from web.downloads import FileName, attachment, file_name
 from wishes.schemas import WishIn
 
 blp = Blueprint("pairings", __name__, url_prefix="/api/v1", description="一带三/一带五 结对与谈心")
@@ -555,7 +555,7 @@ class TalkLedgerExportView(MethodView):
         branch = visible_branch(principal, branch_id)
         month = month_arg(query)
         data = exports.talk_ledger(principal, branch, month, client_ip())
-        return xlsx_response(data, f"talks-{branch.id}-{month}.xlsx")
+        return xlsx_response(data, file_name("talks", (branch.name, branch.id), month))
 
 
 @blp.route("/admin/talks/export.xlsx")
@@ -570,10 +570,10 @@ class MineTalkLedgerExportView(MethodView):
         month = month_arg(query)
         mine_id = principal.person.mine_id
         data = exports.mine_talk_ledger(principal, mine_id, month, client_ip())
-        return xlsx_response(data, f"talks-mine-{mine_id}-{month}.xlsx")
+        return xlsx_response(data, file_name("talks", ("全矿", "mine"), month))
 
 
-def xlsx_response(data: bytes, filename: str):
+def xlsx_response(data: bytes, filename: FileName):
     """A ledger download."""
     return attachment(data, filename, XLSX)
 

@@ -15,7 +15,7 @@ from miniapp_api.auth import current_principal, login_required
 from miniapp_api.identity import visible_branch
 from miniapp_api.pagination import counted, page_of
 from miniapp_api.pairings_api import XLSX, xlsx_response
-from models import CAP_PERIODS, REQUEST_STATUSES, RULE_SOURCES, PointsRequest, db
+from models import CAP_PERIODS, REQUEST_STATUSES, RULE_SOURCES, Branch, PointsRequest, db
 from pairings import exports
 from points import ledger, ranks, requests, rulebook
 from points.schemas import (
@@ -30,6 +30,7 @@ from points.schemas import (
 )
 from votes.candidacies import unpublished_candidacies
 from web import unit_of_work
+from web.downloads import file_name
 
 blp = Blueprint("points", __name__, url_prefix="/api/v1", description="党员积分")
 
@@ -272,8 +273,9 @@ class PointsExportView(MethodView):
         mine_id, branch_id = _scope(query)
         period = ledger.parse_period(query.get("period"))
         data = exports.points_ledger(mine_id, branch_id, period)
-        suffix = f"-{branch_id}" if branch_id else ""
-        return xlsx_response(data, f"points{suffix}-{period.key}.xlsx")
+        branch = db.session.get(Branch, branch_id) if branch_id else None
+        part = (branch.name, branch.id) if branch else None
+        return xlsx_response(data, file_name("points", part, period.key))
 
 
 # -- the rulebook ------------------------------------------------------------------------------

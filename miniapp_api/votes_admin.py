@@ -47,7 +47,7 @@ from votes.schemas import (
     VoidIn,
 )
 from web import unit_of_work
-from web.downloads import attachment
+from web.downloads import attachment, file_name
 
 blp = Blueprint(
     "votes_admin", __name__, url_prefix="/api/v1/admin", description="党委：六大员评选管理"
@@ -614,4 +614,4 @@ class ExportView(MethodView):
         """Results (frozen, or computed now if not yet published) and every ballot, as .xlsx."""
         campaign = _campaign(campaign_id)
         data = exports.campaign_workbook(campaign)
-        return attachment(data, f"campaign-{campaign.id}.xlsx", XLSX_MIME)
+        return attachment(data, file_name("campaign", (campaign.title, campaign.id)), XLSX_MIME)

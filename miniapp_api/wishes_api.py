@@ -24,10 +24,10 @@ from miniapp_api.auth import (
 from miniapp_api.extensions import limiter
 from miniapp_api.fields import Pattern
 from miniapp_api.pagination import page_of
-from models import Upload, Wish, db
+from models import Branch, Upload, Wish, db
 from spreadsheets import XLSX_MIME
 from web import unit_of_work
-from web.downloads import attachment
+from web.downloads import attachment, file_name
 from wishes import export, photos, privacy, queries, services
 from wishes.schemas import (
     ConfirmIn,
@@ -362,7 +362,9 @@ class WishExportView(MethodView):
             p, query["branch_id"], query["status"], query["month"], query["category"]
         )
         data = export.workbook(db.session.scalars(stmt).all())
-        return attachment(data, "wishes.xlsx", XLSX_MIME)
+        branch = db.session.get(Branch, query["branch_id"]) if query["branch_id"] else None
+        name = file_name("wishes", (branch.name, branch.id) if branch else None)
+        return attachment(data, name, XLSX_MIME)
 
 
 # -- uploads ----------------------------------------------------------------------------------

@@ -13,6 +13,9 @@ PORT=${PORT:-5000}
 export FLASK_APP=app
 .venv/bin/flask db upgrade
 .venv/bin/flask demo
+# A roster entry nobody has bound yet (read now: the hint stays true after someone binds one).
+BIND_BODY=$(.venv/bin/flask demo --bind-body)
+BIND_BODY=${BIND_BODY:-'{"employee_no":"…","name":"…","phone_tail":"…"}  (none free: flask demo --reset)'}
 
 cat <<MSG
 
@@ -29,9 +32,10 @@ Try a demo login, bind and /me:
   T=\$(curl -s -X POST http://127.0.0.1:${PORT}/api/v1/auth/login -H 'Content-Type: application/json' \\
         -d '{"code":"demo:try-me"}' | python3 -c 'import sys,json; print(json.load(sys.stdin)["token"])')
   curl -s -X POST http://127.0.0.1:${PORT}/api/v1/auth/bind -H "Authorization: Bearer \$T" \\
-       -H 'Content-Type: application/json' -d '{"employee_no":"D0012","name":"陈志强","phone_tail":"0012"}'
+       -H 'Content-Type: application/json' -d '${BIND_BODY}'
   curl -s http://127.0.0.1:${PORT}/api/v1/me -H "Authorization: Bearer \$T"
 Ready-bound demo logins: demo:committee demo:secretary demo:member demo:cadre demo:miner
+More free roster entries and an unpaired employee to pair, as they are now: .venv/bin/flask demo --hints
 MSG
 
 # One worker with threads: SQLite takes one writer at a time and the embedded Redis lives in

@@ -167,3 +167,46 @@ def nominations_of(campaign_id: int) -> list[Any]:
             .order_by((Nomination.status == "withdrawn"), Nomination.id.desc())
         )
     )
+
+
+def turnout(mine_id: int, limit: int = 12) -> list[dict[str, Any]]:
+    """Voting turnout of the mine's latest campaigns that opened (not drafts), oldest first:
+    the people who cast a ballot that stands (not voided) against the mine's people on the
+    roster now (every employee may vote; the rate is capped at 100 % for voters who left)."""
+    campaigns = list(
+        db.session.scalars(
+            db.select(Campaign)
+            .where(Campaign.mine_id == mine_id, Campaign.status != "draft")
+            .order_by(Campaign.starts_at.desc(), Campaign.id.desc())
+            .limit(limit)
+        )
+    )[::-1]
+    if not campaigns:
+        return []
+    voters = dict(
+        db.session.execute(
+            db.select(Ballot.campaign_id, db.func.count(db.distinct(Ballot.voter_id)))
+            .where(Ballot.campaign_id.in_([c.id for c in campaigns]), Ballot.voided_at.is_(None))
+            .group_by(Ballot.campaign_id)
+        ).all()
+    )
+    eligible = int(
+        db.session.scalar(
+            db.select(db.func.count(Person.id)).where(
+                Person.mine_id == mine_id, Person.left_at.is_(None)
+            )
+        )
+        or 0
+    )
+    return [
+        {
+            "campaign_id": c.id,
+            "title": c.title,
+            "status": c.status,
+            "starts_at": c.starts_at,
+            "voters": int(voters.get(c.id, 0)),
+            "eligible": eligible,
+            "rate": min(1.0, round(voters.get(c.id, 0) / eligible, 4)) if eligible else None,
+        }
+        for c in campaigns
+    ]

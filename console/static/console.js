@@ -1,5 +1,6 @@
 /* The console's only script (no inline scripts: the Content-Security-Policy forbids them).
-   Dialogs and the record drawer, error messages from actions, ECharts, download and upload
+   Dialogs and the record drawer, error messages from actions, our own form validation (never
+   the browser's popups), row selection for bulk actions, ECharts, download and upload
    progress, the branch picker. */
 (function () {
   "use strict";
@@ -40,6 +41,17 @@
     });
   }
 
+  // The server names every download by one rule (web/downloads.py): take its exact name.
+  function savedName(response) {
+    var header = response.headers.get("Content-Disposition") || "";
+    var exact = /filename\*=UTF-8''([^;\s]+)/i.exec(header);
+    if (exact) {
+      try { return decodeURIComponent(exact[1]); } catch (e) { /* fall through */ }
+    }
+    var plain = /filename="([^"]+)"/i.exec(header);
+    return plain ? plain[1] : "";
+  }
+
   function download(link) {
     var bar = link.parentNode.querySelector(".download-progress");
     if (!window.fetch || !window.ReadableStream) { window.location = link.href; return; }
@@ -67,7 +79,7 @@
         var url = URL.createObjectURL(blob);
         var a = document.createElement("a");
         a.href = url;
-        a.download = link.getAttribute("data-download");
+        a.download = savedName(response) || link.getAttribute("data-download") || "download.xlsx";
         document.body.appendChild(a);
         a.click();
         a.remove();
@@ -79,6 +91,125 @@
     }).then(function () {
       link.classList.remove("htmx-request");
       if (bar) { setTimeout(function () { bar.hidden = true; }, 1500); }
+    });
+  }
+
+  // --- Our own validation (issue 27 item 14): every form is novalidate, so the browser never
+  // shows its own popups (in the browser's language); a field's rule is checked here with our
+  // Chinese message (data-message, or one made from its label), shown in the form's error box.
+  // The server checks the same again and answers 422 in the same words.
+  function labelOf(field) {
+    var label = field.closest("label");
+    var text = "";
+    if (label) {
+      label.childNodes.forEach(function (n) { if (n.nodeType === 3) { text += n.textContent; } });
+    }
+    text = text.replace(/[（(].*$/, "").replace(/[\s:：]+$/, "").trim();
+    return text;
+  }
+
+  function shown(field) {
+    var dialog = field.closest("dialog");
+    if (dialog && !dialog.open) { return false; }
+    var details = field.closest("details");
+    if (details && !details.open) { return false; }
+    return !field.disabled && field.type !== "hidden";
+  }
+
+  function problemOf(field) {
+    var value = (field.value || "").trim();
+    var name = labelOf(field);
+    var own = field.getAttribute("data-message");
+    if (field.required && !value) {
+      if (own) { return own; }
+      if (field.type === "file") { return "请选择文件"; }
+      if (field.tagName === "SELECT") { return name ? "请选择" + name : "请选择一项"; }
+      return name ? "请填写" + name : "请填写此项";
+    }
+    if (!value) { return ""; }
+    if (field.type === "number") {
+      if (!/^-?\d+(\.\d+)?$/.test(value)) { return (name ? name + "：" : "") + "请填写数字"; }
+      var n = parseFloat(value);
+      var lo = field.getAttribute("min");
+      var hi = field.getAttribute("max");
+      if ((lo !== null && n < parseFloat(lo)) || (hi !== null && n > parseFloat(hi))) {
+        return (name ? name + "：" : "") + "应在 " + lo + " 到 " + hi + " 之间";
+      }
+      if ((field.getAttribute("step") || "1") === "1" && n !== Math.floor(n)) {
+        return (name ? name + "：" : "") + "请填写整数";
+      }
+    }
+    if (field.type === "month" && !/^\d{4}-\d{2}$/.test(value)) { return "月份格式应为 YYYY-MM"; }
+    var max = field.getAttribute("maxlength");
+    if (max && value.length > parseInt(max, 10)) { return (name ? name : "内容") + "长度不能超过 " + max + " 个字符"; }
+    return "";
+  }
+
+  function errorBox(form, field) {
+    var holder = (field && field.closest("dialog[open]")) || form;
+    return holder.querySelector(".form-error");
+  }
+
+  function validate(form, submitter) {
+    var problems = [];
+    var first = null;
+    var box = null;
+    if (form.hasAttribute("data-bulk") && selectedIn(form.id) === 0) {
+      problems.push("请先勾选要处理的记录");
+    }
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (!field.name || !shown(field) || field.tagName === "BUTTON") { return; }
+      field.removeAttribute("aria-invalid");
+      var problem = problemOf(field);
+      if (problem) {
+        problems.push(problem);
+        field.setAttribute("aria-invalid", "true");
+        if (!first) { first = field; box = errorBox(form, field); }
+      }
+    });
+    if (!problems.length) { return true; }
+    box = box || errorBox(form, submitter);
+    if (box) { box.textContent = problems.join("\n"); } else { toast(problems.join("\n")); }
+    if (first) { first.focus(); }
+    return false;
+  }
+
+  function noBrowserPopups(root) {
+    (root.querySelectorAll ? root : document).querySelectorAll("form").forEach(function (f) { f.noValidate = true; });
+    if (root.tagName === "FORM") { root.noValidate = true; }
+  }
+
+  // Capturing at the document runs before htmx's own listener on the form: an invalid form
+  // never reaches it.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!validate(form, event.submitter)) {
+      event.preventDefault();
+      event.stopPropagation();
+    }
+  }, true);
+
+  // --- Row selection for bulk actions (macros.html select_row / select_all / bulk_decide) ---
+  function rowsOf(formId) {
+    return document.querySelectorAll("input[data-select-row='" + formId + "']");
+  }
+
+  function selectedIn(formId) {
+    var n = 0;
+    rowsOf(formId).forEach(function (box) { if (box.checked) { n += 1; } });
+    return n;
+  }
+
+  function refreshSelection(formId) {
+    var form = document.getElementById(formId);
+    if (!form) { return; }
+    var n = selectedIn(formId);
+    var all = rowsOf(formId).length;
+    form.querySelectorAll("[data-selected-count]").forEach(function (el) { el.textContent = String(n); });
+    form.querySelectorAll("[data-needs-selection]").forEach(function (b) { b.disabled = n === 0; });
+    document.querySelectorAll("input[data-select-all='" + formId + "']").forEach(function (box) {
+      box.checked = all > 0 && n === all;
+      box.indeterminate = n > 0 && n < all;
     });
   }
 
@@ -109,6 +240,15 @@
   });
 
   document.addEventListener("change", function (event) {
+    var all = event.target.closest("[data-select-all]");
+    if (all) {
+      var formId = all.getAttribute("data-select-all");
+      rowsOf(formId).forEach(function (box) { box.checked = all.checked; });
+      refreshSelection(formId);
+      return;
+    }
+    var one = event.target.closest("[data-select-row]");
+    if (one) { refreshSelection(one.getAttribute("data-select-row")); return; }
     var pick = event.target.closest("[data-branch-select]");
     if (pick) { window.location = pick.getAttribute("data-base") + pick.value + "/"; return; }
     // An option that changes what a page previews (the roster's "mark missing as left").
@@ -117,6 +257,8 @@
   });
 
   document.addEventListener("DOMContentLoaded", function () {
+    noBrowserPopups(document);
+    document.querySelectorAll("form[data-bulk]").forEach(function (f) { refreshSelection(f.id); });
     initCharts(document);
     window.addEventListener("resize", function () {
       document.querySelectorAll("[data-chart-ready]").forEach(function (el) { if (el._chart) { el._chart.resize(); } });
@@ -139,19 +281,21 @@
     var elt = event.detail.elt;
     var message = messageOf(event.detail.xhr);
     var holder = elt.closest("form, .action-bar, td, dialog");
-    var box = holder ? holder.querySelector(".form-error") : null;
+    var box = holder ? (holder.querySelector("dialog[open] .form-error") || holder.querySelector(".form-error")) : null;
     if (box) { box.textContent = message; } else { toast(message); }
   });
 
   // Content htmx adds (a polled leaderboard, a drawer) may carry charts of its own.
-  document.addEventListener("htmx:load", function (event) { initCharts(event.detail.elt); });
+  document.addEventListener("htmx:load", function (event) {
+    noBrowserPopups(event.detail.elt);
+    initCharts(event.detail.elt);
+  });
 
   document.addEventListener("htmx:sendError", function () { toast("网络连接失败，请检查网络后重试"); });
 
   document.addEventListener("htmx:beforeRequest", function (event) {
     var form = event.detail.elt.closest("form");
-    var box = form ? form.querySelector(".form-error") : null;
-    if (box) { box.textContent = ""; }
+    if (form) { form.querySelectorAll(".form-error").forEach(function (box) { box.textContent = ""; }); }
   });
 
   document.addEventListener("htmx:xhr:progress", function (event) {

@@ -15,6 +15,7 @@ from console.views.branch import xlsx
 from domain_errors import DomainError, InvalidInput
 from models import utcnow
 from web import unit_of_work
+from web.downloads import file_name
 
 
 @bp.get("/assessments")
@@ -58,7 +59,7 @@ def assessments_export(month_id: int):
     mine_id = committee_or_404()
     month = rounds.month_of(mine_id, month_id)
     data = exports.month_workbook(principal(), month.id)
-    return xlsx(data, f"区队考核-{month.month}.xlsx", f"assessment-{month.month}.xlsx")
+    return xlsx(data, file_name("assessment", month.month))
 
 
 @bp.get("/assessments/<int:month_id>/teams/<int:team_id>")

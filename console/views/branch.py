@@ -11,7 +11,7 @@ from typing import Any
 from flask import Response, render_template, request
 from sqlalchemy.orm import selectinload
 
-from console import charts
+from console import bulk, charts
 from console.auth import branch_or_404, client_ip, done, principal
 from console.blueprint import bp
 from console.tables import arg_int, arg_month, arg_str, form_value, given, load_form, paginate
@@ -38,7 +38,7 @@ from pairings.services import limit_for
 from roster import queries as roster_queries
 from roster import transfers
 from web import unit_of_work
-from web.downloads import attachment
+from web.downloads import FileName, attachment, file_name
 from wishes import export as wish_export
 from wishes import queries as wish_queries
 from wishes import services as wish_services
@@ -61,9 +61,9 @@ def _form(name: str, max_len: int = 500, *, multiline: bool = False) -> str:
     return value
 
 
-def xlsx(data: bytes, filename: str, fallback: str) -> Response:
-    """An Excel download named the API's way (downloads.attachment: RFC 6266, never cached)."""
-    return attachment(data, filename, XLSX, fallback=fallback)
+def xlsx(data: bytes, name: FileName) -> Response:
+    """An Excel download named by the one rule (downloads.file_name), as the API names it."""
+    return attachment(data, name, XLSX)
 
 
 # --- 首页 -------------------------------------------------------------------------------------
@@ -165,8 +165,7 @@ def branch_wishes_export(branch_id: int):
     stmt, _ = _wish_filters(branch.id)
     return xlsx(
         wish_export.workbook(wish_queries.wishes_of(stmt)),
-        f"{branch.name}心愿台账.xlsx",
-        f"wishes-{branch.id}.xlsx",
+        file_name("wishes", (branch.name, branch.id)),
     )
 
 
@@ -204,6 +203,31 @@ def branch_wish_review(branch_id: int, wish_id: int):
     wish = wish_services.review_wish(principal(), wish_id, approve, data["reason"])
     unit_of_work.flush()
     return done(f"心愿「{wish.title}」已{'通过审核并发布' if approve else '驳回'}")
+
+
+@bp.post("/branches/<int:branch_id>/wishes/bulk-review")
+def branch_wishes_bulk_review(branch_id: int):
+    """批量通过 / 批量驳回 (one reason for all) of the ticked wishes: each wish reviewed on its
+    own (console.bulk), the others still go through when one is refused."""
+    branch = branch_or_404(branch_id)
+    ids = bulk.selected_ids()
+    approve = request.form.get("decision") == "approve"
+    reason = None
+    if not approve:
+        data = load_form(
+            ReasonIn(), {"reason": form_value("reason")}, messages={"reason": "请填写驳回原因"}
+        )
+        reason = data["reason"]
+    p = principal()
+
+    def review(wish_id: int) -> str:
+        if wish_services.get_visible(p, wish_id).branch_id != branch.id:
+            raise NotFound()
+        return f"「{wish_services.review_wish(p, wish_id, approve, reason).title}」"
+
+    outcomes = bulk.each(ids, review)
+    unit_of_work.flush()
+    return bulk.report("通过审核并发布" if approve else "驳回", outcomes)
 
 
 @bp.post("/branches/<int:branch_id>/wishes/<int:wish_id>/close")
@@ -441,4 +465,4 @@ def branch_talks_export(branch_id: int):
     branch = branch_or_404(branch_id)
     month = _month()
     data = exports.talk_ledger(principal(), branch, month, client_ip())
-    return xlsx(data, f"{branch.name}谈心台账-{month}.xlsx", f"talks-{branch.id}-{month}.xlsx")
+    return xlsx(data, file_name("talks", (branch.name, branch.id), month))

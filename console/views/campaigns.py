@@ -43,6 +43,7 @@ from votes.schemas import (
     VoidIn,
 )
 from web import unit_of_work
+from web.downloads import file_name
 from zones import queries as zone_queries
 
 PHOTO_MAX = share.MAX_PHOTO_BYTES
@@ -476,8 +477,7 @@ def campaign_export(campaign_id: int):
     campaign = _campaign(campaign_id)
     return xlsx(
         exports.campaign_workbook(campaign),
-        f"{campaign.title}.xlsx",
-        f"campaign-{campaign.id}.xlsx",
+        file_name("campaign", (campaign.title, campaign.id)),
     )
 
 

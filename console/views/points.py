@@ -14,9 +14,20 @@ from typing import Any
 import sqlalchemy.exc
 from flask import current_app, render_template, request, url_for
 
+from console import bulk
 from console.auth import branch_or_404, committee_or_404, done, principal
 from console.blueprint import bp
-from console.tables import Page, arg_int, arg_str, form_value, load_form, paginate
+from console.exports import select_rows
+from console.tables import (
+    Page,
+    arg_int,
+    arg_str,
+    form_value,
+    load_form,
+    ordered,
+    paginate,
+    wants_export,
+)
 from console.views.branch import _form, xlsx
 from domain_errors import InvalidInput, NotFound
 from inputs import MAX_ID
@@ -30,6 +41,7 @@ from points.schemas import DELTA_MESSAGE, PointsRequestIn
 from roster import queries as roster_queries
 from votes.candidacies import stands_in_unpublished_campaign, unpublished_candidacies
 from web import unit_of_work
+from web.downloads import file_name
 
 REQUEST_SORTS = {
     "requested_at": PointsRequest.requested_at,
@@ -205,9 +217,7 @@ def branch_points_export(branch_id: int):
     branch = branch_or_404(branch_id)
     period = _period()
     data = exports.points_ledger(branch.mine_id, branch.id, period)
-    return xlsx(
-        data, f"{branch.name}积分-{period.key}.xlsx", f"points-{branch.id}-{period.key}.xlsx"
-    )
+    return xlsx(data, file_name("points", (branch.name, branch.id), period.key))
 
 
 # --- one request, and the committee's decision --------------------------------------------------
@@ -260,6 +270,31 @@ def points_request_decide(request_id: int):
     return done(f"已驳回 {what}")
 
 
+@bp.post("/points/requests/bulk-decide")
+def points_requests_bulk_decide():
+    """批量批准 / 批量驳回 of the ticked pending requests with one 审批意见: each decided on its
+    own (console.bulk: the author's own, the person's own, one decided meanwhile are reported
+    and the others still go through)."""
+    committee_or_404()
+    ids = bulk.selected_ids()
+    decision = request.form.get("decision")
+    if decision not in ("approve", "reject"):
+        raise InvalidInput(errors={"decision": ["请选择批准或驳回"]})
+    approve = decision == "approve"
+    reason = _form("reason", 255, multiline=True)
+    if not reason:
+        raise InvalidInput("请填写审批意见", errors={"reason": ["请填写审批意见"]})
+    p = principal()
+
+    def decide(request_id: int) -> str:
+        decided = points_requests.decide(p, request_id, approve, reason)
+        return f"{decided.person.name}（{decided.delta:+d}）"
+
+    outcomes = bulk.each(ids, decide)
+    unit_of_work.flush()
+    return bulk.report("批准" if approve else "驳回", outcomes)
+
+
 # --- 审计: 「待审批的积分调整」 and every adjustment ----------------------------------------------
 
 
@@ -281,6 +316,15 @@ def audit_context() -> dict[str, Any]:
         where=stands_in_unpublished_campaign(PointsRequest.person_id) if flagged else None,
     )
     page = _request_page(stmt, "", "desc", 20)
+    if wants_export():
+        rows, _, _ = ordered(
+            point_queries.with_people(stmt),
+            REQUEST_SORTS,
+            "requested_at",
+            "desc",
+            tiebreak=PointsRequest.id,
+        )
+        return {"export": request_rows(select_rows(rows))}
     return {
         "pending": pending,
         "pending_rows": request_rows(pending.items),

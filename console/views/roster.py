@@ -12,10 +12,20 @@ from accounts import grants
 from accounts import login as login_service
 from accounts import queries as account_queries
 from accounts.schemas import GrantIn
-from console import roster_files
+from console import labels, roster_files
 from console.auth import committee_or_404, console_session, done, principal
 from console.blueprint import bp
-from console.tables import arg_int, arg_str, form_value, load_form, paginate, paginate_list
+from console.exports import Column, export_table, select_rows, when
+from console.tables import (
+    arg_int,
+    arg_str,
+    form_value,
+    load_form,
+    ordered,
+    paginate,
+    paginate_list,
+    wants_export,
+)
 from console.views.branch import xlsx
 from domain_errors import DomainError, InvalidInput, NotFound
 from models import GRANTABLE_ROLES, Person, RoleGrant, db
@@ -23,10 +33,25 @@ from models.people import POLITICAL_STATUSES
 from roster import leavers
 from roster import queries as roster_queries
 from roster.importer import import_roster, preview_roster
-from roster.template import TEMPLATE_FALLBACK, TEMPLATE_NAME, template_workbook
+from roster.template import template_workbook
 from web import unit_of_work
+from web.downloads import file_name
 
 MAX_UPLOAD = 20 * 1024 * 1024
+PRESENCE = {"present": "在册", "left": "已离职", "all": "全部"}
+# 花名册's 导出: the table's columns (phones masked as on the page: the API lists people so).
+PEOPLE_COLUMNS = [
+    Column("工号", lambda r: r[0].employee_no, 12),
+    Column("姓名", lambda r: r[0].name, 12),
+    Column("手机号", lambda r: labels.masked_phone(r[0].phone), 14),
+    Column("单位", lambda r: r[0].unit.name if r[0].unit else "", 20),
+    Column("党支部", lambda r: r[0].branch.name if r[0].branch else "", 22),
+    Column("政治面貌", lambda r: labels.label(r[0].political_status, "political"), 12),
+    Column("干部", lambda r: "是" if r[0].is_cadre else "", 8),
+    Column("微信", lambda r: "已绑定" if r[1] else "未绑定", 10),
+    Column("离职时间", lambda r: when(r[0].left_at), 18),
+    Column("更新时间", lambda r: when(r[0].updated_at), 18),
+]
 
 
 def _person(person_id: int, mine_id: int) -> Person:
@@ -49,14 +74,20 @@ def roster():
     stmt = roster_queries.people(
         mine_id, q=q, branch_id=branch_id, status=status, bound=bound, presence=presence
     )
-    page = paginate(
-        stmt,
-        {"employee_no": Person.employee_no, "name": Person.name, "updated_at": Person.updated_at},
-        "employee_no",
-        "asc",
-        rows=True,
-        tiebreak=Person.id,
-    )
+    sorts = {
+        "employee_no": Person.employee_no,
+        "name": Person.name,
+        "updated_at": Person.updated_at,
+    }
+    if wants_export():
+        rows, _, _ = ordered(stmt, sorts, "employee_no", "asc", tiebreak=Person.id)
+        return export_table(
+            file_name("roster", (PRESENCE[presence], presence)),
+            "花名册",
+            PEOPLE_COLUMNS,
+            select_rows(rows, rows=True),
+        )
+    page = paginate(stmt, sorts, "employee_no", "asc", rows=True, tiebreak=Person.id)
     grant_rows = paginate(
         account_queries.grants_of_mine(mine_id),
         {"employee_no": Person.employee_no, "role": RoleGrant.role, "at": RoleGrant.granted_at},
@@ -184,7 +215,7 @@ def roster_import():
 def roster_template():
     """The roster template: the header row, drop-downs for 政治面貌 and 是否干部, 填表说明."""
     committee_or_404()
-    return xlsx(template_workbook(), TEMPLATE_NAME, TEMPLATE_FALLBACK)
+    return xlsx(template_workbook(), file_name("roster-template"))
 
 
 @bp.get("/roster/people/<int:person_id>/leave")

@@ -17,6 +17,7 @@ from console.tables import arg_int, arg_str, paginate
 from console.views.branch import xlsx
 from domain_errors import NotFound
 from models import DANGER_LEVELS, DANGER_STATUSES, Danger, Violation, utcnow
+from web.downloads import file_name
 from zones import dangers, exports, placard, queries, services
 from zones.errors import NotZoneManager
 
@@ -117,7 +118,7 @@ def zone_placard(zone_id: int):
 @bp.get("/zones/dangers.xlsx")
 def zones_danger_ledger():
     data = exports.danger_ledger(principal())
-    return xlsx(data, f"隐患台账-{local_day(utcnow())}.xlsx", "dangers.xlsx")
+    return xlsx(data, file_name("dangers", str(local_day(utcnow()))))
 
 
 @bp.get("/zones/violations.xlsx")
@@ -126,4 +127,4 @@ def zones_violation_register():
     if p.person.mine_id not in p.committee_of:
         raise NotFound("页面不存在或无权查看")
     data = exports.violation_register(p)
-    return xlsx(data, f"三违登记-{local_day(utcnow())}.xlsx", "violations.xlsx")
+    return xlsx(data, file_name("violations", str(local_day(utcnow()))))

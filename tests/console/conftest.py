@@ -17,6 +17,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from models import Branch, Mine, Person, db
+from tests.console.layout import assert_fits
 
 CHROMIUM = os.environ.get("CONSOLE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -107,6 +108,7 @@ class Console:
         open drawer sits in the window, not on the page)."""
         SHOTS.mkdir(parents=True, exist_ok=True)
         self.charts_drawn()
+        assert_fits(self.page, name)  # every page a test shows fits the desk's width
         self.page.wait_for_timeout(300)  # ECharts animates its first frame in
         self.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full)
 

@@ -40,10 +40,55 @@ def test_console_downloads_carry_chinese_filenames_like_the_api(app, demo):
     secretary = app.test_client()
     client_sign_in(secretary, "secretary")
     plain, exact = _disposition(secretary.get(f"/console/branches/{own}/wishes/export.xlsx"))
-    assert (plain, exact) == (f"wishes-{own}.xlsx", f"{ZONGCAI}心愿台账.xlsx")
+    assert (plain, exact) == (f"wishes-{own}.xlsx", f"心愿台账-{ZONGCAI}.xlsx")
     plain, exact = _disposition(
         secretary.get(f"/console/branches/{own}/talks/export.xlsx?month=2026-11")
     )
-    assert (plain, exact) == (f"talks-{own}-2026-11.xlsx", f"{ZONGCAI}谈心台账-2026-11.xlsx")
+    assert (plain, exact) == (f"talks-{own}-2026-11.xlsx", f"谈心台账-{ZONGCAI}-2026-11.xlsx")
     plain, exact = _disposition(secretary.get(f"/console/branches/{own}/points/export.xlsx"))
-    assert plain.startswith(f"points-{own}-") and exact.startswith(f"{ZONGCAI}积分-")
+    assert plain.startswith(f"points-{own}-") and exact.startswith(f"积分台账-{ZONGCAI}-")
+
+
+def test_the_api_and_the_console_name_each_export_alike(app, demo):
+    """Issue 27 item 10: one naming rule (web.downloads.file_name): the same export downloaded
+    from the API and from the console carries the same Content-Disposition."""
+    from models import Campaign, db
+    from tests.console.sign_in import bearer
+
+    own = demo["branches"][ZONGCAI]
+    with app.app_context():
+        campaign_id = db.session.scalar(db.select(Campaign.id).order_by(Campaign.id))
+    secretary, committee = app.test_client(), app.test_client()
+    client_sign_in(secretary, "secretary")
+    client_sign_in(committee, "committee")
+    api = app.test_client()
+    pairs = [
+        (
+            secretary,
+            f"/console/branches/{own}/talks/export.xlsx?month=2026-11",
+            f"/api/v1/branches/{own}/talks/export.xlsx?month=2026-11",
+            "secretary",
+        ),
+        (
+            secretary,
+            f"/console/branches/{own}/wishes/export.xlsx?status=",
+            f"/api/v1/admin/wishes/export.xlsx?branch_id={own}",
+            "secretary",
+        ),
+        (
+            secretary,
+            f"/console/branches/{own}/points/export.xlsx?period=2026",
+            f"/api/v1/admin/points/export.xlsx?branch_id={own}&period=2026",
+            "secretary",
+        ),
+        (
+            committee,
+            f"/console/campaigns/{campaign_id}/export.xlsx",
+            f"/api/v1/admin/campaigns/{campaign_id}/export.xlsx",
+            "committee",
+        ),
+    ]
+    for desk, desk_url, api_url, who in pairs:
+        at_desk = desk.get(desk_url)
+        from_api = api.get(api_url, headers=bearer(app, who))
+        assert _disposition(at_desk) == _disposition(from_api), (desk_url, api_url)

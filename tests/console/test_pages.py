@@ -229,7 +229,9 @@ def test_committee_overview_charts(app, demo, console):
     drawn by ECharts from our own files under the CSP."""
     console.demo_sign_in("committee")
     assert console.page.url.endswith("/console/mine")
-    assert console.page.locator("[data-chart]").count() == 3
+    # The month's three charts and the 12-month trends (issue 27 item 4), none of them empty.
+    assert console.page.locator("[data-chart]").count() == 6
+    assert console.page.locator("[data-empty-chart]").count() == 0
     console.shot("mine-overview")
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(Pairing)) == 4
