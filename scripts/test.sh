@@ -27,11 +27,15 @@ fi
 [ -x /usr/bin/chromium ] || { echo "FAILED: /usr/bin/chromium is missing" >&2; exit 1; }
 [ -x /usr/sbin/nginx ] || { echo "FAILED: /usr/sbin/nginx is missing" >&2; exit 1; }
 
-[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-.venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".[test]"
+# FRONTLINE_PREPARED=1: the environment was installed and linted by an earlier call of this
+# script (.ci/run runs the three backends side by side: one pip install, not three at once).
+if [ "${FRONTLINE_PREPARED:-0}" != "1" ]; then
+  [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e ".[test]"
 
-.venv/bin/ruff check .
-.venv/bin/ruff format --check .
+  .venv/bin/ruff check .
+  .venv/bin/ruff format --check .
+fi
 echo "backend: DATABASE_URL=${DATABASE_URL:-<embedded SQLite>} REDIS_URL=${REDIS_URL:-<embedded Redis>}"
 exec .venv/bin/python -m pytest -q "$@"
