@@ -58,6 +58,26 @@ def test_every_page_fits_the_desk(app, demo, console, role, viewport):
         assert response.status == 200, path
         console.charts_drawn()
         assert_fits(console.page, path)
+        # Item 14: no form leaves validation to the browser's own (English) bubbles.
+        native = console.page.evaluate(
+            "() => Array.from(document.forms).filter(f => !f.noValidate)"
+            ".map(f => f.outerHTML.slice(0, 80))"
+        )
+        assert native == [], (path, native)
+    console.no_problems()
+
+
+def test_month_inputs_work_in_a_chinese_chromium(app, demo, console):
+    """Item 14: the month filters (type=month) keep working in Chromium with --lang=zh-CN."""
+    branch = demo["branches"][ZONGCAI]
+    console.demo_sign_in("secretary")
+    console.go(f"/console/branches/{branch}/wishes")
+    page = console.page
+    page.fill("input[name='month']", "2026-11")
+    with page.expect_navigation():
+        page.click("form.search button[type='submit']")
+    assert "month=2026-11" in page.url
+    assert page.input_value("input[name='month']") == "2026-11"
     console.no_problems()
 
 
