@@ -146,7 +146,7 @@ def demo(app) -> dict[str, Any]:
     """The demo mine (`flask demo`): people, grants, bound demo accounts, pairings, talks,
     wishes in every status, campaigns with ballots, points requests (approved, rejected,
     waiting)."""
-    from demo.pairings import seed_pairing_duties, seed_pairings
+    from demo.pairings import seed_pairings
     from demo.people import MINE, seed_people
     from demo.points import seed_points
     from demo.votes import seed_votes
@@ -155,7 +155,6 @@ def demo(app) -> dict[str, Any]:
     with app.app_context():
         seed_people()
         seed_pairings()
-        seed_pairing_duties()
         seed_wishes()
         seed_votes()
         seed_points()

@@ -7,10 +7,24 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from models import CareEvent, Mentorship, Talk, Wish, db, utcnow
 from tests.console.sign_in import client_sign_in
 
 ZONGCAI = "综采一队党支部"
+
+
+@pytest.fixture
+def demo(demo, app):
+    """The demo mine with its 必访必谈 duties and 传帮带 pairs (`flask demo` seeds them too;
+    the other console tests' demo stays as it was)."""
+    from demo.pairings import seed_pairing_duties
+
+    with app.app_context():
+        seed_pairing_duties()
+        db.session.commit()
+    return demo
 
 
 def submit(console, form: str) -> None:

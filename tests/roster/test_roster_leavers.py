@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from models import Notification, Pairing, Person, Wish, db
 from pairings.months import month_of
 from tests.roster.factory import HR
@@ -152,6 +154,7 @@ def test_leaver_cannot_be_paired_nominated_or_listed(app, client, world):
     assert r.status_code == 404 and r.json["reason"] == "person_not_found", r.json
 
 
+@pytest.mark.usefixtures("any_talk_rule")
 def test_leaver_drops_out_of_compliance_from_the_next_month(app, client, world):
     """issue 11 (leavers): this month the leaver is still counted (they were paired); from the
     next month they are neither due nor "unpaired"."""
