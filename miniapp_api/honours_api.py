@@ -17,7 +17,7 @@ from miniapp_api.pagination import page_of
 from models.honours import HONOUR_KINDS
 from spreadsheets import XLSX_MIME
 from web import unit_of_work
-from web.downloads import attachment
+from web.downloads import attachment, file_name
 
 blp = Blueprint("honours", __name__, url_prefix="/api/v1", description="荣誉榜（选树典型）")
 
@@ -133,7 +133,7 @@ class ExportView(MethodView):
         """The roll as .xlsx (Chinese headers), revoked honours marked."""
         query.setdefault("revoked", None)
         data = exports.roll_workbook(queries.roll(current_principal(), **query))
-        return attachment(data, "honours.xlsx", XLSX_MIME)
+        return attachment(data, file_name("honours"), XLSX_MIME)
 
 
 @blp.route("/admin/honours/<int:honour_id>/revoke")

@@ -873,7 +873,9 @@ class MentoringLedgerView(MethodView):
     def get(self, branch_id: int):
         """The branch's 传帮带 ledger: pairs, sessions, assessments."""
         branch = visible_branch(current_principal(), branch_id)
-        return xlsx_response(exports.mentoring_ledger([branch]), f"mentoring-{branch.id}.xlsx")
+        return xlsx_response(
+            exports.mentoring_ledger([branch]), file_name("mentoring", (branch.name, branch.id))
+        )
 
 
 @blp.route("/mentorships/<int:mentorship_id>")

@@ -47,6 +47,7 @@ from pairings.schemas import (
 )
 from pairings.settings import setting
 from web import unit_of_work
+from web.downloads import file_name
 from wishes import services as wish_services
 from wishes.schemas import WishIn
 
@@ -395,9 +396,7 @@ def desk_mentoring_export(branch_id: int):
     """The branch's 传帮带 ledger."""
     branch = branch_or_404(branch_id)
     return xlsx(
-        exports.mentoring_ledger([branch]),
-        f"{branch.name}传帮带台账.xlsx",
-        f"mentoring-{branch.id}.xlsx",
+        exports.mentoring_ledger([branch]), file_name("mentoring", (branch.name, branch.id))
     )
 
 
@@ -454,7 +453,7 @@ def desk_mine_talks_export():
     mine_id = committee_or_404()
     month = _month()
     data = exports.mine_talk_ledger(principal(), mine_id, month, client_ip())
-    return xlsx(data, f"全矿谈心台账-{month}.xlsx", f"talks-mine-{month}.xlsx")
+    return xlsx(data, file_name("talks", ("全矿", "mine"), month))
 
 
 @bp.get("/mine/talk-rule")

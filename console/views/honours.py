@@ -15,6 +15,7 @@ from models import Honour
 from models.honours import HONOUR_KINDS
 from models.votes import CATEGORY_KEYS, CATEGORY_NAMES
 from web import unit_of_work
+from web.downloads import file_name
 
 STATES = {"standing": False, "revoked": True}
 
@@ -57,7 +58,7 @@ def honour_export():
     """The roll as filtered, as .xlsx (Chinese headers, revoked ones marked)."""
     committee_or_404()
     data = exports.roll_workbook(queries.roll(principal(), **_filters()))
-    return xlsx(data, "荣誉榜.xlsx", "honours.xlsx")
+    return xlsx(data, file_name("honours"))
 
 
 @bp.get("/honours/<int:honour_id>")

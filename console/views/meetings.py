@@ -23,6 +23,7 @@ from meetings.schemas import DeedIn, MeetingIn, PledgeReviewIn
 from models import DEED_STATUSES, MEETING_KINDS, PLEDGE_VERDICTS, utcnow
 from points.ledger import parse_period
 from web import unit_of_work
+from web.downloads import file_name
 
 
 def _period():
@@ -117,7 +118,7 @@ def meetings_register():
     p.require("secretary", "committee")
     period = _period()
     data = exports.meeting_register(queries.calendar(p, period, arg_int("branch_id")))
-    return xlsx(data, f"三会一课登记簿-{period.key}.xlsx", f"meetings-{period.key}.xlsx")
+    return xlsx(data, file_name("meetings", period.key))
 
 
 @bp.get("/meetings/<int:meeting_id>")
@@ -193,7 +194,7 @@ def pledges_home():
 def pledges_export():
     year = _year()
     data = exports.pledge_ledger(pledges.listed(principal(), year, arg_int("branch_id")))
-    return xlsx(data, f"承诺践诺台账-{year}.xlsx", f"pledges-{year}.xlsx")
+    return xlsx(data, file_name("pledges", year))
 
 
 @bp.post("/pledges/<int:pledge_id>/review")
