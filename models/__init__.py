@@ -16,6 +16,7 @@ from models.assessments import (
     SheetItem,
     SheetTemplate,
     UnitDuty,
+    VisitReminder,
 )
 from models.base import UTCDateTime, db, utcnow
 from models.consents import CONSENT_RESULTS, ConsentReport, SubscribeConsent
@@ -133,6 +134,7 @@ __all__ = [
     "SheetTemplate",
     "UNIT_KINDS",
     "UnitDuty",
+    "VisitReminder",
     "CONSENT_RESULTS",
     "ConsentReport",
     "SubscribeConsent",

@@ -250,3 +250,19 @@ class QuarterAward(db.Model):
     awarded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     team: Mapped[Unit] = relationship()
+
+
+class VisitReminder(db.Model):
+    """The 25th's reminder to one scorer of an office still due to visit a team it 包保: at
+    most one per (person, office, month) — the unique row makes a second run send nothing."""
+
+    __tablename__ = "assessment_visit_reminders"
+    __table_args__ = (UniqueConstraint("person_id", "office_id", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    month: Mapped[str] = mapped_column(String(7))
+    teams: Mapped[int] = mapped_column(Integer)  # how many teams were still due
+    notification_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,43 @@
+"""assessments: the 25th's 包保 visit reminders (one per person, office and month)
+
+Revision ID: 0020_assess2
+Revises: 0013_inbox (re-chained onto the current head)
+Create Date: 2026-12-06 05:00:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0020_assess2'
+down_revision = '0017_rulebook'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('assessment_visit_reminders',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('office_id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.String(length=7), nullable=False),
+    sa.Column('teams', sa.Integer(), nullable=False),
+    sa.Column('notification_id', sa.Integer(), nullable=True),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['notification_id'], ['notifications.id'], name=op.f('fk_assessment_visit_reminders_notification_id_notifications')),
+    sa.ForeignKeyConstraint(['office_id'], ['units.id'], name=op.f('fk_assessment_visit_reminders_office_id_units')),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_assessment_visit_reminders_person_id_people')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_assessment_visit_reminders')),
+    sa.UniqueConstraint('person_id', 'office_id', 'month', name=op.f('uq_assessment_visit_reminders_person_id_office_id_month'))
+    )
+    with op.batch_alter_table('assessment_visit_reminders', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_assessment_visit_reminders_office_id'), ['office_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_assessment_visit_reminders_person_id'), ['person_id'], unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table('assessment_visit_reminders', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_assessment_visit_reminders_person_id'))
+        batch_op.drop_index(batch_op.f('ix_assessment_visit_reminders_office_id'))
+    op.drop_table('assessment_visit_reminders')
