@@ -9,7 +9,11 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """The 25th's 包保 visit reminder (runs daily; sends from the 25th, once per month)."""
+    """Tell media/ what a deduction's evidence photo is for; the 25th's 包保 visit reminder
+    (runs daily; sends from the 25th, once per month)."""
+    from assessments import photos
     from jobs.schedule import periodic
+
+    photos.register_owner()
 
     periodic("assessments-visit-reminders", "assessments.jobs.visit_reminder_job", cron="0 9 * * *")

@@ -201,3 +201,13 @@ class AlreadyAwarded(DomainError):
     status = 409
     reason = "already_awarded"
     message = "该区队本季度已评为六好区队"
+
+
+class PhotoNotUsable(InvalidInput):
+    reason = "photo_not_usable"
+    message = "照片不存在、不是您上传的，或已被使用"
+
+
+class TooManyPhotos(InvalidInput):
+    reason = "too_many_photos"
+    message = "每项扣分最多 3 张证据照片"

@@ -31,6 +31,7 @@ from assessments.schemas import (
 )
 from inputs import Month
 from miniapp_api.auth import current_principal, login_required
+from miniapp_api.wishes_api import photo_url
 from models import GRADES, UNIT_KINDS
 from spreadsheets import XLSX_MIME
 from web import unit_of_work
@@ -134,6 +135,11 @@ class ObjectionOut(ma.Schema):
     points_before = ma.fields.Integer(allow_none=True, required=True)
 
 
+class EvidencePhotoOut(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    url = ma.fields.String(required=True, metadata={"description": "签名链接，<image> 可直接加载"})
+
+
 class LineDeductionOut(ma.Schema):
     id = ma.fields.Integer(required=True)
     points = ma.fields.Integer(required=True)
@@ -141,6 +147,7 @@ class LineDeductionOut(ma.Schema):
     reason = ma.fields.String(required=True)
     version = ma.fields.Integer(required=True)
     scored_at = ma.fields.DateTime(required=True)
+    photos = ma.fields.List(ma.fields.Nested(EvidencePhotoOut), required=True)
 
 
 class LineObjectionOut(ma.Schema):
@@ -418,7 +425,7 @@ class SheetView(MethodView):
         """A team's sheet: the committee and the team's own people see it whole (the result;
         the rank once locked), an office's staff the items their office scores; anyone else
         404."""
-        return queries.sheet(current_principal(), month_id, team_id)
+        return queries.sheet(current_principal(), month_id, team_id, photo_url)
 
 
 @blp.route("/assessments/months/<int:month_id>/scores")
@@ -440,6 +447,7 @@ class ScoreView(MethodView):
             data["reason"],
             vetoed=data["vetoed"],
             version=data.get("version"),
+            photo_ids=data["photo_ids"],
         )
         unit_of_work.flush()
         return row
@@ -550,7 +558,7 @@ class MyTeamView(MethodView):
             month = months[0]
         return {
             "team": {"id": team.id, "name": team.name},
-            "sheet": queries.sheet(principal, month.id, team.id),
+            "sheet": queries.sheet(principal, month.id, team.id, photo_url),
         }
 
 

@@ -266,3 +266,16 @@ class VisitReminder(db.Model):
     teams: Mapped[int] = mapped_column(Integer)  # how many teams were still due
     notification_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DeductionPhoto(db.Model):
+    """An evidence photo (an upload of purpose "assessment") on a deduction; a photo is on one
+    deduction only (unique upload)."""
+
+    __tablename__ = "assessment_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deduction_id: Mapped[int] = mapped_column(ForeignKey("assessment_deductions.id"), index=True)
+    upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id"), unique=True)
+    added_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

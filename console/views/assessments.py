@@ -66,9 +66,14 @@ def assessments_export(month_id: int):
 def assessments_sheet(month_id: int, team_id: int):
     """One 区队's sheet of the month."""
     committee_or_404()
-    sheet = queries.sheet(principal(), month_id, team_id)
+    sheet = queries.sheet(principal(), month_id, team_id, console_photo_url)
     trend = queries.team_trend(principal(), team_id)
     return render_template("assessments/sheet.html", sheet=sheet, trend=trend_chart(trend))
+
+
+def console_photo_url(upload) -> str:
+    """The console's own link to a photo (it checks who may see it)."""
+    return url_for("console.photo_image", upload_id=upload.id)
 
 
 def trend_chart(trend: list[dict]) -> dict:

@@ -1,4 +1,5 @@
-"""assessments: the 25th's 包保 visit reminders (one per person, office and month)
+"""assessments: the 25th's 包保 visit reminders (one per person, office and month); evidence
+photos on deductions
 
 Revision ID: 0020_assess2
 Revises: 0013_inbox (re-chained onto the current head)
@@ -17,6 +18,20 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table('assessment_photos',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('deduction_id', sa.Integer(), nullable=False),
+    sa.Column('upload_id', sa.Integer(), nullable=False),
+    sa.Column('added_by_id', sa.Integer(), nullable=False),
+    sa.Column('added_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['added_by_id'], ['people.id'], name=op.f('fk_assessment_photos_added_by_id_people')),
+    sa.ForeignKeyConstraint(['deduction_id'], ['assessment_deductions.id'], name=op.f('fk_assessment_photos_deduction_id_assessment_deductions')),
+    sa.ForeignKeyConstraint(['upload_id'], ['uploads.id'], name=op.f('fk_assessment_photos_upload_id_uploads')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_assessment_photos')),
+    sa.UniqueConstraint('upload_id', name=op.f('uq_assessment_photos_upload_id'))
+    )
+    with op.batch_alter_table('assessment_photos', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_assessment_photos_deduction_id'), ['deduction_id'], unique=False)
     op.create_table('assessment_visit_reminders',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
@@ -41,3 +56,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_assessment_visit_reminders_person_id'))
         batch_op.drop_index(batch_op.f('ix_assessment_visit_reminders_office_id'))
     op.drop_table('assessment_visit_reminders')
+    with op.batch_alter_table('assessment_photos', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_assessment_photos_deduction_id'))
+    op.drop_table('assessment_photos')
