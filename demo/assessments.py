@@ -111,6 +111,8 @@ def seed_assessments() -> str:
     offices = {i.office.name: i.office_id for i in template.items}
     for office, no in SCORERS.items():
         org.grant_duty(committee, offices[office], no, "scorer")
+    # The demo's committee login also scores for 党委工作部: the console's 科室评分 page shows.
+    org.grant_duty(committee, offices["党委工作部"], "D0001", "scorer")
     for n, name in enumerate(TEAMS):
         org.link(committee, offices[list(SCORERS)[n]], units[name].id)
         org.link(committee, offices[list(SCORERS)[n + 2]], units[name].id)
