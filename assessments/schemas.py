@@ -159,3 +159,14 @@ class AwardIn(ma.Schema):
     quarter = Quarter(required=True)
     team_id = Id(required=True)
     citation = Text(500, multiline=True, blank=False, required=True)
+
+
+class LeaderNominationIn(ma.Schema):
+    quarter = Quarter(required=True)
+    group_id = Id(required=True, metadata={"description": "班组（区队下的班组）"})
+    citation = Text(500, multiline=True, blank=False, required=True)
+
+
+class LeaderDecideIn(ma.Schema):
+    approve = ma.fields.Boolean(required=True)
+    reason = Text(255, multiline=True, load_default="")

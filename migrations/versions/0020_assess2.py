@@ -1,5 +1,5 @@
 """assessments: the 25th's 包保 visit reminders (one per person, office and month); evidence
-photos on deductions
+photos on deductions; 优秀班组长 nominations
 
 Revision ID: 0020_assess2
 Revises: 0013_inbox (re-chained onto the current head)
@@ -18,6 +18,33 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table('assessment_leader_awards',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('mine_id', sa.Integer(), nullable=False),
+    sa.Column('quarter', sa.String(length=7), nullable=False),
+    sa.Column('group_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('citation', sa.String(length=500), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('nominated_by_id', sa.Integer(), nullable=False),
+    sa.Column('nominated_at', sa.DateTime(), nullable=False),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(), nullable=True),
+    sa.Column('decision_reason', sa.String(length=255), nullable=True),
+    sa.Column('points_request_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['people.id'], name=op.f('fk_assessment_leader_awards_decided_by_id_people')),
+    sa.ForeignKeyConstraint(['group_id'], ['units.id'], name=op.f('fk_assessment_leader_awards_group_id_units')),
+    sa.ForeignKeyConstraint(['mine_id'], ['mines.id'], name=op.f('fk_assessment_leader_awards_mine_id_mines')),
+    sa.ForeignKeyConstraint(['nominated_by_id'], ['people.id'], name=op.f('fk_assessment_leader_awards_nominated_by_id_people')),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_assessment_leader_awards_person_id_people')),
+    sa.ForeignKeyConstraint(['points_request_id'], ['points_requests.id'], name=op.f('fk_assessment_leader_awards_points_request_id_points_requests')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_assessment_leader_awards')),
+    sa.UniqueConstraint('mine_id', 'quarter', 'group_id', name=op.f('uq_assessment_leader_awards_mine_id_quarter_group_id'))
+    )
+    with op.batch_alter_table('assessment_leader_awards', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_assessment_leader_awards_group_id'), ['group_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_assessment_leader_awards_mine_id'), ['mine_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_assessment_leader_awards_person_id'), ['person_id'], unique=False)
     op.create_table('assessment_photos',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('deduction_id', sa.Integer(), nullable=False),
@@ -52,6 +79,11 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('assessment_leader_awards', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_assessment_leader_awards_person_id'))
+        batch_op.drop_index(batch_op.f('ix_assessment_leader_awards_mine_id'))
+        batch_op.drop_index(batch_op.f('ix_assessment_leader_awards_group_id'))
+    op.drop_table('assessment_leader_awards')
     with op.batch_alter_table('assessment_visit_reminders', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_assessment_visit_reminders_person_id'))
         batch_op.drop_index(batch_op.f('ix_assessment_visit_reminders_office_id'))
