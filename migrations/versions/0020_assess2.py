@@ -1,5 +1,5 @@
 """assessments: the 25th's 包保 visit reminders (one per person, office and month); evidence
-photos on deductions; 优秀班组长 nominations
+photos on deductions; 优秀班组长 nominations; a person's photo for the zone placard
 
 Revision ID: 0020_assess2
 Revises: 0013_inbox (re-chained onto the current head)
@@ -18,6 +18,19 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table('member_photos',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('upload_id', sa.Integer(), nullable=False),
+    sa.Column('set_by_id', sa.Integer(), nullable=False),
+    sa.Column('set_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_member_photos_person_id_people')),
+    sa.ForeignKeyConstraint(['set_by_id'], ['people.id'], name=op.f('fk_member_photos_set_by_id_people')),
+    sa.ForeignKeyConstraint(['upload_id'], ['uploads.id'], name=op.f('fk_member_photos_upload_id_uploads')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_member_photos')),
+    sa.UniqueConstraint('person_id', name=op.f('uq_member_photos_person_id')),
+    sa.UniqueConstraint('upload_id', name=op.f('uq_member_photos_upload_id'))
+    )
     op.create_table('assessment_leader_awards',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('mine_id', sa.Integer(), nullable=False),
@@ -79,6 +92,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_table('member_photos')
     with op.batch_alter_table('assessment_leader_awards', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_assessment_leader_awards_person_id'))
         batch_op.drop_index(batch_op.f('ix_assessment_leader_awards_mine_id'))
