@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from flask import render_template, request, url_for
 
-from assessments import access, awards, exports, org, photos, queries, rounds, templates
-from assessments.schemas import AwardIn, ScoreIn, TemplateIn
+from assessments import access, awards, exports, leaders, org, photos, queries, rounds, templates
+from assessments.schemas import AwardIn, LeaderDecideIn, ScoreIn, TemplateIn
 from console.auth import committee_or_404, done, principal
 from console.blueprint import bp
 from console.tables import arg_int, arg_str, form_value, given, load_form
@@ -131,6 +131,12 @@ def assessments_awards():
         except DomainError as error:
             refusal = error.message
     given = awards.honours(p, quarter) if quarter and refusal is None else []
+    nominations = []
+    if quarter:
+        try:
+            nominations = leaders.nominations(p, quarter)
+        except DomainError:
+            nominations = []
     return render_template(
         "assessments/awards.html",
         quarter=quarter,
@@ -139,6 +145,7 @@ def assessments_awards():
         awards=given,
         awarded={a.team_id for a in given},
         limit=awards.AWARDS_PER_QUARTER,
+        nominations=nominations,
     )
 
 
@@ -355,4 +362,21 @@ def assessments_submit(month_id: int):
     return done(
         f"{office.name}本月评分已提交，区队可在异议期内提出异议",
         to=url_for("console.assessments_scoring", month_id=month_id, office_id=office.id),
+    )
+
+
+@bp.post("/assessments/leader-nominations/<int:nomination_id>/decide")
+def assessments_leader_decide(nomination_id: int):
+    """Approve or reject a 优秀班组长 nomination (the API's …/leader-nominations/{id}/decide)."""
+    committee_or_404()
+    data = load_form(
+        LeaderDecideIn(),
+        {"approve": form_value("approve") == "1", "reason": form_value("reason")},
+    )
+    row = leaders.decide(principal(), nomination_id, data["approve"], data["reason"])
+    unit_of_work.flush()
+    verdict = "评为优秀班组长" if row.status == "approved" else "未通过"
+    return done(
+        f"{row.group.name} {row.person.name}：{verdict}",
+        to=url_for("console.assessments_awards", quarter=row.quarter),
     )

@@ -123,3 +123,44 @@ def test_the_scoring_page_is_for_scorers_only(app, demo):
             )
             is None
         )
+
+
+def test_the_committee_decides_a_leader_nomination_on_the_award_page(app, demo):
+    from accounts.principal import principal_for_person as as_principal
+    from assessments import leaders, org
+
+    _seed(app)
+    with app.app_context():
+        people = {p.employee_no: p for p in db.session.scalars(db.select(Person)).all()}
+        team = db.session.scalar(db.select(Unit).where(Unit.name == "综采一队"))
+        group = Unit(mine_id=team.mine_id, name="综采一队一班", kind="other")
+        db.session.add(group)
+        db.session.flush()
+        committee = as_principal(people["D0001"])
+        org.set_kind(committee, group.id, "group", team.id)
+        org.grant_duty(committee, group.id, "D0003", "leader")
+        n = leaders.nominate(
+            as_principal(people["D0004"]), "2026-Q3", group.id, "班组连续三月零违章"
+        )
+        db.session.commit()
+        nomination_id, leader_name = n.id, people["D0003"].name
+        mine_id = people["D0001"].mine_id
+    client = app.test_client()
+    token = client_sign_in(client, "committee")
+    html = client.get("/console/assessments/awards?quarter=2026-Q3").get_data(as_text=True)
+    assert f'data-approve="{nomination_id}"' in html and "班组连续三月零违章" in html
+    r = client.post(
+        f"/console/assessments/leader-nominations/{nomination_id}/decide",
+        data={"csrf_token": token, "approve": "1", "reason": "同意"},
+    )
+    assert r.status_code == 302
+    html = client.get("/console/assessments/awards?quarter=2026-Q3").get_data(as_text=True)
+    assert f'data-approve="{nomination_id}"' not in html and "优秀班组长" in html
+    r = client.post(
+        f"/console/assessments/leader-nominations/{nomination_id}/decide",
+        data={"csrf_token": token, "approve": "0"},
+    )
+    assert r.status_code == 409 and "该推荐已审批" in r.get_data(as_text=True)
+    with app.app_context():
+        wall = leaders.honours(mine_id, "2026-Q3")
+    assert [h["name"] for h in wall] == [leader_name]
