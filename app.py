@@ -12,6 +12,7 @@ from flask.cli import ScriptInfo
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import accounts
+import assessments
 import console
 import honours
 import media
@@ -50,6 +51,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     pairings.init_app(app)
     wishes.init_app(app)
     zones.init_app(app)
+    assessments.init_app(app)
     meetings.init_app(app)
     honours.init_app(app)
     votes.init_app(app)

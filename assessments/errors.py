@@ -201,3 +201,50 @@ class AlreadyAwarded(DomainError):
     status = 409
     reason = "already_awarded"
     message = "该区队本季度已评为六好区队"
+
+
+class PhotoNotUsable(InvalidInput):
+    reason = "photo_not_usable"
+    message = "照片不存在、不是您上传的，或已被使用"
+
+
+class TooManyPhotos(InvalidInput):
+    reason = "too_many_photos"
+    message = "每项扣分最多 3 张证据照片"
+
+
+class NotAGroup(InvalidInput):
+    reason = "not_a_group"
+    message = "该单位不是班组"
+
+
+class NotTheTeamLeaderOfGroup(Forbidden):
+    reason = "not_the_team_leader"
+    message = "只有班组所在区队的区队长可以推荐优秀班组长"
+
+
+class NoGroupLeader(InvalidInput):
+    reason = "no_group_leader"
+    message = "该班组还没有班组长"
+
+
+class AlreadyNominated(DomainError):
+    status = 409
+    reason = "already_nominated"
+    message = "该班组本季度已推荐过优秀班组长"
+
+
+class NominationNotFound(NotFound):
+    reason = "nomination_not_found"
+    message = "推荐不存在或无权查看"
+
+
+class OwnNomination(Forbidden):
+    reason = "own_nomination"
+    message = "不能审批自己提出或涉及自己的推荐"
+
+
+class NominationDecided(DomainError):
+    status = 409
+    reason = "nomination_decided"
+    message = "该推荐已审批"

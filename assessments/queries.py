@@ -4,10 +4,11 @@ their office scores; a team's people their own team's sheet, never another team'
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from accounts.principal import Principal
-from assessments import access, rounds
+from assessments import access, photos, rounds
 from assessments.errors import MonthNotFound
 from models import (
     AssessmentMonth,
@@ -17,6 +18,7 @@ from models import (
     OfficeSubmission,
     SheetItem,
     Unit,
+    Upload,
     db,
 )
 
@@ -69,9 +71,15 @@ def submissions(month: AssessmentMonth) -> dict[int, OfficeSubmission]:
     }
 
 
-def sheet(principal: Principal, month_id: int, team_id: int) -> dict[str, Any]:
+def sheet(
+    principal: Principal,
+    month_id: int,
+    team_id: int,
+    photo_url: Callable[[Upload], str] | None = None,
+) -> dict[str, Any]:
     """One team's sheet of a month: every item the caller may see, its deduction (if any)
-    and the objection on it; the total, grade and rank when the caller sees the whole sheet."""
+    with its evidence photos (linked by `photo_url`) and the objection on it; the total, grade
+    and rank when the caller sees the whole sheet."""
     month = rounds.visible_month(principal, month_id)
     team = db.session.get(Unit, team_id)
     if team is None or team.mine_id != month.mine_id or team.kind != "team":
@@ -94,6 +102,7 @@ def sheet(principal: Principal, month_id: int, team_id: int) -> dict[str, Any]:
             )
         )
     }
+    evidence = photos.photos_by_deduction([d.id for d in deductions.values()])
     sent = submissions(month)
     office_names = dict(
         db.session.execute(
@@ -127,6 +136,10 @@ def sheet(principal: Principal, month_id: int, team_id: int) -> dict[str, Any]:
                     "reason": d.reason,
                     "version": d.version,
                     "scored_at": d.scored_at,
+                    "photos": [
+                        {"id": u.id, "url": photo_url(u) if photo_url else ""}
+                        for u in evidence.get(d.id, [])
+                    ],
                 },
                 "objection": None
                 if o is None

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from accounts.principal import Principal
-from assessments import access
+from assessments import access, photos
 from assessments.errors import (
     CannotLockYet,
     DeductionNotFound,
@@ -196,8 +196,10 @@ def score(
     *,
     vetoed: bool = False,
     version: int | None = None,
+    photo_ids: list[int] | None = None,
 ) -> Deduction:
-    """An office's staff record (or change) the deduction on one of their items for a team."""
+    """An office's staff record (or change) the deduction on one of their items for a team;
+    `photo_ids` (when given) become the deduction's evidence photos."""
     me = principal.require_bound()
     month = month_of(me.mine_id, month_id)
     _open(month)
@@ -242,6 +244,8 @@ def score(
                 db.session.flush()
         except IntegrityError as exc:  # scored by someone else first: read it, then change it
             raise ScoreConflict() from exc
+        if photo_ids is not None:
+            photos.set_photos(me.id, row, photo_ids)
         return row
     won = db.session.execute(
         db.update(Deduction)
@@ -271,6 +275,8 @@ def score(
         )
     )
     db.session.refresh(row)
+    if photo_ids is not None:
+        photos.set_photos(me.id, row, photo_ids)
     return row
 
 

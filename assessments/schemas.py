@@ -76,6 +76,12 @@ class ScoreIn(ma.Schema):
         validate=ma.validate.Range(min=1, max=2**31 - 1),
         metadata={"description": "修改已有扣分时带上读到的 version；首次打分不带"},
     )
+    photo_ids = ma.fields.List(
+        Id(strict=True),
+        load_default=None,
+        validate=ma.validate.Length(max=3),
+        metadata={"description": "证据照片 id（POST /uploads，最多 3 张）；带上即替换，不带不变"},
+    )
 
 
 class SubmitIn(ma.Schema):
@@ -153,3 +159,14 @@ class AwardIn(ma.Schema):
     quarter = Quarter(required=True)
     team_id = Id(required=True)
     citation = Text(500, multiline=True, blank=False, required=True)
+
+
+class LeaderNominationIn(ma.Schema):
+    quarter = Quarter(required=True)
+    group_id = Id(required=True, metadata={"description": "班组（区队下的班组）"})
+    citation = Text(500, multiline=True, blank=False, required=True)
+
+
+class LeaderDecideIn(ma.Schema):
+    approve = ma.fields.Boolean(required=True)
+    reason = Text(255, multiline=True, load_default="")

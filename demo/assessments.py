@@ -111,6 +111,8 @@ def seed_assessments() -> str:
     offices = {i.office.name: i.office_id for i in template.items}
     for office, no in SCORERS.items():
         org.grant_duty(committee, offices[office], no, "scorer")
+    # The demo's committee login also scores for 党委工作部: the console's 科室评分 page shows.
+    org.grant_duty(committee, offices["党委工作部"], "D0001", "scorer")
     for n, name in enumerate(TEAMS):
         org.link(committee, offices[list(SCORERS)[n]], units[name].id)
         org.link(committee, offices[list(SCORERS)[n + 2]], units[name].id)
@@ -162,12 +164,63 @@ def seed_assessments() -> str:
 
     current = rounds.open_month(committee, _month(0), template.id)
     made = score(current, THIS_MONTH)
+    _evidence_photo(scorer_of[items["隐患排查治理"].office_id], current, items, units)
     for office in ("安全科", "机电科"):
         rounds.submit(scorer_of[offices[office]], current.id, offices[office])
     rounds.object_to(leader, made["掘进二队/隐患排查治理"], "该隐患已整改，附整改照片待查")
+    _leader_nomination(committee, units, person, quarter["name"])
     db.session.flush()
     return (
         f"assessments: {quarter['name']} locked with its 六好区队, {_month(-1)} locked, "
         f"{current.month} in progress "
         f"(offices scoring: {', '.join(f'{n} {SCORERS[n]}' for n in SCORERS)})"
+    )
+
+
+def _evidence_photo(scorer, month: AssessmentMonth, items, units) -> None:
+    """This month's 掘进二队 deduction on 隐患排查治理 carries an evidence photo (a drawn one)."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    from media.store import store_upload
+
+    img = Image.new("RGB", (640, 480), (92, 98, 104))
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((60, 300, 580, 420), fill=(150, 120, 60))  # the roadway floor
+    draw.line((100, 80, 540, 260), fill=(230, 200, 40), width=12)  # a loose bolt line
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=85)
+    upload = store_upload(scorer.person, buf.getvalue())
+    item = items["隐患排查治理"]
+    rounds.score(
+        scorer,
+        month.id,
+        item.id,
+        units["掘进二队"].id,
+        1,
+        "1 条隐患未闭环",
+        version=1,
+        photo_ids=[upload.id],
+    )
+
+
+def _leader_nomination(committee, units, person, quarter: str) -> None:
+    """综采一队's first 班组 (its leader D0003) is put forward as the last quarter's 优秀班组长
+    by the 区队's leader, waiting for the committee on the award page."""
+    from assessments import leaders
+
+    team = units["综采一队"]
+    group = Unit(
+        mine_id=team.mine_id, name="综采一队生产一班", kind="other", branch_id=team.branch_id
+    )
+    db.session.add(group)
+    db.session.flush()
+    org.set_kind(committee, group.id, "group", team.id)
+    org.grant_duty(committee, group.id, "D0003", "leader")
+    leaders.nominate(
+        principal_for_person(person(LEADERS["综采一队"])),
+        quarter,
+        group.id,
+        "带领生产一班连续三个月零“三违”，班前会“手指口述”落实到人，班组安全质量标准化达标",
     )

@@ -10,7 +10,7 @@ import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from assessments import adjustments, awards, exports, org, queries, rounds, templates
+from assessments import adjustments, awards, exports, leaders, org, queries, rounds, templates
 from assessments.schemas import (
     AdjustmentDecideIn,
     AdjustmentIn,
@@ -18,6 +18,8 @@ from assessments.schemas import (
     DeductionObjectionIn,
     DutyIn,
     HonoursQuery,
+    LeaderDecideIn,
+    LeaderNominationIn,
     ObjectionAnswerIn,
     OpenMonthIn,
     PatronageIn,
@@ -31,6 +33,7 @@ from assessments.schemas import (
 )
 from inputs import Month
 from miniapp_api.auth import current_principal, login_required
+from miniapp_api.wishes_api import photo_url
 from models import GRADES, UNIT_KINDS
 from spreadsheets import XLSX_MIME
 from web import unit_of_work
@@ -134,6 +137,11 @@ class ObjectionOut(ma.Schema):
     points_before = ma.fields.Integer(allow_none=True, required=True)
 
 
+class EvidencePhotoOut(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    url = ma.fields.String(required=True, metadata={"description": "签名链接，<image> 可直接加载"})
+
+
 class LineDeductionOut(ma.Schema):
     id = ma.fields.Integer(required=True)
     points = ma.fields.Integer(required=True)
@@ -141,6 +149,7 @@ class LineDeductionOut(ma.Schema):
     reason = ma.fields.String(required=True)
     version = ma.fields.Integer(required=True)
     scored_at = ma.fields.DateTime(required=True)
+    photos = ma.fields.List(ma.fields.Nested(EvidencePhotoOut), required=True)
 
 
 class LineObjectionOut(ma.Schema):
@@ -418,7 +427,7 @@ class SheetView(MethodView):
         """A team's sheet: the committee and the team's own people see it whole (the result;
         the rank once locked), an office's staff the items their office scores; anyone else
         404."""
-        return queries.sheet(current_principal(), month_id, team_id)
+        return queries.sheet(current_principal(), month_id, team_id, photo_url)
 
 
 @blp.route("/assessments/months/<int:month_id>/scores")
@@ -440,6 +449,7 @@ class ScoreView(MethodView):
             data["reason"],
             vetoed=data["vetoed"],
             version=data.get("version"),
+            photo_ids=data["photo_ids"],
         )
         unit_of_work.flush()
         return row
@@ -550,7 +560,7 @@ class MyTeamView(MethodView):
             month = months[0]
         return {
             "team": {"id": team.id, "name": team.name},
-            "sheet": queries.sheet(principal, month.id, team.id),
+            "sheet": queries.sheet(principal, month.id, team.id, photo_url),
         }
 
 
@@ -683,3 +693,81 @@ class HonoursView(MethodView):
         """The honour wall (荣誉墙): the mine's 六好区队 of a quarter (or every quarter), newest
         first."""
         return awards.honours(current_principal(), query.get("quarter"))
+
+
+# -- 优秀班组长 ----------------------------------------------------------------------------
+
+
+class LeaderNominationOut(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    quarter = ma.fields.String(required=True)
+    group_id = ma.fields.Integer(required=True)
+    group = ma.fields.Function(lambda n: n.group.name, dump_only=True)
+    person_id = ma.fields.Integer(required=True)
+    name = ma.fields.Function(lambda n: n.person.name, dump_only=True)
+    citation = ma.fields.String(required=True)
+    status = ma.fields.String(required=True, metadata={"enum": ["pending", "approved", "rejected"]})
+    nominated_at = ma.fields.DateTime(required=True)
+    decided_at = ma.fields.DateTime(allow_none=True, required=True)
+    decision_reason = ma.fields.String(allow_none=True, required=True)
+    points_request_id = ma.fields.Integer(allow_none=True, required=True)
+
+
+class LeaderHonourOut(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    quarter = ma.fields.String(required=True)
+    title = ma.fields.String(required=True)
+    person_id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    group_id = ma.fields.Integer(required=True)
+    group = ma.fields.String(required=True)
+    team = ma.fields.String(required=True)
+    citation = ma.fields.String(required=True)
+    approved_at = ma.fields.DateTime(allow_none=True, required=True)
+
+
+@blp.route("/assessments/leader-nominations")
+class LeaderNominationsView(MethodView):
+    @blp.arguments(HonoursQuery, location="query")
+    @blp.response(200, LeaderNominationOut(many=True))
+    @login_required("employee")
+    def get(self, query: dict[str, Any]):
+        """优秀班组长 nominations: the committee sees its mine's, a 区队's leader their teams'."""
+        return leaders.nominations(current_principal(), query.get("quarter"))
+
+    @blp.arguments(LeaderNominationIn)
+    @blp.response(201, LeaderNominationOut)
+    @login_required("employee")
+    def post(self, data: dict[str, Any]):
+        """A 区队's leader nominates the leader of one of its 班组 as the quarter's 优秀班组长
+        with a citation (once per 班组 and quarter: 409 already_nominated; 403
+        not_the_team_leader; 422 not_a_group / no_group_leader)."""
+        row = leaders.nominate(
+            current_principal(), data["quarter"], data["group_id"], data["citation"]
+        )
+        unit_of_work.flush()
+        return row
+
+
+@blp.route("/admin/assessments/leader-nominations/<int:nomination_id>/decide")
+class LeaderDecideView(MethodView):
+    @blp.arguments(LeaderDecideIn)
+    @blp.response(200, LeaderNominationOut)
+    @login_required("committee")
+    def post(self, data: dict[str, Any], nomination_id: int):
+        """Approve (a public honour; points under the mine's GROUP_LEADER rule, if it has one,
+        through a maker-checker points request) or reject, once (409 nomination_decided); not
+        one's own nomination nor one about oneself (403 own_nomination)."""
+        row = leaders.decide(current_principal(), nomination_id, data["approve"], data["reason"])
+        unit_of_work.flush()
+        return row
+
+
+@blp.route("/assessments/honours/leaders")
+class LeaderHonoursView(MethodView):
+    @blp.arguments(HonoursQuery, location="query")
+    @blp.response(200, LeaderHonourOut(many=True))
+    @login_required("employee")
+    def get(self, query: dict[str, Any]):
+        """The honour wall's 优秀班组长 of a quarter (or every quarter), newest first."""
+        return leaders.honours(current_principal().person.mine_id, query.get("quarter"))

@@ -39,7 +39,9 @@ class UploaderRef(ma.Schema):
 class ReviewPhotoOut(ma.Schema):
     id = ma.fields.Integer(required=True)
     url = ma.fields.String(allow_none=True)
-    purpose = ma.fields.String(metadata={"enum": ["wish", "candidate", "danger"]})
+    purpose = ma.fields.String(
+        metadata={"enum": ["wish", "candidate", "danger", "assessment", "portrait"]}
+    )
     use = ma.fields.String()
     wish_id = ma.fields.Integer(allow_none=True)
     status = ma.fields.String(

@@ -13,14 +13,15 @@ from clock import local_day
 from miniapp_api.auth import current_principal, login_required
 from miniapp_api.pagination import page_of
 from miniapp_api.wishes_api import photo_url
-from models import DANGER_LEVELS, DANGER_STATUSES, VIOLATION_KINDS, Zone, utcnow
+from models import DANGER_LEVELS, DANGER_STATUSES, VIOLATION_KINDS, Upload, Zone, db, utcnow
 from web import unit_of_work
-from zones import dangers, placard, queries, services
+from zones import dangers, placard, portraits, queries, services
 from zones.schemas import (
     AssignIn,
     DangerIn,
     DangersQuery,
     FixIn,
+    MemberPhotoIn,
     MyDangersQuery,
     PatrolIn,
     VerifyIn,
@@ -425,3 +426,24 @@ class ViolationView(MethodView):
     def get(self, violation_id: int):
         """One 三违 record (the committee, or the member who recorded it)."""
         return queries.violation_row(services.get_violation(current_principal(), violation_id))
+
+
+class MemberPhotoOut(ma.Schema):
+    person_id = ma.fields.Integer(required=True)
+    photo_id = ma.fields.Integer(required=True)
+    url = ma.fields.String(required=True, metadata={"description": "签名链接"})
+
+
+@blp.route("/people/<int:person_id>/photo")
+class MemberPhotoView(MethodView):
+    @blp.arguments(MemberPhotoIn)
+    @blp.response(200, MemberPhotoOut)
+    @login_required()
+    def post(self, data: dict[str, Any], person_id: int):
+        """Set a person's photo (the zone placard shows it): the person themself, or the
+        secretary of their branch, or the committee (403 not_photo_manager); the photo is the
+        caller's own unused upload (422 photo_not_usable) and replaces the last one."""
+        row = portraits.set_photo(current_principal(), person_id, data["photo_id"])
+        unit_of_work.flush()
+        upload = db.session.get(Upload, row.upload_id)
+        return {"person_id": row.person_id, "photo_id": row.upload_id, "url": photo_url(upload)}

@@ -250,3 +250,59 @@ class QuarterAward(db.Model):
     awarded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     team: Mapped[Unit] = relationship()
+
+
+class VisitReminder(db.Model):
+    """The 25th's reminder to one scorer of an office still due to visit a team it 包保: at
+    most one per (person, office, month) — the unique row makes a second run send nothing."""
+
+    __tablename__ = "assessment_visit_reminders"
+    __table_args__ = (UniqueConstraint("person_id", "office_id", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    month: Mapped[str] = mapped_column(String(7))
+    teams: Mapped[int] = mapped_column(Integer)  # how many teams were still due
+    notification_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DeductionPhoto(db.Model):
+    """An evidence photo (an upload of purpose "assessment") on a deduction; a photo is on one
+    deduction only (unique upload)."""
+
+    __tablename__ = "assessment_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deduction_id: Mapped[int] = mapped_column(ForeignKey("assessment_deductions.id"), index=True)
+    upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id"), unique=True)
+    added_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LeaderNomination(db.Model):
+    """A quarter's 优秀班组长: a 班组's leader nominated by the leader of its 区队 (pending),
+    approved or rejected once by a committee member; at most one per 班组 and quarter. An
+    approved one is a public honour with its citation; when the mine's rulebook has the manual
+    rule GROUP_LEADER it also asks the points ledger (maker-checker) for the points."""
+
+    __tablename__ = "assessment_leader_awards"
+    __table_args__ = (UniqueConstraint("mine_id", "quarter", "group_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mine_id: Mapped[int] = mapped_column(ForeignKey("mines.id"), index=True)
+    quarter: Mapped[str] = mapped_column(String(7))  # YYYY-Qn
+    group_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    citation: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    nominated_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    nominated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str | None] = mapped_column(String(255))
+    points_request_id: Mapped[int | None] = mapped_column(ForeignKey("points_requests.id"))
+
+    group: Mapped[Unit] = relationship()
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])

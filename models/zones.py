@@ -176,3 +176,17 @@ class Violation(db.Model):
 
 
 VIOLATION_KINDS = ("command", "operation", "discipline")
+
+
+class MemberPhoto(db.Model):
+    """A person's own photo (证件照) for the zone placard: an upload of purpose "portrait", set by
+    the person or their branch's secretary (or the committee); one per person, replaced on
+    change."""
+
+    __tablename__ = "member_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), unique=True)
+    upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id"), unique=True)
+    set_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

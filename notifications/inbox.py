@@ -229,6 +229,14 @@ WORDINGS: dict[str, Wording] = {
         ),
         "pages/zones/dangers",
     ),
+    "visit_reminder": Wording(
+        "包保走访提醒",
+        lambda d: (
+            f"{d['office']}{d['month']}还未走访包保的{d['teams']}（共{d['count']}个区队），"
+            f"请于{d['deadline']}前完成走访并登记。"
+        ),
+        "pages/assessments/visits",
+    ),
     "vote_reminder": Wording(
         "投票提醒",
         lambda d: (

@@ -177,3 +177,13 @@ kind(
 )
 kind("meeting_leave_requested", "branch secretary", name="name", topic="text", at="time")
 kind("meeting_leave_decided", "the member asking", topic="text", result="phrase")
+# -- 区队 assessment (六好区队) -----------------------------------------------------------------
+kind(
+    "visit_reminder",
+    "the scorers of an office still due a 包保 visit",
+    month="month",
+    office="text",
+    teams="text",
+    count="number",
+    deadline="date",
+)

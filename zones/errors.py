@@ -143,3 +143,8 @@ class DeadlinePassed(InvalidInput):
 class ReasonRequired(InvalidInput):
     reason = "reason_required"
     message = "退回整改请说明原因"
+
+
+class NotPhotoManager(Forbidden):
+    reason = "not_photo_manager"
+    message = "只能设置本人或本支部人员的照片"

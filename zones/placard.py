@@ -1,5 +1,6 @@
 """The zone's placard (挂牌上墙): a printable A5 PNG (Pillow) with the zone, its place and 区队,
-the responsible member's name and phone tail (never the whole number), the covered equipment
+the responsible member's name, photo (contained in its box, never stretched; a labelled
+placeholder when they have none) and phone tail (never the whole number), the covered equipment
 and a mini-program code that opens the zone's page (scene "z=<id>"), from which anyone bound
 reports a danger there. WeChat unavailable or not configured: a placeholder box, labelled.
 
@@ -25,6 +26,8 @@ WIDTH, HEIGHT = 874, 1240
 RED = (178, 34, 34)
 INK = (33, 33, 33)
 CODE_SIZE = 360
+# The member's photo: a 3:4 box right of the details (a 一寸照's proportions).
+PHOTO_BOX = (WIDTH - 70 - 180, 300, WIDTH - 70, 540)
 
 
 @dataclass
@@ -34,6 +37,7 @@ class Placard:
     # name → (left, top, right, bottom) of what was drawn, for tests and print checks
     boxes: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
     code_placeholder: bool = False
+    photo_placeholder: bool = False
 
 
 def zone_code(zone: Zone, page: str) -> bytes | None:
@@ -50,8 +54,16 @@ def zone_code(zone: Zone, page: str) -> bytes | None:
         return None
 
 
-def render(zone: Zone, font_path: str, code: bytes | None) -> Placard:
-    from PIL import Image, ImageDraw, ImageFont
+def render(
+    zone: Zone, font_path: str, code: bytes | None, photo: bytes | None | bool = True
+) -> Placard:
+    """The placard; `photo` is the member's photo (True: look it up, None: the placeholder)."""
+    from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+    if photo is True:
+        from zones.portraits import photo_bytes
+
+        photo = photo_bytes(zone.member_id)
 
     if not font_path or not os.path.isfile(font_path):
         raise PlacardFontMissing()
@@ -85,11 +97,38 @@ def render(zone: Zone, font_path: str, code: bytes | None) -> Placard:
         ("member", "责任人", zone.member.name),
         ("phone", "联系电话", f"尾号 {phone_tail(zone.member.phone) or '—'}"),
     ):
-        text(name, (70, y), f"{label}：{_fit(value, 20)}", 36)
+        text(name, (70, y), f"{label}：{_fit(value, 11)}", 36)
         y += 62
     if zone.equipment:
-        text("equipment", (70, y), f"设备：{_fit(zone.equipment, 20)}", 30)
+        text("equipment", (70, y), f"设备：{_fit(zone.equipment, 13)}", 30)
         y += 54
+    photo_placeholder = True
+    if photo:
+        try:
+            portrait = ImageOps.exif_transpose(Image.open(io.BytesIO(photo))).convert("RGB")
+            width, height = PHOTO_BOX[2] - PHOTO_BOX[0], PHOTO_BOX[3] - PHOTO_BOX[1]
+            portrait = ImageOps.contain(portrait, (width, height))  # keeps its proportions
+            left_ = PHOTO_BOX[0] + (width - portrait.width) // 2
+            top_ = PHOTO_BOX[1] + (height - portrait.height) // 2
+            img.paste(portrait, (left_, top_))
+            boxes["photo"] = (left_, top_, left_ + portrait.width, top_ + portrait.height)
+            photo_placeholder = False
+        except Exception:  # noqa: BLE001 - an unreadable photo is drawn as the placeholder
+            photo_placeholder = True
+    if photo_placeholder:
+        draw.rectangle(PHOTO_BOX, fill=(240, 240, 240), outline=(190, 190, 190), width=3)
+        f = font(28)
+        l_, t_, r_, b_ = draw.textbbox((0, 0), "暂无照片", font=f)
+        draw.text(
+            (
+                (PHOTO_BOX[0] + PHOTO_BOX[2] - (r_ - l_)) // 2,
+                (PHOTO_BOX[1] + PHOTO_BOX[3] - (b_ - t_)) // 2,
+            ),
+            "暂无照片",
+            font=f,
+            fill=(150, 150, 150),
+        )
+        boxes["photo"] = PHOTO_BOX
     code_top = max(y + 30, 640)
     left = (WIDTH - CODE_SIZE) // 2
     box = (left, code_top, left + CODE_SIZE, code_top + CODE_SIZE)
@@ -121,7 +160,7 @@ def render(zone: Zone, font_path: str, code: bytes | None) -> Placard:
     text("scan", (0, box[3] + 30), "扫码上报隐患 · 查看责任区", 32, fill=RED, center=True)
     buf = io.BytesIO()
     img.save(buf, "PNG", dpi=(150, 150))
-    return Placard(buf.getvalue(), img.size, boxes, placeholder)
+    return Placard(buf.getvalue(), img.size, boxes, placeholder, photo_placeholder)
 
 
 def _fit(value: str, max_chars: int) -> str:

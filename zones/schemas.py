@@ -138,3 +138,7 @@ class ViolationIn(ma.Schema):
     rule = Text(200, blank=False, required=True)
     action_taken = Text(1000, multiline=True, blank=False, required=True)
     occurred_at = DateTime(load_default=None)
+
+
+class MemberPhotoIn(ma.Schema):
+    photo_id = Id(strict=True, required=True, metadata={"description": "POST /uploads 上传后的 id"})

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from flask import render_template, request, url_for
 
-from assessments import awards, exports, org, queries, rounds, templates
-from assessments.schemas import AwardIn, TemplateIn
+from assessments import access, awards, exports, leaders, org, photos, queries, rounds, templates
+from assessments.schemas import AwardIn, LeaderDecideIn, ScoreIn, TemplateIn
 from console.auth import committee_or_404, done, principal
 from console.blueprint import bp
-from console.tables import arg_int, arg_str, form_value, load_form
+from console.tables import arg_int, arg_str, form_value, given, load_form
 from console.views.branch import xlsx
-from domain_errors import DomainError, InvalidInput
+from domain_errors import DomainError, InvalidInput, NotFound
+from media.settings import settings as media_settings
+from media.store import store_upload
 from models import utcnow
 from web import unit_of_work
 from web.downloads import file_name
@@ -66,9 +68,14 @@ def assessments_export(month_id: int):
 def assessments_sheet(month_id: int, team_id: int):
     """One 区队's sheet of the month."""
     committee_or_404()
-    sheet = queries.sheet(principal(), month_id, team_id)
+    sheet = queries.sheet(principal(), month_id, team_id, console_photo_url)
     trend = queries.team_trend(principal(), team_id)
     return render_template("assessments/sheet.html", sheet=sheet, trend=trend_chart(trend))
+
+
+def console_photo_url(upload) -> str:
+    """The console's own link to a photo (it checks who may see it)."""
+    return url_for("console.photo_image", upload_id=upload.id)
 
 
 def trend_chart(trend: list[dict]) -> dict:
@@ -124,6 +131,12 @@ def assessments_awards():
         except DomainError as error:
             refusal = error.message
     given = awards.honours(p, quarter) if quarter and refusal is None else []
+    nominations = []
+    if quarter:
+        try:
+            nominations = leaders.nominations(p, quarter)
+        except DomainError:
+            nominations = []
     return render_template(
         "assessments/awards.html",
         quarter=quarter,
@@ -132,6 +145,7 @@ def assessments_awards():
         awards=given,
         awarded={a.team_id for a in given},
         limit=awards.AWARDS_PER_QUARTER,
+        nominations=nominations,
     )
 
 
@@ -227,4 +241,142 @@ def assessments_template_save(template_id: int):
     return done(
         f"已保存 {saved.name} 第 {saved.version} 版",
         to=url_for("console.assessments_template", template_id=saved.id),
+    )
+
+
+# --- the office's scoring page: its items for every 区队, deductions, photos, submit ----------
+
+
+def _scoring_offices() -> list:
+    """The offices of the caller's mine they score for (their `scorer` duties); 404 if none."""
+    p = principal()
+    ids = access.duty_units(p.person_id, "scorer")
+    offices = [u for u in org.offices(p.person.mine_id) if u.id in ids]
+    if not offices:
+        raise NotFound("页面不存在或无权查看")
+    return offices
+
+
+def _int_or_raw(name: str):
+    raw = form_value(name)
+    if raw == "":
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        return raw  # for the schema to refuse
+
+
+@bp.get("/assessments/scoring")
+def assessments_scoring():
+    """An office's scoring page: the month's items the office owns, for every 区队 — the
+    deduction, reason and evidence photos of each, a form to change them, and the submit."""
+    offices = _scoring_offices()
+    p = principal()
+    months = queries.months(p)
+    month_id = arg_int("month_id")
+    month = next((m for m in months if m.id == month_id), None)
+    if month is None:
+        month = next((m for m in months if m.status == "open"), months[0] if months else None)
+    office_id = arg_int("office_id")
+    office = next((o for o in offices if o.id == office_id), offices[0])
+    teams = []
+    submitted_at = None
+    if month is not None:
+        submission = queries.submissions(month).get(office.id)
+        submitted_at = submission.submitted_at if submission else None
+        for team in rounds.month_teams(month):
+            sheet = queries.sheet(p, month.id, team.id, console_photo_url)
+            lines = [line for line in sheet["items"] if line["office_id"] == office.id]
+            teams.append({"team": team, "lines": lines})
+    editable = month is not None and month.status == "open" and submitted_at is None
+    return render_template(
+        "assessments/scoring.html",
+        months=months,
+        month=month,
+        offices=offices,
+        office=office,
+        teams=teams,
+        submitted_at=submitted_at,
+        editable=editable,
+        max_photos=photos.MAX_PHOTOS,
+    )
+
+
+@bp.post("/assessments/scoring/<int:month_id>/score")
+def assessments_score(month_id: int):
+    """Record or change one deduction (the API's POST /assessments/months/{id}/scores); a
+    chosen photo is stored through the media pipeline and added to the line's photos."""
+    office = (
+        next((o for o in _scoring_offices() if o.id == arg_int("office_id")), None)
+        or _scoring_offices()[0]
+    )
+    p = principal()
+    data = load_form(
+        ScoreIn(),
+        given(
+            item_id=_int_or_raw("item_id"),
+            team_id=_int_or_raw("team_id"),
+            points=_int_or_raw("points") if form_value("points") else 0,
+            reason=form_value("reason"),
+            vetoed=request.form.get("vetoed") == "1",
+            version=_int_or_raw("version"),
+        ),
+        messages={"points": "扣分须为整数"},
+    )
+    photo_ids = None
+    file = request.files.get("photo")
+    if file is not None and file.filename:
+        keep = [int(v) for v in request.form.getlist("keep_photo") if v.isascii() and v.isdigit()]
+        upload = store_upload(p.person, file.stream.read(media_settings().max_bytes + 1))
+        photo_ids = [*keep, upload.id]
+    row = rounds.score(
+        p,
+        month_id,
+        data["item_id"],
+        data["team_id"],
+        data["points"],
+        data["reason"],
+        vetoed=data["vetoed"],
+        version=data.get("version"),
+        photo_ids=photo_ids,
+    )
+    unit_of_work.flush()
+    return done(
+        f"已保存：{row.team.name}「{row.item.title}」"
+        + ("否决" if row.vetoed else f"扣 {row.points} 分"),
+        to=url_for("console.assessments_scoring", month_id=month_id, office_id=office.id)
+        + f"#team-{row.team_id}",
+    )
+
+
+@bp.post("/assessments/scoring/<int:month_id>/submit")
+def assessments_submit(month_id: int):
+    """The office is done scoring this month (the API's POST …/submissions)."""
+    office_id = arg_int("office_id")
+    office = next((o for o in _scoring_offices() if o.id == office_id), None)
+    if office is None:
+        raise NotFound("页面不存在或无权查看")
+    rounds.submit(principal(), month_id, office.id)
+    unit_of_work.flush()
+    return done(
+        f"{office.name}本月评分已提交，区队可在异议期内提出异议",
+        to=url_for("console.assessments_scoring", month_id=month_id, office_id=office.id),
+    )
+
+
+@bp.post("/assessments/leader-nominations/<int:nomination_id>/decide")
+def assessments_leader_decide(nomination_id: int):
+    """Approve or reject a 优秀班组长 nomination (the API's …/leader-nominations/{id}/decide)."""
+    committee_or_404()
+    data = load_form(
+        LeaderDecideIn(),
+        {"approve": form_value("approve") == "1", "reason": form_value("reason")},
+    )
+    row = leaders.decide(principal(), nomination_id, data["approve"], data["reason"])
+    unit_of_work.flush()
+    verdict = "评为优秀班组长" if row.status == "approved" else "未通过"
+    return done(
+        f"{row.group.name} {row.person.name}：{verdict}",
+        to=url_for("console.assessments_awards", quarter=row.quarter),
     )

@@ -7,6 +7,7 @@ from typing import Any
 from flask import g, redirect, request, url_for
 
 from accounts.tokens import revoke_session
+from assessments import access
 from console import labels
 from console.auth import clear_session_cookie, console_session, managed_branches, principal
 from console.blueprint import bp
@@ -52,6 +53,8 @@ def layout() -> dict[str, Any]:
         "my_roles": p.roles,
         "is_committee": bool(p.committee_of),
         "is_secretary": bool(p.secretary_of),
+        # 科室评分 in the menu: the caller scores for an office (the assessment's duty).
+        "is_scorer": bool(access.duty_units(p.person_id, "scorer")),
         "menu_branches": branches,
         "menu_branch_id": current
         or (p.secretary_of[0] if p.secretary_of else None)

@@ -149,6 +149,20 @@ def locked_month(s: Scene, month: str, scores: list[tuple[str, int, int]], **kw:
     return s.month_id
 
 
+def group_with_leader(s: Scene, team_index: int, name: str) -> int:
+    """A 班组 under a team of the scene, with a party member as its 班组长; its id."""
+    with s.app.app_context():
+        team = db.session.get(Unit, s.teams[team_index])
+        unit = Unit(mine_id=team.mine_id, name=name, kind="other")
+        db.session.add(unit)
+        db.session.commit()
+        group_id = unit.id
+    body = {"kind": "group", "parent_id": s.teams[team_index]}
+    s.ok(s.post(f"/admin/assessments/units/{group_id}/kind", body))
+    s.duty(group_id, s.world.member(s.branches[team_index]), "leader")
+    return group_id
+
+
 def text_field_scenarios(world, client) -> dict[tuple[str, str], tuple[dict, str, dict]]:
     """(headers, concrete path, valid base body) for each assessment operation with a text
     field, for tests/api/test_text_fields_property.py (arbitrary text never gets a 5xx)."""
@@ -173,6 +187,14 @@ def text_field_scenarios(world, client) -> dict[tuple[str, str], tuple[dict, str
     )
     s.ok(r, 201)
     adjustment = r.json["id"]
+    group = group_with_leader(s, 0, "文本班组")
+    r = s.post(
+        "/assessments/leader-nominations",
+        {"quarter": "2031-Q2", "group_id": group, "citation": "表彰"},
+        s.leaders[0],
+    )
+    s.ok(r, 201)
+    nomination = r.json["id"]
     api = "/api/v1"
     return {
         ("POST", f"{api}/admin/assessments/adjustments/{{adjustment_id}}/decide"): (
@@ -224,5 +246,15 @@ def text_field_scenarios(world, client) -> dict[tuple[str, str], tuple[dict, str
             s.h(s.s1),
             f"{api}/assessments/visits",
             {"office_id": s.safety, "team_id": t0, "visited_on": "2026-11-05", "visitors": "x"},
+        ),
+        ("POST", f"{api}/assessments/leader-nominations"): (
+            s.h(s.leaders[0]),
+            f"{api}/assessments/leader-nominations",
+            {"quarter": "2031-Q3", "group_id": group, "citation": "x"},
+        ),
+        ("POST", f"{api}/admin/assessments/leader-nominations/{{nomination_id}}/decide"): (
+            s.h(s.c2),
+            f"{api}/admin/assessments/leader-nominations/{nomination}/decide",
+            {"approve": True, "reason": "x"},
         ),
     }

@@ -116,6 +116,7 @@ def test_no_session_listener_is_installed_at_import(base_config, tmp_path):
             "votes-remind-non-voters",
             "console-purge-tickets",
             "zones-dangers-overdue",
+            "assessments-visit-reminders",
             "inbox-purge",
             "votes-reconcile",
         }
