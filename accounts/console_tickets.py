@@ -8,9 +8,8 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from flask import current_app
-
 from accounts.principal import Principal, principal_for
+from accounts.settings import settings
 from accounts.tokens import issue_token, resolve_token
 from domain_errors import DomainError, Forbidden, NotFound
 from models import Account, ConsoleLoginTicket, ConsoleSignIn, db, utcnow
@@ -74,7 +73,7 @@ def new_ticket(
         id=secrets.token_urlsafe(18),
         status="waiting",
         created_at=now,
-        expires_at=now + timedelta(seconds=current_app.config["CONSOLE_TICKET_TTL_SECONDS"]),
+        expires_at=now + timedelta(seconds=settings().console_ticket_ttl_seconds),
         browser_ip=(ip or "")[:64] or None,
     )
     db.session.add(ticket)
@@ -205,7 +204,7 @@ def start_session(
         raise ConsoleNotAllowed()
     token, _ = issue_token(account, ip, user_agent)
     session = resolve_token(token)
-    ttl = current_app.config["CONSOLE_SESSION_TTL_SECONDS"]
+    ttl = settings().console_session_ttl_seconds
     session.expires_at = min(session.expires_at, now + timedelta(seconds=ttl))
     db.session.add(
         ConsoleSignIn(

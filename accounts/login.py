@@ -5,7 +5,6 @@ from __future__ import annotations
 import hmac
 import logging
 
-from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from accounts import identity_text
@@ -19,6 +18,7 @@ from accounts.errors import (
     UnknownPerson,
 )
 from accounts.principal_cache import account_key
+from accounts.settings import settings
 from accounts.tokens import issue_token, revoke_all
 from models import Account, BindAudit, Person, db, utcnow
 from wechat import WeChatCodeInvalid, get_wechat
@@ -32,7 +32,7 @@ def _openid_for_code(code: str) -> tuple[str, str | None, str | None]:
     """(openid, unionid, session_key) for a wx.login code."""
     client = get_wechat()
     if code.startswith(DEMO_PREFIX):
-        if not current_app.config["DEMO_LOGIN"]:
+        if not settings().demo_login:
             raise DemoLoginDisabled()
         openid = code[len(DEMO_PREFIX) :].strip()
         if not openid or len(openid) > 60:

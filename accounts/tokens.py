@@ -5,23 +5,23 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import joinedload
 
 from accounts.errors import TokenExpired, TokenInvalid, TokenRevoked
+from accounts.settings import settings
 from models import Account, AuthSession, Person, db, utcnow
 
 SALT = "frontline.auth.v1"
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+    return URLSafeTimedSerializer(settings().secret_key, salt=SALT)
 
 
 def issue_token(account: Account, ip: str | None, user_agent: str | None) -> tuple[str, int]:
     """Open a session for the account and return (token, seconds until it expires)."""
-    ttl = int(current_app.config["TOKEN_TTL_SECONDS"])
+    ttl = settings().token_ttl_seconds
     session = AuthSession(
         id=str(uuid.uuid4()),
         account_id=account.id,
@@ -36,7 +36,7 @@ def issue_token(account: Account, ip: str | None, user_agent: str | None) -> tup
 
 def session_id(token: str) -> str:
     """The session id a token carries, once its signature and age are checked (no I/O)."""
-    ttl = int(current_app.config["TOKEN_TTL_SECONDS"])
+    ttl = settings().token_ttl_seconds
     try:
         data = _serializer().loads(token, max_age=ttl)
     except SignatureExpired as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from inputs import Id, Month, Pattern, Text
+from inputs import Boolean, Id, Month, Pattern, Text
 from models import DUTIES, UNIT_KINDS
 
 POINTS_MAX = 100
@@ -34,7 +34,7 @@ class ItemIn(ma.Schema):
         strict=True, required=True, validate=ma.validate.Range(min=0, max=POINTS_MAX)
     )
     office_id = Id(required=True)
-    veto = ma.fields.Boolean(load_default=False, metadata={"description": "一票否决项（0 分）"})
+    veto = Boolean(load_default=False, metadata={"description": "一票否决项（0 分）"})
 
 
 class TemplateIn(ma.Schema):
@@ -68,7 +68,7 @@ class ScoreIn(ma.Schema):
         validate=ma.validate.Range(min=0, max=POINTS_MAX),
         metadata={"description": "扣分（0 … 该项满分）；一票否决项为 0"},
     )
-    vetoed = ma.fields.Boolean(load_default=False)
+    vetoed = Boolean(load_default=False)
     reason = Text(255, multiline=True, load_default="")
     version = ma.fields.Integer(
         strict=True,
@@ -117,7 +117,7 @@ class AdjustmentIn(ma.Schema):
 
 
 class AdjustmentDecideIn(ma.Schema):
-    approve = ma.fields.Boolean(required=True)
+    approve = Boolean(required=True)
     reason = Text(255, multiline=True, blank=False, required=True)
 
 
@@ -168,5 +168,5 @@ class LeaderNominationIn(ma.Schema):
 
 
 class LeaderDecideIn(ma.Schema):
-    approve = ma.fields.Boolean(required=True)
+    approve = Boolean(required=True)
     reason = Text(255, multiline=True, load_default="")

@@ -152,7 +152,8 @@ def table(report: dict) -> list[dict]:
         c = report["chaos"]
         rows.append(
             {
-                "phase": "chaos: Redis flush, tally rebuild, close during a vote load",
+                "phase": "chaos: Redis flush, tally rebuild, a worker killed mid-vote, close "
+                "during a vote load; one reconciler pass",
                 "target": "tallies = database, no ballot after the close, later votes refused",
                 "result": f"{c['tally_mismatches']} mismatches, {c['over_limits']} over limits, "
                 f"{c['ballots_after_close']} after close ({', '.join(c['events'])})",

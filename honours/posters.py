@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app
-
+from honours.settings import honour_page
 from models import Honour
 from votes import poster
 
@@ -36,7 +35,7 @@ def honour_code(honour: Honour) -> bytes | None:
     if client is None:
         return placeholder_code(0, honour.id)
     try:
-        return client.share_code(f"h={honour.id}", current_app.config["HONOUR_PAGE"]).data
+        return client.share_code(f"h={honour.id}", honour_page()).data
     except Exception as exc:  # noqa: BLE001 - the poster renders with a placeholder instead
         log.warning("honour %s: no mini-program code (%s)", honour.id, exc)
         return None

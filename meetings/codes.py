@@ -44,3 +44,9 @@ def verdict(meeting: Meeting, code: str, now: datetime) -> str:
         if hmac.compare_digest(code_at(meeting, s), given):
             return "expired"
     return "invalid"
+
+
+def payload(meeting_id: int, code: str) -> str:
+    """What the room's QR code carries: the mini-program reads the meeting and the code from it
+    and signs in with them (POST /meetings/{id}/sign-in {code}), as if the code were typed."""
+    return f"meeting:{meeting_id}:{code}"

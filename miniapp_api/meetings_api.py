@@ -10,7 +10,7 @@ import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from meetings import deeds, pledges, queries, ratings, services
+from meetings import codes, deeds, pledges, queries, ratings, services
 from meetings.schemas import (
     CalendarQuery,
     DeedIn,
@@ -316,7 +316,7 @@ class CodeView(MethodView):
     def get(self, meeting_id: int):
         """The sign-in code to show in the room now (it changes every 30 s)."""
         code, turns_at = services.current_code(current_principal(), meeting_id)
-        return {"code": code, "turns_at": turns_at, "payload": f"meeting:{meeting_id}:{code}"}
+        return {"code": code, "turns_at": turns_at, "payload": codes.payload(meeting_id, code)}
 
 
 @blp.route("/meetings/<int:meeting_id>/sign-in")

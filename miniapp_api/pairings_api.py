@@ -263,6 +263,12 @@ class TalkOut(ma.Schema):
         required=True,
         metadata={"type": "boolean", "description": "是否计入该党员当月谈心次数"},
     )
+    counts_note = ma.fields.Function(
+        compliance.talk_counts_note,
+        required=True,
+        allow_none=True,
+        metadata={"type": "string", "description": "不计入时的原因（计入时为 null）"},
+    )
     care_flagged = ma.fields.Boolean(
         required=True, metadata={"description": "谈心当天该职工是否有关怀标记"}
     )
@@ -465,7 +471,7 @@ class RestingOut(UnpairedOut):
     employees = ma.fields.Integer(required=True, metadata={"description": "当月结对职工数"})
 
 
-class RuleOut(ma.Schema):
+class MonthRuleOut(ma.Schema):
     basis = ma.fields.String(required=True, validate=ma.validate.OneOf(TALK_RULE_BASES))
     required = ma.fields.Integer(required=True)
     effective_month = ma.fields.String(
@@ -479,7 +485,9 @@ class ComplianceOut(ma.Schema):
     branch_id = ma.fields.Integer(required=True)
     branch_name = ma.fields.String(required=True)
     required = ma.fields.Integer(required=True)
-    rule = ma.fields.Nested(RuleOut, required=True, metadata={"description": "本月适用的谈心要求"})
+    rule = ma.fields.Nested(
+        MonthRuleOut, required=True, metadata={"description": "本月适用的谈心要求"}
+    )
     rate = ma.fields.Float(
         allow_none=True,
         required=True,
@@ -512,7 +520,7 @@ class RollupBranchOut(ma.Schema):
 class RollupOut(ma.Schema):
     month = ma.fields.String(required=True)
     required = ma.fields.Integer(required=True)
-    rule = ma.fields.Nested(RuleOut, required=True)
+    rule = ma.fields.Nested(MonthRuleOut, required=True)
     members = ma.fields.Integer(required=True)
     done = ma.fields.Integer(required=True)
     due = ma.fields.Integer(required=True)
@@ -592,9 +600,12 @@ class RuleChangeOut(ma.Schema):
 
 
 class TalkRuleOut(ma.Schema):
-    current = ma.fields.Nested(RuleOut, required=True, metadata={"description": "本月适用"})
+    current = ma.fields.Nested(MonthRuleOut, required=True, metadata={"description": "本月适用"})
     upcoming = ma.fields.Nested(
-        RuleOut, allow_none=True, required=True, metadata={"description": "下月起适用（如有变更）"}
+        MonthRuleOut,
+        allow_none=True,
+        required=True,
+        metadata={"description": "下月起适用（如有变更）"},
     )
     history = ma.fields.List(ma.fields.Nested(RuleChangeOut), required=True)
 

@@ -32,6 +32,7 @@ from jobs import app_job, enqueue
 from models import Account, Notification, db, utcnow
 from notifications import consents, templates
 from notifications.inbox import has_left
+from notifications.settings import settings
 from notifications.templates import Template, ValueShapeError
 from wechat import WeChatRateLimited, WeChatRejected, WeChatUnavailable, get_wechat, redact
 
@@ -184,7 +185,7 @@ def deliver(notification_id: int, now: datetime | None = None) -> str:
 
 
 def _retry_later(n: Notification, error: str, now: datetime) -> None:
-    if n.attempts >= current_app.config["NOTIFY_MAX_ATTEMPTS"]:
+    if n.attempts >= settings().max_attempts:
         _finish(n, "failed", f"gave up after {n.attempts} attempts; last: {error}", now)
         return
     delay = backoff(n.attempts)

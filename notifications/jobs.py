@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from flask import current_app
-
 from jobs import app_job
 from models import db
 from notifications import inbox
+from notifications.settings import settings
 
 
 def purge_inbox(keep_days: int) -> int:
@@ -19,4 +18,4 @@ def purge_inbox(keep_days: int) -> int:
 @app_job
 def purge_inbox_job() -> int:
     """Purge inbox items older than INBOX_KEEP_DAYS (180 by default)."""
-    return purge_inbox(current_app.config["INBOX_KEEP_DAYS"])
+    return purge_inbox(settings().inbox_keep_days)

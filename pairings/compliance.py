@@ -109,6 +109,17 @@ def talk_counts(talk: Talk) -> bool:
     return talk.care_flagged or rules.cached_rule(talk.mine_id, talk.month).basis == "any"
 
 
+def talk_counts_note(talk: Talk) -> str | None:
+    """Why a record does not count (the words its author is told at once), or None."""
+    if talk.corrected_by_id is not None:
+        return "该记录已被更正，以更正后的记录为准"
+    if talk.pairing_id is None:
+        return "您与该职工未结对：此次谈心已记录，但不计入任何党员的当月谈心完成情况"
+    if not talk_counts(talk):
+        return "按本矿规则，谈心时职工须有关怀标记（思想有波动或生活有困难）才计入当月完成情况"
+    return None
+
+
 @dataclass
 class MonthStatus:
     required: int

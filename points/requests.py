@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
-
 from accounts.principal import Principal
 from domain_errors import DomainError
 from models import Person, PointsRequest, db, utcnow
@@ -32,6 +30,7 @@ from points.errors import (
     RuleNotFound,
 )
 from points.ledger import award
+from points.settings import settings
 
 REASON_MAX = 255
 
@@ -45,7 +44,7 @@ def _reason(value: str | None, field: str = "reason") -> str:
 
 def check_delta(delta: int) -> None:
     """A manual adjustment is a non-zero whole number within POINTS_MANUAL_MAX either way."""
-    limit = current_app.config["POINTS_MANUAL_MAX"]
+    limit = settings().manual_max
     if isinstance(delta, bool) or not isinstance(delta, int) or delta == 0 or abs(delta) > limit:
         raise InvalidDelta(errors={"delta": [f"分值须为非零整数，绝对值不超过 {limit}"]})
 

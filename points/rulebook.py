@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from accounts.principal import Principal
@@ -27,6 +26,7 @@ from points.errors import (
     RuleSourceTaken,
     RuleVersionExists,
 )
+from points.settings import settings as points_settings
 
 DEFAULT_FROM = date(2000, 1, 1)
 # Sources reported by a domain (one rule each per mine); "manual" may have many rules.
@@ -61,10 +61,10 @@ class RuleFields:
 
 def default_rules() -> dict[str, RuleFields]:
     """The default rulebook by code: the old ledger kinds plus the meetings, pledges, deeds."""
-    cfg = current_app.config
+    cfg = points_settings()
     return {
-        "WISH": RuleFields("认领的微心愿圆梦", cfg["WISH_COMPLETED_POINTS"], "wish_completed"),
-        "TALK": RuleFields("完成当月谈心谈话", cfg["POINTS_MONTHLY_TALKS"], "monthly_talks_done"),
+        "WISH": RuleFields("认领的微心愿圆梦", cfg.wish_completed, "wish_completed"),
+        "TALK": RuleFields("完成当月谈心谈话", cfg.monthly_talks, "monthly_talks_done"),
         "MANUAL": RuleFields("书记/党委调整（经审批）", None, "manual"),
         "MEET": RuleFields("参加三会一课、主题党日", 2, "meeting_attended", 24, "quarter"),
         "ABSENT": RuleFields("无故缺席三会一课、主题党日", -3, "meeting_absent"),
@@ -72,9 +72,7 @@ def default_rules() -> dict[str, RuleFields]:
         "PLEDGE_PART": RuleFields("承诺践诺：部分践诺", 2, "pledge_partly"),
         "PLEDGE_NOT": RuleFields("承诺践诺：未践诺", -2, "pledge_not_kept"),
         "DEED": RuleFields("我为职工办实事", 3, "deed_done", 12, "year"),
-        "APPRENTICE": RuleFields(
-            "传帮带徒弟出师", cfg["POINTS_APPRENTICESHIP"], "apprenticeship_passed"
-        ),
+        "APPRENTICE": RuleFields("传帮带徒弟出师", cfg.apprenticeship, "apprenticeship_passed"),
     }
 
 

@@ -16,12 +16,11 @@ import math
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
-
 import workbooks
 from models import Ballot, Campaign, Candidate, Person, db
 from models.votes import CATEGORY_NAMES
 from votes.errors import PointsSheetInvalid
+from votes.settings import settings
 
 
 def vote_counts(campaign_id: int) -> dict[int, int]:
@@ -276,7 +275,7 @@ def read_points_sheet(
                 ]
             }
         ) from None
-    limit = current_app.config["POINTS_MANUAL_MAX"]
+    limit = settings().points_manual_max
     by_no: dict[str, list[Candidate]] = {}
     for c in campaign.candidates:
         by_no.setdefault(c.person.employee_no, []).append(c)

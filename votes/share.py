@@ -8,7 +8,6 @@ import io
 import re
 from dataclasses import dataclass
 
-from flask import current_app
 from sqlalchemy import select, update
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
@@ -21,6 +20,7 @@ from models.redis_store import REDIS_UNAVAILABLE_ERRORS
 from people import branch_of
 from votes import live
 from votes.errors import InvalidImage
+from votes.settings import settings
 from wechat import ShareCode, sniff_image
 
 QR_TTL = 30 * 24 * 3600
@@ -48,9 +48,7 @@ def share_code(campaign_id: int, candidate_id: int) -> ShareCode:
         data = base64.b64decode(cached)
         return ShareCode(data, sniff_image(data) or "application/octet-stream")
     # scene ≤ 32 visible characters; the page reads c (campaign) and k (candidate).
-    code = client.share_code(
-        f"c={campaign_id}&k={candidate_id}", current_app.config["VOTE_SHARE_PAGE"]
-    )
+    code = client.share_code(f"c={campaign_id}&k={candidate_id}", settings().share_page)
     try:
         get_redis().set(key, base64.b64encode(code.data).decode("ascii"), ex=QR_TTL)
     except REDIS_UNAVAILABLE_ERRORS:

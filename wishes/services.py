@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import func, select, update
 
 from accounts.principal import Principal
@@ -50,6 +49,7 @@ from wishes.errors import (
     ReleaseLimit,
     WishNotFound,
 )
+from wishes.settings import settings
 
 TITLE_MAX = 60
 CONTENT_MAX = 1000
@@ -355,12 +355,13 @@ def claim_wish(p: Principal, wish_id: int, *, now: datetime | None = None) -> Wi
         .select_from(Wish)
         .where(Wish.claimer_id == member.id, Wish.status == "claimed")
     )
-    limit = current_app.config["WISH_CLAIM_LIMIT"]
+    config = settings()
+    limit = config.claim_limit
     if open_claims >= limit:
         raise ClaimLimit(f"您认领且未完成的心愿已达上限（{limit} 个），请先完成已认领的心愿")
     now = now or utcnow()
     # Claim, read the phone, give back, repeat: releases are counted (under the same lock).
-    days = current_app.config["WISH_RELEASE_DAYS"]
+    days = config.release_days
     released = db.session.scalar(
         select(func.count())
         .select_from(WishEvent)
@@ -370,9 +371,9 @@ def claim_wish(p: Principal, wish_id: int, *, now: datetime | None = None) -> Wi
             WishEvent.at > now - timedelta(days=days),
         )
     )
-    if released >= current_app.config["WISH_RELEASE_LIMIT"]:
+    if released >= config.release_limit:
         raise ReleaseLimit(f"您 {days} 天内退回的心愿已达 {released} 个，暂时不能认领新的心愿")
-    deadline = now + timedelta(days=current_app.config["WISH_CLAIM_DAYS"])
+    deadline = now + timedelta(days=config.claim_days)
     _apply(
         wish,
         "claim",
@@ -582,7 +583,7 @@ def expire_claim(wish_id: int, now: datetime) -> bool:
 
 def due_for_reminder(now: datetime, limit: int = 500) -> list[int]:
     """Ids of claimed wishes whose deadline is near and whose claimer was not yet reminded."""
-    horizon = now + timedelta(days=current_app.config["WISH_REMIND_DAYS"])
+    horizon = now + timedelta(days=settings().remind_days)
     return list(
         db.session.scalars(
             select(Wish.id)

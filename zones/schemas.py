@@ -7,7 +7,7 @@ from datetime import date
 
 import marshmallow as ma
 
-from inputs import DateTime, Id, Text
+from inputs import Boolean, DateTime, Id, Text
 from models import DANGER_LEVELS, DANGER_STATUSES, VIOLATION_KINDS
 
 LEVELS_DOC = "general 一般 | serious 较大 | major 重大"
@@ -79,7 +79,7 @@ class DangerIn(ma.Schema):
     photo_ids = ma.fields.List(
         Id(strict=True), load_default=list, validate=ma.validate.Length(max=9)
     )
-    anonymous = ma.fields.Boolean(load_default=False, metadata={"description": "仅党委可见报告人"})
+    anonymous = Boolean(load_default=False, metadata={"description": "仅党委可见报告人"})
 
 
 class AssignIn(ma.Schema):
@@ -97,7 +97,7 @@ class FixIn(ma.Schema):
 
 
 class VerifyIn(ma.Schema):
-    accept = ma.fields.Boolean(required=True)
+    accept = Boolean(required=True)
     note = Text(
         500,
         multiline=True,

@@ -33,7 +33,7 @@ from models import (
     utcnow,
 )
 from models.people import PARTY_STATUSES
-from pairings import duties, exports, mentoring, rules, talks
+from pairings import compliance, duties, exports, mentoring, rules, talks
 from pairings.months import SHANGHAI
 from pairings.people import get_person
 from pairings.schemas import (
@@ -151,6 +151,8 @@ def desk_talk_log(branch_id: int):
         .where(CareEvent.closing_talk_id == talk.id)
     )
     extra = f"，办结必访必谈 {closed} 项" if closed else ""
+    note = compliance.talk_counts_note(talk)
+    extra += f"。注意：{note}" if note else ""
     return done(f"已登记谈心：{talk.member.name} — {talk.employee.name}{extra}")
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import segno
 from flask import render_template, request, url_for
+from markupsafe import Markup
 
 from clock import SHANGHAI, local_day
 from console.auth import committee_or_404, done, is_htmx, managed_branches, principal
@@ -18,7 +20,7 @@ from console.tables import arg_int, arg_str, form_value, given, load_form
 from console.views.branch import xlsx
 from domain_errors import InvalidInput, NotFound
 from inputs import MAX_ID
-from meetings import deeds, exports, pledges, queries, services
+from meetings import codes, deeds, exports, pledges, queries, services
 from meetings.schemas import DeedIn, MeetingIn, PledgeReviewIn
 from models import DEED_STATUSES, MEETING_KINDS, PLEDGE_VERDICTS, utcnow
 from points.ledger import parse_period
@@ -140,7 +142,13 @@ def meeting_code(meeting_id: int):
     code, turns_at = services.current_code(principal(), meeting.id)
     template = "meetings/code_frag.html" if is_htmx() else "meetings/code.html"
     present = sum(1 for a in queries.attendance_of(meeting.id) if a.status == "present")
-    return render_template(template, m=meeting, code=code, turns_at=turns_at, present=present)
+    # Scanned in the room by the mini-program; the digits beside it for whoever types them.
+    qr = segno.make(codes.payload(meeting.id, code), error="m").svg_inline(
+        scale=10, border=2, title="签到二维码"
+    )
+    return render_template(
+        template, m=meeting, code=code, turns_at=turns_at, present=present, qr=Markup(qr)
+    )
 
 
 @bp.post("/meetings/<int:meeting_id>/present/<int:person_id>")

@@ -316,6 +316,8 @@ EXEMPT_ALL = {
     r"POST /api/v1/assessments/(months|deductions|objections)/": "a month in the right step "
     "and an office of the caller's: tests/assessments",
     r"POST /api/v1/assessments/visits$": "a 包保 unit of the caller's office: tests/assessments",
+    r"POST /api/v1/assessments/leader-nominations$": "a 班组 of a 区队 the caller leads: "
+    "tests/assessments",
     r"POST /api/v1/admin/assessments/": "steps that depend on the month's state (open, "
     "submitted, locked), and templates whose items must add up to 100: tests/assessments",
     r"POST /api/v1/zones/\{zone_id\}/patrols$": "a zone the caller holds, items from its "

@@ -65,6 +65,12 @@ def test_a_secretary_runs_a_meeting_from_the_console(app, demo):
     assert r.status_code == 403
     code = client.get(f"/console/meetings/{open_id}/code").get_data(as_text=True)
     assert re.search(r'data-code="\d{6}"', code) and 'hx-trigger="every 5s"' in code
+    # The QR code in the room carries the meeting and the code the mini-program signs in with.
+    import segno
+
+    digits = re.search(r'data-code="(\d{6})"', code).group(1)
+    qr = segno.make(f"meeting:{open_id}:{digits}", error="m")
+    assert qr.svg_inline(scale=10, border=2, title="签到二维码") in code
     frag = client.get(f"/console/meetings/{open_id}/code", headers={"HX-Request": "true"})
     assert "<html" not in frag.get_data(as_text=True)
     r = client.post(f"/console/meetings/{open_id}/close", headers=headers)

@@ -83,6 +83,8 @@ def test_secretary_logs_for_a_member_and_for_themselves(client, world):
     # The secretary's own talk with an unpaired employee of the branch: kept, counts for no one.
     own = log(client, team.sec, e1)
     assert own["member_id"] == team.secretary.id and own["counts"] is False
+    # ...and the secretary is told at once (issue 27 item 9).
+    assert "未结对" in own["counts_note"] and t["counts_note"] is None
     # For a member of another branch: refused.
     other = Team(world, members=1, employees=1)
     r = client.post(
@@ -199,6 +201,7 @@ def test_correction_after_the_lock_is_a_new_record_pointing_at_the_old(app, clie
     assert new["corrects_id"] == t["id"] and new["concerns"].startswith("更正")
     old = client.get(f"/api/v1/talks/{t['id']}", headers=team.h(member)).json
     assert old["corrected_by_id"] == new["id"] and old["counts"] is False
+    assert "已被更正" in old["counts_note"]
     assert old["concerns"] == t["concerns"]  # the old text is never changed
     r = client.post(f"/api/v1/talks/{t['id']}/corrections", json=body, headers=team.h(member))
     assert r.status_code == 409 and r.json["reason"] == "already_corrected"

@@ -43,7 +43,9 @@ def talk(app, member, employee, at: datetime) -> dict:
             now=at,
         )
         db.session.commit()
-        return {"id": t.id, "care_flagged": t.care_flagged}
+        from pairings.compliance import talk_counts_note
+
+        return {"id": t.id, "care_flagged": t.care_flagged, "note": talk_counts_note(t)}
 
 
 def compliance_of(app, team, month: str) -> dict:
@@ -63,7 +65,8 @@ def test_only_talks_with_flagged_employees_count_and_the_unflagged_are_apart(app
     # c's employee is flagged mid-June: from then on c has someone to care for.
     flag(app, team.secretary, e_c, ["ideological"], datetime(2025, 6, 15, tzinfo=SH))
     # a talks with the unflagged employee first: it is kept, but does not count.
-    assert talk(app, a, e_plain, datetime(2025, 6, 3, 10, tzinfo=SH))["care_flagged"] is False
+    kept = talk(app, a, e_plain, datetime(2025, 6, 3, 10, tzinfo=SH))
+    assert kept["care_flagged"] is False and "关怀标记" in kept["note"]
     june = compliance_of(app, team, "2025-06")
     assert june["rule"]["basis"] == "flagged" and june["rule"]["effective_month"] is None
     status = {m["member_id"]: (m["done"], m["status"]) for m in june["members"]}

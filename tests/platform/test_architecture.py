@@ -358,3 +358,31 @@ def test_doors_never_commit() -> None:
                 ):
                     calls.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert not calls, "views commit through web.unit_of_work, not by hand: " + ", ".join(calls)
+
+
+# Where a package below the doors may read Flask's config: its settings module (the one place
+# that names what the package uses), its CLI and job entry points, and its init_app.
+CONFIG_READERS = {"settings.py", "cli.py", "jobs.py", "__init__.py"}
+
+
+def test_services_take_their_settings_from_one_module() -> None:
+    """Issue 17 item 1: domain services never reach into `current_app.config` themselves; each
+    package reads its settings in `<package>/settings.py` (media.settings, wishes.settings …)."""
+    reads = []
+    for package in sorted((SHARED | DOMAINS) - FLOOR):
+        folder = ROOT / package
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*.py")):
+            if path.name in CONFIG_READERS:
+                continue
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                if (
+                    isinstance(node, ast.Attribute)
+                    and node.attr == "config"
+                    and isinstance(node.value, ast.Name)
+                    and node.value.id == "current_app"
+                ):
+                    reads.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not reads, "read settings through <package>/settings.py: " + ", ".join(reads)

@@ -46,6 +46,11 @@ def test_nominate_review_and_the_loop_to_a_candidate(app, client, world):
     # A voter does not see a campaign in its nomination window.
     voter = world.headers(world.person(setup.branch))
     assert client.get(f"/api/v1/campaigns/{setup.campaign_id}", headers=voter).status_code == 404
+    # ...nor can vote in it: 404 on the Redis path as on the database path (was 409 there).
+    r = client.post(
+        f"/api/v1/campaigns/{setup.campaign_id}/votes", json={"candidate_id": 1}, headers=voter
+    )
+    assert r.status_code == 404, r.json
 
     r = _nominate(client, setup, sh, nominee)
     assert r.status_code == 201, r.json

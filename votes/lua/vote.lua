@@ -50,8 +50,9 @@ end
 if over(account_rate_key, account_limit) or over(ip_rate_key, ip_limit) then
   return {"rate_limited", 60 - (now % 60)}
 end
--- Visibility first: another mine's campaign, or a draft, does not exist for this voter.
-if meta[6] ~= voter_mine or meta[3] == "draft" then
+-- Visibility first: another mine's campaign, a draft or one taking nominations does not exist
+-- for this voter.
+if meta[6] ~= voter_mine or meta[3] == "draft" or meta[3] == "nominating" then
   return {"not_found"}
 end
 if meta[3] ~= "open" or now < tonumber(meta[4]) or now >= tonumber(meta[5]) then
