@@ -28,7 +28,7 @@ fi
 [ -x /usr/sbin/nginx ] || { echo "FAILED: /usr/sbin/nginx is missing" >&2; exit 1; }
 
 # FRONTLINE_PREPARED=1: the environment was installed and linted by an earlier call of this
-# script (for runs side by side, which must not pip-install into one venv at once).
+# script (.ci/run runs the three backends side by side: one pip install, not three at once).
 if [ "${FRONTLINE_PREPARED:-0}" != "1" ]; then
   [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
   .venv/bin/python -m pip install -q --upgrade pip
