@@ -4,43 +4,14 @@ formula."""
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterable
-from datetime import datetime
-from typing import Any
-
 from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.worksheet.worksheet import Worksheet
 
-from clock import local_time
 from meetings import queries
 from models import MEETING_KIND_NAMES, Branch, Meeting, Pledge, db
-from spreadsheets import cell_text, mark_text
+from spreadsheets import append_row, header, workbook_bytes
 
 ATTENDANCE_NAMES = {"present": "实到", "leave": "请假", "absent": "缺席"}
 VERDICTS = {"kept": "已践诺", "partly": "部分践诺", "not_kept": "未践诺", None: "未评议"}
-
-
-def _row(ws: Worksheet, values: Iterable[Any]) -> None:
-    ws.append([local_time(v) if isinstance(v, datetime) else cell_text(v) for v in values])
-    for cell in ws[ws._current_row]:
-        mark_text(cell)
-
-
-def _sheet(ws: Worksheet, title: str, columns: list[tuple[str, int]]) -> None:
-    ws.title = title
-    _row(ws, [c for c, _ in columns])
-    for i, (_, width) in enumerate(columns, start=1):
-        ws.cell(1, i).font = Font(bold=True)
-        ws.column_dimensions[ws.cell(1, i).column_letter].width = width
-    ws.freeze_panes = "A2"
-
-
-def _bytes(wb: Workbook) -> bytes:
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 def meeting_register(meetings: list[Meeting]) -> bytes:
@@ -48,7 +19,7 @@ def meeting_register(meetings: list[Meeting]) -> bytes:
     attendee's line."""
     wb = Workbook()
     ws = wb.active
-    _sheet(
+    header(
         ws,
         "三会一课登记",
         [
@@ -69,7 +40,7 @@ def meeting_register(meetings: list[Meeting]) -> bytes:
     )
     branches = {b.id: b.name for b in db.session.scalars(db.select(Branch))}
     people = wb.create_sheet()
-    _sheet(
+    header(
         people,
         "签到明细",
         [
@@ -86,7 +57,7 @@ def meeting_register(meetings: list[Meeting]) -> bytes:
         rows = queries.attendance_of(m.id)
         by = {s: [a.person.name for a in rows if a.status == s] for s in ATTENDANCE_NAMES}
         status = {"scheduled": "未结束", "closed": "已结束", "cancelled": "已取消"}[m.status]
-        _row(
+        append_row(
             ws,
             [
                 m.starts_at,
@@ -106,7 +77,7 @@ def meeting_register(meetings: list[Meeting]) -> bytes:
         )
         for a in rows:
             method = {"code": "扫码", "marked": "书记补记"}.get(a.method or "", "")
-            _row(
+            append_row(
                 people,
                 [
                     m.starts_at,
@@ -118,14 +89,14 @@ def meeting_register(meetings: list[Meeting]) -> bytes:
                     a.note or a.leave_reason or "",
                 ],
             )
-    return _bytes(wb)
+    return workbook_bytes(wb)
 
 
 def pledge_ledger(pledges: list[Pledge]) -> bytes:
     """承诺践诺台账: each member's pledge items and the two reviews."""
     wb = Workbook()
     ws = wb.active
-    _sheet(
+    header(
         ws,
         "承诺践诺",
         [
@@ -140,7 +111,7 @@ def pledge_ledger(pledges: list[Pledge]) -> bytes:
         ],
     )
     for p in pledges:
-        _row(
+        append_row(
             ws,
             [
                 p.person.employee_no,
@@ -153,4 +124,4 @@ def pledge_ledger(pledges: list[Pledge]) -> bytes:
                 p.end_note or "",
             ],
         )
-    return _bytes(wb)
+    return workbook_bytes(wb)

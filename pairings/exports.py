@@ -6,13 +6,8 @@ never become a formula when an inspector opens the file.
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterable
-from datetime import datetime
-from typing import Any
-
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Alignment
 from openpyxl.worksheet.worksheet import Worksheet
 
 from accounts.principal import Principal
@@ -29,10 +24,9 @@ from models import (
 )
 from pairings import compliance, talks
 from pairings.mentoring import RESULT_LABELS, STAGE_LABELS
-from pairings.months import local
 from points.ledger import Period, in_period, members_totals_query
 from points.rulebook import SOURCE_NAMES
-from spreadsheets import cell_text, mark_text
+from spreadsheets import append_row, header, workbook_bytes
 
 MODE_LABELS = {
     "face_to_face": "当面谈心",
@@ -50,34 +44,6 @@ KIND_LABELS = {
     "apprenticeship_passed": "传帮带出师",
 }
 STATUS_LABELS = {"done": "已完成", "due": "未完成", "no_one_to_care": "无关怀对象"}
-
-
-def _cell_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return local(value).strftime("%Y-%m-%d %H:%M")
-    return cell_text(value)
-
-
-def append_row(ws: Worksheet, values: Iterable[Any]) -> None:
-    """Append a row; strings stay strings."""
-    ws.append([_cell_value(v) for v in values])
-    for cell in ws[ws._current_row]:
-        mark_text(cell)
-
-
-def _header(ws: Worksheet, title: str, columns: list[tuple[str, int]]) -> None:
-    ws.title = title
-    append_row(ws, [c for c, _ in columns])
-    for i, (_, width) in enumerate(columns, start=1):
-        ws.cell(1, i).font = Font(bold=True)
-        ws.column_dimensions[ws.cell(1, i).column_letter].width = width
-    ws.freeze_panes = "A2"
-
-
-def _bytes(wb: Workbook) -> bytes:
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 def talk_ledger(principal: Principal, branch: Branch, month: str, ip: str | None) -> bytes:
@@ -111,7 +77,7 @@ def _talk_workbook(
     )
     wb = Workbook()
     ws = wb.active
-    _header(
+    header(
         ws,
         "谈心台账",
         [
@@ -167,7 +133,7 @@ def _talk_workbook(
             cell.alignment = Alignment(wrap_text=True, vertical="top")
 
     ws2 = wb.create_sheet()
-    _header(
+    header(
         ws2,
         "月度完成情况",
         [
@@ -182,7 +148,7 @@ def _talk_workbook(
     )
     for branch in branches:
         _summary_rows(ws2, branch, month)
-    return _bytes(wb)
+    return workbook_bytes(wb)
 
 
 def _summary_rows(ws: Worksheet, branch: Branch, month: str) -> None:
@@ -224,7 +190,7 @@ def points_ledger(mine_id: int, branch_id: int | None, period: Period) -> bytes:
     """Totals per party member and every entry over a period, as a workbook."""
     wb = Workbook()
     ws = wb.active
-    _header(
+    header(
         ws,
         "积分汇总",
         [
@@ -256,7 +222,7 @@ def points_ledger(mine_id: int, branch_id: int | None, period: Period) -> bytes:
         )
 
     ws2 = wb.create_sheet()
-    _header(
+    header(
         ws2,
         "积分明细",
         [
@@ -308,7 +274,7 @@ def points_ledger(mine_id: int, branch_id: int | None, period: Period) -> bytes:
         )
     append_row(ws, [])
     append_row(ws, [f"统计周期 {period.key}"])
-    return _bytes(wb)
+    return workbook_bytes(wb)
 
 
 MENTOR_STATUS_LABELS = {"active": "带徒中", "passed": "已出师", "ended": "已解除"}
@@ -348,7 +314,7 @@ def mentoring_ledger(branches: list[Branch]) -> bytes:
     by_id = {p.id: p for p in pairs}
     wb = Workbook()
     ws = wb.active
-    _header(
+    header(
         ws,
         "传帮带结对",
         [
@@ -388,7 +354,7 @@ def mentoring_ledger(branches: list[Branch]) -> bytes:
             ],
         )
     ws2 = wb.create_sheet()
-    _header(
+    header(
         ws2,
         "带徒记录",
         [
@@ -414,7 +380,7 @@ def mentoring_ledger(branches: list[Branch]) -> bytes:
             ],
         )
     ws3 = wb.create_sheet()
-    _header(
+    header(
         ws3,
         "考核",
         [
@@ -440,4 +406,4 @@ def mentoring_ledger(branches: list[Branch]) -> bytes:
                 people[a.assessed_by_id].name,
             ],
         )
-    return _bytes(wb)
+    return workbook_bytes(wb)

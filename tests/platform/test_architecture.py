@@ -55,7 +55,7 @@ ALLOWED: dict[str, frozenset[str]] = {
         "domain_errors": set(),
         "clock": {"config"},
         "inputs": {"config", "domain_errors", "clock", "people"},
-        "spreadsheets": {"domain_errors"},
+        "spreadsheets": {"domain_errors", "clock"},
         "workbooks": {"domain_errors"},
         "models": {"config", "domain_errors", "clock"},
         "people": {"config", "domain_errors", "clock", "models"},
