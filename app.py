@@ -54,7 +54,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     assessments.init_app(app)
     meetings.init_app(app)
     honours.init_app(app)
-    votes.init_app(app)
     miniapp_api.init_app(app)
     console.init_app(app)
     register_cli(app)
