@@ -3,7 +3,8 @@
 Two app boxes (gunicorn processes, as in production) share the suite's database and a six-node
 cluster of their own; voters vote through both for BURST_SECONDS; KILL_AT seconds in, the master
 owning the campaign's slot is killed (SIGKILL) and its replica takes over after the node
-timeout. Passes when no answer is a 500, votes complete again within the node timeout + 5 s,
+timeout (or sooner, once 30 % of the jobs are answered: a fast machine finishes the burst
+before KILL_AT). Passes when no answer is a 500, votes complete again within the node timeout + 5 s,
 the ballots in the database are exactly the 201s answered, and afterwards Redis's tallies
 equal the database (verify-tallies, with a repair allowed once).
 
@@ -36,7 +37,8 @@ pytestmark = [pytest.mark.redis_cluster, pytest.mark.failover]
 ROOT = Path(__file__).resolve().parents[2]
 NODE_TIMEOUT_MS = 3000
 BURST_SECONDS = 20.0
-KILL_AT = 6.0
+KILL_AT = 6.0  # at the latest; sooner once KILL_AFTER of the jobs are answered
+KILL_AFTER = 0.3  # a fast machine answers all 1,200 jobs in under KILL_AT (CI, 2026-12-06)
 CLIENT_THREADS = 16
 VOTERS = 60
 VOTES_PER_VOTER = 20  # under the 30 per minute an account may try
@@ -148,6 +150,8 @@ def test_a_master_killed_mid_burst(app, world, new_campaign, cluster, boxes, tmp
 
     answers: list[tuple[float, float, int, str]] = []  # (sent, done, status, reason)
     lock = threading.Lock()
+    kill_now = threading.Event()
+    kill_after = int(len(jobs) * KILL_AFTER)
     start = time.monotonic()
     stop_at = start + BURST_SECONDS
 
@@ -168,11 +172,13 @@ def test_a_master_killed_mid_burst(app, world, new_campaign, cluster, boxes, tmp
             reason = r.json().get("reason", "") if r.status_code >= 400 else ""
             with lock:
                 answers.append((sent - start, time.monotonic() - start, r.status_code, reason))
+                if len(answers) >= kill_after:
+                    kill_now.set()
 
     threads = [threading.Thread(target=work, args=(n,)) for n in range(CLIENT_THREADS)]
     for t in threads:
         t.start()
-    time.sleep(KILL_AT)
+    kill_now.wait(KILL_AT)
     killed_at = time.monotonic() - start
     cluster.kill(owner)
     for t in threads:
