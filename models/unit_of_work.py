@@ -24,7 +24,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from models.base import db
 
@@ -100,3 +100,18 @@ def committed(work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return result
 
     return retrying(run)
+
+
+def insert_once(*rows: Any) -> bool:
+    """Add and flush `rows` in a savepoint: True when stored; False when a unique constraint
+    refused them (someone stored the same fact first, perhaps at the same instant), with only the
+    savepoint undone so the caller's unit of work goes on. The unique key is the last line of
+    every "only once" rule; this turns its refusal into an answer the caller maps to its own
+    error or to "already done"."""
+    try:
+        with db.session.begin_nested():
+            db.session.add_all(rows)
+            db.session.flush()
+    except IntegrityError:
+        return False
+    return True

@@ -21,9 +21,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case, func, literal_column, select, update
-from sqlalchemy.exc import IntegrityError
 
 from models import ConsentReport, Notification, SubscribeConsent, db, utcnow
+from models.unit_of_work import insert_once
 
 log = logging.getLogger(__name__)
 
@@ -55,14 +55,10 @@ def report(
 ) -> dict[str, Any]:
     """Count one wx.requestSubscribeMessage answer (once per request id); the caller commits."""
     now = now or utcnow()
-    try:
-        with db.session.begin_nested():
-            db.session.add(
-                ConsentReport(
-                    person_id=person_id, request_id=request_id, results=results, created_at=now
-                )
-            )
-    except IntegrityError:
+    report = ConsentReport(
+        person_id=person_id, request_id=request_id, results=results, created_at=now
+    )
+    if not insert_once(report):
         return {"counted": False, "accepted": [], "ignored": []}
     accepted, ignored = [], []
     for template_id, result in sorted(results.items()):
@@ -89,18 +85,14 @@ def _add(person_id: int, template_id: str, delta: int, result: str, now: datetim
     )
     if db.session.execute(bump).rowcount:
         return
-    try:
-        with db.session.begin_nested():
-            db.session.add(
-                SubscribeConsent(
-                    person_id=person_id,
-                    template_id=template_id,
-                    remaining=delta,
-                    last_result=result,
-                    updated_at=now,
-                )
-            )
-    except IntegrityError:
+    row = SubscribeConsent(
+        person_id=person_id,
+        template_id=template_id,
+        remaining=delta,
+        last_result=result,
+        updated_at=now,
+    )
+    if not insert_once(row):
         # Another report created the row at the same moment: add to it.
         db.session.execute(bump)
 

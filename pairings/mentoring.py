@@ -15,8 +15,6 @@ from __future__ import annotations
 import calendar
 from datetime import date, datetime
 
-from sqlalchemy.exc import IntegrityError
-
 from accounts.principal import Principal
 from clock import local_time
 from domain_errors import NotFound
@@ -29,6 +27,7 @@ from models import (
     utcnow,
 )
 from models.people import PARTY_STATUSES
+from models.unit_of_work import insert_once
 from notifications import notify
 from pairings.errors import (
     ApprenticeHasMentor,
@@ -109,12 +108,8 @@ def create_mentorship(
         started_by_id=actor.id,
         created_at=now,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-            db.session.flush()
-    except IntegrityError as exc:  # the unique (apprentice, active) is the last line
-        raise ApprenticeHasMentor() from exc
+    if not insert_once(row):  # the unique (apprentice, active) is the last line
+        raise ApprenticeHasMentor()
     return row
 
 

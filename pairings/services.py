@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, attributes
 
 from accounts.principal import Principal
 from domain_errors import NotFound
 from models import Pairing, Person, Talk, db, utcnow
 from models.people import PARTY_STATUSES
+from models.unit_of_work import insert_once
 from pairings import compliance
 from pairings.care import care_flags_by_person
 from pairings.errors import (
@@ -86,12 +86,8 @@ def create_pairing(principal: Principal, member_id: int, employee_id: int) -> Pa
         started_at=utcnow(),
         started_by_id=actor.id,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(pairing)
-            db.session.flush()
-    except IntegrityError as exc:  # the unique (employee, active) is the last line
-        raise EmployeeAlreadyPaired() from exc
+    if not insert_once(pairing):  # the unique (employee, active) is the last line
+        raise EmployeeAlreadyPaired()
     return pairing
 
 

@@ -6,11 +6,10 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy.exc import IntegrityError
-
 from clock import SHANGHAI
 from models import POINT_KINDS, Person, PointsEntry, db, utcnow
 from models.people import PARTY_STATUSES
+from models.unit_of_work import insert_once
 from points import rulebook
 from points.errors import InvalidPeriod
 
@@ -60,13 +59,7 @@ def award(
         rule_code=rule.code if rule is not None else None,
         capped_from=capped_from,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(entry)
-            db.session.flush()
-    except IntegrityError:
-        return None
-    return entry
+    return entry if insert_once(entry) else None
 
 
 _CAP_WORDS = {"month": "当月", "quarter": "当季", "year": "当年"}

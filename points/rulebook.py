@@ -13,11 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy.exc import IntegrityError
-
 from accounts.principal import Principal
 from clock import SHANGHAI, local_day
 from models import CAP_PERIODS, RULE_SOURCES, PointsEntry, PointsRule, RulebookSettings, db, utcnow
+from models.unit_of_work import insert_once
 from points.errors import (
     EffectiveInPast,
     InvalidCap,
@@ -80,13 +79,10 @@ def ensure_default(mine_id: int) -> None:
     """Store the default rulebook for a mine that has no rules yet (once, under any race)."""
     if db.session.scalar(db.select(PointsRule.id).where(PointsRule.mine_id == mine_id).limit(1)):
         return
-    try:
-        with db.session.begin_nested():
-            for code, f in default_rules().items():
-                db.session.add(_version(mine_id, code, f, DEFAULT_FROM, None))
-            db.session.flush()
-    except IntegrityError:
-        pass  # another transaction stored them first
+    # False: another transaction stored them first.
+    insert_once(
+        *(_version(mine_id, code, f, DEFAULT_FROM, None) for code, f in default_rules().items())
+    )
 
 
 def _version(
@@ -236,12 +232,8 @@ def save(
     if any(r.effective_from == day for r in existing):
         raise RuleVersionExists()
     rule = _version(mine_id, code, f, day, author.id)
-    try:
-        with db.session.begin_nested():
-            db.session.add(rule)
-            db.session.flush()
-    except IntegrityError:
-        raise RuleVersionExists() from None
+    if not insert_once(rule):
+        raise RuleVersionExists()
     return rule
 
 

@@ -13,11 +13,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from accounts.principal import Principal
 from media import content_check
 from models import Branch, Campaign, Candidate, Nomination, Person, db
+from models.unit_of_work import insert_once
 from models.votes import CATEGORY_NAMES
 from notifications import notify
 from votes import campaigns, clock
@@ -135,11 +134,8 @@ def nominate(
         status="pending",
         live_key=1,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(nomination)
-    except IntegrityError:
-        raise NominationExists() from None
+    if not insert_once(nomination):
+        raise NominationExists()
     campaigns.audit(
         campaign,
         principal,

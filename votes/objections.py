@@ -12,10 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from accounts.principal import Principal
 from models import Campaign, Candidate, Objection, Person, db
+from models.unit_of_work import insert_once
 from notifications import notify
 from votes import campaigns, clock
 from votes.errors import (
@@ -135,11 +134,8 @@ def lodge_objection(draft: ObjectionDraft, reason: str) -> Objection:
         status="open",
         open_key=candidate_id,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(objection)
-    except IntegrityError:
-        raise ObjectionExists() from None
+    if not insert_once(objection):
+        raise ObjectionExists()
     campaigns.audit(campaign, None, "objection", {"objection_id": objection.id})
     return objection
 

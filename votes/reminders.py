@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
-
 from models import Account, Ballot, Campaign, Person, VoteReminder, db
+from models.unit_of_work import insert_once
 from notifications import notify
 from votes import clock
 
@@ -32,10 +31,7 @@ def remind_non_voters(now: datetime | None = None) -> dict[int, int]:
     sent: dict[int, int] = {}
     for campaign in due:
         run = VoteReminder(campaign_id=campaign.id, day=day, sent=0, at=now)
-        try:
-            with db.session.begin_nested():
-                db.session.add(run)
-        except IntegrityError:
+        if not insert_once(run):
             continue  # already reminded today
         voted = (
             db.select(Ballot.id)

@@ -10,13 +10,13 @@ media/ learns from `describe` what the photo is for and whose secretaries judge 
 from __future__ import annotations
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
 from accounts.principal import Principal
 from domain_errors import NotFound
 from media import owners
 from media.store import read
 from models import MemberPhoto, Person, Upload, db, utcnow
+from models.unit_of_work import insert_once
 from zones.errors import NotPhotoManager, PhotoNotUsable
 
 PURPOSE = "portrait"
@@ -54,15 +54,11 @@ def set_photo(principal: Principal, person_id: int, photo_id: int) -> MemberPhot
     now = utcnow()
     row = db.session.scalar(select(MemberPhoto).where(MemberPhoto.person_id == person.id))
     if row is None:
-        try:
-            with db.session.begin_nested():
-                row = MemberPhoto(person_id=person.id, upload_id=photo_id, set_by_id=me.id)
-                row.set_at = now
-                db.session.add(row)
-                db.session.flush()
+        row = MemberPhoto(person_id=person.id, upload_id=photo_id, set_by_id=me.id, set_at=now)
+        if insert_once(row):
             return row
-        except IntegrityError:  # set by someone else at the same instant: replace theirs
-            row = db.session.scalar(select(MemberPhoto).where(MemberPhoto.person_id == person.id))
+        # Set by someone else at the same instant: replace theirs.
+        row = db.session.scalar(select(MemberPhoto).where(MemberPhoto.person_id == person.id))
     row.upload_id, row.set_by_id, row.set_at = photo_id, me.id, now
     db.session.flush()
     return row

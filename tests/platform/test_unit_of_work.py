@@ -59,3 +59,35 @@ def test_other_database_errors_are_not_retried(app):
     assert len(calls) == 1 and not is_transient(exc.value)
     locked = OperationalError("BEGIN", {}, Exception("database is locked"))
     assert is_transient(locked)
+
+
+def test_insert_once_answers_a_unique_refusal_and_keeps_the_unit_of_work(app, world):
+    """The one "insert unless stored already" form: the second insert of a unique fact answers
+    False, and what the transaction did before it still commits. Fired at the same instant, one
+    insert wins."""
+    from models import SubscribeConsent
+    from models.unit_of_work import insert_once
+
+    person = world.person()
+    with app.app_context():
+        db.session.execute(db.update(Person).where(Person.id == person.id).values(phone="before"))
+        assert insert_once(SubscribeConsent(person_id=person.id, template_id="t1", remaining=1))
+        again = SubscribeConsent(person_id=person.id, template_id="t1", remaining=5)
+        assert insert_once(again) is False
+        db.session.commit()
+        assert db.session.get(Person, person.id).phone == "before"
+        rows = db.session.scalars(
+            db.select(SubscribeConsent.remaining).where(SubscribeConsent.person_id == person.id)
+        ).all()
+        assert rows == [1]
+
+    def work(i: int) -> bool:
+        with app.app_context():
+            try:
+                row = SubscribeConsent(person_id=person.id, template_id="t2", remaining=i)
+                stored = retrying(lambda: insert_once(row) and (db.session.commit() or True))
+                return bool(stored)
+            finally:
+                db.session.remove()
+
+    assert sorted(fire_at_once(4, work)) == [False, False, False, True]
