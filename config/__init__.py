@@ -143,6 +143,8 @@ def load_settings(
         "WISH_COMPLETED_POINTS": _int(env, "WISH_COMPLETED_POINTS", 5),
         "WISH_POST_LIMITS": env.get("WISH_POST_LIMITS", "20 per hour;50 per day"),
         "UPLOAD_LIMITS": env.get("UPLOAD_LIMITS", "60 per hour"),
+        # Wrong meeting sign-in codes per account: a six-digit code cannot be guessed in time.
+        "SIGN_IN_FAILURE_LIMITS": env.get("SIGN_IN_FAILURE_LIMITS", "10 per 10 minutes;30 per day"),
         "UPLOAD_MAX_BYTES": _int(env, "UPLOAD_MAX_BYTES", 5 * 1024 * 1024),
         "UPLOAD_URL_TTL_SECONDS": _int(env, "UPLOAD_URL_TTL_SECONDS", 6 * 3600),
         # where stored files live: local (UPLOAD_DIR, one box) or s3 (an S3-compatible object

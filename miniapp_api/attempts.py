@@ -27,7 +27,9 @@ from limits.strategies import FixedWindowRateLimiter, RateLimiter
 from werkzeug.exceptions import HTTPException
 
 from domain_errors import DomainError
+from miniapp_api.auth import current_account_id
 from miniapp_api.extensions import limiter
+from web.rate_limits import client_ip
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,14 @@ class TooManyAttempts(DomainError):
     status = 429
     reason = "rate_limited"
     message = "操作太频繁，请稍后再试"
+
+
+def account_key() -> str:
+    """Whose attempts: the account behind the token (the view answers 401 without one)."""
+    try:
+        return f"account:{current_account_id()}"
+    except DomainError:
+        return f"ip:{client_ip()}"
 
 
 def _strategy() -> RateLimiter:

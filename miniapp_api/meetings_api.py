@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -28,6 +29,7 @@ from meetings.schemas import (
     SignInIn,
     YearIn,
 )
+from miniapp_api.attempts import AttemptLimit, account_key, limited
 from miniapp_api.auth import current_principal, login_required
 from miniapp_api.wishes_api import photo_url
 from models import (
@@ -319,15 +321,27 @@ class CodeView(MethodView):
         return {"code": code, "turns_at": turns_at, "payload": codes.payload(meeting_id, code)}
 
 
+# A wrong code (422: invalid_code, code_expired or a malformed one) counts; without a cap a
+# member could try the million six-digit codes until one of the room's two live codes matched.
+SIGN_IN_FAILURES = AttemptLimit(
+    "meeting-sign-in",
+    lambda: current_app.config["SIGN_IN_FAILURE_LIMITS"],
+    account_key,
+    lambda status: status == 422,
+)
+
+
 @blp.route("/meetings/<int:meeting_id>/sign-in")
 class SignInView(MethodView):
+    @limited(SIGN_IN_FAILURES)
     @blp.arguments(SignInIn)
     @blp.response(200, SignInOut)
     @login_required()
     def post(self, data: dict[str, Any], meeting_id: int):
         """Sign in with the code shown in the room (current or previous 30-s step): 409
         meeting_over / meeting_not_started, 422 code_expired / invalid_code, 403
-        not_an_attendee. Signing in twice is harmless."""
+        not_an_attendee, 429 rate_limited after SIGN_IN_FAILURE_LIMITS wrong codes. Signing in
+        twice is harmless."""
         row, new = services.sign_in(current_principal(), meeting_id, data["code"])
         return {"status": row.status, "signed_at": row.signed_at, "already": not new}
 

@@ -9,15 +9,13 @@ from flask import Response, current_app, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from domain_errors import DomainError, NotFound
+from domain_errors import NotFound
 from media import signing, store
 from media.errors import ImageInvalid, ImageTooLarge
 from media.storage import StorageError
 from miniapp_api import body
-from miniapp_api.attempts import AttemptLimit, limited
+from miniapp_api.attempts import AttemptLimit, account_key, limited
 from miniapp_api.auth import (
-    client_ip,
-    current_account_id,
     current_principal,
     login_required,
 )
@@ -160,19 +158,11 @@ def _detail(wish: Wish) -> dict[str, Any]:
     return privacy.detail(wish, p, photo_url, services.history(wish.id))
 
 
-def _account_key() -> str:
-    """Rate-limit key: the account behind the token (the view answers 401 without one)."""
-    try:
-        return f"account:{current_account_id()}"
-    except DomainError:
-        return f"ip:{client_ip()}"
-
-
 # Only stored wishes count; the attempt is counted first and given back for any refusal.
 WISH_POSTS = AttemptLimit(
     "wishes-post",
     lambda: current_app.config["WISH_POST_LIMITS"],
-    _account_key,
+    account_key,
     lambda status: status == 201,
 )
 
@@ -374,7 +364,7 @@ class WishExportView(MethodView):
 class UploadsView(MethodView):
     decorators = [
         limiter.limit(
-            lambda: current_app.config["UPLOAD_LIMITS"], key_func=_account_key, scope="uploads"
+            lambda: current_app.config["UPLOAD_LIMITS"], key_func=account_key, scope="uploads"
         )
     ]
 

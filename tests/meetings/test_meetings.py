@@ -272,3 +272,22 @@ def test_the_six_roles_results_read_the_rulebook_totals(app, client, world):
         campaign = SimpleNamespace(points_source="ledger", points_since=None, points_until=None)
         candidate = SimpleNamespace(id=7, person_id=member.id)
         assert points_of(campaign, [candidate], utcnow() + timedelta(days=1)) == {7: 2.0}
+
+
+def test_wrong_sign_in_codes_are_capped_per_account(app, client, world):
+    """Reproduction: 40 wrong codes in a row were all answered 422, so a member could try the
+    million six-digit codes until one of the room's two live codes matched. Now the 11th wrong
+    code in ten minutes is 429 (right codes do not count), even for the real code."""
+    team = Team(world, members=2)
+    a, b = team.members
+    m = made(client, team)
+    value = code(client, team, m["id"])
+    wrong = [f"{n:06d}" for n in range(40) if f"{n:06d}" != value]
+    answers = [sign_in(client, team.h(a), m["id"], w).status_code for w in wrong[:12]]
+    assert answers[:10] == [422] * 10 and answers[10:] == [429, 429], answers
+    r = sign_in(client, team.h(a), m["id"], value)
+    assert r.status_code == 429 and r.json["reason"] == "rate_limited"
+    assert "Retry-After" in r.headers
+    # another member is not held back, and right codes never count
+    for _ in range(12):
+        assert sign_in(client, team.h(b), m["id"], value).status_code == 200
