@@ -154,3 +154,42 @@ def test_leave_requests_are_approved_in_bulk_on_the_page(app, seeded, console):
     assert left == 0
     assert page.locator("#bulk-leave").count() == 0
     console.no_problems()
+
+
+def test_the_roll_page_filters_by_kind_and_quarter_and_exports(app, seeded):
+    from models import QuarterAward, Unit, utcnow
+
+    with app.app_context():
+        committee = db.session.scalar(db.select(Person).where(Person.employee_no == "D0001"))
+        unit = Unit(mine_id=committee.mine_id, name="综采一队一班", kind="group")
+        db.session.add(unit)
+        db.session.flush()
+        db.session.add(
+            QuarterAward(
+                mine_id=committee.mine_id,
+                quarter="2026-Q3",
+                kind="group",
+                team_id=unit.id,
+                slot=1,
+                average_x100=9300,
+                citation="学习型班组",
+                awarded_by_id=committee.id,
+                awarded_at=utcnow(),
+            )
+        )
+        db.session.commit()
+    client = app.test_client()
+    client_sign_in(client, "committee")
+    html = client.get("/console/honours?kind=group").get_data(as_text=True)
+    assert html.count('data-kind="group"') == 1 and "综采一队一班" in html
+    assert "2026 年第 3 季度“六型班组”" in html and "2026 年第 3 季度（1）" in html
+    assert (
+        client.get("/console/honours?quarter=2026-Q2").get_data(as_text=True).count("data-honour=")
+        == 0
+    )
+    export = client.get("/console/honours?quarter=2026-Q3&export=xlsx")
+    rows = list(load_workbook(io.BytesIO(export.data)).active.values)
+    assert [(r[1], r[3], r[4]) for r in rows[1:]] == [("2026-Q3", "六型班组", "综采一队一班")]
+    shown = unquote(export.headers["Content-Disposition"].split("filename*=UTF-8''")[1])
+    assert shown == "荣誉榜-2026-Q3.xlsx"
+    assert client.get("/console/honours?quarter=junk&kind=junk").status_code == 200
