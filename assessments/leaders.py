@@ -3,16 +3,20 @@ quarter with a citation; a committee member of the mine approves or rejects it, 
 conditional UPDATE on `pending`), never a nomination they made or one about themselves. One
 nomination per 班组 and quarter (unique; a rejected one stays the quarter's answer).
 
-An approved nomination is a public honour (`honours()` — the wall lists it with the 六好区队; the
-honour roll can mirror it). Points: where the mine's rulebook has an active manual rule coded
-GROUP_LEADER (the mine's setting), approval also asks the points ledger for that rule's points
-through the maker-checker requests — the request waits for another committee member unless
+An approved nomination is a public honour (`honours()` — the wall lists it with the 六好区队);
+whatever registered with `on_approve` (the honour roll, which mirrors it) is called in the
+approving transaction, so this package never imports its readers.
+
+Points: where the mine's rulebook has an active manual rule coded GROUP_LEADER (the mine's
+setting), approval also asks the points ledger for that rule's points through the
+maker-checker requests — the request waits for another committee member unless
 the rule needs no second approver. No rule, a person who is not a party member, or the approver
 themselves: no points request (the award still stands). The caller commits.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -32,6 +36,15 @@ from assessments.errors import (
 from models import LeaderNomination, Person, Unit, UnitDuty, db, utcnow
 
 POINTS_RULE = "GROUP_LEADER"
+
+_ON_APPROVE: list[Callable[[LeaderNomination], Any]] = []
+
+
+def on_approve(hook: Callable[[LeaderNomination], Any]) -> None:
+    """Call `hook(nomination)` when a nomination is approved, in the same transaction (once
+    per hook, however often registered)."""
+    if hook not in _ON_APPROVE:
+        _ON_APPROVE.append(hook)
 
 
 def nominate(principal: Principal, quarter: str, group_id: int, citation: str) -> LeaderNomination:
@@ -104,6 +117,8 @@ def decide(
     if approve:
         row.points_request_id = _ask_points(principal, row)
         db.session.flush()
+        for hook in _ON_APPROVE:
+            hook(row)
     return row
 
 

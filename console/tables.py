@@ -243,3 +243,31 @@ def paginate_list(items: list[Any], prefix: str, page_size: int = 20) -> Page:
     args = {k: v for k, v in request.args.items() if k != prefix + "page"}
     args[prefix + "page_size"] = str(page_size)
     return Page(items[start : start + page_size], len(items), page, page_size, "", "", args, prefix)
+
+
+def paginate_rows(
+    items: list[Any],
+    sorts: dict[str, Any],
+    default_sort: str,
+    default_order: str = "desc",
+    *,
+    prefix: str = "",
+    page_size: int = 20,
+) -> tuple[Page, list[Any]]:
+    """A list a domain already selected (a period's meetings, a year's pledges) as a sorted,
+    paged table: `sorts` maps a ?sort= key to the row's sort value (None last). Returns the
+    page and every row in the table's order (what 导出 writes)."""
+    sort = arg_str(prefix + "sort", 32, tuple(sorts)) or default_sort
+    order = arg_str(prefix + "order", 4, ("asc", "desc")) or default_order
+    key = sorts[sort]
+    present = [r for r in items if key(r) is not None]
+    missing = [r for r in items if key(r) is None]
+    rows = sorted(present, key=key, reverse=order == "desc") + missing
+    page = arg_int(prefix + "page", 1) or 1
+    page_size = arg_int(prefix + "page_size", page_size, 1, 100) or page_size
+    start = (page - 1) * page_size
+    args = {k: v for k, v in request.args.items() if k not in (prefix + "page", prefix + "export")}
+    args.update({prefix + "sort": sort, prefix + "order": order})
+    args[prefix + "page_size"] = str(page_size)
+    shown = rows[start : start + page_size] if start < len(rows) else []
+    return Page(shown, len(rows), page, page_size, sort, order, args, prefix), rows

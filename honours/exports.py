@@ -15,6 +15,7 @@ from spreadsheets import cell_text, mark_text
 
 COLUMNS = [
     ("年度", 8),
+    ("季度", 10),
     ("荣誉", 30),
     ("类别", 16),
     ("姓名/区队", 14),
@@ -38,7 +39,7 @@ def _value(value: Any) -> Any:
 
 def roll_workbook(stmt: Any) -> bytes:
     """Every honour of the select (the committee's roll, revoked ones marked)."""
-    from models.votes import CATEGORY_NAMES
+    from honours.queries import category_name
 
     wb = Workbook()
     ws = wb.active
@@ -53,8 +54,9 @@ def roll_workbook(stmt: Any) -> bytes:
         person = h.person
         row = [
             h.year,
+            h.quarter or "",
             h.title,
-            CATEGORY_NAMES.get(h.category or "", "六好区队" if h.kind == "team" else ""),
+            category_name(h),
             person.name if person else (h.unit.name if h.unit else ""),
             person.employee_no if person else "",
             h.unit.name if h.unit else "",

@@ -1,12 +1,15 @@
 """An honour's shareable poster: the votes poster's layout with the honour's title and citation,
-and the mini-program code that opens the honour's page (scene "h=<id>")."""
+and the mini-program code that opens the honour's page (scene "h=<id>"). The photo is the
+honour's own (a campaign honouree's candidate photo), else the person's photo (the one the zone
+placard draws: an 优秀班组长's), else the placeholder."""
 
 from __future__ import annotations
 
 import logging
 
 from honours.settings import honour_page
-from models import Honour
+from media.store import read
+from models import Honour, MemberPhoto, Upload, db
 from votes import poster
 
 log = logging.getLogger(__name__)
@@ -23,6 +26,27 @@ def honour_poster_data(honour: Honour) -> poster.PosterData:
         footer="长按识别小程序码，查看TA的荣誉",
         scene=f"h={honour.id}",
     )
+
+
+def portrait_of(honour: Honour) -> Upload | None:
+    """The person's photo when the honour has none of its own (never a withdrawn one)."""
+    if honour.photo or honour.person_id is None:
+        return None
+    upload = db.session.scalar(
+        db.select(Upload)
+        .join(MemberPhoto, MemberPhoto.upload_id == Upload.id)
+        .where(MemberPhoto.person_id == honour.person_id)
+    )
+    return upload if upload is not None and upload.check_status != "risky" else None
+
+
+def _photo(honour: Honour, portrait: Upload | None) -> bytes | None:
+    if portrait is None:
+        return poster.photo_bytes(honour.photo)
+    try:
+        return read(portrait)
+    except Exception:  # noqa: BLE001 - a lost file draws the placeholder, never a 500
+        return None
 
 
 def honour_code(honour: Honour) -> bytes | None:
@@ -44,12 +68,14 @@ def honour_code(honour: Honour) -> bytes | None:
 def honour_poster(honour: Honour, font_path: str, max_pixels: int) -> bytes:
     """The honour's poster PNG, from the cache while nothing on it changed."""
     data = honour_poster_data(honour)
-    key = poster.cache_key(data, honour.photo, poster._code_id())
+    portrait = portrait_of(honour)
+    photo_key = f"portrait:{portrait.id}" if portrait is not None else honour.photo
+    key = poster.cache_key(data, photo_key, poster._code_id())
     png = poster.cached(key)
     if png is not None:
         return png
     code = honour_code(honour)
-    png = poster.render(data, font_path, poster.photo_bytes(honour.photo), code, max_pixels).png
+    png = poster.render(data, font_path, _photo(honour, portrait), code, max_pixels).png
     if code is not None:
         poster.remember(key, png)
     return png

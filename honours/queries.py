@@ -19,6 +19,7 @@ def roll(
     year: int | None = None,
     category: str | None = None,
     kind: str | None = None,
+    quarter: str | None = None,
     q: str | None = None,
     revoked: bool | None = False,
 ) -> Any:
@@ -43,6 +44,8 @@ def roll(
         stmt = stmt.where(Honour.category == category)
     if kind:
         stmt = stmt.where(Honour.kind == kind)
+    if quarter:
+        stmt = stmt.where(Honour.quarter == quarter)
     if q:
         stmt = stmt.where(
             db.or_(contains(Person.name, q), contains(Unit.name, q), contains(Honour.title, q))
@@ -50,6 +53,30 @@ def roll(
     return stmt.order_by(
         Honour.year.desc(), Honour.awarded_on.desc(), Honour.category, Person.name, Honour.id
     )
+
+
+def quarters(principal: Principal) -> list[dict[str, Any]]:
+    """The quarters of the assessments' honours on the public roll with how many honours
+    each, newest first."""
+    me = principal.require_bound()
+    rows = db.session.execute(
+        db.select(Honour.quarter, db.func.count())
+        .where(
+            Honour.mine_id == me.mine_id,
+            Honour.quarter.is_not(None),
+            Honour.revoked_at.is_(None),
+        )
+        .group_by(Honour.quarter)
+        .order_by(Honour.quarter.desc())
+    ).all()
+    return [{"quarter": q, "count": n} for q, n in rows]
+
+
+def category_name(h: Honour) -> str:
+    """The roll's 类别: a campaign's category, or the assessment award's name."""
+    from honours.services import AWARD_NAMES
+
+    return CATEGORY_NAMES.get(h.category or "", AWARD_NAMES.get(h.kind, ""))
 
 
 def years(principal: Principal) -> list[dict[str, int]]:
@@ -103,11 +130,10 @@ def honour_out(h: Honour, *, committee: bool = False) -> dict[str, Any]:
         "name": h.person.name if h.person else (h.unit.name if h.unit else ""),
         "unit": h.unit.name if h.unit else "",
         "category": h.category,
-        "category_name": CATEGORY_NAMES.get(
-            h.category or "", "六好区队" if h.kind == "team" else ""
-        ),
+        "category_name": category_name(h),
         "title": h.title,
         "year": h.year,
+        "quarter": h.quarter,
         "campaign_id": h.campaign_id,
         "citation": h.citation,
         "photo_url": photo_url_of(h.photo),

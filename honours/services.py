@@ -1,6 +1,7 @@
 """The honour roll's writes: a published campaign's honoured candidates become honours, a
-quarterly 六好区队 award becomes a team's honour, and the committee revokes an honour with a
-reason (audited; it leaves the public roll)."""
+quarterly 六好区队 / 六型班组 award becomes its unit's honour, an approved 优秀班组长 nomination
+becomes the person's honour, and the committee revokes an honour with a reason (audited; it
+leaves the public roll). Each source row is mirrored once (a unique column per source)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,22 @@ import re
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from accounts.principal import Principal
 from clock import local_day
 from honours.errors import HonourNotFound, HonourNotRevoked, HonourRevoked
-from models import Campaign, Candidate, Honour, HonourAudit, QuarterAward, db, utcnow
+from models import (
+    Campaign,
+    Candidate,
+    Honour,
+    HonourAudit,
+    LeaderNomination,
+    QuarterAward,
+    db,
+    utcnow,
+)
 from models.votes import CATEGORY_NAMES
 from notifications import notify
 from votes.results import winners
@@ -77,14 +88,26 @@ def award_campaign(campaign: Campaign) -> list[Honour]:
     return made
 
 
-def _team_honour(award: QuarterAward) -> Honour:
-    year = int(award.quarter[:4])
+# What each kind of assessment honour is called (the roll's 类别 and the title's words).
+AWARD_NAMES = {"team": "六好区队", "group": "六型班组", "leader": "优秀班组长"}
+
+
+def quarter_title(quarter: str, kind: str) -> str:
+    """2026 年第 3 季度“六好区队” (or “六型班组”, “优秀班组长”)."""
+    return f"{quarter.replace('-Q', ' 年第 ')} 季度“{AWARD_NAMES[kind]}”"
+
+
+def _award_honour(award: QuarterAward) -> Honour:
+    """A quarterly award's honour: a 区队's 六好区队 (kind "team") or a 班组's 六型班组 (kind
+    "group"); the unit is the award's `team_id` either way."""
+    kind = "group" if award.kind == "group" else "team"
     return Honour(
         mine_id=award.mine_id,
-        kind="team",
+        kind=kind,
         unit_id=award.team_id,
-        title=f"{award.quarter.replace('-Q', ' 年第 ')} 季度“六好区队”",
-        year=year,
+        title=quarter_title(award.quarter, kind),
+        year=int(award.quarter[:4]),
+        quarter=award.quarter,
         quarter_award=award,
         citation=award.citation or "",
         awarded_on=local_day(award.awarded_at or utcnow()),
@@ -92,17 +115,76 @@ def _team_honour(award: QuarterAward) -> Honour:
 
 
 def _mirror_team_awards(session: Session, _ctx: Any, _instances: Any) -> None:
-    """A new quarterly award (assessments) is a team's honour on the same roll, in the same
-    flush, so neither can exist without the other."""
+    """A new quarterly award (assessments: 六好区队 or 六型班组) is its unit's honour on the same
+    roll, in the same flush, so neither can exist without the other."""
     for obj in list(session.new):
-        if isinstance(obj, QuarterAward):
-            session.add(_team_honour(obj))
+        if isinstance(obj, QuarterAward) and obj.kind in ("team", "group"):
+            session.add(_award_honour(obj))
+
+
+def mirror_leader(nomination: LeaderNomination) -> Honour | None:
+    """An approved 优秀班组长 nomination as the person's honour: title, quarter, citation, the
+    班组 as the unit; the poster draws the person's photo. Once per nomination (a second call,
+    or one racing it, finds the first); a pending or rejected nomination is never mirrored.
+    Registered with assessments.leaders.on_approve; safe to call again for any approved one."""
+    if nomination.status != "approved":
+        return None
+    found = db.session.scalar(db.select(Honour).where(Honour.leader_nomination_id == nomination.id))
+    if found is not None:
+        return found
+    honour = Honour(
+        mine_id=nomination.mine_id,
+        kind="leader",
+        person_id=nomination.person_id,
+        unit_id=nomination.group_id,
+        title=quarter_title(nomination.quarter, "leader"),
+        year=int(nomination.quarter[:4]),
+        quarter=nomination.quarter,
+        leader_nomination_id=nomination.id,
+        citation=nomination.citation or "",
+        awarded_on=local_day(nomination.decided_at or utcnow()),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(honour)
+            db.session.flush()
+    except IntegrityError:  # mirrored at the same instant elsewhere: theirs stands
+        return db.session.scalar(
+            db.select(Honour).where(Honour.leader_nomination_id == nomination.id)
+        )
+    notify(
+        honour.person_id,
+        "honour_awarded",
+        {"title": honour.title, "date": honour.awarded_on.isoformat()},
+        HONOUR_PAGE.format(id=honour.id),
+    )
+    return honour
+
+
+def mirror_approved_leaders(mine_id: int) -> list[Honour]:
+    """Every approved 优秀班组长 nomination of the mine not on the roll yet (those approved
+    before the roll mirrored them), mirrored once each."""
+    missing = db.session.scalars(
+        db.select(LeaderNomination)
+        .outerjoin(Honour, Honour.leader_nomination_id == LeaderNomination.id)
+        .where(
+            LeaderNomination.mine_id == mine_id,
+            LeaderNomination.status == "approved",
+            Honour.id.is_(None),
+        )
+        .order_by(LeaderNomination.id)
+    ).all()
+    return [h for h in map(mirror_leader, missing) if h is not None]
 
 
 def install_listeners() -> None:
-    """Once per process: mirror the assessments' team awards onto the roll."""
+    """Once per process: mirror the assessments' quarterly awards and approved 优秀班组长
+    onto the roll."""
+    from assessments.leaders import on_approve
+
     if not event.contains(Session, "before_flush", _mirror_team_awards):
         event.listen(Session, "before_flush", _mirror_team_awards)
+    on_approve(mirror_leader)
 
 
 def honour_for_committee(honour_id: int, principal: Principal) -> Honour:

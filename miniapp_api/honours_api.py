@@ -32,6 +32,9 @@ class HonourOut(ma.Schema):
     category_name = ma.fields.String(required=True)
     title = ma.fields.String(required=True)
     year = ma.fields.Integer(required=True)
+    quarter = ma.fields.String(
+        allow_none=True, required=True, metadata={"description": "YYYY-Qn of an assessment's"}
+    )
     campaign_id = ma.fields.Integer(allow_none=True, required=True)
     citation = ma.fields.String(required=True)
     photo_url = ma.fields.String(allow_none=True, required=True)
@@ -45,6 +48,11 @@ class AdminHonourOut(HonourOut):
 
 class YearOut(ma.Schema):
     year = ma.fields.Integer(required=True)
+    count = ma.fields.Integer(required=True)
+
+
+class QuarterOut(ma.Schema):
+    quarter = ma.fields.String(required=True, metadata={"description": "YYYY-Qn"})
     count = ma.fields.Integer(required=True)
 
 
@@ -63,7 +71,8 @@ class RollView(MethodView):
     @login_required()
     def get(self, query: dict[str, Any], pagination_parameters):
         """The mine's public honour roll: standing honours, newest year first; by year,
-        category, kind or part of a name."""
+        quarter, category, kind (campaign honourees, 六好区队, 六型班组, 优秀班组长) or part of a
+        name."""
         stmt = queries.roll(current_principal(), **query)
         return [queries.honour_out(h) for h in page_of(stmt, pagination_parameters)]
 
@@ -75,6 +84,15 @@ class YearsView(MethodView):
     def get(self):
         """The years on the roll, with how many honours each."""
         return queries.years(current_principal())
+
+
+@blp.route("/honours/quarters")
+class QuartersView(MethodView):
+    @blp.response(200, QuarterOut(many=True))
+    @login_required()
+    def get(self):
+        """The quarters of the assessments' honours on the roll, with how many each."""
+        return queries.quarters(current_principal())
 
 
 @blp.route("/honours/<int:honour_id>")

@@ -1,5 +1,6 @@
-"""The honour roll (荣誉墙): honours given to people (a published campaign's honoured candidates)
-or, later, to teams (the assessment's quarterly awards), and their revocation."""
+"""The honour roll (荣誉墙): honours given to people (a published campaign's honoured candidates,
+a quarter's approved 优秀班组长) or to units (the assessment's quarterly 六好区队 and 六型班组
+awards), and their revocation."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.assessments import QuarterAward
+from models.assessments import LeaderNomination, QuarterAward
 from models.base import UTCDateTime, db, utcnow
 from models.org import Unit
 from models.people import Person
 
-HONOUR_KINDS = ("person", "team")
+# person: a campaign's honouree; team: a 六好区队; group: a 六型班组; leader: an 优秀班组长.
+HONOUR_KINDS = ("person", "team", "group", "leader")
 
 
 class Honour(db.Model):
@@ -26,6 +28,7 @@ class Honour(db.Model):
         # A candidate is honoured once, however often publish hooks run.
         UniqueConstraint("candidate_id", name="uq_honours_candidate"),
         UniqueConstraint("quarter_award_id", name="uq_honours_quarter_award"),
+        UniqueConstraint("leader_nomination_id", name="uq_honours_leader_nomination"),
         Index("ix_honours_mine_year", "mine_id", "year"),
     )
 
@@ -41,6 +44,12 @@ class Honour(db.Model):
     candidate_id: Mapped[int | None] = mapped_column(ForeignKey("vote_candidates.id"))
     # A team's honour: the assessment's quarterly 六好区队 award it mirrors.
     quarter_award_id: Mapped[int | None] = mapped_column(ForeignKey("assessment_awards.id"))
+    # A 优秀班组长's honour: the approved nomination it mirrors.
+    leader_nomination_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assessment_leader_awards.id")
+    )
+    # The quarter (YYYY-Qn) of an assessment's honour; None for a campaign's.
+    quarter: Mapped[str | None] = mapped_column(String(7))
     citation: Mapped[str] = mapped_column(Text, default="")
     photo: Mapped[str | None] = mapped_column(String(128))
     awarded_on: Mapped[date] = mapped_column(Date)
@@ -52,6 +61,7 @@ class Honour(db.Model):
     person: Mapped[Person | None] = relationship(foreign_keys=[person_id])
     unit: Mapped[Unit | None] = relationship()
     quarter_award: Mapped[QuarterAward | None] = relationship()
+    leader_nomination: Mapped[LeaderNomination | None] = relationship()
 
 
 class HonourAudit(db.Model):

@@ -36,6 +36,8 @@ KINDS: dict[str, str] = {
     "honours": "荣誉榜",
     "meetings": "三会一课登记簿",
     "pledges": "承诺践诺台账",
+    "deeds": "我为职工办实事台账",
+    "duties": "必访必谈台账",
     "audit-points": "审计-积分调整",
     "audit-talks": "审计-谈心记录查阅",
     "audit-binds": "审计-绑定与解绑",

@@ -145,6 +145,55 @@
     return "";
   }
 
+  // --- Our own pickers (macros.html month_field / date_field / datetime_field): selects joined
+  // into the hidden field the form posts (YYYY-MM, YYYY-MM-DD, YYYY-MM-DD HH:MM).
+  var PICKER_PARTS = { month: ["y", "m"], date: ["y", "m", "d"], datetime: ["y", "m", "d", "H", "M"] };
+
+  function pickerParts(picker) {
+    var out = {};
+    picker.querySelectorAll("select[data-part]").forEach(function (s) { out[s.getAttribute("data-part")] = s.value; });
+    return out;
+  }
+
+  // "" when nothing is chosen, null when only part is, else the joined value.
+  function pickerValue(picker) {
+    var kind = picker.getAttribute("data-picker");
+    var p = pickerParts(picker);
+    var names = PICKER_PARTS[kind] || [];
+    var filled = names.filter(function (n) { return p[n]; }).length;
+    if (filled === 0) { return ""; }
+    if (filled < names.length) { return null; }
+    var value = p.y + "-" + p.m;
+    if (kind !== "month") { value += "-" + p.d; }
+    if (kind === "datetime") { value += " " + p.H + ":" + p.M; }
+    return value;
+  }
+
+  function syncPicker(picker) {
+    var hidden = picker.querySelector("input[type=hidden]");
+    var value = pickerValue(picker);
+    if (hidden) { hidden.value = value || ""; }
+  }
+
+  function realDate(value) {
+    var parts = value.slice(0, 10).split("-");
+    var y = parseInt(parts[0], 10), m = parseInt(parts[1], 10), d = parseInt(parts[2], 10);
+    var day = new Date(y, m - 1, d);
+    return day.getFullYear() === y && day.getMonth() === m - 1 && day.getDate() === d;
+  }
+
+  function pickerProblem(picker) {
+    var label = picker.getAttribute("data-label") || "日期";
+    var value = pickerValue(picker);
+    if (value === "") {
+      if (!picker.hasAttribute("data-required")) { return ""; }
+      return picker.getAttribute("data-message") || "请选择" + label;
+    }
+    if (value === null) { return "请选择完整的" + label + "（" + { month: "年、月", date: "年、月、日", datetime: "年、月、日、时、分" }[picker.getAttribute("data-picker")] + "）"; }
+    if (picker.getAttribute("data-picker") !== "month" && !realDate(value)) { return label + "：" + value.slice(0, 10) + " 这一天不存在"; }
+    return "";
+  }
+
   function errorBox(form, field) {
     var holder = (field && field.closest("dialog[open]")) || form;
     return holder.querySelector(".form-error");
@@ -157,6 +206,18 @@
     if (form.hasAttribute("data-bulk") && selectedIn(form.id) === 0) {
       problems.push("请先勾选要处理的记录");
     }
+    form.querySelectorAll("[data-picker]").forEach(function (picker) {
+      var select = picker.querySelector("select");
+      if (!select || !shown(select)) { return; }
+      syncPicker(picker);
+      select.removeAttribute("aria-invalid");
+      var problem = pickerProblem(picker);
+      if (problem) {
+        problems.push(problem);
+        select.setAttribute("aria-invalid", "true");
+        if (!first) { first = select; box = errorBox(form, select); }
+      }
+    });
     Array.prototype.forEach.call(form.elements, function (field) {
       if (!field.name || !shown(field) || field.tagName === "BUTTON") { return; }
       field.removeAttribute("aria-invalid");
@@ -226,6 +287,19 @@
       if (d) { d.close(); }
       return;
     }
+    var pick = event.target.closest("[data-file-pick]");
+    if (pick) {
+      var input = pick.closest("[data-file-chooser]").querySelector("input[type=file]");
+      if (input) { input.click(); }
+      return;
+    }
+    var clear = event.target.closest("[data-picker-clear]");
+    if (clear) {
+      var cleared = clear.closest("[data-picker]");
+      cleared.querySelectorAll("select[data-part]").forEach(function (s) { s.value = ""; });
+      syncPicker(cleared);
+      return;
+    }
     var dl = event.target.closest("a[data-download]");
     if (dl) {
       event.preventDefault();
@@ -249,6 +323,14 @@
     }
     var one = event.target.closest("[data-select-row]");
     if (one) { refreshSelection(one.getAttribute("data-select-row")); return; }
+    var part = event.target.closest("[data-picker] select[data-part]");
+    if (part) { syncPicker(part.closest("[data-picker]")); return; }
+    var file = event.target.closest("[data-file-chooser] input[type=file]");
+    if (file) {
+      var shownName = file.closest("[data-file-chooser]").querySelector("[data-file-name]");
+      if (shownName) { shownName.textContent = file.files && file.files.length ? file.files[0].name : "未选择文件"; }
+      return;
+    }
     var pick = event.target.closest("[data-branch-select]");
     if (pick) { window.location = pick.getAttribute("data-base") + pick.value + "/"; return; }
     // An option that changes what a page previews (the roster's "mark missing as left").

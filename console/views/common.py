@@ -8,10 +8,12 @@ from flask import g, redirect, request, url_for
 
 from accounts.tokens import revoke_session
 from assessments import access
+from clock import local_day
 from console import labels
 from console.auth import clear_session_cookie, console_session, managed_branches, principal
 from console.blueprint import bp
 from console.views import points
+from models import utcnow
 
 
 @bp.app_template_filter("zh")
@@ -37,6 +39,12 @@ def masked_phone(value: str | None) -> str:
 @bp.app_template_filter("roster_value")
 def roster_value(value: object, field: str) -> str:
     return labels.roster_value(field, value)
+
+
+@bp.app_template_global("this_year")
+def this_year() -> int:
+    """The year in China now: the pickers' year range is centred on it."""
+    return local_day(utcnow()).year
 
 
 @bp.app_context_processor  # error pages of paths no console page matched too

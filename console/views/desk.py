@@ -16,9 +16,11 @@ from sqlalchemy.orm import selectinload
 
 from console.auth import branch_or_404, client_ip, committee_or_404, done, principal
 from console.blueprint import bp
-from console.tables import arg_str, form_value, given, load_form, paginate
+from console.exports import Column, export_table, when
+from console.tables import arg_str, form_value, given, load_form, ordered, paginate, wants_export
 from console.views.branch import _month, xlsx
 from domain_errors import InvalidInput, NotFound
+from inputs import contains
 from models import (
     CARE_EVENT_KINDS,
     TALK_MODES,
@@ -192,29 +194,63 @@ def desk_talk_correct(branch_id: int, talk_id: int):
 DUTY_TABS = (("open", "待办"), ("overdue", "已逾期"), ("closed", "已办结"), ("all", "全部"))
 
 
+DUTY_SORTS = {"due_at": CareEvent.due_at, "occurred_on": CareEvent.occurred_on}
+DUTY_STATES = {"open": "待办", "overdue": "已逾期", "closed": "已办结"}
+
+
+def _duty_columns() -> list[Column]:
+    now = utcnow()
+    return [
+        Column("编号", lambda e: e.id, 8),
+        Column("职工", lambda e: f"{e.employee.name}（{e.employee.employee_no}）", 18),
+        Column("类别", lambda e: duties.FAMILY_LABELS[e.family], 8),
+        Column("事项", lambda e: duties.KIND_LABELS[e.kind], 12),
+        Column("日期", lambda e: e.occurred_on.isoformat(), 12),
+        Column("说明", lambda e: e.note, 40),
+        Column("指派", lambda e: e.assignee.name, 12),
+        Column("期限", lambda e: duties.due_day(e).isoformat(), 12),
+        Column("状态", lambda e: DUTY_STATES[duties.status_of(e, now)], 8),
+        Column("办结时间", lambda e: when(e.closed_at), 18),
+    ]
+
+
 @bp.get("/branches/<int:branch_id>/duties")
 def desk_duties(branch_id: int):
-    """The branch's 必访必谈: record an event, the duties by state, closing one."""
+    """The branch's 必访必谈: record an event, the duties by state (and 事项, 职工), closing
+    one; 导出 of the filtered rows."""
     branch = branch_or_404(branch_id)
     p = principal()
     status = arg_str("status", 8, tuple(k for k, _ in DUTY_TABS)) or "open"
-    page = paginate(
-        duties.events_query(p, status, branch_id=branch.id).options(
-            selectinload(CareEvent.employee),
-            selectinload(CareEvent.assignee),
-            selectinload(CareEvent.recorded_by),
-        ),
-        {"due_at": CareEvent.due_at, "occurred_on": CareEvent.occurred_on},
-        "due_at",
-        "asc",
-        tiebreak=CareEvent.id,
+    kind = arg_str("kind", 16, tuple(CARE_EVENT_KINDS))
+    q = arg_str("q", 32)
+    stmt = duties.events_query(p, status, branch_id=branch.id).options(
+        selectinload(CareEvent.employee),
+        selectinload(CareEvent.assignee),
+        selectinload(CareEvent.recorded_by),
     )
+    if kind:
+        stmt = stmt.where(CareEvent.kind == kind)
+    if q:
+        stmt = stmt.where(
+            CareEvent.employee_id.in_(
+                db.select(Person.id).where(
+                    db.or_(contains(Person.name, q), contains(Person.employee_no, q))
+                )
+            )
+        )
+    if wants_export():
+        rows, _, _ = ordered(stmt, DUTY_SORTS, "due_at", "asc", tiebreak=CareEvent.id)
+        name = file_name("duties", (branch.name, branch.id), dict(DUTY_TABS)[status])
+        return export_table(name, "必访必谈", _duty_columns(), db.session.scalars(rows))
+    page = paginate(stmt, DUTY_SORTS, "due_at", "asc", tiebreak=CareEvent.id)
     mine = [e for e in page.items if e.assignee_id == p.person_id and e.closed_at is None]
     return render_template(
         "branch/duties.html",
         branch=branch,
         page=page,
         status=status,
+        kind=kind,
+        q=q,
         tabs=DUTY_TABS,
         now=utcnow(),
         status_of=duties.status_of,

@@ -1,16 +1,28 @@
-"""荣誉榜: the mine's honour roll (filters by year, category, kind, state and name; the export),
-one honour in the drawer with revoke / restore, and a person's honours."""
+"""荣誉榜: the mine's honour roll — campaign honourees, 六好区队, 六型班组 and 优秀班组长 — with
+filters (year, quarter, category, kind, state, name), sort, pages and 导出 of the filtered
+rows; one honour in the drawer with revoke / restore, and a person's honours."""
 
 from __future__ import annotations
+
+import re
 
 from flask import render_template
 
 from console.auth import committee_or_404, done, principal
 from console.blueprint import bp
-from console.tables import arg_int, arg_str, form_value, given, load_form, paginate
+from console.tables import (
+    arg_int,
+    arg_str,
+    form_value,
+    given,
+    load_form,
+    ordered,
+    paginate,
+    wants_export,
+)
 from console.views.branch import xlsx
 from honours import exports, queries, services
-from honours.schemas import RevokeIn
+from honours.schemas import QUARTER, RevokeIn
 from models import Honour
 from models.honours import HONOUR_KINDS
 from models.votes import CATEGORY_KEYS, CATEGORY_NAMES
@@ -18,11 +30,25 @@ from web import unit_of_work
 from web.downloads import file_name
 
 STATES = {"standing": False, "revoked": True}
+KIND_LABELS = {
+    "person": "评选表彰（个人）",
+    "team": "六好区队",
+    "group": "六型班组",
+    "leader": "优秀班组长",
+}
+SORTS = {"year": Honour.year, "awarded_on": Honour.awarded_on, "title": Honour.title}
+
+
+def _quarter() -> str | None:
+    """The quarter filter (YYYY-Qn); anything else is no filter, as a junk year is."""
+    value = arg_str("quarter", 7)
+    return value if re.match(QUARTER, value) else None
 
 
 def _filters() -> dict:
     return {
         "year": arg_int("year", None, 2000, 2100),
+        "quarter": _quarter(),
         "category": arg_str("category", 16, CATEGORY_KEYS) or None,
         "kind": arg_str("kind", 8, HONOUR_KINDS) or None,
         "q": arg_str("q", 32) or None,
@@ -30,22 +56,29 @@ def _filters() -> dict:
     }
 
 
+def _export(filters: dict):
+    """The rows as filtered and sorted (every page) as the roll's workbook."""
+    stmt, _, _ = ordered(queries.roll(principal(), **filters), SORTS, "year", tiebreak=Honour.id)
+    data = exports.roll_workbook(stmt)
+    return xlsx(data, file_name("honours", filters["year"], filters["quarter"]))
+
+
 @bp.get("/honours")
 def honour_roll():
     """The roll, newest year first, revoked honours shown to the committee (marked)."""
     committee_or_404()
     filters = _filters()
+    if wants_export():
+        return _export(filters)
     stmt = queries.roll(principal(), **filters)
-    page = paginate(
-        stmt,
-        {"year": Honour.year, "awarded_on": Honour.awarded_on, "title": Honour.title},
-        "year",
-        tiebreak=Honour.id,
-    )
+    page = paginate(stmt, SORTS, "year", tiebreak=Honour.id)
     return render_template(
         "honours/list.html",
         page=page,
         years=queries.years(principal()),
+        quarters=queries.quarters(principal()),
+        kinds=KIND_LABELS,
+        filtered=any(v is not None for v in filters.values()),
         categories=CATEGORY_NAMES,
         state=arg_str("state", 10, tuple(STATES)),
         out=lambda h: queries.honour_out(h, committee=True),
@@ -57,8 +90,7 @@ def honour_roll():
 def honour_export():
     """The roll as filtered, as .xlsx (Chinese headers, revoked ones marked)."""
     committee_or_404()
-    data = exports.roll_workbook(queries.roll(principal(), **_filters()))
-    return xlsx(data, file_name("honours"))
+    return _export(_filters())
 
 
 @bp.get("/honours/<int:honour_id>")

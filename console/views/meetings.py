@@ -14,15 +14,25 @@ from flask import render_template, request, url_for
 from markupsafe import Markup
 
 from clock import SHANGHAI, local_day
+from console import bulk, labels
 from console.auth import committee_or_404, done, is_htmx, managed_branches, principal
 from console.blueprint import bp
-from console.tables import arg_int, arg_str, form_value, given, load_form
+from console.exports import Column, export_table, when
+from console.tables import (
+    arg_int,
+    arg_str,
+    form_value,
+    given,
+    load_form,
+    paginate_rows,
+    wants_export,
+)
 from console.views.branch import xlsx
 from domain_errors import InvalidInput, NotFound
 from inputs import MAX_ID
 from meetings import codes, deeds, exports, pledges, queries, services
 from meetings.schemas import DeedIn, MeetingIn, PledgeReviewIn
-from models import DEED_STATUSES, MEETING_KINDS, PLEDGE_VERDICTS, utcnow
+from models import DEED_STATUSES, MEETING_KINDS, MEETING_STATUSES, PLEDGE_VERDICTS, utcnow
 from points.ledger import parse_period
 from web import unit_of_work
 from web.downloads import file_name
@@ -54,14 +64,43 @@ def _local(name: str) -> str | None:
         return raw  # for the schema to refuse
 
 
+def _matches(text: str, *values: str | None) -> bool:
+    return not text or any(text.lower() in (v or "").lower() for v in values)
+
+
+def _calendar_rows(p, period) -> list:
+    """The period's meetings the caller manages, as the calendar's filters cut them (branch,
+    type, status, words of the topic or place)."""
+    kind = arg_str("kind", 16, MEETING_KINDS)
+    status = arg_str("status", 16, MEETING_STATUSES)
+    q = arg_str("q", 32)
+    rows = queries.calendar(p, period, arg_int("branch_id"))
+    return [
+        m
+        for m in rows
+        if (not kind or m.kind == kind)
+        and (not status or m.status == status)
+        and _matches(q, m.topic, m.place)
+    ]
+
+
+MEETING_SORTS = {
+    "starts_at": lambda m: (m.starts_at, m.id),
+    "kind": lambda m: (m.kind, m.starts_at, m.id),
+    "status": lambda m: (m.status, m.starts_at, m.id),
+}
+
+
 @bp.get("/meetings")
 def meetings_home():
     p = principal()
     p.require("secretary", "committee")
     period = _period()
     branch_id = arg_int("branch_id")
-    rows = queries.calendar(p, period, branch_id)
-    counts = queries.counts([m.id for m in rows])
+    page, rows = paginate_rows(_calendar_rows(p, period), MEETING_SORTS, "starts_at", "asc")
+    if wants_export():
+        return xlsx(exports.meeting_register(rows), file_name("meetings", period.key))
+    counts = queries.counts([m.id for m in page.items])
     mine_id = p.person.mine_id
     scope = branch_id
     if mine_id not in p.committee_of:
@@ -72,12 +111,19 @@ def meetings_home():
     return render_template(
         "meetings/home.html",
         period=period,
-        rows=rows,
+        page=page,
         counts=counts,
         branches=branches,
         branch_names={b.id: b.name for b in branches},
         branch_id=branch_id,
         kinds=MEETING_KINDS,
+        statuses=MEETING_STATUSES,
+        kind=arg_str("kind", 16, MEETING_KINDS),
+        status=arg_str("status", 16, MEETING_STATUSES),
+        q=arg_str("q", 32),
+        filtered=bool(
+            branch_id or request.args.get("kind") or request.args.get("status") or arg_str("q", 32)
+        ),
         branch_rates=branch_rates,
         member_rates=sorted(member_rates.items(), key=lambda kv: (kv[1].rate or 0, kv[0])),
         people=people,
@@ -119,8 +165,8 @@ def meetings_register():
     p = principal()
     p.require("secretary", "committee")
     period = _period()
-    data = exports.meeting_register(queries.calendar(p, period, arg_int("branch_id")))
-    return xlsx(data, file_name("meetings", period.key))
+    _, rows = paginate_rows(_calendar_rows(p, period), MEETING_SORTS, "starts_at", "asc")
+    return xlsx(exports.meeting_register(rows), file_name("meetings", period.key))
 
 
 @bp.get("/meetings/<int:meeting_id>")
@@ -166,6 +212,24 @@ def meeting_leave_decide(meeting_id: int, person_id: int):
     return done(f"{row.person.name} 的请假{'已批准' if decision == 'approve' else '未批准'}")
 
 
+@bp.post("/meetings/<int:meeting_id>/leave")
+def meeting_leave_bulk(meeting_id: int):
+    """批量批准 / 批量不批准 the ticked requests for leave (`ids`: the people), each on its own:
+    one already decided, or the caller's own, is reported and the others still go through."""
+    decision = request.form.get("decision")
+    if decision not in ("approve", "reject"):
+        raise InvalidInput(errors={"decision": ["请选择批准或不批准"]})
+    meeting_id = _id(meeting_id)
+    approve = decision == "approve"
+
+    def act(person_id: int) -> str:
+        row = services.decide_leave(principal(), meeting_id, person_id, approve)
+        return row.person.name
+
+    outcomes = bulk.each(bulk.selected_ids(), act)
+    return bulk.report("批准请假" if approve else "不批准请假", outcomes)
+
+
 @bp.post("/meetings/<int:meeting_id>/minutes")
 def meeting_minutes(meeting_id: int):
     services.record_minutes(principal(), _id(meeting_id), request.form.get("minutes") or "", [])
@@ -191,18 +255,51 @@ def _year() -> int:
     return arg_int("year", local_day(utcnow()).year, 2000, 2100)
 
 
+PLEDGE_STATES = {"mid": "待年中评议", "end": "待年终评议", "done": "已完成评议"}
+PLEDGE_SORTS = {
+    "employee_no": lambda p: p.person.employee_no,
+    "name": lambda p: p.person.name,
+}
+
+
+def _pledge_rows(year: int) -> list:
+    """The year's pledges as the filters cut them (branch, review state, a name or 工号)."""
+    state = arg_str("state", 4, tuple(PLEDGE_STATES))
+    q = arg_str("q", 32)
+    rows = pledges.listed(principal(), year, arg_int("branch_id"))
+    if state == "mid":
+        rows = [p for p in rows if not p.mid_verdict]
+    elif state == "end":
+        rows = [p for p in rows if not p.end_verdict]
+    elif state == "done":
+        rows = [p for p in rows if p.mid_verdict and p.end_verdict]
+    return [p for p in rows if _matches(q, p.person.name, p.person.employee_no)]
+
+
 @bp.get("/pledges")
 def pledges_home():
     year = _year()
-    rows = pledges.listed(principal(), year, arg_int("branch_id"))
-    return render_template("meetings/pledges.html", year=year, rows=rows, verdicts=PLEDGE_VERDICTS)
+    page, rows = paginate_rows(_pledge_rows(year), PLEDGE_SORTS, "employee_no", "asc")
+    if wants_export():
+        return xlsx(exports.pledge_ledger(rows), file_name("pledges", year))
+    return render_template(
+        "meetings/pledges.html",
+        year=year,
+        page=page,
+        verdicts=PLEDGE_VERDICTS,
+        branches=managed_branches(),
+        branch_id=arg_int("branch_id"),
+        states=PLEDGE_STATES,
+        state=arg_str("state", 4, tuple(PLEDGE_STATES)),
+        q=arg_str("q", 32),
+    )
 
 
 @bp.get("/pledges.xlsx")
 def pledges_export():
     year = _year()
-    data = exports.pledge_ledger(pledges.listed(principal(), year, arg_int("branch_id")))
-    return xlsx(data, file_name("pledges", year))
+    _, rows = paginate_rows(_pledge_rows(year), PLEDGE_SORTS, "employee_no", "asc")
+    return xlsx(exports.pledge_ledger(rows), file_name("pledges", year))
 
 
 @bp.post("/pledges/<int:pledge_id>/review")
@@ -220,16 +317,50 @@ def pledge_review(pledge_id: int):
 # --- 我为职工办实事 -----------------------------------------------------------------------------
 
 
+DEED_SORTS = {
+    "created_at": lambda d: (d.created_at, d.id),
+    "done_at": lambda d: (d.done_at, d.id) if d.done_at else None,
+}
+
+
+def _deed_columns(branch_names: dict[int, str]) -> list[Column]:
+    return [
+        Column("支部", lambda d: branch_names.get(d.branch_id, ""), 22),
+        Column("实事", lambda d: d.title, 40),
+        Column("服务对象", lambda d: d.beneficiary, 16),
+        Column("关联心愿", lambda d: f"#{d.wish_id}" if d.wish_id else "", 10),
+        Column("状态", lambda d: labels.label(d.status, "deed_status"), 10),
+        Column("登记时间", lambda d: when(d.created_at), 18),
+        Column("办结时间", lambda d: when(d.done_at), 18),
+    ]
+
+
 @bp.get("/deeds")
 def deeds_home():
-    rows = deeds.listed(principal(), arg_int("branch_id"))
     branches = managed_branches()
+    branch_names = {b.id: b.name for b in branches}
+    status = arg_str("status", 16, DEED_STATUSES)
+    q = arg_str("q", 32)
+    rows = [
+        d
+        for d in deeds.listed(principal(), arg_int("branch_id"))
+        if (not status or d.status == status) and _matches(q, d.title, d.beneficiary)
+    ]
+    page, rows = paginate_rows(rows, DEED_SORTS, "created_at")
+    if wants_export():
+        bid = arg_int("branch_id")
+        name = file_name("deeds", (branch_names[bid], bid) if bid in branch_names else None)
+        return export_table(name, "实事清单", _deed_columns(branch_names), rows)
     return render_template(
         "meetings/deeds.html",
-        rows=rows,
+        page=page,
         branches=branches,
-        branch_names={b.id: b.name for b in branches},
+        branch_names=branch_names,
+        branch_id=arg_int("branch_id"),
         statuses=DEED_STATUSES,
+        status=status,
+        q=q,
+        filtered=bool(arg_int("branch_id") or status or q),
     )
 
 

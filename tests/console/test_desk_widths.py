@@ -68,16 +68,21 @@ def test_every_page_fits_the_desk(app, demo, console, role, viewport):
 
 
 def test_month_inputs_work_in_a_chinese_chromium(app, demo, console):
-    """Item 14: the month filters (type=month) keep working in Chromium with --lang=zh-CN."""
+    """Item 14: the month filters are our own picker (年 and 月 selects, never the browser's
+    widget) and post YYYY-MM as the native input did."""
     branch = demo["branches"][ZONGCAI]
     console.demo_sign_in("secretary")
     console.go(f"/console/branches/{branch}/wishes")
     page = console.page
-    page.fill("input[name='month']", "2026-11")
+    assert page.locator("input[type='month']").count() == 0
+    picker = page.locator("form.search [data-picker='month']")
+    picker.locator("select[data-part='y']").select_option("2026")
+    picker.locator("select[data-part='m']").select_option("11")
     with page.expect_navigation():
         page.click("form.search button[type='submit']")
     assert "month=2026-11" in page.url
     assert page.input_value("input[name='month']") == "2026-11"
+    assert page.locator("select[data-part='m'] option:checked").inner_text() == "11 月"
     console.no_problems()
 
 

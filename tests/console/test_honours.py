@@ -90,8 +90,8 @@ def test_committee_reviews_nominations_sees_turnout_and_keeps_the_roll(app, demo
     r = page.request.get(console.base + "/console/honours/export.xlsx")
     assert r.status == 200
     ws = load_workbook(io.BytesIO(r.body())).active
-    assert ws.title == "荣誉榜" and [c.value for c in ws[1]][:3] == ["年度", "荣誉", "类别"]
-    assert [c.value for c in ws["I"]].count("已撤销") == 2
+    assert ws.title == "荣誉榜" and [c.value for c in ws[1]][:4] == ["年度", "季度", "荣誉", "类别"]
+    assert [c.value for c in ws["J"]].count("已撤销") == 2
 
     other = _other_person(app, ids)
     console.go(f"/console/people/{other}/honours")

@@ -98,8 +98,8 @@ def test_revoke_hides_it_and_is_audited(app, client, world):
     assert export.status_code == 200
     ws = load_workbook(io.BytesIO(export.data)).active
     rows = list(ws.values)
-    assert rows[0][:4] == ("年度", "荣誉", "类别", "姓名/区队")
-    assert sorted(r[8] for r in rows[1:]) == ["已撤销", "有效"]
+    assert rows[0][:5] == ("年度", "季度", "荣誉", "类别", "姓名/区队")
+    assert sorted(r[9] for r in rows[1:]) == ["已撤销", "有效"]
 
     r = client.post(
         f"/api/v1/admin/honours/{honour['id']}/restore", json={"reason": "误撤销"}, headers=admin
@@ -162,6 +162,7 @@ def test_a_quarterly_team_award_is_a_team_honour(app, client, world):
         (team_name, "2026 年第 3 季度“六好区队”", 2026)
     ]
     assert roll[0]["category_name"] == "六好区队" and roll[0]["person_id"] is None
+    assert roll[0]["quarter"] == "2026-Q3"
 
 
 def test_an_honours_poster(app, client, world):
