@@ -212,6 +212,10 @@ def unit_kind(text: str) -> str | None:
 GROUP_LEADER_WORDS = ("班组长", "班长", "组长", "正班长", "班组组长", "班组负责人")
 TEAM_LEADER_WORDS = ("区队长", "队长", "正队长", "区长", "区队负责人")
 ROLE_LABELS = {"group_leader": "班组长", "team_leader": "区队长"}
+ACCEPTED_ROLES = (
+    f"{'、'.join(GROUP_LEADER_WORDS)}（班组长）；{'、'.join(TEAM_LEADER_WORDS)}（区队长）；"
+    "其他职务（如副班长、技术员）照填，不设职责"
+)
 
 
 def role(text: str) -> str:
