@@ -248,6 +248,7 @@ def roster_leave(person_id: int):
             ("退回认领心愿", outcome.claims_returned),
             ("关闭本人心愿", outcome.wishes_closed),
             ("撤回候选资格", outcome.candidacies_withdrawn),
+            ("解除职责", outcome.duties_removed),
         )
         if n
     ]
