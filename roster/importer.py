@@ -422,8 +422,16 @@ def _apply(mine: Mine, plan: _Plan, actor_id: int | None) -> None:
         if roster_units[name].kind != kind:
             roster_units[name].kind = kind
     db.session.flush()
+    by_parent: dict[int, list[Unit]] = defaultdict(list)
+    for u in roster_units.values():
+        if u.kind == "group" and u.parent_id is not None:
+            by_parent[u.parent_id].append(u)
     for unit_name, branch_name in plan.covering.items():
-        roster_units[unit_name].branch_id = roster_branches[branch_name].id
+        unit, branch_id = roster_units[unit_name], roster_branches[branch_name].id
+        for group in by_parent.get(unit.id, []):
+            if group.branch_id in (None, unit.branch_id):
+                group.branch_id = branch_id  # a 班组 is covered with its 区队
+        unit.branch_id = branch_id
     for name, team in sorted(plan.org.new_groups.items()):
         parent = roster_units[team]
         roster_units[name] = Unit(

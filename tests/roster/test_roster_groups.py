@@ -5,6 +5,7 @@ leavers, idempotent re-import) cover them."""
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from openpyxl import load_workbook
@@ -323,3 +324,27 @@ def test_the_template_lists_the_new_columns():
         if dv.promptTitle == "单位类别"
     ]
     assert kinds == ['"区队,科室,其他"']
+
+
+def test_a_group_meeting_expects_the_party_members_of_the_roster_group(app, client, world):
+    """A 党小组会 of a 班组 the roster made: its party members (their unit is the 区队, their
+    班组 the group) are the expected attendees, not the rest of the 区队."""
+    g = a_mine_with_groups(app, client, world)
+    g.send()
+    group = g.unit("综采一队生产一班")
+    starts = datetime.now(UTC) + timedelta(hours=1)
+    r = client.post(
+        "/api/v1/meetings",
+        json={
+            "branch_id": g.branch(TEAM_BRANCH).id,
+            "kind": "group",
+            "topic": "班组党小组学习",
+            "place": "综采一队会议室",
+            "starts_at": starts.isoformat(),
+            "ends_at": (starts + timedelta(hours=1)).isoformat(),
+            "unit_id": group.id,
+        },
+        headers=g.h,
+    )
+    assert r.status_code == 201, r.json
+    assert {a["person_id"] for a in r.json["attendance"]} == {g.person("A1").id}
