@@ -121,7 +121,7 @@ def plan_kinds(
             else:
                 target = "team"
         plan.kinds[name] = target
-        if target != (current or "other") or (current is None and target != "other"):
+        if target != (current or "other"):
             plan.kind_changes.append({"unit": name, "from": current or "", "to": target})
 
 
