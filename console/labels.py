@@ -39,6 +39,9 @@ PHOTO_CHECK = {
 PHOTO_USE = {"wish": "心愿圆梦照片", "candidate": "候选人照片"}
 REVIEW_CAUSE = {"member_moved": "党员调动", "employee_moved": "职工调动"}
 REVIEW_OUTCOME = {"kept": "双方确认继续", "ended": "已解除", "resolved": "不再跨支部或结对已结束"}
+UNIT_KIND = {"team": "区队", "office": "机关科室", "group": "班组", "other": "其他"}
+UNIT_KIND[""] = "（新单位）"
+LEADER_DUTY = {"group_leader": "班组长", "team_leader": "区队长"}
 LEAVE_SOURCE = {"import": "花名册导入", "single": "单人登记", "cli": "命令行"}
 ROSTER_FIELDS = {
     "employee_no": "工号",
@@ -49,6 +52,9 @@ ROSTER_FIELDS = {
     "political_status": "政治面貌",
     "is_cadre": "是否干部",
     "previous_employee_no": "原工号",
+    "group": "班组",
+    "role": "职务",
+    "unit_kind": "单位类别",
     "left": "在册状态",
     "file": "文件",
     "header": "表头",
@@ -113,6 +119,8 @@ TABLES = {
     "review_outcome": REVIEW_OUTCOME,
     "leave_source": LEAVE_SOURCE,
     "roster_field": ROSTER_FIELDS,
+    "unit_kind": UNIT_KIND,
+    "leader_duty": LEADER_DUTY,
     "request_status": REQUEST_STATUS,
     "nomination_status": NOMINATION_STATUS,
 }

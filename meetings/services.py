@@ -14,7 +14,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 
 from accounts.principal import Principal
 from clock import local_time
@@ -83,7 +83,8 @@ def _open(meeting: Meeting) -> None:
 
 
 def required_attendees(branch_id: int, unit_id: int | None) -> list[int]:
-    """The party members (not left) of the branch, or of a unit and its 班组 for a 党小组会."""
+    """The party members (not left) of the branch, or of a unit and its 班组 for a 党小组会
+    (a person's 班组 is their unit, or their `group_id` when the roster's 班组 column set it)."""
     stmt = db.select(Person.id).where(
         Person.branch_id == branch_id,
         Person.political_status.in_(PARTY_STATUSES),
@@ -91,7 +92,7 @@ def required_attendees(branch_id: int, unit_id: int | None) -> list[int]:
     )
     if unit_id is not None:
         units = db.select(Unit.id).where((Unit.id == unit_id) | (Unit.parent_id == unit_id))
-        stmt = stmt.where(Person.unit_id.in_(units))
+        stmt = stmt.where(or_(Person.unit_id.in_(units), Person.group_id.in_(units)))
     return list(db.session.scalars(stmt.order_by(Person.id)))
 
 

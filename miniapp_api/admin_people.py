@@ -48,6 +48,7 @@ class NewPerson(ma.Schema):
     employee_no = ma.fields.String(required=True)
     name = ma.fields.String(required=True)
     unit = ma.fields.String(required=True)
+    group = ma.fields.String(required=True, metadata={"description": "班组（空：不在班组）"})
     branch = ma.fields.String(required=True)
     political_status = ma.fields.String(required=True)
 
@@ -62,8 +63,8 @@ class PersonChange(ma.Schema):
         values=ma.fields.Nested(FromTo),
         required=True,
         metadata={
-            "description": "变化的字段 → {from, to}：employee_no, name, phone, unit, branch, "
-            "political_status, is_cadre, left（重新出现在花名册上的离职人员）"
+            "description": "变化的字段 → {from, to}：employee_no, name, phone, unit, group, "
+            "branch, political_status, is_cadre, left（重新出现在花名册上的离职人员）"
         },
     )
 
@@ -84,7 +85,35 @@ class Transfer(ma.Schema):
     employee_no = ma.fields.String(required=True)
     name = ma.fields.String(required=True)
     unit = ma.fields.Nested(FromTo, required=True)
+    group = ma.fields.Nested(FromTo, required=True)
     branch = ma.fields.Nested(FromTo, required=True)
+
+
+class NewGroup(ma.Schema):
+    unit = ma.fields.String(required=True, metadata={"description": "所属区队"})
+    group = ma.fields.String(required=True, metadata={"description": "新建班组的名称"})
+
+
+class UnitKind(ma.Schema):
+    unit = ma.fields.String(required=True)
+    from_ = ma.fields.String(
+        data_key="from",
+        attribute="from",
+        required=True,
+        metadata={"description": "原类别 team / office / group / other；新单位为空"},
+    )
+    to = ma.fields.String(required=True)
+
+
+class LeaderChange(ma.Schema):
+    row = ma.fields.Integer(
+        allow_none=True, required=True, metadata={"description": "行号；离职人员为 null"}
+    )
+    employee_no = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    unit = ma.fields.String(required=True, metadata={"description": "班组或区队"})
+    duty = ma.fields.String(required=True, metadata={"description": "group_leader / team_leader"})
+    change = ma.fields.String(required=True, metadata={"description": "granted / revoked"})
 
 
 class CrossingPairing(ma.Schema):
@@ -130,6 +159,7 @@ class RosterResult(ma.Schema):
     left = ma.fields.Integer(required=True, metadata={"description": "标记为离职的人数"})
     branches_created = ma.fields.Integer(required=True)
     units_created = ma.fields.Integer(required=True)
+    groups_created = ma.fields.Integer(required=True, metadata={"description": "新建的班组数"})
     new = ma.fields.List(ma.fields.Nested(NewPerson), required=True)
     changes = ma.fields.List(ma.fields.Nested(PersonChange), required=True)
     missing = ma.fields.List(
@@ -142,6 +172,17 @@ class RosterResult(ma.Schema):
         ma.fields.Nested(CrossingPairing),
         required=True,
         metadata={"description": "调动后跨支部的结对：预览时为将要出现的，导入后为待确认的"},
+    )
+    new_groups = ma.fields.List(ma.fields.Nested(NewGroup), required=True)
+    unit_kinds = ma.fields.List(
+        ma.fields.Nested(UnitKind),
+        required=True,
+        metadata={"description": "按单位类别、班组或区队长设定类别的单位"},
+    )
+    leaders = ma.fields.List(
+        ma.fields.Nested(LeaderChange),
+        required=True,
+        metadata={"description": "班组长、区队长的任命与解除（调动、不再任职、离职）"},
     )
     errors = ma.fields.List(ma.fields.Nested(RowError), required=True)
     warnings = ma.fields.List(ma.fields.Nested(Warning_), required=True)
@@ -223,6 +264,9 @@ class LeaveOut(ma.Schema):
     claims_returned = ma.fields.Integer(required=True)
     wishes_closed = ma.fields.Integer(required=True)
     candidacies_withdrawn = ma.fields.Integer(required=True)
+    duties_removed = ma.fields.Integer(
+        required=True, metadata={"description": "结束的区队长、班组长、评分人职责"}
+    )
 
 
 def _person_of_my_mine(person_id: int) -> Person:

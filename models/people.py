@@ -26,6 +26,9 @@ class Person(db.Model):
     name: Mapped[str] = mapped_column(String(64))
     phone: Mapped[str] = mapped_column(String(32))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    # The 班组 (a unit of kind "group" whose parent is the person's unit) the roster's 班组
+    # column puts them in; the unit stays the 区队, so everything keyed on unit_id is unchanged.
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"), index=True)
     political_status: Mapped[str] = mapped_column(String(16), default="masses")
     is_cadre: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -37,7 +40,8 @@ class Person(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     mine: Mapped[Mine] = relationship()
-    unit: Mapped[Unit] = relationship()
+    unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])
+    group: Mapped[Unit | None] = relationship(foreign_keys=[group_id])
     branch: Mapped[Branch | None] = relationship()
 
     @property

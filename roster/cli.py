@@ -92,6 +92,7 @@ def report_lines(report: RosterReport, show_all: bool = False) -> list[str]:
         f"{head}：共 {report.rows} 人，新增 {report.created}，更新 {report.updated}，"
         f"未变 {report.unchanged}{left}；新建党支部 {report.branches_created} 个、"
         f"单位 {report.units_created} 个"
+        + (f"、班组 {report.groups_created} 个" if report.groups_created else "")
     )
     lines += _section(
         "新增",
@@ -119,7 +120,34 @@ def report_lines(report: RosterReport, show_all: bool = False) -> list[str]:
         [
             f"{t['employee_no']} {t['name']}：{t['unit']['from']}（{t['branch']['from']}）→ "
             f"{t['unit']['to']}（{t['branch']['to']}）"
+            + (
+                f"，班组 {_value('group', t['group']['from'])} → "
+                f"{_value('group', t['group']['to'])}"
+                if t["group"]["from"] != t["group"]["to"]
+                else ""
+            )
             for t in report.transfers
+        ],
+        show_all,
+    )
+    lines += _section(
+        "班组与单位类别",
+        [
+            f"{k['unit']}：单位类别 {columns.UNIT_KIND_LABELS.get(k['from'], '（新单位）')} → "
+            f"{columns.UNIT_KIND_LABELS[k['to']]}"
+            for k in report.unit_kinds
+        ]
+        + [f"{g['unit']}：新建班组「{g['group']}」" for g in report.new_groups],
+        show_all,
+    )
+    lines += _section(
+        "班组长、区队长",
+        [
+            f"{_row(d['row'])}{d['employee_no']} {d['name']}："
+            + ("任命" if d["change"] == "granted" else "解除")
+            + f"「{d['unit']}」{columns.ROLE_LABELS[d['duty']]}"
+            + ("（离职）" if d["row"] is None else "")
+            for d in report.leaders
         ],
         show_all,
     )

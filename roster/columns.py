@@ -49,7 +49,7 @@ COLUMNS: tuple[Column, ...] = (
         ("单位", "区队", "所在区队", "部门", "所在部门", "科室", "单位名称", "部门名称")
         + ("所在单位", "工作单位", "单位部门", "unit"),
         True,
-        "区队、科室或班组",
+        "区队或科室；班组请填在「班组」列",
     ),
     Column(
         "branch",
@@ -79,6 +79,29 @@ COLUMNS: tuple[Column, ...] = (
         ("原工号", "旧工号", "曾用工号", "previous_employee_no"),
         False,
         "工号变更时填写原来的工号，系统据此更新同一个人，而不是新增一人",
+    ),
+    Column(
+        "unit_kind",
+        "单位类别",
+        ("单位类别", "单位类型", "部门类别", "部门类型", "单位性质", "unit_kind"),
+        False,
+        "区队、科室（机关科室）或其他；空白不改变。已定为区队或科室的单位不能在此改为其他类别",
+    ),
+    Column(
+        "group",
+        "班组",
+        ("班组", "所在班组", "班组名称", "所属班组", "小组", "group"),
+        False,
+        "区队下的班组（如「生产一班」）；不存在的班组自动建在该行的单位下，单位随之成为区队。"
+        "机关科室下不能有班组",
+    ),
+    Column(
+        "role",
+        "职务",
+        ("职务", "岗位", "职务岗位", "岗位职务", "职位", "现任职务", "role"),
+        False,
+        "填「班组长」（班长、组长）的人成为所在班组的班组长，填「区队长」（队长）的人成为"
+        "所在区队的区队长；其他职务照填即可，不影响导入",
     ),
 )
 BY_KEY = {c.key: c for c in COLUMNS}
@@ -163,6 +186,46 @@ CADRE_YES = ("是", "√", "✓", "✔", "y", "yes", "1", "true", "干部", "中
 CADRE_YES += ("科级", "正科级", "副科级", "科级干部", "处级", "正处级", "副处级", "处级干部")
 CADRE_NO = ("否", "×", "✗", "✘", "x", "n", "no", "0", "false", "非干部", "不是", "无", "")
 ACCEPTED_CADRE = "是、√、Y、1、干部、中层干部、科级；否、×、N、0 或空白"
+
+
+# -- 单位类别, 职务 --------------------------------------------------------------------------
+
+UNIT_KIND_WORDS = {
+    "team": ("区队", "队", "生产区队", "基层区队", "生产单位", "team"),
+    "office": ("科室", "机关科室", "机关", "职能科室", "部室", "机关部室", "office"),
+    "other": ("其他", "其它", "other"),
+}
+UNIT_KIND_LABELS = {"team": "区队", "office": "机关科室", "group": "班组", "other": "其他"}
+ACCEPTED_UNIT_KINDS = "区队；科室、机关科室、机关；其他；或空白"
+_UNIT_KIND = {w: kind for kind, words in UNIT_KIND_WORDS.items() for w in words}
+
+
+def unit_kind(text: str) -> str | None:
+    """team / office / other for a 单位类别 as written, "" for blank; None if it is not one."""
+    key = re.sub(r"\s", "", unicodedata.normalize("NFKC", text)).lower()
+    if not key:
+        return ""
+    return _UNIT_KIND.get(key)
+
+
+# Exact words only: 副班长 or 副队长 are no leaders, and any other 职务 is simply no role.
+GROUP_LEADER_WORDS = ("班组长", "班长", "组长", "正班长", "班组组长", "班组负责人")
+TEAM_LEADER_WORDS = ("区队长", "队长", "正队长", "区长", "区队负责人")
+ROLE_LABELS = {"group_leader": "班组长", "team_leader": "区队长"}
+ACCEPTED_ROLES = (
+    f"{'、'.join(GROUP_LEADER_WORDS)}（班组长）；{'、'.join(TEAM_LEADER_WORDS)}（区队长）；"
+    "其他职务（如副班长、技术员）照填，不设职责"
+)
+
+
+def role(text: str) -> str:
+    """group_leader / team_leader for a 职务 that names one, else "" (any other 职务)."""
+    key = re.sub(r"[\s()（）]", "", unicodedata.normalize("NFKC", text)).lower()
+    if key in GROUP_LEADER_WORDS:
+        return "group_leader"
+    if key in TEAM_LEADER_WORDS:
+        return "team_leader"
+    return ""
 
 
 def cadre(text: str) -> bool | None:

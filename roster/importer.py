@@ -16,12 +16,13 @@ from typing import Any
 
 from models import Account, Branch, Mine, Pairing, Person, RoleGrant, Unit, Wish, db, utcnow
 from models.people import PARTY_STATUSES
-from roster import leavers, transfers
+from roster import groups, leavers, transfers
 from roster.errors import MineRequired, RosterChanged, RosterInvalid
 from roster.reading import RosterTable, read_roster
 from roster.rows import RosterRow, RowProblems, parse_rows
 
-FIELDS = ("employee_no", "name", "phone", "unit", "branch", "political_status", "is_cadre")
+FIELDS = ("employee_no", "name", "phone", "unit", "group", "branch", "political_status")
+FIELDS += ("is_cadre",)
 
 
 @dataclass
@@ -41,11 +42,17 @@ class RosterReport:
     left: int = 0
     branches_created: int = 0
     units_created: int = 0
+    groups_created: int = 0
     new: list[dict[str, Any]] = field(default_factory=list)
     changes: list[dict[str, Any]] = field(default_factory=list)
     missing: list[dict[str, Any]] = field(default_factory=list)
     transfers: list[dict[str, Any]] = field(default_factory=list)
     pairing_reviews: list[dict[str, Any]] = field(default_factory=list)
+    # 班组 to create ({unit, group}), unit kinds the file sets ({unit, from, to}) and leader
+    # duties granted or ended ({row, employee_no, name, unit, duty, change}).
+    new_groups: list[dict[str, Any]] = field(default_factory=list)
+    unit_kinds: list[dict[str, Any]] = field(default_factory=list)
+    leaders: list[dict[str, Any]] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
 
@@ -71,6 +78,7 @@ class _Plan:
     person_of: dict[int, Person]  # row number → the existing person it updates
     covering: dict[str, str]  # unit name → the branch that covers it
     leavers: list[Person]
+    org: groups.OrgPlan
 
 
 def _where(table: RosterTable) -> dict[str, Any]:
@@ -101,6 +109,7 @@ class _Roster:
             for b in db.session.scalars(db.select(Branch).where(Branch.mine_id == mine.id))
         }
         self.unit_name = {u.id: u.name for u in self.units.values()}
+        self.unit_name[0] = ""
         self.branch_name = {b.id: b.name for b in self.branches.values()}
 
     def values_of(self, p: Person) -> dict[str, Any]:
@@ -109,6 +118,7 @@ class _Roster:
             "name": p.name,
             "phone": p.phone,
             "unit": self.unit_name.get(p.unit_id, ""),
+            "group": self.unit_name.get(p.group_id or 0, ""),
             "branch": self.branch_name.get(p.branch_id, "") if p.branch_id else "",
             "political_status": p.political_status,
             "is_cadre": p.is_cadre,
@@ -262,6 +272,11 @@ def _plan(mine: Mine, table: RosterTable, dry_run: bool, mark_missing_as_left: b
     rows = [r for r in rows if not problems.has_error(r.number)]
     covering = _resolve_branches(rows, roster, problems)
     rows = [r for r in rows if not problems.has_error(r.number)]
+    org = groups.OrgPlan()
+    groups.plan_kinds(rows, roster.units, problems, org)
+    groups.plan_groups(rows, roster.units, problems, org)
+    rows = [r for r in rows if not problems.has_error(r.number)]
+    has_group = "group" in table.columns
     report = RosterReport(
         dry_run=dry_run,
         mark_missing_as_left=mark_missing_as_left,
@@ -281,6 +296,7 @@ def _plan(mine: Mine, table: RosterTable, dry_run: bool, mark_missing_as_left: b
             "name": row.name,
             "phone": row.phone,
             "unit": row.unit,
+            "group": org.group_of.get(row.number, ""),
             "branch": row.branch,
             "political_status": row.political_status,
             "is_cadre": row.is_cadre,
@@ -290,10 +306,13 @@ def _plan(mine: Mine, table: RosterTable, dry_run: bool, mark_missing_as_left: b
             report.created += 1
             report.new.append(
                 {"row": row.number}
-                | {k: to[k] for k in ("employee_no", "name", "unit", "branch", "political_status")}
+                | {k: to[k] for k in ("employee_no", "name", "unit", "group", "branch")}
+                | {"political_status": row.political_status}
             )
             continue
         was = roster.values_of(person)
+        if not has_group and row.unit == was["unit"]:
+            to["group"] = was["group"]  # no 班组 column: the 班组 stays while the 区队 does
         fields = {k: {"from": was[k], "to": to[k]} for k in FIELDS if was[k] != to[k]}
         if person.left_at is not None:
             fields["left"] = {"from": True, "to": False}
@@ -310,10 +329,13 @@ def _plan(mine: Mine, table: RosterTable, dry_run: bool, mark_missing_as_left: b
                 row.number,
                 f"{row.name} 的政治面貌改为群众：其作为党员的结对将解除（member_left_party）",
             )
-        if person.left_at is None and ("unit" in fields or "branch" in fields):
+        if person.left_at is None and fields.keys() & {"unit", "group", "branch"}:
             report.transfers.append(
                 {"person_id": person.id, "employee_no": row.employee_no, "name": row.name}
-                | {k: fields.get(k, {"from": was[k], "to": to[k]}) for k in ("unit", "branch")}
+                | {
+                    k: fields.get(k, {"from": was[k], "to": to[k]})
+                    for k in ("unit", "group", "branch")
+                }
             )
             if "branch" in fields:
                 moved[person.id] = row.branch
@@ -321,6 +343,9 @@ def _plan(mine: Mine, table: RosterTable, dry_run: bool, mark_missing_as_left: b
         ({r.branch for r in rows} | set(covering.values())) - set(roster.branches)
     )
     report.units_created = len({r.unit for r in rows} - set(roster.units))
+    report.groups_created = len(org.new_groups)
+    report.new_groups = [{"unit": u, "group": g} for g, u in sorted(org.new_groups.items())]
+    report.unit_kinds = sorted(org.kind_changes, key=lambda k: k["unit"])
 
     missing = [
         p
@@ -332,6 +357,16 @@ def _plan(mine: Mine, table: RosterTable, dry_run: bool, mark_missing_as_left: b
     report.missing = [roster.brief(p) | impact[p.id] for p in missing]
     leaving = missing if mark_missing_as_left else []
     report.left = len(leaving)
+    groups.plan_leaders(
+        rows,
+        person_of,
+        leaving,
+        roster.units,
+        has_group=has_group,
+        has_role="role" in table.columns,
+        plan=org,
+    )
+    report.leaders = org.leaders
     if moved:
         report.pairing_reviews = transfers.crossing_after(
             moved, {p.id for p in leaving}, roster.branch_name
@@ -339,7 +374,7 @@ def _plan(mine: Mine, table: RosterTable, dry_run: bool, mark_missing_as_left: b
     report.errors = sorted(problems.errors, key=lambda e: e["row"])
     report.warnings = problems.warnings
     report.warnings += _grant_warnings(roster, moved)
-    return _Plan(report, rows, person_of, covering, leaving)
+    return _Plan(report, rows, person_of, covering, leaving, org)
 
 
 def _grant_warnings(roster: _Roster, moved: dict[int, str]) -> list[dict[str, Any]]:
@@ -383,9 +418,32 @@ def _apply(mine: Mine, plan: _Plan, actor_id: int | None) -> None:
         if name not in roster_units:
             roster_units[name] = Unit(mine_id=mine.id, name=name)
             db.session.add(roster_units[name])
+    for name, kind in plan.org.kinds.items():
+        if roster_units[name].kind != kind:
+            roster_units[name].kind = kind
     db.session.flush()
+    by_parent: dict[int, list[Unit]] = defaultdict(list)
+    for u in roster_units.values():
+        if u.kind == "group" and u.parent_id is not None:
+            by_parent[u.parent_id].append(u)
     for unit_name, branch_name in plan.covering.items():
-        roster_units[unit_name].branch_id = roster_branches[branch_name].id
+        unit, branch_id = roster_units[unit_name], roster_branches[branch_name].id
+        for group in by_parent.get(unit.id, []):
+            if group.branch_id in (None, unit.branch_id):
+                group.branch_id = branch_id  # a 班组 is covered with its 区队
+        unit.branch_id = branch_id
+    for name, team in sorted(plan.org.new_groups.items()):
+        parent = roster_units[team]
+        roster_units[name] = Unit(
+            mine_id=mine.id,
+            name=name,
+            kind="group",
+            parent_id=parent.id,
+            branch_id=parent.branch_id,
+        )
+        db.session.add(roster_units[name])
+    if plan.org.new_groups:
+        db.session.flush()
 
     renumbered = [
         (row, p) for row in plan.rows if (p := plan.person_of.get(row.number)) is not None
@@ -400,6 +458,8 @@ def _apply(mine: Mine, plan: _Plan, actor_id: int | None) -> None:
         p.previous_employee_no = row.previous_employee_no or None
     now = utcnow()
     moved_ids: list[int] = []
+    has_group = "group" in report.columns
+    person_by_row: dict[int, Person] = {}
     for row in plan.rows:
         values = {
             "employee_no": row.employee_no,
@@ -410,10 +470,17 @@ def _apply(mine: Mine, plan: _Plan, actor_id: int | None) -> None:
             "political_status": row.political_status,
             "is_cadre": row.is_cadre,
         }
+        group = plan.org.group_of.get(row.number)
         person = plan.person_of.get(row.number)
+        if group is not None:
+            values["group_id"] = roster_units[group].id
+        elif has_group or person is None or person.unit_id != values["unit_id"]:
+            values["group_id"] = None  # no 班组, or moved to another 区队 (its 班组 stays there)
         if person is None:
-            db.session.add(Person(mine_id=mine.id, **values))
+            person_by_row[row.number] = Person(mine_id=mine.id, **values)
+            db.session.add(person_by_row[row.number])
             continue
+        person_by_row[row.number] = person
         if person.left_at is None and person.branch_id != values["branch_id"]:
             moved_ids.append(person.id)
         for k, v in values.items():
@@ -423,6 +490,7 @@ def _apply(mine: Mine, plan: _Plan, actor_id: int | None) -> None:
             leavers.record(person, "returned", "import", actor_id, now)
         person.left_at = None
     db.session.flush()
+    groups.apply_duties(plan.org, person_by_row, roster_units, actor_id)
     if moved_ids:
         report.pairing_reviews = transfers.review_moves(
             set(moved_ids), {p.id for p in plan.leavers}, actor_id, now

@@ -11,12 +11,13 @@ inside the caller's transaction:
   pairings close;
 - wishes: their open claims return to the pool and each wisher is told (`claim_returned`);
   their own wishes still waiting for review or for a claimer are closed;
+- assessments: their duties end (leader of a 区队 or 班组, scoring staff of an office);
 - votes: their candidacies in campaigns not yet in 公示 or published are withdrawn (no longer
   shown, voted for or honoured; ballots stay on record), and they can no longer be nominated.
 
-Appearing again on a later roster brings them back (left_at cleared); pairings, claims and
-grants do not come back by themselves. Both are recorded (`LeaveRecord`: whom, by whom, when,
-by an import or one at a time) for the committee's audit.
+Appearing again on a later roster brings them back (left_at cleared); pairings, claims, grants
+and duties do not come back by themselves. Both are recorded (`LeaveRecord`: whom, by whom,
+when, by an import or one at a time) for the committee's audit.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from datetime import datetime
 from accounts import grants, tokens
 from models import Account, AuthSession, LeaveRecord, Person, RoleGrant, Wish, db, utcnow
 from pairings import moves
-from roster import transfers
+from roster import groups, transfers
 from roster.errors import AlreadyLeft, CannotLeaveSelf
 from votes import campaigns as votes
 from wishes import services as wishes
@@ -44,6 +45,7 @@ class LeaverOutcome:
     claims_returned: int = 0
     wishes_closed: int = 0
     candidacies_withdrawn: int = 0
+    duties_removed: int = 0
 
 
 def mark_left(
@@ -82,6 +84,9 @@ def mark_left(
     # wishes: claims back to the pool (wisher told), their own unclaimed wishes closed.
     out.claims_returned = len(wishes.return_claims_of_leavers(ids, now))
     out.wishes_closed = len(wishes.close_wishes_of_leavers(ids, now))
+
+    # assessments: leader and scorer duties end (a 班组 names its leader anew).
+    out.duties_removed = groups.drop_duties_of(ids)
 
     # votes: candidacies withdrawn (Redis learns it after the caller's commit).
     out.candidacies_withdrawn = sum(votes.withdraw_person(pid, "离职") for pid in sorted(ids))
@@ -145,4 +150,5 @@ def leave_impact(person: Person) -> LeaverOutcome:
         .where(Wish.wisher_id == person.id, Wish.status.in_(("pending_review", "open")))
     )
     out.candidacies_withdrawn = len(votes.withdrawable_candidacies(person.id))
+    out.duties_removed = groups.count_duties_of(person.id)
     return out

@@ -28,7 +28,7 @@ def people(
         db.select(Person, Account)
         .outerjoin(Account, Account.person_id == Person.id)
         .where(Person.mine_id == mine_id)
-        .options(joinedload(Person.unit), joinedload(Person.branch))
+        .options(joinedload(Person.unit), joinedload(Person.group), joinedload(Person.branch))
     )
     if q:
         found = contains(Person.name, q) | contains(Person.employee_no, q)

@@ -28,6 +28,9 @@ class RosterRow:
     political_status: str
     is_cadre: bool
     previous_employee_no: str = ""
+    group: str = ""  # the 班组 as written ("" when blank or the file has no 班组 column)
+    role: str = ""  # group_leader / team_leader / ""
+    unit_kind: str = ""  # team / office / other as the 单位类别 says; "" leaves it as it is
 
 
 @dataclass
@@ -142,6 +145,19 @@ def parse_rows(table: RosterTable) -> tuple[list[RosterRow], RowProblems]:
         is_cadre = columns.cadre(cadre_text)
         if is_cadre is None:
             bad("is_cadre", f"无法识别的是否干部「{cadre_text}」；可填：{columns.ACCEPTED_CADRE}")
+        group = identity_text.cell_text(cells.get("group"))
+        if len(group) > 100:
+            bad("group", "班组名称不能超过 100 个字符")
+        role = columns.role(identity_text.cell_text(cells.get("role")))
+        if role == "group_leader" and not group:
+            bad("group", "职务为班组长，但没有填写班组")
+        kind_text = identity_text.cell_text(cells.get("unit_kind"))
+        kind = columns.unit_kind(kind_text)
+        if kind is None:
+            bad(
+                "unit_kind",
+                f"无法识别的单位类别「{kind_text}」；可填：{columns.ACCEPTED_UNIT_KINDS}",
+            )
         previous = identity_text.employee_no(cells.get("previous_employee_no"))
         if previous == no:
             previous = ""
@@ -172,6 +188,9 @@ def parse_rows(table: RosterTable) -> tuple[list[RosterRow], RowProblems]:
                 status or "masses",
                 bool(is_cadre),
                 previous,
+                group,
+                role,
+                kind or "",
             )
         )
     if skipped:

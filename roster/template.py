@@ -15,10 +15,12 @@ from spreadsheets import mark_text
 ROWS = 5000  # rows given the drop-downs
 STATUS_CHOICES = ("群众", "中共党员", "中共预备党员", "共青团员", "民主党派", "无党派人士")
 CADRE_CHOICES = ("是", "否")
+UNIT_KIND_CHOICES = ("区队", "科室", "其他")
 TEXT_COLUMNS = ("employee_no", "phone", "previous_employee_no")
 # The name a download gives the template, and the ASCII one for clients without RFC 6266.
 TEMPLATE_NAME, TEMPLATE_FALLBACK = "花名册模板.xlsx", "roster-template.xlsx"
 WIDTHS = {"unit": 18, "branch": 22, "political_status": 14, "previous_employee_no": 12}
+WIDTHS |= {"group": 16, "role": 12}
 
 
 def _choices(values: tuple[str, ...], title: str) -> DataValidation:
@@ -60,6 +62,10 @@ def template_workbook() -> bytes:
             dv = _choices(CADRE_CHOICES, "是否干部")
             dv.add(f"{letter}2:{letter}{ROWS + 1}")
             ws.add_data_validation(dv)
+        if col.key == "unit_kind":
+            dv = _choices(UNIT_KIND_CHOICES, "单位类别")
+            dv.add(f"{letter}2:{letter}{ROWS + 1}")
+            ws.add_data_validation(dv)
     ws.freeze_panes = "A2"
 
     notes = wb.create_sheet("填表说明")
@@ -72,6 +78,8 @@ def template_workbook() -> bytes:
     notes.append([])
     notes.append(["政治面貌可填", columns.ACCEPTED_STATUSES])
     notes.append(["是否干部可填", columns.ACCEPTED_CADRE])
+    notes.append(["单位类别可填", columns.ACCEPTED_UNIT_KINDS])
+    notes.append(["职务", columns.ACCEPTED_ROLES])
     notes.append([])
     for line in (
         "1. 表头可以不在第一行（上方可有标题行），花名册也可以放在任意工作表中，系统会自动查找。",
@@ -81,6 +89,9 @@ def template_workbook() -> bytes:
         "「把表中缺少的人员标记为离职」，离职人员立即不能登录，结对解除，认领的心愿退回。",
         "5. 同一人换了工号时，请在「原工号」列填写旧工号，系统会更新该人员而不是新增一人。",
         "6. 群众的党支部可留空，系统取其单位所属的党支部。",
+        "7. 班组：单位一栏填区队，班组一栏填该区队下的班组；班组名称前会自动加上区队名称"
+        "（如「综采一队」的「一班」记为「综采一队一班」），不同区队可以有同名班组。"
+        "人员换了班组或区队、不再任班组长或离职时，原班组长职责自动解除。",
     ):
         notes.append([line])
     for letter, width in zip("ABCD", (14, 10, 60, 60), strict=True):

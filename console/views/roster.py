@@ -45,6 +45,7 @@ PEOPLE_COLUMNS = [
     Column("姓名", lambda r: r[0].name, 12),
     Column("手机号", lambda r: labels.masked_phone(r[0].phone), 14),
     Column("单位", lambda r: r[0].unit.name if r[0].unit else "", 20),
+    Column("班组", lambda r: r[0].group.name if r[0].group else "", 20),
     Column("党支部", lambda r: r[0].branch.name if r[0].branch else "", 22),
     Column("政治面貌", lambda r: labels.label(r[0].political_status, "political"), 12),
     Column("干部", lambda r: "是" if r[0].is_cadre else "", 8),
@@ -164,6 +165,7 @@ def roster_preview(file_id: str):
             ("missing", "m_"),
             ("transfers", "t_"),
             ("pairing_reviews", "r_"),
+            ("leaders", "l_"),
         )
     }
     return render_template(
@@ -198,6 +200,7 @@ def roster_import():
     )
     unit_of_work.after_commit(lambda: roster_files.drop(kept.id))
     left = f"，标记离职 {result.left} 人" if result.left else ""
+    groups = f"、班组 {result.groups_created} 个" if result.groups_created else ""
     reviews = (
         f"；{len(result.pairing_reviews)} 个结对跨了支部，待两边书记确认"
         if result.pairing_reviews
@@ -206,7 +209,7 @@ def roster_import():
     return done(
         f"花名册已导入：共 {result.rows} 行，新增 {result.created} 人，更新 {result.updated} 人，"
         f"未变 {result.unchanged} 人{left}；新建党支部 {result.branches_created} 个、"
-        f"单位 {result.units_created} 个{reviews}",
+        f"单位 {result.units_created} 个{groups}{reviews}",
         to=url_for("console.roster"),
     )
 
@@ -245,6 +248,7 @@ def roster_leave(person_id: int):
             ("退回认领心愿", outcome.claims_returned),
             ("关闭本人心愿", outcome.wishes_closed),
             ("撤回候选资格", outcome.candidacies_withdrawn),
+            ("解除职责", outcome.duties_removed),
         )
         if n
     ]

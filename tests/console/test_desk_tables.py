@@ -44,9 +44,9 @@ def test_roster_export_is_the_filtered_rows(app, demo):
     assert "export=xlsx" in page.get_data(as_text=True)
     r = committee.get(f"/console/roster?branch_id={branch}&page_size=1&sort=name&export=xlsx")
     rows, ws = _sheet(r)
-    assert rows[0][:5] == ["工号", "姓名", "手机号", "单位", "党支部"]
+    assert rows[0][:6] == ["工号", "姓名", "手机号", "单位", "班组", "党支部"]
     assert len(rows) - 1 == total  # all pages
-    assert {row[4] for row in rows[1:]} == {ZONGCAI}
+    assert {row[5] for row in rows[1:]} == {ZONGCAI}
     formula = [c for c in ws["B"] if c.value == "=HYPERLINK(1)"]
     assert formula and formula[0].data_type == "s"
     assert all("****" in (row[2] or "****") for row in rows[1:])  # phones masked as on the page

@@ -4,6 +4,9 @@ as left, done in the browser and checked through the API, with screenshots for t
 
 from __future__ import annotations
 
+import csv
+import io
+
 from tests.console.roster_files import MOVE_D0007, NEW_PEOPLE, roster_csv
 from tests.console.sign_in import bearer
 
@@ -112,4 +115,50 @@ def test_committee_marks_one_person_as_left(app, demo, console):
     row = console.page.inner_text("#audit-table tbody tr")
     assert "宋红梅（D0003）" in row and "单人登记" in row and "（D0001）" in row
     console.shot("audit-leavers")
+    console.no_problems()
+
+
+def test_a_roster_with_groups_previews_and_shows_them(app, demo, console):
+    """Issue 21 item 1 (花名册 班组): a roster with 班组 and 职务 columns; the preview lists the
+    new 班组, the unit kinds and the 班组长 named; after the import the roster page has a 班组
+    column."""
+    from demo.people import roster_rows
+
+    groups = {
+        "D0006": ("生产一班", "采煤工"),
+        "D0007": ("检修班", "班长"),
+        "D0009": ("一班", "班组长"),
+    }
+    rows = [
+        r | dict(zip(("班组", "职务"), groups.get(r["工号"], ("", "")), strict=True))
+        for r in roster_rows()
+    ]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    console.demo_sign_in("committee")
+    console.go("/console/roster")
+    page = console.page
+    page.set_input_files(
+        "#import-form input[name='file']",
+        {"name": "班组花名册.csv", "mimeType": "text/csv", "buffer": out.getvalue().encode("gbk")},
+    )
+    with page.expect_navigation():
+        page.click("#import-form button[type='submit']")
+    assert page.inner_text("[data-count='groups']") == "3"
+    assert page.inner_text("[data-count='changes']") == "3"
+    units = page.inner_text("#preview-units")
+    assert "综采一队检修班" in units and "掘进二队一班" in units and "综采一队生产一班" in units
+    assert "任命" in page.inner_text("tr[data-leader='D0007']")
+    assert "班组长" in page.inner_text("tr[data-leader='D0009']")
+    console.shot("roster-groups-preview")
+    with page.expect_navigation():
+        page.click("form[data-form='confirm-import'] button[type='submit']")
+    assert "班组 3 个" in console.flash()
+    console.go("/console/roster?q=D0007")
+    person = demo["people"]["D0007"]
+    assert page.inner_text(f"tr[data-person='{person}'] td[data-group]") == "综采一队检修班"
+    assert "班组" in page.inner_text("#people-table thead")
+    console.shot("roster-groups")
     console.no_problems()
