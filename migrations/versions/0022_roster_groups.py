@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0022_roster_groups"
-down_revision = "0020_assess2"
+down_revision = "0023_wall"
 branch_labels = None
 depends_on = None
 
