@@ -1,7 +1,7 @@
 """roster: a person's 班组 (people.group_id, a unit of kind "group" under their 区队)
 
 Revision ID: 0022_roster_groups
-Revises: 0020_assess2
+Revises: 0023_wall
 Create Date: 2026-12-06 07:30:00
 
 """
