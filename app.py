@@ -64,6 +64,7 @@ def register_cli(app: Flask) -> None:
     """The `flask` subcommands, one group per noun; each first checks the database schema."""
     from accounts.cli import grant_command, unbind_command
     from demo import demo_command
+    from honours.cli import honours_cli
     from jobs.cli import jobs_cli
     from notifications.cli import notifications_cli
     from pairings.cli import pairings_cli
@@ -81,6 +82,7 @@ def register_cli(app: Flask) -> None:
         jobs_cli,
         pairings_cli,
         votes_cli,
+        honours_cli,
     ):
         app.cli.add_command(_after_schema_check(command))
 

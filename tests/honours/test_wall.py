@@ -156,11 +156,15 @@ def test_an_approval_made_before_the_roll_mirrored_is_caught_up_once(new_scene):
         db.session.execute(db.delete(Honour).where(Honour.leader_nomination_id == n["id"]))
         db.session.commit()
     assert _honours(s, kind="leader") == []
+    # The catch-up is `flask honours mirror-leaders`: once, then nothing more.
+    runner = s.app.test_cli_runner()
+    first = runner.invoke(args=["honours", "mirror-leaders"])
+    assert first.exit_code == 0 and first.output.startswith("1 "), first.output
+    assert [h.person_id for h in _honours(s, kind="leader")] == [leader.id]
+    again = runner.invoke(args=["honours", "mirror-leaders"])
+    assert again.exit_code == 0 and again.output.startswith("0 "), again.output
     with s.app.app_context():
-        made = services.mirror_approved_leaders(s.c1.mine_id)
-        assert [h.person_id for h in made] == [leader.id]
         assert services.mirror_approved_leaders(s.c1.mine_id) == []
-        db.session.commit()
     assert len(_honours(s, kind="leader")) == 1
 
 
