@@ -61,7 +61,7 @@ def assessments_export(month_id: int):
     mine_id = committee_or_404()
     month = rounds.month_of(mine_id, month_id)
     data = exports.month_workbook(principal(), month.id)
-    return xlsx(data, file_name("assessment", month.month))
+    return xlsx(data, file_name(exports.file_kind(month), month.month))
 
 
 @bp.get("/assessments/<int:month_id>/teams/<int:team_id>")
