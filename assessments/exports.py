@@ -1,7 +1,8 @@
 """The month as .xlsx in the layout of the paper sheet: the ranking on the first sheet, then
-one sheet per 区队 (per 班组 for a 六型班组 month, its 区队-scored items under 考核科室 = the 区队) (its items by group, points, the office, the deduction, the score, the
-reason, the objection and its answer, the total and grade at the bottom). Text is always a
-text cell (spreadsheets.mark_text): a reason starting with = never becomes a formula."""
+one sheet per 区队 — per 班组 for a 六型班组 month, its 区队-scored items naming the 区队 as the
+scoring unit — (its items by group, points, the office, the deduction, the score, the reason,
+the objection and its answer, the total and grade at the bottom). Text is always a text cell
+(spreadsheets.mark_text): a reason starting with = never becomes a formula."""
 
 from __future__ import annotations
 
