@@ -54,7 +54,7 @@ def roll_workbook(stmt: Any) -> bytes:
         row = [
             h.year,
             h.title,
-            CATEGORY_NAMES.get(h.category or "", "六好区队" if h.kind == "team" else ""),
+            CATEGORY_NAMES.get(h.category or "", h.team_award_name),
             person.name if person else (h.unit.name if h.unit else ""),
             person.employee_no if person else "",
             h.unit.name if h.unit else "",

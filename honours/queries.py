@@ -103,9 +103,7 @@ def honour_out(h: Honour, *, committee: bool = False) -> dict[str, Any]:
         "name": h.person.name if h.person else (h.unit.name if h.unit else ""),
         "unit": h.unit.name if h.unit else "",
         "category": h.category,
-        "category_name": CATEGORY_NAMES.get(
-            h.category or "", "六好区队" if h.kind == "team" else ""
-        ),
+        "category_name": CATEGORY_NAMES.get(h.category or "", h.team_award_name),
         "title": h.title,
         "year": h.year,
         "campaign_id": h.campaign_id,

@@ -77,13 +77,17 @@ def award_campaign(campaign: Campaign) -> list[Honour]:
     return made
 
 
+AWARD_NAMES = {"team": "六好区队", "group": "六型班组"}  # a quarter award's kind on the roll
+
+
 def _team_honour(award: QuarterAward) -> Honour:
     year = int(award.quarter[:4])
+    name = AWARD_NAMES.get(award.kind or "team", "六好区队")
     return Honour(
         mine_id=award.mine_id,
         kind="team",
         unit_id=award.team_id,
-        title=f"{award.quarter.replace('-Q', ' 年第 ')} 季度“六好区队”",
+        title=f"{award.quarter.replace('-Q', ' 年第 ')} 季度“{name}”",
         year=year,
         quarter_award=award,
         citation=award.citation or "",

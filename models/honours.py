@@ -53,6 +53,15 @@ class Honour(db.Model):
     unit: Mapped[Unit | None] = relationship()
     quarter_award: Mapped[QuarterAward | None] = relationship()
 
+    @property
+    def team_award_name(self) -> str:
+        """What a team's honour is: 六好区队 (a 区队's award) or 六型班组 (a 班组's); ""
+        for a person's."""
+        if self.kind != "team":
+            return ""
+        award = self.quarter_award
+        return "六型班组" if award is not None and award.kind == "group" else "六好区队"
+
 
 class HonourAudit(db.Model):
     """Every committee act on an honour (revoke, restore)."""

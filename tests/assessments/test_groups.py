@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from openpyxl import load_workbook
 
-from models import Deduction, OfficeSubmission, PointsRequest, QuarterAward, db
+from models import Deduction, Honour, OfficeSubmission, PointsRequest, QuarterAward, db
 from tests.assessments.factory import API, Scene, group_with_leader
 from tests.support.concurrency import fire_at_once
 
@@ -335,7 +335,14 @@ def test_the_group_quarter_ranking_and_awards(new_scene, app):
     assert s.get("/assessments/honours?kind=team", s.worker).json == []
     with app.app_context():
         kinds = db.session.scalars(db.select(QuarterAward.kind)).all()
+        titles = db.session.scalars(
+            db.select(Honour.title).where(Honour.unit_id.in_([g.g1, g.g2]))
+        ).all()
     assert kinds == ["group", "group"]
+    # Mirrored on the honour roll as 六型班组, not 六好区队.
+    assert titles == ["2026 年第 3 季度“六型班组”"] * 2
+    roll = s.client.get(API + "/honours?kind=team", headers=s.h(s.worker)).json
+    assert [h["category_name"] for h in roll] == ["六型班组", "六型班组"]
 
 
 def test_an_award_asks_points_for_the_leaders_where_the_rule_says_so(new_scene, app):
