@@ -19,6 +19,7 @@ from assessments import (
     settings,
     templates,
 )
+from assessments.defaults import PARENT
 from assessments.schemas import AwardIn, LeaderDecideIn, ScoreIn, TemplateIn
 from console.auth import committee_or_404, done, principal
 from console.blueprint import bp
@@ -208,7 +209,8 @@ def assessments_award():
 # --- the template editor: one line per item, saved as the next version ---------------------
 
 LINE_HELP = (
-    "每行一项：类别 | 考核项目 | 分值 | 考核科室 | 考核细则 | 否决（一票否决项填“否决”，分值填 0）"
+    "每行一项：类别 | 考核项目 | 分值 | 考核科室 | 考核细则 | 否决（一票否决项填“否决”，"
+    f"分值填 0）；班组考核表中由班组所属区队考核的项目，考核科室填“{PARENT}”"
 )
 
 
@@ -216,7 +218,8 @@ def template_lines(template) -> str:
     """A version as the editor's lines."""
     return "\n".join(
         " | ".join(
-            [i.group_name, i.title, str(i.max_points), i.office.name, i.rule]
+            [i.group_name, i.title, str(i.max_points), i.office.name if i.office else PARENT]
+            + [i.rule]
             + (["否决"] if i.veto else [])
         )
         for i in template.items
@@ -224,8 +227,10 @@ def template_lines(template) -> str:
 
 
 def parse_lines(mine_id: int, text: str) -> list[dict]:
-    """The editor's lines as the API's items; a line that cannot be read is a 422 naming it."""
-    offices = {u.name: u.id for u in org.offices(mine_id)}
+    """The editor's lines as the API's items; a line that cannot be read is a 422 naming it.
+    The office 所属区队 (PARENT) is a group sheet's item scored by the 班组's own 区队."""
+    offices: dict[str, int | None] = {u.name: u.id for u in org.offices(mine_id)}
+    offices.setdefault(PARENT, None)
     items, problems = [], {}
     for n, line in enumerate((text or "").splitlines(), start=1):
         if not line.strip():

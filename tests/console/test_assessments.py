@@ -167,6 +167,41 @@ def test_the_template_editor_saves_a_new_version(app, demo):
         assert db.session.get(AssessmentMonth, months["open"]).template_id == template_id
 
 
+def test_the_group_template_editor_keeps_the_teams_items(app, demo):
+    _seed(app)
+    client = app.test_client()
+    token = client_sign_in(client, "committee")
+    from models import SheetTemplate
+
+    with app.app_context():
+        template_id = db.session.scalar(
+            db.select(SheetTemplate.id).where(SheetTemplate.kind == "group")
+        )
+    url = f"/console/assessments/templates/{template_id}"
+    html = client.get(url).get_data(as_text=True)
+    assert "效益型 | 生产任务完成 | 15 | 所属区队 |" in html
+    lines = (
+        "安全型 | 班前会 | 50 | 安全科 | 每次扣2分\n"
+        "效益型 | 任务完成 | 50 | 所属区队 | 每欠1%扣1分\n"
+    )
+    r = client.post(url, data={"csrf_token": token, "lines": lines})
+    assert r.status_code in (302, 303), r.get_data(as_text=True)[:300]
+    with app.app_context():
+        newest = db.session.scalar(db.select(SheetTemplate).order_by(SheetTemplate.id.desc()))
+        assert (newest.kind, newest.version) == ("group", 2)
+        assert [i.office_id is None for i in newest.items] == [False, True]
+    # A 区队 sheet has no 所属区队 line.
+    with app.app_context():
+        team_template = db.session.scalar(
+            db.select(SheetTemplate.id).where(SheetTemplate.kind == "team")
+        )
+    r = client.post(
+        f"/console/assessments/templates/{team_template}",
+        data={"csrf_token": token, "lines": lines},
+    )
+    assert r.status_code == 422
+
+
 def test_the_kind_switch_shows_the_groups_board_and_award_page_in_the_browser(app, demo, console):
     from tests.console.layout import assert_fits
 
