@@ -26,14 +26,20 @@ from models import (
 
 
 def months(principal: Principal, kind: str | None = None) -> list[AssessmentMonth]:
-    """The mine's months (of a kind, or all), newest first (their names and status are no
-    secret in the mine)."""
+    """The mine's months (of a kind, or all), newest first — within a calendar month the 区队
+    month before the 班组 month (their names and status are no secret in the mine)."""
     me = principal.require_bound()
     stmt = db.select(AssessmentMonth).where(AssessmentMonth.mine_id == me.mine_id)
     if kind is not None:
         stmt = stmt.where(AssessmentMonth.kind == kind)
     return list(
-        db.session.scalars(stmt.order_by(AssessmentMonth.month.desc(), AssessmentMonth.id.desc()))
+        db.session.scalars(
+            stmt.order_by(
+                AssessmentMonth.month.desc(),
+                AssessmentMonth.kind.desc(),  # "team" before "group"
+                AssessmentMonth.id.desc(),
+            )
+        )
     )
 
 
