@@ -58,6 +58,27 @@ def led_teams(person_id: int | None) -> set[int]:
     return {uid for uid, kind, _ in rows if kind == "team"}
 
 
+def led_units(person_id: int | None) -> set[int]:
+    """Every unit a person leads: 区队 and 班组 alike."""
+    return duty_units(person_id, "leader")
+
+
+def scoring_units(person_id: int | None) -> set[int]:
+    """The units a person scores for: the offices they are scoring staff of, and the 区队 they
+    lead or score for (a 区队 scores the parent-scored items of its own 班组)."""
+    if person_id is None:
+        return set()
+    units = duty_units(person_id, "scorer") | led_teams(person_id)
+    return units
+
+
+def in_unit(person: Person | None, unit_id: int) -> bool:
+    """The person works in the unit (or, for a 区队, in one of its 班组)."""
+    if person is None:
+        return False
+    return person.unit_id == unit_id or team_of(person) == unit_id
+
+
 def mine_unit(mine_id: int, unit_id: int) -> Unit:
     unit = db.session.get(Unit, unit_id)
     if unit is None or unit.mine_id != mine_id:

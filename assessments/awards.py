@@ -11,6 +11,15 @@ recent form); teams still equal share the rank (listed by unit id, which decides
 committee picks up to N (default 6) eligible teams, each with a citation: each award takes the
 next free slot 1..N — slots and teams are unique per (mine, quarter), so two committee members
 awarding at the same instant can never exceed N or award one team twice. The caller commits.
+
+六型班组 (kind group) run the same way on the three locked group months: the same eligibility,
+tie-break and slots (per kind: a quarter has its 六好区队 and its 六型班组), N from
+ASSESSMENT_GROUP_AWARDS_PER_QUARTER (ASSESSMENT_AWARDS_PER_QUARTER for 区队; default 6 each).
+
+Points: where the mine's rulebook has an active manual rule coded SIX_GOOD_TEAM (区队) or
+SIX_TYPE_GROUP (班组), an award also asks the points ledger (maker-checker requests, like
+leaders.py's GROUP_LEADER) for each current leader of the awarded unit who is a party member and
+not the awarding committee member; the request ids are kept on the award. No rule: no request.
 """
 
 from __future__ import annotations
@@ -22,7 +31,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from accounts.principal import Principal
-from assessments import access
+from assessments import access, settings
 from assessments.errors import (
     AlreadyAwarded,
     AwardsFull,
@@ -40,13 +49,17 @@ from models import (
     MonthResult,
     Patronage,
     PatronVisit,
+    Person,
     QuarterAward,
     Unit,
+    UnitDuty,
     db,
     utcnow,
 )
 
-AWARDS_PER_QUARTER = 6
+AWARD_KINDS = ("team", "group")
+AWARD_TITLES = {"team": "六好区队", "group": "六型班组"}
+POINTS_RULES = {"team": "SIX_GOOD_TEAM", "group": "SIX_TYPE_GROUP"}
 _QUARTER = re.compile(r"(20\d\d|2100)-Q([1-4])")
 
 
@@ -143,13 +156,14 @@ def quarter_months(quarter: str) -> list[str]:
     return [f"{year:04d}-{m:02d}" for m in range(3 * q - 2, 3 * q + 1)]
 
 
-def ranking(mine_id: int, quarter: str) -> list[dict[str, Any]]:
-    """The quarter's teams ranked by their three months' average (see the module's rule)."""
+def ranking(mine_id: int, quarter: str, kind: str = "team") -> list[dict[str, Any]]:
+    """The quarter's 区队 (or 班组, kind group) ranked by their three months' average (see the
+    module's rule)."""
     names = quarter_months(quarter)
     months = db.session.scalars(
         db.select(AssessmentMonth).where(
             AssessmentMonth.mine_id == mine_id,
-            AssessmentMonth.kind == "team",
+            AssessmentMonth.kind == kind,
             AssessmentMonth.month.in_(names),
         )
     ).all()
@@ -209,11 +223,19 @@ def ranking(mine_id: int, quarter: str) -> list[dict[str, Any]]:
 
 
 def award(
-    principal: Principal, quarter: str, team_id: int, citation: str, limit: int = AWARDS_PER_QUARTER
+    principal: Principal,
+    quarter: str,
+    team_id: int,
+    citation: str,
+    limit: int | None = None,
+    kind: str = "team",
 ) -> QuarterAward:
-    """The committee names an eligible team 六好区队 of the quarter, with a citation."""
+    """The committee names an eligible 区队 六好区队 (or 班组 六型班组, kind group) of the
+    quarter, with a citation; points are asked for its leaders where the mine's rule says so."""
     me = access.committee(principal)
-    rows = {r["team_id"]: r for r in ranking(me.mine_id, quarter)}
+    if limit is None:
+        limit = settings.awards_per_quarter(kind)
+    rows = {r["team_id"]: r for r in ranking(me.mine_id, quarter, kind)}
     row = rows.get(team_id)
     if row is None or not row["eligible"]:
         raise NotEligible(
@@ -224,7 +246,7 @@ def award(
             db.select(QuarterAward.slot).where(
                 QuarterAward.mine_id == me.mine_id,
                 QuarterAward.quarter == quarter,
-                QuarterAward.kind == "team",
+                QuarterAward.kind == kind,
             )
         )
     )
@@ -232,7 +254,7 @@ def award(
         db.select(QuarterAward.id).where(
             QuarterAward.mine_id == me.mine_id,
             QuarterAward.quarter == quarter,
-            QuarterAward.kind == "team",
+            QuarterAward.kind == kind,
             QuarterAward.team_id == team_id,
         )
     ):
@@ -243,7 +265,7 @@ def award(
     made = QuarterAward(
         mine_id=me.mine_id,
         quarter=quarter,
-        kind="team",
+        kind=kind,
         team_id=team_id,
         slot=free[0],
         average_x100=row["average_x100"],
@@ -256,15 +278,63 @@ def award(
             db.session.add(made)
             db.session.flush()
     except IntegrityError as exc:  # the same slot or team taken at the same instant
-        raise AlreadyAwarded("该名额或区队刚被他人评定，请刷新后重试") from exc
+        raise AlreadyAwarded("该名额或单位刚被他人评定，请刷新后重试") from exc
+    asked = _ask_points(principal, made)
+    if asked:
+        made.points_request_ids = asked
+        db.session.flush()
     return made
 
 
-def honours(principal: Principal, quarter: str | None = None) -> list[QuarterAward]:
-    """The honour wall: the mine's awards (of a quarter, or all), newest quarter first."""
+def _ask_points(principal: Principal, made: QuarterAward) -> list[int]:
+    """Points requests under the mine's SIX_GOOD_TEAM / SIX_TYPE_GROUP rule (if it has one) for
+    the awarded unit's current leaders who are party members, never the awarding member."""
+    from points import rulebook
+    from points.requests import request_adjustment
+
+    code = POINTS_RULES[made.kind]
+    if rulebook.rule_for(made.mine_id, "manual", utcnow(), code) is None:
+        return []
+    leaders = db.session.scalars(
+        db.select(Person)
+        .join(UnitDuty, UnitDuty.person_id == Person.id)
+        .where(
+            UnitDuty.unit_id == made.team_id,
+            UnitDuty.duty == "leader",
+            Person.left_at.is_(None),
+            Person.id != principal.person_id,
+        )
+        .order_by(Person.id)
+    ).all()
+    leaders = [p for p in leaders if p.is_party_member]
+    unit = db.session.get(Unit, made.team_id)
+    return [
+        request_adjustment(
+            principal,
+            person.employee_no,
+            None,
+            f"{made.quarter} {AWARD_TITLES[made.kind]}（{unit.name if unit else ''}）",
+            rule_code=code,
+            evidence=made.citation,
+        ).id
+        for person in leaders
+    ]
+
+
+def honours(
+    principal: Principal, quarter: str | None = None, kind: str | None = None
+) -> list[QuarterAward]:
+    """The honour wall: the mine's awards (of a quarter, or all; of a kind, or both), newest
+    quarter first, 六好区队 before 六型班组."""
     me = principal.require_bound()
     stmt = db.select(QuarterAward).where(QuarterAward.mine_id == me.mine_id)
     if quarter:
         quarter_months(quarter)
         stmt = stmt.where(QuarterAward.quarter == quarter)
-    return list(db.session.scalars(stmt.order_by(QuarterAward.quarter.desc(), QuarterAward.slot)))
+    if kind:
+        stmt = stmt.where(QuarterAward.kind == kind)
+    return list(
+        db.session.scalars(
+            stmt.order_by(QuarterAward.quarter.desc(), QuarterAward.kind.desc(), QuarterAward.slot)
+        )
+    )

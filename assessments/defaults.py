@@ -1,5 +1,7 @@
-"""The shipped example sheet: 六好区队, 19 key requirements under the six 好 (seed 004), 100
-points, one veto. Names and points are an example the mine edits (a new version), not a rule."""
+"""The shipped example sheets: 六好区队, 19 key requirements under the six 好 (seed 004), 100
+points, one veto; 六型班组, the six kinds of 班组 (安全型, 学习型, 创新型, 效益型, 和谐型, 清洁型),
+scored by the 班组's own 区队 (PARENT) and the safety office, one veto. Names and points are an
+example the mine edits (a new version), not a rule."""
 
 from __future__ import annotations
 
@@ -35,4 +37,23 @@ TEAM_EXAMPLE: list[tuple[str, str, int, str, str]] = [
 # (title, office, rule): a triggered veto caps the month's grade at 较差 whatever the total.
 TEAM_EXAMPLE_VETOES: list[tuple[str, str, str]] = [
     ("一票否决：安全事故", "安全科", "发生一般及以上安全事故或重伤及以上人身事故的，当月评为较差"),
+]
+
+# The office name that stands for "the assessed 班组's own 区队" in GROUP_EXAMPLE.
+PARENT = "所属区队"
+GROUP_EXAMPLE_NAME = "六型班组月度考核表（示例）"
+GROUP_EXAMPLE: list[tuple[str, str, int, str, str]] = [
+    ("安全型", "班前会与手指口述", 10, "安全科", "班前会未开、手指口述未落实的，每次扣2分"),
+    ("安全型", "“三违”与隐患", 15, "安全科", "发生“三违”每人次扣3分；隐患未闭环每条扣2分"),
+    ("安全型", "岗位标准作业", 10, PARENT, "岗位作业流程不达标的，每处扣2分"),
+    ("学习型", "班组学习与培训", 10, PARENT, "班组学习未按计划开展的，每次扣2分"),
+    ("创新型", "小改小革、合理化建议", 10, PARENT, "当月无合理化建议的扣3分"),
+    ("效益型", "生产任务完成", 15, PARENT, "班组任务每欠1%扣1分"),
+    ("效益型", "材料节约", 5, PARENT, "材料超定额的，每超1%扣1分"),
+    ("和谐型", "团结互助、民主管理", 10, PARENT, "班务未公开或发生班组内部纠纷的，每次扣2分"),
+    ("清洁型", "作业现场文明", 10, "安全科", "现场脏乱、物料乱放的，每处扣1分"),
+    ("清洁型", "设备与工具清洁", 5, PARENT, "设备、工具未按规定清洁保养的，每处扣1分"),
+]
+GROUP_EXAMPLE_VETOES: list[tuple[str, str, str]] = [
+    ("一票否决：安全事故", "安全科", "班组发生轻伤及以上人身事故的，当月评为较差"),
 ]

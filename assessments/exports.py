@@ -1,7 +1,8 @@
 """The month as .xlsx in the layout of the paper sheet: the ranking on the first sheet, then
-one sheet per 区队 (its items by group, points, the office, the deduction, the score, the
-reason, the objection and its answer, the total and grade at the bottom). Text is always a
-text cell (spreadsheets.mark_text): a reason starting with = never becomes a formula."""
+one sheet per 区队 — per 班组 for a 六型班组 month, its 区队-scored items naming the 区队 as the
+scoring unit — (its items by group, points, the office, the deduction, the score, the reason,
+the objection and its answer, the total and grade at the bottom). Text is always a text cell
+(spreadsheets.mark_text): a reason starting with = never becomes a formula."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from accounts.principal import Principal
-from assessments import queries
+from assessments import queries, rounds
 from spreadsheets import cell_text, mark_text
 
 RANKING_HEADER = ["名次", "区队"]
+SHEET_TITLES = {"team": "六好区队考核表", "group": "六型班组考核表"}
 RANKING_TAIL = ["扣分合计", "调整", "总分", "等级", "一票否决"]
 SHEET_HEADER = [
     "序号",
@@ -53,7 +55,7 @@ def _bold_row(ws) -> None:
 
 def sheet_title(name: str, used: set[str]) -> str:
     """A worksheet name Excel accepts (31 characters, none of []:*?/\\), unique in the book."""
-    base = _BAD_TITLE.sub("_", name).strip("'")[:28] or "区队"
+    base = _BAD_TITLE.sub("_", name).strip("'")[:28] or "单位"
     title, n = base, 1
     while title in used:
         n += 1
@@ -67,11 +69,12 @@ def month_workbook(principal: Principal, month_id: int) -> bytes:
     month = board["month"]
     offices = board["offices"]
     state = "已锁定" if month.status == "locked" else "进行中（未锁定，结果为暂定）"
+    noun = rounds.unit_noun(month)
     wb = Workbook()
     ws = wb.active
     ws.title = "排名"
-    header = RANKING_HEADER + [f"{o['name']}扣分" for o in offices] + RANKING_TAIL
-    _title(ws, f"{month.month} 区队月度考核排名（{state}）", len(header))
+    header = [RANKING_HEADER[0], noun] + [f"{o['name']}扣分" for o in offices] + RANKING_TAIL
+    _title(ws, f"{month.month} {noun}月度考核排名（{state}）", len(header))
     _row(ws, header)
     _bold_row(ws)
     for r in board["rows"]:
@@ -85,7 +88,7 @@ def month_workbook(principal: Principal, month_id: int) -> bytes:
     for r in board["rows"]:
         sheet = queries.sheet(principal, month.id, r["team_id"])
         ws = wb.create_sheet(sheet_title(r["team"], used))
-        _title(ws, f"{r['team']} {month.month} 六好区队考核表", len(SHEET_HEADER))
+        _title(ws, f"{r['team']} {month.month} {SHEET_TITLES[month.kind]}", len(SHEET_HEADER))
         _row(ws, SHEET_HEADER)
         _bold_row(ws)
         for n, line in enumerate(sheet["items"], start=1):
@@ -116,3 +119,8 @@ def month_workbook(principal: Principal, month_id: int) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def file_kind(month) -> str:
+    """The download kind (web/downloads.py KINDS) of a month's workbook."""
+    return "assessment-group" if month.kind == "group" else "assessment"

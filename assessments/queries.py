@@ -1,6 +1,8 @@
 """What the pages and the API read: a team's sheet, the committee's month board, objection
 lists — each filtered by who is asking (the committee sees its mine; an office's staff the items
-their office scores; a team's people their own team's sheet, never another team's)."""
+their office scores; a team's people their own team's sheet, never another team's). The same
+functions serve 区队 months and 班组 months (六型班组): on a 班组's sheet its own people and its
+leader see it whole, so does the leader of its 区队; an office sees the items it scores."""
 
 from __future__ import annotations
 
@@ -23,24 +25,30 @@ from models import (
 )
 
 
-def months(principal: Principal) -> list[AssessmentMonth]:
-    """The mine's months, newest first (their names and status are no secret in the mine)."""
+def months(principal: Principal, kind: str | None = None) -> list[AssessmentMonth]:
+    """The mine's months (of a kind, or all), newest first — within a calendar month the 区队
+    month before the 班组 month (their names and status are no secret in the mine)."""
     me = principal.require_bound()
+    stmt = db.select(AssessmentMonth).where(AssessmentMonth.mine_id == me.mine_id)
+    if kind is not None:
+        stmt = stmt.where(AssessmentMonth.kind == kind)
     return list(
         db.session.scalars(
-            db.select(AssessmentMonth)
-            .where(AssessmentMonth.mine_id == me.mine_id)
-            .order_by(AssessmentMonth.month.desc(), AssessmentMonth.id.desc())
+            stmt.order_by(
+                AssessmentMonth.month.desc(),
+                AssessmentMonth.kind.desc(),  # "team" before "group"
+                AssessmentMonth.id.desc(),
+            )
         )
     )
 
 
-def month_by_name(principal: Principal, month: str) -> AssessmentMonth:
+def month_by_name(principal: Principal, month: str, kind: str = "team") -> AssessmentMonth:
     me = principal.require_bound()
     row = db.session.scalar(
         db.select(AssessmentMonth).where(
             AssessmentMonth.mine_id == me.mine_id,
-            AssessmentMonth.kind == "team",
+            AssessmentMonth.kind == kind,
             AssessmentMonth.month == month,
         )
     )
@@ -49,17 +57,25 @@ def month_by_name(principal: Principal, month: str) -> AssessmentMonth:
     return row
 
 
-def _scope(principal: Principal, team_id: int) -> set[int] | None:
-    """The offices whose items the caller may read on this team's sheet (None: all)."""
+def _scope(principal: Principal, unit: Unit) -> set[int] | None:
+    """The scoring units whose items the caller may read on this unit's sheet (None: all).
+    A 区队 (or 班组) sheet is whole for its own people and its leader; a 班组's also for the
+    leader of its 区队."""
     if access.is_committee(principal):
         return None
     me = principal.require_bound()
-    if team_id == access.team_of(me) or team_id in access.led_teams(me.id):
+    led = access.led_units(me.id)
+    if access.in_unit(me, unit.id) or unit.id in led:
         return None
-    offices = access.duty_units(me.id, "scorer")
-    if offices:
-        return offices
-    raise MonthNotFound("无权查看该区队的考核表")
+    if unit.kind == "group" and unit.parent_id in access.led_teams(me.id):
+        return None
+    # A 区队's leader sees its own 班组' sheets whole (above), no other 区队's or 班组's.
+    scoring = access.duty_units(me.id, "scorer")
+    if scoring:
+        return scoring
+    raise MonthNotFound(
+        "无权查看该班组的考核表" if unit.kind == "group" else "无权查看该区队的考核表"
+    )
 
 
 def submissions(month: AssessmentMonth) -> dict[int, OfficeSubmission]:
@@ -82,11 +98,11 @@ def sheet(
     and rank when the caller sees the whole sheet."""
     month = rounds.visible_month(principal, month_id)
     team = db.session.get(Unit, team_id)
-    if team is None or team.mine_id != month.mine_id or team.kind != "team":
-        raise MonthNotFound("该区队不存在")
-    offices = _scope(principal, team.id)
+    if team is None or team.mine_id != month.mine_id or team.kind != month.kind:
+        raise MonthNotFound(f"该{rounds.unit_noun(month)}不存在")
+    offices = _scope(principal, team)
     items: list[SheetItem] = [
-        i for i in month.template.items if offices is None or i.office_id in offices
+        i for i in month.template.items if offices is None or rounds.scorer_of(i, team) in offices
     ]
     deductions = {
         d.item_id: d
@@ -104,16 +120,19 @@ def sheet(
     }
     evidence = photos.photos_by_deduction([d.id for d in deductions.values()])
     sent = submissions(month)
+    scorers = {i.id: rounds.scorer_of(i, team) for i in items}
     office_names = dict(
         db.session.execute(
-            db.select(Unit.id, Unit.name).where(Unit.id.in_({i.office_id for i in items} or {0}))
+            db.select(Unit.id, Unit.name).where(
+                Unit.id.in_({u for u in scorers.values() if u is not None} or {0})
+            )
         ).all()
     )
     lines = []
     for item in items:
         d = deductions.get(item.id)
         o = objections.get(d.id) if d is not None else None
-        submission = sent.get(item.office_id)
+        submission = sent.get(scorers[item.id])
         lines.append(
             {
                 "item_id": item.id,
@@ -123,8 +142,9 @@ def sheet(
                 "rule": item.rule,
                 "max_points": item.max_points,
                 "veto": item.veto,
-                "office_id": item.office_id,
-                "office": office_names.get(item.office_id, ""),
+                "office_id": scorers[item.id],
+                "office": office_names.get(scorers[item.id], ""),
+                "scored_by_parent": item.office_id is None,
                 "submitted": submission is not None,
                 "objection_until": rounds.window_end(month, submission) if submission else None,
                 "deduction": None
@@ -178,16 +198,18 @@ def board(principal: Principal, month_id: int) -> dict[str, Any]:
         db.select(Unit).where(Unit.id.in_(office_ids or [0])).order_by(Unit.id)
     ).all()
     sent = submissions(month)
-    item_office = {i.id: i.office_id for i in month.template.items}
-    per_cell: dict[tuple[int, int], int] = {}
+    items = {i.id: i for i in month.template.items}
+    teams = {t.id: t for t in rounds.month_teams(month)}
+    per_cell: dict[tuple[int, int | None], int] = {}
     for team_id, item_id, points in db.session.execute(
         db.select(Deduction.team_id, Deduction.item_id, Deduction.points).where(
             Deduction.month_id == month.id
         )
     ):
-        key = (team_id, item_office[item_id])
+        if team_id not in teams:
+            continue
+        key = (team_id, rounds.scorer_of(items[item_id], teams[team_id]))
         per_cell[key] = per_cell.get(key, 0) + points
-    teams = {t.id: t for t in rounds.month_teams(month)}
     rows = []
     for r in rounds.results(month):
         rows.append(
@@ -231,19 +253,31 @@ def objections(principal: Principal, month_id: int) -> list[DeductionObjection]:
     if not access.is_committee(principal):
         me = principal.require_bound()
         offices = access.duty_units(me.id, "scorer")
-        teams = access.led_teams(me.id)
+        led = access.led_units(me.id)
+        # A 区队's leader: the objections of its 班组 too (it answers the parent-scored ones).
+        groups = db.select(Unit.id).where(Unit.parent_id.in_(sorted(led) or [0]))
         stmt = stmt.where(
             db.or_(
                 SheetItem.office_id.in_(sorted(offices) or [0]),
-                Deduction.team_id.in_(sorted(teams) or [0]),
+                Deduction.team_id.in_(sorted(led) or [0]),
+                Deduction.team_id.in_(groups),
             )
         )
     return list(db.session.scalars(stmt.order_by(DeductionObjection.id)))
 
 
-def my_team(principal: Principal) -> Unit | None:
-    """The team a caller belongs to (or leads)."""
+def my_team(principal: Principal, kind: str = "team") -> Unit | None:
+    """The 区队 (kind team) or 班组 (kind group) a caller belongs to (or leads)."""
     me = principal.require_bound()
+    if kind == "group":
+        unit = db.session.get(Unit, me.unit_id) if me.unit_id is not None else None
+        if unit is not None and unit.kind == "group":
+            return unit
+        led = sorted(access.led_units(me.id))
+        groups = db.session.scalars(
+            db.select(Unit).where(Unit.id.in_(led or [0]), Unit.kind == "group").order_by(Unit.id)
+        ).all()
+        return groups[0] if groups else None
     team_id = access.team_of(me)
     if team_id is None:
         led = sorted(access.led_teams(me.id))
@@ -252,17 +286,18 @@ def my_team(principal: Principal) -> Unit | None:
 
 
 def team_trend(principal: Principal, team_id: int, limit: int = 12) -> list[dict[str, Any]]:
-    """A team's locked months, oldest first (at most the last `limit`): total, grade, rank.
-    Whoever may read the team's whole sheet may read its trend."""
-    if _scope(principal, team_id) is not None:
-        raise MonthNotFound("无权查看该区队的考核结果")
+    """A 区队's (or 班组's) locked months of its kind, oldest first (at most the last
+    `limit`): total, grade, rank. Whoever may read the unit's whole sheet may read its trend."""
     me = principal.require_bound()
+    unit = db.session.get(Unit, team_id)
+    if unit is None or unit.mine_id != me.mine_id or _scope(principal, unit) is not None:
+        raise MonthNotFound("无权查看该区队的考核结果")
     rows = db.session.execute(
         db.select(AssessmentMonth.month, MonthResult.total, MonthResult.grade, MonthResult.rank)
         .join(MonthResult, MonthResult.month_id == AssessmentMonth.id)
         .where(
             AssessmentMonth.mine_id == me.mine_id,
-            AssessmentMonth.kind == "team",
+            AssessmentMonth.kind == ("group" if unit.kind == "group" else "team"),
             AssessmentMonth.status == "locked",
             MonthResult.team_id == team_id,
         )

@@ -7,6 +7,13 @@ and every window has closed. The lock writes the results: total = 100 − deduct
 the frozen thresholds (a triggered veto caps it at 较差), rank. After the lock a result changes
 only through an adjustment (adjustments.py).
 
+Two kinds of month run through the same code: kind "team" (六好区队: the mine's 区队 scored by
+its offices) and kind "group" (六型班组: the mine's 班组 on a group template). On a group sheet
+an item with no office is scored by the assessed 班组's own 区队 (its parent unit): that 区队's
+leader scores it for the 班组 under that 区队 only, and the 区队 submits (an OfficeSubmission
+row under the 区队's unit id) like an office. "Scoring unit" below means either: an item's
+office, or — for a parent-scored item — the assessed 班组's parent 区队 (`scorer_of`).
+
 Only once, under concurrency: a deduction is unique per (month, item, team) — the first score
 is an INSERT and a second one at the same instant fails on the constraint (409 score_conflict);
 a change names the `version` it read and is a conditional UPDATE (409 when someone changed it
@@ -31,6 +38,7 @@ from assessments.errors import (
     MonthExists,
     MonthLocked,
     MonthNotFound,
+    NotAGroup,
     NotATeam,
     NotSubmittedYet,
     NotTheTeamLeader,
@@ -99,11 +107,13 @@ def open_month(
     template_id: int,
     thresholds: list[int] | None = None,
     objection_days: int = 3,
+    kind: str = "team",
 ) -> AssessmentMonth:
-    """The committee opens a month on a version of a 区队 template."""
+    """The committee opens a month of a kind (team: 区队, group: 班组) on a version of a
+    template of that kind; a team month and a group month may share a calendar month."""
     me = access.committee(principal)
     template = db.session.get(SheetTemplate, template_id)
-    if template is None or template.mine_id != me.mine_id or template.kind != "team":
+    if template is None or template.mine_id != me.mine_id or template.kind != kind:
         raise TemplateNotFound()
     bounds = list(thresholds or DEFAULT_THRESHOLDS)
     if not bounds[0] > bounds[1] > bounds[2]:
@@ -112,7 +122,7 @@ def open_month(
         )
     row = AssessmentMonth(
         mine_id=me.mine_id,
-        kind="team",
+        kind=kind,
         month=month,
         template_id=template.id,
         status="open",
@@ -149,14 +159,29 @@ def _open(month: AssessmentMonth) -> None:
         raise MonthLocked()
 
 
+def scorer_of(item: SheetItem, unit: Unit) -> int | None:
+    """The scoring unit of an item for an assessed unit: the item's office, or (a
+    parent-scored item of a group sheet) the 班组's parent 区队."""
+    return item.office_id if item.office_id is not None else unit.parent_id
+
+
 def month_offices(month: AssessmentMonth) -> list[int]:
-    """The offices that score this month: those owning an item of its template version."""
-    return sorted({item.office_id for item in month.template.items})
+    """The scoring units of this month: the offices owning an item of its template version,
+    and — when the sheet has parent-scored items — the 区队 of the month's 班组."""
+    units = {item.office_id for item in month.template.items if item.office_id is not None}
+    if any(item.office_id is None for item in month.template.items):
+        units |= {u.parent_id for u in month_teams(month) if u.parent_id is not None}
+    return sorted(units)
+
+
+def unit_noun(month: AssessmentMonth) -> str:
+    """What the month assesses, in the user's words."""
+    return "班组" if month.kind == "group" else "区队"
 
 
 def month_teams(month: AssessmentMonth) -> list[Unit]:
-    """The teams a month scores: after the lock those with a result; before, the mine's
-    current 区队."""
+    """The units a month scores (区队 for a team month, 班组 for a group month): after the
+    lock those with a result; before, the mine's current units of the month's kind."""
     if month.status == "locked":
         return list(
             db.session.scalars(
@@ -169,7 +194,7 @@ def month_teams(month: AssessmentMonth) -> list[Unit]:
     return list(
         db.session.scalars(
             db.select(Unit)
-            .where(Unit.mine_id == month.mine_id, Unit.kind == "team")
+            .where(Unit.mine_id == month.mine_id, Unit.kind == month.kind)
             .order_by(Unit.id)
         )
     )
@@ -206,13 +231,16 @@ def score(
     item = db.session.get(SheetItem, item_id)
     if item is None or item.template_id != month.template_id:
         raise ItemNotFound()
-    if item.office_id not in access.duty_units(me.id, "scorer"):
-        raise NotYourOffice()
-    if _submission(month.id, item.office_id) is not None:
-        raise OfficeSubmitted()
     team = db.session.get(Unit, team_id)
-    if team is None or team.mine_id != month.mine_id or team.kind != "team":
-        raise NotATeam()
+    if team is None or team.mine_id != month.mine_id or team.kind != month.kind:
+        raise NotAGroup() if month.kind == "group" else NotATeam()
+    scorer = scorer_of(item, team)
+    if scorer is None or scorer not in access.scoring_units(me.id):
+        if item.office_id is None:
+            raise NotYourOffice("只能为本区队所属班组打分")
+        raise NotYourOffice()
+    if _submission(month.id, scorer) is not None:
+        raise OfficeSubmitted()
     if item.veto:
         if points != 0:
             raise PointsOutOfRange("一票否决项不扣分，只记是否触发", errors={"points": ["须为 0"]})
@@ -281,12 +309,13 @@ def score(
 
 
 def submit(principal: Principal, month_id: int, office_id: int) -> OfficeSubmission:
-    """An office has scored every team: its deductions are final (but for objections), and
-    each team's objection window starts."""
+    """An office (or, on a group sheet, a 区队 for its 班组' parent-scored items) has scored
+    every unit: its deductions are final (but for objections), and the objection window
+    starts."""
     me = principal.require_bound()
     month = month_of(me.mine_id, month_id)
     _open(month)
-    if office_id not in access.duty_units(me.id, "scorer"):
+    if office_id not in access.scoring_units(me.id):
         raise NotYourOffice()
     if office_id not in month_offices(month):
         raise NotYourOffice("本科室在本月考核表中没有考核项目")
@@ -312,21 +341,22 @@ def window_end(month: AssessmentMonth, submission: OfficeSubmission) -> datetime
 def object_to(
     principal: Principal, deduction_id: int, text: str, now: datetime | None = None
 ) -> DeductionObjection:
-    """The team's leader objects to one deduction, once, within the window."""
+    """The assessed unit's leader (区队长, or 班组长 on a group sheet) objects to one
+    deduction, once, within the window."""
     me = principal.require_bound()
     now = now or utcnow()
     deduction = db.session.get(Deduction, deduction_id)
     if deduction is None:
         raise DeductionNotFound()
     month = month_of(me.mine_id, deduction.month_id)
-    if deduction.team_id not in access.led_teams(me.id):
-        if deduction.team_id == access.team_of(me) or access.is_committee(principal):
+    if deduction.team_id not in access.led_units(me.id):
+        if access.in_unit(me, deduction.team_id) or access.is_committee(principal):
             raise NotTheTeamLeader()
         raise DeductionNotFound()
     _open(month)
     if deduction.points == 0 and not deduction.vetoed:
         raise DeductionNotFound("该项没有扣分，无需异议")
-    submission = _submission(month.id, deduction.item.office_id)
+    submission = _submission(month.id, scorer_of(deduction.item, deduction.team))
     if submission is None:
         raise NotSubmittedYet()
     if now > window_end(month, submission):
@@ -363,7 +393,7 @@ def answer(
         raise ObjectionNotFound()
     month = month_of(me.mine_id, objection.month_id)
     deduction = objection.deduction
-    if deduction.item.office_id not in access.duty_units(me.id, "scorer"):
+    if scorer_of(deduction.item, deduction.team) not in access.scoring_units(me.id):
         raise ObjectionNotFound() if not access.is_committee(principal) else NotYourOffice()
     _open(month)
     before = None

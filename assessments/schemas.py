@@ -6,7 +6,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from inputs import Boolean, Id, Month, Pattern, Text
-from models import DUTIES, UNIT_KINDS
+from models import DUTIES, TEMPLATE_KINDS, UNIT_KINDS
 
 POINTS_MAX = 100
 
@@ -33,20 +33,39 @@ class ItemIn(ma.Schema):
     max_points = ma.fields.Integer(
         strict=True, required=True, validate=ma.validate.Range(min=0, max=POINTS_MAX)
     )
-    office_id = Id(required=True)
+    office_id = Id(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "考核科室；班组考核表（kind=group）中为 null 表示由班组所属区队考核"
+        },
+    )
     veto = Boolean(load_default=False, metadata={"description": "一票否决项（0 分）"})
 
 
 class TemplateIn(ma.Schema):
     name = Text(100, blank=False, required=True)
-    kind = ma.fields.String(load_default="team", validate=ma.validate.OneOf(["team", "group"]))
+    kind = ma.fields.String(load_default="team", validate=ma.validate.OneOf(TEMPLATE_KINDS))
     items = ma.fields.List(
         ma.fields.Nested(ItemIn), required=True, validate=ma.validate.Length(min=1, max=100)
     )
 
 
+def Kind(**kwargs) -> ma.fields.String:  # noqa: N802 - a field factory, read like a type
+    """What is assessed: team (区队，六好区队) or group (班组，六型班组)."""
+    kwargs.setdefault(
+        "metadata", {"description": "team：区队（六好区队）；group：班组（六型班组）"}
+    )
+    return ma.fields.String(validate=ma.validate.OneOf(TEMPLATE_KINDS), **kwargs)
+
+
+class KindQuery(ma.Schema):
+    kind = Kind(load_default="team")
+
+
 class OpenMonthIn(ma.Schema):
     month = Month(required=True)
+    kind = Kind(load_default="team")
     template_id = Id(required=True)
     thresholds = ma.fields.List(
         ma.fields.Integer(strict=True, validate=ma.validate.Range(min=0, max=POINTS_MAX)),
@@ -149,14 +168,20 @@ class VisitsQuery(ma.Schema):
 
 class QuarterQuery(ma.Schema):
     quarter = Quarter(required=True)
+    kind = Kind(load_default="team")
 
 
 class HonoursQuery(ma.Schema):
     quarter = Quarter(load_default=None)
 
 
+class AwardHonoursQuery(HonoursQuery):
+    kind = Kind(load_default=None, metadata={"description": "只看 team 或 group；不带则两类都有"})
+
+
 class AwardIn(ma.Schema):
     quarter = Quarter(required=True)
+    kind = Kind(load_default="team")
     team_id = Id(required=True)
     citation = Text(500, multiline=True, blank=False, required=True)
 

@@ -1,7 +1,8 @@
 """Sheet templates: versioned, never edited in place. Saving a template under a name the mine
 already uses makes the next version; a month keeps the version it opened with, so a change
 never reaches a past (or running) month. The non-veto items add up to exactly 100; a veto item
-(一票否决) carries 0 points. The caller commits."""
+(一票否决) carries 0 points. On a 六型班组 template (kind group) an item without an office
+(`office_id` null) is scored by the assessed 班组's own 区队. The caller commits."""
 
 from __future__ import annotations
 
@@ -11,7 +12,15 @@ from sqlalchemy.exc import IntegrityError
 
 from accounts.principal import Principal
 from assessments import access
-from assessments.defaults import TEAM_EXAMPLE, TEAM_EXAMPLE_NAME, TEAM_EXAMPLE_VETOES
+from assessments.defaults import (
+    GROUP_EXAMPLE,
+    GROUP_EXAMPLE_NAME,
+    GROUP_EXAMPLE_VETOES,
+    PARENT,
+    TEAM_EXAMPLE,
+    TEAM_EXAMPLE_NAME,
+    TEAM_EXAMPLE_VETOES,
+)
 from assessments.errors import (
     InvalidTemplate,
     NotAnOffice,
@@ -24,20 +33,25 @@ from models import SheetItem, SheetTemplate, Unit, db
 TOTAL = 100
 
 
-def check_items(mine_id: int, items: list[dict[str, Any]]) -> None:
+def check_items(mine_id: int, items: list[dict[str, Any]], kind: str = "team") -> None:
     """The rules every version obeys (the API and the console refuse the same way)."""
     if not items:
         raise InvalidTemplate(errors={"items": ["至少需要一个考核项目"]})
+    named = sorted({int(i["office_id"]) for i in items if i.get("office_id") is not None})
     offices = {
         u.id: u
         for u in db.session.scalars(
-            db.select(Unit).where(
-                Unit.mine_id == mine_id,
-                Unit.id.in_(sorted({int(i["office_id"]) for i in items})),
-            )
+            db.select(Unit).where(Unit.mine_id == mine_id, Unit.id.in_(named or [0]))
         )
     }
     for n, item in enumerate(items):
+        if item.get("office_id") is None:
+            if kind != "group":
+                raise NotAnOffice(
+                    "区队考核表的每一项都须由机关科室考核",
+                    errors={f"items.{n}.office_id": ["须填写考核科室"]},
+                )
+            continue  # scored by the 班组's own 区队
         office = offices.get(int(item["office_id"]))
         if office is None or office.kind != "office":
             raise NotAnOffice(errors={f"items.{n}.office_id": ["不是本矿的机关科室"]})
@@ -75,7 +89,7 @@ def _save(
     kind: str,
     is_example: bool,
 ) -> SheetTemplate:
-    check_items(mine_id, items)
+    check_items(mine_id, items, kind)
     latest = db.session.scalar(
         db.select(db.func.max(SheetTemplate.version)).where(
             SheetTemplate.mine_id == mine_id, SheetTemplate.name == name
@@ -104,7 +118,7 @@ def _save(
                 title=item["title"].strip(),
                 rule=(item.get("rule") or "").strip(),
                 max_points=item["max_points"],
-                office_id=int(item["office_id"]),
+                office_id=None if item.get("office_id") is None else int(item["office_id"]),
                 veto=bool(item.get("veto")),
             )
         )
@@ -126,40 +140,52 @@ def office_named(mine_id: int, name: str) -> Unit:
     return unit
 
 
-def install_example(mine_id: int, author_id: int | None = None) -> SheetTemplate:
-    """The shipped 六好区队 example for a mine (its offices found or made by name); a mine
-    that already has it keeps its versions."""
+def install_example(
+    mine_id: int, author_id: int | None = None, kind: str = "team"
+) -> SheetTemplate:
+    """The shipped 六好区队 (kind team) or 六型班组 (kind group) example for a mine (its
+    offices found or made by name; the group sheet's 区队-scored items have no office); a
+    mine that already has it keeps its versions."""
+    name, rows, vetoes = (
+        (GROUP_EXAMPLE_NAME, GROUP_EXAMPLE, GROUP_EXAMPLE_VETOES)
+        if kind == "group"
+        else (TEAM_EXAMPLE_NAME, TEAM_EXAMPLE, TEAM_EXAMPLE_VETOES)
+    )
     existing = db.session.scalar(
         db.select(SheetTemplate)
-        .where(SheetTemplate.mine_id == mine_id, SheetTemplate.name == TEAM_EXAMPLE_NAME)
+        .where(SheetTemplate.mine_id == mine_id, SheetTemplate.name == name)
         .order_by(SheetTemplate.version.desc())
         .limit(1)
     )
     if existing is not None:
         return existing
+
+    def office_id(office: str) -> int | None:
+        return None if office == PARENT else office_named(mine_id, office).id
+
     items: list[dict[str, Any]] = [
         {
             "group": group,
             "title": title,
             "max_points": points,
-            "office_id": office_named(mine_id, office).id,
+            "office_id": office_id(office),
             "rule": rule,
             "veto": False,
         }
-        for group, title, points, office, rule in TEAM_EXAMPLE
+        for group, title, points, office, rule in rows
     ]
     items += [
         {
             "group": "一票否决",
             "title": title,
             "max_points": 0,
-            "office_id": office_named(mine_id, office).id,
+            "office_id": office_id(office),
             "rule": rule,
             "veto": True,
         }
-        for title, office, rule in TEAM_EXAMPLE_VETOES
+        for title, office, rule in vetoes
     ]
-    return _save(mine_id, author_id, TEAM_EXAMPLE_NAME, items, "team", True)
+    return _save(mine_id, author_id, name, items, kind, True)
 
 
 def get(principal: Principal, template_id: int) -> SheetTemplate:

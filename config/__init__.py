@@ -207,6 +207,9 @@ def load_settings(
         # a candidate's or an honour's shareable poster (votes/poster.py): its CJK font
         "POSTER_FONT": env.get("POSTER_FONT")
         or "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+        # the quarterly assessment awards: 六好区队 and 六型班组 a quarter may name
+        "ASSESSMENT_AWARDS_PER_QUARTER": _int(env, "ASSESSMENT_AWARDS_PER_QUARTER", 6),
+        "ASSESSMENT_GROUP_AWARDS_PER_QUARTER": _int(env, "ASSESSMENT_GROUP_AWARDS_PER_QUARTER", 6),
         # the mini-program page an honour's poster code opens (scene "h=<honour id>")
         "HONOUR_PAGE": env.get("HONOUR_PAGE") or "pages/honours/detail",
         # points requests (approved by another committee member) per verified danger found and

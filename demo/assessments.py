@@ -2,7 +2,9 @@
 become 区队, the shipped 六好区队 example is installed (its six offices made by name), one
 person of 党政办 scores for each office, each 区队 gets its leader; last month is scored, objected
 to, answered and locked; this month is in progress (some offices submitted, one objection
-waiting for its answer)."""
+waiting for its answer). 六型班组: three 班组 under 综采一队 (their 班组长 D0003, D0005, D0006),
+the shipped 六型班组 example, scored by 安全科 and by 综采一队's leader D0004: last month locked,
+this month in progress."""
 
 from __future__ import annotations
 
@@ -168,11 +170,13 @@ def seed_assessments() -> str:
     for office in ("安全科", "机电科"):
         rounds.submit(scorer_of[offices[office]], current.id, offices[office])
     rounds.object_to(leader, made["掘进二队/隐患排查治理"], "该隐患已整改，附整改照片待查")
+    _groups(committee, units, person)
     _leader_nomination(committee, units, person, quarter["name"])
     db.session.flush()
     return (
         f"assessments: {quarter['name']} locked with its 六好区队, {_month(-1)} locked, "
-        f"{current.month} in progress "
+        f"{current.month} in progress; 六型班组 of 综采一队 {_month(-1)} locked, "
+        f"{current.month} in progress (区队 scorer D0004, 班组长 D0003) "
         f"(offices scoring: {', '.join(f'{n} {SCORERS[n]}' for n in SCORERS)})"
     )
 
@@ -210,17 +214,66 @@ def _leader_nomination(committee, units, person, quarter: str) -> None:
     by the 区队's leader, waiting for the committee on the award page."""
     from assessments import leaders
 
-    team = units["综采一队"]
-    group = Unit(
-        mine_id=team.mine_id, name="综采一队生产一班", kind="other", branch_id=team.branch_id
+    group = db.session.scalar(
+        db.select(Unit).where(Unit.mine_id == units["综采一队"].mine_id, Unit.name == GROUPS[0][0])
     )
-    db.session.add(group)
-    db.session.flush()
-    org.set_kind(committee, group.id, "group", team.id)
-    org.grant_duty(committee, group.id, "D0003", "leader")
     leaders.nominate(
         principal_for_person(person(LEADERS["综采一队"])),
         quarter,
         group.id,
         "带领生产一班连续三个月零“三违”，班前会“手指口述”落实到人，班组安全质量标准化达标",
     )
+
+
+# 综采一队's 班组 and their 班组长
+GROUPS = [("综采一队生产一班", "D0003"), ("综采一队生产二班", "D0005"), ("综采一队检修班", "D0006")]
+# (group, item title, points, reason): last month's and this month's 六型班组 deductions
+GROUP_LAST_MONTH = [
+    ("综采一队生产一班", "班前会与手指口述", 2, "班前会手指口述 1 次未落实"),
+    ("综采一队生产二班", "生产任务完成", 4, "班组任务欠 4%"),
+    ("综采一队检修班", "作业现场文明", 1, "检修后工具未归位"),
+    ("综采一队检修班", "小改小革、合理化建议", 3, "当月无合理化建议"),
+]
+GROUP_THIS_MONTH = [
+    ("综采一队生产二班", "班前会与手指口述", 2, "班前会记录缺 1 次"),
+    ("综采一队检修班", "设备与工具清洁", 1, "液压支架立柱未清洗"),
+]
+
+
+def _groups(committee, units, person) -> None:
+    """Three 班组 under 综采一队 and their 六型班组 months: last month scored and locked, this
+    month scored by 安全科 (submitted) and in progress for 综采一队 (D0004)."""
+    team = units["综采一队"]
+    groups = {}
+    for name, leader in GROUPS:
+        group = Unit(mine_id=team.mine_id, name=name, kind="other", branch_id=team.branch_id)
+        db.session.add(group)
+        db.session.flush()
+        org.set_kind(committee, group.id, "group", team.id)
+        org.grant_duty(committee, group.id, leader, "leader")
+        groups[name] = group
+    template = templates.install_example(team.mine_id, committee.person_id, "group")
+    items = {i.title: i for i in template.items}
+    safety = next(i.office_id for i in template.items if i.office_id is not None)
+    office_scorer = principal_for_person(person(SCORERS["安全科"]))
+    team_scorer = principal_for_person(person(LEADERS["综采一队"]))
+
+    def score(month: AssessmentMonth, rows) -> None:
+        for group, title, points, reason in rows:
+            item = items[title]
+            who = office_scorer if item.office_id is not None else team_scorer
+            rounds.score(who, month.id, item.id, groups[group].id, points, reason)
+
+    last = rounds.open_month(committee, _month(-1), template.id, kind="group")
+    score(last, GROUP_LAST_MONTH)
+    rounds.submit(office_scorer, last.id, safety)
+    rounds.submit(team_scorer, last.id, team.id)
+    for s in db.session.scalars(
+        db.select(OfficeSubmission).where(OfficeSubmission.month_id == last.id)
+    ):
+        s.submitted_at = s.submitted_at - timedelta(days=40)
+    db.session.flush()
+    rounds.lock(committee, last.id)
+    current = rounds.open_month(committee, _month(0), template.id, kind="group")
+    score(current, GROUP_THIS_MONTH)
+    rounds.submit(office_scorer, current.id, safety)

@@ -1,6 +1,7 @@
-"""The monthly 区队 assessment (六好区队, issue 21): the committee's organisation, templates,
-months, board, lock and adjustments; the offices' scoring and answers; the team's sheet and
-objections; a team leader's own view."""
+"""The monthly 区队 assessment (六好区队, issue 21) and its 班组 twin (六型班组, `kind` group):
+the committee's organisation, templates, months, board, lock and adjustments; the offices' (and,
+on a group sheet, the 区队's) scoring and answers; the team's sheet and objections; a team or
+group leader's own view; the quarterly awards and the honour wall."""
 
 from __future__ import annotations
 
@@ -14,10 +15,13 @@ from assessments import adjustments, awards, exports, leaders, org, queries, rou
 from assessments.schemas import (
     AdjustmentDecideIn,
     AdjustmentIn,
+    AwardHonoursQuery,
     AwardIn,
     DeductionObjectionIn,
     DutyIn,
     HonoursQuery,
+    Kind,
+    KindQuery,
     LeaderDecideIn,
     LeaderNominationIn,
     ObjectionAnswerIn,
@@ -40,7 +44,10 @@ from web import unit_of_work
 from web.downloads import attachment, file_name
 
 blp = Blueprint(
-    "assessments", __name__, url_prefix="/api/v1", description="区队月度考核（六好区队）"
+    "assessments",
+    __name__,
+    url_prefix="/api/v1",
+    description="区队、班组月度考核（六好区队、六型班组）",
 )
 
 
@@ -73,7 +80,11 @@ class ItemOut(ma.Schema):
     title = ma.fields.String(required=True)
     rule = ma.fields.String(required=True)
     max_points = ma.fields.Integer(required=True)
-    office_id = ma.fields.Integer(required=True)
+    office_id = ma.fields.Integer(
+        allow_none=True,
+        required=True,
+        metadata={"description": "null：班组考核表中由班组所属区队考核"},
+    )
     veto = ma.fields.Boolean(required=True)
 
 
@@ -169,8 +180,13 @@ class LineOut(ma.Schema):
     rule = ma.fields.String(required=True)
     max_points = ma.fields.Integer(required=True)
     veto = ma.fields.Boolean(required=True)
-    office_id = ma.fields.Integer(required=True)
+    office_id = ma.fields.Integer(
+        required=True, metadata={"description": "考核单位：科室，或（由区队考核的班组项）所属区队"}
+    )
     office = ma.fields.String(required=True)
+    scored_by_parent = ma.fields.Boolean(
+        required=True, metadata={"description": "班组考核表中由所属区队考核的项目"}
+    )
     submitted = ma.fields.Boolean(required=True)
     objection_until = ma.fields.DateTime(allow_none=True, required=True)
     deduction = ma.fields.Nested(LineDeductionOut, allow_none=True, required=True)
@@ -244,6 +260,14 @@ class AdjustmentOut(ma.Schema):
 
 class MyTeamQuery(ma.Schema):
     month = Month(load_default=None, metadata={"description": "YYYY-MM；默认最近一个月"})
+    kind = Kind(
+        load_default="team",
+        metadata={"description": "team：本人所在区队；group：本人所在（或带领）的班组"},
+    )
+
+
+class MonthsQuery(ma.Schema):
+    kind = Kind(load_default=None, metadata={"description": "只看 team 或 group 的月份"})
 
 
 class MyTeamOut(ma.Schema):
@@ -346,13 +370,18 @@ class TemplatesView(MethodView):
 
 @blp.route("/admin/assessments/templates/example")
 class ExampleTemplateView(MethodView):
+    @blp.arguments(KindQuery, location="query")
     @blp.response(201, TemplateOut)
     @login_required("committee")
-    def post(self):
+    def post(self, query: dict[str, Any]):
         """Install the shipped 六好区队 example (19 items under the six 好, one veto; its
-        offices found by name or made); a mine that has it gets its latest version back."""
+        offices found by name or made), or with `kind=group` the 六型班组 example (the six
+        types; items scored by the 班组's own 区队 have `office_id` null); a mine that has it
+        gets its latest version back."""
         principal = current_principal()
-        template = templates.install_example(principal.person.mine_id, principal.person_id)
+        template = templates.install_example(
+            principal.person.mine_id, principal.person_id, query["kind"]
+        )
         unit_of_work.flush()
         return template
 
@@ -371,11 +400,12 @@ class TemplateView(MethodView):
 
 @blp.route("/assessments/months")
 class MonthsView(MethodView):
+    @blp.arguments(MonthsQuery, location="query")
     @blp.response(200, MonthOut(many=True))
     @login_required("employee")
-    def get(self):
-        """The mine's assessment months, newest first."""
-        return queries.months(current_principal())
+    def get(self, query: dict[str, Any]):
+        """The mine's assessment months (of `kind`, or both), newest first."""
+        return queries.months(current_principal(), query.get("kind"))
 
 
 @blp.route("/admin/assessments/months")
@@ -385,13 +415,16 @@ class OpenMonthView(MethodView):
     @login_required("committee")
     def post(self, data: dict[str, Any]):
         """Open a month on a template version (frozen for the month), with the grade
-        thresholds (default [90, 80, 70]) and the objection window in days (default 3)."""
+        thresholds (default [90, 80, 70]) and the objection window in days (default 3).
+        `kind` group opens a 六型班组 month on a group template (the mine's 班组 are scored);
+        a team month and a group month may share a calendar month."""
         month = rounds.open_month(
             current_principal(),
             data["month"],
             data["template_id"],
             data.get("thresholds"),
             data["objection_days"],
+            data["kind"],
         )
         unit_of_work.flush()
         return month
@@ -545,16 +578,19 @@ class MyTeamView(MethodView):
     @blp.response(200, MyTeamOut)
     @login_required("employee")
     def get(self, query: dict[str, Any]):
-        """The caller's own 区队 (their unit's team, or the team they lead) and its sheet of
-        the month asked for (default: the latest); nulls when they have none."""
+        """The caller's own 区队 (their unit's team, or the team they lead) — or with
+        `kind=group` their 班组 (the one they work in or lead: a 班组长 sees the group's sheet
+        as it fills) — and its sheet of the month asked for (default: the latest month of that
+        kind); nulls when they have none."""
         principal = current_principal()
-        team = queries.my_team(principal)
+        kind = query["kind"]
+        team = queries.my_team(principal, kind)
         if team is None:
             return {"team": None, "sheet": None}
         if query.get("month"):
-            month = queries.month_by_name(principal, query["month"])
+            month = queries.month_by_name(principal, query["month"], kind)
         else:
-            months = queries.months(principal)
+            months = queries.months(principal, kind)
             if not months:
                 return {"team": {"id": team.id, "name": team.name}, "sheet": None}
             month = months[0]
@@ -573,7 +609,7 @@ class MonthExportView(MethodView):
         principal = current_principal()
         month = rounds.month_of(principal.person.mine_id, month_id)
         data = exports.month_workbook(principal, month.id)
-        return attachment(data, file_name("assessment", month.month), XLSX_MIME)
+        return attachment(data, file_name(exports.file_kind(month), month.month), XLSX_MIME)
 
 
 # -- 包保 visits and the quarterly awards ------------------------------------------------
@@ -618,12 +654,19 @@ class QuarterRowOut(ma.Schema):
 class AwardOut(ma.Schema):
     id = ma.fields.Integer(required=True)
     quarter = ma.fields.String(required=True)
-    team_id = ma.fields.Integer(required=True)
+    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(["team", "group"]))
+    title = ma.fields.Function(lambda a: awards.AWARD_TITLES[a.kind], dump_only=True)
+    team_id = ma.fields.Integer(required=True, metadata={"description": "区队或班组"})
     team = ma.fields.Function(lambda a: a.team.name, dump_only=True)
     slot = ma.fields.Integer(required=True)
     average = ma.fields.Function(lambda a: a.average_x100 / 100, dump_only=True)
     citation = ma.fields.String(required=True)
     awarded_at = ma.fields.DateTime(required=True)
+    points_request_ids = ma.fields.Function(
+        lambda a: a.points_request_ids or [],
+        dump_only=True,
+        metadata={"description": "按本矿 SIX_GOOD_TEAM / SIX_TYPE_GROUP 细则发起的积分申请"},
+    )
 
 
 @blp.route("/assessments/visits")
@@ -665,10 +708,11 @@ class QuarterRankingView(MethodView):
     @blp.response(200, QuarterRowOut(many=True))
     @login_required("committee")
     def get(self, query: dict[str, Any]):
-        """The quarter's 区队 ranked by their three locked months' average, with eligibility
-        (no 较差 month, no veto, assessed every month) and the tie-break of docs/assessments.md;
-        409 quarter_not_complete until all three months are locked."""
-        return awards.ranking(current_principal().person.mine_id, query["quarter"])
+        """The quarter's 区队 (or 班组, `kind=group`) ranked by their three locked months'
+        average, with eligibility (no 较差 month, no veto, assessed every month) and the
+        tie-break of docs/assessments.md; 409 quarter_not_complete until all three months of
+        that kind are locked."""
+        return awards.ranking(current_principal().person.mine_id, query["quarter"], query["kind"])
 
 
 @blp.route("/admin/assessments/awards")
@@ -677,22 +721,31 @@ class AwardsView(MethodView):
     @blp.response(201, AwardOut)
     @login_required("committee")
     def post(self, data: dict[str, Any]):
-        """Name an eligible 区队 六好区队 of the quarter with a citation (up to 6 a quarter;
-        422 not_eligible, 409 awards_full / already_awarded)."""
-        row = awards.award(current_principal(), data["quarter"], data["team_id"], data["citation"])
+        """Name an eligible 区队 六好区队 (or, `kind=group`, a 班组 六型班组) of the quarter
+        with a citation (up to 6 a quarter per kind by default; 422 not_eligible, 409
+        awards_full / already_awarded). Where the mine's rulebook has the manual rule
+        SIX_GOOD_TEAM / SIX_TYPE_GROUP, points requests (maker-checker) are asked for the
+        unit's leaders: `points_request_ids`."""
+        row = awards.award(
+            current_principal(),
+            data["quarter"],
+            data["team_id"],
+            data["citation"],
+            kind=data["kind"],
+        )
         unit_of_work.flush()
         return row
 
 
 @blp.route("/assessments/honours")
 class HonoursView(MethodView):
-    @blp.arguments(HonoursQuery, location="query")
+    @blp.arguments(AwardHonoursQuery, location="query")
     @blp.response(200, AwardOut(many=True))
     @login_required("employee")
     def get(self, query: dict[str, Any]):
-        """The honour wall (荣誉墙): the mine's 六好区队 of a quarter (or every quarter), newest
-        first."""
-        return awards.honours(current_principal(), query.get("quarter"))
+        """The honour wall (荣誉墙): the mine's 六好区队 and 六型班组 (`kind` for one of them)
+        of a quarter (or every quarter), newest first."""
+        return awards.honours(current_principal(), query.get("quarter"), query.get("kind"))
 
 
 # -- 优秀班组长 ----------------------------------------------------------------------------

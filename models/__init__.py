@@ -4,6 +4,7 @@ from models.accounts import Account, AuthSession, BindAudit
 from models.assessments import (
     DUTIES,
     GRADES,
+    TEMPLATE_KINDS,
     AssessmentMonth,
     Deduction,
     DeductionObjection,
@@ -125,6 +126,7 @@ __all__ = [
     "AssessmentMonth",
     "DUTIES",
     "GRADES",
+    "TEMPLATE_KINDS",
     "Deduction",
     "DeductionPhoto",
     "LeaderNomination",

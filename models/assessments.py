@@ -76,7 +76,9 @@ class SheetTemplate(db.Model):
 
 class SheetItem(db.Model):
     """One line of a sheet: its group (one of the six 好), points, rule and scoring office.
-    A veto item (一票否决) carries no points; triggering it caps the grade at 较差."""
+    A veto item (一票否决) carries no points; triggering it caps the grade at 较差. On a 六型班组
+    sheet (kind group) `office_id` NULL means the item is scored by the group's own 区队 (its
+    parent unit): its leader or scoring staff score it for the groups under that 区队 only."""
 
     __tablename__ = "assessment_items"
     __table_args__ = (UniqueConstraint("template_id", "position"),)
@@ -88,11 +90,12 @@ class SheetItem(db.Model):
     title: Mapped[str] = mapped_column(String(100))
     rule: Mapped[str] = mapped_column(String(500))
     max_points: Mapped[int] = mapped_column(Integer)
-    office_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    # NULL: scored by the assessed 班组's parent 区队 (group templates only).
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     veto: Mapped[bool] = mapped_column(Boolean, default=False)
 
     template: Mapped[SheetTemplate] = relationship(back_populates="items")
-    office: Mapped[Unit] = relationship()
+    office: Mapped[Unit | None] = relationship()
 
 
 class AssessmentMonth(db.Model):
@@ -229,7 +232,9 @@ class PatronVisit(db.Model):
 
 
 class QuarterAward(db.Model):
-    """A quarter's 六好区队: one of at most N slots (unique), once per team (unique)."""
+    """A quarter's 六好区队 (kind team) or 六型班组 (kind group): one of at most N slots per kind
+    (unique), once per unit (unique). `points_request_ids`: the points requests asked for the
+    unit's leaders under the mine's SIX_GOOD_TEAM / SIX_TYPE_GROUP rule (NULL: none asked)."""
 
     __tablename__ = "assessment_awards"
     __table_args__ = (
@@ -248,6 +253,7 @@ class QuarterAward(db.Model):
     citation: Mapped[str] = mapped_column(String(500))
     awarded_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     awarded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    points_request_ids: Mapped[list | None] = mapped_column(JSON)
 
     team: Mapped[Unit] = relationship()
 

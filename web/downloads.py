@@ -28,6 +28,7 @@ KINDS: dict[str, str] = {
     "roster-template": "花名册模板",
     "roster": "花名册",
     "assessment": "区队考核",
+    "assessment-group": "班组考核",
     "dangers": "隐患台账",
     "violations": "三违登记",
     "mine-overview": "全矿概览",

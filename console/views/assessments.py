@@ -1,12 +1,25 @@
 """区队考核: the committee's month board (区队 × office, submitted or pending, totals, grades,
 ranks), the month's objections, the lock, the .xlsx in the paper layout, the template (read
-only here: versions are saved through the API's POST /admin/assessments/templates)."""
+only here: versions are saved through the API's POST /admin/assessments/templates). The board
+and the award page carry a kind switch: 区队 (六好区队) or 班组 (六型班组) — the same pages."""
 
 from __future__ import annotations
 
 from flask import render_template, request, url_for
 
-from assessments import access, awards, exports, leaders, org, photos, queries, rounds, templates
+from assessments import (
+    access,
+    awards,
+    exports,
+    leaders,
+    org,
+    photos,
+    queries,
+    rounds,
+    settings,
+    templates,
+)
+from assessments.defaults import PARENT
 from assessments.schemas import AwardIn, LeaderDecideIn, ScoreIn, TemplateIn
 from console.auth import committee_or_404, done, principal
 from console.blueprint import bp
@@ -15,20 +28,33 @@ from console.views.branch import xlsx
 from domain_errors import DomainError, InvalidInput, NotFound
 from media.settings import settings as media_settings
 from media.store import store_upload
-from models import utcnow
+from models import TEMPLATE_KINDS, utcnow
 from web import unit_of_work
 from web.downloads import file_name
+
+KIND_NAMES = {"team": "区队", "group": "班组"}
+
+
+def _kind() -> str:
+    return arg_str("kind", choices=TEMPLATE_KINDS) or "team"
 
 
 @bp.get("/assessments")
 def assessments_board():
-    """The board of the month asked for (default: the newest), with its objections."""
-    committee_or_404()
+    """The board of the month asked for (default: the newest of the kind asked for, 区队 by
+    default), with its objections."""
+    mine_id = committee_or_404()
     p = principal()
-    months = queries.months(p)
-    month_id = arg_int("month_id") or (months[0].id if months else None)
+    kind = _kind()
+    month_id = arg_int("month_id")
+    if month_id is not None:
+        kind = rounds.month_of(mine_id, month_id).kind
+    months = queries.months(p, kind)
+    month_id = month_id or (months[0].id if months else None)
     if month_id is None:
-        return render_template("assessments/board.html", months=[], board=None)
+        return render_template(
+            "assessments/board.html", months=[], board=None, kind=kind, kinds=KIND_NAMES
+        )
     board = queries.board(p, month_id)
     month = board["month"]
     objections = queries.objections(p, month.id)
@@ -39,6 +65,8 @@ def assessments_board():
         board=board,
         objections=objections,
         team_names=names,
+        kind=kind,
+        kinds=KIND_NAMES,
         lock_refusal=rounds.lock_refusal(month, utcnow()) if month.status == "open" else None,
     )
 
@@ -61,7 +89,7 @@ def assessments_export(month_id: int):
     mine_id = committee_or_404()
     month = rounds.month_of(mine_id, month_id)
     data = exports.month_workbook(principal(), month.id)
-    return xlsx(data, file_name("assessment", month.month))
+    return xlsx(data, file_name(exports.file_kind(month), month.month))
 
 
 @bp.get("/assessments/<int:month_id>/teams/<int:team_id>")
@@ -123,14 +151,15 @@ def assessments_awards():
     the award form for eligible teams, the quarter's awards (the honour wall)."""
     mine_id = committee_or_404()
     p = principal()
-    quarter = arg_str("quarter", 7) or _default_quarter(queries.months(p))
+    kind = _kind()
+    quarter = arg_str("quarter", 7) or _default_quarter(queries.months(p, kind))
     ranking, refusal = [], None
     if quarter:
         try:
-            ranking = awards.ranking(mine_id, quarter)
+            ranking = awards.ranking(mine_id, quarter, kind)
         except DomainError as error:
             refusal = error.message
-    given = awards.honours(p, quarter) if quarter and refusal is None else []
+    given = awards.honours(p, quarter, kind) if quarter and refusal is None else []
     nominations = []
     if quarter:
         try:
@@ -144,14 +173,17 @@ def assessments_awards():
         refusal=refusal,
         awards=given,
         awarded={a.team_id for a in given},
-        limit=awards.AWARDS_PER_QUARTER,
+        limit=settings.awards_per_quarter(kind),
         nominations=nominations,
+        kind=kind,
+        kinds=KIND_NAMES,
+        title=awards.AWARD_TITLES[kind],
     )
 
 
 @bp.post("/assessments/awards")
 def assessments_award():
-    """Name a team 六好区队 (the API's POST /admin/assessments/awards)."""
+    """Name a 区队 六好区队 or a 班组 六型班组 (the API's POST /admin/assessments/awards)."""
     committee_or_404()
     data = load_form(
         AwardIn(),
@@ -159,21 +191,26 @@ def assessments_award():
             "quarter": form_value("quarter"),
             "team_id": form_value("team_id"),
             "citation": form_value("citation"),
+            "kind": form_value("kind") or "team",
         },
         messages={"citation": "请填写表彰事迹"},
     )
-    made = awards.award(principal(), data["quarter"], data["team_id"], data["citation"])
+    made = awards.award(
+        principal(), data["quarter"], data["team_id"], data["citation"], kind=data["kind"]
+    )
     unit_of_work.flush()
+    asked = f"，已发起 {len(made.points_request_ids)} 条积分申请" if made.points_request_ids else ""
     return done(
-        f"已将 {made.team.name} 评为 {made.quarter} 六好区队",
-        to=url_for("console.assessments_awards", quarter=made.quarter),
+        f"已将 {made.team.name} 评为 {made.quarter} {awards.AWARD_TITLES[made.kind]}{asked}",
+        to=url_for("console.assessments_awards", quarter=made.quarter, kind=made.kind),
     )
 
 
 # --- the template editor: one line per item, saved as the next version ---------------------
 
 LINE_HELP = (
-    "每行一项：类别 | 考核项目 | 分值 | 考核科室 | 考核细则 | 否决（一票否决项填“否决”，分值填 0）"
+    "每行一项：类别 | 考核项目 | 分值 | 考核科室 | 考核细则 | 否决（一票否决项填“否决”，"
+    f"分值填 0）；班组考核表中由班组所属区队考核的项目，考核科室填“{PARENT}”"
 )
 
 
@@ -181,7 +218,8 @@ def template_lines(template) -> str:
     """A version as the editor's lines."""
     return "\n".join(
         " | ".join(
-            [i.group_name, i.title, str(i.max_points), i.office.name, i.rule]
+            [i.group_name, i.title, str(i.max_points), i.office.name if i.office else PARENT]
+            + [i.rule]
             + (["否决"] if i.veto else [])
         )
         for i in template.items
@@ -189,8 +227,10 @@ def template_lines(template) -> str:
 
 
 def parse_lines(mine_id: int, text: str) -> list[dict]:
-    """The editor's lines as the API's items; a line that cannot be read is a 422 naming it."""
-    offices = {u.name: u.id for u in org.offices(mine_id)}
+    """The editor's lines as the API's items; a line that cannot be read is a 422 naming it.
+    The office 所属区队 (PARENT) is a group sheet's item scored by the 班组's own 区队."""
+    offices: dict[str, int | None] = {u.name: u.id for u in org.offices(mine_id)}
+    offices.setdefault(PARENT, None)
     items, problems = [], {}
     for n, line in enumerate((text or "").splitlines(), start=1):
         if not line.strip():
@@ -273,8 +313,11 @@ def assessments_scoring():
     deduction, reason and evidence photos of each, a form to change them, and the submit."""
     offices = _scoring_offices()
     p = principal()
-    months = queries.months(p)
+    kind = _kind()
     month_id = arg_int("month_id")
+    if month_id is not None:
+        kind = rounds.month_of(p.person.mine_id, month_id).kind
+    months = queries.months(p, kind)
     month = next((m for m in months if m.id == month_id), None)
     if month is None:
         month = next((m for m in months if m.status == "open"), months[0] if months else None)
@@ -300,6 +343,8 @@ def assessments_scoring():
         submitted_at=submitted_at,
         editable=editable,
         max_photos=photos.MAX_PHOTOS,
+        kind=kind,
+        kinds=KIND_NAMES,
     )
 
 

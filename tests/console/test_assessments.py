@@ -17,7 +17,11 @@ def _seed(app) -> dict[str, int]:
     with app.app_context():
         seed_assessments()
         db.session.commit()
-        months = db.session.scalars(db.select(AssessmentMonth).order_by(AssessmentMonth.month))
+        months = db.session.scalars(
+            db.select(AssessmentMonth)
+            .where(AssessmentMonth.kind == "team")
+            .order_by(AssessmentMonth.month)
+        )
         return {m.status: m.id for m in months}
 
 
@@ -161,3 +165,86 @@ def test_the_template_editor_saves_a_new_version(app, demo):
         assert newest.items[2].veto
         # the open month keeps the version it opened with
         assert db.session.get(AssessmentMonth, months["open"]).template_id == template_id
+
+
+def test_the_group_template_editor_keeps_the_teams_items(app, demo):
+    _seed(app)
+    client = app.test_client()
+    token = client_sign_in(client, "committee")
+    from models import SheetTemplate
+
+    with app.app_context():
+        template_id = db.session.scalar(
+            db.select(SheetTemplate.id).where(SheetTemplate.kind == "group")
+        )
+    url = f"/console/assessments/templates/{template_id}"
+    html = client.get(url).get_data(as_text=True)
+    assert "效益型 | 生产任务完成 | 15 | 所属区队 |" in html
+    lines = (
+        "安全型 | 班前会 | 50 | 安全科 | 每次扣2分\n"
+        "效益型 | 任务完成 | 50 | 所属区队 | 每欠1%扣1分\n"
+    )
+    r = client.post(url, data={"csrf_token": token, "lines": lines})
+    assert r.status_code in (302, 303), r.get_data(as_text=True)[:300]
+    with app.app_context():
+        newest = db.session.scalar(db.select(SheetTemplate).order_by(SheetTemplate.id.desc()))
+        assert (newest.kind, newest.version) == ("group", 2)
+        assert [i.office_id is None for i in newest.items] == [False, True]
+    # A 区队 sheet has no 所属区队 line.
+    with app.app_context():
+        team_template = db.session.scalar(
+            db.select(SheetTemplate.id).where(SheetTemplate.kind == "team")
+        )
+    r = client.post(
+        f"/console/assessments/templates/{team_template}",
+        data={"csrf_token": token, "lines": lines},
+    )
+    assert r.status_code == 422
+
+
+def test_the_kind_switch_shows_the_groups_board_and_award_page_in_the_browser(app, demo, console):
+    from tests.console.layout import assert_fits
+
+    _seed(app)
+    console.demo_sign_in("committee")
+    console.go("/console/assessments")
+    page = console.page
+    assert page.locator("[data-kind-switch] .btn-primary").inner_text().startswith("区队")
+    with page.expect_navigation():
+        page.click("[data-kind-switch] [data-kind=group]")
+    assert page.locator("[data-kind-switch] .btn-primary").inner_text().startswith("班组")
+    # The newest 六型班组 month is in progress: 安全科 submitted, 综采一队 still scoring.
+    assert page.locator("[data-status]").inner_text() == "进行中"
+    head = page.locator("#board thead").inner_text()
+    assert "班组" in head and "安全科" in head and "综采一队" in head
+    assert page.locator("#board thead .tag-green").count() == 1
+    rows = page.locator("#board tbody tr")
+    assert rows.count() == 3
+    assert "综采一队生产二班" in page.locator("#board").inner_text()
+    # The month picker lists only 班组 months; the last one is locked with its ranks.
+    options = page.locator("select[name=month_id] option")
+    assert options.count() == 2
+    page.select_option("select[name=month_id]", index=1)
+    with page.expect_navigation():
+        page.click("form.search button[type=submit]")
+    assert page.locator("[data-status]").inner_text() == "已锁定"
+    first = page.locator("#board tbody tr").first.locator("td")
+    assert (first.nth(0).inner_text(), first.nth(1).inner_text()) == ("1", "综采一队生产一班")
+    assert_fits(page, "assessments-groups-board")
+    page.click("#board tbody tr >> nth=0 >> a")
+    page.wait_for_load_state("load")
+    assert "六型班组考核表" in page.locator("h3").first.inner_text()
+    assert "所属区队" not in page.locator("table").first.inner_text()  # the 区队 is named
+    assert "综采一队" in page.locator("table").first.inner_text()
+    console.go("/console/assessments?kind=group")
+    page.click("[data-awards-link]")
+    page.wait_for_load_state("load")
+    assert page.locator("[data-kind-switch] .btn-primary").inner_text().startswith("班组")
+    # The demo has one locked 班组 month: its quarter is not complete yet.
+    assert page.locator("[data-refusal]").count() == 1
+    assert "六型班组评选" in page.title()
+    with page.expect_navigation():
+        page.click("[data-kind-switch] [data-kind=team]")
+    assert page.locator("#quarter-ranking tbody tr").count() == 4
+    assert_fits(page, "assessments-groups-awards")
+    console.no_problems()
