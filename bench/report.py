@@ -121,6 +121,29 @@ def table(report: dict) -> list[dict]:
                     "answers": answers(_sum_statuses(results)),
                 }
             )
+    cl = report.get("cluster_runs", [])
+    if cl:
+        ratio = median(r["ratio"] for r in cl)
+        for side, label in (
+            ("single", "single Redis"),
+            ("cluster", "six-node Redis Cluster (3 masters + 3 replicas)"),
+        ):
+            results = [r[side] for r in cl]
+            rows.append(
+                {
+                    "phase": f"accepted votes side by side: {label}",
+                    "rps": median(r["rps"] for r in results),
+                    "p50_ms": median(r["p50_ms"] for r in results),
+                    "p90_ms": median(r["p90_ms"] for r in results),
+                    "p99_ms": median(r["p99_ms"] for r in results),
+                    "x_bare": median(r["ratios"][side] for r in cl),
+                    "per_run_cluster_over_single": [r["ratio"] for r in cl],
+                    "target": "— (measured)",
+                    "result": "—" if side == "single" else f"{ratio:.3f}× single Redis",
+                    "met": "—",
+                    "answers": answers(_sum_statuses(results)),
+                }
+            )
     preloaded = f"`fl_bench_full` ({report['args'].get('preload', 0):,} preloaded)"
     side_by_side = "invariants_before_preload" in report
     checks = [
@@ -134,6 +157,8 @@ def table(report: dict) -> list[dict]:
                 "invariants",
             ),
             (preloaded, "invariants_after_preload"),
+            ("`fl_bench` after the cluster runs", "invariants_single_side"),
+            ("`fl_bench_cluster` on the cluster", "invariants_cluster"),
         )
         if key in report
     ]
@@ -242,6 +267,16 @@ def markdown(report: dict) -> str:
                 if p != "bare" and p in run
             ]
             lines.append(f"{i}. " + ", ".join(parts))
+        cl = report.get("cluster_runs", [])
+        if cl:
+            lines += ["", "Cluster side by side, per run, req/s (× bare of that run):"]
+            for i, run in enumerate(cl, 1):
+                lines.append(
+                    f"{i}. bare {run['bare']['rps']:.0f}, single Redis "
+                    f"{run['single']['rps']:.0f} ({run['ratios']['single']:.3f}), cluster "
+                    f"{run['cluster']['rps']:.0f} ({run['ratios']['cluster']:.3f}), "
+                    f"cluster ÷ single {run['ratio']:.3f}"
+                )
         if any("cpu" in run.get("bare", {}) for run in runs):
             lines += ["", "Where the time goes (CPU ms per answered request, medians of runs):", ""]
             lines.append(cpu_table(report))

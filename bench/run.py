@@ -15,7 +15,11 @@ the app at once (`ACTIVE`). Then votes paced at each of `--paced-rates` per seco
 realistic load), each worker's resident memory, and the invariants (nobody has more ballots
 than the rules allow; Redis tallies equal the database's non-voided ballots). Then it copies the
 database to `fl_bench_full`, loads `--preload` past ballots into the copy (Redis db 6), serves
-both at once and alternates accepted-vote runs between them. Then (unless --no-chaos) it votes
+both at once and alternates accepted-vote runs between them. With --cluster, it starts a six-node
+Redis Cluster (3 masters + 3 replicas, free ports of 127.0.0.1) and alternates accepted-vote runs
+between the app on the single Redis and the same app on a copy of the database (`fl_bench_cluster`)
+on the cluster, with the bare app measured in each run; the cluster is stopped at the end of that
+phase (and on any error). Then (unless --no-chaos) it votes
 under load while Redis is flushed, the tallies rebuilt and the campaign closed, and checks that
 the tallies still equal the database and that no ballot is later than the close. Last, the
 commit-time gate's cost as a SQL micro-benchmark (`bench/gate.py`). The results table is printed
@@ -61,10 +65,17 @@ ACTIVE = 5000
 
 FULL_DB = "fl_bench_full"  # a copy of fl_bench with the preloaded ballots, served side by side
 FULL_REDIS_URL = "redis://127.0.0.1:6379/6"
+# --cluster: a copy of fl_bench served by an app on a six-node Redis Cluster the run starts on
+# free ports of 127.0.0.1 (with a plain Redis beside it for the job queue), beside fl_bench on
+# the single Redis.
+CLUSTER_DB = "fl_bench_cluster"
+CLUSTER_NODE_TIMEOUT_MS = 5000  # the README's recommended cluster-node-timeout
+CLUSTERS: list = []  # every cluster started: stopped at the end whatever happens
 
 
 def env(db: str = PG_DB, redis_url: str = REDIS_URL) -> dict[str, str]:
     e = dict(os.environ)
+    e.pop("RQ_REDIS_URL", None)
     e.update(
         DATABASE_URL=f"postgresql+psycopg://postgres@127.0.0.1:5432/{db}",
         REDIS_URL=redis_url,
@@ -74,7 +85,24 @@ def env(db: str = PG_DB, redis_url: str = REDIS_URL) -> dict[str, str]:
         VOTE_IP_PER_MINUTE="100000000",
         PYTHONPATH=str(ROOT),
     )
+    if redis_url in RQ_URLS:  # RQ cannot run on a cluster: the queue's own Redis
+        e["RQ_REDIS_URL"] = RQ_URLS[redis_url]
     return e
+
+
+RQ_URLS: dict[str, str] = {}  # cluster REDIS_URL -> the plain Redis its job queue uses
+
+
+def redis_client(url: str):
+    """A redis-py client for a REDIS_URL of this run (`redis+cluster://host:port/0` too)."""
+    import redis
+
+    if url.startswith("redis+cluster://"):
+        from redis.cluster import RedisCluster
+
+        host, port = url[len("redis+cluster://") :].split("/", 1)[0].split(":")
+        return RedisCluster(host=host, port=int(port), decode_responses=True)
+    return redis.Redis.from_url(url, decode_responses=True)
 
 
 def log(msg: str) -> None:
@@ -291,6 +319,9 @@ def stop(proc: subprocess.Popen) -> None:
 def stop_all() -> None:
     for proc in STARTED:
         stop(proc)
+    for cluster in CLUSTERS:
+        cluster.stop()  # SIGTERM each node, SIGKILL after 10 s
+    CLUSTERS.clear()
 
 
 def worker_rss(master: subprocess.Popen) -> list[dict]:
@@ -407,9 +438,8 @@ def _wrk(script: str, port: int, duration: int, connections: int, extra: dict) -
 def check_invariants(campaign_id: int, db: str = PG_DB, redis_url: str = REDIS_URL) -> dict:
     """Nobody above the rules; Redis tallies equal the database's non-voided ballots."""
     import psycopg
-    import redis
 
-    r = redis.Redis.from_url(redis_url, decode_responses=True)
+    r = redis_client(redis_url)
     with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{db}") as conn:
         per_cand, per_cat = conn.execute(
             "SELECT per_candidate_per_day, per_category_per_day FROM vote_campaigns WHERE id = %s",
@@ -438,6 +468,7 @@ def check_invariants(campaign_id: int, db: str = PG_DB, redis_url: str = REDIS_U
     tallies = {
         int(k): int(v) for k, v in r.zrange(f"{{vc:{campaign_id}}}:tally", 0, -1, withscores=True)
     }
+    r.close()
     mismatched = sorted(
         cid for cid in set(db_counts) | set(tallies) if db_counts.get(cid, 0) != tallies.get(cid, 0)
     )
@@ -638,6 +669,90 @@ def chaos_check(args, info: dict, common: dict, next_visit: int) -> dict:
 CLOSED_LOOP = ("ping", "me", "unread", "votes", "storm", "leaderboard")  # each divided by "bare"
 
 
+def cluster_side_by_side(args, info: dict, common: dict, next_visit: int, report: dict) -> int:
+    """Accepted votes on a six-node Redis Cluster beside the single Redis, in the same run:
+    fl_bench on a single redis-server and its copy fl_bench_cluster on a six-node cluster (3
+    masters + 3 replicas, node timeout 5 s), both started here on free ports of 127.0.0.1 with
+    the same binary and flags, each served by a gunicorn with the same settings; each run
+    measures the bare app, then both sides with the same voters and candidates (the order
+    alternates). Returns the next free visit."""
+    from tests.support.redis_cluster import RedisClusterServer
+
+    log("starting a six-node Redis Cluster and a single Redis on 127.0.0.1, copying the database")
+    cluster = RedisClusterServer(node_timeout_ms=CLUSTER_NODE_TIMEOUT_MS)
+    CLUSTERS.append(cluster)
+    cluster.start(timeout=60)
+    RQ_URLS[cluster.url] = cluster.start_queue_server()
+    # The single side's Redis: started here with the cluster nodes' binary and flags (no
+    # persistence, noeviction), a Redis of its own that nothing else on the machine touches.
+    single_url = cluster.start_queue_server()
+    clone_database(PG_DB, CLUSTER_DB)
+    settle(PG_DB)
+    settle(CLUSTER_DB)
+    # Each side's tallies built from its database, on its Redis.
+    for db_name, url in ((PG_DB, single_url), (CLUSTER_DB, cluster.url)):
+        subprocess.run(
+            [sys.executable, "-m", "flask", "votes", "rebuild-tallies", "--campaign"]
+            + [str(info["campaign"])],
+            cwd=ROOT,
+            env=env(db_name, url),
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+    single_port, cluster_port, bare_port = free_port(), free_port(), free_port()
+    single = start_gunicorn(
+        single_port, args.workers, args.threads, args.keep_alive, PG_DB, single_url
+    )
+    clustered = start_gunicorn(
+        cluster_port, args.workers, args.threads, args.keep_alive, CLUSTER_DB, cluster.url
+    )
+    bare = start_gunicorn(
+        bare_port,
+        args.workers,
+        args.threads,
+        args.keep_alive,
+        app="bench.bare:app",
+        ready_path="/",
+    )
+    MASTERS.update(app=single.pid, bare=bare.pid)
+    wrk("get", bare_port, 3, args.connections, get("/"))
+    for p in (single_port, cluster_port):
+        wrk("get", p, 3, args.connections, get("/api/v1/me", auth=True, **common))
+    for run in range(args.runs):
+        extra = {**common, "BENCH_VISIT_START": next_visit}
+        row = {"bare": wrk("get", bare_port, args.duration, args.connections, get("/"))}
+        order = [("single", single_port), ("cluster", cluster_port)]
+        if run % 2:
+            order.reverse()
+        for side, p in order:
+            MASTERS["app"] = single.pid if side == "single" else clustered.pid
+            row[side] = wrk("votes", p, args.duration, args.connections, extra)
+        next_visit += max(visits_used(row[side]) for side in ("single", "cluster"))
+        base = row["bare"]["rps"]
+        row["ratios"] = {side: row[side]["rps"] / base for side in ("single", "cluster")}
+        row["ratio"] = row["cluster"]["rps"] / row["single"]["rps"]
+        report["cluster_runs"].append(row)
+        log(
+            f"cluster side by side {run + 1}: bare {base:.0f}/s, single Redis "
+            f"{row['single']['rps']:.0f}/s ({row['ratios']['single']:.3f}×), cluster "
+            f"{row['cluster']['rps']:.0f}/s ({row['ratios']['cluster']:.3f}×), "
+            f"cluster ÷ single {row['ratio']:.3f}"
+        )
+    MASTERS["app"] = single.pid
+    for proc in (bare, clustered, single):
+        stop(proc)
+    report["invariants_single_side"] = check_invariants(info["campaign"], PG_DB, single_url)
+    report["invariants_cluster"] = check_invariants(info["campaign"], CLUSTER_DB, cluster.url)
+    log(
+        f"invariants: single Redis {report['invariants_single_side']}; "
+        f"cluster {report['invariants_cluster']}"
+    )
+    cluster.stop()
+    CLUSTERS.remove(cluster)
+    return next_visit
+
+
 def visits_used(result: dict) -> int:
     """Visits a votes phase may have started in any one wrk thread (as if one did them all)."""
     return result["requests"] // VISIT + 1
@@ -680,6 +795,12 @@ def main() -> None:
         help="skip the check of a flush, a rebuild and a close during a vote load",
     )
     parser.add_argument(
+        "--cluster",
+        action="store_true",
+        help="also measure accepted votes on a six-node Redis Cluster (started and stopped by "
+        "the run, redis-server and redis-cli needed) beside the single Redis, alternating",
+    )
+    parser.add_argument(
         "--gate-seconds",
         type=float,
         default=None,
@@ -705,6 +826,7 @@ def main() -> None:
         "runs": [],
         "paced": [],
         "preloaded_runs": [],
+        "cluster_runs": [],
     }
     failure: BaseException | None = None
     try:
@@ -876,6 +998,8 @@ def measure(args, paced_rates: list[int], gate_seconds: float, report: dict) -> 
             info["campaign"], FULL_DB, FULL_REDIS_URL
         )
         log(f"invariants: {report['invariants']}; full copy: {report['invariants_after_preload']}")
+    if args.cluster:
+        next_visit = cluster_side_by_side(args, info, common, next_visit, report)
     if args.chaos:
         report["chaos"] = chaos_check(args, info, common, next_visit)
         log(f"close + rebuild + flush during load: {report['chaos']}")

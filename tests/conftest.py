@@ -81,23 +81,27 @@ def _base_config(tmp: str) -> dict[str, Any]:
 def base_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     config = _base_config(str(tmp_path_factory.mktemp("frontline")))
     cluster = None
-    if os.environ.get("TEST_REDIS", "").lower() == "cluster" and not config["REDIS_URL"]:
-        cluster = RedisClusterServer().start()
-        config["REDIS_URL"] = cluster.url
-        if not config["RQ_REDIS_URL"]:
-            config["RQ_REDIS_URL"] = cluster.start_queue_server()
-    problem = rq_url_problem(config)
-    if problem:
-        raise pytest.UsageError(f"the job queue needs {problem}")
     s3 = None
-    if os.environ.get("TEST_STORAGE_BACKEND", "local").lower() == "s3":
-        s3 = S3Server().start()
-        config.update(s3.config(s3.new_bucket()))
-    yield config
-    if s3 is not None:
-        s3.stop()
-    if cluster is not None:
-        cluster.stop()
+    # Whatever fails after a server started (a missing module, a bucket refused), the servers
+    # started here are stopped: they would otherwise outlive the run.
+    try:
+        if os.environ.get("TEST_REDIS", "").lower() == "cluster" and not config["REDIS_URL"]:
+            cluster = RedisClusterServer().start()
+            config["REDIS_URL"] = cluster.url
+            if not config["RQ_REDIS_URL"]:
+                config["RQ_REDIS_URL"] = cluster.start_queue_server()
+        problem = rq_url_problem(config)
+        if problem:
+            raise pytest.UsageError(f"the job queue needs {problem}")
+        if os.environ.get("TEST_STORAGE_BACKEND", "local").lower() == "s3":
+            s3 = S3Server().start()
+            config.update(s3.config(s3.new_bucket()))
+        yield config
+    finally:
+        if s3 is not None:
+            s3.stop()
+        if cluster is not None:
+            cluster.stop()
 
 
 @pytest.fixture(scope="session")

@@ -49,7 +49,7 @@ class RedisClusterServer:
         self.dir = ""
         self.ports: list[int] = []
         self.processes: dict[int, subprocess.Popen] = {}
-        self.queue_port: int | None = None
+        self.plain_ports: set[int] = set()  # plain Redis servers started beside the cluster
 
     @property
     def url(self) -> str:
@@ -87,11 +87,12 @@ class RedisClusterServer:
         return self
 
     def start_queue_server(self) -> str:
-        """One plain Redis beside the cluster, for RQ (which cannot run on a cluster): its URL."""
+        """One plain Redis beside the cluster (for RQ, which cannot run on a cluster, or the
+        bench's single-Redis side), same binary and flags, stopped with the cluster: its URL."""
         (port,) = _free_ports(1)
         self._start_node(port, cluster=False)
         self._wait_ping(port, 30)
-        self.queue_port = port
+        self.plain_ports.add(port)
         return f"redis://127.0.0.1:{port}/0"
 
     def _start_node(self, port: int, cluster: bool = True) -> None:
@@ -165,7 +166,9 @@ class RedisClusterServer:
 
     def live_ports(self) -> list[int]:
         return [
-            p for p, proc in self.processes.items() if proc.poll() is None and p != self.queue_port
+            p
+            for p, proc in self.processes.items()
+            if proc.poll() is None and p not in self.plain_ports
         ]
 
     def client(self, **options: Any) -> Any:
