@@ -25,7 +25,7 @@ def _check_range(month_id: int, team_id: int, delta: int) -> None:
         )
     )
     if result is None:
-        raise NotATeam("该区队不在本月考核结果中")
+        raise NotATeam("该单位不在本月考核结果中")
     if not 0 <= result.total + delta <= rounds.FULL_MARKS:
         raise AdjustmentOutOfRange()
 

@@ -28,8 +28,6 @@ import re
 from datetime import date
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from accounts.principal import Principal
 from assessments import access, settings
 from assessments.errors import (
@@ -56,6 +54,7 @@ from models import (
     db,
     utcnow,
 )
+from models.unit_of_work import insert_once
 
 AWARD_KINDS = ("team", "group")
 AWARD_TITLES = {"team": "六好区队", "group": "六型班组"}
@@ -237,9 +236,12 @@ def award(
         limit = settings.awards_per_quarter(kind)
     rows = {r["team_id"]: r for r in ranking(me.mine_id, quarter, kind)}
     row = rows.get(team_id)
+    unit, title = ("班组", "六型班组") if kind == "group" else ("区队", "六好区队")
     if row is None or not row["eligible"]:
         raise NotEligible(
-            NotEligible.message if row is None else f"不符合评选条件：{row['ineligible_because']}"
+            NotEligible.message.replace("区队", unit)
+            if row is None
+            else f"不符合评选条件：{row['ineligible_because']}"
         )
     taken = set(
         db.session.scalars(
@@ -258,10 +260,10 @@ def award(
             QuarterAward.team_id == team_id,
         )
     ):
-        raise AlreadyAwarded()
+        raise AlreadyAwarded(f"该{unit}本季度已评为{title}")
     free = [s for s in range(1, limit + 1) if s not in taken]
     if not free:
-        raise AwardsFull()
+        raise AwardsFull(f"本季度{title}名额已满")
     made = QuarterAward(
         mine_id=me.mine_id,
         quarter=quarter,
@@ -273,12 +275,8 @@ def award(
         awarded_by_id=me.id,
         awarded_at=utcnow(),
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(made)
-            db.session.flush()
-    except IntegrityError as exc:  # the same slot or team taken at the same instant
-        raise AlreadyAwarded("该名额或单位刚被他人评定，请刷新后重试") from exc
+    if not insert_once(made):  # the same slot or unit taken at the same instant
+        raise AlreadyAwarded("该名额或单位刚被他人评定，请刷新后重试")
     asked = _ask_points(principal, made)
     if asked:
         made.points_request_ids = asked

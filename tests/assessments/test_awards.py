@@ -130,3 +130,30 @@ def test_the_same_team_awarded_at_once_is_awarded_once(new_scene, app):
     assert sorted(fire_at_once(2, award)) == [201, 409]
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(QuarterAward)) == 1
+
+
+def test_a_six_good_team_award_asks_points_for_its_party_member_leaders(new_scene, app):
+    """Where the mine's rulebook has SIX_GOOD_TEAM, a 六好区队 award files a maker-checker points
+    request for each of the 区队's leaders who is a party member (not for a leader who is not,
+    nor without the rule)."""
+    from models import PointsRequest
+
+    s = new_scene(open_month=False)
+    for month in ("2026-07", "2026-08", "2026-09"):
+        locked_month(s, month, [])
+    t0, t1, _ = s.teams
+    body = {"quarter": "2026-Q3", "citation": "六好区队"}
+    r = s.post("/admin/assessments/awards", {**body, "team_id": t0})
+    s.ok(r, 201)
+    assert r.json["points_request_ids"] == []  # no rule: no request
+    rule = {"code": "SIX_GOOD_TEAM", "name": "六好区队", "points": 5, "source": "manual"}
+    s.ok(s.post("/admin/rulebook", rule), 201)
+    member = s.world.member(s.branches[1])
+    s.duty(t1, member, "leader")  # t1's first leader is not a party member
+    r = s.post("/admin/assessments/awards", {**body, "team_id": t1})
+    s.ok(r, 201)
+    (request_id,) = r.json["points_request_ids"]
+    with app.app_context():
+        req = db.session.get(PointsRequest, request_id)
+        assert (req.person_id, req.delta, req.status) == (member.id, 5, "pending")
+        assert req.requested_by_id == s.c1.id  # another committee member approves it

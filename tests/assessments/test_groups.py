@@ -325,11 +325,13 @@ def test_the_group_quarter_ranking_and_awards(new_scene, app):
     try:
         r = s.post("/admin/assessments/awards", {**body, "team_id": g.g2})
         assert (r.status_code, r.json["reason"]) == (409, "awards_full")
+        assert r.json["message"] == "本季度六型班组名额已满"
     finally:
         app.config["ASSESSMENT_GROUP_AWARDS_PER_QUARTER"] = 6
     s.ok(s.post("/admin/assessments/awards", {**body, "team_id": g.g2}), 201)
     r = s.post("/admin/assessments/awards", {**body, "team_id": g.g2})
     assert (r.status_code, r.json["reason"]) == (409, "already_awarded")
+    assert r.json["message"] == "该班组本季度已评为六型班组"
     # The honour wall lists 班组 awards, and `kind` picks one kind.
     wall = s.get("/assessments/honours?quarter=2026-Q3", s.worker).json
     assert [(a["team_id"], a["kind"]) for a in wall] == [(g.g1, "group"), (g.g2, "group")]
