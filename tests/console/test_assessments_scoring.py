@@ -41,6 +41,9 @@ def test_an_office_scores_with_a_photo_sees_a_conflict_and_submits(app, demo, co
     photo = tmp_path / "evidence.png"
     photo.write_bytes(image_bytes())
     form.locator("input[name=photo]").set_input_files(str(photo))
+    # our own chooser (选择文件 and the file's name), not the browser's
+    assert form.locator("[data-file-pick]").inner_text() == "选择文件"
+    assert form.locator("[data-file-name]").inner_text() == "evidence.png"
     with page.expect_navigation():
         form.locator("button[type=submit]").click()
     assert "已保存" in console.flash()
