@@ -27,6 +27,13 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table('assessment_awards', schema=None) as batch_op:
         batch_op.drop_column('points_request_ids')
+    # Items scored by a 班组's own 区队 cannot exist before this revision: they go, with what
+    # was recorded against them (photos and objections of their deductions, the deductions).
+    orphans = "SELECT id FROM assessment_items WHERE office_id IS NULL"
+    deductions = f"SELECT id FROM assessment_deductions WHERE item_id IN ({orphans})"
+    op.execute(f"DELETE FROM assessment_photos WHERE deduction_id IN ({deductions})")
+    op.execute(f"DELETE FROM assessment_objections WHERE deduction_id IN ({deductions})")
+    op.execute(f"DELETE FROM assessment_deductions WHERE item_id IN ({orphans})")
     op.execute('DELETE FROM assessment_items WHERE office_id IS NULL')
     with op.batch_alter_table('assessment_items', schema=None) as batch_op:
         batch_op.alter_column('office_id', existing_type=sa.Integer(), nullable=False)
