@@ -19,8 +19,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from accounts.principal import Principal
 from assessments import access
 from assessments.awards import quarter_months
@@ -34,6 +32,7 @@ from assessments.errors import (
     OwnNomination,
 )
 from models import LeaderNomination, Person, Unit, UnitDuty, db, utcnow
+from models.unit_of_work import insert_once
 
 POINTS_RULE = "GROUP_LEADER"
 
@@ -75,12 +74,8 @@ def nominate(principal: Principal, quarter: str, group_id: int, citation: str) -
         nominated_by_id=me.id,
         nominated_at=utcnow(),
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-            db.session.flush()
-    except IntegrityError as exc:
-        raise AlreadyNominated() from exc
+    if not insert_once(row):
+        raise AlreadyNominated()
     return row
 
 

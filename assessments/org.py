@@ -4,12 +4,11 @@ the committee of the mine. The caller commits."""
 
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
-
 from accounts.principal import Principal
 from assessments import access
 from assessments.errors import InvalidTemplate, NotAnOffice, NotATeam, PersonNotFound
 from models import Patronage, Person, Unit, UnitDuty, db
+from models.unit_of_work import insert_once
 
 
 def set_kind(principal: Principal, unit_id: int, kind: str, parent_id: int | None) -> Unit:
@@ -61,10 +60,7 @@ def grant_duty(principal: Principal, unit_id: int, employee_no: str, duty: str) 
     if existing is not None:
         return existing
     row = UnitDuty(unit_id=unit.id, person_id=person.id, duty=duty, granted_by_id=me.id)
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-    except IntegrityError:  # granted at the same instant by someone else: the same result
+    if not insert_once(row):  # granted at the same instant by someone else: the same result
         return db.session.scalar(
             db.select(UnitDuty).where(
                 UnitDuty.unit_id == unit.id,
@@ -99,10 +95,7 @@ def link(principal: Principal, office_id: int, team_id: int) -> Patronage:
     if existing is not None:
         return existing
     row = Patronage(office_id=office_id, team_id=team_id)
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-    except IntegrityError:
+    if not insert_once(row):
         return db.session.scalar(stmt)
     return row
 

@@ -27,8 +27,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from accounts.principal import Principal
 from assessments import access, photos
 from assessments.errors import (
@@ -66,6 +64,7 @@ from models import (
     db,
     utcnow,
 )
+from models.unit_of_work import insert_once
 
 DEFAULT_THRESHOLDS = [90, 80, 70]  # 优秀, 良好, 一般; below the last: 较差
 GRADE_NAMES = ("优秀", "良好", "一般", "较差")
@@ -131,12 +130,8 @@ def open_month(
         opened_by_id=me.id,
         opened_at=utcnow(),
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-            db.session.flush()
-    except IntegrityError as exc:
-        raise MonthExists() from exc
+    if not insert_once(row):
+        raise MonthExists()
     return row
 
 
@@ -266,12 +261,8 @@ def score(
             scored_by_id=me.id,
             scored_at=now,
         )
-        try:
-            with db.session.begin_nested():
-                db.session.add(row)
-                db.session.flush()
-        except IntegrityError as exc:  # scored by someone else first: read it, then change it
-            raise ScoreConflict() from exc
+        if not insert_once(row):  # scored by someone else first: read it, then change it
+            raise ScoreConflict()
         if photo_ids is not None:
             photos.set_photos(me.id, row, photo_ids)
         return row
@@ -322,12 +313,8 @@ def submit(principal: Principal, month_id: int, office_id: int) -> OfficeSubmiss
     row = OfficeSubmission(
         month_id=month.id, office_id=office_id, submitted_by_id=me.id, submitted_at=utcnow()
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-            db.session.flush()
-    except IntegrityError as exc:
-        raise OfficeSubmitted() from exc
+    if not insert_once(row):
+        raise OfficeSubmitted()
     return row
 
 
@@ -368,12 +355,8 @@ def object_to(
         raised_by_id=me.id,
         raised_at=now,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-            db.session.flush()
-    except IntegrityError as exc:
-        raise ObjectionExists() from exc
+    if not insert_once(row):
+        raise ObjectionExists()
     return row
 
 

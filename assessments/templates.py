@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from accounts.principal import Principal
 from assessments import access
 from assessments.defaults import (
@@ -29,6 +27,7 @@ from assessments.errors import (
     TemplateNotHundred,
 )
 from models import SheetItem, SheetTemplate, Unit, db
+from models.unit_of_work import insert_once
 
 TOTAL = 100
 
@@ -103,12 +102,8 @@ def _save(
         is_example=is_example,
         created_by_id=author_id,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(template)
-            db.session.flush()
-    except IntegrityError as exc:  # the same name saved at the same instant
-        raise TemplateConflict() from exc
+    if not insert_once(template):  # the same name saved at the same instant
+        raise TemplateConflict()
     for position, item in enumerate(items, start=1):
         db.session.add(
             SheetItem(

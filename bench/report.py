@@ -53,6 +53,11 @@ def _sum_statuses(results: list[dict]) -> dict[str, int]:
     return total
 
 
+def _medians(results: list[dict]) -> dict[str, float]:
+    """The rate and latencies of a phase: the medians of its runs."""
+    return {key: median(r[key] for r in results) for key in ("rps", "p50_ms", "p90_ms", "p99_ms")}
+
+
 def _mark(ok: bool | None) -> str:
     return "—" if ok is None else ("pass" if ok else "**miss**")
 
@@ -69,10 +74,7 @@ def table(report: dict) -> list[dict]:
         target = RATIO_TARGETS.get(phase)
         row = {
             "phase": label,
-            "rps": median(r["rps"] for r in results),
-            "p50_ms": median(r["p50_ms"] for r in results),
-            "p90_ms": median(r["p90_ms"] for r in results),
-            "p99_ms": median(r["p99_ms"] for r in results),
+            **_medians(results),
             "x_bare": ratio,
             "per_run_x_bare": [r["ratios"][phase] for r in runs] if phase != "bare" else None,
             "target": f"≥ {target:.2f}× bare" if target else "—",
@@ -109,10 +111,7 @@ def table(report: dict) -> list[dict]:
             rows.append(
                 {
                     "phase": f"accepted votes side by side: {label}",
-                    "rps": median(r["rps"] for r in results),
-                    "p50_ms": median(r["p50_ms"] for r in results),
-                    "p90_ms": median(r["p90_ms"] for r in results),
-                    "p99_ms": median(r["p99_ms"] for r in results),
+                    **_medians(results),
                     "x_bare": None,
                     "per_run_full_over_empty": [r["ratio"] for r in pre],
                     "target": "—" if side == "empty" else "full ÷ empty within ±10 %",
@@ -132,10 +131,7 @@ def table(report: dict) -> list[dict]:
             rows.append(
                 {
                     "phase": f"accepted votes side by side: {label}",
-                    "rps": median(r["rps"] for r in results),
-                    "p50_ms": median(r["p50_ms"] for r in results),
-                    "p90_ms": median(r["p90_ms"] for r in results),
-                    "p99_ms": median(r["p99_ms"] for r in results),
+                    **_medians(results),
                     "x_bare": median(r["ratios"][side] for r in cl),
                     "per_run_cluster_over_single": [r["ratio"] for r in cl],
                     "target": "— (measured)",

@@ -302,6 +302,18 @@ def start_gunicorn(
     raise SystemExit("gunicorn did not start")
 
 
+def start_bare(port: int, args) -> subprocess.Popen:
+    """The baseline: the bare Flask app under the same gunicorn settings as the app."""
+    return start_gunicorn(
+        port,
+        args.workers,
+        args.threads,
+        args.keep_alive,
+        app="bench.bare:app",
+        ready_path="/",
+    )
+
+
 def stop(proc: subprocess.Popen) -> None:
     """Graceful stop: the gunicorn master lets workers finish the requests in flight."""
     if proc.poll() is not None:
@@ -707,14 +719,7 @@ def cluster_side_by_side(args, info: dict, common: dict, next_visit: int, report
     clustered = start_gunicorn(
         cluster_port, args.workers, args.threads, args.keep_alive, CLUSTER_DB, cluster.url
     )
-    bare = start_gunicorn(
-        bare_port,
-        args.workers,
-        args.threads,
-        args.keep_alive,
-        app="bench.bare:app",
-        ready_path="/",
-    )
+    bare = start_bare(bare_port, args)
     MASTERS.update(app=single.pid, bare=bare.pid)
     wrk("get", bare_port, 3, args.connections, get("/"))
     for p in (single_port, cluster_port):
@@ -865,14 +870,7 @@ def measure(args, paced_rates: list[int], gate_seconds: float, report: dict) -> 
     port = free_port()
     proc = start_gunicorn(port, args.workers, args.threads, args.keep_alive)
     bare_port = free_port()
-    bare = start_gunicorn(
-        bare_port,
-        args.workers,
-        args.threads,
-        args.keep_alive,
-        app="bench.bare:app",
-        ready_path="/",
-    )
+    bare = start_bare(bare_port, args)
     MASTERS.update(app=proc.pid, bare=bare.pid)
     per_thread = VOTERS // WRK_THREADS
     next_visit = 0  # per wrk thread; see bench/wrk/votes.lua

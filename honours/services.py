@@ -9,7 +9,6 @@ import re
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from accounts.principal import Principal
@@ -25,6 +24,7 @@ from models import (
     db,
     utcnow,
 )
+from models.unit_of_work import insert_once
 from models.votes import CATEGORY_NAMES
 from notifications import notify
 from votes.results import winners
@@ -144,11 +144,7 @@ def mirror_leader(nomination: LeaderNomination) -> Honour | None:
         citation=nomination.citation or "",
         awarded_on=local_day(nomination.decided_at or utcnow()),
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(honour)
-            db.session.flush()
-    except IntegrityError:  # mirrored at the same instant elsewhere: theirs stands
+    if not insert_once(honour):  # mirrored at the same instant elsewhere: theirs stands
         return db.session.scalar(
             db.select(Honour).where(Honour.leader_nomination_id == nomination.id)
         )

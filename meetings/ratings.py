@@ -7,12 +7,12 @@ alone; a committee member confirms or rejects each once."""
 from __future__ import annotations
 
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
 
 from accounts.principal import Principal
 from meetings import queries
 from meetings.errors import RatingDecided, RatingNotFound
 from models import Rating, db, utcnow
+from models.unit_of_work import insert_once
 from points import rulebook
 from points.ledger import parse_period
 from points.ranks import ranked
@@ -61,22 +61,16 @@ def propose(principal: Principal, year: int) -> list[Rating]:
             if existing.status == "proposed":
                 existing.score = score
             continue
-        try:
-            with db.session.begin_nested():
-                db.session.add(
-                    Rating(
-                        mine_id=mine_id,
-                        year=year,
-                        kind=kind,
-                        subject_id=subject,
-                        score=score,
-                        status="proposed",
-                        proposed_at=utcnow(),
-                    )
-                )
-                db.session.flush()
-        except IntegrityError:
-            pass
+        proposed = Rating(
+            mine_id=mine_id,
+            year=year,
+            kind=kind,
+            subject_id=subject,
+            score=score,
+            status="proposed",
+            proposed_at=utcnow(),
+        )
+        insert_once(proposed)  # False: proposed by another request at the same instant
     return listed(principal, year)
 
 

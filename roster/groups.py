@@ -25,9 +25,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from models import Person, Unit, UnitDuty, db
+from models.unit_of_work import insert_once
 from roster.columns import UNIT_KIND_LABELS
 from roster.rows import RosterRow, RowProblems
 
@@ -274,11 +273,7 @@ def apply_duties(
             duty=LEADER,
             granted_by_id=actor_id,
         )
-        try:
-            with db.session.begin_nested():
-                db.session.add(duty)
-        except IntegrityError:  # granted by hand at the same instant: the same result
-            pass
+        insert_once(duty)  # False: granted by hand at the same instant, the same result
 
 
 def drop_duties_of(person_ids: set[int]) -> int:

@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from models import OfficeSubmission, Unit, db
+from models import Deduction, OfficeSubmission, Unit, db
+from tests.support.concurrency import fire_at_once
 
 API = "/api/v1"
 
@@ -149,8 +150,9 @@ def locked_month(s: Scene, month: str, scores: list[tuple[str, int, int]], **kw:
     return s.month_id
 
 
-def group_with_leader(s: Scene, team_index: int, name: str) -> int:
-    """A 班组 under a team of the scene, with a party member as its 班组长; its id."""
+def group_and_leader(s: Scene, team_index: int = 0, name: str = "综采一班") -> tuple[int, Any]:
+    """A 班组 under a team of the scene, with a party member as its 班组长: (its id, the
+    leader)."""
     with s.app.app_context():
         team = db.session.get(Unit, s.teams[team_index])
         unit = Unit(mine_id=team.mine_id, name=name, kind="other")
@@ -159,8 +161,14 @@ def group_with_leader(s: Scene, team_index: int, name: str) -> int:
         group_id = unit.id
     body = {"kind": "group", "parent_id": s.teams[team_index]}
     s.ok(s.post(f"/admin/assessments/units/{group_id}/kind", body))
-    s.duty(group_id, s.world.member(s.branches[team_index]), "leader")
-    return group_id
+    leader = s.world.member(s.branches[team_index])
+    s.duty(group_id, leader, "leader")
+    return group_id, leader
+
+
+def group_with_leader(s: Scene, team_index: int, name: str) -> int:
+    """A 班组 under a team of the scene, with a party member as its 班组长; its id."""
+    return group_and_leader(s, team_index, name)[0]
 
 
 def text_field_scenarios(world, client) -> dict[tuple[str, str], tuple[dict, str, dict]]:
@@ -258,3 +266,24 @@ def text_field_scenarios(world, client) -> dict[tuple[str, str], tuple[dict, str
             {"approve": True, "reason": "x"},
         ),
     }
+
+
+def score_at_once(app, month_id: int, item_id: int, unit_id: int, headers: list) -> None:
+    """Two scorers record the same item for the same unit at the same instant (3 and 4 points):
+    one wins (200), the other is told 409, and the one row holds the winner's points."""
+
+    def put(i: int) -> int:
+        r = app.test_client().post(
+            f"{API}/assessments/months/{month_id}/scores",
+            json={"item_id": item_id, "team_id": unit_id, "points": 3 + i, "reason": f"第{i}人"},
+            headers=headers[i],
+        )
+        return r.status_code
+
+    codes = fire_at_once(2, put)
+    assert sorted(codes) == [200, 409], codes
+    with app.app_context():
+        rows = db.session.scalars(
+            db.select(Deduction).where(Deduction.month_id == month_id, Deduction.team_id == unit_id)
+        ).all()
+    assert len(rows) == 1 and rows[0].points == 3 + codes.index(200)

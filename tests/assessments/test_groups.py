@@ -9,9 +9,8 @@ from datetime import timedelta
 
 from openpyxl import load_workbook
 
-from models import Deduction, Honour, OfficeSubmission, PointsRequest, QuarterAward, db
-from tests.assessments.factory import API, Scene, group_with_leader
-from tests.support.concurrency import fire_at_once
+from models import Honour, OfficeSubmission, PointsRequest, QuarterAward, db
+from tests.assessments.factory import API, Scene, group_with_leader, score_at_once
 
 
 class Groups:
@@ -261,29 +260,7 @@ def test_two_scorers_on_the_same_group_item_at_once_one_wins(new_scene, app):
     s.duty(s.teams[0], second, "leader")
     headers = [s.h(s.leaders[0]), s.h(second)]
     for group in (g.g1, g.g2):
-
-        def put(i: int, group=group) -> int:
-            r = app.test_client().post(
-                f"{API}/assessments/months/{g.month_id}/scores",
-                json={
-                    "item_id": g.items["任务完成"],
-                    "team_id": group,
-                    "points": 3 + i,
-                    "reason": f"第{i}人",
-                },
-                headers=headers[i],
-            )
-            return r.status_code
-
-        codes = fire_at_once(2, put)
-        assert sorted(codes) == [200, 409], codes
-        with app.app_context():
-            rows = db.session.scalars(
-                db.select(Deduction).where(
-                    Deduction.month_id == g.month_id, Deduction.team_id == group
-                )
-            ).all()
-        assert len(rows) == 1 and rows[0].points == 3 + codes.index(200)
+        score_at_once(app, g.month_id, g.items["任务完成"], group, headers)
 
 
 def test_the_group_quarter_ranking_and_awards(new_scene, app):

@@ -6,24 +6,10 @@ maker-checker points request; two approvals at the same instant decide once."""
 from __future__ import annotations
 
 from models import LeaderNomination, PointsRequest, Unit, db
+from tests.assessments.factory import group_and_leader as _group
 from tests.support.concurrency import fire_at_once
 
 API = "/api/v1"
-
-
-def _group(s, team_index: int = 0, name: str = "综采一班"):
-    """A 班组 under a team, with a party member as its 班组长; (group id, the leader)."""
-    with s.app.app_context():
-        team = db.session.get(Unit, s.teams[team_index])
-        unit = Unit(mine_id=team.mine_id, name=name, kind="other")
-        db.session.add(unit)
-        db.session.commit()
-        group_id = unit.id
-    body = {"kind": "group", "parent_id": s.teams[team_index]}
-    s.ok(s.post(f"/admin/assessments/units/{group_id}/kind", body))
-    leader = s.world.member(s.branches[team_index])
-    s.duty(group_id, leader, "leader")
-    return group_id, leader
 
 
 def _nominate(s, group_id, who=None, quarter="2026-Q3"):

@@ -3,8 +3,7 @@ ranks, the veto, corrections after the lock, and who may see and do what."""
 
 from __future__ import annotations
 
-from models import Deduction, db
-from tests.support.concurrency import fire_at_once
+from tests.assessments.factory import score_at_once
 
 
 def test_a_full_month_from_open_to_lock_with_objections(new_scene):
@@ -130,29 +129,7 @@ def test_two_staff_scoring_the_same_item_at_once_one_wins(new_scene, app):
         team = s.teams[round_]
         who = [s.s1, s.s2]
         headers = [s.h(p) for p in who]
-
-        def put(i: int, team=team, headers=headers) -> int:
-            r = app.test_client().post(
-                f"/api/v1/assessments/months/{s.month_id}/scores",
-                json={
-                    "item_id": s.items["隐患治理"],
-                    "team_id": team,
-                    "points": 3 + i,
-                    "reason": f"第{i}人",
-                },
-                headers=headers[i],
-            )
-            return r.status_code
-
-        codes = fire_at_once(2, put)
-        assert sorted(codes) == [200, 409], codes
-        with app.app_context():
-            rows = db.session.scalars(
-                db.select(Deduction).where(
-                    Deduction.month_id == s.month_id, Deduction.team_id == team
-                )
-            ).all()
-        assert len(rows) == 1 and rows[0].points == 3 + codes.index(200)
+        score_at_once(app, s.month_id, s.items["隐患治理"], team, headers)
     assert t0 == s.teams[0]
 
 

@@ -13,26 +13,12 @@ from openpyxl import load_workbook
 from accounts.principal import principal_for_person
 from assessments import leaders
 from honours import services
-from models import Honour, LeaderNomination, QuarterAward, Unit, db, utcnow
+from models import Honour, LeaderNomination, QuarterAward, db, utcnow
+from tests.assessments.factory import group_and_leader as _group
 from tests.support.concurrency import fire_at_once
 
 API = "/api/v1"
 CITATION = "带班安全生产零事故，班组“手指口述”执行到位"
-
-
-def _group(s, team_index: int = 0, name: str = "综采一班"):
-    """A 班组 under a team with a party member as its 班组长: (group id, the leader)."""
-    with s.app.app_context():
-        team = db.session.get(Unit, s.teams[team_index])
-        unit = Unit(mine_id=team.mine_id, name=name, kind="other")
-        db.session.add(unit)
-        db.session.commit()
-        group_id = unit.id
-    body = {"kind": "group", "parent_id": s.teams[team_index]}
-    s.ok(s.post(f"/admin/assessments/units/{group_id}/kind", body))
-    leader = s.world.member(s.branches[team_index])
-    s.duty(group_id, leader, "leader")
-    return group_id, leader
 
 
 def _nominate(s, group_id: int, quarter: str = "2026-Q3", who=None) -> dict:
