@@ -13,16 +13,18 @@ import statistics
 import sys
 from pathlib import Path
 
-# Issue 12's targets, ratios taken against the bare Flask app within one run.
-RATIO_TARGETS = {"me": 0.40, "leaderboard": 0.35, "storm": 0.35, "votes": 0.20}
+# Issue 12's targets as issue 28 restates them (the unread count joins; 500/s paced p99 <= 100 ms),
+# ratios taken against the bare Flask app within one run.
+RATIO_TARGETS = {"me": 0.40, "unread": 0.40, "leaderboard": 0.35, "storm": 0.35, "votes": 0.20}
 VOTES_STRETCH = 0.30
-PACED_P99_TARGETS_MS = {100: 50.0, 500: 150.0}
+PACED_P99_TARGETS_MS = {100: 50.0, 500: 100.0}
 PRELOAD_TOLERANCE = 0.10
 PHASES = {
     "bare": "bare Flask app (`bench/bare.py`)",
     "ping": "app, unauthenticated `GET /bench/ping`",
     "me": "`GET /api/v1/me` (authenticated)",
     "unread": "`GET /api/v1/inbox/unread-count` (authenticated, Redis-cached)",
+    "todo": "`GET /api/v1/todo` (authenticated, counted from the domains)",
     "votes": "accepted votes",
     "storm": "brushing storm (repeats refused)",
     "leaderboard": "leaderboard",
@@ -96,9 +98,11 @@ def table(report: dict) -> list[dict]:
                 "p90_ms": p["p90_ms"],
                 "p99_ms": p["p99_ms"],
                 "x_bare": None,
-                "target": f"p99 ≤ {limit:.0f} ms" if limit else "—",
-                "result": f"p99 {p['p99_ms']:.1f} ms",
-                "met": _mark(None if limit is None else p["p99_ms"] <= limit),
+                "target": f"p99 ≤ {limit:.0f} ms, every vote answered" if limit else "—",
+                "result": f"p99 {p['p99_ms']:.1f} ms, {p.get('errors', 0)} unanswered",
+                "met": _mark(
+                    None if limit is None else p["p99_ms"] <= limit and not p.get("errors", 0)
+                ),
                 "answers": answers(p["statuses"]),
             }
         )

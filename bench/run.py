@@ -678,7 +678,8 @@ def chaos_check(args, info: dict, common: dict, next_visit: int) -> dict:
     }
 
 
-CLOSED_LOOP = ("ping", "me", "unread", "votes", "storm", "leaderboard")  # each divided by "bare"
+# Each divided by "bare" of the same run.
+CLOSED_LOOP = ("ping", "me", "unread", "todo", "votes", "storm", "leaderboard")
 
 
 def cluster_side_by_side(args, info: dict, common: dict, next_visit: int, report: dict) -> int:
@@ -891,6 +892,10 @@ def measure(args, paced_rates: list[int], gate_seconds: float, report: dict) -> 
             args.duration,
             args.connections,
             get("/api/v1/inbox/unread-count", auth=True, **common),
+        )
+        # The 待办 list (the mine's party work): counted from the domains on every call.
+        row["todo"] = wrk(
+            "get", port, args.duration, args.connections, get("/api/v1/todo", auth=True, **common)
         )
         row["votes"] = wrk(
             "votes",
