@@ -85,7 +85,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -155,8 +155,16 @@ def authenticate(token: str, *, console: bool = False) -> Authenticated:
         if console and entry is not None and entry.console is None:
             entry = None  # the console asks what an API request's fill did not look up
         if entry is not None:
+            tracker = cache.tracker
+            if tracker is not None:
+                tracker.ensure_running()
+                if _young(cache, entry) and tracker.trusts(entry.keys, entry.mark):
+                    return Authenticated(_principal_of(entry), sid, None, bool(entry.console))
+            mark = _mark(cache)
             valid = _still_valid(cache, entry, generation)
             if valid is True:
+                if mark is not None and mark != entry.mark:
+                    cache.put(sid, replace(entry, mark=mark), generation)
                 return Authenticated(_principal_of(entry), sid, None, bool(entry.console))
             if valid is False:
                 cache.drop(sid)
@@ -168,9 +176,23 @@ def authenticate(token: str, *, console: bool = False) -> Authenticated:
     return _from_database(cache, sid, console)
 
 
+def _young(cache: PrincipalCache, entry: Entry) -> bool:
+    """Younger than AUTH_CACHE_SECONDS and its session not expired."""
+    return time.monotonic() - entry.filled_at <= cache.max_age and entry.expires_at > utcnow()
+
+
+def _mark(cache: PrincipalCache) -> tuple[int, int] | None:
+    """The tracker's mark before epochs are read from Redis (None: no listener connected)."""
+    tracker = cache.tracker
+    if tracker is None:
+        return None
+    tracker.ensure_running()
+    return tracker.mark()
+
+
 def _still_valid(cache: PrincipalCache, entry: Entry, generation: int) -> bool | None:
     """True/False, or None when Redis cannot answer (the database decides, nothing is kept)."""
-    if time.monotonic() - entry.filled_at > cache.max_age or entry.expires_at <= utcnow():
+    if not _young(cache, entry):
         return False
     try:
         values = get_redis().mget(entry.keys)
@@ -188,6 +210,7 @@ def _from_shared(cache: PrincipalCache, sid: str, console: bool) -> Entry | None
     if not cache.shared:
         return None
     generation = cache.generation
+    mark = _mark(cache)
     try:
         found = cache.read_script(keys=[snapshot_key(sid)])
     except redis.RedisError as exc:
@@ -206,6 +229,7 @@ def _from_shared(cache: PrincipalCache, sid: str, console: bool) -> Entry | None
     # The read may have reconnected (and so cleared the cache) under us: then it is void.
     if generation != cache.generation:
         return None
+    entry = replace(entry, mark=mark)
     cache.put(sid, entry, generation)
     return entry
 
@@ -304,6 +328,7 @@ def _fill(
     if person is not None:
         keys.append(person_key(person.id))
     generation = cache.generation
+    mark = _mark(cache)
     script_keys = list(keys)
     args: list[Any] = [len(keys), *(fresh() for _ in keys), EPOCH_TTL_SECONDS, read_from]
     if cache.shared:  # the shared level, in the same script: its epochs are the ones set
@@ -331,6 +356,7 @@ def _fill(
             keys=tuple(keys),
             epochs=tuple(epochs),
             filled_at=time.monotonic(),
+            mark=mark,
         ),
         generation,
     )

@@ -15,6 +15,7 @@ from typing import Any
 import redis
 from flask import Flask, current_app
 
+from accounts.principal_tracking import Tracker
 from models import Account
 from models.circuit import CIRCUIT_SECONDS, CircuitBreaker
 from models.redis_store import LuaScript, is_cluster
@@ -38,6 +39,8 @@ class Entry:
     keys: tuple[str, ...]
     epochs: tuple[str, ...]
     filled_at: float
+    # The tracker's mark taken before these epochs were read (None: no listener then).
+    mark: tuple[int, int] | None = None
 
 
 class PrincipalCache:
@@ -62,6 +65,8 @@ class PrincipalCache:
         # The shared level: its scripts stamp and check the run_id of the server owning the
         # snapshot (a single Redis, or the cluster node holding the `{auth}` slot).
         self.shared = False
+        # The invalidation listener (accounts/principal_tracking.py); None: every request asks.
+        self.tracker: Tracker | None = None
 
     @property
     def run_id(self) -> str | None:
@@ -119,6 +124,9 @@ def init_app(app: Flask) -> None:
     cache.read_script = LuaScript(client, _lua("read"))
     _install_connect_hook(client, cache)
     cache.shared = True
+    bound_ms = int(app.config.get("AUTH_TRACKING_BOUND_MS", 250))
+    if bound_ms > 0 and cache.enabled:
+        cache.tracker = Tracker(client, bound_ms / 1000, cache.max_age)
 
 
 def cache_of(app: Flask | None = None) -> PrincipalCache:
