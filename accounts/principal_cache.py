@@ -90,6 +90,7 @@ from datetime import datetime
 from typing import Any
 
 import redis
+from sqlalchemy import inspect
 
 from accounts.auth_epochs import (
     EPOCH_TTL_SECONDS,
@@ -102,7 +103,7 @@ from accounts.auth_epochs import (
     session_key,
     snapshot_key,
 )
-from accounts.principal import Principal, principal_for
+from accounts.principal import PersonView, Principal, person_view, principal_for
 from accounts.principal_lru import Entry, PrincipalCache, cache_of
 from accounts.principal_snapshot import (
     SNAPSHOT_VERSION,
@@ -110,7 +111,8 @@ from accounts.principal_snapshot import (
     row_of,
     snapshot_json,
 )
-from accounts.tokens import load_session, session_id
+from accounts.settings import settings
+from accounts.tokens import load_session, session_id, signed_session
 from models import Account, AuthSession, Branch, ConsoleSignIn, Person, Unit, db, get_redis, utcnow
 from models.redis_store import node_client
 
@@ -147,8 +149,8 @@ def authenticate(token: str, *, console: bool = False) -> Authenticated:
     """The principal a token names; TokenInvalid / TokenExpired / TokenRevoked as before.
 
     `console` also asks whether the session is a console sign-in (Authenticated.console)."""
-    sid = session_id(token)
     cache = cache_of()
+    sid = _session_id(cache, token)
     if cache.enabled and not cache.circuit.is_open():
         generation = cache.generation
         entry = cache.get(sid)
@@ -174,6 +176,18 @@ def authenticate(token: str, *, console: bool = False) -> Authenticated:
             if entry is not None:
                 return Authenticated(_principal_of(entry), sid, None, bool(entry.console))
     return _from_database(cache, sid, console)
+
+
+def _session_id(cache: PrincipalCache, token: str) -> str:
+    """session_id, without checking the HMAC of a token this worker has checked before."""
+    if not cache.enabled:
+        return session_id(token)
+    config = settings()
+    sid = cache.verified(token, config.secret_key, config.token_ttl_seconds)
+    if sid is None:
+        sid, signed_at = signed_session(token)
+        cache.remember_token(token, sid, signed_at, config.secret_key)
+    return sid
 
 
 def _young(cache: PrincipalCache, entry: Entry) -> bool:
@@ -270,17 +284,63 @@ def _entry_of(
     )
 
 
+class CachedPrincipal(Principal):
+    """A principal served from the cache: roles, flags and the plain roster view come from the
+    entry; the ORM rows (`account`, `person`) are put into the request's session only when a
+    view asks for them, so a view that needs none (/me, a role check, an id) touches no
+    session at all."""
+
+    def __init__(self, entry: Entry) -> None:
+        self._entry = entry
+        self._account: Account | None = None
+        detached = entry.account.person
+        self._person_view = None if entry.left or detached is None else person_view(detached)
+        self.roles = list(entry.roles)
+        self.secretary_of = list(entry.secretary_of)
+        self.committee_of = list(entry.committee_of)
+        self.left = entry.left
+
+    @property  # type: ignore[override]
+    def account(self) -> Account:
+        if self._account is None:
+            self._account = _attach(self._entry.account)
+        return self._account
+
+    @property  # type: ignore[override]
+    def person(self) -> Person | None:
+        return None if self.left else self.account.person
+
+    @property
+    def bound(self) -> bool:
+        return self._person_view is not None
+
+    @property
+    def person_id(self) -> int | None:
+        return self._person_view.id if self._person_view is not None else None
+
+    @property
+    def view(self) -> PersonView | None:
+        return self._person_view
+
+
+def _attach(detached: Account) -> Account:
+    """The cached account (with its person, unit and branch) in the request's session.
+
+    SQLAlchemy's caching recipe, `merge(load=False)`: no SQL. But a merge copies the cached
+    state over a row the session already holds (one a view loaded, maybe changed): then the
+    account is loaded from the session instead, as the database path would."""
+    session = db.session()
+    person = detached.person
+    rows = [detached]
+    if person is not None:
+        rows += [person, person.unit] + ([person.branch] if person.branch is not None else [])
+    if any(inspect(row).key in session.identity_map for row in rows):
+        return session.get(Account, detached.id)
+    return session.merge(detached, load=False)
+
+
 def _principal_of(entry: Entry) -> Principal:
-    account = db.session.merge(entry.account, load=False)
-    person = None if entry.left else account.person
-    return Principal(
-        account,
-        person,
-        list(entry.roles),
-        list(entry.secretary_of),
-        list(entry.committee_of),
-        left=entry.left,
-    )
+    return CachedPrincipal(entry)
 
 
 def _from_database(cache: PrincipalCache, sid: str, console: bool) -> Authenticated:

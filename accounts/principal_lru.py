@@ -5,6 +5,7 @@ The design is in accounts/principal_cache.py."""
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
@@ -50,6 +51,8 @@ class PrincipalCache:
         self.max_age = max_age
         self.max_entries = max_entries
         self._entries: OrderedDict[str, Entry] = OrderedDict()
+        # Tokens whose signature was checked: (session id, signed at, the key that checked it).
+        self._tokens: OrderedDict[str, tuple[str, int, str]] = OrderedDict()
         self._lock = threading.Lock()
         # After a Redis failure the database decides for a moment: a dead server costs one
         # connect timeout, not one per request.
@@ -72,6 +75,21 @@ class PrincipalCache:
     def run_id(self) -> str | None:
         """The run_id of the server this worker connected to last (a single Redis: its own)."""
         return next(reversed(self.run_ids.values()), None) if self.run_ids else None
+
+    def verified(self, token: str, secret: str, ttl: int) -> str | None:
+        """The session id of a token whose signature this worker checked before (under the
+        same key), if it is still within its age; None: check it."""
+        found = self._tokens.get(token)
+        if found is None or found[2] != secret:
+            return None
+        age = time.time() - found[1]
+        return found[0] if 0 <= age <= ttl else None
+
+    def remember_token(self, token: str, sid: str, signed_at: int, secret: str) -> None:
+        with self._lock:
+            self._tokens[token] = (sid, signed_at, secret)
+            while len(self._tokens) > self.max_entries:
+                self._tokens.popitem(last=False)
 
     def get(self, sid: str) -> Entry | None:
         with self._lock:

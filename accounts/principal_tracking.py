@@ -171,15 +171,20 @@ class Tracker:
         return conn
 
     def _run(self, stop: threading.Event) -> None:
+        failures = 0
         while not stop.is_set() and self._pid == os.getpid():
             if time.monotonic() - self.last_asked > IDLE_SECONDS:
                 break
             conn = None
             try:
                 conn = self._connect()
+                failures = 0
                 self._listen(conn, stop)
             except Exception as exc:  # noqa: BLE001 - the thread must live on: requests ask Redis
-                log.warning("principal tracking: listener disconnected: %s", exc)
+                failures += 1
+                # Once per outage: meanwhile every request validates with Redis as before.
+                level = logging.WARNING if failures == 1 else logging.DEBUG
+                log.log(level, "principal tracking: no invalidation listener: %s", exc)
             finally:
                 with self._lock:
                     self._reset()

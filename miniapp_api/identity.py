@@ -35,8 +35,8 @@ blp = Blueprint("identity", __name__, url_prefix="/api/v1", description="登录�
 
 
 def user_view(p: Principal) -> dict[str, Any]:
-    """The `user` object of API.md for a principal."""
-    person = p.person
+    """The `user` object of API.md for a principal (from its plain view: no ORM row)."""
+    person = p.view
     if person is None:
         return {
             "id": None,
@@ -55,8 +55,10 @@ def user_view(p: Principal) -> dict[str, Any]:
         "bound": True,
         "employee_no": person.employee_no,
         "name": person.name,
-        "unit": person.unit.name,
-        "branch": {"id": person.branch.id, "name": person.branch.name} if person.branch else None,
+        "unit": person.unit_name,
+        "branch": {"id": person.branch_id, "name": person.branch_name}
+        if person.branch_id is not None
+        else None,
         "political_status": person.political_status,
         "is_cadre": person.is_cadre,
         "roles": p.roles,

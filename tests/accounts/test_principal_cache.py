@@ -378,6 +378,7 @@ def test_redis_unreachable_takes_the_database_path(app, base_config, world):
         assert me(down, h).json["reason"] == "token_revoked"
     finally:
         limiter.init_app(app)
+        stop_listener(down)
 
 
 def test_expired_session_is_not_served_from_the_cache(app, other, world):
