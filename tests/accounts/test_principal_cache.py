@@ -823,3 +823,46 @@ def test_a_listener_reconnect_voids_what_it_vouched_for(app, other, world):
     with redis_commands(other) as sent:
         assert me(other, h).status_code == 200
     assert sent  # the entry's mark is from the old connection: Redis is asked
+
+
+# --- the plain principal and the checked token ---------------------------------------------------
+
+
+def test_a_cached_principal_hands_a_view_the_row_its_session_already_holds(app, other, world):
+    # The ORM rows go into the session only when a view asks; a row the view loaded (and
+    # changed) before asking is the one it gets, never overwritten by the cached copy.
+    from miniapp_api.auth import current_principal
+
+    p = world.member(name="原名")
+    h = world.headers(p)
+    warm(h, other)
+    with other.test_request_context("/api/v1/me", headers=h):
+        principal = current_principal()
+        assert principal.bound and principal.person_id == p.id
+        assert principal.view.name == "原名"
+        assert len(db.session.identity_map) == 0  # nothing attached for roles, ids, the view
+        mine = db.session.get(Person, p.id)
+        mine.name = "改名"
+        assert principal.person is mine and principal.person.name == "改名"
+        db.session.rollback()
+    with other.test_request_context("/api/v1/me", headers=h):
+        principal = current_principal()
+        with counted(other) as statements:
+            assert principal.person.name == "原名"  # attached from the cache: no SQL
+        assert statements == []
+        db.session.rollback()
+
+
+def test_a_token_checked_before_is_refused_once_the_key_or_its_age_says_so(app, other, world):
+    h = world.headers(world.person())
+    warm(h, other)
+    ttl, key = other.config["TOKEN_TTL_SECONDS"], other.config["SECRET_KEY"]
+    try:
+        other.config["TOKEN_TTL_SECONDS"] = -1
+        assert me(other, h).json["reason"] == "token_expired"
+        other.config["TOKEN_TTL_SECONDS"] = ttl
+        other.config["SECRET_KEY"] = "another-secret"
+        assert me(other, h).json["reason"] == "token_invalid"
+    finally:
+        other.config["TOKEN_TTL_SECONDS"], other.config["SECRET_KEY"] = ttl, key
+    assert me(other, h).status_code == 200
