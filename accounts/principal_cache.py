@@ -75,9 +75,22 @@ Design, and why:
   one connect timeout, not one per request. What the cache cannot
   see is a change made while Redis was unreachable to the *writer* but not to the reader:
   entries older than `AUTH_CACHE_SECONDS` are never served, which bounds that case.
-- **Views get ORM objects.** A hit merges the detached snapshot into the request's session
-  with `merge(load=False)` (SQLAlchemy's caching recipe): no SQL, and `principal.person` is a
-  real `Person` (its `mine`, not cached, loads lazily if a view touches it).
+- **Validation without a round trip.** Each app in each worker runs an invalidation listener
+  (accounts/principal_tracking.py: CLIENT TRACKING BCAST on `{auth}:e:`, redirected to its own
+  subscribed connection, and a PING every 50 ms). An entry keeps the listener's `mark` taken
+  before its epochs were read from Redis; a request serves it with no Redis command when the
+  listener has stayed connected since, applied no invalidation of its keys (nor a flush) since,
+  has nothing unread in its socket or half-applied, and had a PING answered that was sent within
+  `AUTH_TRACKING_BOUND_MS`. Redis writes an invalidation to the listeners before it answers the
+  writer, so a change is in every local listener's socket before the writer's next request: the
+  "nothing unread" check keeps "the very next request". Only an invalidation still travelling
+  when the request arrives can be missed, for at most the bound. Any doubt takes the MGET.
+- **Views get plain values, ORM objects on demand.** A hit returns a `CachedPrincipal`: roles,
+  ids, flags and a `PersonView` from the entry; `principal.account` / `.person` merge the
+  detached rows into the request's session with `merge(load=False)` (SQLAlchemy's caching
+  recipe: no SQL) on first use, or load the account from the session when it already holds one
+  of the rows (a merge would overwrite the view's copy). `principal.person` is a real `Person`
+  (its `mine`, not cached, loads lazily if a view touches it).
 """
 
 from __future__ import annotations
