@@ -874,3 +874,24 @@ def test_a_token_checked_before_is_refused_once_the_key_or_its_age_says_so(app, 
     finally:
         other.config["TOKEN_TTL_SECONDS"], other.config["SECRET_KEY"] = ttl, key
     assert me(other, h).status_code == 200
+
+
+def test_the_listener_starts_with_the_first_request_not_with_the_app(app, base_config, world):
+    # gunicorn's master builds the app before it forks: no thread, no connection there.
+    import threading
+
+    from miniapp_api.extensions import limiter
+
+    fresh = create_app(dict(base_config))
+    try:
+        tracker = cache_of(fresh).tracker
+        assert tracker._thread is None and not tracker.connected
+        h = world.headers(world.person())
+        assert me(fresh, h).status_code == 200
+        assert tracker._thread is not None and tracker._thread.is_alive()
+        assert tracker._thread.daemon and tracker._thread in threading.enumerate()
+        listening(fresh)
+    finally:
+        limiter.init_app(app)
+        stop_listener(fresh)
+    assert not tracker._thread.is_alive()
