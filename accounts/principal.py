@@ -8,6 +8,36 @@ from accounts.errors import NotBound, PersonLeft, RoleRequired
 from models import Account, Person, RoleGrant, db
 
 
+@dataclass(frozen=True)
+class PersonView:
+    """A plain copy of the caller's roster entry, for answers that need no ORM row (/me): what a
+    cached principal gives without touching the request's database session."""
+
+    id: int
+    employee_no: str
+    name: str
+    unit_name: str
+    branch_id: int | None
+    branch_name: str | None
+    political_status: str
+    is_cadre: bool
+
+
+def person_view(person: Person) -> PersonView:
+    """The plain view of a loaded Person (its unit and branch loaded too)."""
+    branch = person.branch
+    return PersonView(
+        id=person.id,
+        employee_no=person.employee_no,
+        name=person.name,
+        unit_name=person.unit.name,
+        branch_id=branch.id if branch is not None else None,
+        branch_name=branch.name if branch is not None else None,
+        political_status=person.political_status,
+        is_cadre=person.is_cadre,
+    )
+
+
 @dataclass
 class Principal:
     """The caller of a request or a CLI command, with roles resolved once.
@@ -34,17 +64,30 @@ class Principal:
     def has(self, role: str) -> bool:
         return role in self.roles
 
-    def require_bound(self) -> Person:
-        if self.person is None:
+    @property
+    def view(self) -> PersonView | None:
+        """The plain roster entry (None when unbound or left)."""
+        return person_view(self.person) if self.person is not None else None
+
+    def check_bound(self) -> None:
+        """NotBound / PersonLeft unless the caller has a roster person (no ORM row needed)."""
+        if not self.bound:
             raise PersonLeft() if self.left else NotBound()
+
+    def check(self, *roles: str) -> None:
+        """check_bound, then RoleRequired unless the caller holds any of `roles`."""
+        self.check_bound()
+        if not any(r in self.roles for r in roles):
+            raise RoleRequired()
+
+    def require_bound(self) -> Person:
+        self.check_bound()
         return self.person
 
     def require(self, *roles: str) -> Person:
         """The caller's person if they hold any of `roles`; NotBound / RoleRequired otherwise."""
-        person = self.require_bound()
-        if not any(r in self.roles for r in roles):
-            raise RoleRequired()
-        return person
+        self.check(*roles)
+        return self.person
 
     def manages_branch(self, branch_id: int | None, mine_id: int | None = None) -> bool:
         """Secretary of that branch, or committee of its mine."""

@@ -75,9 +75,22 @@ Design, and why:
   one connect timeout, not one per request. What the cache cannot
   see is a change made while Redis was unreachable to the *writer* but not to the reader:
   entries older than `AUTH_CACHE_SECONDS` are never served, which bounds that case.
-- **Views get ORM objects.** A hit merges the detached snapshot into the request's session
-  with `merge(load=False)` (SQLAlchemy's caching recipe): no SQL, and `principal.person` is a
-  real `Person` (its `mine`, not cached, loads lazily if a view touches it).
+- **Validation without a round trip.** Each app in each worker runs an invalidation listener
+  (accounts/principal_tracking.py: CLIENT TRACKING BCAST on `{auth}:e:`, redirected to its own
+  subscribed connection, and a PING every 50 ms). An entry keeps the listener's `mark` taken
+  before its epochs were read from Redis; a request serves it with no Redis command when the
+  listener has stayed connected since, applied no invalidation of its keys (nor a flush) since,
+  has nothing unread in its socket or half-applied, and had a PING answered that was sent within
+  `AUTH_TRACKING_BOUND_MS`. Redis writes an invalidation to the listeners before it answers the
+  writer, so a change is in every local listener's socket before the writer's next request: the
+  "nothing unread" check keeps "the very next request". Only an invalidation still travelling
+  when the request arrives can be missed, for at most the bound. Any doubt takes the MGET.
+- **Views get plain values, ORM objects on demand.** A hit returns a `CachedPrincipal`: roles,
+  ids, flags and a `PersonView` from the entry; `principal.account` / `.person` merge the
+  detached rows into the request's session with `merge(load=False)` (SQLAlchemy's caching
+  recipe: no SQL) on first use, or load the account from the session when it already holds one
+  of the rows (a merge would overwrite the view's copy). `principal.person` is a real `Person`
+  (its `mine`, not cached, loads lazily if a view touches it).
 """
 
 from __future__ import annotations
@@ -85,11 +98,12 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 import redis
+from sqlalchemy import inspect
 
 from accounts.auth_epochs import (
     EPOCH_TTL_SECONDS,
@@ -102,7 +116,7 @@ from accounts.auth_epochs import (
     session_key,
     snapshot_key,
 )
-from accounts.principal import Principal, principal_for
+from accounts.principal import PersonView, Principal, person_view, principal_for
 from accounts.principal_lru import Entry, PrincipalCache, cache_of
 from accounts.principal_snapshot import (
     SNAPSHOT_VERSION,
@@ -110,7 +124,8 @@ from accounts.principal_snapshot import (
     row_of,
     snapshot_json,
 )
-from accounts.tokens import load_session, session_id
+from accounts.settings import settings
+from accounts.tokens import load_session, session_id, signed_session
 from models import Account, AuthSession, Branch, ConsoleSignIn, Person, Unit, db, get_redis, utcnow
 from models.redis_store import node_client
 
@@ -147,16 +162,24 @@ def authenticate(token: str, *, console: bool = False) -> Authenticated:
     """The principal a token names; TokenInvalid / TokenExpired / TokenRevoked as before.
 
     `console` also asks whether the session is a console sign-in (Authenticated.console)."""
-    sid = session_id(token)
     cache = cache_of()
+    sid = _session_id(cache, token)
     if cache.enabled and not cache.circuit.is_open():
         generation = cache.generation
         entry = cache.get(sid)
         if console and entry is not None and entry.console is None:
             entry = None  # the console asks what an API request's fill did not look up
         if entry is not None:
+            tracker = cache.tracker
+            if tracker is not None:
+                tracker.ensure_running()
+                if _young(cache, entry) and tracker.trusts(entry.keys, entry.mark):
+                    return Authenticated(_principal_of(entry), sid, None, bool(entry.console))
+            mark = _mark(cache)
             valid = _still_valid(cache, entry, generation)
             if valid is True:
+                if mark is not None and mark != entry.mark:
+                    cache.put(sid, replace(entry, mark=mark), generation)
                 return Authenticated(_principal_of(entry), sid, None, bool(entry.console))
             if valid is False:
                 cache.drop(sid)
@@ -168,9 +191,35 @@ def authenticate(token: str, *, console: bool = False) -> Authenticated:
     return _from_database(cache, sid, console)
 
 
+def _session_id(cache: PrincipalCache, token: str) -> str:
+    """session_id, without checking the HMAC of a token this worker has checked before."""
+    if not cache.enabled:
+        return session_id(token)
+    config = settings()
+    sid = cache.verified(token, config.secret_key, config.token_ttl_seconds)
+    if sid is None:
+        sid, signed_at = signed_session(token)
+        cache.remember_token(token, sid, signed_at, config.secret_key)
+    return sid
+
+
+def _young(cache: PrincipalCache, entry: Entry) -> bool:
+    """Younger than AUTH_CACHE_SECONDS and its session not expired."""
+    return time.monotonic() - entry.filled_at <= cache.max_age and entry.expires_at > utcnow()
+
+
+def _mark(cache: PrincipalCache) -> tuple[int, int] | None:
+    """The tracker's mark before epochs are read from Redis (None: no listener connected)."""
+    tracker = cache.tracker
+    if tracker is None:
+        return None
+    tracker.ensure_running()
+    return tracker.mark()
+
+
 def _still_valid(cache: PrincipalCache, entry: Entry, generation: int) -> bool | None:
     """True/False, or None when Redis cannot answer (the database decides, nothing is kept)."""
-    if time.monotonic() - entry.filled_at > cache.max_age or entry.expires_at <= utcnow():
+    if not _young(cache, entry):
         return False
     try:
         values = get_redis().mget(entry.keys)
@@ -188,6 +237,7 @@ def _from_shared(cache: PrincipalCache, sid: str, console: bool) -> Entry | None
     if not cache.shared:
         return None
     generation = cache.generation
+    mark = _mark(cache)
     try:
         found = cache.read_script(keys=[snapshot_key(sid)])
     except redis.RedisError as exc:
@@ -206,6 +256,7 @@ def _from_shared(cache: PrincipalCache, sid: str, console: bool) -> Entry | None
     # The read may have reconnected (and so cleared the cache) under us: then it is void.
     if generation != cache.generation:
         return None
+    entry = replace(entry, mark=mark)
     cache.put(sid, entry, generation)
     return entry
 
@@ -246,17 +297,63 @@ def _entry_of(
     )
 
 
+class CachedPrincipal(Principal):
+    """A principal served from the cache: roles, flags and the plain roster view come from the
+    entry; the ORM rows (`account`, `person`) are put into the request's session only when a
+    view asks for them, so a view that needs none (/me, a role check, an id) touches no
+    session at all."""
+
+    def __init__(self, entry: Entry) -> None:
+        self._entry = entry
+        self._account: Account | None = None
+        detached = entry.account.person
+        self._person_view = None if entry.left or detached is None else person_view(detached)
+        self.roles = list(entry.roles)
+        self.secretary_of = list(entry.secretary_of)
+        self.committee_of = list(entry.committee_of)
+        self.left = entry.left
+
+    @property  # type: ignore[override]
+    def account(self) -> Account:
+        if self._account is None:
+            self._account = _attach(self._entry.account)
+        return self._account
+
+    @property  # type: ignore[override]
+    def person(self) -> Person | None:
+        return None if self.left else self.account.person
+
+    @property
+    def bound(self) -> bool:
+        return self._person_view is not None
+
+    @property
+    def person_id(self) -> int | None:
+        return self._person_view.id if self._person_view is not None else None
+
+    @property
+    def view(self) -> PersonView | None:
+        return self._person_view
+
+
+def _attach(detached: Account) -> Account:
+    """The cached account (with its person, unit and branch) in the request's session.
+
+    SQLAlchemy's caching recipe, `merge(load=False)`: no SQL. But a merge copies the cached
+    state over a row the session already holds (one a view loaded, maybe changed): then the
+    account is loaded from the session instead, as the database path would."""
+    session = db.session()
+    person = detached.person
+    rows = [detached]
+    if person is not None:
+        rows += [person, person.unit] + ([person.branch] if person.branch is not None else [])
+    if any(inspect(row).key in session.identity_map for row in rows):
+        return session.get(Account, detached.id)
+    return session.merge(detached, load=False)
+
+
 def _principal_of(entry: Entry) -> Principal:
-    account = db.session.merge(entry.account, load=False)
-    person = None if entry.left else account.person
-    return Principal(
-        account,
-        person,
-        list(entry.roles),
-        list(entry.secretary_of),
-        list(entry.committee_of),
-        left=entry.left,
-    )
+    return CachedPrincipal(entry)
 
 
 def _from_database(cache: PrincipalCache, sid: str, console: bool) -> Authenticated:
@@ -304,6 +401,7 @@ def _fill(
     if person is not None:
         keys.append(person_key(person.id))
     generation = cache.generation
+    mark = _mark(cache)
     script_keys = list(keys)
     args: list[Any] = [len(keys), *(fresh() for _ in keys), EPOCH_TTL_SECONDS, read_from]
     if cache.shared:  # the shared level, in the same script: its epochs are the ones set
@@ -331,6 +429,7 @@ def _fill(
             keys=tuple(keys),
             epochs=tuple(epochs),
             filled_at=time.monotonic(),
+            mark=mark,
         ),
         generation,
     )

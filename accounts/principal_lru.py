@@ -5,6 +5,7 @@ The design is in accounts/principal_cache.py."""
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +16,7 @@ from typing import Any
 import redis
 from flask import Flask, current_app
 
+from accounts.principal_tracking import Tracker
 from models import Account
 from models.circuit import CIRCUIT_SECONDS, CircuitBreaker
 from models.redis_store import LuaScript, is_cluster
@@ -38,6 +40,8 @@ class Entry:
     keys: tuple[str, ...]
     epochs: tuple[str, ...]
     filled_at: float
+    # The tracker's mark taken before these epochs were read (None: no listener then).
+    mark: tuple[int, int] | None = None
 
 
 class PrincipalCache:
@@ -47,6 +51,8 @@ class PrincipalCache:
         self.max_age = max_age
         self.max_entries = max_entries
         self._entries: OrderedDict[str, Entry] = OrderedDict()
+        # Tokens whose signature was checked: (session id, signed at, the key that checked it).
+        self._tokens: OrderedDict[str, tuple[str, int, str]] = OrderedDict()
         self._lock = threading.Lock()
         # After a Redis failure the database decides for a moment: a dead server costs one
         # connect timeout, not one per request.
@@ -62,11 +68,28 @@ class PrincipalCache:
         # The shared level: its scripts stamp and check the run_id of the server owning the
         # snapshot (a single Redis, or the cluster node holding the `{auth}` slot).
         self.shared = False
+        # The invalidation listener (accounts/principal_tracking.py); None: every request asks.
+        self.tracker: Tracker | None = None
 
     @property
     def run_id(self) -> str | None:
         """The run_id of the server this worker connected to last (a single Redis: its own)."""
         return next(reversed(self.run_ids.values()), None) if self.run_ids else None
+
+    def verified(self, token: str, secret: str, ttl: int) -> str | None:
+        """The session id of a token whose signature this worker checked before (under the
+        same key), if it is still within its age; None: check it."""
+        found = self._tokens.get(token)
+        if found is None or found[2] != secret:
+            return None
+        age = time.time() - found[1]
+        return found[0] if 0 <= age <= ttl else None
+
+    def remember_token(self, token: str, sid: str, signed_at: int, secret: str) -> None:
+        with self._lock:
+            self._tokens[token] = (sid, signed_at, secret)
+            while len(self._tokens) > self.max_entries:
+                self._tokens.popitem(last=False)
 
     def get(self, sid: str) -> Entry | None:
         with self._lock:
@@ -119,6 +142,9 @@ def init_app(app: Flask) -> None:
     cache.read_script = LuaScript(client, _lua("read"))
     _install_connect_hook(client, cache)
     cache.shared = True
+    bound_ms = int(app.config.get("AUTH_TRACKING_BOUND_MS", 250))
+    if bound_ms > 0 and cache.enabled:
+        cache.tracker = Tracker(client, bound_ms / 1000, cache.max_age)
 
 
 def cache_of(app: Flask | None = None) -> PrincipalCache:

@@ -36,9 +36,15 @@ def issue_token(account: Account, ip: str | None, user_agent: str | None) -> tup
 
 def session_id(token: str) -> str:
     """The session id a token carries, once its signature and age are checked (no I/O)."""
+    return signed_session(token)[0]
+
+
+def signed_session(token: str) -> tuple[str, int]:
+    """(session id, the Unix time the token was signed at), once its signature and age are
+    checked; TokenInvalid / TokenExpired otherwise."""
     ttl = settings().token_ttl_seconds
     try:
-        data = _serializer().loads(token, max_age=ttl)
+        data, signed_at = _serializer().loads(token, max_age=ttl, return_timestamp=True)
     except SignatureExpired as exc:
         raise TokenExpired() from exc
     except BadSignature as exc:
@@ -46,7 +52,7 @@ def session_id(token: str) -> str:
     sid = data.get("sid") if isinstance(data, dict) else None
     if not isinstance(sid, str):
         raise TokenInvalid()
-    return sid
+    return sid, int(signed_at.timestamp())
 
 
 def load_session(sid: str) -> AuthSession:

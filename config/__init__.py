@@ -124,6 +124,9 @@ def load_settings(
         # the longest a worker serves a cached principal without reading the database (0: off)
         "AUTH_CACHE_SECONDS": _int(env, "AUTH_CACHE_SECONDS", 300),
         "AUTH_CACHE_ENTRIES": _int(env, "AUTH_CACHE_ENTRIES", 20000),
+        # How long a change may go unseen by a worker whose invalidation listener lags (0: no
+        # listener, every request validates with one MGET). accounts/principal_cache.py.
+        "AUTH_TRACKING_BOUND_MS": _int(env, "AUTH_TRACKING_BOUND_MS", 250),
         "BIND_FAILURE_LIMITS": env.get("BIND_FAILURE_LIMITS", "5 per 15 minutes;20 per day"),
         # a backstop only: a mine's Wi-Fi and the carriers' NAT put hundreds of miners behind
         # one address, and each account is limited by BIND_FAILURE_LIMITS first
@@ -252,6 +255,8 @@ def load_settings(
         raise ConfigError("TALKS_REQUIRED_PER_MONTH must be at least 1")
     if settings["AUTH_CACHE_SECONDS"] < 0 or settings["AUTH_CACHE_ENTRIES"] < 1:
         raise ConfigError("AUTH_CACHE_SECONDS must be 0 or more and AUTH_CACHE_ENTRIES at least 1")
+    if settings["AUTH_TRACKING_BOUND_MS"] < 0:
+        raise ConfigError("AUTH_TRACKING_BOUND_MS must be 0 or more")
     _check_limit(settings, "LEADERBOARD_DB_LIMIT")
     check_storage(settings)
     if settings["PRODUCTION"]:

@@ -66,9 +66,9 @@ def client_ip() -> str:
 def _check(roles: tuple[str, ...], bound: bool) -> None:
     principal = current_principal()
     if roles:
-        principal.require(*roles)
+        principal.check(*roles)
     elif bound:
-        principal.require_bound()
+        principal.check_bound()
 
 
 def login_required(*roles: str, bound: bool = True) -> Callable:

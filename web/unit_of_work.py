@@ -96,6 +96,15 @@ def committed(work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return floor.committed(work, *args, **kwargs)
 
 
+def _began() -> bool:
+    """Whether the view's work needs a commit: a transaction was begun (any statement or flush),
+    or a listener left something for the commit's hooks (`session.info`). A view that touched
+    neither (a principal from the cache, an answer from Redis) and registered no after_commit
+    hook has nothing to commit."""
+    session = db.session()
+    return session.in_transaction() or bool(session.info)
+
+
 def run(view: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run a view as the request's unit of work: commit once, roll back on an error, retry a
     transient conflict from the start. Inside an active unit the view just runs."""
@@ -109,7 +118,7 @@ def run(view: Callable[..., T], *args: Any, **kwargs: Any) -> T:
             if _status_of(rv) >= 400:
                 db.session.rollback()
                 g.uow_after_commit = []
-            else:
+            elif _began() or g.uow_after_commit:
                 db.session.commit()
             return rv
         except BaseException:

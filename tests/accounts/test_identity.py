@@ -297,3 +297,38 @@ def test_branch_people_for_secretary_and_committee_only(client, world):
         ).status_code
         == 403
     )
+
+
+def test_me_answers_exactly_what_the_user_schema_dumps(app, client, world):
+    # /me returns user_view as is: UserSchema (which the OpenAPI documents) dumps it unchanged,
+    # for a secretary, a person without a branch, an unbound account and one who left.
+    from flask import jsonify
+
+    from miniapp_api.schemas import UserSchema
+
+    secretary = world.secretary(world.branch(name="一支部"), name="王书记")
+    loner = world.person(name="无支部")
+    left = world.person(name="离职者")
+    unbound = client.post("/api/v1/auth/login", json={"code": "demo:nobody"}).json["token"]
+    headers = [world.headers(secretary), world.headers(loner), world.headers(left)]
+    headers.append({"Authorization": f"Bearer {unbound}"})
+    with app.app_context():
+        from models import Person
+
+        db.session.get(Person, left.id).left_at = utcnow()
+        db.session.commit()
+    with app.app_context():
+        with db.session.no_autoflush:
+            db.session.query(Person).filter(Person.id == loner.id).update({"branch_id": None})
+            db.session.commit()
+    for h in headers:
+        for _ in range(2):  # from the database, then from the cache
+            r = client.get("/api/v1/me", headers=h)
+            assert r.status_code == 200, r.json
+            assert UserSchema().dump(r.json) == r.json
+            with app.test_request_context():
+                assert jsonify(UserSchema().dump(r.json)).get_data() == r.get_data()
+    bodies = [client.get("/api/v1/me", headers=h).json for h in headers]
+    assert bodies[0]["branch"] == {"id": bodies[0]["branch"]["id"], "name": "一支部"}
+    assert bodies[1]["branch"] is None and bodies[1]["bound"] is True
+    assert bodies[2]["bound"] is False and bodies[3]["bound"] is False

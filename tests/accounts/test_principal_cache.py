@@ -33,8 +33,17 @@ def other(app, base_config):
     """A second worker: its own app, engine and principal cache; the same database and Redis."""
     from miniapp_api.extensions import limiter
 
-    yield create_app(dict(base_config))
+    application = create_app(dict(base_config))
+    yield application
     limiter.init_app(app)  # the limiter is one per process: give it back to the first app
+    stop_listener(application)
+
+
+def stop_listener(application) -> None:
+    """End a worker's invalidation listener (it would end by itself once idle)."""
+    tracker = cache_of(application).tracker
+    if tracker is not None:
+        tracker.stop()
 
 
 @contextmanager
@@ -369,6 +378,7 @@ def test_redis_unreachable_takes_the_database_path(app, base_config, world):
         assert me(down, h).json["reason"] == "token_revoked"
     finally:
         limiter.init_app(app)
+        stop_listener(down)
 
 
 def test_expired_session_is_not_served_from_the_cache(app, other, world):
@@ -659,3 +669,229 @@ def test_a_fill_that_read_before_a_commit_is_not_kept(app, other, world, monkeyp
     for application in (other, app):  # neither this worker nor another one keeps the old rows
         got = me(application, h).json
         assert got["political_status"] == "masses" and "member" not in got["roles"], got
+
+
+# --- validation without a round trip: the invalidation listener ---------------------------------
+
+
+def listening(application, timeout: float = 5.0):
+    """The app's tracker once its listener is connected and has a fresh PING answer."""
+    import time
+
+    tracker = cache_of(application).tracker
+    assert tracker is not None
+    tracker.ensure_running()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if tracker.connected and time.monotonic() - tracker.fence < tracker.bound / 2:
+            return tracker
+        time.sleep(0.01)
+    raise AssertionError("the invalidation listener did not connect")
+
+
+@contextmanager
+def redis_commands(application) -> Iterator[list[tuple]]:
+    """Every command the app's Redis client sends while the block runs."""
+    client = application.extensions["redis"]
+    sent: list[tuple] = []
+    original = client.execute_command
+
+    def record(*args, **kwargs):
+        sent.append(args)
+        return original(*args, **kwargs)
+
+    client.execute_command = record
+    try:
+        yield sent
+    finally:
+        del client.execute_command
+
+
+def warm_listening(headers, application) -> None:
+    """Fill the app's entry and use it until it is served without Redis (a fill's own SET of a
+    missing epoch key is an invalidation too: the next request validates with Redis once)."""
+    listening(application)
+    assert me(application, headers).status_code == 200
+    for _ in range(50):
+        listening(application)
+        with redis_commands(application) as sent:
+            assert me(application, headers).status_code == 200
+        if not sent:
+            return
+    raise AssertionError("the entry is never served without Redis")
+
+
+def test_a_cached_me_sends_nothing_to_redis_while_the_listener_is_fresh(app, other, world):
+    # (Tracking is by key name on the whole server: on a Redis shared with other databases their
+    # bumps of same-named keys can make one request ask Redis; then the next one is tried.)
+    h = world.headers(world.member())
+    first = me(other, h).json
+    warm_listening(h, other)
+    for _ in range(20):
+        listening(other)
+        with redis_commands(other) as sent, counted(other) as statements:
+            again = me(other, h)
+        assert again.json == first
+        assert statements == []
+        if not sent:
+            return
+        assert [c[0] for c in sent] == ["MGET"], sent
+    raise AssertionError("a fresh listener never vouched for the entry")
+
+
+def test_a_change_is_seen_by_a_listening_worker_on_its_next_request(app, other, world):
+    # The invalidation is in the listener's socket before the writer has its answer: the next
+    # request, in any worker, finds it there (or applied) and asks Redis.
+    p = world.member()
+    h = world.headers(p)
+    warm_listening(h, app)
+    warm_listening(h, other)
+    with app.app_context():
+        db.session.get(Person, p.id).political_status = "masses"
+        db.session.commit()
+    assert me(other, h).json["roles"] == ["employee"]
+    assert me(app, h).json["roles"] == ["employee"]  # and in the writer's own worker
+    assert app.test_client().post("/api/v1/auth/logout", headers=h).status_code == 204
+    assert me(app, h).json["reason"] == "token_revoked"
+    assert me(other, h).json["reason"] == "token_revoked"
+
+
+def test_a_flush_voids_every_entry_of_a_listening_worker(app, other, world):
+    h = world.headers(world.member())
+    warm_listening(h, other)
+    with app.app_context():
+        get_redis().flushdb()
+    with counted(other) as statements:
+        assert me(other, h).json["roles"] == ["employee", "member"]
+    assert statements  # not served on the old picture: the database was read again
+
+
+def test_with_the_listener_stopped_every_request_asks_redis(app, other, world):
+    p = world.member()
+    h = world.headers(p)
+    warm_listening(h, other)
+    tracker = cache_of(other).tracker
+    tracker.stop()
+    tracker.ensure_running = lambda: None  # a listener that is dead and stays dead
+    with redis_commands(other) as sent:
+        assert me(other, h).json["roles"] == ["employee", "member"]
+    assert [c[0] for c in sent] == ["MGET"], sent
+    with app.app_context():
+        db.session.get(Person, p.id).political_status = "masses"
+        db.session.commit()
+    assert me(other, h).json["roles"] == ["employee"]
+
+
+def test_a_lagging_listener_serves_a_change_within_the_bound(app, other, world, monkeypatch):
+    # AUTH_TRACKING_BOUND_MS: an invalidation still on its way (not in the socket yet, a PING
+    # answer not back) may go unseen for at most the bound; after it, the MGET path decides.
+    import time
+
+    p = world.member()
+    h = world.headers(p)
+    warm_listening(h, other)
+    tracker = cache_of(other).tracker
+    frozen = __import__("threading").Event()
+
+    def stalled(_conn, timeout):  # nothing more arrives on the listener's connection
+        frozen.wait(timeout)
+        return False
+
+    monkeypatch.setattr(tracker, "_wait_readable", stalled)
+    monkeypatch.setattr(tracker, "_unread", lambda: False)
+    time.sleep(tracker.interval * 2)  # the stalled loop no longer reads
+    changed_at = time.monotonic()
+    with app.app_context():
+        db.session.get(Person, p.id).political_status = "masses"
+        db.session.commit()
+    served = me(other, h).json["roles"]
+    if time.monotonic() - tracker.fence <= tracker.bound:
+        assert served == ["employee", "member"]  # within the bound: the old picture
+    time.sleep(max(0.0, tracker.fence + tracker.bound - time.monotonic()) + 0.01)
+    assert time.monotonic() - changed_at <= tracker.bound + 1
+    with redis_commands(other) as sent:
+        assert me(other, h).json["roles"] == ["employee"]  # after the bound: seen
+    assert sent, "past the bound the entry is validated by Redis"
+    frozen.set()
+
+
+def test_a_listener_reconnect_voids_what_it_vouched_for(app, other, world):
+    h = world.headers(world.member())
+    warm_listening(h, other)
+    tracker = cache_of(other).tracker
+    before = tracker.connection
+    with other.app_context():  # the listener's connection is cut (a restart would do that)
+        node_client(get_redis(), GLOBAL_KEY).client_kill_filter(_id=tracker.client_id)
+    import time
+
+    deadline = time.monotonic() + 5
+    while tracker.connection == before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert tracker.connection != before
+    with redis_commands(other) as sent:
+        assert me(other, h).status_code == 200
+    assert sent  # the entry's mark is from the old connection: Redis is asked
+
+
+# --- the plain principal and the checked token ---------------------------------------------------
+
+
+def test_a_cached_principal_hands_a_view_the_row_its_session_already_holds(app, other, world):
+    # The ORM rows go into the session only when a view asks; a row the view loaded (and
+    # changed) before asking is the one it gets, never overwritten by the cached copy.
+    from miniapp_api.auth import current_principal
+
+    p = world.member(name="原名")
+    h = world.headers(p)
+    warm(h, other)
+    with other.test_request_context("/api/v1/me", headers=h):
+        principal = current_principal()
+        assert principal.bound and principal.person_id == p.id
+        assert principal.view.name == "原名"
+        assert len(db.session.identity_map) == 0  # nothing attached for roles, ids, the view
+        mine = db.session.get(Person, p.id)
+        mine.name = "改名"
+        assert principal.person is mine and principal.person.name == "改名"
+        db.session.rollback()
+    with other.test_request_context("/api/v1/me", headers=h):
+        principal = current_principal()
+        with counted(other) as statements:
+            assert principal.person.name == "原名"  # attached from the cache: no SQL
+        assert statements == []
+        db.session.rollback()
+
+
+def test_a_token_checked_before_is_refused_once_the_key_or_its_age_says_so(app, other, world):
+    h = world.headers(world.person())
+    warm(h, other)
+    ttl, key = other.config["TOKEN_TTL_SECONDS"], other.config["SECRET_KEY"]
+    try:
+        other.config["TOKEN_TTL_SECONDS"] = -1
+        assert me(other, h).json["reason"] == "token_expired"
+        other.config["TOKEN_TTL_SECONDS"] = ttl
+        other.config["SECRET_KEY"] = "another-secret"
+        assert me(other, h).json["reason"] == "token_invalid"
+    finally:
+        other.config["TOKEN_TTL_SECONDS"], other.config["SECRET_KEY"] = ttl, key
+    assert me(other, h).status_code == 200
+
+
+def test_the_listener_starts_with_the_first_request_not_with_the_app(app, base_config, world):
+    # gunicorn's master builds the app before it forks: no thread, no connection there.
+    import threading
+
+    from miniapp_api.extensions import limiter
+
+    fresh = create_app(dict(base_config))
+    try:
+        tracker = cache_of(fresh).tracker
+        assert tracker._thread is None and not tracker.connected
+        h = world.headers(world.person())
+        assert me(fresh, h).status_code == 200
+        assert tracker._thread is not None and tracker._thread.is_alive()
+        assert tracker._thread.daemon and tracker._thread in threading.enumerate()
+        listening(fresh)
+    finally:
+        limiter.init_app(app)
+        stop_listener(fresh)
+    assert not tracker._thread.is_alive()
