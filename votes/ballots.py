@@ -435,22 +435,28 @@ _AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
 
 def _insert_gated(row: BallotRow) -> tuple[int, Gate] | None:
     """PostgreSQL: run the one statement (see `_gated_insert_statement`); None when the gate
-    kept no row (nothing was inserted). With no transaction open in the session it runs in
-    autocommit, so it is committed when it answers (the caller's `commit` is then a no-op);
-    inside an open transaction it joins it and the caller commits."""
-    session = db.session()  # the request's Session behind the scoped proxy
-    conn = (
-        session.connection()
-        if session.in_transaction()
-        else session.connection(execution_options=_AUTOCOMMIT)
-    )
+    kept no row (nothing was inserted). When the session holds no connection yet it runs in
+    autocommit, so it is committed when it answers (the caller's `commit` is then a no-op on the
+    server); when the session already holds one (the request read the database before), it
+    joins that transaction and the caller commits."""
     params = row.values()
     params["mine_id"] = row.voter.mine_id
-    found = conn.execute(_INSERT_GATED, params).one_or_none()
+    found = _connection_for_one_statement().execute(_INSERT_GATED, params).one_or_none()
     if found is None:
         return None
     ballot_id, stale, version, category = found
     return int(ballot_id), Gate(category, bool(stale), int(version or 0))
+
+
+def _connection_for_one_statement() -> Any:
+    """The session's connection; an autocommit one if the session has not procured any yet
+    (execution options apply only to a connection the transaction procures: SQLAlchemy has no
+    public "holds a connection" test, hence the private mapping)."""
+    session = db.session()  # the request's Session behind the scoped proxy
+    transaction = session.get_transaction()
+    if transaction is not None and transaction._connections:
+        return session.connection()
+    return session.connection(execution_options=_AUTOCOMMIT)
 
 
 def _landed_anyway(row: BallotRow) -> int | None:
