@@ -376,11 +376,12 @@ def _store(row: BallotRow) -> tuple[int, Gate]:
     """Gate, insert and commit the ballot Redis accepted. A deadlock is not tried again here:
     the caller gives the use back and the unit of work runs the whole vote again.
 
-    On PostgreSQL the gate and the INSERT are one statement (`_insert_gated`), and with no
-    transaction open it runs alone in autocommit: one round trip that is the INSERT and its
-    COMMIT. When it inserts nothing the gate refused (rare): the two-statement path below runs,
-    reading the locked rows to raise the right refusal (or storing the ballot, if the campaign
-    was open again by then - it holds the lock, so that is as correct as the first try)."""
+    On PostgreSQL the gate and the INSERT are one statement (`_insert_gated`), and when the
+    session holds no connection yet it runs alone in autocommit: one round trip that is the
+    INSERT and its COMMIT. When it inserts nothing the gate refused (rare): the two-statement
+    path below runs, reading the locked rows to raise the right refusal (or storing the ballot,
+    if the campaign was open again by then - it holds the lock, so that is as correct as the
+    first try)."""
     if db.session.get_bind().dialect.name == "postgresql":
         stored = _insert_gated(row)
         if stored is not None:
