@@ -376,22 +376,41 @@ def _store(row: BallotRow) -> tuple[int, Gate]:
     """Gate, insert and commit the ballot Redis accepted. A deadlock is not tried again here:
     the caller gives the use back and the unit of work runs the whole vote again.
 
-    On PostgreSQL the gate and the INSERT are one statement (`_insert_gated`), and when the
-    session holds no connection yet it runs alone in autocommit: one round trip that is the
-    INSERT and its COMMIT. When it inserts nothing the gate refused (rare): the two-statement
-    path below runs, reading the locked rows to raise the right refusal (or storing the ballot,
-    if the campaign was open again by then - it holds the lock, so that is as correct as the
-    first try)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        stored = _insert_gated(row)
-        if stored is not None:
-            db.session.commit()
-            return stored
-        db.session.rollback()
+    On PostgreSQL the gate and the INSERT are one statement (`_insert_gated`). When the session
+    holds no connection and has nothing to write, the statement runs alone on an autocommit
+    connection of the pool: one round trip that is the INSERT and its COMMIT, and none of the
+    session's transaction bookkeeping (nor its expire-all at commit). Otherwise it joins the
+    session's transaction, which commits after it. When it inserts nothing the gate refused
+    (rare): the two-statement path below runs, reading the locked rows to raise the right
+    refusal (or storing the ballot, if the campaign was open again by then - it holds the
+    lock, so that is as correct as the first try)."""
+    session = db.session()  # the request's Session behind the scoped proxy
+    if session.get_bind().dialect.name == "postgresql":
+        if _session_is_idle(session):
+            with db.engine.connect().execution_options(**_AUTOCOMMIT) as conn:
+                stored = _insert_gated(conn, row)
+            if stored is not None:
+                return stored  # committed when the statement answered
+        else:
+            stored = _insert_gated(session.connection(), row)
+            if stored is not None:
+                session.commit()
+                return stored
+            session.rollback()
     gate = _gate(row.campaign_id, row.candidate_id, row.voter, row.cast_at)
     ballot_id = _insert(row)
     db.session.commit()
     return ballot_id, gate
+
+
+def _session_is_idle(session: Any) -> bool:
+    """Whether the session holds no database connection and has nothing to flush, so that a
+    statement on another connection of the pool cannot be out of step with it. (SQLAlchemy has
+    no public "holds a connection" test, hence the private mapping.)"""
+    transaction = session.get_transaction()
+    if transaction is not None and transaction._connections:
+        return False
+    return not (session.new or session.deleted or session.dirty)
 
 
 def _gated_insert_statement() -> Any:
@@ -434,30 +453,16 @@ _INSERT_GATED = _gated_insert_statement()
 _AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
 
 
-def _insert_gated(row: BallotRow) -> tuple[int, Gate] | None:
-    """PostgreSQL: run the one statement (see `_gated_insert_statement`); None when the gate
-    kept no row (nothing was inserted). When the session holds no connection yet it runs in
-    autocommit, so it is committed when it answers (the caller's `commit` is then a no-op on the
-    server); when the session already holds one (the request read the database before), it
-    joins that transaction and the caller commits."""
+def _insert_gated(conn: Any, row: BallotRow) -> tuple[int, Gate] | None:
+    """PostgreSQL: run the one statement (see `_gated_insert_statement`) on `conn`; None when
+    the gate kept no row (nothing was inserted)."""
     params = row.values()
     params["mine_id"] = row.voter.mine_id
-    found = _connection_for_one_statement().execute(_INSERT_GATED, params).one_or_none()
+    found = conn.execute(_INSERT_GATED, params).one_or_none()
     if found is None:
         return None
     ballot_id, stale, version, category = found
     return int(ballot_id), Gate(category, bool(stale), int(version or 0))
-
-
-def _connection_for_one_statement() -> Any:
-    """The session's connection; an autocommit one if the session has not procured any yet
-    (execution options apply only to a connection the transaction procures: SQLAlchemy has no
-    public "holds a connection" test, hence the private mapping)."""
-    session = db.session()  # the request's Session behind the scoped proxy
-    transaction = session.get_transaction()
-    if transaction is not None and transaction._connections:
-        return session.connection()
-    return session.connection(execution_options=_AUTOCOMMIT)
 
 
 def _landed_anyway(row: BallotRow) -> int | None:
