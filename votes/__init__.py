@@ -21,8 +21,9 @@ Which store decides what
   and a campaign epoch would need the same lock to be read safely. On PostgreSQL the gate and
   the INSERT of an accepted vote are one statement (issue 28): a CTE reads the two rows
   `FOR KEY SHARE` with the conditions in its WHERE (a close in flight is waited for and its
-  committed row re-checked) and feeds `INSERT ... SELECT ... RETURNING`; with no transaction
-  open in the request it runs in autocommit, one round trip that is the INSERT and its COMMIT.
+  committed row re-checked) and feeds `INSERT ... SELECT ... RETURNING`; when the request's
+  session holds no connection it runs alone on an autocommit connection of the pool, one round
+  trip that is the INSERT and its COMMIT.
   When it inserts nothing, the two-statement gate runs to name the refusal. Voids take the same
   gate (409 campaign_locked from 公示 on), and objections take it against publish.
 * Redis holds caches only: today's uses per voter, the live tallies, the campaign config. Each
