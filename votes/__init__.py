@@ -17,9 +17,15 @@ Which store decides what
   every ballot committed before them and none after (`cast_at` < `closed_at`). Why this gate:
   every ballot INSERT already takes this very lock for its foreign key to the campaign, so the
   gate adds one primary-key read and no new lock to contend on; a conditional INSERT ... SELECT
-  alone is not enough under READ COMMITTED (it does not wait for a close in flight), and a
-  campaign epoch would need the same lock to be read safely. Voids take the same gate (409
-  campaign_locked from 公示 on), and objections take it against publish.
+  without the lock is not enough under READ COMMITTED (it does not wait for a close in flight),
+  and a campaign epoch would need the same lock to be read safely. On PostgreSQL the gate and
+  the INSERT of an accepted vote are one statement (issue 28): a CTE reads the two rows
+  `FOR KEY SHARE` with the conditions in its WHERE (a close in flight is waited for and its
+  committed row re-checked) and feeds `INSERT ... SELECT ... RETURNING`; when the request's
+  session holds no connection it runs alone on an autocommit connection of the pool, one round
+  trip that is the INSERT and its COMMIT.
+  When it inserts nothing, the two-statement gate runs to name the refusal. Voids take the same
+  gate (409 campaign_locked from 公示 on), and objections take it against publish.
 * Redis holds caches only: today's uses per voter, the live tallies, the campaign config. Each
   is equal to the database or known to every reader to be stale:
   - "built" means meta.built = 1 *and* meta.run = the run_id of the Redis process answering

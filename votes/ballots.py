@@ -85,6 +85,25 @@ class BallotRow:
     client: ClientInfo
     path: str = "redis"  # which path decided it: "redis", or "db" (Redis could not serve)
 
+    # The ballot columns `values` fills, in one order (the one-statement INSERT names them).
+    COLUMNS = (
+        "campaign_id",
+        "candidate_id",
+        "category",
+        "voter_id",
+        "account_id",
+        "voter_unit_id",
+        "vote_day",
+        "seq",
+        "slot",
+        "once_key",
+        "cast_at",
+        "ip",
+        "user_agent",
+        "client_hints",
+        "path",
+    )
+
     def values(self) -> dict[str, Any]:
         """The INSERT's parameters (client fields cut to their columns)."""
         return {
@@ -355,11 +374,95 @@ def _cast_via_redis(
 
 def _store(row: BallotRow) -> tuple[int, Gate]:
     """Gate, insert and commit the ballot Redis accepted. A deadlock is not tried again here:
-    the caller gives the use back and the unit of work runs the whole vote again."""
+    the caller gives the use back and the unit of work runs the whole vote again.
+
+    On PostgreSQL the gate and the INSERT are one statement (`_insert_gated`). When the session
+    holds no connection and has nothing to write, the statement runs alone on an autocommit
+    connection of the pool: one round trip that is the INSERT and its COMMIT, and none of the
+    session's transaction bookkeeping (nor its expire-all at commit). Otherwise it joins the
+    session's transaction, which commits after it. When it inserts nothing the gate refused
+    (rare): the two-statement path below runs, reading the locked rows to raise the right
+    refusal (or storing the ballot, if the campaign was open again by then - it holds the
+    lock, so that is as correct as the first try)."""
+    session = db.session()  # the request's Session behind the scoped proxy
+    if session.get_bind().dialect.name == "postgresql":
+        if _session_is_idle(session):
+            with db.engine.connect().execution_options(**_AUTOCOMMIT) as conn:
+                stored = _insert_gated(conn, row)
+            if stored is not None:
+                return stored  # committed when the statement answered
+        else:
+            stored = _insert_gated(session.connection(), row)
+            if stored is not None:
+                session.commit()
+                return stored
+            session.rollback()
     gate = _gate(row.campaign_id, row.candidate_id, row.voter, row.cast_at)
     ballot_id = _insert(row)
     db.session.commit()
     return ballot_id, gate
+
+
+def _session_is_idle(session: Any) -> bool:
+    """Whether the session holds no database connection and has nothing to flush, so that a
+    statement on another connection of the pool cannot be out of step with it. (SQLAlchemy has
+    no public "holds a connection" test, hence the private mapping.)"""
+    transaction = session.get_transaction()
+    if transaction is not None and transaction._connections:
+        return False
+    return not (session.new or session.deleted or session.dirty)
+
+
+def _gated_insert_statement() -> Any:
+    """PostgreSQL: the gate and the INSERT as one statement. The gate CTE reads the campaign and
+    candidate rows FOR KEY SHARE, exactly like `_GATE` (a close or publish, FOR UPDATE, waits
+    for it; if it waited for one, PostgreSQL re-checks the conditions on the row the close
+    committed), and keeps only an open campaign of the voter's mine, inside its window, a
+    candidate not withdrawn and not the voter unless self-votes are allowed; the INSERT takes
+    its one row or none. It returns the new id with what `_settle` needs from the gate."""
+    gate = (
+        db.select(
+            Campaign.tallies_stale.label("stale"),
+            Campaign.config_version.label("version"),
+            Candidate.category.label("category"),
+        )
+        .join(Candidate, Candidate.campaign_id == Campaign.id)
+        .where(
+            Campaign.id == db.bindparam("campaign_id"),
+            Candidate.id == db.bindparam("candidate_id"),
+            Campaign.mine_id == db.bindparam("mine_id"),
+            Campaign.status == "open",
+            Campaign.starts_at <= db.bindparam("cast_at"),
+            Campaign.ends_at > db.bindparam("cast_at"),
+            Candidate.withdrawn_at.is_(None),
+            db.or_(Campaign.allow_self_vote, Candidate.person_id != db.bindparam("voter_id")),
+        )
+        .with_for_update(read=True, key_share=True)
+        .cte("gate")
+    )
+    table = Ballot.__table__
+    names = list(BallotRow.COLUMNS)
+    values = db.select(*(db.bindparam(n, type_=table.c[n].type) for n in names)).select_from(gate)
+    inserted = table.insert().from_select(names, values).returning(table.c.id).cte("inserted")
+    return db.select(inserted.c.id, gate.c.stale, gate.c.version, gate.c.category).select_from(
+        inserted.join(gate, db.true())
+    )
+
+
+_INSERT_GATED = _gated_insert_statement()
+_AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
+
+
+def _insert_gated(conn: Any, row: BallotRow) -> tuple[int, Gate] | None:
+    """PostgreSQL: run the one statement (see `_gated_insert_statement`) on `conn`; None when
+    the gate kept no row (nothing was inserted)."""
+    params = row.values()
+    params["mine_id"] = row.voter.mine_id
+    found = conn.execute(_INSERT_GATED, params).one_or_none()
+    if found is None:
+        return None
+    ballot_id, stale, version, category = found
+    return int(ballot_id), Gate(category, bool(stale), int(version or 0))
 
 
 def _landed_anyway(row: BallotRow) -> int | None:

@@ -278,21 +278,25 @@ class TcpProxy:
     """A TCP proxy on loopback between the app and a server. `cut_commit_after(marker)`: once a
     client chunk containing `marker` has passed, the next chunk carrying COMMIT is delivered to
     the server but the connection to the client is cut before any answer: the commit lands, its
-    answer is lost. `refuse` makes it refuse new connections (a database out of reach)."""
+    answer is lost. With `autocommit=True` (PostgreSQL: psycopg sends BEGIN before a
+    transaction's first statement, nothing before an autocommit one) the chunk carrying `marker`
+    is itself the commit when no BEGIN came before it on that connection, and the cut follows
+    it. `refuse` makes it refuse new connections (a database out of reach)."""
 
     def __init__(self, target_host: str, target_port: int) -> None:
         self.target = (target_host, target_port)
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.marker: bytes | None = None
+        self.autocommit = False
         self.armed = False
         self.cuts = 0
         self.refuse = False
         self._stop = False
         threading.Thread(target=self._accept, daemon=True).start()
 
-    def cut_commit_after(self, marker: bytes) -> None:
-        self.marker, self.armed = marker, False
+    def cut_commit_after(self, marker: bytes, *, autocommit: bool = False) -> None:
+        self.marker, self.armed, self.autocommit = marker, False, autocommit
 
     def _accept(self) -> None:
         while not self._stop:
@@ -312,22 +316,26 @@ class TcpProxy:
             threading.Thread(target=self._pipe, args=(upstream, conn, False), daemon=True).start()
 
     def _pipe(self, src: socket.socket, dst: socket.socket, upstream: bool) -> None:
+        in_transaction = False  # this connection sent BEGIN and not yet COMMIT or ROLLBACK
         try:
             while True:
                 data = src.recv(65536)
                 if not data:
                     break
+                if upstream:
+                    upper = data.upper()
+                    if b"BEGIN" in upper:
+                        in_transaction = True
+                    if b"COMMIT" in upper or b"ROLLBACK" in upper:
+                        in_transaction = False
                 if upstream and self.marker is not None:
                     if self.marker in data:
                         self.armed = True
+                        if self.autocommit and not in_transaction:
+                            self._cut(src, dst, data)
+                            return
                     elif self.armed and b"COMMIT" in data.upper():
-                        self.marker, self.armed = None, False
-                        dst.sendall(data)  # the server gets the COMMIT...
-                        self.cuts += 1
-                        src.shutdown(socket.SHUT_RDWR)  # ...the client never hears back
-                        src.close()
-                        time.sleep(0.3)
-                        dst.close()
+                        self._cut(src, dst, data)
                         return
                 dst.sendall(data)
         except OSError:
@@ -338,6 +346,15 @@ class TcpProxy:
                     s.close()
                 except OSError:
                     pass
+
+    def _cut(self, src: socket.socket, dst: socket.socket, data: bytes) -> None:
+        self.marker, self.armed = None, False
+        dst.sendall(data)  # the server gets the commit...
+        self.cuts += 1
+        src.shutdown(socket.SHUT_RDWR)  # ...the client never hears back
+        src.close()
+        time.sleep(0.3)
+        dst.close()
 
     def close(self) -> None:
         self._stop = True

@@ -137,18 +137,21 @@ def test_database_failure_after_redis_accepted_leaves_no_phantom(app, client, wo
     setup = make_campaign(client, world)
     headers = world.headers(world.person(setup.branch))
     candidate = setup.candidates["safety"][0]
-    real_insert = ballots._insert
+    real_inserts = ballots._insert, ballots._insert_gated
 
     def broken_insert(*args, **kwargs):
         raise OperationalError("INSERT", {}, Exception("server closed the connection"))
 
+    # The plain INSERT after the gate, and PostgreSQL's one statement that gates and inserts.
     monkeypatch.setattr(ballots, "_insert", broken_insert)
+    monkeypatch.setattr(ballots, "_insert_gated", broken_insert)
     r = vote(client, setup, headers, candidate)
     assert r.status_code == 503 and r.json["reason"] == "database_unavailable"
     assert redis_counts(app, setup.campaign_id) == {}
     assert ballot_count(app, setup.campaign_id) == 0
 
-    monkeypatch.setattr(ballots, "_insert", real_insert)
+    monkeypatch.setattr(ballots, "_insert", real_inserts[0])
+    monkeypatch.setattr(ballots, "_insert_gated", real_inserts[1])
     # The use was given back: the same vote now goes through, and only once.
     r = vote(client, setup, headers, candidate)
     assert r.status_code == 201 and r.json["remaining_today"] == 2
