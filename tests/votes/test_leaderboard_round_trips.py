@@ -6,7 +6,10 @@ statements with a SQLAlchemy event (vote_statements)."""
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
+from sqlalchemy import event
 
 from models import Campaign, Person, db
 from tests.votes.factory import campaign_round_trips, end_notice, make_campaign, vote
@@ -140,3 +143,46 @@ def test_an_empty_category_is_an_empty_list(app, client, world):
     voter = world.headers(world.person(setup.branch))
     r = _board(client, setup, voter, category="reform")  # a category the campaign does not run
     assert r.status_code == 200 and r.json == []
+
+
+@contextlib.contextmanager
+def all_statements(app):
+    """Every SQL statement sent while the block runs (its first three words; SQLite's BEGIN
+    IMMEDIATE left out: the other backends begin without a statement of their own)."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        if not statement.startswith("BEGIN"):
+            seen.append(" ".join(statement.split()[:3]))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def test_a_keyed_refusal_writes_its_answer_and_reads_nothing_else(app, client, world):
+    """With an Idempotency-Key the refusal is remembered (a replay answers the same), at the
+    cost of the claim (a look-up and an insert) and one update of the answer: the claim's commit
+    must not make the view read the caller's account and person again, and the answer is
+    written by id without reading the record back."""
+    setup = make_campaign(client, world, categories=("safety",))
+    s0 = setup.candidates["safety"][0]
+    headers = world.headers(world.person(setup.branch))
+    assert vote(client, setup, headers, s0).status_code == 201
+    assert vote(client, setup, {**headers, "Idempotency-Key": "warm"}, s0).status_code == 409
+    with all_statements(app) as seen, campaign_round_trips() as trips:
+        r = vote(client, setup, {**headers, "Idempotency-Key": "storm-2"}, s0)
+    assert r.status_code == 409 and r.json["reason"] == "already_voted"
+    assert len(trips) == 1
+    assert seen == [
+        "SELECT idempotency_records.id, idempotency_records.scope,",
+        "INSERT INTO idempotency_records",
+        "UPDATE idempotency_records SET",
+    ], seen
+    again = vote(client, setup, {**headers, "Idempotency-Key": "storm-2"}, s0)
+    assert again.status_code == 409 and again.json == r.json
+    assert again.headers.get("Idempotent-Replayed") == "true"
