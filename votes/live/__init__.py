@@ -116,18 +116,7 @@ def board(
             ensure_built(campaign_id)
             continue
         meta = {"status": out[0], "hide": out[1], "mine": out[2], "cfgv": int(out[3])}
-        rows = []
-        for i in range(4, len(out), 4):
-            info = json.loads(out[i + 3]) if out[i + 3] else {}
-            rows.append(
-                {
-                    "candidate_id": int(out[i]),
-                    "category": out[i + 1],
-                    "votes": int(out[i + 2]),
-                    "name": info.get("name", ""),
-                    "unit": info.get("unit", ""),
-                }
-            )
+        rows = json.loads(out[4])
         return meta, rows
     raise RebuildStuck()
 

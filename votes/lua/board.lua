@@ -1,12 +1,14 @@
--- Read a campaign's live board: the meta fields a reader needs, then candidate id, category,
--- votes and display data for every candidate (optionally of one category), best first.
+-- Read a campaign's live board: the meta fields a reader needs, then the rows of every
+-- candidate (optionally of one category), best first, as one JSON text: a reply of five bulk
+-- strings instead of four per candidate, which the app parses with one json.loads.
 --
 -- Each read counts against the reader's limit for the current minute (KEYS[5], ARGV[2]; no
 -- key and limit for internal reads). Built means installed by this server process (see
 -- vote.lua): an older snapshot brought back by a restart is "not_built".
 --
 -- Returns {"rate_limited", seconds} | {"not_built"}
---      or {status, hide, mine, config_version, id1, category1, votes1, info1, id2, ...}
+--      or {status, hide, mine, config_version, rows}
+--         rows: JSON [{candidate_id, category, votes, name, unit}, ...]
 assert(#KEYS == 4 or #KEYS == 5, "board.lua takes 4 or 5 keys")
 local meta_key = KEYS[1]
 local cand_key = KEYS[2]
@@ -28,26 +30,36 @@ local meta = redis.call("HMGET", meta_key, "built", "status", "hide", "mine", "r
 if meta[1] ~= "1" or meta[5] ~= string.match(redis.call("INFO", "server"), "run_id:(%w+)") then
   return {"not_built"}
 end
-local rows = {}
+-- Three calls whatever the number of candidates (each redis.call costs more than the Lua
+-- around it): the candidates, their votes (ZMSCORE, Redis 6.2) and their display data.
 local candidates = redis.call("HGETALL", cand_key)
+local ids, categories = {}, {}
 for i = 1, #candidates, 2 do
-  local id, category = candidates[i], candidates[i + 1]
-  if only_category == "" or category == only_category then
-    local votes = tonumber(redis.call("ZSCORE", tally_key, id) or "0")
-    rows[#rows + 1] = {tonumber(id), category, votes}
+  if only_category == "" or candidates[i + 1] == only_category then
+    ids[#ids + 1] = candidates[i]
+    categories[#ids] = candidates[i + 1]
   end
+end
+if #ids == 0 then
+  -- cjson writes an empty table as {}: an empty board is the empty array.
+  return {meta[2], meta[3], meta[4], meta[6] or "0", "[]"}
+end
+local votes = redis.call("ZMSCORE", tally_key, unpack(ids))
+local infos = redis.call("HMGET", info_key, unpack(ids))
+local rows = {}
+for i, id in ipairs(ids) do
+  -- info is the JSON {name, unit} the rebuild and the committee pushes write.
+  local ok, info = pcall(cjson.decode, infos[i] or "")
+  if not ok or type(info) ~= "table" then
+    info = {}
+  end
+  rows[i] = {candidate_id = tonumber(id), category = categories[i],
+    votes = tonumber(votes[i] or "0") or 0, name = info.name or "", unit = info.unit or ""}
 end
 table.sort(rows, function(a, b)
-  if a[3] ~= b[3] then
-    return a[3] > b[3]
+  if a.votes ~= b.votes then
+    return a.votes > b.votes
   end
-  return a[1] < b[1]
+  return a.candidate_id < b.candidate_id
 end)
-local out = {meta[2], meta[3], meta[4], meta[6] or "0"}
-for _, row in ipairs(rows) do
-  out[#out + 1] = row[1]
-  out[#out + 1] = row[2]
-  out[#out + 1] = row[3]
-  out[#out + 1] = redis.call("HGET", info_key, tostring(row[1])) or ""
-end
-return out
+return {meta[2], meta[3], meta[4], meta[6] or "0", cjson.encode(rows)}
