@@ -32,6 +32,9 @@ from tests.support.redis_cluster import RedisClusterServer
 from tests.support.s3_server import S3Server
 from tests.support.wechat import PUSH_TOKEN, wechat_config
 
+# Every folder's factories as fixtures (new_campaign, new_wish, new_team, ...), for any test.
+pytest_plugins = ["tests.support.fixtures"]
+
 # The tests that touch Redis (votes, the principal cache, limits, notifications and their
 # queue): marked `redis_cluster`, run again on a six-node cluster by .ci/run.
 REDIS_CLUSTER_TESTS = (
