@@ -17,15 +17,15 @@ from notifications import delivery, notify
 from notifications.delivery import deliver, sweep
 from tests.support.concurrency import fire_at_once
 from tests.support.jobs import run_worker
-from tests.support.wechat import WISH_CLAIMED_KEYWORDS, WISH_CLAIMED_TEMPLATE
+from tests.support.wechat import WECHAT_KNOWS, WECHAT_TEMPLATES
 
 SEND = "/cgi-bin/message/subscribe/send"
 TEMPLATES = {
-    "wish_claimed": WISH_CLAIMED_TEMPLATE,
+    **WECHAT_TEMPLATES,
     "wish_fulfilled": {"template_id": "TPL-FULFILLED", "fields": {"thing1": "title"}},
 }
 # The templates as WeChat knows them (their keywords), for the strict fake.
-FAKE_TEMPLATES = {"TPL-CLAIMED": WISH_CLAIMED_KEYWORDS, "TPL-FULFILLED": ["thing1"]}
+FAKE_TEMPLATES = {**WECHAT_KNOWS, "TPL-FULFILLED": ["thing1"]}
 
 
 @pytest.fixture
