@@ -73,7 +73,9 @@ def start_redis(tmp_path) -> Iterator[Callable[[], votes.RedisServer]]:
     started: list[votes.RedisServer] = []
 
     def start() -> votes.RedisServer:
-        server = votes.RedisServer(str(tmp_path / f"redis{len(started)}")).start()
+        directory = tmp_path / f"redis{len(started)}"
+        directory.mkdir()
+        server = votes.RedisServer(str(directory)).start()
         started.append(server)
         return server
 
