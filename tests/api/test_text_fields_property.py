@@ -14,6 +14,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
@@ -95,6 +96,15 @@ def feed(client, method: str, url: str, headers: dict, base: dict, field: str) -
     send()
 
 
+@pytest.fixture
+def wishes_unlimited(app):
+    """Posting limits out of the way: the scenarios post many wishes."""
+    app.config["WISH_POST_LIMITS"] = "100000 per hour"
+    yield
+    app.config["WISH_POST_LIMITS"] = "20 per hour;50 per day"
+
+
+@pytest.mark.usefixtures("wishes_unlimited")
 def test_issue9_arbitrary_text_in_every_field_never_breaks_anything(
     app,
     client,
@@ -110,42 +120,6 @@ def test_issue9_arbitrary_text_in_every_field_never_breaks_anything(
     meeting_text_fields,
     pairing_text_fields,
 ):
-    app.config["WISH_POST_LIMITS"] = "100000 per hour"
-    try:
-        _run(
-            app,
-            client,
-            world,
-            new_team,
-            new_pairing,
-            log_talk,
-            new_campaign,
-            cast_vote,
-            new_wish,
-            upload_wish_photo,
-            assessment_text_fields,
-            meeting_text_fields,
-            pairing_text_fields,
-        )
-    finally:
-        app.config["WISH_POST_LIMITS"] = "20 per hour;50 per day"
-
-
-def _run(
-    app,
-    client,
-    world,
-    new_team,
-    new_pairing,
-    log_talk,
-    new_campaign,
-    cast_vote,
-    new_wish,
-    upload_wish_photo,
-    assessment_text_fields,
-    meeting_text_fields,
-    pairing_text_fields,
-) -> None:
     team = new_team(members=2, employees=2)
     member, employee = team.members[0], team.employees[0]
     new_pairing(team, member, employee)
