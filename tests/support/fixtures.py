@@ -38,8 +38,8 @@ def on_client(fn: Callable[..., Any], client, *bound: Any) -> Callable[..., Any]
 
 @pytest.fixture
 def new_campaign(client, world) -> Callable[..., votes.Setup]:
-    """new_campaign(per_category=2, open_it=False, ...): a campaign made through the committee
-    API, its Setup."""
+    """new_campaign(per_category=2, categories=("safety", "reform"), open_it=True, ...): a
+    campaign made through the committee API, its Setup."""
     return on_client(votes.make_campaign, client, world)
 
 
