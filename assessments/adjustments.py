@@ -16,6 +16,7 @@ from assessments.errors import (
     OwnAdjustment,
 )
 from models import MonthResult, ResultAdjustment, db, utcnow
+from points.requests import file_pending
 
 
 def _check_range(month_id: int, team_id: int, delta: int) -> None:
@@ -38,18 +39,14 @@ def request(
     if month.status != "locked":
         raise MonthNotLocked()
     _check_range(month.id, team_id, delta)
-    row = ResultAdjustment(
+    return file_pending(
+        ResultAdjustment,
+        me.id,
         month_id=month.id,
         team_id=team_id,
         delta=delta,
         reason=reason.strip(),
-        status="pending",
-        requested_by_id=me.id,
-        requested_at=utcnow(),
     )
-    db.session.add(row)
-    db.session.flush()
-    return row
 
 
 def decide(

@@ -10,7 +10,7 @@ deciding at once exactly one wins. The caller commits.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from accounts.principal import Principal
 from domain_errors import DomainError
@@ -33,6 +33,18 @@ from points.ledger import award
 from points.settings import settings
 
 REASON_MAX = 255
+
+Row = TypeVar("Row")
+
+
+def file_pending(model: type[Row], author_id: int, **columns: Any) -> Row:
+    """A new maker-checker row (a points request, a campaign's points sheet, a correction of a
+    team's assessment result) waiting for its decider: pending, its author and the time on
+    record; added and flushed (its id is set). The caller commits."""
+    row = model(status="pending", requested_by_id=author_id, requested_at=utcnow(), **columns)
+    db.session.add(row)
+    db.session.flush()
+    return row
 
 
 def _reason(value: str | None, field: str = "reason") -> str:
@@ -88,19 +100,16 @@ def request_adjustment(
         raise NotYourBranch()
     if not person.is_party_member:
         raise NotAMember(errors={"employee_no": ["只有党员可以获得积分"]})
-    request = PointsRequest(
+    request = file_pending(
+        PointsRequest,
+        author.id,
         mine_id=person.mine_id,
         person_id=person.id,
         delta=delta,
         reason=why,
-        status="pending",
-        requested_by_id=author.id,
-        requested_at=utcnow(),
         rule_code=rule.code if rule is not None else None,
         evidence=(evidence or "").strip()[:REASON_MAX] or None,
     )
-    db.session.add(request)
-    db.session.flush()
     if rule is not None and not rule.second_approver:
         _approve(request, author.id, "细则无需二次审批")
     return request

@@ -28,12 +28,13 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from sqlalchemy import event, text  # noqa: E402
+from sqlalchemy import event  # noqa: E402
 
 import miniapp_api.auth as auth  # noqa: E402
 from app import create_app  # noqa: E402
 from models import db, get_redis  # noqa: E402
 from tests.conftest import World, _base_config  # noqa: E402
+from tests.support.schema import rebuild_schema  # noqa: E402
 from tests.votes.factory import make_campaign  # noqa: E402
 
 _auth_seconds = [0.0]
@@ -85,14 +86,9 @@ def _config() -> dict[str, Any]:
 
 
 def _app(cfg: dict[str, Any]):
-    from flask_migrate import upgrade
-
     application = create_app(cfg)
     with application.app_context():
-        db.drop_all()
-        with db.engine.begin() as conn:
-            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        upgrade()
+        rebuild_schema()
         get_redis().flushdb()
     return application
 

@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 
 from accounts.tokens import issue_token
 from app import create_app
@@ -30,7 +29,11 @@ from tests.support.fake_wechat import FakeWeChat
 from tests.support.live_server import LiveServer
 from tests.support.redis_cluster import RedisClusterServer
 from tests.support.s3_server import S3Server
+from tests.support.schema import rebuild_schema
 from tests.support.wechat import PUSH_TOKEN, wechat_config
+
+# Every folder's factories as fixtures (new_campaign, new_wish, new_team, ...), for any test.
+pytest_plugins = ["tests.support.fixtures"]
 
 # The tests that touch Redis (votes, the principal cache, limits, notifications and their
 # queue): marked `redis_cluster`, run again on a six-node cluster by .ci/run.
@@ -107,15 +110,9 @@ def base_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
 @pytest.fixture(scope="session")
 def app(base_config: dict[str, Any]):
     """One app for the session, its schema built by the migrations (as in production)."""
-    from flask_migrate import upgrade
-
     application = create_app(base_config)
     with application.app_context():
-        # A database left over from an earlier local run is emptied first.
-        db.drop_all()
-        with db.engine.begin() as conn:
-            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        upgrade()
+        rebuild_schema()  # a database left over from an earlier local run is emptied first
         get_redis().ping()
     yield application
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from accounts.principal import Principal
 from models import Campaign, PointsSheet, db, utcnow
 from points.errors import OwnPoints, OwnRequest, ReasonRequired, RequestDecided
+from points.requests import file_pending
 from votes.errors import CampaignLocked, PointsSheetNotFound
 from votes.results import apply_points_sheet, read_points_sheet
 
@@ -25,18 +26,14 @@ def request_points_sheet(
     require_points_open(campaign)
     scores = read_points_sheet(campaign, filename, content, author_id=author.id)
     by_id = {c.id: c.person_id for c in campaign.candidates}
-    sheet = PointsSheet(
+    return file_pending(
+        PointsSheet,
+        author.id,
         campaign_id=campaign.id,
         scores={str(k): v for k, v in scores.items()},
         person_ids=sorted({by_id[k] for k in scores}),
         filename=(filename or "")[:255],
-        status="pending",
-        requested_by_id=author.id,
-        requested_at=utcnow(),
     )
-    db.session.add(sheet)
-    db.session.flush()
-    return sheet
 
 
 def decide_points_sheet(

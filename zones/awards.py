@@ -8,7 +8,8 @@ the branch's secretary on the points pages, which the reporter chose not to be."
 
 from __future__ import annotations
 
-from models import Person, PointsRequest, db, utcnow
+from models import Person, PointsRequest
+from points.requests import file_pending
 
 REASON_MAX = 255
 
@@ -17,15 +18,11 @@ def propose(person: Person, delta: int, reason: str, raised_by_id: int) -> Point
     """A pending points request for a party member of the mine (None when it earns nothing)."""
     if delta <= 0 or not person.is_party_member or person.left_at is not None:
         return None
-    request = PointsRequest(
+    return file_pending(
+        PointsRequest,
+        raised_by_id,
         mine_id=person.mine_id,
         person_id=person.id,
         delta=delta,
         reason=reason[:REASON_MAX],
-        status="pending",
-        requested_by_id=raised_by_id,
-        requested_at=utcnow(),
     )
-    db.session.add(request)
-    db.session.flush()
-    return request

@@ -8,12 +8,11 @@ import json
 
 from miniapp_api.body import MAX_KEYS
 from models import IdempotencyRecord, Upload, db
-from tests.pairings.factory import Team, pair
-from tests.wishes.factory import image_bytes, scene
+from tests.support.images import image_bytes
 
 
 def test_500000_unknown_keys_are_refused_while_parsing_with_a_small_answer(
-    client, world, monkeypatch
+    client, world, monkeypatch, wish_scene
 ):
     """item 10: 500,000 unknown keys cost 5 s of CPU and a 16 MB 422. Now the parse stops at
     MAX_KEYS keys, before any schema runs, and the answer names no key."""
@@ -27,7 +26,7 @@ def test_500000_unknown_keys_are_refused_while_parsing_with_a_small_answer(
         return real(self, *args, **kwargs)
 
     monkeypatch.setattr(Schema, "load", counting)
-    s = scene(world)
+    s = wish_scene()
     body = "{" + ",".join(f'"k{i}":0' for i in range(500_000)) + "}"
     r = client.post(
         "/api/v1/wishes",
@@ -41,8 +40,8 @@ def test_500000_unknown_keys_are_refused_while_parsing_with_a_small_answer(
     assert loads == []
 
 
-def test_keys_are_counted_across_nested_objects_and_values_across_lists(client, world):
-    s = scene(world)
+def test_keys_are_counted_across_nested_objects_and_values_across_lists(client, world, wish_scene):
+    s = wish_scene()
     nested = json.dumps({"a": [{f"k{i}": 0} for i in range(MAX_KEYS + 100)]})
     r = client.post(
         "/api/v1/wishes", data=nested, content_type="application/json", headers=s.h(s.wisher)
@@ -55,10 +54,10 @@ def test_keys_are_counted_across_nested_objects_and_values_across_lists(client, 
     assert r.status_code == 400 and r.json["reason"] == "too_many_fields"
 
 
-def test_a_time_without_an_offset_is_422(client, world):
+def test_a_time_without_an_offset_is_422(client, world, new_pairing, new_team):
     """item 13: `talked_at: "2026-11-20"` was accepted with 201 (guessed as Beijing time)."""
-    t = Team(world, members=1, employees=1)
-    pair(client, t, t.members[0], t.employees[0])
+    t = new_team(members=1, employees=1)
+    new_pairing(t, t.members[0], t.employees[0])
     for when in ("2026-11-20", "2026-11-20T09:30:00", "2026-11-20T09:30"):
         body = {"employee_id": t.employees[0].id, "talked_at": when, "mode": "phone", "topics": "x"}
         r = client.post("/api/v1/talks", json=body, headers=t.h(t.members[0]))
@@ -69,9 +68,9 @@ def test_a_time_without_an_offset_is_422(client, world):
     assert pattern.endswith("(Z|[+-][0-9]{2}:[0-9]{2})$")
 
 
-def test_booleans_are_true_or_false_only(client, world):
+def test_booleans_are_true_or_false_only(client, world, new_team):
     """item 14: `{"approve": 1}` approved a points request; 0 and "true" were taken too."""
-    team = Team(world, members=1)
+    team = new_team(members=1)
     committee = world.committee()
     r = client.post(
         "/api/v1/admin/points",
@@ -89,9 +88,9 @@ def test_booleans_are_true_or_false_only(client, world):
     assert r.status_code == 200 and r.json["status"] == "approved", r.json
 
 
-def test_undeclared_multipart_parts_are_refused(client, world):
+def test_undeclared_multipart_parts_are_refused(client, world, wish_scene):
     """item 14: an extra form field or file on /uploads was dropped in silence."""
-    s = scene(world)
+    s = wish_scene()
     cases = [
         {"file": (io.BytesIO(image_bytes()), "a.png"), "caption": "hi"},
         {"file": (io.BytesIO(image_bytes()), "a.png"), "other": (io.BytesIO(b"x"), "b.bin")},
@@ -138,10 +137,10 @@ def _upload(client, headers, data: bytes, boundary: str):
     )
 
 
-def test_an_upload_retried_with_a_new_boundary_is_the_same_request(client, world):
+def test_an_upload_retried_with_a_new_boundary_is_the_same_request(client, world, wish_scene):
     """item 16: the fingerprint hashed the raw body, so a retry with a new multipart boundary
     (what every client retry sends) got 422 idempotency_key_reused."""
-    s = scene(world)
+    s = wish_scene()
     png = image_bytes()
     first = _upload(client, s.h(s.wisher), png, "boundary-one")
     again = _upload(client, s.h(s.wisher), png, "another-boundary-2")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from models import AuthSession, IdempotencyRecord, Wish, db
 from tests.support.concurrency import fire_at_once
-from tests.wishes.factory import scene
 
 
 def count(app, model) -> int:
@@ -86,8 +85,8 @@ def test_server_errors_stay_retryable_with_the_same_key(wechat_app, fake_wechat)
     assert r.status_code == 200 and "Idempotent-Replayed" not in r.headers
 
 
-def test_concurrent_duplicates_do_the_work_once(app, world):
-    s = scene(world)
+def test_concurrent_duplicates_do_the_work_once(app, world, wish_scene):
+    s = wish_scene()
     headers = {**s.h(s.wisher), "Idempotency-Key": "storm-1"}
     body = {"title": "书包", "content": "孩子上学需要书包", "category": "study"}
 

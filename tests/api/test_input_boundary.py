@@ -12,9 +12,6 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.pairings.factory import Team, pair
-from tests.votes.factory import make_campaign
-
 BIG_IDS = (2**31, 2**63, 10**30)
 
 
@@ -90,9 +87,11 @@ def test_issue9_7_ids_out_of_range_in_query_and_body_are_422(client, boss):
 # --- 8: NUL and other control characters -------------------------------------------------
 
 
-def test_issue9_8_nul_in_every_string_field_is_a_field_error(app, client, world, boss):
+def test_issue9_8_nul_in_every_string_field_is_a_field_error(
+    app, client, world, boss, new_campaign
+):
     """issue 9 #8: a NUL byte in strings that skipped the control-character check was a 500."""
-    setup = make_campaign(client, world, open_it=False)
+    setup = new_campaign(open_it=False)
     r = client.post("/api/v1/auth/login", json={"code": "demo:a\x00b"})
     assert "code" in assert_error(r, 422)["errors"]
     token = client.post("/api/v1/auth/login", json={"code": "demo:unbound-nul"}).json["token"]
@@ -143,10 +142,12 @@ def test_issue9_8_nul_in_every_string_field_is_a_field_error(app, client, world,
     "bad",
     ["\x00", "\x07", "\x1b[31m", "\x7f", "\x85", "\x9f", "\ufffe", "\ufdd0", "\uffff"],
 )
-def test_issue9_8_controls_and_noncharacters_are_refused_in_multiline_text(client, world, bad):
+def test_issue9_8_controls_and_noncharacters_are_refused_in_multiline_text(
+    client, world, bad, new_pairing, new_team
+):
     """issue 9 #8: C0/C1 controls and non-characters are a 422 even in multi-line text."""
-    s = Team(world, members=1, employees=1)
-    pair(client, s, s.members[0], s.employees[0])
+    s = new_team(members=1, employees=1)
+    new_pairing(s, s.members[0], s.employees[0])
     body = {
         "employee_id": s.employees[0].id,
         "talked_at": "2025-01-02T10:00:00+08:00",
@@ -202,10 +203,10 @@ def test_issue9_9_limits_apply_with_a_token_too(client, world):
 # --- 10: dates far out of range --------------------------------------------------------------
 
 
-def test_issue9_10_dates_out_of_range_are_422(client, world, boss):
+def test_issue9_10_dates_out_of_range_are_422(client, world, boss, new_pairing, new_team):
     """issue 9 #10: year 1 and 9999 with an offset, points_since in year 1, ?month=9999-12."""
-    s = Team(world, members=1, employees=1)
-    pair(client, s, s.members[0], s.employees[0])
+    s = new_team(members=1, employees=1)
+    new_pairing(s, s.members[0], s.employees[0])
     for when in ("0001-01-01T00:00:00+08:00", "0001-01-01T00:00:00", "9999-12-31T23:59:59-05:00"):
         body = {"employee_id": s.employees[0].id, "talked_at": when, "mode": "phone", "topics": "x"}
         r = client.post("/api/v1/talks", json=body, headers=s.h(s.members[0]))
@@ -231,10 +232,12 @@ def test_issue9_10_dates_out_of_range_are_422(client, world, boss):
 # --- 11: full-width digits, Content-Disposition ----------------------------------------------
 
 
-def test_issue9_11_fullwidth_digits_are_422_and_filenames_are_rfc6266(client, world, boss):
+def test_issue9_11_fullwidth_digits_are_422_and_filenames_are_rfc6266(
+    client, world, boss, new_team
+):
     """issue 9 #11: full-width digits passed `\\d` and ended up in Content-Disposition, where
     gunicorn dropped the connection."""
-    s = Team(world, members=1, employees=1)
+    s = new_team(members=1, employees=1)
     fullwidth = "２０２５-０１"
     for path in (
         f"/api/v1/branches/{s.branch.id}/talks/export.xlsx?month={quote(fullwidth)}",
@@ -314,9 +317,9 @@ def test_issue9_14_roles_are_checked_before_the_body(client, world):
 # --- 18: LIKE wildcards -------------------------------------------------------------------------
 
 
-def test_issue9_18_like_wildcards_match_themselves(client, world, boss):
+def test_issue9_18_like_wildcards_match_themselves(client, world, boss, new_team):
     """issue 9 #18: `?q=%` or `?q=_` on branch people matched everyone."""
-    s = Team(world, members=2, employees=2)
+    s = new_team(members=2, employees=2)
     h = s.sec
     for q in ("%", "_", "%25", "\\"):
         r = client.get(f"/api/v1/branches/{s.branch.id}/people?q={quote(q)}", headers=h)

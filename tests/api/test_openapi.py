@@ -3,9 +3,6 @@ app in test_schemathesis_live.py)."""
 
 from __future__ import annotations
 
-from tests.votes.factory import make_campaign
-from tests.wishes.factory import open_wish, scene
-
 
 def test_docs_and_spec_are_served_locally(client):
     spec = client.get("/api/v1/openapi.json")
@@ -26,7 +23,9 @@ def test_docs_and_spec_are_served_locally(client):
     assert client.get("/api/v1/docs/assets/swagger-ui.css").status_code == 200
 
 
-def test_issue9_17_the_openapi_document_tells_the_truth(client, world):
+def test_issue9_17_the_openapi_document_tells_the_truth(
+    client, world, new_campaign, new_wish, wish_scene
+):
     """issue 9 #17: X-Pagination was documented as an object but sent as a JSON string;
     patterns and ranges were missing; bodies the server did not require were marked required."""
     spec = client.get("/api/v1/openapi.json").json
@@ -58,15 +57,15 @@ def test_issue9_17_the_openapi_document_tells_the_truth(client, world):
     withdraw = spec["paths"]["/api/v1/wishes/{wish_id}/withdraw"]["post"]
     assert withdraw["requestBody"].get("required") is False
     # PATCH campaign: the body is required, and the server requires it
-    setup = make_campaign(client, world, per_category=1, open_it=False)
+    setup = new_campaign(per_category=1, open_it=False)
     patch = spec["paths"]["/api/v1/admin/campaigns/{campaign_id}"]["patch"]
     assert patch["requestBody"]["required"] is True
     r = client.patch(
         f"/api/v1/admin/campaigns/{setup.campaign_id}", headers=setup.committee_headers
     )
     assert r.status_code == 422 and r.json["reason"] == "body_required", r.json
-    s = scene(world)
-    wish_id = open_wish(client, s)
+    s = wish_scene()
+    wish_id = new_wish(s)
     r = client.post(f"/api/v1/wishes/{wish_id}/withdraw", headers=s.h(s.wisher))
     assert r.status_code == 200 and r.json["status"] == "withdrawn"
     # the pagination header really is a JSON string

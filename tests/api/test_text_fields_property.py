@@ -14,18 +14,13 @@ from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from miniapp_api.fields import NEVER_ALLOWED
 from models import Unit, Upload, db, utcnow
-from tests.assessments.factory import text_field_scenarios as assessment_scenarios
-from tests.meetings.factory import text_field_scenarios as meeting_scenarios
-from tests.pairings.factory import Team, log, pair
-from tests.pairings.factory import text_field_scenarios as pairing_scenarios
-from tests.votes.factory import make_campaign, vote
-from tests.wishes.factory import open_wish, upload
 
 EXAMPLES = 15
 # Any code point, lone surrogates and controls included (JSON carries them as \u escapes).
@@ -101,33 +96,48 @@ def feed(client, method: str, url: str, headers: dict, base: dict, field: str) -
     send()
 
 
-def test_issue9_arbitrary_text_in_every_field_never_breaks_anything(app, client, world):
+@pytest.fixture
+def wishes_unlimited(app):
+    """Posting limits out of the way: the scenarios post many wishes."""
     app.config["WISH_POST_LIMITS"] = "100000 per hour"
-    try:
-        _run(app, client, world)
-    finally:
-        app.config["WISH_POST_LIMITS"] = "20 per hour;50 per day"
+    yield
+    app.config["WISH_POST_LIMITS"] = "20 per hour;50 per day"
 
 
-def _run(app, client, world) -> None:
-    team = Team(world, members=2, employees=2)
+@pytest.mark.usefixtures("wishes_unlimited")
+def test_issue9_arbitrary_text_in_every_field_never_breaks_anything(
+    app,
+    client,
+    world,
+    new_team,
+    new_pairing,
+    log_talk,
+    new_campaign,
+    cast_vote,
+    new_wish,
+    upload_wish_photo,
+    assessment_text_fields,
+    meeting_text_fields,
+    pairing_text_fields,
+):
+    team = new_team(members=2, employees=2)
     member, employee = team.members[0], team.employees[0]
-    pair(client, team, member, employee)
-    talk = log(client, team.h(member), employee)
+    new_pairing(team, member, employee)
+    talk = log_talk(team.h(member), employee)
     committee, second = world.committee(), world.committee()
     boss, boss2 = world.headers(committee), world.headers(second)
-    setup = make_campaign(client, world, per_category=1, categories=("safety",))
+    setup = new_campaign(per_category=1, categories=("safety",))
     candidate_id = setup.candidates["safety"][0]
-    ballot = vote(client, setup, world.headers(world.person(setup.branch)), candidate_id).json
-    draft = make_campaign(client, world, per_category=1, categories=("reform",), open_it=False)
+    ballot = cast_vote(setup, world.headers(world.person(setup.branch)), candidate_id).json
+    draft = new_campaign(per_category=1, categories=("reform",), open_it=False)
     draft_candidate = draft.candidates["reform"][0]
     wisher = world.person(team.branch)
 
     scene = SimpleNamespace(h=team.h, secretary=team.secretary, wisher=wisher)
-    wish_id = open_wish(client, scene)
-    claimed = open_wish(client, scene)
+    wish_id = new_wish(scene)
+    claimed = new_wish(scene)
     client.post(f"/api/v1/wishes/{claimed}/claim", headers=team.h(member))
-    photo = upload(client, scene, member).json["id"]
+    photo = upload_wish_photo(scene, member).json["id"]
     requested = client.post(
         "/api/v1/admin/points",
         json={"employee_no": team.members[1].employee_no, "delta": 3, "reason": "加分"},
@@ -141,10 +151,10 @@ def _run(app, client, world) -> None:
     ).json["id"]
     token = client.post("/api/v1/auth/login", json={"code": "demo:text-binder"}).json["token"]
     # 公示: a closed campaign in its notice period, one objection waiting for an answer.
-    notice = make_campaign(client, world, per_category=1, categories=("emergency",))
+    notice = new_campaign(per_category=1, categories=("emergency",))
     winner = notice.candidates["emergency"][0]
     objector = world.headers(world.person(notice.branch))
-    assert vote(client, notice, objector, winner).status_code == 201
+    assert cast_vote(notice, objector, winner).status_code == 201
     admin = f"/api/v1/admin/campaigns/{notice.campaign_id}"
     client.post(f"{admin}/close", headers=notice.committee_headers)
     r = client.post(f"{admin}/notice", json={"days": 3}, headers=notice.committee_headers)
@@ -157,13 +167,13 @@ def _run(app, client, world) -> None:
     assert r.status_code == 201, r.json
     objection = r.json["id"]
     # A tie at the 名额 boundary in 公示 (no votes: both candidates at 0), for the committee.
-    tied = make_campaign(client, world, per_category=2, categories=("publicity",))
+    tied = new_campaign(per_category=2, categories=("publicity",))
     tied_admin = f"/api/v1/admin/campaigns/{tied.campaign_id}"
     client.post(f"{tied_admin}/close", headers=tied.committee_headers)
     r = client.post(f"{tied_admin}/notice", json={"days": 3}, headers=tied.committee_headers)
     assert r.status_code == 200, r.json
     # A photo WeChat could not judge, waiting for a person.
-    review_photo = upload(client, scene, wisher).json["id"]
+    review_photo = upload_wish_photo(scene, wisher).json["id"]
     with app.app_context():
         db.session.execute(
             db.update(Upload).where(Upload.id == review_photo).values(check_status="review")
@@ -186,7 +196,7 @@ def _run(app, client, world) -> None:
             f"/api/v1/dangers/{danger['id']}/assign", json={"fixer_id": fixer.id}, headers=team.sec
         )
         if state == "fixed":
-            fix_photo = upload(client, scene, fixer).json["id"]
+            fix_photo = upload_wish_photo(scene, fixer).json["id"]
             r = client.post(
                 f"/api/v1/dangers/{danger['id']}/fix",
                 json={"photo_ids": [fix_photo]},
@@ -196,7 +206,7 @@ def _run(app, client, world) -> None:
         return danger["id"]
 
     to_fix, to_verify = danger_to("assigned"), danger_to("fixed")
-    fix_photos = [upload(client, scene, fixer).json["id"]]
+    fix_photos = [upload_wish_photo(scene, fixer).json["id"]]
 
     # (headers, concrete path, base body) for each operation with text fields.
     scenarios: dict[tuple[str, str], tuple[dict[str, str], str, dict[str, Any]]] = {
@@ -376,10 +386,10 @@ def _run(app, client, world) -> None:
         f"/api/v1/console-logins/{ticket_id}/confirm",
         {"code": code},
     )
-    scenarios.update(assessment_scenarios(world, client))
-    scenarios.update(meeting_scenarios(world, client))
-    scenarios.update(pairing_scenarios(world, client, team))
-    scenarios.update(honour_scenarios(app, client, world, team))
+    scenarios.update(assessment_text_fields())
+    scenarios.update(meeting_text_fields())
+    scenarios.update(pairing_text_fields(team))
+    scenarios.update(honour_scenarios(app, client, world, team, new_campaign))
     targets = text_targets(client.get("/api/v1/openapi.json").json)
     missing = {(m, p) for m, p, _ in targets} - set(scenarios)
     assert not missing, f"text fields without a scenario: {sorted(missing)}"
@@ -416,14 +426,14 @@ def _run(app, client, world) -> None:
         load_workbook(io.BytesIO(r.data))
 
 
-def honour_scenarios(app, client, world, team) -> dict:
+def honour_scenarios(app, client, world, team, new_campaign) -> dict:
     """Nominations (a campaign in its window, one pending nomination) and honours (one standing,
     one revoked) for the text fields of issue 22's endpoints."""
     from datetime import date
 
     from models import Honour
 
-    nominating = make_campaign(client, world, per_category=0, open_it=False)
+    nominating = new_campaign(per_category=0, open_it=False)
     base = f"/api/v1/admin/campaigns/{nominating.campaign_id}"
     ends = (utcnow() + timedelta(days=3)).isoformat()
     r = client.post(

@@ -287,3 +287,90 @@ def score_at_once(app, month_id: int, item_id: int, unit_id: int, headers: list)
             db.select(Deduction).where(Deduction.month_id == month_id, Deduction.team_id == unit_id)
         ).all()
     assert len(rows) == 1 and rows[0].points == 3 + codes.index(200)
+
+
+class Groups:
+    """On a scene: 班组 g1, g2 under 区队 0 and g3 under 区队 1 (leaders are party members), a
+    group template (safety 50 + veto, the group's own 区队 50) and, with `month`, a group
+    month opened on it."""
+
+    def __init__(self, s: Scene, month: str | None = "2026-11"):
+        self.s = s
+        self.g1 = group_with_leader(s, 0, "综采一班")
+        self.g2 = group_with_leader(s, 0, "综采二班")
+        self.g3 = group_with_leader(s, 1, "掘进一班")
+        self.leader = {g: self._leader(g) for g in (self.g1, self.g2, self.g3)}
+        body = {
+            "name": "六型班组考核表",
+            "kind": "group",
+            "items": [
+                s.item("安全型", "班前会", 30, s.safety),
+                s.item("清洁型", "现场文明", 20, s.safety),
+                s.item("效益型", "任务完成", 30, None),
+                s.item("学习型", "班组学习", 20, None),
+                s.item("一票否决", "班组事故", 0, s.safety, veto=True),
+            ],
+        }
+        r = s.post("/admin/assessments/templates", body)
+        s.ok(r, 201)
+        self.template = r.json
+        self.items = {i["title"]: i["id"] for i in r.json["items"]}
+        self.month_id: int | None = None
+        if month:
+            self.month_id = self.open(month)
+
+    def _leader(self, group_id: int):
+        from models import Person, UnitDuty
+
+        with self.s.app.app_context():
+            person_id = db.session.scalar(
+                db.select(UnitDuty.person_id).where(
+                    UnitDuty.unit_id == group_id, UnitDuty.duty == "leader"
+                )
+            )
+            person = db.session.get(Person, person_id)
+            db.session.expunge(person)
+            return person
+
+    def open(self, month: str) -> int:
+        body = {"month": month, "template_id": self.template["id"], "kind": "group"}
+        r = self.s.post("/admin/assessments/months", body)
+        self.s.ok(r, 201)
+        self.month_id = r.json["id"]
+        return self.month_id
+
+    def score(self, title: str, group: int, points: int, who, **kw):
+        body = {"item_id": self.items[title], "team_id": group, "points": points, **kw}
+        if points and "reason" not in body:
+            body["reason"] = f"{title}扣{points}分"
+        return self.s.post(f"/assessments/months/{self.month_id}/scores", body, who)
+
+    def submit(self, unit_id: int, who):
+        body = {"office_id": unit_id}
+        return self.s.post(f"/assessments/months/{self.month_id}/submissions", body, who)
+
+    def age(self, days: int = 4) -> None:
+        with self.s.app.app_context():
+            for row in db.session.scalars(
+                db.select(OfficeSubmission).where(OfficeSubmission.month_id == self.month_id)
+            ):
+                row.submitted_at = row.submitted_at - timedelta(days=days)
+            db.session.commit()
+
+    def locked(self, month: str, scores: list[tuple[str, int, int]]) -> int:
+        """Open, score (title, group id, points), submit all three scorers, lock."""
+        s = self.s
+        self.open(month)
+        team_of = {self.g1: 0, self.g2: 0, self.g3: 1}
+        for title, group, points in scores:
+            if title in ("任务完成", "班组学习"):
+                who = s.leaders[team_of[group]]
+            else:
+                who = s.s1
+            s.ok(self.score(title, group, points, who))
+        s.ok(self.submit(s.safety, s.s1), 201)
+        s.ok(self.submit(s.teams[0], s.leaders[0]), 201)
+        s.ok(self.submit(s.teams[1], s.leaders[1]), 201)
+        self.age()
+        s.ok(s.post(f"/admin/assessments/months/{self.month_id}/lock"))
+        return self.month_id

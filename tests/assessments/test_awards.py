@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from models import QuarterAward, db
-from tests.assessments.factory import locked_month
 from tests.support.concurrency import fire_at_once
 
 
@@ -40,7 +39,7 @@ def test_visits_and_who_has_not_visited(new_scene):
     assert s.get("/assessments/visits/due?month=2026-11", s.p1).json == []
 
 
-def test_the_quarter_ranking_eligibility_and_ties(new_scene):
+def test_the_quarter_ranking_eligibility_and_ties(new_scene, locked_month):
     s = new_scene(open_month=False)
     r = s.get("/admin/assessments/awards/ranking?quarter=2026-Q3")
     assert (r.status_code, r.json["reason"]) == (409, "quarter_not_complete")
@@ -78,7 +77,7 @@ def test_the_quarter_ranking_eligibility_and_ties(new_scene):
     ]
 
 
-def test_a_grade_of_较差_is_not_eligible_and_awards_stop_at_the_limit(new_scene, app):
+def test_a_grade_of_较差_is_not_eligible_and_awards_stop_at_the_limit(new_scene, app, locked_month):
     s = new_scene(open_month=False)
     locked_month(s, "2026-04", [("支部活动", 1, 30), ("隐患治理", 1, 5)])  # team 1: 65 较差
     locked_month(s, "2026-05", [])
@@ -110,7 +109,7 @@ def test_a_grade_of_较差_is_not_eligible_and_awards_stop_at_the_limit(new_scen
     assert slots == list(range(1, len(slots) + 1)) and len(slots) == codes.count(201)
 
 
-def test_the_same_team_awarded_at_once_is_awarded_once(new_scene, app):
+def test_the_same_team_awarded_at_once_is_awarded_once(new_scene, app, locked_month):
     s = new_scene(open_month=False)
     for month in ("2026-01", "2026-02", "2026-03"):
         locked_month(s, month, [])
@@ -132,7 +131,9 @@ def test_the_same_team_awarded_at_once_is_awarded_once(new_scene, app):
         assert db.session.scalar(db.select(db.func.count()).select_from(QuarterAward)) == 1
 
 
-def test_a_six_good_team_award_asks_points_for_its_party_member_leaders(new_scene, app):
+def test_a_six_good_team_award_asks_points_for_its_party_member_leaders(
+    new_scene, app, locked_month
+):
     """Where the mine's rulebook has SIX_GOOD_TEAM, a 六好区队 award files a maker-checker points
     request for each of the 区队's leaders who is a party member (not for a leader who is not,
     nor without the rule)."""

@@ -5,104 +5,17 @@ quarterly ranking and awards of 班组, and the points an award asks for under t
 from __future__ import annotations
 
 import io
-from datetime import timedelta
 
 from openpyxl import load_workbook
 
-from models import Honour, OfficeSubmission, PointsRequest, QuarterAward, db
-from tests.assessments.factory import API, Scene, group_with_leader, score_at_once
+from models import Honour, PointsRequest, QuarterAward, db
+
+API = "/api/v1"
 
 
-class Groups:
-    """On a scene: 班组 g1, g2 under 区队 0 and g3 under 区队 1 (leaders are party members), a
-    group template (safety 50 + veto, the group's own 区队 50) and, with `month`, a group
-    month opened on it."""
-
-    def __init__(self, s: Scene, month: str | None = "2026-11"):
-        self.s = s
-        self.g1 = group_with_leader(s, 0, "综采一班")
-        self.g2 = group_with_leader(s, 0, "综采二班")
-        self.g3 = group_with_leader(s, 1, "掘进一班")
-        self.leader = {g: self._leader(g) for g in (self.g1, self.g2, self.g3)}
-        body = {
-            "name": "六型班组考核表",
-            "kind": "group",
-            "items": [
-                s.item("安全型", "班前会", 30, s.safety),
-                s.item("清洁型", "现场文明", 20, s.safety),
-                s.item("效益型", "任务完成", 30, None),
-                s.item("学习型", "班组学习", 20, None),
-                s.item("一票否决", "班组事故", 0, s.safety, veto=True),
-            ],
-        }
-        r = s.post("/admin/assessments/templates", body)
-        s.ok(r, 201)
-        self.template = r.json
-        self.items = {i["title"]: i["id"] for i in r.json["items"]}
-        self.month_id: int | None = None
-        if month:
-            self.month_id = self.open(month)
-
-    def _leader(self, group_id: int):
-        from models import Person, UnitDuty
-
-        with self.s.app.app_context():
-            person_id = db.session.scalar(
-                db.select(UnitDuty.person_id).where(
-                    UnitDuty.unit_id == group_id, UnitDuty.duty == "leader"
-                )
-            )
-            person = db.session.get(Person, person_id)
-            db.session.expunge(person)
-            return person
-
-    def open(self, month: str) -> int:
-        body = {"month": month, "template_id": self.template["id"], "kind": "group"}
-        r = self.s.post("/admin/assessments/months", body)
-        self.s.ok(r, 201)
-        self.month_id = r.json["id"]
-        return self.month_id
-
-    def score(self, title: str, group: int, points: int, who, **kw):
-        body = {"item_id": self.items[title], "team_id": group, "points": points, **kw}
-        if points and "reason" not in body:
-            body["reason"] = f"{title}扣{points}分"
-        return self.s.post(f"/assessments/months/{self.month_id}/scores", body, who)
-
-    def submit(self, unit_id: int, who):
-        body = {"office_id": unit_id}
-        return self.s.post(f"/assessments/months/{self.month_id}/submissions", body, who)
-
-    def age(self, days: int = 4) -> None:
-        with self.s.app.app_context():
-            for row in db.session.scalars(
-                db.select(OfficeSubmission).where(OfficeSubmission.month_id == self.month_id)
-            ):
-                row.submitted_at = row.submitted_at - timedelta(days=days)
-            db.session.commit()
-
-    def locked(self, month: str, scores: list[tuple[str, int, int]]) -> int:
-        """Open, score (title, group id, points), submit all three scorers, lock."""
-        s = self.s
-        self.open(month)
-        team_of = {self.g1: 0, self.g2: 0, self.g3: 1}
-        for title, group, points in scores:
-            if title in ("任务完成", "班组学习"):
-                who = s.leaders[team_of[group]]
-            else:
-                who = s.s1
-            s.ok(self.score(title, group, points, who))
-        s.ok(self.submit(s.safety, s.s1), 201)
-        s.ok(self.submit(s.teams[0], s.leaders[0]), 201)
-        s.ok(self.submit(s.teams[1], s.leaders[1]), 201)
-        self.age()
-        s.ok(s.post(f"/admin/assessments/months/{self.month_id}/lock"))
-        return self.month_id
-
-
-def test_a_full_group_month_from_open_to_lock(new_scene):
+def test_a_full_group_month_from_open_to_lock(new_scene, new_groups):
     s = new_scene()  # a 区队 month of 2026-11 is open: a 班组 month shares the calendar month
-    g = Groups(s)
+    g = new_groups(s)
     t0, t1, _ = s.teams
     months = s.get("/assessments/months?kind=group").json
     assert [(m["id"], m["kind"]) for m in months] == [(g.month_id, "group")]
@@ -232,9 +145,9 @@ def test_templates_of_groups_may_leave_the_office_to_the_groups_own_team(new_sce
     assert again.json["id"] == r.json["id"]
 
 
-def test_a_team_cannot_score_another_teams_groups(new_scene):
+def test_a_team_cannot_score_another_teams_groups(new_scene, new_groups):
     s = new_scene(open_month=False)
-    g = Groups(s)
+    g = new_groups(s)
     r = g.score("任务完成", g.g3, 2, s.leaders[0])
     assert (r.status_code, r.json["reason"]) == (403, "not_your_office")
     r = g.score("任务完成", g.g1, 2, s.leaders[1])
@@ -252,20 +165,22 @@ def test_a_team_cannot_score_another_teams_groups(new_scene):
     assert (r.status_code, r.json["reason"]) == (422, "points_out_of_range")
 
 
-def test_two_scorers_on_the_same_group_item_at_once_one_wins(new_scene, app):
+def test_two_scorers_on_the_same_group_item_at_once_one_wins(
+    new_scene, app, score_at_once, new_groups
+):
     s = new_scene(open_month=False)
-    g = Groups(s)
+    g = new_groups(s)
     # A second leader of 区队 0: two people score its 班组' items.
     second = s.world.person(s.branches[0])
     s.duty(s.teams[0], second, "leader")
     headers = [s.h(s.leaders[0]), s.h(second)]
     for group in (g.g1, g.g2):
-        score_at_once(app, g.month_id, g.items["任务完成"], group, headers)
+        score_at_once(g.month_id, g.items["任务完成"], group, headers)
 
 
-def test_the_group_quarter_ranking_and_awards(new_scene, app):
+def test_the_group_quarter_ranking_and_awards(new_scene, app, new_groups):
     s = new_scene(open_month=False)
-    g = Groups(s, month=None)
+    g = new_groups(s, month=None)
     r = s.get("/admin/assessments/awards/ranking?quarter=2026-Q3&kind=group")
     assert (r.status_code, r.json["reason"]) == (409, "quarter_not_complete")
     # g1: 95 ×3; g2: 100, 90, 95 (the same average, a lower lowest month); g3: a veto.
@@ -325,9 +240,9 @@ def test_the_group_quarter_ranking_and_awards(new_scene, app):
     assert [h["category_name"] for h in roll] == ["六型班组", "六型班组"]
 
 
-def test_an_award_asks_points_for_the_leaders_where_the_rule_says_so(new_scene, app):
+def test_an_award_asks_points_for_the_leaders_where_the_rule_says_so(new_scene, app, new_groups):
     s = new_scene(open_month=False)
-    g = Groups(s, month=None)
+    g = new_groups(s, month=None)
     for month in ("2026-04", "2026-05", "2026-06"):
         g.locked(month, [("任务完成", g.g1, 1)])
     body = {"quarter": "2026-Q2", "team_id": g.g2, "citation": "学习型班组", "kind": "group"}

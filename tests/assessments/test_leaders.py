@@ -6,7 +6,6 @@ maker-checker points request; two approvals at the same instant decide once."""
 from __future__ import annotations
 
 from models import LeaderNomination, PointsRequest, Unit, db
-from tests.assessments.factory import group_and_leader as _group
 from tests.support.concurrency import fire_at_once
 
 API = "/api/v1"
@@ -21,9 +20,9 @@ def _nominate(s, group_id, who=None, quarter="2026-Q3"):
     return s.post("/assessments/leader-nominations", body, who or s.leaders[0])
 
 
-def test_nominate_approve_and_the_honour_wall(new_scene):
+def test_nominate_approve_and_the_honour_wall(new_scene, group_and_leader):
     s = new_scene(open_month=False)
-    g, leader = _group(s)
+    g, leader = group_and_leader(s)
     r = _nominate(s, g)
     s.ok(r, 201)
     n = r.json
@@ -66,9 +65,9 @@ def test_nominate_approve_and_the_honour_wall(new_scene):
     assert r.status_code == 404
 
 
-def test_points_follow_the_mines_group_leader_rule_through_a_request(new_scene):
+def test_points_follow_the_mines_group_leader_rule_through_a_request(new_scene, group_and_leader):
     s = new_scene(open_month=False)
-    g, leader = _group(s)
+    g, leader = group_and_leader(s)
     rule = {"code": "GROUP_LEADER", "name": "优秀班组长", "points": 5, "source": "manual"}
     s.ok(s.client.post(API + "/admin/rulebook", json=rule, headers=s.h()), 201)
     n = _nominate(s, g).json
@@ -81,14 +80,14 @@ def test_points_follow_the_mines_group_leader_rule_through_a_request(new_scene):
         assert (req.person_id, req.delta, req.status) == (leader.id, 5, "pending")
         assert req.requested_by_id == s.c1.id  # another committee member approves it
     # A rejected nomination asks for nothing.
-    g2, _ = _group(s, 1, "掘进一班")
+    g2, _ = group_and_leader(s, 1, "掘进一班")
     n2 = _nominate(s, g2, s.leaders[1]).json
     r = s.post(f"/admin/assessments/leader-nominations/{n2['id']}/decide", {"approve": False})
     s.ok(r)
     assert (r.json["status"], r.json["points_request_id"]) == ("rejected", None)
 
 
-def test_own_nomination_and_a_group_without_leader(new_scene):
+def test_own_nomination_and_a_group_without_leader(new_scene, group_and_leader):
     s = new_scene(open_month=False)
     with s.app.app_context():
         team = db.session.get(Unit, s.teams[0])
@@ -102,7 +101,7 @@ def test_own_nomination_and_a_group_without_leader(new_scene):
     r = _nominate(s, empty)
     assert (r.status_code, r.json["reason"]) == (422, "no_group_leader")
     # A committee member who leads the 区队 nominates: another member must decide.
-    g, _ = _group(s)
+    g, _ = group_and_leader(s)
     s.duty(s.teams[0], s.c1, "leader")
     n = _nominate(s, g, s.c1).json
     url = f"/admin/assessments/leader-nominations/{n['id']}/decide"
@@ -111,9 +110,9 @@ def test_own_nomination_and_a_group_without_leader(new_scene):
     s.ok(s.post(url, {"approve": True}, s.c2))
 
 
-def test_two_approvals_at_the_same_instant_decide_once(new_scene):
+def test_two_approvals_at_the_same_instant_decide_once(new_scene, group_and_leader):
     s = new_scene(open_month=False)
-    g, _ = _group(s)
+    g, _ = group_and_leader(s)
     n = _nominate(s, g).json
     h1, h2 = s.h(s.c1), s.h(s.c2)
     url = f"{API}/admin/assessments/leader-nominations/{n['id']}/decide"

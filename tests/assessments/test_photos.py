@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from media import owners
 from models import Upload, db
-from tests.zones.factory import upload
 
 
 def _photos(s, who, team, title="隐患治理"):
@@ -17,10 +16,10 @@ def _photos(s, who, team, title="隐患治理"):
     return line["deduction"]
 
 
-def test_evidence_photos_show_on_the_sheet_to_those_who_see_the_line(new_scene):
+def test_evidence_photos_show_on_the_sheet_to_those_who_see_the_line(new_scene, upload_photo):
     s = new_scene()
     t0 = s.teams[0]
-    a, b = upload(s.client, s.h(s.s1)), upload(s.client, s.h(s.s1))
+    a, b = upload_photo(s.h(s.s1)), upload_photo(s.h(s.s1))
     r = s.score("隐患治理", t0, 3, photo_ids=[a, b])
     s.ok(r)
     for who in (s.c1, s.s2, s.leaders[0], s.worker):
@@ -43,10 +42,10 @@ def test_evidence_photos_show_on_the_sheet_to_those_who_see_the_line(new_scene):
     assert use.what.endswith("考核「隐患治理」扣分的证据照片")
 
 
-def test_a_change_replaces_or_keeps_the_photos(new_scene):
+def test_a_change_replaces_or_keeps_the_photos(new_scene, upload_photo):
     s = new_scene()
     t0 = s.teams[0]
-    a, b = upload(s.client, s.h(s.s1)), upload(s.client, s.h(s.s1))
+    a, b = upload_photo(s.h(s.s1)), upload_photo(s.h(s.s1))
     r = s.score("隐患治理", t0, 3, photo_ids=[a])
     s.ok(r)
     r = s.score("隐患治理", t0, 4, version=r.json["version"])  # no photo_ids: kept
@@ -60,19 +59,19 @@ def test_a_change_replaces_or_keeps_the_photos(new_scene):
     assert _photos(s, s.c1, t0)["photos"] == []
 
 
-def test_photos_that_are_not_usable_are_refused(new_scene):
+def test_photos_that_are_not_usable_are_refused(new_scene, upload_photo):
     s = new_scene()
     t0, t1 = s.teams[0], s.teams[1]
-    theirs = upload(s.client, s.h(s.s2))
+    theirs = upload_photo(s.h(s.s2))
     r = s.score("隐患治理", t0, 3, photo_ids=[theirs])  # s1 names s2's photo
     assert (r.status_code, r.json["reason"]) == (422, "photo_not_usable")
     assert _photos(s, s.c1, t0) is None  # nothing was recorded
-    mine = upload(s.client, s.h(s.s1))
+    mine = upload_photo(s.h(s.s1))
     s.ok(s.score("隐患治理", t0, 3, photo_ids=[mine]))
     r = s.score("隐患治理", t1, 3, photo_ids=[mine])  # already on another deduction
     assert (r.status_code, r.json["reason"]) == (422, "photo_not_usable")
     r = s.score("三违管控", t0, 2, photo_ids=[10**9])
     assert (r.status_code, r.json["reason"]) == (422, "photo_not_usable")
-    four = [upload(s.client, s.h(s.s1)) for _ in range(4)]
+    four = [upload_photo(s.h(s.s1)) for _ in range(4)]
     r = s.score("三违管控", t0, 2, photo_ids=four)
     assert r.status_code == 422

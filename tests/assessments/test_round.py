@@ -3,8 +3,6 @@ ranks, the veto, corrections after the lock, and who may see and do what."""
 
 from __future__ import annotations
 
-from tests.assessments.factory import score_at_once
-
 
 def test_a_full_month_from_open_to_lock_with_objections(new_scene):
     s = new_scene()
@@ -122,14 +120,14 @@ def test_scores_are_checked(new_scene):
     assert (r.status_code, r.json["reason"]) == (409, "office_submitted")
 
 
-def test_two_staff_scoring_the_same_item_at_once_one_wins(new_scene, app):
+def test_two_staff_scoring_the_same_item_at_once_one_wins(new_scene, app, score_at_once):
     s = new_scene()
     t0 = s.teams[0]
     for round_ in range(3):
         team = s.teams[round_]
         who = [s.s1, s.s2]
         headers = [s.h(p) for p in who]
-        score_at_once(app, s.month_id, s.items["隐患治理"], team, headers)
+        score_at_once(s.month_id, s.items["隐患治理"], team, headers)
     assert t0 == s.teams[0]
 
 

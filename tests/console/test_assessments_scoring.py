@@ -9,7 +9,7 @@ from assessments import rounds
 from models import AssessmentMonth, Deduction, Person, Unit, db
 from tests.console.sign_in import client_sign_in
 from tests.console.test_assessments import _seed
-from tests.wishes.factory import image_bytes
+from tests.support.images import image_bytes
 
 
 def _office_items(app, month_id: int, office: str) -> list[int]:

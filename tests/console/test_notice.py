@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from models import Campaign, db
 from tests.console.sign_in import bearer
-from tests.votes.factory import end_notice
 
 
-def test_committee_runs_notice_and_answers_an_objection(app, demo, console):
+def test_committee_runs_notice_and_answers_an_objection(app, demo, console, end_notice):
     """Issue 13 phase 2a (评选管理): close, start 公示 in the browser; an employee objects through
     the API; publish is refused with the API's message; the objection is answered 成立 and the
     next candidate moves up; after the period the results are published — all seen through the
@@ -76,7 +75,7 @@ def test_committee_runs_notice_and_answers_an_objection(app, demo, console):
     )
     assert "异议成立，已取消" in removed.inner_text()
 
-    end_notice(app, cid)  # the three days pass
+    end_notice(cid)  # the three days pass
     console.go(f"/console/campaigns/{cid}")
     assert page.get_attribute(".notice-bar", "data-notice-state") == "over"
     with page.expect_navigation():

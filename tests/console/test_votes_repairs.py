@@ -31,20 +31,18 @@ def test_campaign_page_shows_auto_corrections(app, demo, console):
     console.no_problems()
 
 
-def test_committee_decides_a_tie_in_the_console(app, client, world, demo, console):
+def test_committee_decides_a_tie_in_the_console(
+    app, client, world, demo, console, cast_vote, end_notice, new_campaign
+):
     """Issue 18 #6: a tie at the 名额 boundary goes to 公示 marked tied; the committee decides it
     on the campaign page with a reason, and publish (refused before) goes through."""
     import time
 
-    from tests.votes.factory import end_notice, make_campaign, vote
-
-    setup = make_campaign(
-        client, world, categories=("safety",), per_category=3, weights={"votes": 1, "points": 0}
-    )
+    setup = new_campaign(categories=("safety",), per_category=3, weights={"votes": 1, "points": 0})
     a, b, c = setup.candidates["safety"]
     for candidate in (a, a, b, b, c):
         assert (
-            vote(client, setup, world.headers(world.person(setup.branch)), candidate).status_code
+            cast_vote(setup, world.headers(world.person(setup.branch)), candidate).status_code
             == 201
         )
         time.sleep(0.01)
@@ -52,7 +50,7 @@ def test_committee_decides_a_tie_in_the_console(app, client, world, demo, consol
     admin = setup.committee_headers
     client.post(f"{base}/close", headers=admin)
     assert client.post(f"{base}/notice", json={"days": 1}, headers=admin).status_code == 200
-    end_notice(app, setup.campaign_id)
+    end_notice(setup.campaign_id)
     assert client.post(f"{base}/publish", headers=admin).json["reason"] == "tie_undecided"
 
     console.demo_sign_in("committee")

@@ -10,7 +10,6 @@ import pytest
 from openpyxl import load_workbook
 
 from models import Honour, HonourAudit, Notification, QuarterAward, Unit, db, utcnow
-from tests.votes.factory import close_and_publish, make_campaign, vote
 from votes import live
 
 
@@ -23,19 +22,23 @@ def _generous_limits(app):
     app.config["VOTE_ACCOUNT_PER_MINUTE"] = saved
 
 
-def _published(app, client, world):
-    setup = make_campaign(client, world, per_category=2, weights={"votes": 1, "points": 0})
+def _published(app, client, world, new_campaign, cast_vote, close_and_publish):
+    setup = new_campaign(per_category=2, weights={"votes": 1, "points": 0})
     voter = world.headers(world.person(setup.branch))
     winners = {cat: ids[1] for cat, ids in setup.candidates.items()}
     for cid in winners.values():
-        assert vote(client, setup, voter, cid).status_code == 201
-    r = close_and_publish(app, client, setup)
+        assert cast_vote(setup, voter, cid).status_code == 201
+    r = close_and_publish(setup)
     assert r.status_code == 200, r.json
     return setup, winners, voter
 
 
-def test_publishing_puts_the_honourees_on_the_roll(app, client, world):
-    setup, winners, viewer = _published(app, client, world)
+def test_publishing_puts_the_honourees_on_the_roll(
+    app, client, world, new_campaign, cast_vote, close_and_publish
+):
+    setup, winners, viewer = _published(
+        app, client, world, new_campaign, cast_vote, close_and_publish
+    )
     roll = client.get("/api/v1/honours", headers=viewer)
     assert roll.status_code == 200, roll.json
     people = {setup.candidate_people[c].id: cat for cat, c in winners.items()}
@@ -67,8 +70,12 @@ def test_publishing_puts_the_honourees_on_the_roll(app, client, world):
     assert client.get(f"/api/v1/honours/{first['id']}", headers=viewer).status_code == 200
 
 
-def test_revoke_hides_it_and_is_audited(app, client, world):
-    setup, winners, viewer = _published(app, client, world)
+def test_revoke_hides_it_and_is_audited(
+    app, client, world, new_campaign, cast_vote, close_and_publish
+):
+    setup, winners, viewer = _published(
+        app, client, world, new_campaign, cast_vote, close_and_publish
+    )
     admin = setup.committee_headers
     honour = client.get("/api/v1/honours", headers=viewer).json[0]
     path = f"/api/v1/admin/honours/{honour['id']}/revoke"
@@ -108,10 +115,12 @@ def test_revoke_hides_it_and_is_audited(app, client, world):
     assert len(client.get("/api/v1/honours", headers=viewer).json) == 2
 
 
-def test_publish_hook_honours_once(app, client, world):
+def test_publish_hook_honours_once(app, client, world, new_campaign, cast_vote, close_and_publish):
     from votes.campaigns import on_publish
 
-    setup, winners, viewer = _published(app, client, world)
+    setup, winners, viewer = _published(
+        app, client, world, new_campaign, cast_vote, close_and_publish
+    )
     with app.app_context():
         from honours import services
         from models import Campaign
@@ -128,8 +137,12 @@ def test_publish_hook_honours_once(app, client, world):
     assert n == 2
 
 
-def test_another_mines_roll_and_people_are_not_seen(app, client, world):
-    setup, winners, viewer = _published(app, client, world)
+def test_another_mines_roll_and_people_are_not_seen(
+    app, client, world, new_campaign, cast_vote, close_and_publish
+):
+    setup, winners, viewer = _published(
+        app, client, world, new_campaign, cast_vote, close_and_publish
+    )
     stranger = world.headers(world.person(world.branch(world.mine())))
     assert client.get("/api/v1/honours", headers=stranger).json == []
     pid = setup.candidate_people[winners["safety"]].id
@@ -165,12 +178,14 @@ def test_a_quarterly_team_award_is_a_team_honour(app, client, world):
     assert roll[0]["quarter"] == "2026-Q3"
 
 
-def test_an_honours_poster(app, client, world):
+def test_an_honours_poster(app, client, world, new_campaign, cast_vote, close_and_publish):
     from PIL import Image
 
     from votes import poster
 
-    setup, winners, viewer = _published(app, client, world)
+    setup, winners, viewer = _published(
+        app, client, world, new_campaign, cast_vote, close_and_publish
+    )
     honour = client.get("/api/v1/honours", headers=viewer).json[0]
     r = client.get(f"/api/v1/honours/{honour['id']}/poster", headers=viewer)
     assert r.status_code == 200 and r.mimetype == "image/png"

@@ -14,7 +14,6 @@ from accounts.principal import principal_for_person
 from assessments import leaders
 from honours import services
 from models import Honour, LeaderNomination, QuarterAward, db, utcnow
-from tests.assessments.factory import group_and_leader as _group
 from tests.support.concurrency import fire_at_once
 
 API = "/api/v1"
@@ -54,9 +53,9 @@ def _honours(s, **where) -> list[Honour]:
         return rows
 
 
-def test_a_group_award_is_a_six_type_group_honour(new_scene):
+def test_a_group_award_is_a_six_type_group_honour(new_scene, group_and_leader):
     s = new_scene(open_month=False)
-    g, _ = _group(s)
+    g, _ = group_and_leader(s)
     _group_award(s, g)
     roll = s.get("/honours?kind=group", s.worker).json
     assert [(h["kind"], h["name"], h["title"], h["quarter"], h["year"]) for h in roll] == [
@@ -79,9 +78,9 @@ def test_a_group_award_is_a_six_type_group_honour(new_scene):
     assert len(_honours(s, kind="group")) == 1
 
 
-def test_an_approved_leader_is_a_persons_honour(new_scene):
+def test_an_approved_leader_is_a_persons_honour(new_scene, group_and_leader):
     s = new_scene(open_month=False)
-    g, leader = _group(s)
+    g, leader = group_and_leader(s)
     n = _nominate(s, g)
     assert _honours(s, kind="leader") == []  # pending: not on the roll
     with s.app.app_context():
@@ -118,9 +117,9 @@ def test_an_approved_leader_is_a_persons_honour(new_scene):
     assert [x["id"] for x in committee] == [h["id"]] and committee[0]["revoked_at"]
 
 
-def test_a_rejected_nomination_never_appears(new_scene):
+def test_a_rejected_nomination_never_appears(new_scene, group_and_leader):
     s = new_scene(open_month=False)
-    g, _ = _group(s)
+    g, _ = group_and_leader(s)
     n = _nominate(s, g)
     r = s.post(f"/admin/assessments/leader-nominations/{n['id']}/decide", {"approve": False})
     s.ok(r)
@@ -133,9 +132,9 @@ def test_a_rejected_nomination_never_appears(new_scene):
     assert s.get("/honours", s.worker).json == []
 
 
-def test_an_approval_made_before_the_roll_mirrored_is_caught_up_once(new_scene):
+def test_an_approval_made_before_the_roll_mirrored_is_caught_up_once(new_scene, group_and_leader):
     s = new_scene(open_month=False)
-    g, leader = _group(s)
+    g, leader = group_and_leader(s)
     n = _nominate(s, g)
     s.ok(s.post(f"/admin/assessments/leader-nominations/{n['id']}/decide", {"approve": True}))
     with s.app.app_context():  # as if approved before this release: no honour yet
@@ -154,9 +153,9 @@ def test_an_approval_made_before_the_roll_mirrored_is_caught_up_once(new_scene):
     assert len(_honours(s, kind="leader")) == 1
 
 
-def test_approvals_at_the_same_instant_make_one_honour(new_scene):
+def test_approvals_at_the_same_instant_make_one_honour(new_scene, group_and_leader):
     s = new_scene(open_month=False)
-    g, _ = _group(s)
+    g, _ = group_and_leader(s)
     n = _nominate(s, g)
     url = f"{API}/admin/assessments/leader-nominations/{n['id']}/decide"
     heads = [s.h(s.c1), s.h(s.c2)]
@@ -171,10 +170,10 @@ def test_approvals_at_the_same_instant_make_one_honour(new_scene):
     assert len(_honours(s, leader_nomination_id=n["id"])) == 1
 
 
-def test_the_roll_export_and_the_console_list_hold_every_kind(new_scene):
+def test_the_roll_export_and_the_console_list_hold_every_kind(new_scene, group_and_leader):
     s = new_scene(open_month=False)
-    g, leader = _group(s)
-    g2, _ = _group(s, 1, "掘进二班")
+    g, leader = group_and_leader(s)
+    g2, _ = group_and_leader(s, 1, "掘进二班")
     _group_award(s, g2)
     n = _nominate(s, g)
     s.ok(s.post(f"/admin/assessments/leader-nominations/{n['id']}/decide", {"approve": True}))

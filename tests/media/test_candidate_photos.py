@@ -10,7 +10,6 @@ import pytest
 from PIL import Image
 
 from media.storage import StorageError
-from tests.votes.factory import make_campaign
 
 
 class MemoryStorage:
@@ -54,8 +53,10 @@ def _jpeg(size=(60, 80)) -> bytes:
     return buf.getvalue()
 
 
-def test_candidate_photo_is_served_from_the_storage_backend(app, client, world, memory_storage):
-    setup = make_campaign(client, world, open_it=False)
+def test_candidate_photo_is_served_from_the_storage_backend(
+    app, client, world, memory_storage, new_campaign
+):
+    setup = new_campaign(open_it=False)
     s0 = setup.candidates["safety"][0]
     url = f"/api/v1/admin/campaigns/{setup.campaign_id}/candidates/{s0}/photo"
     r = client.post(

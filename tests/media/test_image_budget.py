@@ -13,7 +13,7 @@ import zlib
 from pathlib import Path
 
 from media import images
-from tests.wishes.factory import image_bytes, scene, upload
+from tests.support.images import image_bytes
 
 BUDGET_MB = 300
 ROOT = Path(__file__).resolve().parents[2]
@@ -117,10 +117,12 @@ def test_issue9_3_large_jpeg_is_decoded_in_draft_mode_under_budget(tmp_path):
     assert result["grew_mb"] < BUDGET_MB, result
 
 
-def test_issue9_3_decodes_at_once_are_limited_per_process(app, client, world):
+def test_issue9_3_decodes_at_once_are_limited_per_process(
+    app, client, world, upload_wish_photo, wish_scene
+):
     """Every decode slot of the process is taken: an upload waits IMAGE_DECODE_WAIT_SECONDS,
     then answers 503 image_busy with Retry-After; a free slot serves it."""
-    s = scene(world)
+    s = wish_scene()
     saved = app.config["IMAGE_DECODE_WAIT_SECONDS"]
     app.config["IMAGE_DECODE_WAIT_SECONDS"] = 0.1
     with app.app_context():
@@ -130,12 +132,12 @@ def test_issue9_3_decodes_at_once_are_limited_per_process(app, client, world):
         while slots.acquire(blocking=False):
             taken += 1
         assert taken == app.config["IMAGE_DECODE_CONCURRENCY"] == 2
-        r = upload(client, s, s.wisher, image_bytes("PNG"))
+        r = upload_wish_photo(s, s.wisher, image_bytes("PNG"))
         assert r.status_code == 503 and r.json["reason"] == "image_busy", r.json
         assert r.headers["Retry-After"]
         slots.release()
         taken -= 1
-        assert upload(client, s, s.wisher, image_bytes("PNG")).status_code == 201
+        assert upload_wish_photo(s, s.wisher, image_bytes("PNG")).status_code == 201
     finally:
         for _ in range(taken):
             slots.release()

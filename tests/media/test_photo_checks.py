@@ -11,25 +11,24 @@ import requests
 
 from media import jobs as media_jobs
 from models import Account, Candidate, Notification, Upload, db
+from tests.support.images import image_bytes
 from tests.support.jobs import run_worker
 from tests.support.wechat import PUSH_TOKEN, wechat_config
-from tests.votes.factory import make_campaign
-from tests.wishes.factory import image_bytes, open_wish, scene, upload
 
 MEDIA = "/wxa/media_check_async"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 
 
-def fulfilled_with_photo(app, world):
+def fulfilled_with_photo(app, world, new_wish, upload_wish_photo, wish_scene):
     """A published wish, claimed and fulfilled with one photo that WeChat has not judged yet."""
-    s = scene(world, members=2)
+    s = wish_scene(members=2)
     client = app.test_client()
     for person in (s.wisher, s.secretary, s.members[0], s.members[1], s.committee):
         s.h(person)
-    wish_id = open_wish(client, s)
+    wish_id = new_wish(s, via=client)
     claimer = s.members[0]
     assert client.post(f"/api/v1/wishes/{wish_id}/claim", headers=s.h(claimer)).status_code == 200
-    r = upload(client, s, claimer, image_bytes("JPEG", (120, 90)))
+    r = upload_wish_photo(s, claimer, image_bytes("JPEG", (120, 90)), via=client)
     assert r.status_code == 201 and r.json["check"] == "checking", r.json
     photo_id = r.json["id"]
     r = client.post(
@@ -71,11 +70,13 @@ def notifications_of(app, person, kind: str) -> list[Notification]:
         return rows
 
 
-def test_issue10_7_photo_hidden_until_the_signed_verdict_arrives(live_wechat, world, fake_wechat):
+def test_issue10_7_photo_hidden_until_the_signed_verdict_arrives(
+    live_wechat, world, fake_wechat, new_wish, upload_wish_photo, wish_scene
+):
     """issue 10 #7: every photo goes to WeChat's image check; until WeChat's signed push says
     pass, only its uploader, the branch secretary and committee see it."""
     app, server = live_wechat
-    s, wish_id, photo_id = fulfilled_with_photo(app, world)
+    s, wish_id, photo_id = fulfilled_with_photo(app, world, new_wish, upload_wish_photo, wish_scene)
     claimer, member = s.members
     for person in (claimer, s.secretary, s.committee):
         assert photos_seen(app, s, person, wish_id) == [photo_id]
@@ -105,10 +106,10 @@ def test_issue10_7_photo_hidden_until_the_signed_verdict_arrives(live_wechat, wo
 
 
 def test_issue10_7_risky_photo_is_withdrawn_everywhere_and_the_uploader_told(
-    live_wechat, world, fake_wechat
+    live_wechat, world, fake_wechat, new_wish, upload_wish_photo, wish_scene
 ):
     app, _server = live_wechat
-    s, wish_id, photo_id = fulfilled_with_photo(app, world)
+    s, wish_id, photo_id = fulfilled_with_photo(app, world, new_wish, upload_wish_photo, wish_scene)
     claimer = s.members[0]
     signed = app.test_client().get(f"/api/v1/wishes/{wish_id}", headers=s.h(claimer))
     signed_url = signed.json["photos"][0]["url"]
@@ -127,9 +128,11 @@ def test_issue10_7_risky_photo_is_withdrawn_everywhere_and_the_uploader_told(
         assert db.session.get(Upload, photo_id).wish_id == wish_id
 
 
-def test_issue10_7_push_with_a_bad_signature_is_refused(live_wechat, world, fake_wechat):
+def test_issue10_7_push_with_a_bad_signature_is_refused(
+    live_wechat, world, fake_wechat, new_wish, upload_wish_photo, wish_scene
+):
     app, server = live_wechat
-    s, wish_id, photo_id = fulfilled_with_photo(app, world)
+    s, wish_id, photo_id = fulfilled_with_photo(app, world, new_wish, upload_wish_photo, wish_scene)
     run_worker(app)
     [job] = fake_wechat.media_jobs
     message = fake_wechat.media_event(job["trace_id"], "pass", 100)
@@ -160,7 +163,9 @@ def test_push_url_check_answers_echostr(live_wechat, fake_wechat):
     assert requests.get(f"{fake_wechat.push_url}?{urlencode(query)}").status_code == 403
 
 
-def test_safe_mode_push_is_decrypted(base_config, app, world, fake_wechat):
+def test_safe_mode_push_is_decrypted(
+    base_config, app, world, fake_wechat, new_wish, upload_wish_photo, wish_scene
+):
     """Safe mode: the push is encrypted (msg_signature over the ciphertext) and only encrypted
     pushes are accepted."""
     from app import create_app
@@ -175,7 +180,9 @@ def test_safe_mode_push_is_decrypted(base_config, app, world, fake_wechat):
     server.start(safe)
     try:
         fake_wechat.configure_push(f"{server.url}/api/v1/wechat/push", PUSH_TOKEN)
-        s, wish_id, photo_id = fulfilled_with_photo(safe, world)
+        s, wish_id, photo_id = fulfilled_with_photo(
+            safe, world, new_wish, upload_wish_photo, wish_scene
+        )
         run_worker(safe)
         [job] = fake_wechat.media_jobs
         plain_query, plain_body = fake_wechat.signed_push(
@@ -191,11 +198,13 @@ def test_safe_mode_push_is_decrypted(base_config, app, world, fake_wechat):
         server.stop()
 
 
-def test_issue10_7_no_answer_in_time_is_left_for_the_secretary(live_wechat, world, fake_wechat):
+def test_issue10_7_no_answer_in_time_is_left_for_the_secretary(
+    live_wechat, world, fake_wechat, new_wish, upload_wish_photo, wish_scene
+):
     """WeChat never answers: after WECHAT_MEDIA_CHECK_TIMEOUT_MINUTES the periodic job hands
     the photo to the secretary (never published silently); the secretary judges it."""
     app, _server = live_wechat
-    s, wish_id, photo_id = fulfilled_with_photo(app, world)
+    s, wish_id, photo_id = fulfilled_with_photo(app, world, new_wish, upload_wish_photo, wish_scene)
     run_worker(app)
     with app.app_context():
         assert media_jobs.sweep_checks() == {"sent": 0, "overdue": 0}
@@ -227,9 +236,11 @@ def test_issue10_7_no_answer_in_time_is_left_for_the_secretary(live_wechat, worl
     assert upload_row(app, photo_id).check_status == "pass"
 
 
-def test_secretary_can_withdraw_a_published_photo(live_wechat, world, fake_wechat):
+def test_secretary_can_withdraw_a_published_photo(
+    live_wechat, world, fake_wechat, new_wish, upload_wish_photo, wish_scene
+):
     app, _server = live_wechat
-    s, wish_id, photo_id = fulfilled_with_photo(app, world)
+    s, wish_id, photo_id = fulfilled_with_photo(app, world, new_wish, upload_wish_photo, wish_scene)
     run_worker(app)
     fake_wechat.deliver_media_checks()
     r = app.test_client().post(
@@ -243,11 +254,13 @@ def test_secretary_can_withdraw_a_published_photo(live_wechat, world, fake_wecha
     assert told.data["reason"] == "照片与心愿无关"
 
 
-def test_inactive_uploader_goes_to_the_secretary(live_wechat, world, fake_wechat):
+def test_inactive_uploader_goes_to_the_secretary(
+    live_wechat, world, fake_wechat, new_wish, upload_wish_photo, wish_scene
+):
     """61010 at submission (the uploader left the app before the job ran): WeChat cannot check
     on their behalf, so a person judges."""
     app, _server = live_wechat
-    s, wish_id, photo_id = fulfilled_with_photo(app, world)
+    s, wish_id, photo_id = fulfilled_with_photo(app, world, new_wish, upload_wish_photo, wish_scene)
     fake_wechat.inactive_openids.update(_openids(app))
     run_worker(app)
     row = upload_row(app, photo_id)
@@ -260,9 +273,11 @@ def _openids(app) -> list[str]:
         return list(db.session.scalars(db.select(Account.openid)))
 
 
-def test_wechat_down_at_submission_is_sent_again_by_the_sweep(live_wechat, world, fake_wechat):
+def test_wechat_down_at_submission_is_sent_again_by_the_sweep(
+    live_wechat, world, fake_wechat, new_wish, upload_wish_photo, wish_scene
+):
     app, _server = live_wechat
-    s, wish_id, photo_id = fulfilled_with_photo(app, world)
+    s, wish_id, photo_id = fulfilled_with_photo(app, world, new_wish, upload_wish_photo, wish_scene)
     fake_wechat.fail[MEDIA] = -1
     run_worker(app)
     assert upload_row(app, photo_id).check_status == "checking"
@@ -275,11 +290,11 @@ def test_wechat_down_at_submission_is_sent_again_by_the_sweep(live_wechat, world
 
 
 def test_issue10_7_candidate_photo_is_public_only_after_the_check(
-    live_wechat, client, world, fake_wechat
+    live_wechat, client, world, fake_wechat, new_campaign
 ):
     """Candidate photos (六大员 pages) go through the same check; risky clears the photo."""
     app, _server = live_wechat
-    setup = make_campaign(client, world, open_it=False)
+    setup = new_campaign(open_it=False)
     s0 = setup.candidates["safety"][0]
     url = f"/api/v1/admin/campaigns/{setup.campaign_id}/candidates/{s0}/photo"
     wclient = app.test_client()

@@ -19,8 +19,7 @@ from media.settings import settings
 from media.storage import S3Storage, StorageError, get_storage
 from models import Upload, db, utcnow
 from tests.media.conftest import restore_storage, use_storage
-from tests.votes.factory import make_campaign
-from tests.wishes.factory import image_bytes, scene, upload
+from tests.support.images import image_bytes
 
 
 def test_the_interface_on_each_backend(app, backend):
@@ -48,12 +47,14 @@ def test_the_interface_on_each_backend(app, backend):
                 storage.read(bad)
 
 
-def test_an_upload_is_cleaned_before_it_is_stored(app, client, world, backend):
+def test_an_upload_is_cleaned_before_it_is_stored(
+    app, client, world, backend, upload_wish_photo, wish_scene
+):
     """Same pixel budget and EXIF stripping on both backends: what reaches the store is the
     re-encoded image, its GPS position gone, capped at 2560 px."""
-    s = scene(world)
+    s = wish_scene()
     original = image_bytes("JPEG", (3000, 1000), gps=True)
-    r = upload(client, s, s.wisher, original, name="x.jpg")
+    r = upload_wish_photo(s, s.wisher, original, name="x.jpg")
     assert r.status_code == 201, r.json
     with app.app_context():
         key = db.session.get(Upload, r.json["id"]).storage_key
@@ -69,9 +70,11 @@ def test_an_upload_is_cleaned_before_it_is_stored(app, client, world, backend):
     assert served.mimetype == "image/jpeg"
 
 
-def test_the_purge_deletes_orphans_from_the_store(app, client, world, backend):
-    s = scene(world)
-    old, new = (upload(client, s, s.wisher).json["id"] for _ in range(2))
+def test_the_purge_deletes_orphans_from_the_store(
+    app, client, world, backend, upload_wish_photo, wish_scene
+):
+    s = wish_scene()
+    old, new = (upload_wish_photo(s, s.wisher).json["id"] for _ in range(2))
     with app.app_context():
         db.session.get(Upload, old).created_at = utcnow() - timedelta(days=8)
         keys = {i: db.session.get(Upload, i).storage_key for i in (old, new)}
@@ -81,8 +84,8 @@ def test_the_purge_deletes_orphans_from_the_store(app, client, world, backend):
     assert backend.stored(keys[old]) is None and backend.stored(keys[new]) is not None
 
 
-def test_a_candidate_photo_goes_through_the_store(app, client, world, backend):
-    setup = make_campaign(client, world, open_it=False)
+def test_a_candidate_photo_goes_through_the_store(app, client, world, backend, new_campaign):
+    setup = new_campaign(open_it=False)
     s0 = setup.candidates["safety"][0]
     r = client.post(
         f"/api/v1/admin/campaigns/{setup.campaign_id}/candidates/{s0}/photo",
@@ -99,14 +102,16 @@ def test_a_candidate_photo_goes_through_the_store(app, client, world, backend):
     assert again.status_code == 304
 
 
-def test_a_store_that_is_down_answers_503(app, client, world, s3_server):
-    s = scene(world)
-    setup = make_campaign(client, world, open_it=False)
+def test_a_store_that_is_down_answers_503(
+    app, client, world, s3_server, new_campaign, upload_wish_photo, wish_scene
+):
+    s = wish_scene()
+    setup = new_campaign(open_it=False)
     s0 = setup.candidates["safety"][0]
     bucket = s3_server.new_bucket()
     saved = use_storage(app, s3_server.config(bucket))
     try:
-        stored = upload(client, s, s.wisher)
+        stored = upload_wish_photo(s, s.wisher)
         assert stored.status_code == 201
         candidate = client.post(
             f"/api/v1/admin/campaigns/{setup.campaign_id}/candidates/{s0}/photo",
@@ -128,7 +133,7 @@ def test_a_store_that_is_down_answers_503(app, client, world, s3_server):
     ):
         saved = use_storage(app, settings_now)
         try:
-            r = upload(client, s, s.wisher)
+            r = upload_wish_photo(s, s.wisher)
             assert r.status_code == 503 and r.json["reason"] == "storage_unavailable", r.json
             assert r.headers["Retry-After"]
             for url in (stored.json["url"], candidate.json["photo_url"]):
@@ -140,12 +145,14 @@ def test_a_store_that_is_down_answers_503(app, client, world, s3_server):
         assert db.session.scalar(db.select(db.func.count()).select_from(Upload)) == 2
 
 
-def test_the_purge_keeps_rows_while_the_store_is_down(app, client, world, s3_server):
-    s = scene(world)
+def test_the_purge_keeps_rows_while_the_store_is_down(
+    app, client, world, s3_server, upload_wish_photo, wish_scene
+):
+    s = wish_scene()
     bucket = s3_server.new_bucket()
     saved = use_storage(app, s3_server.config(bucket))
     try:
-        orphan = upload(client, s, s.wisher).json["id"]
+        orphan = upload_wish_photo(s, s.wisher).json["id"]
     finally:
         restore_storage(app, saved)
     with app.app_context():

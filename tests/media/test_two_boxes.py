@@ -13,12 +13,11 @@ import pytest
 import requests
 
 from models import Upload, db
+from tests.support.images import image_bytes
 from tests.support.jobs import run_worker
 from tests.support.live_server import LiveServer
 from tests.support.s3_server import S3Server
 from tests.support.wechat import PUSH_TOKEN, wechat_config
-from tests.votes.factory import make_campaign
-from tests.wishes.factory import image_bytes, open_wish, scene, upload
 
 
 def _box_config(base_config, tmp_path, name: str, storage: dict) -> dict:
@@ -48,9 +47,11 @@ def two_boxes(app, base_config, tmp_path, shared_store) -> Iterator[tuple]:
         server.stop()
 
 
-def test_a_photo_uploaded_through_one_box_is_served_by_the_other(two_boxes, world):
+def test_a_photo_uploaded_through_one_box_is_served_by_the_other(
+    two_boxes, world, wish_scene, new_wish
+):
     a, b = two_boxes
-    s = scene(world, members=2)
+    s = wish_scene(members=2)
     claimer = s.members[0]
     original = image_bytes("JPEG", (400, 300), gps=True)
     r = requests.post(
@@ -73,7 +74,7 @@ def test_a_photo_uploaded_through_one_box_is_served_by_the_other(two_boxes, worl
     assert other.status_code == 404
     # Once it proves a public wish, B serves it to members of the mine.
     client_a = a.app.test_client()
-    wish_id = open_wish(client_a, s)
+    wish_id = new_wish(s, via=client_a)
     assert client_a.post(f"/api/v1/wishes/{wish_id}/claim", headers=s.h(claimer)).status_code == 200
     r = client_a.post(
         f"/api/v1/wishes/{wish_id}/fulfil",
@@ -87,9 +88,11 @@ def test_a_photo_uploaded_through_one_box_is_served_by_the_other(two_boxes, worl
         assert _files_under(box.app.config["UPLOAD_DIR"]) == []
 
 
-def test_a_candidate_photo_uploaded_through_one_box_is_served_by_the_other(two_boxes, world):
+def test_a_candidate_photo_uploaded_through_one_box_is_served_by_the_other(
+    two_boxes, world, new_campaign
+):
     a, b = two_boxes
-    setup = make_campaign(a.app.test_client(), world, open_it=False)
+    setup = new_campaign(open_it=False, via=a.app.test_client())
     s0 = setup.candidates["safety"][0]
     r = requests.post(
         f"{a.url}/api/v1/admin/campaigns/{setup.campaign_id}/candidates/{s0}/photo",
@@ -113,7 +116,7 @@ def test_a_candidate_photo_uploaded_through_one_box_is_served_by_the_other(two_b
 
 @pytest.mark.parametrize("storage", ["s3", "local"])
 def test_wechat_fetches_the_photo_from_the_other_box(
-    storage, app, base_config, tmp_path, fake_wechat, world, request
+    storage, app, base_config, tmp_path, fake_wechat, world, request, wish_scene, upload_wish_photo
 ):
     """Box A takes the upload and sends the check; WeChat fetches the link under
     PUBLIC_BASE_URL, which the load balancer sends to box B. With S3 B serves it and the verdict
@@ -132,8 +135,8 @@ def test_wechat_fetches_the_photo_from_the_other_box(
     b_server.start(box_b)
     try:
         fake_wechat.configure_push(f"{b_server.url}/api/v1/wechat/push", PUSH_TOKEN)
-        s = scene(world)
-        r = upload(box_a.test_client(), s, s.wisher, image_bytes("JPEG", (120, 90)))
+        s = wish_scene()
+        r = upload_wish_photo(s, s.wisher, image_bytes("JPEG", (120, 90)), via=box_a.test_client())
         assert r.status_code == 201 and r.json["check"] == "checking", r.json
         run_worker(box_a)
         [(_trace, status)] = fake_wechat.deliver_media_checks()
@@ -145,11 +148,11 @@ def test_wechat_fetches_the_photo_from_the_other_box(
         b_server.stop()
 
 
-def test_the_upload_folder_is_not_read_with_s3(two_boxes, world):
+def test_the_upload_folder_is_not_read_with_s3(two_boxes, world, wish_scene):
     """A file left in a box's UPLOAD_DIR (from before the move to S3) is not what is served:
     the store is the only source."""
     a, b = two_boxes
-    s = scene(world)
+    s = wish_scene()
     r = requests.post(
         f"{a.url}/api/v1/uploads",
         files={"file": ("x.png", image_bytes(), "image/png")},

@@ -9,8 +9,6 @@ from clock import SHANGHAI
 from meetings import codes
 from models import Meeting, PointsEntry, PointsRule, db, utcnow
 from points import rulebook
-from tests.meetings.factory import code, made, schedule, shift, sign_in
-from tests.pairings.factory import Team
 
 
 def entries(app, person_id):
@@ -25,19 +23,21 @@ def entries(app, person_id):
         ]
 
 
-def test_a_meeting_requires_the_branch_party_members(client, world):
-    team = Team(world, members=2, employees=2)
-    m = made(client, team)
+def test_a_meeting_requires_the_branch_party_members(
+    client, world, new_meeting, new_team, schedule_meeting
+):
+    team = new_team(members=2, employees=2)
+    m = new_meeting(team)
     assert m["counts"]["expected"] == 3  # the secretary and two members, not the employees
     assert {a["person_id"] for a in m["attendance"]} == {team.secretary.id} | {
         p.id for p in team.members
     }
-    other = Team(world, members=1)
-    r = schedule(client, other, branch_id=team.branch.id)
+    other = new_team(members=1)
+    r = schedule_meeting(other, branch_id=team.branch.id)
     assert r.status_code == 403 and r.json["reason"] == "not_meeting_manager"
-    r = schedule(client, team, kind="party")
+    r = schedule_meeting(team, kind="party")
     assert r.status_code == 422
-    r = schedule(client, team, hours=-1)
+    r = schedule_meeting(team, hours=-1)
     assert r.status_code == 422 and r.json["reason"] == "invalid_meeting"
     # a member sees the meeting with their own line only; a stranger does not see it
     mine = client.get(f"/api/v1/meetings/{m['id']}", headers=team.h(team.members[0])).json
@@ -48,14 +48,16 @@ def test_a_meeting_requires_the_branch_party_members(client, world):
     assert [row["id"] for row in listed] == [m["id"]] and listed[0]["my_status"] == "expected"
 
 
-def test_sign_in_with_the_rotating_code(app, client, world):
-    team = Team(world, members=2)
+def test_sign_in_with_the_rotating_code(
+    app, client, world, meeting_code, new_meeting, new_team, sign_in_meeting
+):
+    team = new_team(members=2)
     a, b = team.members
-    m = made(client, team)
-    value = code(client, team, m["id"])
-    r = sign_in(client, team.h(a), m["id"], value)
+    m = new_meeting(team)
+    value = meeting_code(team, m["id"])
+    r = sign_in_meeting(team.h(a), m["id"], value)
     assert r.status_code == 200 and r.json["status"] == "present" and r.json["already"] is False
-    r = sign_in(client, team.h(a), m["id"], value)
+    r = sign_in_meeting(team.h(a), m["id"], value)
     assert r.status_code == 200 and r.json["already"] is True
     with app.app_context():
         meeting = db.session.get(Meeting, m["id"])
@@ -63,39 +65,43 @@ def test_sign_in_with_the_rotating_code(app, client, world):
         old = codes.code_at(meeting, step - 4)  # two minutes old: a photo sent to a friend
         previous = codes.code_at(meeting, step - 1)
     wrong = "000000" if value != "000000" else "111111"
-    assert sign_in(client, team.h(b), m["id"], old).json["reason"] == "code_expired"
-    r = sign_in(client, team.h(b), m["id"], wrong)
+    assert sign_in_meeting(team.h(b), m["id"], old).json["reason"] == "code_expired"
+    r = sign_in_meeting(team.h(b), m["id"], wrong)
     assert r.status_code == 422 and r.json["reason"] in ("invalid_code", "code_expired")
-    r = sign_in(client, team.h(b), m["id"], previous)  # the step that just turned still counts
+    r = sign_in_meeting(team.h(b), m["id"], previous)  # the step that just turned still counts
     assert r.status_code == 200, r.json
-    r = sign_in(client, team.h(b), m["id"], "12ab")
+    r = sign_in_meeting(team.h(b), m["id"], "12ab")
     assert r.status_code == 422
-    outsider = Team(world, members=1)
-    r = sign_in(client, outsider.h(outsider.members[0]), m["id"], value)
+    outsider = new_team(members=1)
+    r = sign_in_meeting(outsider.h(outsider.members[0]), m["id"], value)
     assert r.status_code == 403 and r.json["reason"] == "not_an_attendee"
 
 
-def test_no_sign_in_to_a_meeting_that_is_over_or_not_started(app, client, world):
-    team = Team(world, members=1)
+def test_no_sign_in_to_a_meeting_that_is_over_or_not_started(
+    app, client, world, meeting_code, new_meeting, new_team, shift_meeting, sign_in_meeting
+):
+    team = new_team(members=1)
     member = team.members[0]
-    m = made(client, team)
-    value = code(client, team, m["id"])
-    shift(app, m["id"], timedelta(hours=-3))
-    r = sign_in(client, team.h(member), m["id"], value)
+    m = new_meeting(team)
+    value = meeting_code(team, m["id"])
+    shift_meeting(m["id"], timedelta(hours=-3))
+    r = sign_in_meeting(team.h(member), m["id"], value)
     assert r.status_code == 409 and r.json["reason"] == "meeting_over"
-    later = made(client, team, starts_in=timedelta(hours=5))
-    value = code(client, team, later["id"])
-    r = sign_in(client, team.h(member), later["id"], value)
+    later = new_meeting(team, starts_in=timedelta(hours=5))
+    value = meeting_code(team, later["id"])
+    r = sign_in_meeting(team.h(member), later["id"], value)
     assert r.status_code == 409 and r.json["reason"] == "meeting_not_started"
     client.post(f"/api/v1/meetings/{later['id']}/cancel", headers=team.sec)
-    r = sign_in(client, team.h(member), later["id"], value)
+    r = sign_in_meeting(team.h(member), later["id"], value)
     assert r.status_code == 409 and r.json["reason"] == "meeting_over"
 
 
-def test_the_secretary_marks_a_phoneless_member_but_never_themselves(client, world):
-    team = Team(world, members=1)
+def test_the_secretary_marks_a_phoneless_member_but_never_themselves(
+    client, world, new_meeting, new_team
+):
+    team = new_team(members=1)
     member = team.members[0]
-    m = made(client, team)
+    m = new_meeting(team)
     url = f"/api/v1/meetings/{m['id']}/attendance/{{}}/present"
     r = client.post(url.format(member.id), json={"note": "无智能手机"}, headers=team.sec)
     assert r.status_code == 200 and (r.json["status"], r.json["method"]) == ("present", "marked")
@@ -107,10 +113,12 @@ def test_the_secretary_marks_a_phoneless_member_but_never_themselves(client, wor
     assert r.status_code == 403
 
 
-def test_leave_is_asked_before_the_meeting_and_approved_by_another(client, world):
-    team = Team(world, members=2)
+def test_leave_is_asked_before_the_meeting_and_approved_by_another(
+    client, world, new_meeting, new_team
+):
+    team = new_team(members=2)
     a, b = team.members
-    m = made(client, team, starts_in=timedelta(days=1))
+    m = new_meeting(team, starts_in=timedelta(days=1))
     leave = f"/api/v1/meetings/{m['id']}/leave"
     r = client.post(leave, json={"reason": "下井值班"}, headers=team.h(a))
     assert r.status_code == 200 and r.json["status"] == "leave_pending"
@@ -124,17 +132,19 @@ def test_leave_is_asked_before_the_meeting_and_approved_by_another(client, world
     assert r.status_code == 200
     r = client.post(f"{leave}/{team.secretary.id}/decide", json={"approve": True}, headers=team.sec)
     assert r.status_code == 403 and r.json["reason"] == "own_leave"
-    started = made(client, team)
+    started = new_meeting(team)
     r = client.post(
         f"/api/v1/meetings/{started['id']}/leave", json={"reason": "迟到"}, headers=team.h(b)
     )
     assert r.status_code == 409 and r.json["reason"] == "leave_too_late"
 
 
-def test_closing_scores_attendance_and_absence_without_leave(app, client, world):
-    team = Team(world, members=3)
+def test_closing_scores_attendance_and_absence_without_leave(
+    app, client, world, meeting_code, new_meeting, new_team, shift_meeting, sign_in_meeting
+):
+    team = new_team(members=3)
     here, away, absent = team.members
-    m = made(client, team, starts_in=timedelta(minutes=20))
+    m = new_meeting(team, starts_in=timedelta(minutes=20))
     r = client.post(
         f"/api/v1/meetings/{m['id']}/leave", json={"reason": "探亲"}, headers=team.h(away)
     )
@@ -145,8 +155,8 @@ def test_closing_scores_attendance_and_absence_without_leave(app, client, world)
     )
     r = client.post(f"/api/v1/meetings/{m['id']}/close", headers=team.sec)
     assert r.status_code == 409 and r.json["reason"] == "meeting_not_started"
-    shift(app, m["id"], timedelta(minutes=-30))
-    assert sign_in(client, team.h(here), m["id"], code(client, team, m["id"])).status_code == 200
+    shift_meeting(m["id"], timedelta(minutes=-30))
+    assert sign_in_meeting(team.h(here), m["id"], meeting_code(team, m["id"])).status_code == 200
     r = client.post(f"/api/v1/meetings/{m['id']}/close", headers=team.sec)
     assert r.status_code == 200, r.json
     assert (r.json["counts"]["present"], r.json["counts"]["leave"], r.json["counts"]["absent"]) == (
@@ -169,10 +179,12 @@ def _at(day: date, hour: int = 9) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=SHANGHAI).astimezone(UTC)
 
 
-def test_a_quarter_of_meetings_under_a_rule_changed_mid_quarter(app, client, world):
+def test_a_quarter_of_meetings_under_a_rule_changed_mid_quarter(
+    app, client, world, new_meeting, new_team
+):
     """Done-when of issue 26: a quarter of meetings with sign-ins, leave and absence produces
     the right ledger entries; the rule changed mid-quarter applies only after its day."""
-    team = Team(world, members=2)
+    team = new_team(members=2)
     a, b = team.members
     year = utcnow().astimezone(SHANGHAI).year - 1
     quarter = [date(year, 4, 10), date(year, 5, 12), date(year, 6, 9)]
@@ -198,7 +210,7 @@ def test_a_quarter_of_meetings_under_a_rule_changed_mid_quarter(app, client, wor
         db.session.commit()
     ids = []
     for day in quarter:
-        m = made(client, team, starts_in=_at(day) - utcnow(), kind="theme_day")
+        m = new_meeting(team, starts_in=_at(day) - utcnow(), kind="theme_day")
         ids.append(m["id"])
         url = f"/api/v1/meetings/{m['id']}/attendance/{{}}/present"
         assert (
@@ -237,12 +249,11 @@ def test_a_quarter_of_meetings_under_a_rule_changed_mid_quarter(app, client, wor
     assert next(r for r in held if r["branch_id"] == team.branch.id)["ok"] is True
 
 
-def test_minutes_and_photos(client, world):
-    from tests.zones.factory import upload
+def test_minutes_and_photos(client, world, new_meeting, new_team, upload_photo):
 
-    team = Team(world, members=1)
-    m = made(client, team)
-    photo = upload(client, team.sec)
+    team = new_team(members=1)
+    m = new_meeting(team)
+    photo = upload_photo(team.sec)
     r = client.put(
         f"/api/v1/meetings/{m['id']}/minutes",
         json={"minutes": "一、传达学习……\n二、讨论……", "photo_ids": [photo]},
@@ -256,15 +267,15 @@ def test_minutes_and_photos(client, world):
     assert r.status_code == 422  # a photo is attached once
 
 
-def test_the_six_roles_results_read_the_rulebook_totals(app, client, world):
+def test_the_six_roles_results_read_the_rulebook_totals(app, client, world, new_meeting, new_team):
     """The 六大员 results' points half is the ledger total, meetings and pledges included."""
     from types import SimpleNamespace
 
     from votes.results import points_of
 
-    team = Team(world, members=1)
+    team = new_team(members=1)
     member = team.members[0]
-    m = made(client, team)
+    m = new_meeting(team)
     url = f"/api/v1/meetings/{m['id']}/attendance/{member.id}/present"
     assert client.post(url, json={"note": "无智能手机"}, headers=team.sec).status_code == 200
     assert client.post(f"/api/v1/meetings/{m['id']}/close", headers=team.sec).status_code == 200
@@ -274,20 +285,22 @@ def test_the_six_roles_results_read_the_rulebook_totals(app, client, world):
         assert points_of(campaign, [candidate], utcnow() + timedelta(days=1)) == {7: 2.0}
 
 
-def test_wrong_sign_in_codes_are_capped_per_account(app, client, world):
+def test_wrong_sign_in_codes_are_capped_per_account(
+    app, client, world, meeting_code, new_meeting, new_team, sign_in_meeting
+):
     """Reproduction: 40 wrong codes in a row were all answered 422, so a member could try the
     million six-digit codes until one of the room's two live codes matched. Now the 11th wrong
     code in ten minutes is 429 (right codes do not count), even for the real code."""
-    team = Team(world, members=2)
+    team = new_team(members=2)
     a, b = team.members
-    m = made(client, team)
-    value = code(client, team, m["id"])
+    m = new_meeting(team)
+    value = meeting_code(team, m["id"])
     wrong = [f"{n:06d}" for n in range(40) if f"{n:06d}" != value]
-    answers = [sign_in(client, team.h(a), m["id"], w).status_code for w in wrong[:12]]
+    answers = [sign_in_meeting(team.h(a), m["id"], w).status_code for w in wrong[:12]]
     assert answers[:10] == [422] * 10 and answers[10:] == [429, 429], answers
-    r = sign_in(client, team.h(a), m["id"], value)
+    r = sign_in_meeting(team.h(a), m["id"], value)
     assert r.status_code == 429 and r.json["reason"] == "rate_limited"
     assert "Retry-After" in r.headers
     # another member is not held back, and right codes never count
     for _ in range(12):
-        assert sign_in(client, team.h(b), m["id"], value).status_code == 200
+        assert sign_in_meeting(team.h(b), m["id"], value).status_code == 200

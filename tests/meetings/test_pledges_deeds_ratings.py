@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from models import PointsEntry, db, utcnow
 from points.ledger import award
-from tests.pairings.factory import Team
-from tests.wishes.factory import force_status, open_wish, scene
 
 
 def points(app, person_id):
@@ -21,8 +19,8 @@ def points(app, person_id):
         ]
 
 
-def test_a_pledge_is_made_reviewed_twice_and_scored(app, client, world):
-    team = Team(world, members=1)
+def test_a_pledge_is_made_reviewed_twice_and_scored(app, client, world, new_team):
+    team = new_team(members=1)
     m = team.members[0]
     year = utcnow().year
     body = {"year": year, "items": ["带头遵守安全规程，全年零三违", "每月帮扶一名困难职工"]}
@@ -66,16 +64,18 @@ def test_a_pledge_is_made_reviewed_twice_and_scored(app, client, world):
     assert r.status_code == 403
 
 
-def test_a_deed_may_be_a_fulfilled_wish_and_credits_its_doer(app, client, world):
-    s = scene(world)
-    wish_id = open_wish(client, s)
+def test_a_deed_may_be_a_fulfilled_wish_and_credits_its_doer(
+    app, client, world, force_wish_status, new_wish, wish_scene
+):
+    s = wish_scene()
+    wish_id = new_wish(s)
     deed = {"branch_id": s.branch.id, "title": "为张师傅家孩子送书包", "beneficiary": "张三丰"}
     r = client.post(
         "/api/v1/admin/deeds", json={**deed, "wish_id": wish_id}, headers=s.h(s.secretary)
     )
     assert r.status_code == 422 and r.json["reason"] == "wish_not_fulfilled"
     claimer = s.members[0]
-    force_status(app, wish_id, "completed", claimer_id=claimer.id)
+    force_wish_status(wish_id, "completed", claimer_id=claimer.id)
     r = client.post(
         "/api/v1/admin/deeds", json={**deed, "wish_id": wish_id}, headers=s.h(s.secretary)
     )
@@ -97,8 +97,10 @@ def test_a_deed_may_be_a_fulfilled_wish_and_credits_its_doer(app, client, world)
     assert len(listed) == 1
 
 
-def test_ratings_are_proposed_from_thresholds_and_confirmed_by_the_committee(app, client, world):
-    team = Team(world, members=2)
+def test_ratings_are_proposed_from_thresholds_and_confirmed_by_the_committee(
+    app, client, world, new_team
+):
+    team = new_team(members=2)
     star, other = team.members
     with app.app_context():
         award(star.id, 95, "manual", "全年积分", ref="t:1")

@@ -4,20 +4,20 @@ lost (issue 26; run on PostgreSQL and MariaDB as well as SQLite)."""
 from __future__ import annotations
 
 from models import Attendance, db
-from tests.meetings.factory import code, made, sign_in
-from tests.pairings.factory import Team
 from tests.support.concurrency import fire_at_once
 
 N = 60
 
 
-def test_sixty_members_scan_at_once(app, client, world):
-    team = Team(world, members=N, employees=0)
-    m = made(client, team)
-    value = code(client, team, m["id"])
+def test_sixty_members_scan_at_once(
+    app, client, world, meeting_code, new_meeting, new_team, sign_in_meeting
+):
+    team = new_team(members=N, employees=0)
+    m = new_meeting(team)
+    value = meeting_code(team, m["id"])
     headers = [team.h(p) for p in team.members]
     results = fire_at_once(
-        N, lambda i: sign_in(app.test_client(), headers[i], m["id"], value).status_code
+        N, lambda i: sign_in_meeting(headers[i], m["id"], value, via=app.test_client()).status_code
     )
     assert results == [200] * N
     with app.app_context():
@@ -30,6 +30,9 @@ def test_sixty_members_scan_at_once(app, client, world):
     assert present == {p.id for p in team.members}
     # and again, all at once: nobody is signed in twice, the first time stands
     again = fire_at_once(
-        N, lambda i: sign_in(app.test_client(), headers[i], m["id"], value).json["already"]
+        N,
+        lambda i: sign_in_meeting(headers[i], m["id"], value, via=app.test_client()).json[
+            "already"
+        ],
     )
     assert again == [True] * N

@@ -14,20 +14,20 @@ from models import Account, Notification, SubscribeConsent, db
 from notifications import consents, notify
 from notifications.delivery import deliver
 from tests.support.concurrency import fire_at_once
-from tests.support.wechat import WISH_CLAIMED_KEYWORDS, WISH_CLAIMED_TEMPLATE
+from tests.support.wechat import WECHAT_KNOWS, WECHAT_TEMPLATES
 
 SEND = "/cgi-bin/message/subscribe/send"
 REVIEWED = {
     "template_id": "TPL-REVIEWED",
     "fields": {"thing1": {"from": "title", "type": "thing"}},
 }
-TEMPLATES = {"wish_claimed": WISH_CLAIMED_TEMPLATE, "wish_reviewed": REVIEWED}
+TEMPLATES = {**WECHAT_TEMPLATES, "wish_reviewed": REVIEWED}
 DATA = {"title": "孩子需要一个新书包", "name": "王建国", "at": "2026-05-01 08:30"}
 
 
 @pytest.fixture
 def wx(wechat_app, fake_wechat):
-    fake_wechat.templates.update({"TPL-CLAIMED": WISH_CLAIMED_KEYWORDS, "TPL-REVIEWED": ["thing1"]})
+    fake_wechat.templates.update({**WECHAT_KNOWS, "TPL-REVIEWED": ["thing1"]})
     wechat_app.config["WECHAT_TEMPLATES"] = TEMPLATES
     wechat_app.config["NOTIFY_MAX_ATTEMPTS"] = 3
     return wechat_app

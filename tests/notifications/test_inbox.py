@@ -13,7 +13,6 @@ from models import Notification, Person, db, utcnow
 from notifications import inbox, notify
 from notifications.jobs import purge_inbox
 from notifications.kinds import KINDS
-from tests.wishes.factory import open_wish, post_wish, scene
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -50,9 +49,9 @@ def test_every_kind_lands_in_the_inbox(app, client, world):
         assert CJK.search(i["title"]) and i["link"].startswith("pages/") and i["read_at"] is None
 
 
-def test_a_wish_flow_lands_with_links_that_open_the_wish(app, client, world):
-    s = scene(world)
-    wish_id = open_wish(client, s)
+def test_a_wish_flow_lands_with_links_that_open_the_wish(app, client, world, new_wish, wish_scene):
+    s = wish_scene()
+    wish_id = new_wish(s)
     r = client.post(f"/api/v1/wishes/{wish_id}/claim", headers=s.h(s.members[0]))
     assert r.status_code == 200
     by_person = {}
@@ -219,8 +218,8 @@ def test_inbox_paths_are_in_the_openapi_document(client, path):
     assert path in spec["paths"]
 
 
-def test_a_wish_posted_notifies_the_secretary_once(app, client, world):
-    s = scene(world)
-    post_wish(client, s)
+def test_a_wish_posted_notifies_the_secretary_once(app, client, world, pending_wish, wish_scene):
+    s = wish_scene()
+    pending_wish(s)
     items = client.get("/api/v1/inbox", headers=s.h(s.secretary)).json["items"]
     assert [i["kind"] for i in items] == ["wish_submitted"]

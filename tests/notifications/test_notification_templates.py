@@ -14,7 +14,6 @@ from notifications import delivery, notify
 from notifications.delivery import deliver
 from notifications.kinds import KINDS
 from notifications.templates import load, parse, shape
-from tests.notifications.factory import give_consent
 from tests.support.fake_wechat import keyword_value_ok
 from tests.support.wechat import WISH_CLAIMED_KEYWORDS, WISH_CLAIMED_TEMPLATE
 
@@ -65,13 +64,15 @@ def wx(wechat_app, fake_wechat):
     return wechat_app
 
 
-def send(app, fake, world, kind: str, data: dict, page: str | None = None) -> Notification:
+def send(
+    app, fake, world, kind: str, data: dict, give_consent, page: str | None = None
+) -> Notification:
     person = world.member()
     world.account(person, openid=f"oid-{person.id}")
     with app.app_context():
         template = delivery.template_for(kind)
     if template is not None:
-        give_consent(app, fake, person.id, template.template_id)
+        give_consent(fake, person.id, template.template_id, app=app)
     with app.app_context():
         n = notify(person.id, kind, data, page)
         db.session.commit()
@@ -81,7 +82,7 @@ def send(app, fake, world, kind: str, data: dict, page: str | None = None) -> No
         return n
 
 
-def test_issue10_2_template_keywords_not_our_keys(wx, world, fake_wechat):
+def test_issue10_2_template_keywords_not_our_keys(wx, world, fake_wechat, give_consent):
     """issue 10 #2: the message carries the template's own keywords (thing1, time2, …), filled
     from our data keys; WeChat answered 47003 to our keys (title, name, at)."""
     n = send(
@@ -90,6 +91,7 @@ def test_issue10_2_template_keywords_not_our_keys(wx, world, fake_wechat):
         world,
         "wish_claimed",
         {"title": "书包", "name": "王建国", "at": "2026-05-01 08:30"},
+        give_consent,
     )
     assert (n.status, n.last_error) == ("sent", None)
     [(_, _, body)] = fake_wechat.calls_to(SEND)
@@ -158,7 +160,7 @@ def test_templates_are_checked_against_the_kinds(entry, problem):
         load({"WECHAT_TEMPLATES": entry}, production=True)
 
 
-def test_issue10_4_pure_types_receive_valid_values(wx, world, fake_wechat):
+def test_issue10_4_pure_types_receive_valid_values(wx, world, fake_wechat, give_consent):
     """issue 10 #4: number only digits, phrase ≤ 5 汉字, date and time in WeChat's formats, a
     character_string of ASCII; the strict fake accepts every value."""
     n = send(
@@ -174,6 +176,7 @@ def test_issue10_4_pure_types_receive_valid_values(wx, world, fake_wechat):
             "remind_on": "2026-05-20",
             "text": "本月还需与结对职工谈心 1 次，请在 2026-05-31 前完成并记录",
         },
+        give_consent,
     )
     assert (n.status, n.last_error) == ("sent", None)
     [(_, _, body)] = fake_wechat.calls_to(SEND)
@@ -187,7 +190,9 @@ def test_issue10_4_pure_types_receive_valid_values(wx, world, fake_wechat):
     }
 
 
-def test_issue10_4_empty_reason_is_a_placeholder_not_an_empty_value(wx, world, fake_wechat):
+def test_issue10_4_empty_reason_is_a_placeholder_not_an_empty_value(
+    wx, world, fake_wechat, give_consent
+):
     """issue 10 #4: `reason: ""` on an approval was sent empty and refused."""
     n = send(
         wx,
@@ -195,6 +200,7 @@ def test_issue10_4_empty_reason_is_a_placeholder_not_an_empty_value(wx, world, f
         world,
         "wish_reviewed",
         {"title": "书包", "result": "已通过", "reason": "", "at": "2026-05-01 08:30"},
+        give_consent,
     )
     assert (n.status, n.last_error) == ("sent", None)
     [(_, _, body)] = fake_wechat.calls_to(SEND)
@@ -236,7 +242,9 @@ def test_every_kind_can_fill_a_thing_template():
             assert keyword_value_ok("thing", value["value"]), (name, keyword, value)
 
 
-def test_issue10_5_messages_name_the_build_and_language(base_config, app, world, fake_wechat):
+def test_issue10_5_messages_name_the_build_and_language(
+    base_config, app, world, fake_wechat, give_consent
+):
     """issue 10 #5: without miniprogram_state a trial build's page is 41030 and the message
     `failed`; WECHAT_MINIPROGRAM_STATE=trial sends it to the trial build, in zh_CN."""
     from app import create_app
@@ -248,7 +256,7 @@ def test_issue10_5_messages_name_the_build_and_language(base_config, app, world,
     data = {"title": "书包", "name": "王建国", "at": "2026-05-01 08:30"}
     page = "pages/wishes/detail?id=7"
     formal = create_app(wechat_config(base_config, fake_wechat, WECHAT_TEMPLATES=templates))
-    n = send(formal, fake_wechat, world, "wish_claimed", data, page)
+    n = send(formal, fake_wechat, world, "wish_claimed", data, give_consent, page)
     assert n.status == "failed" and n.last_error.startswith("41030"), n.last_error
     trial = create_app(
         wechat_config(
@@ -259,7 +267,7 @@ def test_issue10_5_messages_name_the_build_and_language(base_config, app, world,
         )
     )
     assert trial.config["WECHAT_ENV_VERSION"] == "trial"
-    n = send(trial, fake_wechat, world, "wish_claimed", data, page)
+    n = send(trial, fake_wechat, world, "wish_claimed", data, give_consent, page)
     assert (n.status, n.last_error) == ("sent", None)
     body = fake_wechat.calls_to(SEND)[-1][2]
     assert body["miniprogram_state"] == "trial" and body["lang"] == "zh_CN"
@@ -302,7 +310,7 @@ def test_check_templates_cli(wx):
     assert result.exit_code == 1 and "PROBLEM wish_claimed" in result.output
 
 
-def test_issue10_9_non_json_200_is_not_sent(wx, world, fake_wechat):
+def test_issue10_9_non_json_200_is_not_sent(wx, world, fake_wechat, give_consent):
     """issue 10 #9: a 200 that is not JSON marked the message `sent`; it is retried."""
     fake_wechat.non_json.add(SEND)
     n = send(
@@ -311,11 +319,12 @@ def test_issue10_9_non_json_200_is_not_sent(wx, world, fake_wechat):
         world,
         "wish_claimed",
         {"title": "书包", "name": "王建国", "at": "2026-05-01 08:30"},
+        give_consent,
     )
     assert n.status == "pending" and n.last_error.startswith("wechat_unavailable"), n.last_error
 
 
-def test_wechat_minute_quota_is_retried_later(wx, world, fake_wechat):
+def test_wechat_minute_quota_is_retried_later(wx, world, fake_wechat, give_consent):
     fake_wechat.fail[SEND] = 45011
     n = send(
         wx,
@@ -323,11 +332,12 @@ def test_wechat_minute_quota_is_retried_later(wx, world, fake_wechat):
         world,
         "wish_claimed",
         {"title": "书包", "name": "王建国", "at": "2026-05-01 08:30"},
+        give_consent,
     )
     assert n.status == "pending" and n.last_error.startswith("45011"), n.last_error
 
 
-def test_47003_is_final_and_logged(wx, world, fake_wechat, caplog):
+def test_47003_is_final_and_logged(wx, world, fake_wechat, caplog, give_consent):
     """WeChat refuses the data for good (here: the template has a keyword we do not fill)."""
     logging.getLogger("notifications.delivery").disabled = False
     fake_wechat.templates["TPL-CLAIMED"] = ["thing1", "name2", "time3", "thing4", "thing5"]
@@ -337,6 +347,7 @@ def test_47003_is_final_and_logged(wx, world, fake_wechat, caplog):
         world,
         "wish_claimed",
         {"title": "书包", "name": "王建国", "at": "2026-05-01 08:30"},
+        give_consent,
     )
     assert n.status == "failed" and n.last_error.startswith("47003"), n.last_error
     assert any(r.levelname == "ERROR" and "47003" in r.getMessage() for r in caplog.records)

@@ -15,18 +15,17 @@ from jobs.schedule import PERIODIC, build_scheduler
 from models import Account, Notification, Person, db, utcnow
 from notifications import delivery, notify
 from notifications.delivery import deliver, sweep
-from tests.notifications.factory import give_consent
 from tests.support.concurrency import fire_at_once
 from tests.support.jobs import run_worker
-from tests.support.wechat import WISH_CLAIMED_KEYWORDS, WISH_CLAIMED_TEMPLATE
+from tests.support.wechat import WECHAT_KNOWS, WECHAT_TEMPLATES
 
 SEND = "/cgi-bin/message/subscribe/send"
 TEMPLATES = {
-    "wish_claimed": WISH_CLAIMED_TEMPLATE,
+    **WECHAT_TEMPLATES,
     "wish_fulfilled": {"template_id": "TPL-FULFILLED", "fields": {"thing1": "title"}},
 }
 # The templates as WeChat knows them (their keywords), for the strict fake.
-FAKE_TEMPLATES = {"TPL-CLAIMED": WISH_CLAIMED_KEYWORDS, "TPL-FULFILLED": ["thing1"]}
+FAKE_TEMPLATES = {**WECHAT_KNOWS, "TPL-FULFILLED": ["thing1"]}
 
 
 @pytest.fixture
@@ -38,14 +37,14 @@ def wx(wechat_app, fake_wechat):
 
 
 def make_row(
-    app, world, *, bound=True, kind="wish_claimed", data=None, fake=None, consents=1
+    app, world, give_consent, *, bound=True, kind="wish_claimed", data=None, fake=None, consents=1
 ) -> tuple[int, Person]:
     person = world.member(name="赵六")
     if bound:
         world.account(person, openid=f"oid-{person.id}")
     if fake is not None and consents:
         if kind in TEMPLATES:
-            give_consent(app, fake, person.id, TEMPLATES[kind]["template_id"], consents)
+            give_consent(fake, person.id, TEMPLATES[kind]["template_id"], consents, app=app)
     with app.app_context():
         n = notify(
             person.id,
@@ -65,8 +64,8 @@ def row(app, notification_id) -> Notification:
         return n
 
 
-def test_commit_queues_a_job_that_the_worker_sends(wx, world, fake_wechat):
-    nid, person = make_row(wx, world, fake=fake_wechat)
+def test_commit_queues_a_job_that_the_worker_sends(wx, world, fake_wechat, give_consent):
+    nid, person = make_row(wx, world, give_consent, fake=fake_wechat)
     with wx.app_context():
         assert get_queue(wx).count == 1
     run_worker(wx)
@@ -94,9 +93,9 @@ def test_rolled_back_notification_is_never_queued(wx, world):
         assert db.session.scalar(db.select(db.func.count()).select_from(Notification)) == 0
 
 
-def test_43101_is_final_and_not_retried(wx, world, fake_wechat):
+def test_43101_is_final_and_not_retried(wx, world, fake_wechat, give_consent):
     fake_wechat.script(SEND, lambda q, b: (200, {"errcode": 43101, "errmsg": "user refuse"}))
-    nid, _ = make_row(wx, world, fake=fake_wechat)
+    nid, _ = make_row(wx, world, give_consent, fake=fake_wechat)
     run_worker(wx)
     n = row(wx, nid)
     assert n.status == "skipped" and n.attempts == 1 and n.last_error.startswith("43101")
@@ -107,13 +106,13 @@ def test_43101_is_final_and_not_retried(wx, world, fake_wechat):
     assert len(fake_wechat.calls_to(SEND)) == 1
 
 
-def test_timeout_schedules_a_retry_with_backoff(wx, world, fake_wechat):
+def test_timeout_schedules_a_retry_with_backoff(wx, world, fake_wechat, give_consent):
     def slow(q, b):
         time.sleep(1.5)  # the client's read timeout in tests is 1 s
         return 200, {"errcode": 0}
 
     fake_wechat.script(SEND, slow)
-    nid, _ = make_row(wx, world, fake=fake_wechat)
+    nid, _ = make_row(wx, world, give_consent, fake=fake_wechat)
     before = utcnow()
     run_worker(wx)
     n = row(wx, nid)
@@ -134,9 +133,9 @@ def test_timeout_schedules_a_retry_with_backoff(wx, world, fake_wechat):
     assert row(wx, nid).attempts == 2
 
 
-def test_busy_wechat_gives_up_after_max_attempts(wx, world, fake_wechat):
+def test_busy_wechat_gives_up_after_max_attempts(wx, world, fake_wechat, give_consent):
     fake_wechat.script(SEND, lambda q, b: (200, {"errcode": -1, "errmsg": "system busy"}))
-    nid, _ = make_row(wx, world, fake=fake_wechat)
+    nid, _ = make_row(wx, world, give_consent, fake=fake_wechat)
     at = utcnow()
     with wx.app_context():
         statuses = []
@@ -148,35 +147,37 @@ def test_busy_wechat_gives_up_after_max_attempts(wx, world, fake_wechat):
     assert n.attempts == 3 and n.last_error.startswith("gave up after 3 attempts")
 
 
-def test_permanent_rejection_fails_without_retry(wx, world, fake_wechat):
+def test_permanent_rejection_fails_without_retry(wx, world, fake_wechat, give_consent):
     fake_wechat.script(SEND, lambda q, b: (200, {"errcode": 40037, "errmsg": "invalid template"}))
-    nid, _ = make_row(wx, world, fake=fake_wechat)
+    nid, _ = make_row(wx, world, give_consent, fake=fake_wechat)
     run_worker(wx)
     n = row(wx, nid)
     assert n.status == "failed" and n.last_error.startswith("40037")
 
 
-def test_no_account_and_no_template_are_skipped(wx, world, fake_wechat):
-    nid, _ = make_row(wx, world, bound=False)
-    other, _ = make_row(wx, world, kind="wish_confirmed", data={"title": "书包", "rating": "5"})
+def test_no_account_and_no_template_are_skipped(wx, world, fake_wechat, give_consent):
+    nid, _ = make_row(wx, world, give_consent, bound=False)
+    other, _ = make_row(
+        wx, world, give_consent, kind="wish_confirmed", data={"title": "书包", "rating": "5"}
+    )
     run_worker(wx)
     assert row(wx, nid).status == "skipped" and row(wx, nid).last_error.startswith("no_account")
     assert row(wx, other).last_error.startswith("no_template")
     assert fake_wechat.calls_to(SEND) == []
 
 
-def test_demo_mode_logs_and_skips(app, world):
-    nid, _ = make_row(app, world)
+def test_demo_mode_logs_and_skips(app, world, give_consent):
+    nid, _ = make_row(app, world, give_consent)
     with app.app_context():
         assert deliver(nid) == "skipped"
     n = row(app, nid)
     assert n.status == "skipped" and n.last_error.startswith("demo_mode")
 
 
-def test_redis_down_at_commit_keeps_the_row_for_the_sweeper(wx, world, fake_wechat):
+def test_redis_down_at_commit_keeps_the_row_for_the_sweeper(wx, world, fake_wechat, give_consent):
     person = world.member()
     world.account(person, openid="oid-sweep")
-    give_consent(wx, fake_wechat, person.id, "TPL-FULFILLED")
+    give_consent(fake_wechat, person.id, "TPL-FULFILLED", app=wx)
     with wx.app_context():
         saved = wx.extensions["rq_redis"] if "rq_redis" in wx.extensions else None
         # A Redis nobody listens on: enqueueing fails, the commit does not.
@@ -202,16 +203,16 @@ def test_redis_down_at_commit_keeps_the_row_for_the_sweeper(wx, world, fake_wech
     }
 
 
-def test_send_pending_cli(wx, world, fake_wechat):
-    nid, _ = make_row(wx, world, fake=fake_wechat)
+def test_send_pending_cli(wx, world, fake_wechat, give_consent):
+    nid, _ = make_row(wx, world, give_consent, fake=fake_wechat)
     result = wx.test_cli_runner().invoke(args=["notifications", "send-pending"])
     assert result.exit_code == 0, result.output
     assert "sent: 1" in result.output
     assert row(wx, nid).status == "sent"
 
 
-def test_concurrent_attempts_send_once(wx, world, fake_wechat):
-    nid, _ = make_row(wx, world, fake=fake_wechat)
+def test_concurrent_attempts_send_once(wx, world, fake_wechat, give_consent):
+    nid, _ = make_row(wx, world, give_consent, fake=fake_wechat)
 
     def attempt(_i: int) -> str:
         with wx.app_context():
@@ -240,11 +241,10 @@ def test_periodic_jobs_are_registered_and_run_from_the_queue(app, world):
     assert results["wishes.jobs.claim_deadlines_job"] == {"expired": 0, "reminded": 0}
 
 
-def test_a_wish_flow_reaches_wechat(wx, world, fake_wechat):
+def test_a_wish_flow_reaches_wechat(wx, world, fake_wechat, new_wish, wish_scene):
     """End to end: the wisher of a claimed wish gets the claimed message from the worker."""
-    from tests.wishes.factory import open_wish, scene
 
-    s = scene(world)
+    s = wish_scene()
     s.h(s.wisher), s.h(s.members[0])  # both have bound accounts
     client = wx.test_client()
     # The wisher allowed the "claimed" message once when posting (the mini-program reports it).
@@ -259,7 +259,7 @@ def test_a_wish_flow_reaches_wechat(wx, world, fake_wechat):
             db.select(Account.openid).where(Account.person_id == s.wisher.id)
         )
     fake_wechat.grant(wisher_openid, "TPL-CLAIMED")
-    wish_id = open_wish(client, s)
+    wish_id = new_wish(s, via=client)
     assert (
         client.post(f"/api/v1/wishes/{wish_id}/claim", headers=s.h(s.members[0])).status_code == 200
     )

@@ -8,9 +8,6 @@ from datetime import timedelta
 import pytest
 
 from models import utcnow
-from tests.pairings.factory import Team, log, pair
-from tests.votes.factory import make_campaign, vote
-from tests.wishes.factory import force_status, open_wish, post_wish, scene
 
 
 def todo(client, headers) -> dict[str, int]:
@@ -22,12 +19,12 @@ def todo(client, headers) -> dict[str, int]:
     return counts
 
 
-def test_wishes_to_review_for_the_secretary(client, world):
-    s = scene(world)
+def test_wishes_to_review_for_the_secretary(client, world, pending_wish, wish_scene):
+    s = wish_scene()
     assert todo(client, s.h(s.secretary))["wishes_to_review"] == 0
     assert "wishes_to_review" not in todo(client, s.h(s.members[0]))  # not a secretary
-    wish_id = post_wish(client, s)
-    post_wish(client, s)
+    wish_id = pending_wish(s)
+    pending_wish(s)
     assert todo(client, s.h(s.secretary))["wishes_to_review"] == 2
     r = client.post(
         f"/api/v1/wishes/{wish_id}/review", json={"approve": True}, headers=s.h(s.secretary)
@@ -36,13 +33,15 @@ def test_wishes_to_review_for_the_secretary(client, world):
     assert todo(client, s.h(s.secretary))["wishes_to_review"] == 1
 
 
-def test_claims_near_their_deadline_for_the_claimer(app, client, world):
-    s = scene(world)
+def test_claims_near_their_deadline_for_the_claimer(
+    app, client, world, force_wish_status, new_wish, wish_scene
+):
+    s = wish_scene()
     member = s.members[0]
-    wish_id = open_wish(client, s)
+    wish_id = new_wish(s)
     assert client.post(f"/api/v1/wishes/{wish_id}/claim", headers=s.h(member)).status_code == 200
     assert todo(client, s.h(member))["claims_near_deadline"] == 0  # the deadline is far
-    force_status(app, wish_id, "claimed", claim_deadline=utcnow() + timedelta(days=1))
+    force_wish_status(wish_id, "claimed", claim_deadline=utcnow() + timedelta(days=1))
     assert todo(client, s.h(member))["claims_near_deadline"] == 1
     assert todo(client, s.h(s.members[1]))["claims_near_deadline"] == 0
     r = client.post(
@@ -53,20 +52,22 @@ def test_claims_near_their_deadline_for_the_claimer(app, client, world):
 
 
 @pytest.mark.usefixtures("any_talk_rule")
-def test_talks_due_this_month_for_a_paired_member(app, client, world):
-    team = Team(world)
+def test_talks_due_this_month_for_a_paired_member(
+    app, client, world, log_talk, new_pairing, new_team
+):
+    team = new_team()
     member, employee = team.members[0], team.employees[0]
     assert "talks_due" not in todo(client, team.h(member))  # not paired
-    pair(client, team, member, employee)
+    new_pairing(team, member, employee)
     required = app.config["TALKS_REQUIRED_PER_MONTH"]
     assert todo(client, team.h(member))["talks_due"] == required
     for _ in range(required):
-        log(client, team.h(member), employee)
+        log_talk(team.h(member), employee)
     assert todo(client, team.h(member))["talks_due"] == 0
 
 
-def test_objections_to_answer_for_the_committee(app, client, world):
-    setup = make_campaign(client, world, per_category=2, categories=("safety",))
+def test_objections_to_answer_for_the_committee(app, client, world, cast_vote, new_campaign):
+    setup = new_campaign(per_category=2, categories=("safety",))
     admin = setup.committee_headers
     base = f"/api/v1/admin/campaigns/{setup.campaign_id}"
     assert client.patch(base, json={"quotas": {"safety": 1}}, headers=admin).status_code == 200
@@ -74,7 +75,7 @@ def test_objections_to_answer_for_the_committee(app, client, world):
     for target, n in ((a, 2), (b, 1)):
         for _ in range(n):
             assert (
-                vote(client, setup, world.headers(world.person(setup.branch)), target).status_code
+                cast_vote(setup, world.headers(world.person(setup.branch)), target).status_code
                 == 201
             )
     assert client.post(f"{base}/close", headers=admin).status_code == 200
@@ -98,8 +99,8 @@ def test_objections_to_answer_for_the_committee(app, client, world):
     assert todo(client, admin)["objections_to_answer"] == 0
 
 
-def test_points_requests_to_approve_not_ones_own(app, client, world):
-    s = scene(world)
+def test_points_requests_to_approve_not_ones_own(app, client, world, wish_scene):
+    s = wish_scene()
     mine = world.default_mine()
     asker = world.committee(mine)
     decider = world.committee(mine)
@@ -123,8 +124,8 @@ def test_points_requests_to_approve_not_ones_own(app, client, world):
     assert "points_requests" not in todo(client, s.h(s.members[0]))
 
 
-def test_a_member_sees_only_their_duties(client, world):
-    s = scene(world)
+def test_a_member_sees_only_their_duties(client, world, wish_scene):
+    s = wish_scene()
     counts = todo(client, s.h(s.wisher))
     assert set(counts) <= {"claims_near_deadline", "talks_due"}
     assert sum(counts.values()) == 0

@@ -9,7 +9,6 @@ from models import CareEvent, Notification, Person, db, utcnow
 from pairings.compliance import mine_rollup
 from pairings.duties import notify_overdue
 from pairings.months import SHANGHAI, day_bounds, local
-from tests.pairings.factory import Team, pair, set_cols, talk_body
 from tests.support.concurrency import fire_at_once
 
 URL = "/api/v1/care-events"
@@ -43,11 +42,13 @@ def notes(app, person_id: int, kind: str) -> list[dict]:
         )
 
 
-def test_an_event_goes_to_the_paired_member_else_the_secretary(app, client, world):
-    team = Team(world, members=1, employees=2)
+def test_an_event_goes_to_the_paired_member_else_the_secretary(
+    app, client, world, new_pairing, new_team
+):
+    team = new_team(members=1, employees=2)
     member = team.members[0]
     paired, unpaired = team.employees
-    pair(client, team, member, paired)
+    new_pairing(team, member, paired)
     r = record(client, team.sec, paired, occurred_on=today() - timedelta(days=1))
     assert r.status_code == 201, r.json
     event = r.json
@@ -83,26 +84,28 @@ def test_an_event_goes_to_the_paired_member_else_the_secretary(app, client, worl
     )
 
 
-def test_bad_events_are_refused_with_their_reason(app, client, world):
-    team = Team(world, members=1, employees=2)
+def test_bad_events_are_refused_with_their_reason(app, client, world, new_team, set_cols):
+    team = new_team(members=1, employees=2)
     leaver, other = team.employees
-    set_cols(app, Person, leaver.id, left_at=utcnow())
+    set_cols(Person, leaver.id, left_at=utcnow())
     r = record(client, team.sec, leaver)
     assert r.status_code == 422 and r.json["reason"] == "person_left" and r.json["message"]
     r = record(client, team.sec, other, occurred_on=today() + timedelta(days=2))
     assert r.status_code == 422 and r.json["reason"] == "event_in_future"
     r = record(client, team.sec, other, kind="party")
     assert r.status_code == 422
-    stranger = Team(world)
+    stranger = new_team()
     r = record(client, stranger.sec, other)
     assert r.status_code == 404
 
 
-def test_the_assignees_visit_closes_the_duty_a_phone_call_does_not(app, client, world):
-    team = Team(world, members=2, employees=1)
+def test_the_assignees_visit_closes_the_duty_a_phone_call_does_not(
+    app, client, world, new_pairing, new_team, talk_body
+):
+    team = new_team(members=2, employees=1)
     member, other = team.members
     employee = team.employees[0]
-    pair(client, team, member, employee)
+    new_pairing(team, member, employee)
     event = record(client, team.sec, employee, occurred_on=today() - timedelta(days=1)).json
     now = utcnow()
     r = client.post(
@@ -143,10 +146,10 @@ def test_the_assignees_visit_closes_the_duty_a_phone_call_does_not(app, client, 
     assert {e["id"] for e in listed} == {event["id"], talk_event["id"]}
 
 
-def test_overdue_duties_are_noticed_once_and_rolled_up(app, client, world):
-    team = Team(world, members=1, employees=2)
+def test_overdue_duties_are_noticed_once_and_rolled_up(app, client, world, new_pairing, new_team):
+    team = new_team(members=1, employees=2)
     member = team.members[0]
-    pair(client, team, member, team.employees[0])
+    new_pairing(team, member, team.employees[0])
     late = record(client, team.sec, team.employees[0], occurred_on=today() - timedelta(days=10))
     assert late.status_code == 201 and late.json["status"] == "overdue"
     record(client, team.sec, team.employees[1], kind="dispute")  # not yet due
@@ -175,9 +178,9 @@ def test_overdue_duties_are_noticed_once_and_rolled_up(app, client, world):
     assert {t["key"]: t["count"] for t in todo.json["items"]}["care_duties_open"] == 1
 
 
-def test_the_day_of_the_event_is_shanghais(app, client, world):
-    team = Team(world, members=1, employees=1)
-    pair(client, team, team.members[0], team.employees[0])
+def test_the_day_of_the_event_is_shanghais(app, client, world, new_pairing, new_team):
+    team = new_team(members=1, employees=1)
+    new_pairing(team, team.members[0], team.employees[0])
     r = record(client, team.sec, team.employees[0], kind="violation", occurred_on=date(2025, 6, 1))
     due = datetime.fromisoformat(r.json["due_at"])
     assert due == datetime(2025, 6, 5, tzinfo=SHANGHAI)  # 3 days: the end of 4 June

@@ -11,7 +11,6 @@ from openpyxl import load_workbook
 from models import Mentorship, Notification, PointsEntry, db, utcnow
 from pairings.mentoring import add_months
 from pairings.months import local
-from tests.pairings.factory import Team, pair
 from tests.support.concurrency import fire_at_once
 
 URL = "/api/v1/mentorships"
@@ -32,13 +31,13 @@ def today() -> date:
     return local(utcnow()).date()
 
 
-def test_a_pair_from_start_to_final_assessment(app, client, world):
-    team = Team(world, members=1, employees=4)
+def test_a_pair_from_start_to_final_assessment(app, client, world, new_pairing, new_team):
+    team = new_team(members=1, employees=4)
     mentor = team.members[0]
     apprentice = team.employees[3]
     # The mentor already looks after three employees (一带三): mentoring is outside that limit.
     for e in team.employees[:3]:
-        pair(client, team, mentor, e)
+        new_pairing(team, mentor, e)
     r = client.post(URL, json=body(mentor, apprentice), headers=team.sec)
     assert r.status_code == 201, r.json
     m = r.json
@@ -95,8 +94,8 @@ def test_a_pair_from_start_to_final_assessment(app, client, world):
     assert [x["status"] for x in mine] == ["active", "passed"]
 
 
-def test_refusals_have_their_reasons(app, client, world):
-    team = Team(world, members=2, employees=2)
+def test_refusals_have_their_reasons(app, client, world, new_team):
+    team = new_team(members=2, employees=2)
     a, b = team.members
     r = client.post(URL, json=body(a, a), headers=team.sec)
     assert r.status_code == 422 and r.json["reason"] == "self_mentorship"
@@ -112,8 +111,8 @@ def test_refusals_have_their_reasons(app, client, world):
     assert client.post(URL, json=body(a, team.employees[1]), headers=team.h(a)).status_code == 403
 
 
-def test_one_mentor_per_apprentice_at_the_same_instant(app, client, world):
-    team = Team(world, members=4, employees=1)
+def test_one_mentor_per_apprentice_at_the_same_instant(app, client, world, new_team):
+    team = new_team(members=4, employees=1)
     apprentice = team.employees[0]
     headers = team.sec  # signed in before the threads start
 
@@ -133,8 +132,8 @@ def test_one_mentor_per_apprentice_at_the_same_instant(app, client, world):
     assert n == 1
 
 
-def test_ending_a_pair_keeps_it(app, client, world):
-    team = Team(world, members=1, employees=1)
+def test_ending_a_pair_keeps_it(app, client, world, new_team):
+    team = new_team(members=1, employees=1)
     m = client.post(URL, json=body(team.members[0], team.employees[0]), headers=team.sec).json
     r = client.post(f"{URL}/{m['id']}/end", json={"note": "徒弟调离本队"}, headers=team.sec)
     assert r.status_code == 200 and r.json["status"] == "ended" and r.json["end_note"]
@@ -144,4 +143,4 @@ def test_ending_a_pair_keeps_it(app, client, world):
         f"/api/v1/branches/{team.branch.id}/mentorships?status=all", headers=team.sec
     ).json
     assert [x["status"] for x in listed] == ["ended"]
-    assert client.get(f"{URL}/{m['id']}", headers=Team(world).sec).status_code == 404
+    assert client.get(f"{URL}/{m['id']}", headers=new_team().sec).status_code == 404

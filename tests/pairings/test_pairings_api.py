@@ -5,14 +5,13 @@ from __future__ import annotations
 from sqlalchemy import event
 
 from models import CareFlagChange, Pairing, db
-from tests.pairings.factory import Team, pair
 from tests.support.concurrency import fire_at_once
 
 
-def test_secretary_pairs_and_member_sees_them(client, world):
-    team = Team(world, members=1, employees=2)
+def test_secretary_pairs_and_member_sees_them(client, world, new_pairing, new_team):
+    team = new_team(members=1, employees=2)
     member = team.members[0]
-    ids = [pair(client, team, member, e) for e in team.employees]
+    ids = [new_pairing(team, member, e) for e in team.employees]
     r = client.get("/api/v1/pairings/mine", headers=team.h(member))
     assert r.status_code == 200, r.json
     body = r.json
@@ -26,11 +25,11 @@ def test_secretary_pairs_and_member_sees_them(client, world):
     assert {e["pairing_id"] for e in body["employees"]} == set(ids)
 
 
-def test_ordinary_member_limit_is_three_cadre_five(client, world):
-    team = Team(world, members=1, cadres=1, employees=10)
+def test_ordinary_member_limit_is_three_cadre_five(client, world, new_pairing, new_team):
+    team = new_team(members=1, cadres=1, employees=10)
     member, cadre = team.members[0], team.cadres[0]
     for e in team.employees[:3]:
-        pair(client, team, member, e)
+        new_pairing(team, member, e)
     r = client.post(
         "/api/v1/pairings",
         json={"member_id": member.id, "employee_id": team.employees[3].id},
@@ -39,7 +38,7 @@ def test_ordinary_member_limit_is_three_cadre_five(client, world):
     assert r.status_code == 409 and r.json["reason"] == "pairing_limit"
     assert r.json["message"]
     for e in team.employees[3:8]:
-        pair(client, team, cadre, e)
+        new_pairing(team, cadre, e)
     r = client.post(
         "/api/v1/pairings",
         json={"member_id": cadre.id, "employee_id": team.employees[8].id},
@@ -61,8 +60,8 @@ def _fire_pairings(app, team, member, employees, secretaries):
     return fire_at_once(len(employees), go)
 
 
-def test_limit_holds_when_many_secretaries_pair_at_the_same_instant(app, world):
-    team = Team(world, members=1, cadres=1, employees=30)
+def test_limit_holds_when_many_secretaries_pair_at_the_same_instant(app, world, new_team):
+    team = new_team(members=1, cadres=1, employees=30)
     # Three secretaries of the same branch, all pressing "pair" at once.
     secretaries = [team.sec] + [team.h(world.secretary(team.branch)) for _ in range(2)]
     member, cadre = team.members[0], team.cadres[0]
@@ -84,8 +83,8 @@ def test_limit_holds_when_many_secretaries_pair_at_the_same_instant(app, world):
             assert n == limit
 
 
-def test_one_employee_paired_with_many_members_at_once_gets_one(app, world):
-    team = Team(world, members=12, employees=1)
+def test_one_employee_paired_with_many_members_at_once_gets_one(app, world, new_team):
+    team = new_team(members=12, employees=1)
     employee, sec = team.employees[0], team.sec
 
     def go(i: int) -> tuple[int, str | None]:
@@ -101,10 +100,10 @@ def test_one_employee_paired_with_many_members_at_once_gets_one(app, world):
     assert {r for c, r in results if c != 201} == {"employee_already_paired"}
 
 
-def test_same_pair_twice_and_who_may_be_paired(client, world):
-    team = Team(world, members=1, employees=2)
+def test_same_pair_twice_and_who_may_be_paired(client, world, new_pairing, new_team):
+    team = new_team(members=1, employees=2)
     member, e0 = team.members[0], team.employees[0]
-    pair(client, team, member, e0)
+    new_pairing(team, member, e0)
     r = client.post(
         "/api/v1/pairings", json={"member_id": member.id, "employee_id": e0.id}, headers=team.sec
     )
@@ -133,10 +132,10 @@ def test_same_pair_twice_and_who_may_be_paired(client, world):
     assert r.status_code == 422 and r.json["reason"] == "not_in_branch"
 
 
-def test_only_the_branch_secretary_pairs(client, world):
-    team = Team(world, members=1, employees=1)
+def test_only_the_branch_secretary_pairs(client, world, new_team):
+    team = new_team(members=1, employees=1)
     body = {"member_id": team.members[0].id, "employee_id": team.employees[0].id}
-    other = Team(world)
+    other = new_team()
     r = client.post("/api/v1/pairings", json=body, headers=other.sec)
     assert r.status_code == 404 and r.json["reason"] == "person_not_found"
     r = client.post("/api/v1/pairings", json=body, headers=team.h(team.members[0]))
@@ -151,17 +150,17 @@ def test_only_the_branch_secretary_pairs(client, world):
     assert r.status_code == 404
 
 
-def test_ending_a_pairing_keeps_history_and_frees_the_slot(client, world):
-    team = Team(world, members=1, employees=4)
+def test_ending_a_pairing_keeps_history_and_frees_the_slot(client, world, new_pairing, new_team):
+    team = new_team(members=1, employees=4)
     member = team.members[0]
-    ids = [pair(client, team, member, e) for e in team.employees[:3]]
+    ids = [new_pairing(team, member, e) for e in team.employees[:3]]
     r = client.delete(f"/api/v1/pairings/{ids[0]}", headers=team.sec)
     assert r.status_code == 200 and r.json["active"] is False
     assert r.json["ended_at"] and r.json["end_reason"] == "ended"
     assert r.json["ended_by_id"] == team.secretary.id
     again = client.delete(f"/api/v1/pairings/{ids[0]}", headers=team.sec)
     assert again.status_code == 200 and again.json["ended_at"] == r.json["ended_at"]
-    pair(client, team, member, team.employees[3])
+    new_pairing(team, member, team.employees[3])
     hist = client.get(
         f"/api/v1/branches/{team.branch.id}/pairings?status=all", headers=team.sec
     ).json
@@ -172,18 +171,18 @@ def test_ending_a_pairing_keeps_history_and_frees_the_slot(client, world):
     assert [p["id"] for p in ended] == [ids[0]]
     assert ended[0]["member"]["name"] == member.name
     # Not your branch, not a secretary, no such pairing, an absurd id.
-    assert client.delete(f"/api/v1/pairings/{ids[1]}", headers=Team(world).sec).status_code == 404
+    assert client.delete(f"/api/v1/pairings/{ids[1]}", headers=new_team().sec).status_code == 404
     assert client.delete(f"/api/v1/pairings/{ids[1]}", headers=team.h(member)).status_code == 403
     assert client.delete("/api/v1/pairings/99999999", headers=team.sec).status_code == 404
     assert client.delete("/api/v1/pairings/99999999999999", headers=team.sec).status_code == 404
 
 
-def test_re_pairing_after_the_end(client, world):
-    team = Team(world, members=2, employees=1)
+def test_re_pairing_after_the_end(client, world, new_pairing, new_team):
+    team = new_team(members=2, employees=1)
     e = team.employees[0]
-    first = pair(client, team, team.members[0], e)
+    first = new_pairing(team, team.members[0], e)
     client.delete(f"/api/v1/pairings/{first}", headers=team.sec)
-    second = pair(client, team, team.members[1], e)
+    second = new_pairing(team, team.members[1], e)
     third_try = client.post(
         "/api/v1/pairings",
         json={"member_id": team.members[0].id, "employee_id": e.id},
@@ -192,10 +191,12 @@ def test_re_pairing_after_the_end(client, world):
     assert second != first and third_try.json["reason"] == "employee_already_paired"
 
 
-def test_care_flags_set_with_history_and_shown_everywhere(app, client, world):
-    team = Team(world, members=1, employees=3)
+def test_care_flags_set_with_history_and_shown_everywhere(
+    app, client, world, new_pairing, new_team
+):
+    team = new_team(members=1, employees=3)
     member, e = team.members[0], team.employees[0]
-    pair(client, team, member, e)
+    new_pairing(team, member, e)
     url = f"/api/v1/employees/{e.id}/care-flags"
     r = client.put(
         url, json={"flags": ["ideological"], "note": "家中变故，情绪低落"}, headers=team.sec
@@ -224,7 +225,7 @@ def test_care_flags_set_with_history_and_shown_everywhere(app, client, world):
     # Committee reads; other secretaries and members cannot.
     committee = world.committee()
     assert client.get(url, headers=world.headers(committee)).status_code == 200
-    assert client.get(url, headers=Team(world).sec).status_code == 404
+    assert client.get(url, headers=new_team().sec).status_code == 404
     assert client.put(url, json={"flags": []}, headers=team.h(member)).status_code == 403
     r = client.put(url, json={"flags": ["rich"]}, headers=team.sec)
     assert r.status_code == 422
@@ -232,8 +233,8 @@ def test_care_flags_set_with_history_and_shown_everywhere(app, client, world):
     assert r.status_code == 422
 
 
-def test_branch_people_reads_flags_in_one_query(app, client, world):
-    team = Team(world, members=0, employees=30)
+def test_branch_people_reads_flags_in_one_query(app, client, world, new_team):
+    team = new_team(members=0, employees=30)
     for e in team.employees[:10]:
         client.put(
             f"/api/v1/employees/{e.id}/care-flags", json={"flags": ["hardship"]}, headers=team.sec
@@ -254,8 +255,8 @@ def test_branch_people_reads_flags_in_one_query(app, client, world):
     assert sum("care_flags" in s for s in statements) == 1
 
 
-def test_concurrent_care_flag_saves_keep_one_current_row(app, world):
-    team = Team(world, members=0, employees=1)
+def test_concurrent_care_flag_saves_keep_one_current_row(app, world, new_team):
+    team = new_team(members=0, employees=1)
     e = team.employees[0]
     options = [["ideological"], ["hardship"], ["ideological", "hardship"], []]
     sec = team.sec

@@ -12,7 +12,6 @@ from pairings import talks as talk_service
 from pairings.compliance import branch_compliance, sync_monthly_award
 from pairings.months import SHANGHAI, month_bounds, month_of, parse_month
 from pairings.reminders import send_reminders
-from tests.pairings.factory import Team, pair, talk_body
 from tests.support.concurrency import fire_at_once
 
 SH = SHANGHAI
@@ -48,11 +47,13 @@ def test_months_turn_over_at_shanghai_midnight():
 
 
 @pytest.mark.usefixtures("any_talk_rule")
-def test_compliance_counts_talks_by_shanghai_month(app, client, world):
-    team = Team(world, members=2, employees=2)
+def test_compliance_counts_talks_by_shanghai_month(
+    app, client, world, new_pairing, new_team, talk_body
+):
+    team = new_team(members=2, employees=2)
     a, b = team.members
-    pair(client, team, a, team.employees[0])
-    pair(client, team, b, team.employees[1])
+    new_pairing(team, a, team.employees[0])
+    new_pairing(team, b, team.employees[1])
     # a: 23:59:59 on 31 May (Shanghai) → May; b: 00:00:00 on 1 June → June.
     log_at(app, a, team.employees[0], datetime(2025, 5, 31, 23, 59, 59, tzinfo=SH))
     log_at(app, b, team.employees[1], datetime(2025, 6, 1, 0, 0, 0, tzinfo=SH))
@@ -89,22 +90,22 @@ def test_compliance_counts_talks_by_shanghai_month(app, client, world):
     # Who may look: the secretary, committee; not another branch's secretary, not members.
     committee = world.headers(world.committee())
     assert client.get(f"{url}?month=2025-06", headers=committee).status_code == 200
-    assert client.get(url, headers=Team(world).sec).status_code == 404
+    assert client.get(url, headers=new_team().sec).status_code == 404
     assert client.get(url, headers=team.h(a)).status_code == 403
     assert client.get(f"{url}?month=June", headers=team.sec).json["reason"] == "invalid_month"
 
 
 @pytest.mark.usefixtures("any_talk_rule")
-def test_members_listed_are_those_paired_during_the_month(app, client, world):
-    team = Team(world, members=3, employees=2)
+def test_members_listed_are_those_paired_during_the_month(
+    app, client, world, new_pairing, new_team, set_cols
+):
+    team = new_team(members=3, employees=2)
     a, b, unpaired = team.members
-    pair(client, team, a, team.employees[0], since=datetime(2025, 6, 10, tzinfo=SH))
-    pid = pair(client, team, b, team.employees[1], since=datetime(2025, 4, 1, tzinfo=SH))
+    new_pairing(team, a, team.employees[0], since=datetime(2025, 6, 10, tzinfo=SH))
+    pid = new_pairing(team, b, team.employees[1], since=datetime(2025, 4, 1, tzinfo=SH))
     from models import Pairing
-    from tests.pairings.factory import set_cols
 
     set_cols(
-        app,
         Pairing,
         pid,
         active=None,
@@ -129,11 +130,11 @@ def test_members_listed_are_those_paired_during_the_month(app, client, world):
 
 
 @pytest.mark.usefixtures("any_talk_rule")
-def test_mine_rollup_for_committee(app, client, world):
-    t1, t2 = Team(world, members=2, employees=2), Team(world, members=1, employees=1)
+def test_mine_rollup_for_committee(app, client, world, new_pairing, new_team):
+    t1, t2 = new_team(members=2, employees=2), new_team(members=1, employees=1)
     for team in (t1, t2):
         for m, e in zip(team.members, team.employees, strict=False):
-            pair(client, team, m, e)
+            new_pairing(team, m, e)
     at = datetime(2025, 6, 5, 10, tzinfo=SH)
     log_at(app, t1.members[0], t1.employees[0], at)
     log_at(app, t2.members[0], t2.employees[0], at)
@@ -149,11 +150,11 @@ def test_mine_rollup_for_committee(app, client, world):
 
 
 @pytest.mark.usefixtures("any_talk_rule")
-def test_required_talks_per_month_is_configurable(app, client, world):
-    team = Team(world, members=1, employees=2)
+def test_required_talks_per_month_is_configurable(app, client, world, new_pairing, new_team):
+    team = new_team(members=1, employees=2)
     m = team.members[0]
     for e in team.employees:
-        pair(client, team, m, e)
+        new_pairing(team, m, e)
     app.config["TALKS_REQUIRED_PER_MONTH"] = 2
     try:
         log_at(app, m, team.employees[0], datetime(2025, 6, 3, tzinfo=SH))
@@ -173,10 +174,12 @@ def test_required_talks_per_month_is_configurable(app, client, world):
 
 
 @pytest.mark.usefixtures("any_talk_rule")
-def test_award_follows_edits_and_corrections_across_months(app, client, world):
-    team = Team(world, members=1, employees=1)
+def test_award_follows_edits_and_corrections_across_months(
+    app, client, world, new_pairing, new_team
+):
+    team = new_team(members=1, employees=1)
     m, e = team.members[0], team.employees[0]
-    pair(client, team, m, e)
+    new_pairing(team, m, e)
     june = datetime(2025, 6, 30, 23, 0, tzinfo=SH)
     written = datetime(2025, 7, 1, 10, 0, tzinfo=SH)
     tid = log_at(app, m, e, june, now=written)
@@ -216,10 +219,10 @@ def test_award_follows_edits_and_corrections_across_months(app, client, world):
         )
 
 
-def _reminder_world(app, client, world):
-    team = Team(world, members=3, employees=3)
+def _reminder_world(app, world, new_team, new_pairing):
+    team = new_team(members=3, employees=3)
     for mem, emp in zip(team.members, team.employees, strict=True):
-        pair(client, team, mem, emp)
+        new_pairing(team, mem, emp)
     done_member = team.members[0]
     log_at(app, done_member, team.employees[0], datetime(2025, 6, 5, tzinfo=SH))
     # A member of another branch with no pairing gets nothing.
@@ -240,8 +243,10 @@ def _sent(app) -> list[tuple[int, str]]:
 
 
 @pytest.mark.usefixtures("any_talk_rule")
-def test_reminders_go_only_to_members_still_due_once_per_date(app, client, world):
-    team, due = _reminder_world(app, client, world)
+def test_reminders_go_only_to_members_still_due_once_per_date(
+    app, client, world, new_team, new_pairing
+):
+    team, due = _reminder_world(app, world, new_team, new_pairing)
 
     def run(at: datetime) -> list[int]:
         with app.app_context():
@@ -267,8 +272,10 @@ def test_reminders_go_only_to_members_still_due_once_per_date(app, client, world
 
 
 @pytest.mark.usefixtures("any_talk_rule")
-def test_a_missed_reminder_date_is_caught_up_and_new_month_starts_clean(app, client, world):
-    team, due = _reminder_world(app, client, world)
+def test_a_missed_reminder_date_is_caught_up_and_new_month_starts_clean(
+    app, client, world, new_team, new_pairing
+):
+    team, due = _reminder_world(app, world, new_team, new_pairing)
     with app.app_context():
         assert set(send_reminders(datetime(2025, 6, 28, tzinfo=SH)).sent) == due  # the 27th
         db.session.commit()
@@ -282,8 +289,8 @@ def test_a_missed_reminder_date_is_caught_up_and_new_month_starts_clean(app, cli
 
 
 @pytest.mark.usefixtures("any_talk_rule")
-def test_reminder_runs_at_the_same_instant_send_once(app, client, world):
-    _, due = _reminder_world(app, client, world)
+def test_reminder_runs_at_the_same_instant_send_once(app, client, world, new_team, new_pairing):
+    _, due = _reminder_world(app, world, new_team, new_pairing)
 
     def go(_: int) -> list[int]:
         with app.app_context():
@@ -297,8 +304,8 @@ def test_reminder_runs_at_the_same_instant_send_once(app, client, world):
 
 
 @pytest.mark.usefixtures("any_talk_rule")
-def test_remind_cli_is_idempotent(app, client, world):
-    _, due = _reminder_world(app, client, world)
+def test_remind_cli_is_idempotent(app, client, world, new_team, new_pairing):
+    _, due = _reminder_world(app, world, new_team, new_pairing)
     runner = app.test_cli_runner()
     out = runner.invoke(args=["pairings", "remind", "--date", "2025-06-20"])
     assert out.exit_code == 0, out.output

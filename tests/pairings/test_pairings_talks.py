@@ -8,16 +8,17 @@ import pytest
 
 from models import PointsEntry, Talk, TalkAccess, db, utcnow
 from pairings.months import month_of
-from tests.pairings.factory import Team, age_talk, log, pair, talk_body
 from tests.support.concurrency import fire_at_once
 
 
 @pytest.mark.usefixtures("any_talk_rule")
-def test_member_logs_a_talk_with_a_paired_employee(client, world):
-    team = Team(world, members=1, employees=2)
+def test_member_logs_a_talk_with_a_paired_employee(
+    client, world, log_talk, new_pairing, new_team, talk_body
+):
+    team = new_team(members=1, employees=2)
     member, e = team.members[0], team.employees[0]
-    pair(client, team, member, e)
-    t = log(client, team.h(member), e)
+    new_pairing(team, member, e)
+    t = log_talk(team.h(member), e)
     assert t["member_id"] == member.id and t["author_id"] == member.id
     assert t["employee_name"] == e.name and t["mode"] == "talk_room"
     assert t["counts"] is True and t["locked"] is False and t["pairing_id"]
@@ -31,10 +32,10 @@ def test_member_logs_a_talk_with_a_paired_employee(client, world):
     assert r.status_code == 403 and r.json["reason"] == "not_paired"
 
 
-def test_talk_input_is_validated(client, world):
-    team = Team(world, members=1, employees=1)
+def test_talk_input_is_validated(client, world, new_pairing, new_team, talk_body):
+    team = new_team(members=1, employees=1)
     member, e = team.members[0], team.employees[0]
-    pair(client, team, member, e)
+    new_pairing(team, member, e)
     h = team.h(member)
     cases = [
         talk_body(e, mode="carrier_pigeon"),
@@ -62,10 +63,12 @@ def test_talk_input_is_validated(client, world):
     assert r.status_code == 403
 
 
-def test_talk_outside_the_pairing_period_is_refused(client, world):
-    team = Team(world, members=1, employees=1)
+def test_talk_outside_the_pairing_period_is_refused(
+    client, world, new_pairing, new_team, talk_body
+):
+    team = new_team(members=1, employees=1)
     member, e = team.members[0], team.employees[0]
-    pair(client, team, member, e, since=utcnow() - timedelta(days=3))
+    new_pairing(team, member, e, since=utcnow() - timedelta(days=3))
     r = client.post(
         "/api/v1/talks", json=talk_body(e, utcnow() - timedelta(days=10)), headers=team.h(member)
     )
@@ -73,20 +76,22 @@ def test_talk_outside_the_pairing_period_is_refused(client, world):
 
 
 @pytest.mark.usefixtures("any_talk_rule")
-def test_secretary_logs_for_a_member_and_for_themselves(client, world):
-    team = Team(world, members=1, employees=2)
+def test_secretary_logs_for_a_member_and_for_themselves(
+    client, world, log_talk, new_pairing, new_team, talk_body
+):
+    team = new_team(members=1, employees=2)
     member, e0, e1 = team.members[0], team.employees[0], team.employees[1]
-    pair(client, team, member, e0)
-    t = log(client, team.sec, e0, member_id=member.id)
+    new_pairing(team, member, e0)
+    t = log_talk(team.sec, e0, member_id=member.id)
     assert t["member_id"] == member.id and t["author_id"] == team.secretary.id
     assert t["counts"] is True
     # The secretary's own talk with an unpaired employee of the branch: kept, counts for no one.
-    own = log(client, team.sec, e1)
+    own = log_talk(team.sec, e1)
     assert own["member_id"] == team.secretary.id and own["counts"] is False
     # ...and the secretary is told at once (issue 27 item 9).
     assert "未结对" in own["counts_note"] and t["counts_note"] is None
     # For a member of another branch: refused.
-    other = Team(world, members=1, employees=1)
+    other = new_team(members=1, employees=1)
     r = client.post(
         "/api/v1/talks",
         json={**talk_body(other.employees[0]), "member_id": other.members[0].id},
@@ -97,13 +102,13 @@ def test_secretary_logs_for_a_member_and_for_themselves(client, world):
     assert [x["id"] for x in client.get("/api/v1/talks", headers=team.h(member)).json] == [t["id"]]
 
 
-def test_every_roles_view_of_talk_records(client, world):
-    team = Team(world, members=2, employees=2)
+def test_every_roles_view_of_talk_records(client, world, log_talk, new_pairing, new_team):
+    team = new_team(members=2, employees=2)
     author, peer = team.members
-    pair(client, team, author, team.employees[0])
-    pair(client, team, peer, team.employees[1])
-    t = log(client, team.h(author), team.employees[0])
-    p = log(client, team.h(peer), team.employees[1])
+    new_pairing(team, author, team.employees[0])
+    new_pairing(team, peer, team.employees[1])
+    t = log_talk(team.h(author), team.employees[0])
+    p = log_talk(team.h(peer), team.employees[1])
     url = f"/api/v1/talks/{t['id']}"
     month = t["month"]
 
@@ -125,7 +130,7 @@ def test_every_roles_view_of_talk_records(client, world):
     # The branch secretary sees the branch; another branch's secretary nothing.
     assert client.get(url, headers=team.sec).status_code == 200
     assert ids(team.sec) == {t["id"], p["id"]}
-    other = Team(world)
+    other = new_team()
     assert client.get(url, headers=other.sec).status_code == 404
     assert ids(other.sec) == set()
     # Committee of the mine sees all; committee of another mine nothing.
@@ -141,14 +146,16 @@ def test_every_roles_view_of_talk_records(client, world):
     assert client.get("/api/v1/talks?month=2025-13", headers=team.sec).status_code == 422
 
 
-def test_every_read_is_in_the_access_log_for_committee(app, client, world):
-    team = Team(world, members=1, employees=1)
+def test_every_read_is_in_the_access_log_for_committee(
+    app, client, world, log_talk, new_pairing, new_team
+):
+    team = new_team(members=1, employees=1)
     member, e = team.members[0], team.employees[0]
-    pair(client, team, member, e)
-    t = log(client, team.h(member), e)
+    new_pairing(team, member, e)
+    t = log_talk(team.h(member), e)
     client.get(f"/api/v1/talks/{t['id']}", headers=team.sec)
     client.get("/api/v1/talks", headers=team.h(member))
-    client.get(f"/api/v1/talks/{t['id']}", headers=Team(world).sec)  # refused: not logged
+    client.get(f"/api/v1/talks/{t['id']}", headers=new_team().sec)  # refused: not logged
     committee = world.headers(world.committee())
     r = client.get(f"/api/v1/admin/talk-access?talk_id={t['id']}", headers=committee)
     assert r.status_code == 200, r.json
@@ -163,11 +170,13 @@ def test_every_read_is_in_the_access_log_for_committee(app, client, world):
         assert db.session.scalar(db.select(db.func.count()).select_from(TalkAccess)) == 3
 
 
-def test_author_edits_within_seven_days_then_it_locks(app, client, world):
-    team = Team(world, members=1, employees=1)
+def test_author_edits_within_seven_days_then_it_locks(
+    app, client, world, age_talk, log_talk, new_pairing, new_team, talk_body
+):
+    team = new_team(members=1, employees=1)
     member, e = team.members[0], team.employees[0]
-    pair(client, team, member, e)
-    t = log(client, team.h(member), e)
+    new_pairing(team, member, e)
+    t = log_talk(team.h(member), e)
     url = f"/api/v1/talks/{t['id']}"
     body = {k: v for k, v in talk_body(e, follow_up="已协调调班").items() if k != "employee_id"}
     r = client.put(url, json=body, headers=team.h(member))
@@ -175,21 +184,23 @@ def test_author_edits_within_seven_days_then_it_locks(app, client, world):
     # Only the author edits: the secretary may read but not change it.
     r = client.put(url, json=body, headers=team.sec)
     assert r.status_code == 403 and r.json["reason"] == "not_talk_author"
-    age_talk(app, t["id"], 6.99)
+    age_talk(t["id"], 6.99)
     assert client.put(url, json=body, headers=team.h(member)).status_code == 200
-    age_talk(app, t["id"], 7)
+    age_talk(t["id"], 7)
     r = client.put(url, json=body, headers=team.h(member))
     assert r.status_code == 409 and r.json["reason"] == "talk_locked"
     assert client.get(url, headers=team.h(member)).json["locked"] is True
 
 
 @pytest.mark.usefixtures("any_talk_rule")
-def test_correction_after_the_lock_is_a_new_record_pointing_at_the_old(app, client, world):
-    team = Team(world, members=1, employees=1)
+def test_correction_after_the_lock_is_a_new_record_pointing_at_the_old(
+    app, client, world, age_talk, log_talk, new_pairing, new_team, talk_body
+):
+    team = new_team(members=1, employees=1)
     member, e = team.members[0], team.employees[0]
-    pair(client, team, member, e)
-    t = log(client, team.h(member), e)
-    age_talk(app, t["id"], 8)
+    new_pairing(team, member, e)
+    t = log_talk(team.h(member), e)
+    age_talk(t["id"], 8)
     body = {
         k: v
         for k, v in talk_body(e, concerns="更正：希望调白班两个月").items()
@@ -217,13 +228,14 @@ def test_correction_after_the_lock_is_a_new_record_pointing_at_the_old(app, clie
     assert r.status_code == 404
 
 
-def test_two_corrections_at_the_same_instant_one_wins(app, world):
-    team = Team(world, members=1, employees=1)
+def test_two_corrections_at_the_same_instant_one_wins(
+    app, world, age_talk, log_talk, new_pairing, new_team, talk_body
+):
+    team = new_team(members=1, employees=1)
     member, e = team.members[0], team.employees[0]
-    client = app.test_client()
-    pair(client, team, member, e)
-    t = log(client, team.h(member), e)
-    age_talk(app, t["id"], 10)
+    new_pairing(team, member, e)
+    t = log_talk(team.h(member), e)
+    age_talk(t["id"], 10)
     body = {k: v for k, v in talk_body(e).items() if k != "employee_id"}
     h = team.h(member)
     sec = team.sec
@@ -247,12 +259,11 @@ def test_two_corrections_at_the_same_instant_one_wins(app, world):
 
 
 @pytest.mark.usefixtures("any_talk_rule")
-def test_many_talks_at_once_award_the_month_once(app, world):
-    team = Team(world, members=1, employees=3)
+def test_many_talks_at_once_award_the_month_once(app, world, new_pairing, new_team, talk_body):
+    team = new_team(members=1, employees=3)
     member = team.members[0]
-    client = app.test_client()
     for emp in team.employees:
-        pair(client, team, member, emp)
+        new_pairing(team, member, emp)
     h = team.h(member)
 
     def go(i: int) -> int:
@@ -271,8 +282,8 @@ def test_many_talks_at_once_award_the_month_once(app, world):
         assert entries[0].ref == f"talks:{month_of(utcnow() - timedelta(hours=1))}"
 
 
-def test_absurd_page_numbers_are_empty_pages_not_errors(client, world):
-    team = Team(world, members=1, employees=1)
+def test_absurd_page_numbers_are_empty_pages_not_errors(client, world, new_team):
+    team = new_team(members=1, employees=1)
     committee = world.headers(world.committee())
     for url, h in (
         ("/api/v1/talks?page=808700000000", team.sec),
@@ -284,12 +295,14 @@ def test_absurd_page_numbers_are_empty_pages_not_errors(client, world):
         assert r.status_code == 200 and r.json == [], (url, r.json)
 
 
-def test_issue9_16_talk_editable_until_is_iso8601_and_typed(client, world):
+def test_issue9_16_talk_editable_until_is_iso8601_and_typed(
+    client, world, log_talk, new_pairing, new_team
+):
     """issue 9 #16: `editable_until` was an HTTP date, and untyped in the OpenAPI document."""
-    team = Team(world, members=1, employees=1)
+    team = new_team(members=1, employees=1)
     m, e = team.members[0], team.employees[0]
-    pair(client, team, m, e)
-    talk = log(client, team.h(m), e)
+    new_pairing(team, m, e)
+    talk = log_talk(team.h(m), e)
     until = datetime.fromisoformat(talk["editable_until"])
     assert until.tzinfo is not None
     created = datetime.fromisoformat(talk["created_at"])

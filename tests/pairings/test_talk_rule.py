@@ -12,7 +12,6 @@ from pairings import talks as talk_service
 from pairings.compliance import branch_compliance, mine_rollup
 from pairings.months import SHANGHAI, month_of
 from pairings.reminders import send_reminders
-from tests.pairings.factory import Team, pair
 
 SH = SHANGHAI
 
@@ -53,14 +52,16 @@ def compliance_of(app, team, month: str) -> dict:
         return branch_compliance(db.session.get(Branch, team.branch.id), month)
 
 
-def test_only_talks_with_flagged_employees_count_and_the_unflagged_are_apart(app, client, world):
-    team = Team(world, members=3, employees=4)
+def test_only_talks_with_flagged_employees_count_and_the_unflagged_are_apart(
+    app, client, world, new_pairing, new_team
+):
+    team = new_team(members=3, employees=4)
     a, b, c = team.members
     e_flagged, e_plain, e_b, e_c = team.employees
-    pair(client, team, a, e_flagged)
-    pair(client, team, a, e_plain)
-    pair(client, team, b, e_b)
-    pair(client, team, c, e_c)
+    new_pairing(team, a, e_flagged)
+    new_pairing(team, a, e_plain)
+    new_pairing(team, b, e_b)
+    new_pairing(team, c, e_c)
     flag(app, team.secretary, e_flagged, ["hardship"], datetime(2025, 5, 20, tzinfo=SH))
     # c's employee is flagged mid-June: from then on c has someone to care for.
     flag(app, team.secretary, e_c, ["ideological"], datetime(2025, 6, 15, tzinfo=SH))
@@ -97,10 +98,10 @@ def test_only_talks_with_flagged_employees_count_and_the_unflagged_are_apart(app
     assert {r["member_id"] for r in july["no_one_to_care"]} == {b.id, c.id}
 
 
-def test_the_api_reports_the_rule_and_the_members_apart(app, client, world):
-    team = Team(world, members=1, employees=1)
+def test_the_api_reports_the_rule_and_the_members_apart(app, client, world, new_pairing, new_team):
+    team = new_team(members=1, employees=1)
     member, employee = team.members[0], team.employees[0]
-    pair(client, team, member, employee)
+    new_pairing(team, member, employee)
     url = f"/api/v1/branches/{team.branch.id}/compliance"
     body = client.get(url, headers=team.sec).json
     assert body["members"] == [] and body["no_one_to_care"][0]["member_id"] == member.id
@@ -132,11 +133,13 @@ def test_the_api_reports_the_rule_and_the_members_apart(app, client, world):
     assert (mine["status"], mine["done"]) == ("done", 1)
 
 
-def test_no_reminder_for_a_member_with_no_one_to_care_for(app, client, world):
-    team = Team(world, members=2, employees=2)
+def test_no_reminder_for_a_member_with_no_one_to_care_for(
+    app, client, world, new_pairing, new_team
+):
+    team = new_team(members=2, employees=2)
     a, b = team.members
-    pair(client, team, a, team.employees[0])
-    pair(client, team, b, team.employees[1])
+    new_pairing(team, a, team.employees[0])
+    new_pairing(team, b, team.employees[1])
     flag(app, team.secretary, team.employees[0], ["hardship"], datetime(2025, 5, 1, tzinfo=SH))
     with app.app_context():
         run = send_reminders(datetime(2025, 6, 20, 9, tzinfo=SH))
@@ -150,10 +153,12 @@ def test_no_reminder_for_a_member_with_no_one_to_care_for(app, client, world):
     assert "思想有波动、生活有困难" in text
 
 
-def test_a_rule_change_applies_from_the_next_month_and_is_kept(app, client, world):
-    team = Team(world, members=1, employees=1)
+def test_a_rule_change_applies_from_the_next_month_and_is_kept(
+    app, client, world, new_pairing, new_team
+):
+    team = new_team(members=1, employees=1)
     member, employee = team.members[0], team.employees[0]
-    pair(client, team, member, employee)
+    new_pairing(team, member, employee)
     committee = world.committee(world.default_mine())
     h = world.headers(committee)
     url = "/api/v1/admin/talk-rule"
@@ -184,14 +189,14 @@ def test_a_rule_change_applies_from_the_next_month_and_is_kept(app, client, worl
     assert later["members"][0]["status"] == "due" and later["no_one_to_care"] == []
 
 
-def test_one_export_holds_the_whole_mines_month(app, client, world):
+def test_one_export_holds_the_whole_mines_month(app, client, world, new_pairing, new_team):
     from io import BytesIO
 
     from openpyxl import load_workbook
 
-    t1, t2 = Team(world, members=1, employees=1), Team(world, members=1, employees=1)
+    t1, t2 = new_team(members=1, employees=1), new_team(members=1, employees=1)
     for team in (t1, t2):
-        pair(client, team, team.members[0], team.employees[0])
+        new_pairing(team, team.members[0], team.employees[0])
         flag(app, team.secretary, team.employees[0], ["hardship"], datetime(2025, 5, 1, tzinfo=SH))
         talk(app, team.members[0], team.employees[0], datetime(2025, 6, 3, 10, tzinfo=SH))
     committee = world.headers(world.committee(world.default_mine()))

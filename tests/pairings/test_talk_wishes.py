@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from models import Wish, db
-from tests.pairings.factory import Team, log, pair
 
 BODY = {
     "title": "孩子上学缺书包",
@@ -12,11 +11,13 @@ BODY = {
 }
 
 
-def test_member_turns_a_concern_into_a_wish_for_the_employee(app, client, world):
-    team = Team(world, members=1, employees=1)
+def test_member_turns_a_concern_into_a_wish_for_the_employee(
+    app, client, world, log_talk, new_pairing, new_team
+):
+    team = new_team(members=1, employees=1)
     member, employee = team.members[0], team.employees[0]
-    pair(client, team, member, employee)
-    talk = log(client, team.h(member), employee)
+    new_pairing(team, member, employee)
+    talk = log_talk(team.h(member), employee)
     r = client.post(f"/api/v1/talks/{talk['id']}/wish", json=BODY, headers=team.h(member))
     assert r.status_code == 201, r.json
     assert r.json["status"] == "pending_review"
@@ -31,11 +32,11 @@ def test_member_turns_a_concern_into_a_wish_for_the_employee(app, client, world)
     assert r2.status_code == 201
 
 
-def test_other_members_and_committee_cannot(client, world):
-    team = Team(world, members=2, employees=1)
+def test_other_members_and_committee_cannot(client, world, log_talk, new_pairing, new_team):
+    team = new_team(members=2, employees=1)
     member, other, employee = team.members[0], team.members[1], team.employees[0]
-    pair(client, team, member, employee)
-    talk = log(client, team.h(member), employee)
+    new_pairing(team, member, employee)
+    talk = log_talk(team.h(member), employee)
     r = client.post(f"/api/v1/talks/{talk['id']}/wish", json=BODY, headers=team.h(other))
     assert r.status_code == 404  # another member cannot even see the talk
     boss = world.committee()
@@ -45,11 +46,11 @@ def test_other_members_and_committee_cannot(client, world):
     assert r.status_code == 404
 
 
-def test_bad_wish_body_is_422(client, world):
-    team = Team(world, members=1, employees=1)
+def test_bad_wish_body_is_422(client, world, log_talk, new_pairing, new_team):
+    team = new_team(members=1, employees=1)
     member, employee = team.members[0], team.employees[0]
-    pair(client, team, member, employee)
-    talk = log(client, team.h(member), employee)
+    new_pairing(team, member, employee)
+    talk = log_talk(team.h(member), employee)
     r = client.post(
         f"/api/v1/talks/{talk['id']}/wish", json={**BODY, "category": "x"}, headers=team.h(member)
     )

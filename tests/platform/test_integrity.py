@@ -16,10 +16,7 @@ from models import (
     Wish,
     db,
 )
-from tests.pairings.factory import Team, log, pair, set_cols
 from tests.support.concurrency import fire_at_once
-from tests.votes.factory import make_campaign, vote
-from tests.wishes.factory import open_wish, scene
 
 BAD = "坏\x0b字\x00符\x1b\x7f\x85\ud800"
 
@@ -35,17 +32,19 @@ def opens(data: bytes):
     return wb
 
 
-def test_issue9_2_device_headers_are_cleaned_before_they_are_stored(app, client, world):
+def test_issue9_2_device_headers_are_cleaned_before_they_are_stored(
+    app, client, world, cast_vote, new_campaign
+):
     """issue 9 #2: a C0 control in a voter's X-Client-Info / User-Agent was stored, and the
     campaign's results-and-ballots export answered 500 from then on."""
-    setup = make_campaign(client, world, per_category=1, categories=("safety",))
+    setup = new_campaign(per_category=1, categories=("safety",))
     voter = world.person(setup.branch)
     headers = {
         **world.headers(voter),
         "User-Agent": "Mozilla/5.0\x0b(Linux; Android 9)\x01",
         "X-Client-Info": "model=\x0bMI 8;net=4g\x7f",
     }
-    r = vote(client, setup, headers, setup.candidates["safety"][0])
+    r = cast_vote(setup, headers, setup.candidates["safety"][0])
     assert r.status_code == 201, r.json
     with app.app_context():
         ballot = db.session.get(Ballot, r.json["ballot_id"])
@@ -59,33 +58,45 @@ def test_issue9_2_device_headers_are_cleaned_before_they_are_stored(app, client,
     opens(r.data)
 
 
-def test_issue9_2_wish_title_with_a_control_character_is_refused(client, world):
+def test_issue9_2_wish_title_with_a_control_character_is_refused(client, world, wish_scene):
     """issue 9 #2: one `\\u000b` in a wish title was stored."""
-    s = scene(world)
+    s = wish_scene()
     body = {"title": "书包\u000b", "content": "内容", "category": "study"}
     r = client.post("/api/v1/wishes", json=body, headers=s.h(s.wisher))
     assert r.status_code == 422 and "title" in r.json["errors"]
 
 
-def test_issue9_2_every_export_cleans_every_cell(app, client, world):
+def test_issue9_2_every_export_cleans_every_cell(
+    app,
+    client,
+    world,
+    cast_vote,
+    log_talk,
+    new_campaign,
+    new_pairing,
+    new_team,
+    new_wish,
+    set_cols,
+    wish_scene,
+):
     """issue 9 #2: rows already stored with control characters (older data, another writer)
     no longer break the wishes, ballots, talks or points ledgers: every cell is cleaned."""
-    s = scene(world)
-    wish_id = open_wish(client, s)
-    setup = make_campaign(client, world, per_category=1, categories=("safety",))
+    s = wish_scene()
+    wish_id = new_wish(s)
+    setup = new_campaign(per_category=1, categories=("safety",))
     voter = world.person(setup.branch)
-    ballot_id = vote(client, setup, world.headers(voter), setup.candidates["safety"][0]).json[
+    ballot_id = cast_vote(setup, world.headers(voter), setup.candidates["safety"][0]).json[
         "ballot_id"
     ]
-    team = Team(world, members=1, employees=1)
+    team = new_team(members=1, employees=1)
     m, e = team.members[0], team.employees[0]
-    pair(client, team, m, e)
-    talk = log(client, team.h(m), e)
+    new_pairing(team, m, e)
+    talk = log_talk(team.h(m), e)
     # Written behind the API's back, as an older version or another tool could have.
     bad = BAD.replace("\x00", "").replace("\ud800", "")  # what every database can store
-    set_cols(app, Wish, wish_id, title="书包" + bad[:4], content="内容" + bad)
-    set_cols(app, Ballot, ballot_id, user_agent="UA" + bad, client_hints=bad)
-    set_cols(app, Talk, talk["id"], topics="谈心" + bad, place=bad[:8])
+    set_cols(Wish, wish_id, title="书包" + bad[:4], content="内容" + bad)
+    set_cols(Ballot, ballot_id, user_agent="UA" + bad, client_hints=bad)
+    set_cols(Talk, talk["id"], topics="谈心" + bad, place=bad[:8])
     with app.app_context():
         db.session.add(PointsEntry(person_id=m.id, delta=3, kind="manual", reason="加分" + bad))
         db.session.commit()
@@ -125,9 +136,9 @@ def test_issue9_4_secretaries_pairing_each_other_at_once_do_not_deadlock(app, wo
         assert db.session.scalar(db.select(db.func.count()).select_from(Pairing)) == 12
 
 
-def test_issue9_5_wish_posts_are_counted_before_they_are_stored(app, world):
+def test_issue9_5_wish_posts_are_counted_before_they_are_stored(app, world, wish_scene):
     """issue 9 #5: 100 parallel wish posts stored 35 against a limit of 20 per hour."""
-    s = scene(world)
+    s = wish_scene()
     headers = s.h(s.wisher)
     body = {"title": "书包", "content": "孩子上学需要书包", "category": "study"}
 
@@ -141,11 +152,11 @@ def test_issue9_5_wish_posts_are_counted_before_they_are_stored(app, world):
     assert set(codes) == {201, 429}
 
 
-def test_issue9_5_refused_wish_posts_do_not_use_up_the_limit(app, client, world):
+def test_issue9_5_refused_wish_posts_do_not_use_up_the_limit(app, client, world, wish_scene):
     """issue 9 #5: only stored wishes count (the count is given back for a refusal)."""
     app.config["WISH_POST_LIMITS"] = "3 per hour"
     try:
-        s = scene(world)
+        s = wish_scene()
         headers = s.h(s.wisher)
         for _ in range(5):
             r = client.post(

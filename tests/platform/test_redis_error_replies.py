@@ -14,18 +14,14 @@ from app import create_app
 from models import Notification, Wish, db
 from models.redis_store import redis_unavailable
 from tests.support.wechat import wechat_config
-from tests.votes.factory import RedisServer
-from tests.wishes.factory import scene
 
 WISH = {"title": "孩子需要书包", "content": "孩子今年上小学，想要一个新书包。", "category": "study"}
 
 
 @pytest.fixture
-def full_redis(tmp_path):
+def full_redis(start_redis):
     """A private Redis that refuses every write with OOM (maxmemory 1, noeviction)."""
-    server = RedisServer(str(tmp_path)).start()
-    yield server
-    server.stop()
+    return start_redis()
 
 
 @pytest.fixture
@@ -58,8 +54,8 @@ def test_classification_of_error_replies(full_redis):
     assert redis_unavailable(redis.exceptions.ConnectionError("refused"))
 
 
-def test_oom_redis_never_gives_a_500(oom_app, full_redis, world, fake_wechat):
-    s = scene(world)
+def test_oom_redis_never_gives_a_500(oom_app, full_redis, world, fake_wechat, wish_scene):
+    s = wish_scene()
     headers = s.h(s.wisher), s.h(s.secretary)
     full_redis.client().config_set("maxmemory", "1")  # from here every write is refused: OOM
     c = oom_app.test_client()
@@ -83,9 +79,9 @@ def test_oom_redis_never_gives_a_500(oom_app, full_redis, world, fake_wechat):
         assert db.session.get(Wish, r.json["id"]).content_check == "unchecked"
 
 
-def test_oom_redis_keeps_notifications_pending(oom_app, full_redis, world):
+def test_oom_redis_keeps_notifications_pending(oom_app, full_redis, world, wish_scene):
     """The job queue cannot take the delivery: the outbox row stays pending for the sweeper."""
-    s = scene(world)
+    s = wish_scene()
     full_redis.client().config_set("maxmemory", "1")
     with oom_app.app_context():
         from notifications import notify

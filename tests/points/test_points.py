@@ -10,7 +10,6 @@ from openpyxl import load_workbook
 
 from models import PointsEntry, TalkAccess, db
 from points.ledger import award, parse_period, totals
-from tests.pairings.factory import Team, log, pair, set_cols
 
 
 def adjust(client, headers, employee_no, delta, reason="抢险突击表现突出", approver=None):
@@ -31,14 +30,14 @@ def adjust(client, headers, employee_no, delta, reason="抢险突击表现突出
     return r
 
 
-def test_secretary_adjusts_own_branch_members_only(client, world):
-    team = Team(world, members=1, employees=1)
+def test_secretary_adjusts_own_branch_members_only(client, world, new_team):
+    team = new_team(members=1, employees=1)
     m = team.members[0]
     r = adjust(client, team.sec, m.employee_no, 5)
     assert r.status_code == 201, r.json
     assert (r.json["delta"], r.json["status"], r.json["person"]["id"]) == (5, "pending", m.id)
     assert r.json["requested_by"]["id"] == team.secretary.id
-    other = Team(world, members=1)
+    other = new_team(members=1)
     r = adjust(client, team.sec, other.members[0].employee_no, 5)
     assert r.status_code == 403 and r.json["reason"] == "not_your_branch"
     r = adjust(client, team.sec, team.employees[0].employee_no, 5)
@@ -62,8 +61,8 @@ def test_secretary_adjusts_own_branch_members_only(client, world):
     assert r.status_code == 201
 
 
-def test_points_mine_shows_the_period(app, client, world):
-    team = Team(world, members=1, employees=1)
+def test_points_mine_shows_the_period(app, client, world, new_team, set_cols):
+    team = new_team(members=1, employees=1)
     m = team.members[0]
     boss = world.headers(world.committee())
     adjust(client, team.sec, m.employee_no, 5, "安全生产监督员表现突出", approver=boss)
@@ -72,7 +71,7 @@ def test_points_mine_shows_the_period(app, client, world):
         last_year = award(m.id, 9, "wish_completed", "圆梦：给孩子买书包", ref="wish:1")
         db.session.commit()
         entry_id = last_year.id
-    set_cols(app, PointsEntry, entry_id, at=datetime(2024, 12, 31, 15, 59, tzinfo=UTC))
+    set_cols(PointsEntry, entry_id, at=datetime(2024, 12, 31, 15, 59, tzinfo=UTC))
     r = client.get("/api/v1/points/mine", headers=team.h(m))
     assert r.status_code == 200, r.json
     body = r.json
@@ -91,11 +90,11 @@ def test_points_mine_shows_the_period(app, client, world):
     assert client.get("/api/v1/points/mine", headers=team.h(team.employees[0])).status_code == 403
 
 
-def test_periods_and_totals_for_the_voting_results(app, world):
+def test_periods_and_totals_for_the_voting_results(app, world, new_team):
     p = parse_period("2025-Q2")
     assert p.since == datetime(2025, 3, 31, 16, tzinfo=UTC)
     assert p.until == datetime(2025, 6, 30, 16, tzinfo=UTC)
-    team = Team(world, members=2)
+    team = new_team(members=2)
     a, b = team.members
     with app.app_context():
         award(a.id, 4, "manual", "x")
@@ -106,18 +105,18 @@ def test_periods_and_totals_for_the_voting_results(app, world):
 
 
 @pytest.mark.usefixtures("any_talk_rule")
-def test_monthly_talk_award_shows_in_my_points(client, world):
-    team = Team(world, members=1, employees=1)
+def test_monthly_talk_award_shows_in_my_points(client, world, log_talk, new_pairing, new_team):
+    team = new_team(members=1, employees=1)
     m, e = team.members[0], team.employees[0]
-    pair(client, team, m, e)
-    log(client, team.h(m), e)
-    log(client, team.h(m), e)
+    new_pairing(team, m, e)
+    log_talk(team.h(m), e)
+    log_talk(team.h(m), e)
     body = client.get("/api/v1/points/mine?period=all", headers=team.h(m)).json
     assert [(x["kind"], x["delta"]) for x in body["entries"]] == [("monthly_talks_done", 2)]
 
 
-def test_totals_list_per_branch_and_mine(client, world):
-    t1, t2 = Team(world, members=2), Team(world, members=1)
+def test_totals_list_per_branch_and_mine(client, world, new_team):
+    t1, t2 = new_team(members=2), new_team(members=1)
     boss = world.headers(world.committee())
     adjust(client, t1.sec, t1.members[1].employee_no, 7, approver=boss)
     adjust(client, t2.sec, t2.members[0].employee_no, 3, approver=boss)
@@ -140,13 +139,13 @@ EVIL = ['=HYPERLINK("http://x","点我")', "+1+1", "-2+3", "@SUM(A1)", "=cmd|' /
 
 
 @pytest.mark.usefixtures("any_talk_rule")
-def test_talk_ledger_export_writes_text_never_formulas_and_logs_reads(app, client, world):
-    team = Team(world, members=1, employees=1)
+def test_talk_ledger_export_writes_text_never_formulas_and_logs_reads(
+    app, client, world, log_talk, new_pairing, new_team
+):
+    team = new_team(members=1, employees=1)
     m, e = team.members[0], team.employees[0]
-    pair(client, team, m, e)
-    t = log(
-        client, team.h(m), e, topics=EVIL[0], concerns=EVIL[1], follow_up=EVIL[2], place=EVIL[3]
-    )
+    new_pairing(team, m, e)
+    t = log_talk(team.h(m), e, topics=EVIL[0], concerns=EVIL[1], follow_up=EVIL[2], place=EVIL[3])
     month = t["month"]
     url = f"/api/v1/branches/{team.branch.id}/talks/export.xlsx?month={month}"
     r = client.get(url, headers=team.sec)
@@ -167,13 +166,13 @@ def test_talk_ledger_export_writes_text_never_formulas_and_logs_reads(app, clien
         ).all()
         assert [(x.talk_id, x.viewer_id) for x in logged] == [(t["id"], team.secretary.id)]
     assert client.get(url, headers=team.h(m)).status_code == 403
-    assert client.get(url, headers=Team(world).sec).status_code == 404
+    assert client.get(url, headers=new_team().sec).status_code == 404
     committee = world.headers(world.committee())
     assert client.get(url, headers=committee).status_code == 200
 
 
-def test_points_export_writes_text_never_formulas(client, world):
-    team = Team(world, members=1)
+def test_points_export_writes_text_never_formulas(client, world, new_team):
+    team = new_team(members=1)
     m = team.members[0]
     boss = world.headers(world.committee())
     for i, reason in enumerate(EVIL):

@@ -4,9 +4,7 @@ only when a committee member of the mine other than its author approves it."""
 from __future__ import annotations
 
 from models import PointsEntry, db
-from tests.pairings.factory import Team
 from tests.support.concurrency import fire_at_once
-from tests.votes.factory import make_campaign
 
 
 def request_points(client, headers, employee_no, delta, reason="抢险突击表现突出"):
@@ -29,9 +27,9 @@ def ledger_total(client, headers) -> int:
     return client.get("/api/v1/points/mine?period=all", headers=headers).json["total"]
 
 
-def test_issue9_1_a_secretary_cannot_award_themselves_points(client, world):
+def test_issue9_1_a_secretary_cannot_award_themselves_points(client, world, new_team):
     """issue 9 #1: a secretary awarded themselves 100 points at a time, again and again."""
-    team = Team(world, members=1)
+    team = new_team(members=1)
     for delta in (100, 5, -3):
         r = request_points(client, team.sec, team.secretary.employee_no, delta)
         assert r.status_code == 403 and r.json["reason"] == "own_points", r.json
@@ -43,10 +41,10 @@ def test_issue9_1_a_secretary_cannot_award_themselves_points(client, world):
         assert db.session.scalar(db.select(db.func.count()).select_from(PointsEntry)) == 0
 
 
-def test_issue9_1_an_adjustment_waits_for_another_committee_member(app, client, world):
+def test_issue9_1_an_adjustment_waits_for_another_committee_member(app, client, world, new_team):
     """issue 9 #1: a request is pending until a committee member other than its author decides;
     both people and both reasons are on record."""
-    team = Team(world, members=1)
+    team = new_team(members=1)
     m = team.members[0]
     first, second = world.committee(), world.committee()
     h1, h2 = world.headers(first), world.headers(second)
@@ -94,10 +92,10 @@ def test_issue9_1_nobody_approves_points_for_themselves(client, world):
     assert r.status_code == 403 and r.json["reason"] == "own_points"
 
 
-def test_issue9_1_the_committee_sees_every_adjustment_in_one_list(client, world):
+def test_issue9_1_the_committee_sees_every_adjustment_in_one_list(client, world, new_campaign):
     """issue 9 #1: one audit list; manual points for a candidate of an unpublished campaign are
     flagged there."""
-    setup = make_campaign(client, world, per_category=1, categories=("safety",))
+    setup = new_campaign(per_category=1, categories=("safety",))
     candidate = next(iter(setup.candidate_people.values()))
     sec = world.secretary(setup.branch)
     h_sec = world.headers(sec)
@@ -126,9 +124,9 @@ def test_issue9_1_the_committee_sees_every_adjustment_in_one_list(client, world)
     assert r.status_code == 403
 
 
-def test_issue9_1_two_approvals_at_once_award_once(app, client, world):
+def test_issue9_1_two_approvals_at_once_award_once(app, client, world, new_team):
     """issue 9 #1: the pending → approved step happens once under any concurrency."""
-    team = Team(world, members=1)
+    team = new_team(members=1)
     m = team.members[0]
     deciders = [world.headers(world.committee()) for _ in range(6)]
     request_id = request_points(client, team.sec, m.employee_no, 9).json["id"]

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 
 from models import Campaign, Candidate, db
-from tests.votes.factory import make_campaign
 
 
 def _sheet(client, setup, headers, rows: list[tuple[str, str]]):
@@ -33,8 +32,8 @@ def _assessed(app, setup) -> tuple[str, dict[int, float | None]]:
         return campaign.points_source, {c.id: c.assessed_points for c in rows}
 
 
-def test_non_finite_and_absurd_values_are_row_errors(app, client, world):
-    setup = make_campaign(client, world, categories=("reform",), per_category=1)
+def test_non_finite_and_absurd_values_are_row_errors(app, client, world, new_campaign):
+    setup = new_campaign(categories=("reform",), per_category=1)
     (cid,) = setup.candidates["reform"]
     no = setup.candidate_people[cid].employee_no
     limit = app.config["POINTS_MANUAL_MAX"]
@@ -49,8 +48,8 @@ def test_non_finite_and_absurd_values_are_row_errors(app, client, world):
     assert _assessed(app, setup)[1] == {cid: None}  # nothing counts before approval
 
 
-def test_nobody_sets_their_own_points_and_another_member_approves(app, client, world):
-    setup = make_campaign(client, world, categories=("reform",), per_category=1)
+def test_nobody_sets_their_own_points_and_another_member_approves(app, client, world, new_campaign):
+    setup = new_campaign(categories=("reform",), per_category=1)
     (other,) = setup.candidates["reform"]
     # A committee member who is also a candidate.
     candidate_committee = world.committee()
@@ -93,8 +92,8 @@ def test_nobody_sets_their_own_points_and_another_member_approves(app, client, w
     assert r.status_code == 409 and r.json["reason"] == "request_decided", r.json
 
 
-def test_a_rejected_sheet_changes_nothing(app, client, world):
-    setup = make_campaign(client, world, categories=("reform",), per_category=1)
+def test_a_rejected_sheet_changes_nothing(app, client, world, new_campaign):
+    setup = new_campaign(categories=("reform",), per_category=1)
     (cid,) = setup.candidates["reform"]
     r = _sheet(
         client, setup, setup.committee_headers, [(setup.candidate_people[cid].employee_no, "50")]
@@ -105,10 +104,10 @@ def test_a_rejected_sheet_changes_nothing(app, client, world):
     assert _assessed(app, setup) == ("ledger", {cid: None})
 
 
-def test_issue9_12_points_sheet_csv_with_a_bare_cr_or_binary_is_422(client, world):
+def test_issue9_12_points_sheet_csv_with_a_bare_cr_or_binary_is_422(client, world, new_campaign):
     """issue 9 #12: a points sheet CSV with a bare carriage return, or a binary file, raised an
     uncaught csv.Error."""
-    setup = make_campaign(client, world, per_category=1, open_it=False)
+    setup = new_campaign(per_category=1, open_it=False)
     url = f"/api/v1/admin/campaigns/{setup.campaign_id}/points-sheet"
     for name, content in (
         ("points.csv", '工号,积分\r"1001\r",5\n'.encode()),

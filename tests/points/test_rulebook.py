@@ -9,7 +9,6 @@ from clock import local_day
 from models import db, utcnow
 from points import rulebook
 from points.ledger import award
-from tests.pairings.factory import Team
 
 
 def rule(client, headers, **kw):
@@ -18,8 +17,8 @@ def rule(client, headers, **kw):
     return client.post("/api/v1/admin/rulebook", json=body, headers=headers)
 
 
-def test_every_mine_starts_from_the_default_rulebook_of_the_old_kinds(app, client, world):
-    team = Team(world, members=1)
+def test_every_mine_starts_from_the_default_rulebook_of_the_old_kinds(app, client, world, new_team):
+    team = new_team(members=1)
     r = client.get("/api/v1/rulebook", headers=team.h(team.members[0]))
     assert r.status_code == 200, r.json
     by_code = {row["code"]: row for row in r.json}
@@ -30,8 +29,8 @@ def test_every_mine_starts_from_the_default_rulebook_of_the_old_kinds(app, clien
     assert by_code["ABSENT"]["points"] < 0
 
 
-def test_a_manual_adjustment_names_its_rule_and_record_on_my_points(client, world):
-    team = Team(world, members=1)
+def test_a_manual_adjustment_names_its_rule_and_record_on_my_points(client, world, new_team):
+    team = new_team(members=1)
     m = team.members[0]
     committee = world.headers(world.committee())
     req = client.post(
@@ -50,7 +49,7 @@ def test_a_manual_adjustment_names_its_rule_and_record_on_my_points(client, worl
     assert entry["record"] == f"request:{req['id']}" and entry["capped_from"] is None
 
 
-def test_bad_rules_are_refused_with_their_reasons(client, world):
+def test_bad_rules_are_refused_with_their_reasons(client, world, new_team):
     committee = world.headers(world.committee())
     r = rule(client, committee, cap=-1, cap_period="year")
     assert r.status_code == 422 and r.json["reason"] == "invalid_cap", r.json
@@ -70,13 +69,15 @@ def test_bad_rules_are_refused_with_their_reasons(client, world):
     assert r.status_code == 201, r.json
     r = rule(client, committee, code="DEED", name="我为职工办实事", points=5)
     assert r.status_code == 409 and r.json["reason"] == "rule_version_exists"
-    team = Team(world, members=1)
+    team = new_team(members=1)
     r = rule(client, team.sec, code="DEED", points=5)
     assert r.status_code == 403  # only the committee edits the rulebook
 
 
-def test_a_change_applies_from_its_day_and_never_rewrites_past_entries(app, client, world):
-    team = Team(world, members=1)
+def test_a_change_applies_from_its_day_and_never_rewrites_past_entries(
+    app, client, world, new_team
+):
+    team = new_team(members=1)
     m = team.members[0]
     committee = world.headers(world.committee())
     today = local_day(utcnow())
@@ -123,8 +124,8 @@ def test_a_change_applies_from_its_day_and_never_rewrites_past_entries(app, clie
         db.session.rollback()
 
 
-def test_an_entry_over_its_cap_is_cut_and_the_ledger_says_so(app, client, world):
-    team = Team(world, members=1)
+def test_an_entry_over_its_cap_is_cut_and_the_ledger_says_so(app, client, world, new_team):
+    team = new_team(members=1)
     m = team.members[0]
     with app.app_context():
         rulebook.ensure_default(team.branch.mine_id)
@@ -143,9 +144,9 @@ def test_an_entry_over_its_cap_is_cut_and_the_ledger_says_so(app, client, world)
 
 
 def test_a_manual_rule_gives_its_points_asks_for_evidence_and_may_skip_the_second_approver(
-    app, client, world
+    app, client, world, new_team
 ):
-    team = Team(world, members=1)
+    team = new_team(members=1)
     m = team.members[0]
     committee = world.headers(world.committee())
     r = rule(
@@ -187,8 +188,8 @@ def test_a_manual_rule_gives_its_points_asks_for_evidence_and_may_skip_the_secon
     assert r.status_code == 422
 
 
-def test_my_rank_and_the_published_ranking(app, client, world):
-    team = Team(world, members=3)
+def test_my_rank_and_the_published_ranking(app, client, world, new_team):
+    team = new_team(members=3)
     a, b, c = team.members
     with app.app_context():
         for person, n in ((a, 5), (b, 9), (c, 5)):

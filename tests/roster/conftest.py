@@ -9,16 +9,30 @@ from typing import Any
 
 import pytest
 
-from tests.roster.factory import roster_via_api, upload
+from tests.roster.factory import HR, Groups, roster_via_api, upload
+from tests.support.fixtures import on_client
 
 
 @pytest.fixture
 def upload_roster(client) -> Callable[..., Any]:
-    """upload_roster(headers, data, name="花名册.xlsx", dry_run=..., ...): the import's response."""
-    return partial(upload, client)
+    """upload_roster(headers, data, name="花名册.xlsx", dry_run=..., via=None, ...): the import's
+    response."""
+    return on_client(upload, client)
 
 
 @pytest.fixture
 def roster_of(app, client) -> Callable[..., dict[str, dict[str, Any]]]:
     """roster_of(headers, mine_id): the people the API lists, by employee number."""
     return partial(roster_via_api, app, client)
+
+
+@pytest.fixture
+def new_hr(app, client, world) -> Callable[[], HR]:
+    """new_hr(): a mine with its committee member on the roster and the HR file to edit."""
+    return partial(HR, app, client, world)
+
+
+@pytest.fixture
+def new_groups_hr(app, client, world) -> Callable[[], Groups]:
+    """new_groups_hr(): an HR file with the 班组 / 职务 / 单位类别 columns."""
+    return partial(Groups, app, client, world)

@@ -8,7 +8,7 @@ import io
 from openpyxl import Workbook
 
 from models import Branch, Mine, Person, Unit, db
-from tests.roster.factory import HEADER_CN, csv_bytes
+from tests.support.hr_files import HEADER_CN, csv_bytes
 
 HEADER_EN = ["employee_no", "name", "phone", "unit", "branch", "political_status", "is_cadre"]
 GOOD = [

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from roster.reading import RosterTable, read_roster
 from roster.rows import parse_rows
-from tests.roster.factory import HR, PLAIN, upload
 from tests.support import xlsx
+from tests.support.hr_files import PLAIN
 
 MiB = 1024 * 1024
 
 
-def test_a_shared_string_of_60_mib_is_refused_before_parsing(app, client, world, monkeypatch):
+def test_a_shared_string_of_60_mib_is_refused_before_parsing(
+    app, client, world, monkeypatch, new_hr, upload_roster
+):
     """issue 19 item 1: a small .xlsx whose shared-strings part inflates to 60 MiB (the review's
     held 1,000 MiB and took a worker to 3.4 GiB) is refused from the zip's directory."""
     import openpyxl
@@ -23,8 +25,8 @@ def test_a_shared_string_of_60_mib_is_refused_before_parsing(app, client, world,
     )
     data = xlsx.workbook(sheet, xlsx.shared_strings_xml(["工" * (30 * MiB)]))
     assert len(data) < 1 * MiB
-    hr = HR(app, client, world)
-    r = upload(client, hr.h, data, dry_run="true")
+    hr = new_hr()
+    r = upload_roster(hr.h, data, dry_run="true")
     assert r.status_code == 422, r.json
     assert r.json["reason"] == "workbook_too_large", r.json
     assert r.json["errors"]["file"], r.json

@@ -12,7 +12,6 @@ from sqlalchemy import text
 from app import create_app
 from models import db
 from roster.columns import REQUIRED
-from tests.roster.factory import roster_via_api, upload
 
 COMMANDS = [
     ["roster", "import", "{file}"],
@@ -103,7 +102,9 @@ def test_template_over_http_for_committee_only(app, client, world):
     assert r.status_code == 403
 
 
-def test_template_from_cli_filled_in_imports(app, client, world, tmp_path):
+def test_template_from_cli_filled_in_imports(
+    app, client, world, tmp_path, roster_of, upload_roster
+):
     """issue 11 (template): `flask roster template FILE`; the filled template imports as is."""
     path = tmp_path / "模板.xlsx"
     r = app.test_cli_runner().invoke(args=["roster", "template", str(path)])
@@ -117,10 +118,10 @@ def test_template_from_cli_filled_in_imports(app, client, world, tmp_path):
     wb.save(buf)
     boss = world.committee()
     h = world.headers(boss)
-    r = upload(client, h, buf.getvalue(), "模板.xlsx")
+    r = upload_roster(h, buf.getvalue(), "模板.xlsx")
     assert r.status_code == 200 and r.json["created"] == 2, r.json
     assert r.json["sheet"] == "花名册" and r.json["header_row"] == 1
-    got = roster_via_api(app, client, h, boss.mine_id)
+    got = roster_of(h, boss.mine_id)
     assert got["00123"]["is_cadre"] is True and got["00124"]["branch"] == "通风队党支部"
 
 

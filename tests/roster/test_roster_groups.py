@@ -12,68 +12,13 @@ from openpyxl import load_workbook
 
 from models import Person, Unit, UnitDuty, db
 from roster.template import template_workbook
-from tests.roster.factory import HR, PLAIN, gbk_csv, hr_workbook, upload
 from tests.support.concurrency import fire_at_once
+from tests.support.hr_files import GROUPS_HEADER, PLAIN, gbk_csv
 
 TEAM, TEAM_BRANCH = "综采一队", "综采一队党支部"
 TEAM2, TEAM2_BRANCH = "掘进二队", "掘进二队党支部"
 OFFICE, OFFICE_BRANCH = "安全科", "机关第一党支部"
-HEADER = PLAIN + ["班组", "职务", "单位类别"]
-
-
-class Groups(HR):
-    """An HR with the 班组 / 职务 / 单位类别 columns: `extra` maps 工号 → those three cells."""
-
-    def __init__(self, app, client, world) -> None:
-        super().__init__(app, client, world)
-        self.extra: dict[str, list[str]] = {no: ["", "", ""] for no in self.rows}
-
-    def put(
-        self,
-        no: str,
-        name: str,
-        unit: str,
-        branch: str,
-        group: str = "",
-        role: str = "",
-        kind: str = "",
-        status: str = "群众",
-    ) -> None:
-        self.add(no, name, unit, branch, status)
-        self.extra[no] = [group, role, kind]
-
-    def file(self, without: tuple[str, ...] = (), header: list[str] = HEADER) -> bytes:
-        rows = [
-            (r + self.extra[no])[: len(header)] for no, r in self.rows.items() if no not in without
-        ]
-        return hr_workbook(rows, header, title="职工花名册", instructions_first=False)
-
-    def unit(self, name: str) -> Unit | None:
-        with self.app.app_context():
-            u = db.session.scalar(
-                db.select(Unit).where(Unit.mine_id == self.mine.id, Unit.name == name)
-            )
-            if u is not None:
-                db.session.expunge(u)
-            return u
-
-    def leaders(self) -> set[tuple[str, str]]:
-        """(工号, unit name) of every leader duty in the mine."""
-        with self.app.app_context():
-            rows = db.session.execute(
-                db.select(Person.employee_no, Unit.name)
-                .join(UnitDuty, UnitDuty.person_id == Person.id)
-                .join(Unit, Unit.id == UnitDuty.unit_id)
-                .where(Person.mine_id == self.mine.id, UnitDuty.duty == "leader")
-            ).all()
-        return {(no, name) for no, name in rows}
-
-    def group_of(self, no: str) -> str:
-        p = self.person(no)
-        if p.group_id is None:
-            return ""
-        with self.app.app_context():
-            return db.session.get(Unit, p.group_id).name
+HEADER = GROUPS_HEADER
 
 
 def tables(app) -> dict[str, Any]:
@@ -87,8 +32,8 @@ def tables(app) -> dict[str, Any]:
     return out
 
 
-def a_mine_with_groups(app, client, world) -> Groups:
-    g = Groups(app, client, world)
+def a_mine_with_groups(new_groups_hr):
+    g = new_groups_hr()
     g.put("A1", "甲班长", TEAM, TEAM_BRANCH, "生产一班", "班组长", status="中共党员")
     g.put("A2", "甲工人", TEAM, "", "生产一班", "采煤工")
     g.put("A3", "乙班长", TEAM, "", "检修班", "班长")
@@ -99,11 +44,13 @@ def a_mine_with_groups(app, client, world) -> Groups:
     return g
 
 
-def test_groups_and_leaders_are_imported_and_a_repeat_changes_nothing(app, client, world):
+def test_groups_and_leaders_are_imported_and_a_repeat_changes_nothing(
+    app, client, world, new_groups_hr
+):
     """A dry run shows the new 班组, kinds and leaders (writing nothing); the import creates the
     班组 under their 区队, makes the 区队 teams, the office an office, and the leaders; the same
     file again changes not one row."""
-    g = a_mine_with_groups(app, client, world)
+    g = a_mine_with_groups(new_groups_hr)
     before = tables(app)
     preview = g.send(dry_run=True)
     assert tables(app) == before
@@ -153,11 +100,13 @@ def test_groups_and_leaders_are_imported_and_a_repeat_changes_nothing(app, clien
     assert again["unit_kinds"] == [] and again["leaders"] == [] and again["transfers"] == []
 
 
-def test_a_move_to_another_group_moves_the_leader_duty(app, client, world):
+def test_a_move_to_another_group_moves_the_leader_duty(
+    app, client, world, upload_roster, new_groups_hr
+):
     """A 班组长 moved to another 班组 leads that one and no longer the old; a row whose 职务 no
     longer says 班组长 loses the duty; a move to another 区队 (file without a 班组 column)
     leaves the old 区队's 班组 and its duties."""
-    g = a_mine_with_groups(app, client, world)
+    g = a_mine_with_groups(new_groups_hr)
     g.send()
     g.extra["A1"][0] = "检修班"  # still 班组长, now of 检修班
     g.extra["A3"][1] = "采煤工"  # no longer 班组长
@@ -181,7 +130,7 @@ def test_a_move_to_another_group_moves_the_leader_duty(app, client, world):
     g.rows["A1"][4] = TEAM2_BRANCH
     g.rows["A4"][3] = TEAM2
     g.rows["A4"][4] = TEAM2_BRANCH
-    answer = upload(client, g.h, g.file(header=PLAIN)).json
+    answer = upload_roster(g.h, g.file(header=PLAIN)).json
     assert {(d["employee_no"], d["change"]) for d in answer["leaders"]} == {
         ("A1", "revoked"),
         ("A4", "revoked"),
@@ -191,25 +140,27 @@ def test_a_move_to_another_group_moves_the_leader_duty(app, client, world):
     assert g.leaders() == {("B1", "掘进二队一班")}
 
 
-def test_a_hand_granted_group_leader_survives_a_roster_without_groups(app, client, world):
+def test_a_hand_granted_group_leader_survives_a_roster_without_groups(
+    app, client, world, upload_roster, new_groups_hr
+):
     """The committee named a 班组长 by hand (the person's roster row has no 班组): a roster
     without the 班组 / 职务 columns leaves that duty alone."""
-    g = a_mine_with_groups(app, client, world)
+    g = a_mine_with_groups(new_groups_hr)
     g.send()
     a5 = g.person("A5").id
     with app.app_context():
         group = db.session.scalar(db.select(Unit).where(Unit.name == "综采一队检修班"))
         db.session.add(UnitDuty(unit_id=group.id, person_id=a5, duty="leader"))
         db.session.commit()
-    answer = upload(client, g.h, g.file(header=PLAIN)).json
+    answer = upload_roster(g.h, g.file(header=PLAIN)).json
     assert answer["leaders"] == [] and answer["updated"] == 0
     assert ("A5", "综采一队检修班") in g.leaders()
 
 
-def test_a_leaver_drops_the_duty(app, client, world):
+def test_a_leaver_drops_the_duty(app, client, world, new_groups_hr):
     """A 班组长 missing from a roster marked as complete leaves, and with them the duty (the
     preview says so); a 区队长 left by hand loses theirs."""
-    g = a_mine_with_groups(app, client, world)
+    g = a_mine_with_groups(new_groups_hr)
     g.send()
     preview = g.send(without=("A1",), dry_run=True, mark_missing_as_left=True)
     assert preview["leaders"] == [
@@ -231,11 +182,13 @@ def test_a_leaver_drops_the_duty(app, client, world):
     assert g.leaders() == {("A3", "综采一队检修班"), ("B1", "掘进二队一班")}
 
 
-def test_groups_under_an_office_and_kind_conflicts_are_named_row_errors(app, client, world):
+def test_groups_under_an_office_and_kind_conflicts_are_named_row_errors(
+    app, client, world, upload_roster, new_groups_hr
+):
     """A 班组 (or a 区队长) under an office, another kind for a unit the committee set, two kinds
     for one unit, a 班组长 without a 班组, a 班组 named like an existing unit: each row named,
     nothing written."""
-    g = a_mine_with_groups(app, client, world)
+    g = a_mine_with_groups(new_groups_hr)
     g.send()
     g.put("O2", "科员乙", OFFICE, OFFICE_BRANCH, "安全一组", "")  # a 班组 under the office
     g.put("O3", "科长", OFFICE, OFFICE_BRANCH, "", "队长")  # a 区队长 of an office
@@ -249,7 +202,7 @@ def test_groups_under_an_office_and_kind_conflicts_are_named_row_errors(app, cli
         db.session.add(Unit(mine_id=g.mine.id, name="掘进二队科"))
         db.session.commit()
     before = tables(app)
-    r = upload(client, g.h, g.file())
+    r = upload_roster(g.h, g.file())
     assert r.status_code == 422 and r.json["reason"] == "roster_invalid"
     errors = {e["employee_no"]: e["errors"] for e in r.json["errors"]["rows"]}
     assert set(errors) == {"O2", "O3", "K1", "N2", "L1", "X1", "Y1"}
@@ -263,9 +216,9 @@ def test_groups_under_an_office_and_kind_conflicts_are_named_row_errors(app, cli
     assert tables(app) == before
 
 
-def test_gbk_csv_with_hr_spellings_of_the_new_columns(app, client, world):
+def test_gbk_csv_with_hr_spellings_of_the_new_columns(app, client, world, new_hr, upload_roster):
     """A GBK csv from a Chinese Windows Excel, with 所在班组 / 岗位 / 单位类型 headers."""
-    hr = HR(app, client, world)
+    hr = new_hr()
     boss = hr.rows[next(iter(hr.rows))]
     header = ["工号", "姓名", "手机号", "所在单位", "党支部", "政治面貌", "所在班组", "岗位"]
     header += ["单位类型"]
@@ -275,7 +228,7 @@ def test_gbk_csv_with_hr_spellings_of_the_new_columns(app, client, world):
         + ["区队"],
         ["G2", "李工人", "13900000002", TEAM, "", "群众", "综采一队生产二班", "支护工", ""],
     ]
-    r = upload(client, hr.h, gbk_csv(rows, header), name="花名册.csv")
+    r = upload_roster(hr.h, gbk_csv(rows, header), name="花名册.csv")
     assert r.status_code == 200, r.json
     assert r.json["columns"]["group"] == "所在班组" and r.json["columns"]["role"] == "岗位"
     assert r.json["columns"]["unit_kind"] == "单位类型"
@@ -289,14 +242,16 @@ def test_gbk_csv_with_hr_spellings_of_the_new_columns(app, client, world):
         assert duty.granted_by_id == hr.boss.id
 
 
-def test_simultaneous_imports_create_each_group_once(app, client, world):
+def test_simultaneous_imports_create_each_group_once(
+    app, client, world, new_groups_hr, upload_roster
+):
     """Imports of one file at the same instant: each 班组 and each leader duty exists once."""
-    g = a_mine_with_groups(app, client, world)
+    g = a_mine_with_groups(new_groups_hr)
     data = g.file()
 
     def post(_: int):
         with app.test_client() as c:
-            r = upload(c, g.h, data)
+            r = upload_roster(g.h, data, via=c)
             return r.status_code, r.json.get("groups_created")
 
     results = fire_at_once(3, post)
@@ -326,10 +281,12 @@ def test_the_template_lists_the_new_columns():
     assert kinds == ['"区队,科室,其他"']
 
 
-def test_a_group_meeting_expects_the_party_members_of_the_roster_group(app, client, world):
+def test_a_group_meeting_expects_the_party_members_of_the_roster_group(
+    app, client, world, new_groups_hr
+):
     """A 党小组会 of a 班组 the roster made: its party members (their unit is the 区队, their
     班组 the group) are the expected attendees, not the rest of the 区队."""
-    g = a_mine_with_groups(app, client, world)
+    g = a_mine_with_groups(new_groups_hr)
     g.send()
     group = g.unit("综采一队生产一班")
     starts = datetime.now(UTC) + timedelta(hours=1)

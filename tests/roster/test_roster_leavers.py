@@ -11,15 +11,14 @@ import pytest
 
 from models import Notification, Pairing, Person, Wish, db
 from pairings.months import month_of
-from tests.roster.factory import HR
 
 UNIT_A, BRANCH_A = "综采一队", "综采一队党支部"
 
 
-def scene(app, client, world):
+def scene(app, client, world, new_hr):
     """综采一队: secretary S, members M (leaves) and N, employee E paired with M, wisher W whose
     wish M claimed; everybody bound through the mini-program."""
-    hr = HR(app, client, world)
+    hr = new_hr()
     hr.add("S1", "书记甲", UNIT_A, BRANCH_A, "中共党员")
     hr.add("M1", "党员走", UNIT_A, BRANCH_A, "中共党员")
     hr.add("N1", "党员留", UNIT_A, BRANCH_A, "中共党员")
@@ -48,9 +47,9 @@ def scene(app, client, world):
     return hr, branch, h, pairing_id, wish_id
 
 
-def test_missing_people_are_listed_but_never_marked_left_by_default(app, client, world):
+def test_missing_people_are_listed_but_never_marked_left_by_default(app, client, world, new_hr):
     """issue 11 (leavers): people missing from the file are shown; nobody leaves by default."""
-    hr, _, h, pairing_id, _ = scene(app, client, world)
+    hr, _, h, pairing_id, _ = scene(app, client, world, new_hr)
     answer = hr.send(without=("M1",))
     assert [m["employee_no"] for m in answer["missing"]] == ["M1"]
     assert answer["missing"][0] | {"person_id": 0} == {
@@ -68,10 +67,10 @@ def test_missing_people_are_listed_but_never_marked_left_by_default(app, client,
     assert client.get("/api/v1/me", headers=h["M1"]).json["bound"] is True
 
 
-def test_leaver_loses_access_at_once_and_everything_follows(app, client, world):
+def test_leaver_loses_access_at_once_and_everything_follows(app, client, world, new_hr):
     """issue 11 (leavers): tokens revoked at once, pairings end with 离职, claims back to the pool
     with the wisher told; the history stays."""
-    hr, branch, h, pairing_id, wish_id = scene(app, client, world)
+    hr, branch, h, pairing_id, wish_id = scene(app, client, world, new_hr)
     preview = hr.send(without=("M1",), dry_run=True, mark_missing_as_left=True)
     assert preview["left"] == 1 and preview["missing"][0]["employee_no"] == "M1"
     assert hr.person("M1").left_at is None  # the preview came first and changed nothing
@@ -121,9 +120,9 @@ def test_leaver_loses_access_at_once_and_everything_follows(app, client, world):
         assert db.session.get(Pairing, pairing_id).member_id == m.id
 
 
-def test_leaver_cannot_be_paired_nominated_or_listed(app, client, world):
+def test_leaver_cannot_be_paired_nominated_or_listed(app, client, world, new_hr):
     """issue 11 (leavers): no new pairing, no candidacy, not in the branch's people list."""
-    hr, branch, h, _, _ = scene(app, client, world)
+    hr, branch, h, _, _ = scene(app, client, world, new_hr)
     hr.send(without=("M1",), mark_missing_as_left=True)
     m, e = hr.person("M1"), hr.person("E1")
     r = client.post(
@@ -155,10 +154,10 @@ def test_leaver_cannot_be_paired_nominated_or_listed(app, client, world):
 
 
 @pytest.mark.usefixtures("any_talk_rule")
-def test_leaver_drops_out_of_compliance_from_the_next_month(app, client, world):
+def test_leaver_drops_out_of_compliance_from_the_next_month(app, client, world, new_hr):
     """issue 11 (leavers): this month the leaver is still counted (they were paired); from the
     next month they are neither due nor "unpaired"."""
-    hr, branch, h, _, _ = scene(app, client, world)
+    hr, branch, h, _, _ = scene(app, client, world, new_hr)
     hr.send(without=("M1",), mark_missing_as_left=True)
     now = datetime.now(UTC)
     this_month = month_of(now)
@@ -173,9 +172,9 @@ def test_leaver_drops_out_of_compliance_from_the_next_month(app, client, world):
     assert "M1" not in names and "N1" in names
 
 
-def test_leaver_on_a_later_roster_comes_back(app, client, world):
+def test_leaver_on_a_later_roster_comes_back(app, client, world, new_hr):
     """issue 11 (leavers): appearing again clears the mark (an update of field `left`)."""
-    hr, _, h, _, _ = scene(app, client, world)
+    hr, _, h, _, _ = scene(app, client, world, new_hr)
     hr.send(without=("M1",), mark_missing_as_left=True)
     answer = hr.send()
     change = next(c for c in answer["changes"] if c["employee_no"] == "M1")
@@ -184,9 +183,9 @@ def test_leaver_on_a_later_roster_comes_back(app, client, world):
     assert again["user"]["bound"] is True and again["user"]["employee_no"] == "M1"
 
 
-def test_one_person_marked_left_between_imports(app, client, world):
+def test_one_person_marked_left_between_imports(app, client, world, new_hr):
     """issue 11 (leavers): a committee member marks one person as left without a full roster."""
-    hr, branch, h, pairing_id, wish_id = scene(app, client, world)
+    hr, branch, h, pairing_id, wish_id = scene(app, client, world, new_hr)
     m = hr.person("M1")
     r = client.post(f"/api/v1/admin/people/{m.id}/leave", headers=hr.h)
     assert r.status_code == 200, r.json
@@ -199,9 +198,9 @@ def test_one_person_marked_left_between_imports(app, client, world):
     assert r.status_code == 403
 
 
-def test_cli_marks_missing_as_left_only_when_asked(app, client, world, tmp_path):
+def test_cli_marks_missing_as_left_only_when_asked(app, client, world, tmp_path, new_hr):
     """issue 11 (leavers): `flask roster import --mark-missing-as-left`, after --dry-run."""
-    hr, _, h, _, _ = scene(app, client, world)
+    hr, _, h, _, _ = scene(app, client, world, new_hr)
     path = tmp_path / "全矿花名册.xlsx"
     path.write_bytes(hr.file(without=("M1",)))
     runner = app.test_cli_runner()
@@ -219,29 +218,30 @@ def test_cli_marks_missing_as_left_only_when_asked(app, client, world, tmp_path)
     assert client.get("/api/v1/me", headers=h["M1"]).status_code == 401
 
 
-def test_leaver_candidacy_is_withdrawn_and_can_no_longer_be_voted_for(app, client, world):
+def test_leaver_candidacy_is_withdrawn_and_can_no_longer_be_voted_for(
+    app, client, world, ballot_count, cast_vote, new_campaign
+):
     """issue 11 (leavers): a candidate who leaves is withdrawn from running campaigns at once —
     not on the leaderboard, not votable (in Redis too), their past ballots kept on record."""
-    from tests.votes.factory import ballot_count, make_campaign, vote
 
-    setup = make_campaign(client, world, per_category=2, categories=("safety",))
+    setup = new_campaign(per_category=2, categories=("safety",))
     leaver_cid, other_cid = setup.candidates["safety"]
     leaver = setup.candidate_people[leaver_cid]
     voter = world.person(setup.branch)
     vh = world.headers(voter)
-    assert vote(client, setup, vh, leaver_cid).status_code == 201
+    assert cast_vote(setup, vh, leaver_cid).status_code == 201
 
     r = client.post(f"/api/v1/admin/people/{leaver.id}/leave", headers=setup.committee_headers)
     assert r.status_code == 200, r.json
     assert r.json["candidacies_withdrawn"] == 1
 
     second = world.headers(world.person(setup.branch))
-    r = vote(client, setup, second, leaver_cid)
+    r = cast_vote(setup, second, leaver_cid)
     assert r.status_code == 404, r.json
-    assert vote(client, setup, second, other_cid).status_code == 201
+    assert cast_vote(setup, second, other_cid).status_code == 201
     board = client.get(
         f"/api/v1/campaigns/{setup.campaign_id}/leaderboard?category=safety", headers=vh
     )
     assert board.status_code == 200, board.json
     assert [row["candidate_id"] for row in board.json] == [other_cid]
-    assert ballot_count(app, setup.campaign_id) == 2
+    assert ballot_count(setup.campaign_id) == 2

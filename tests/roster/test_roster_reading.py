@@ -13,7 +13,7 @@ import zipfile
 
 from openpyxl import Workbook
 
-from tests.roster.factory import gbk_csv, hr_row, hr_workbook, roster_via_api, upload
+from tests.support.hr_files import gbk_csv, hr_row, hr_workbook
 
 # The header the importer always understood, for the tests of one defect at a time.
 PLAIN = ["工号", "姓名", "手机号", "单位", "党支部", "政治面貌", "是否干部"]
@@ -42,33 +42,35 @@ def login_and_bind(client, openid: str, employee_no: str, name: str, tail: str):
     return r, h
 
 
-def test_issue11_1_merged_title_row_above_the_header(app, client, world):
+def test_issue11_1_merged_title_row_above_the_header(app, client, world, roster_of, upload_roster):
     """issue 11 #1: a title merged across the top is not the header; the answer says which row."""
     boss = world.committee()
     h = world.headers(boss)
     data = hr_workbook(ROWS, instructions_first=False, blank_rows_after=30)
-    r = upload(client, h, data)
+    r = upload_roster(h, data)
     assert r.status_code == 200, r.json
     assert r.json["sheet"] == "在职人员" and r.json["header_row"] == 3
     assert r.json["created"] == 4 and r.json["rows"] == 4
-    got = roster_via_api(app, client, h, boss.mine_id)
+    got = roster_of(h, boss.mine_id)
     assert got["10001"]["name"] == "王建国" and got["10001"]["is_cadre"] is True
     assert got["10002"]["branch"] == "综采一队党支部"  # the branch covering her unit
     assert got["10003"]["political_status"] == "probationary"
 
 
-def test_issue11_2_roster_on_the_second_sheet_after_the_instructions(app, client, world):
+def test_issue11_2_roster_on_the_second_sheet_after_the_instructions(
+    app, client, world, roster_of, upload_roster
+):
     """issue 11 #2: every sheet is looked at; the roster after a 填表说明 sheet is read."""
     boss = world.committee()
     h = world.headers(boss)
     for active in (True, False):  # whether or not the roster is the active sheet
-        r = upload(client, h, hr_workbook(ROWS, roster_active=active))
+        r = upload_roster(h, hr_workbook(ROWS, roster_active=active))
         assert r.status_code == 200, r.json
         assert r.json["sheet"] == "在职人员" and r.json["header_row"] == 3
-    assert set(roster_via_api(app, client, h, boss.mine_id)) >= {"10001", "10004"}
+    assert set(roster_of(h, boss.mine_id)) >= {"10001", "10004"}
 
 
-def test_issue11_3_the_usual_header_names(app, client, world):
+def test_issue11_3_the_usual_header_names(app, client, world, roster_of, upload_roster):
     """issue 11 #3: 所在单位/部门/单位名称/区队, 职工编号/员工编号, 职工姓名, 手机/联系电话."""
     boss = world.committee()
     h = world.headers(boss)
@@ -81,15 +83,17 @@ def test_issue11_3_the_usual_header_names(app, client, world):
     for i, (no, name, phone, unit) in enumerate(variants):
         header = [no, name, phone, unit, "所在党支部", "政治面貌"]
         rows = [[f"V{i}", "赵六", 13800001000 + i, "机电队", "机电队党支部", "群众"]]
-        r = upload(client, h, hr_workbook(rows, header))
+        r = upload_roster(h, hr_workbook(rows, header))
         assert r.status_code == 200, (header, r.json)
         assert r.json["columns"]["unit"] == unit and r.json["columns"]["employee_no"] == no
-    got = roster_via_api(app, client, h, boss.mine_id)
+    got = roster_of(h, boss.mine_id)
     assert {f"V{i}" for i in range(4)} <= set(got)
     assert got["V1"]["unit"] == "机电队"
 
 
-def test_issue11_4_national_political_status_values_and_cadre_marks(app, client, world):
+def test_issue11_4_national_political_status_values_and_cadre_marks(
+    app, client, world, roster_of, upload_roster
+):
     """issue 11 #4: 政治面貌 by the national code list; 是否干部 as √, 干部, 中层干部, 科级, Y/N."""
     boss = world.committee()
     h = world.headers(boss)
@@ -115,10 +119,10 @@ def test_issue11_4_national_political_status_values_and_cadre_marks(app, client,
         no, name = f"C{i:02d}", f"干部{i}"
         rows.append(plain(no, name, "通风队", "通风队党支部", "中共党员", 13900000100 + i, mark))
     rows.append(plain("B00", "空白", "通风队", "通风队党支部", "", 13900000999))
-    r = upload(client, h, hr_workbook(rows, PLAIN, title=None, instructions_first=False))
+    r = upload_roster(h, hr_workbook(rows, PLAIN, title=None, instructions_first=False))
     assert r.status_code == 200, r.json
     assert any(w["row"] and "按群众" in w["message"] for w in r.json["warnings"]), r.json
-    got = roster_via_api(app, client, h, boss.mine_id)
+    got = roster_of(h, boss.mine_id)
     for i, (_, status) in enumerate(statuses.items()):
         assert got[f"S{i:02d}"]["political_status"] == status, list(statuses)[i]
     for i, (mark, yes) in enumerate(cadre.items()):
@@ -126,7 +130,9 @@ def test_issue11_4_national_political_status_values_and_cadre_marks(app, client,
     assert got["B00"]["political_status"] == "masses"
 
 
-def test_issue11_5_full_width_employee_no_and_text_are_normalised(app, client, world):
+def test_issue11_5_full_width_employee_no_and_text_are_normalised(
+    app, client, world, roster_of, upload_roster
+):
     """issue 11 #5: １０００６ is 10006: binding works and a later import finds the same person."""
     boss = world.committee()
     h = world.headers(boss)
@@ -134,15 +140,15 @@ def test_issue11_5_full_width_employee_no_and_text_are_normalised(app, client, w
         plain("１０００６", " 王　芳 ", "综采一队", "综采一队党支部", "中共党员", "138 0000 6006"),
         plain("Ａ１００７", "Li  Ming", "综采一队", "综采一队党支部", "群众", 13800006007.0),
     ]
-    r = upload(client, h, hr_workbook(rows, PLAIN, title=None, instructions_first=False))
+    r = upload_roster(h, hr_workbook(rows, PLAIN, title=None, instructions_first=False))
     assert r.status_code == 200, r.json
-    got = roster_via_api(app, client, h, boss.mine_id)
+    got = roster_of(h, boss.mine_id)
     assert got["10006"]["name"] == "王芳" and got["A1007"]["name"] == "Li Ming"
     r, _ = login_and_bind(client, "wangfang", "10006", "王芳", "6006")
     assert r.status_code == 200, r.json
     # The next roster types it with ordinary digits: the same person, nobody new.
     rows[0][0] = "10006"
-    r = upload(client, h, hr_workbook(rows, PLAIN, title=None, instructions_first=False))
+    r = upload_roster(h, hr_workbook(rows, PLAIN, title=None, instructions_first=False))
     assert r.status_code == 200, r.json
     assert r.json["created"] == 0 and r.json["unchanged"] == 2, r.json
     # And a clerk typing full-width digits into the bind page is understood too.
@@ -150,7 +156,7 @@ def test_issue11_5_full_width_employee_no_and_text_are_normalised(app, client, w
     assert r.status_code == 200, r.json
 
 
-def test_issue11_5_gbk_csv_with_crlf_and_a_title_line(app, client, world):
+def test_issue11_5_gbk_csv_with_crlf_and_a_title_line(app, client, world, roster_of, upload_roster):
     """issue 11 #5 (CSV): a GBK CSV with CRLF and a title line, phones as Excel wrote them."""
     boss = world.committee()
     h = world.headers(boss)
@@ -159,19 +165,21 @@ def test_issue11_5_gbk_csv_with_crlf_and_a_title_line(app, client, world):
         ["２００１", "孙　强", "13800002001", "机电队", "机电队党支部", "中共党员", "√"],
         ["2002", "周 丽", "13800002002.0", "机电队", "", "共青团员", "×"],
     ]
-    r = upload(client, h, gbk_csv(rows, header), "花名册.csv")
+    r = upload_roster(h, gbk_csv(rows, header), "花名册.csv")
     assert r.status_code == 200, r.json
     assert r.json["sheet"] is None and r.json["header_row"] == 2
-    got = roster_via_api(app, client, h, boss.mine_id)
+    got = roster_of(h, boss.mine_id)
     assert got["2001"]["name"] == "孙强" and got["2001"]["is_cadre"] is True
     assert got["2002"]["name"] == "周丽" and got["2002"]["political_status"] == "masses"
 
 
-def test_issue11_6_missing_columns_are_named_in_chinese_with_their_spellings(client, world):
+def test_issue11_6_missing_columns_are_named_in_chinese_with_their_spellings(
+    client, world, upload_roster
+):
     """issue 11 #6: the missing-columns message names the columns as a clerk knows them."""
     h = world.headers(world.committee())
     header = ["序号", "姓名", "性别", "所在单位", "政治面貌"]
-    r = upload(client, h, hr_workbook([[1, "张三", "男", "机电队", "群众"]], header))
+    r = upload_roster(h, hr_workbook([[1, "张三", "男", "机电队", "群众"]], header))
     assert r.status_code == 422 and r.json["reason"] == "roster_invalid", r.json
     text = "".join(r.json["errors"]["header"])
     assert "工号" in text and "手机号" in text and "employee_no" not in text
@@ -192,12 +200,12 @@ def test_issue11_6_missing_file_field_is_chinese(client, world):
     assert "Missing" not in message and "文件" in message
 
 
-def test_issue11_6_damaged_xlsx_and_old_xls_are_told_apart(client, world):
+def test_issue11_6_damaged_xlsx_and_old_xls_are_told_apart(client, world, upload_roster):
     """issue 11 #6: a non-zip .xlsx is called damaged, an old .xls is told to be saved as .xlsx."""
     h = world.headers(world.committee())
-    r = upload(client, h, b"this is not a zip at all", "花名册.xlsx")
+    r = upload_roster(h, b"this is not a zip at all", "花名册.xlsx")
     assert r.status_code == 422 and "损坏" in r.json["errors"]["file"][0], r.json
-    r = upload(client, h, b"PK\x03\x04truncated", "花名册.xlsx")
+    r = upload_roster(h, b"PK\x03\x04truncated", "花名册.xlsx")
     assert r.status_code == 422 and "损坏" in r.json["errors"]["file"][0], r.json
     # A real workbook whose sheet XML got damaged on the way (read lazily, sheet by sheet).
     good = zipfile.ZipFile(io.BytesIO(hr_workbook(ROWS)))
@@ -206,9 +214,9 @@ def test_issue11_6_damaged_xlsx_and_old_xls_are_told_apart(client, world):
         for name in good.namelist():
             data = good.read(name)
             z.writestr(name, data[: len(data) // 2] if name.endswith("sheet2.xml") else data)
-    r = upload(client, h, buf.getvalue(), "花名册.xlsx")
+    r = upload_roster(h, buf.getvalue(), "花名册.xlsx")
     assert r.status_code == 422 and "损坏" in r.json["errors"]["file"][0], r.json
-    r = upload(client, h, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64, "花名册.xls")
+    r = upload_roster(h, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64, "花名册.xls")
     assert r.status_code == 422 and ".xlsx" in r.json["errors"]["file"][0], r.json
     assert "另存为" in r.json["errors"]["file"][0]
 
@@ -228,7 +236,9 @@ def test_issue11_6_cli_speaks_chinese_not_python(app, tmp_path):
     assert "工号" in r.output and "单位" in r.output
 
 
-def test_unit_column_that_only_names_the_mine_gives_way_to_the_department(app, client, world):
+def test_unit_column_that_only_names_the_mine_gives_way_to_the_department(
+    app, client, world, roster_of, upload_roster
+):
     """issue 11 #3: with 单位 (the mine, for everyone) and 部门 (the team), 部门 is the unit."""
     boss = world.committee()
     h = world.headers(boss)
@@ -237,9 +247,9 @@ def test_unit_column_that_only_names_the_mine_gives_way_to_the_department(app, c
         ["U1", "甲", "官地矿", "综采一队", 13800000101, "群众", "综采一队党支部"],
         ["U2", "乙", "官地矿", "机电队", 13800000102, "群众", "机电队党支部"],
     ]
-    r = upload(client, h, hr_workbook(rows, header))
+    r = upload_roster(h, hr_workbook(rows, header))
     assert r.status_code == 200, r.json
     assert r.json["columns"]["unit"] == "部门" and "单位" in r.json["ignored_columns"]
     assert any("已改用「部门」列" in w["message"] for w in r.json["warnings"])
-    got = roster_via_api(app, client, h, boss.mine_id)
+    got = roster_of(h, boss.mine_id)
     assert got["U1"]["unit"] == "综采一队" and got["U2"]["unit"] == "机电队"

@@ -4,15 +4,14 @@ branches are listed for the secretaries of both branches, who confirm (it goes o
 from __future__ import annotations
 
 from models import Notification, Pairing, db
-from tests.roster.factory import HR
 
 A_UNIT, A = "综采一队", "综采一队党支部"
 B_UNIT, B = "掘进二队", "掘进二队党支部"
 
 
-def scene(app, client, world):
+def scene(app, client, world, new_hr):
     """Branches A and B with a secretary each; member M1 of A paired with employees E1, E2."""
-    hr = HR(app, client, world)
+    hr = new_hr()
     hr.add("SA", "甲书记", A_UNIT, A, "中共党员")
     hr.add("SB", "乙书记", B_UNIT, B, "中共党员")
     hr.add("M1", "党员一", A_UNIT, A, "中共党员")
@@ -42,9 +41,9 @@ def reviews(client, branch, headers, status="open"):
     return r.json
 
 
-def test_employee_transfer_lists_the_pairing_for_both_secretaries(app, client, world):
+def test_employee_transfer_lists_the_pairing_for_both_secretaries(app, client, world, new_hr):
     """issue 11 (transfers): E1 moves to B's unit; the pairing goes on, listed for A and B."""
-    hr, a, b, h, ids = scene(app, client, world)
+    hr, a, b, h, ids = scene(app, client, world, new_hr)
     hr.rows["E1"][3] = B_UNIT  # a new unit, and with it the branch that covers it
     preview = hr.send(dry_run=True)
     assert [(r["pairing_id"], r["review_id"]) for r in preview["pairing_reviews"]] == [
@@ -87,9 +86,9 @@ def test_employee_transfer_lists_the_pairing_for_both_secretaries(app, client, w
     assert hr.send()["pairing_reviews"] == []
 
 
-def test_member_transfer_ended_by_either_secretary(app, client, world):
+def test_member_transfer_ended_by_either_secretary(app, client, world, new_hr):
     """issue 11 (transfers): M1 moves to B; B's secretary ends one pairing, history kept."""
-    hr, a, b, h, ids = scene(app, client, world)
+    hr, a, b, h, ids = scene(app, client, world, new_hr)
     hr.rows["M1"][3:5] = [B_UNIT, B]
     answer = hr.send()
     assert {r["pairing_id"] for r in answer["pairing_reviews"]} == set(ids.values())
@@ -118,10 +117,10 @@ def test_member_transfer_ended_by_either_secretary(app, client, world):
     }
 
 
-def test_a_pair_that_moves_together_needs_no_review(app, client, world):
+def test_a_pair_that_moves_together_needs_no_review(app, client, world, new_hr):
     """issue 11 (transfers): member and employee move to B together: no review, the pairing
     follows them to B and A keeps the history."""
-    hr, a, b, h, ids = scene(app, client, world)
+    hr, a, b, h, ids = scene(app, client, world, new_hr)
     hr.rows["M1"][3:5] = [B_UNIT, B]
     hr.rows["E1"][3] = B_UNIT
     answer = hr.send()
@@ -133,9 +132,9 @@ def test_a_pair_that_moves_together_needs_no_review(app, client, world):
         assert db.session.get(Pairing, ids["E1"]).end_reason == "member_moved"
 
 
-def test_review_moot_when_the_person_moves_back(app, client, world):
+def test_review_moot_when_the_person_moves_back(app, client, world, new_hr):
     """issue 11 (transfers): E1 moves to B and back before anyone decided: nothing to review."""
-    hr, a, b, h, ids = scene(app, client, world)
+    hr, a, b, h, ids = scene(app, client, world, new_hr)
     hr.rows["E1"][3] = B_UNIT
     hr.send()
     assert len(reviews(client, a, h["SA"])) == 1
@@ -146,9 +145,9 @@ def test_review_moot_when_the_person_moves_back(app, client, world):
     assert closed["outcome"] == "resolved" and closed["pairing_active"] is True
 
 
-def test_reviews_are_only_for_the_two_branches(app, client, world):
+def test_reviews_are_only_for_the_two_branches(app, client, world, new_hr):
     """issue 11 (transfers): a secretary of a third branch neither sees nor decides."""
-    hr, a, b, h, ids = scene(app, client, world)
+    hr, a, b, h, ids = scene(app, client, world, new_hr)
     hr.add("SC", "丙书记", "机电队", "机电队党支部", "中共党员")
     hr.rows["E1"][3] = B_UNIT
     hr.send()
@@ -166,17 +165,17 @@ def test_reviews_are_only_for_the_two_branches(app, client, world):
     assert r.status_code == 200 and r.json["outcome"] == "kept"
 
 
-def test_secretary_who_moves_is_warned_about_the_old_grant(app, client, world):
+def test_secretary_who_moves_is_warned_about_the_old_grant(app, client, world, new_hr):
     """issue 11 (transfers): a moved secretary keeps the old grant; the answer says so."""
-    hr, a, b, h, ids = scene(app, client, world)
+    hr, a, b, h, ids = scene(app, client, world, new_hr)
     hr.rows["SA"][3:5] = [B_UNIT, B]
     answer = hr.send(dry_run=True)
     assert any("甲书记" in w["message"] and A in w["message"] for w in answer["warnings"])
 
 
-def test_pairing_ended_directly_closes_its_review(app, client, world):
+def test_pairing_ended_directly_closes_its_review(app, client, world, new_hr):
     """issue 11 (transfers): ending the pairing the ordinary way leaves nothing to decide."""
-    hr, a, b, h, ids = scene(app, client, world)
+    hr, a, b, h, ids = scene(app, client, world, new_hr)
     hr.rows["E1"][3] = B_UNIT
     hr.send()
     (rev,) = reviews(client, a, h["SA"])

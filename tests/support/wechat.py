@@ -1,4 +1,4 @@
-"""Settings of an app that talks to the fake WeChat, and the subscription template the
+"""Settings of an app that talks to the fake WeChat, and the subscription templates the
 notification tests send through it."""
 
 from __future__ import annotations
@@ -35,3 +35,7 @@ WISH_CLAIMED_TEMPLATE = {
     },
 }
 WISH_CLAIMED_KEYWORDS = ["thing1", "name2", "time3"]
+# WECHAT_TEMPLATES with that one template, and the templates WeChat (the fake) knows: a test
+# sending more kinds adds its own to copies of these.
+WECHAT_TEMPLATES = {"wish_claimed": WISH_CLAIMED_TEMPLATE}
+WECHAT_KNOWS = {WISH_CLAIMED_TEMPLATE["template_id"]: WISH_CLAIMED_KEYWORDS}

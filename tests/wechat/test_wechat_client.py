@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from models import Wish, db, get_redis
 from tests.support.concurrency import fire_at_once
-from tests.votes.factory import make_campaign
-from tests.wishes.factory import scene
 from wechat import WeChatUnavailable, get_wechat
 
 SEC = "/wxa/msg_sec_check"
@@ -24,11 +22,11 @@ def _unavailable(fn) -> bool:
 
 
 def test_issue10_1_40001_forever_ends_within_two_calls_and_a_503(
-    app, client, world, wechat_app, fake_wechat
+    app, client, world, wechat_app, fake_wechat, new_campaign
 ):
     """issue 10 #1: WeChat keeps answering 40001. One request sends the call at most twice
     (one renewal in between), then answers 503 — no storm, no RecursionError."""
-    setup = make_campaign(client, world)
+    setup = new_campaign()
     s0 = setup.candidates["safety"][0]
     headers = world.headers(world.person(setup.branch))
     fake_wechat.token_error_forever = 40001
@@ -47,11 +45,11 @@ def test_issue10_1_40001_forever_ends_within_two_calls_and_a_503(
 
 
 def test_issue10_1_wish_post_during_a_token_storm_is_posted_unchecked(
-    world, wechat_app, fake_wechat
+    world, wechat_app, fake_wechat, wish_scene
 ):
     """issue 10 #1: POST /wishes answered 500 after 460 content-check calls; now the check is
     tried twice and the wish waits for the secretary, marked unchecked."""
-    s = scene(world)
+    s = wish_scene()
     fake_wechat.token_error_forever = 40001
     r = wechat_app.test_client().post(
         "/api/v1/wishes",
@@ -135,7 +133,9 @@ def test_issue10_9_non_json_200_is_unavailable_not_success(wechat_app, fake_wech
         assert _unavailable(lambda: get_wechat().msg_sec_check("o", "x", scene=3))
 
 
-def test_issue10_5_share_code_for_a_trial_build(base_config, app, client, world, fake_wechat):
+def test_issue10_5_share_code_for_a_trial_build(
+    base_config, app, client, world, fake_wechat, new_campaign
+):
     """issue 10 #5: the share code names the build (env_version) and only checks the page of
     a released build; a trial build's page is not published, which was 41030 → 502."""
     from app import create_app
@@ -144,7 +144,7 @@ def test_issue10_5_share_code_for_a_trial_build(base_config, app, client, world,
     fake_wechat.pages["formal"] = set()  # nothing released yet
     trial = create_app(wechat_config(base_config, fake_wechat, WECHAT_ENV_VERSION="trial"))
     assert trial.config["WECHAT_MINIPROGRAM_STATE"] == "trial"
-    setup = make_campaign(client, world)
+    setup = new_campaign()
     s0 = setup.candidates["safety"][0]
     url = f"/api/v1/campaigns/{setup.campaign_id}/candidates/{s0}/qrcode"
     r = trial.test_client().get(url, headers=world.headers(world.person(setup.branch)))
@@ -154,9 +154,11 @@ def test_issue10_5_share_code_for_a_trial_build(base_config, app, client, world,
     assert body["scene"] == f"c={setup.campaign_id}&k={s0}"
 
 
-def test_issue10_10_share_code_content_type_is_sniffed(app, client, world, wechat_app, fake_wechat):
+def test_issue10_10_share_code_content_type_is_sniffed(
+    app, client, world, wechat_app, fake_wechat, new_campaign
+):
     """issue 10 #10: WeChat sends JPEG; it was served as image/png."""
-    setup = make_campaign(client, world)
+    setup = new_campaign()
     s0 = setup.candidates["safety"][0]
     url = f"/api/v1/campaigns/{setup.campaign_id}/candidates/{s0}/qrcode"
     headers = world.headers(world.person(setup.branch))

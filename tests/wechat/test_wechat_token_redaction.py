@@ -12,13 +12,10 @@ from app import create_app
 from models import Notification, db
 from notifications import notify
 from notifications.delivery import deliver
-from tests.notifications.factory import give_consent
 from tests.support.fake_wechat import FakeWeChat
-from tests.support.wechat import WISH_CLAIMED_KEYWORDS, WISH_CLAIMED_TEMPLATE, wechat_config
-from tests.wishes.factory import scene
+from tests.support.wechat import WECHAT_KNOWS, WECHAT_TEMPLATES, wechat_config
 from wechat import redact
 
-TEMPLATES = {"wish_claimed": WISH_CLAIMED_TEMPLATE}
 WISH = {"title": "孩子需要书包", "content": "孩子今年上小学，想要一个新书包。", "category": "study"}
 
 
@@ -40,7 +37,7 @@ def test_redact_takes_out_every_form_of_the_token():
 def own_fake():
     """A fake WeChat of this test's own, which the test stops (WeChat out of reach)."""
     fake = FakeWeChat().start()
-    fake.templates["TPL-CLAIMED"] = WISH_CLAIMED_KEYWORDS
+    fake.templates.update(WECHAT_KNOWS)
     stopped = [False]
     yield fake, stopped
     if not stopped[0]:
@@ -58,16 +55,18 @@ def _row(app, person_id: int) -> int:
         return n.id
 
 
-def test_token_stays_out_of_logs_rows_and_answers(base_config, app, world, own_fake, caplog):
+def test_token_stays_out_of_logs_rows_and_answers(
+    base_config, app, world, own_fake, caplog, wish_scene, give_consent
+):
     fake, stopped = own_fake
     wx = create_app(wechat_config(base_config, fake))
-    wx.config["WECHAT_TEMPLATES"] = TEMPLATES
-    s = scene(world)
+    wx.config["WECHAT_TEMPLATES"] = WECHAT_TEMPLATES
+    s = wish_scene()
     world.account(s.members[0], openid="oid-redact")
     headers = s.h(s.wisher)
     caplog.set_level(logging.DEBUG)  # urllib3 logs every URL at DEBUG
 
-    give_consent(wx, fake, s.members[0].id, "TPL-CLAIMED", 3)
+    give_consent(fake, s.members[0].id, "TPL-CLAIMED", 3, app=wx)
     first = _row(wx, s.members[0].id)
     with wx.app_context():
         assert deliver(first) == "sent"

@@ -6,16 +6,13 @@ from datetime import timedelta
 
 from accounts.principal import principal_for_person
 from models import Notification, Person, Wish, WishEvent, db, utcnow
-from tests.pairings.factory import set_cols
 from tests.support.concurrency import fire_at_once
-from tests.wishes.factory import force_status, open_wish, scene, upload
 from wishes import services
 
 
-def test_twenty_members_claim_at_once_exactly_one_wins(app, world):
-    s = scene(world, members=20)
-    client0 = app.test_client()
-    wish_id = open_wish(client0, s)
+def test_twenty_members_claim_at_once_exactly_one_wins(app, world, new_scene, new_wish):
+    s = new_scene(members=20)
+    wish_id = new_wish(s)
     headers = [s.h(m) for m in s.members]
 
     def claim(i: int):
@@ -41,11 +38,10 @@ def test_twenty_members_claim_at_once_exactly_one_wins(app, world):
         assert len(told) == 1
 
 
-def test_claim_cap_holds_when_one_member_taps_many_at_once(app, world):
-    s = scene(world, members=1)
+def test_claim_cap_holds_when_one_member_taps_many_at_once(app, world, new_scene, new_wish):
+    s = new_scene(members=1)
     member = s.members[0]
-    c = app.test_client()
-    wish_ids = [open_wish(c, s, title=f"心愿{i}") for i in range(6)]
+    wish_ids = [new_wish(s, title=f"心愿{i}") for i in range(6)]
     h = s.h(member)
 
     def claim(i: int):
@@ -65,28 +61,30 @@ def test_claim_cap_holds_when_one_member_taps_many_at_once(app, world):
         assert n == limit
 
 
-def test_fulfilled_claims_do_not_count_towards_the_cap(app, client, world):
-    s = scene(world, members=1)
+def test_fulfilled_claims_do_not_count_towards_the_cap(
+    app, client, world, force_wish_status, new_scene, new_wish
+):
+    s = new_scene(members=1)
     member = s.members[0]
-    ids = [open_wish(client, s, title=f"愿望{i}") for i in range(4)]
+    ids = [new_wish(s, title=f"愿望{i}") for i in range(4)]
     for wish_id in ids[:3]:
         assert (
             client.post(f"/api/v1/wishes/{wish_id}/claim", headers=s.h(member)).status_code == 200
         )
     r = client.post(f"/api/v1/wishes/{ids[3]}/claim", headers=s.h(member))
     assert r.status_code == 409 and r.json["reason"] == "claim_limit"
-    force_status(app, ids[0], "fulfilled")
+    force_wish_status(ids[0], "fulfilled")
     assert client.post(f"/api/v1/wishes/{ids[3]}/claim", headers=s.h(member)).status_code == 200
 
 
-def test_only_party_members_claim_and_not_their_own(app, client, world):
-    s = scene(world)
-    wish_id = open_wish(client, s)
+def test_only_party_members_claim_and_not_their_own(app, client, world, new_scene, new_wish):
+    s = new_scene()
+    wish_id = new_wish(s)
     masses = world.person(s.branch)
     r = client.post(f"/api/v1/wishes/{wish_id}/claim", headers=s.h(masses))
     assert r.status_code == 403 and r.json["reason"] == "not_party_member"
     # A party member's own wish.
-    own = open_wish(client, s, title="我的心愿")
+    own = new_wish(s, title="我的心愿")
     with app.app_context():
         db.session.execute(db.update(Wish).where(Wish.id == own).values(wisher_id=s.members[0].id))
         db.session.commit()
@@ -97,18 +95,18 @@ def test_only_party_members_claim_and_not_their_own(app, client, world):
     assert r.status_code == 200
 
 
-def test_claim_of_another_mines_wish_is_404(client, world):
-    s = scene(world)
-    wish_id = open_wish(client, s)
+def test_claim_of_another_mines_wish_is_404(client, world, new_scene, new_wish):
+    s = new_scene()
+    wish_id = new_wish(s)
     stranger = world.member(world.branch(world.mine()))
     r = client.post(f"/api/v1/wishes/{wish_id}/claim", headers=s.h(stranger))
     assert r.status_code == 404
 
 
-def test_deadline_reminder_then_expiry(app, client, world):
-    s = scene(world)
+def test_deadline_reminder_then_expiry(app, client, world, new_scene, new_wish):
+    s = new_scene()
     member = s.members[0]
-    wish_id = open_wish(client, s)
+    wish_id = new_wish(s)
     r = client.post(f"/api/v1/wishes/{wish_id}/claim", headers=s.h(member))
     assert r.status_code == 200
     days = app.config["WISH_CLAIM_DAYS"]
@@ -152,28 +150,32 @@ def test_deadline_reminder_then_expiry(app, client, world):
         assert services.run_claim_deadlines(deadline + timedelta(days=1)).expired == 0
 
 
-def test_expiry_racing_with_fulfil_never_overwrites(app, client, world):
+def test_expiry_racing_with_fulfil_never_overwrites(
+    app, client, world, force_wish_status, new_scene, new_wish
+):
     """The job saw the wish as overdue, but the claimer fulfilled it first: it stays fulfilled."""
-    s = scene(world)
+    s = new_scene()
     member = s.members[0]
-    wish_id = open_wish(client, s)
+    wish_id = new_wish(s)
     client.post(f"/api/v1/wishes/{wish_id}/claim", headers=s.h(member))
     later = utcnow() + timedelta(days=app.config["WISH_CLAIM_DAYS"] + 1)
     with app.app_context():
         due = services.due_for_expiry(later)
         assert due == [wish_id]
-    force_status(app, wish_id, "fulfilled")
+    force_wish_status(wish_id, "fulfilled")
     with app.app_context():
         assert services.expire_claim(wish_id, later) is False
         db.session.commit()
         assert db.session.get(Wish, wish_id).status == "fulfilled"
 
 
-def test_expiry_job_runs_concurrently_without_double_effects(app, client, world):
-    s = scene(world, members=3)
+def test_expiry_job_runs_concurrently_without_double_effects(
+    app, client, world, new_scene, new_wish
+):
+    s = new_scene(members=3)
     ids = []
     for m in s.members:
-        wish_id = open_wish(client, s, title=f"到期{m.id}")
+        wish_id = new_wish(s, title=f"到期{m.id}")
         client.post(f"/api/v1/wishes/{wish_id}/claim", headers=s.h(m))
         ids.append(wish_id)
     later = utcnow() + timedelta(days=app.config["WISH_CLAIM_DAYS"] + 1)
@@ -202,8 +204,8 @@ def test_expiry_job_runs_concurrently_without_double_effects(app, client, world)
         )
 
 
-def test_service_claim_respects_configured_days(app, world):
-    s = scene(world)
+def test_service_claim_respects_configured_days(app, world, new_scene):
+    s = new_scene()
     with app.app_context():
         app.config["WISH_CLAIM_DAYS"] = 7
         try:
@@ -223,14 +225,16 @@ def test_service_claim_respects_configured_days(app, world):
             app.config["WISH_CLAIM_DAYS"] = 30
 
 
-def test_issue9_15_a_claim_past_its_deadline_cannot_be_fulfilled(app, client, world):
+def test_issue9_15_a_claim_past_its_deadline_cannot_be_fulfilled(
+    app, client, world, new_scene, new_wish, set_cols, upload_wish_photo
+):
     """issue 9 #15: a claim past its deadline could still be fulfilled until the expiry job."""
-    s = scene(world)
+    s = new_scene()
     member = s.members[0]
-    wish_id = open_wish(client, s)
+    wish_id = new_wish(s)
     assert client.post(f"/api/v1/wishes/{wish_id}/claim", headers=s.h(member)).status_code == 200
-    photo = upload(client, s, member).json["id"]
-    set_cols(app, Wish, wish_id, claim_deadline=utcnow() - timedelta(minutes=1))
+    photo = upload_wish_photo(s, member).json["id"]
+    set_cols(Wish, wish_id, claim_deadline=utcnow() - timedelta(minutes=1))
     r = client.post(
         f"/api/v1/wishes/{wish_id}/fulfil",
         json={"note": "已送达", "photo_ids": [photo]},

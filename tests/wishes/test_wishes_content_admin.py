@@ -11,16 +11,17 @@ from openpyxl import load_workbook
 
 from clock import SHANGHAI
 from models import Wish, db
-from tests.wishes.factory import open_wish, post_wish, scene
 
 CHECK = "/wxa/msg_sec_check"
 
 
-def test_wechat_content_check_pass_review_risky(wechat_app, world, fake_wechat):
+def test_wechat_content_check_pass_review_risky(
+    wechat_app, world, fake_wechat, new_scene, pending_wish
+):
     client = wechat_app.test_client()
-    s = scene(world)
-    ok = post_wish(client, s, content="想给孩子买个书包")
-    flagged = post_wish(client, s, content="这条内容待审一下")
+    s = new_scene()
+    ok = pending_wish(s, content="想给孩子买个书包", via=client)
+    flagged = pending_wish(s, content="这条内容待审一下", via=client)
     r = client.post(
         "/api/v1/wishes",
         json={"title": "标题", "content": "这是违规内容", "category": "life"},
@@ -42,17 +43,17 @@ def test_wechat_content_check_pass_review_risky(wechat_app, world, fake_wechat):
 
 
 def test_wechat_down_leaves_text_for_the_secretary_and_rechecks_on_approval(
-    wechat_app, world, fake_wechat
+    wechat_app, world, fake_wechat, new_scene, pending_wish
 ):
     client = wechat_app.test_client()
-    s = scene(world)
+    s = new_scene()
 
     def slow(q, b):
         time.sleep(1.5)
         return 200, {"errcode": 0}
 
     fake_wechat.script(CHECK, slow)
-    wish_id = post_wish(client, s, content="想给孩子买个书包")
+    wish_id = pending_wish(s, content="想给孩子买个书包", via=client)
     with wechat_app.app_context():
         assert db.session.get(Wish, wish_id).content_check == "unchecked"
     # WeChat is back and now finds it risky: approval is refused.
@@ -71,22 +72,22 @@ def test_wechat_down_leaves_text_for_the_secretary_and_rechecks_on_approval(
     assert r.status_code == 200 and r.json["content_check"] == "pass"
 
 
-def test_demo_mode_local_check(client, world):
-    s = scene(world)
+def test_demo_mode_local_check(client, world, new_scene, pending_wish):
+    s = new_scene()
     r = client.post(
         "/api/v1/wishes",
         json={"title": "求助", "content": "有人组织赌博", "category": "other"},
         headers=s.h(s.wisher),
     )
     assert r.status_code == 422 and r.json["reason"] == "content_risky"
-    wish_id = post_wish(client, s, content="想申请小额贷款")
+    wish_id = pending_wish(s, content="想申请小额贷款")
     d = client.get(f"/api/v1/wishes/{wish_id}", headers=s.h(s.secretary)).json
     assert d["content_check"] == "review"
 
 
-def test_fulfil_note_is_checked_too(client, world):
-    s = scene(world)
-    wish_id = open_wish(client, s)
+def test_fulfil_note_is_checked_too(client, world, new_scene, new_wish):
+    s = new_scene()
+    wish_id = new_wish(s)
     member = s.members[0]
     client.post(f"/api/v1/wishes/{wish_id}/claim", headers=s.h(member))
     r = client.post(
@@ -103,10 +104,12 @@ def _set_created(app, wish_id, at):
         db.session.commit()
 
 
-def test_admin_lists_and_monthly_counts_in_china_time(app, client, world):
-    s = scene(world)
-    a = post_wish(client, s, title="一月底")
-    b = open_wish(client, s, title="二月初")
+def test_admin_lists_and_monthly_counts_in_china_time(
+    app, client, world, new_scene, new_wish, pending_wish
+):
+    s = new_scene()
+    a = pending_wish(s, title="一月底")
+    b = new_wish(s, title="二月初")
     # 2026-01-31 23:30 China time is still January; 16:30 UTC on Jan 31 is Feb 1 00:30 there.
     _set_created(app, a, datetime(2026, 1, 31, 23, 30, tzinfo=SHANGHAI))
     _set_created(app, b, datetime(2026, 2, 1, 0, 30, tzinfo=SHANGHAI))
@@ -130,8 +133,8 @@ def test_admin_lists_and_monthly_counts_in_china_time(app, client, world):
     assert len(page.json) == 1 and "X-Pagination" in page.headers
 
 
-def test_export_writes_user_text_as_text(app, client, world):
-    s = scene(world)
+def test_export_writes_user_text_as_text(app, client, world, new_scene, pending_wish):
+    s = new_scene()
     evil = [
         '=HYPERLINK("http://x","点我")',
         "+86 139",
@@ -139,7 +142,7 @@ def test_export_writes_user_text_as_text(app, client, world):
         "@SUM(A1)",
     ]
     for i, text in enumerate(evil):
-        post_wish(client, s, title=f"{text}"[:60], content=text + f" {i}")
+        pending_wish(s, title=f"{text}"[:60], content=text + f" {i}")
     r = client.get("/api/v1/admin/wishes/export.xlsx", headers=s.h(s.secretary))
     assert r.status_code == 200
     assert r.mimetype.startswith("application/vnd.openxmlformats")
@@ -163,7 +166,7 @@ def test_export_writes_user_text_as_text(app, client, world):
     assert b"<f>" not in xml and b"<f " not in xml
 
 
-def test_export_is_for_managers_only(client, world):
-    s = scene(world)
+def test_export_is_for_managers_only(client, world, new_scene):
+    s = new_scene()
     r = client.get("/api/v1/admin/wishes/export.xlsx", headers=s.h(s.members[0]))
     assert r.status_code == 403

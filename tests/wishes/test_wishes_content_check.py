@@ -8,7 +8,6 @@ import logging
 import pytest
 
 from models import Account, Wish, db
-from tests.wishes.factory import scene
 
 SEC = "/wxa/msg_sec_check"
 WISH = {"title": "孩子需要书包", "content": "孩子今年上小学，想要一个新书包。", "category": "study"}
@@ -36,11 +35,13 @@ def approve(app, s, wish_id: int):
     )
 
 
-def test_issue10_6_approval_rechecks_with_the_secretarys_openid(world, wechat_app, fake_wechat):
+def test_issue10_6_approval_rechecks_with_the_secretarys_openid(
+    world, wechat_app, fake_wechat, new_scene
+):
     """issue 10 #6: the re-check used the author's openid; WeChat answers 61010 for a user who
     has not opened the app in two hours, and the wish was published "unchecked". The secretary
     approving it is the active user: WeChat checks it on their behalf."""
-    s = scene(world)
+    s = new_scene()
     s.h(s.wisher), s.h(s.secretary)
     fake_wechat.fail[SEC] = -1  # WeChat busy when the wish is posted
     wish_id = post(wechat_app, s)
@@ -55,11 +56,11 @@ def test_issue10_6_approval_rechecks_with_the_secretarys_openid(world, wechat_ap
 
 
 def test_issue10_6_unchecked_mark_stays_visible_when_wechat_still_cannot_say(
-    world, wechat_app, fake_wechat
+    world, wechat_app, fake_wechat, new_scene
 ):
     """61010 for the secretary too (approving from the desk console): the approval stands, the
     wish keeps its "unchecked" mark for the secretary and committee, the history says why."""
-    s = scene(world)
+    s = new_scene()
     s.h(s.wisher), s.h(s.secretary)
     fake_wechat.inactive_openids.update({openid(wechat_app, s.wisher)})
     wish_id = post(wechat_app, s)
@@ -89,13 +90,13 @@ def test_issue10_6_unchecked_mark_stays_visible_when_wechat_still_cannot_say(
     ],
 )
 def test_every_documented_errcode_leaves_the_text_unchecked(
-    world, wechat_app, fake_wechat, caplog, errcode, logged_as_error
+    world, wechat_app, fake_wechat, caplog, errcode, logged_as_error, new_scene
 ):
     """msg_sec_check v2's errcodes: the wish is posted and waits for the secretary, marked
     unchecked; our own mistakes are logged as errors."""
     for name in ("media.content_check", "wechat.client"):
         logging.getLogger(name).disabled = False
-    s = scene(world)
+    s = new_scene()
     fake_wechat.fail[SEC] = errcode
     with caplog.at_level(logging.INFO):
         wish_id = post(wechat_app, s)
@@ -104,15 +105,15 @@ def test_every_documented_errcode_leaves_the_text_unchecked(
     assert bool(errors) == logged_as_error, caplog.text
 
 
-def test_v1_risky_errcode_refuses_the_text(world, wechat_app, fake_wechat):
-    s = scene(world)
+def test_v1_risky_errcode_refuses_the_text(world, wechat_app, fake_wechat, new_scene):
+    s = new_scene()
     fake_wechat.fail[SEC] = 87014
     r = wechat_app.test_client().post("/api/v1/wishes", json=WISH, headers=s.h(s.wisher))
     assert r.status_code == 422 and r.json["reason"] == "content_risky", r.json
 
 
-def test_the_check_call_is_the_documented_v2_body(world, wechat_app, fake_wechat):
-    s = scene(world)
+def test_the_check_call_is_the_documented_v2_body(world, wechat_app, fake_wechat, new_scene):
+    s = new_scene()
     post(wechat_app, s)
     [(_, _, body)] = fake_wechat.calls_to(SEC)
     assert body["version"] == 2 and body["scene"] == 3
@@ -120,8 +121,10 @@ def test_the_check_call_is_the_documented_v2_body(world, wechat_app, fake_wechat
     assert WISH["title"] in body["content"] and WISH["content"] in body["content"]
 
 
-def test_issue10_9_non_json_200_leaves_the_text_unchecked(world, wechat_app, fake_wechat):
+def test_issue10_9_non_json_200_leaves_the_text_unchecked(
+    world, wechat_app, fake_wechat, new_scene
+):
     """issue 10 #9: a 200 that is not JSON made the content check 500."""
-    s = scene(world)
+    s = new_scene()
     fake_wechat.non_json.add(SEC)
     assert content_check(wechat_app, post(wechat_app, s)) == "unchecked"

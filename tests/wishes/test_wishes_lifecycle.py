@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 
 from models import Notification, PointsEntry, Upload, Wish, WishEvent, db, utcnow
-from tests.wishes.factory import force_status, open_wish, post_wish, scene, upload
 from wishes.states import TRANSITIONS
 
 
@@ -18,10 +17,12 @@ def notifications(app, wish_id=None):
         return [(n.person_id, n.kind) for n in rows]
 
 
-def test_posting_to_completed_notifies_the_right_people(app, client, world):
-    s = scene(world)
+def test_posting_to_completed_notifies_the_right_people(
+    app, client, world, new_scene, pending_wish, upload_wish_photo
+):
+    s = new_scene()
     member = s.members[0]
-    wish_id = post_wish(client, s)
+    wish_id = pending_wish(s)
     assert notifications(app) == [(s.secretary.id, "wish_submitted")]
 
     r = client.post(
@@ -37,7 +38,7 @@ def test_posting_to_completed_notifies_the_right_people(app, client, world):
     assert r.json["status"] == "claimed" and r.json["claimer"]["id"] == member.id
     assert r.json["claim_deadline"] is not None
 
-    photo = upload(client, s, member).json["id"]
+    photo = upload_wish_photo(s, member).json["id"]
     r = client.post(
         f"/api/v1/wishes/{wish_id}/fulfil",
         json={"note": "书包已经送到家里", "photo_ids": [photo]},
@@ -88,9 +89,9 @@ def test_posting_to_completed_notifies_the_right_people(app, client, world):
     ]
 
 
-def test_reject_needs_a_reason_and_tells_the_wisher(app, client, world):
-    s = scene(world)
-    wish_id = post_wish(client, s)
+def test_reject_needs_a_reason_and_tells_the_wisher(app, client, world, new_scene, pending_wish):
+    s = new_scene()
+    wish_id = pending_wish(s)
     r = client.post(
         f"/api/v1/wishes/{wish_id}/review", json={"approve": False}, headers=s.h(s.secretary)
     )
@@ -106,10 +107,10 @@ def test_reject_needs_a_reason_and_tells_the_wisher(app, client, world):
     assert (s.wisher.id, "wish_reviewed") in notifications(app)
 
 
-def test_only_the_wishers_branch_secretary_reviews(client, world):
-    s = scene(world)
+def test_only_the_wishers_branch_secretary_reviews(client, world, new_scene, pending_wish):
+    s = new_scene()
     other_secretary = world.secretary(world.branch())
-    wish_id = post_wish(client, s)
+    wish_id = pending_wish(s)
     for person in (s.members[0], s.wisher):
         r = client.post(
             f"/api/v1/wishes/{wish_id}/review", json={"approve": True}, headers=s.h(person)
@@ -165,9 +166,18 @@ def no_rate_limits(app):
     app.config.update(saved)
 
 
-def test_every_transition_allowed_or_refused(app, client, world, no_rate_limits):
+def test_every_transition_allowed_or_refused(
+    app,
+    client,
+    world,
+    no_rate_limits,
+    force_wish_status,
+    new_scene,
+    pending_wish,
+    upload_wish_photo,
+):
     """Each action from each status: the allowed ones land on their target, the rest are 409."""
-    s = scene(world, members=2)
+    s = new_scene(members=2)
     claimer, member = s.members
     actors = {
         "secretary": s.secretary,
@@ -178,7 +188,7 @@ def test_every_transition_allowed_or_refused(app, client, world, no_rate_limits)
     checked = 0
     for status in STATUSES:
         for action, (path_body) in BODIES.items():
-            wish_id = post_wish(client, s)
+            wish_id = pending_wish(s)
             values = {}
             if status in ("claimed", "fulfilled", "completed"):
                 values = {
@@ -186,8 +196,8 @@ def test_every_transition_allowed_or_refused(app, client, world, no_rate_limits)
                     "claimed_at": utcnow(),
                     "claim_deadline": utcnow() + timedelta(days=30),
                 }
-            force_status(app, wish_id, status, **values)
-            photo = upload(client, s, claimer).json["id"]
+            force_wish_status(wish_id, status, **values)
+            photo = upload_wish_photo(s, claimer).json["id"]
             path, body = path_body(photo)
             actor = actors[ACTORS[action]]
             r = client.post(f"/api/v1/wishes/{wish_id}/{path}", json=body, headers=s.h(actor))
@@ -220,10 +230,10 @@ def test_every_transition_allowed_or_refused(app, client, world, no_rate_limits)
     assert checked == len(STATUSES) * len(BODIES)
 
 
-def test_wrong_person_for_an_allowed_transition_is_403(client, world):
-    s = scene(world, members=2)
+def test_wrong_person_for_an_allowed_transition_is_403(client, world, new_scene, new_wish):
+    s = new_scene(members=2)
     claimer, other = s.members
-    wish_id = open_wish(client, s)
+    wish_id = new_wish(s)
     r = client.post(f"/api/v1/wishes/{wish_id}/withdraw", json={}, headers=s.h(other))
     assert r.status_code == 403 and r.json["reason"] == "not_wisher"
     client.post(f"/api/v1/wishes/{wish_id}/claim", headers=s.h(claimer))
@@ -234,9 +244,9 @@ def test_wrong_person_for_an_allowed_transition_is_403(client, world):
     assert r.status_code == 403
 
 
-def test_withdraw_before_claim_only(client, world):
-    s = scene(world)
-    wish_id = open_wish(client, s)
+def test_withdraw_before_claim_only(client, world, new_scene, new_wish):
+    s = new_scene()
+    wish_id = new_wish(s)
     r = client.post(f"/api/v1/wishes/{wish_id}/withdraw", headers=s.h(s.wisher))
     assert r.status_code == 200 and r.json["status"] == "withdrawn"
     # Gone from the pool.
@@ -244,10 +254,10 @@ def test_withdraw_before_claim_only(client, world):
     assert pool == []
 
 
-def test_release_returns_to_pool_with_reason(app, client, world):
-    s = scene(world)
+def test_release_returns_to_pool_with_reason(app, client, world, new_scene, new_wish):
+    s = new_scene()
     member = s.members[0]
-    wish_id = open_wish(client, s)
+    wish_id = new_wish(s)
     client.post(f"/api/v1/wishes/{wish_id}/claim", headers=s.h(member))
     r = client.post(f"/api/v1/wishes/{wish_id}/release", json={}, headers=s.h(member))
     assert r.status_code == 422
@@ -265,12 +275,12 @@ def test_release_returns_to_pool_with_reason(app, client, world):
     assert r.status_code == 200
 
 
-def test_fulfil_needs_own_unused_photos(client, world):
-    s = scene(world, members=2)
+def test_fulfil_needs_own_unused_photos(client, world, new_scene, new_wish, upload_wish_photo):
+    s = new_scene(members=2)
     claimer, other = s.members
-    wish_id = open_wish(client, s)
+    wish_id = new_wish(s)
     client.post(f"/api/v1/wishes/{wish_id}/claim", headers=s.h(claimer))
-    foreign = upload(client, s, other).json["id"]
+    foreign = upload_wish_photo(s, other).json["id"]
     r = client.post(
         f"/api/v1/wishes/{wish_id}/fulfil",
         json={"note": "done", "photo_ids": [foreign]},
@@ -287,8 +297,8 @@ def test_fulfil_needs_own_unused_photos(client, world):
     assert detail["status"] == "claimed"
 
 
-def test_confirm_rating_range(client, world):
-    s = scene(world)
+def test_confirm_rating_range(client, world, new_scene):
+    s = new_scene()
     for rating in (0, 6, "5", None):
         r = client.post("/api/v1/wishes/1/confirm", json={"rating": rating}, headers=s.h(s.wisher))
         assert r.status_code == 422, rating
@@ -304,14 +314,14 @@ def test_confirm_rating_range(client, world):
         {"title": 1, "content": ["x"], "category": "life"},
     ],
 )
-def test_bad_wish_bodies_are_422(client, world, body):
-    s = scene(world)
+def test_bad_wish_bodies_are_422(client, world, body, new_scene):
+    s = new_scene()
     r = client.post("/api/v1/wishes", json=body, headers=s.h(s.wisher))
     assert r.status_code == 422 and r.json["reason"] == "validation_error"
 
 
-def test_unknown_wish_is_404_and_unbound_is_403(client, world):
-    s = scene(world)
+def test_unknown_wish_is_404_and_unbound_is_403(client, world, new_scene):
+    s = new_scene()
     r = client.get("/api/v1/wishes/999999", headers=s.h(s.wisher))
     assert r.status_code == 404 and r.json["reason"] == "wish_not_found"
     r = client.post("/api/v1/auth/login", json={"code": "demo:stranger"})
@@ -320,11 +330,11 @@ def test_unknown_wish_is_404_and_unbound_is_403(client, world):
     assert client.get("/api/v1/wishes").status_code == 401
 
 
-def test_submit_on_behalf_of_an_employee(app, world):
+def test_submit_on_behalf_of_an_employee(app, world, new_scene):
     from accounts.principal import principal_for_person
     from wishes import services
 
-    s = scene(world)
+    s = new_scene()
     member, employee = s.members[0], s.wisher
     plain = world.person(s.branch)
     with app.app_context():
@@ -354,8 +364,8 @@ def test_submit_on_behalf_of_an_employee(app, world):
         assert wish.status == "withdrawn"
 
 
-def test_hostile_inputs_never_500(client, world):
-    s = scene(world)
+def test_hostile_inputs_never_500(client, world, new_scene):
+    s = new_scene()
     h = s.h(s.members[0])
     huge = 2**40
     cases = [

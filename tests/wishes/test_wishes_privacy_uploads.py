@@ -10,13 +10,13 @@ from PIL import Image
 
 from media.storage import get_storage
 from models import Upload, db
-from tests.wishes.factory import image_bytes, open_wish, post_wish, scene, upload
+from tests.support.images import image_bytes
 
 
-def test_masking_for_each_role(client, world):
-    s = scene(world, members=2)
+def test_masking_for_each_role(client, world, new_scene, new_wish):
+    s = new_scene(members=2)
     claimer, other_member = s.members
-    wish_id = open_wish(client, s)
+    wish_id = new_wish(s)
     client.post(f"/api/v1/wishes/{wish_id}/claim", headers=s.h(claimer))
     masses = world.person(s.branch)
     other_secretary = world.secretary(world.branch())
@@ -44,9 +44,9 @@ def test_masking_for_each_role(client, world):
     assert r.status_code == 403
 
 
-def test_pending_and_rejected_wishes_are_not_public(client, world):
-    s = scene(world)
-    wish_id = post_wish(client, s)
+def test_pending_and_rejected_wishes_are_not_public(client, world, new_scene, pending_wish):
+    s = new_scene()
+    wish_id = pending_wish(s)
     r = client.get(f"/api/v1/wishes/{wish_id}", headers=s.h(s.members[0]))
     assert r.status_code == 404
     r = client.get("/api/v1/wishes?status=pending_review", headers=s.h(s.members[0]))
@@ -56,19 +56,19 @@ def test_pending_and_rejected_wishes_are_not_public(client, world):
     assert [w["id"] for w in mine] == [wish_id] and mine[0]["wisher"]["name"] == "张三丰"
 
 
-def test_upload_accepts_each_type_by_content(client, world):
-    s = scene(world)
+def test_upload_accepts_each_type_by_content(client, world, new_scene, upload_wish_photo):
+    s = new_scene()
     # WebP is stored as JPEG: WeChat's image check reads JPEG, PNG, BMP and GIF only.
     for fmt, mime in (("JPEG", "image/jpeg"), ("PNG", "image/png"), ("WEBP", "image/jpeg")):
         # The name lies; the content decides.
-        r = upload(client, s, s.wisher, image_bytes(fmt), name="photo.gif")
+        r = upload_wish_photo(s, s.wisher, image_bytes(fmt), name="photo.gif")
         assert r.status_code == 201, r.json
         assert r.json["content_type"] == mime and r.json["url"]
         assert r.json["check"] == "pass"  # demo mode: the local check is the check
 
 
-def test_upload_bad_inputs(client, world, app):
-    s = scene(world)
+def test_upload_bad_inputs(client, world, app, new_scene, upload_wish_photo):
+    s = new_scene()
     cases = [
         (b"GIF89a" + b"\0" * 100, 415, "unsupported_image_type"),
         (b"%PDF-1.4 not an image", 415, "unsupported_image_type"),
@@ -77,10 +77,10 @@ def test_upload_bad_inputs(client, world, app):
         (b"\xff\xd8\xff" + b"garbage" * 10, 422, "invalid_image"),  # magic only
     ]
     for data, status, reason in cases:
-        r = upload(client, s, s.wisher, data, name="a.jpg")
+        r = upload_wish_photo(s, s.wisher, data, name="a.jpg")
         assert (r.status_code, r.json["reason"]) == (status, reason), (data[:12], r.json)
     big = b"\xff\xd8\xff" + b"\0" * (app.config["UPLOAD_MAX_BYTES"] + 10)
-    r = upload(client, s, s.wisher, big, name="big.jpg")
+    r = upload_wish_photo(s, s.wisher, big, name="big.jpg")
     assert r.status_code == 413 and r.json["reason"] == "file_too_large"
     r = client.post(
         "/api/v1/uploads", data={}, headers=s.h(s.wisher), content_type="multipart/form-data"
@@ -90,12 +90,12 @@ def test_upload_bad_inputs(client, world, app):
         assert db.session.scalar(db.select(db.func.count()).select_from(Upload)) == 0
 
 
-def test_exif_location_is_stripped(client, world, app):
-    s = scene(world)
+def test_exif_location_is_stripped(client, world, app, new_scene, upload_wish_photo):
+    s = new_scene()
     original = image_bytes("JPEG", (80, 40), gps=True)
     with Image.open(io.BytesIO(original)) as img:
         assert img.getexif().get_ifd(0x8825)  # the fixture really carries GPS
-    r = upload(client, s, s.wisher, original, name="x.jpg")
+    r = upload_wish_photo(s, s.wisher, original, name="x.jpg")
     assert r.status_code == 201
     with app.app_context():
         u = db.session.get(Upload, r.json["id"])
@@ -108,10 +108,12 @@ def test_exif_location_is_stripped(client, world, app):
     assert b"TestPhone" not in stored
 
 
-def test_photos_are_served_to_those_allowed(client, world, app):
-    s = scene(world, members=2)
+def test_photos_are_served_to_those_allowed(
+    client, world, app, new_scene, new_wish, upload_wish_photo
+):
+    s = new_scene(members=2)
     claimer = s.members[0]
-    r = upload(client, s, claimer)
+    r = upload_wish_photo(s, claimer)
     own_url = r.json["url"]
     photo = r.json["id"]
     # The signed link works without a token (an <image> tag cannot send one).
@@ -129,7 +131,7 @@ def test_photos_are_served_to_those_allowed(client, world, app):
     assert client.get(plain, headers=s.h(claimer)).status_code == 200
     assert client.get(plain, headers=s.h(s.members[1])).status_code == 404
 
-    wish_id = open_wish(client, s)
+    wish_id = new_wish(s)
     client.post(f"/api/v1/wishes/{wish_id}/claim", headers=s.h(claimer))
     client.post(
         f"/api/v1/wishes/{wish_id}/fulfil",

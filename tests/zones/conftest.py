@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 import pytest
 
-from tests.zones.factory import Site, make_zone
+from tests.zones.factory import Site, make_zone, report
+from tests.zones.factory import zone_body as factory_zone_body
 
 
 @pytest.fixture
@@ -20,3 +22,15 @@ def new_site(world) -> Callable[..., Site]:
 def new_zone(client) -> Callable[..., dict]:
     """new_zone(site, **fields): a zone made by the site's secretary over the API (its JSON)."""
     return partial(make_zone, client)
+
+
+@pytest.fixture
+def report_danger(client) -> Callable[..., Any]:
+    """report_danger(headers, **body): a danger report's response."""
+    return partial(report, client)
+
+
+@pytest.fixture
+def zone_body() -> Callable[..., dict[str, Any]]:
+    """zone_body(site, **fields): a valid zone's body."""
+    return factory_zone_body

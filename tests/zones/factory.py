@@ -7,7 +7,7 @@ import io
 from typing import Any
 
 from models import Person, Unit, db
-from tests.wishes.factory import image_bytes
+from tests.support.images import image_bytes
 
 
 class Site:

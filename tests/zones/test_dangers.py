@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from models import Danger, DangerEvent, Notification, db, utcnow
 from tests.support.concurrency import fire_at_once
-from tests.zones.factory import report, upload
 
 
 def _assign(client, site, danger_id, fixer, by=None, **kw):
@@ -18,10 +17,10 @@ def _assign(client, site, danger_id, fixer, by=None, **kw):
     )
 
 
-def _fix(client, site, danger_id, fixer):
+def _fix(client, site, danger_id, fixer, upload_photo):
     return client.post(
         f"/api/v1/dangers/{danger_id}/fix",
-        json={"note": "已更换锚杆并挂网", "photo_ids": [upload(client, site.h(fixer))]},
+        json={"note": "已更换锚杆并挂网", "photo_ids": [upload_photo(site.h(fixer))]},
         headers=site.h(fixer),
     )
 
@@ -44,13 +43,13 @@ def _kinds(app, person_id):
 
 
 def test_a_danger_from_report_to_verified_fix_with_an_overdue_escalation(
-    app, client, new_site, new_zone
+    app, client, new_site, new_zone, report_danger, upload_photo
 ):
     site = new_site()
     zone = new_zone(site)
     reporter, fixer = site.workers[0], site.workers[1]
-    photo = upload(client, site.h(reporter))
-    r = report(client, site.h(reporter), zone_id=zone["id"], level="serious", photo_ids=[photo])
+    photo = upload_photo(site.h(reporter))
+    r = report_danger(site.h(reporter), zone_id=zone["id"], level="serious", photo_ids=[photo])
     assert r.status_code == 201, r.json
     danger = r.json
     assert danger["status"] == "reported" and danger["unit_id"] == site.unit_id
@@ -96,13 +95,13 @@ def test_a_danger_from_report_to_verified_fix_with_an_overdue_escalation(
     assert [d["id"] for d in overdue.json] == [danger["id"]]
 
     # someone else cannot report the fix; the fixer does, with a photo
-    r = _fix(client, site, danger["id"], site.workers[2])
+    r = _fix(client, site, danger["id"], site.workers[2], upload_photo)
     assert r.status_code in (403, 404)
     r = client.post(
         f"/api/v1/dangers/{danger['id']}/fix", json={"note": "好了"}, headers=site.h(fixer)
     )
     assert r.status_code == 422 and r.json["reason"] == "photo_required"
-    r = _fix(client, site, danger["id"], fixer)
+    r = _fix(client, site, danger["id"], fixer, upload_photo)
     assert r.status_code == 200 and r.json["status"] == "fixed"
 
     # the fixer may not verify their own fix; the reporter reopens, then accepts the second fix
@@ -113,7 +112,7 @@ def test_a_danger_from_report_to_verified_fix_with_an_overdue_escalation(
     r = _verify(client, site.h(reporter), danger["id"], accept=False, note="锚杆仍松动")
     assert r.status_code == 200 and r.json["status"] == "assigned"
     assert r.json["reopen_count"] == 1 and r.json["overdue"] is False
-    assert _fix(client, site, danger["id"], fixer).status_code == 200
+    assert _fix(client, site, danger["id"], fixer, upload_photo).status_code == 200
     r = _verify(client, site.h(reporter), danger["id"])
     assert r.status_code == 200 and r.json["status"] == "verified"
     with app.app_context():
@@ -127,27 +126,31 @@ def test_a_danger_from_report_to_verified_fix_with_an_overdue_escalation(
     assert actions == ["report", "assign", "overdue", "fix", "reopen", "fix", "accept"]
 
 
-def test_bad_reports_are_refused_with_reasons(client, new_site, new_zone):
+def test_bad_reports_are_refused_with_reasons(
+    client, new_site, new_zone, report_danger, upload_photo
+):
     site = new_site()
     h = site.h(site.workers[0])
     r = client.post("/api/v1/dangers", json={"level": "general", "place": "主井口"}, headers=h)
     assert r.status_code == 422 and r.json["reason"] == "empty_report"
-    r = report(client, h, place="主井口", level="huge")
+    r = report_danger(h, place="主井口", level="huge")
     assert r.status_code == 422 and r.json["reason"] == "invalid_level"
-    r = report(client, h)  # neither zone nor place
+    r = report_danger(h)  # neither zone nor place
     assert r.status_code == 422
-    r = report(client, h, place="主井口")
+    r = report_danger(h, place="主井口")
     assert r.status_code == 201 and r.json["zone_id"] is None
     # a photo alone is a report
-    r = report(client, h, place="主井口", description=None, photo_ids=[upload(client, h)])
+    r = report_danger(h, place="主井口", description=None, photo_ids=[upload_photo(h)])
     assert r.status_code == 201
 
 
-def test_anonymous_reports_hide_the_reporter_from_all_but_the_committee(client, new_site, new_zone):
+def test_anonymous_reports_hide_the_reporter_from_all_but_the_committee(
+    client, new_site, new_zone, report_danger
+):
     site = new_site()
     zone = new_zone(site)
     reporter = site.workers[0]
-    r = report(client, site.h(reporter), zone_id=zone["id"], anonymous=True)
+    r = report_danger(site.h(reporter), zone_id=zone["id"], anonymous=True)
     assert r.status_code == 201
     danger_id = r.json["id"]
     assert r.json["reporter"]["id"] == reporter.id  # the reporter sees themself
@@ -161,40 +164,42 @@ def test_anonymous_reports_hide_the_reporter_from_all_but_the_committee(client, 
     assert r.status_code == 404
 
 
-def test_nothing_crosses_mines(client, world, new_site, new_zone):
+def test_nothing_crosses_mines(client, world, new_site, new_zone, report_danger):
     site = new_site()
     zone = new_zone(site)
     far = new_site(world.mine())
-    r = report(client, site.h(site.workers[0]), zone_id=zone["id"])
+    r = report_danger(site.h(site.workers[0]), zone_id=zone["id"])
     danger_id = r.json["id"]
     assert (
         client.get(f"/api/v1/dangers/{danger_id}", headers=far.h(far.committee)).status_code == 404
     )
     assert client.get("/api/v1/admin/dangers", headers=far.h(far.committee)).json == []
     # a zone of another mine cannot be reported against, nor a fixer of another mine named
-    r = report(client, far.h(far.workers[0]), zone_id=zone["id"])
+    r = report_danger(far.h(far.workers[0]), zone_id=zone["id"])
     assert r.status_code == 404 and r.json["reason"] == "zone_not_found"
     r = _assign(client, site, danger_id, far.workers[0])
     assert r.status_code == 422 and r.json["reason"] == "other_mine"
 
 
-def test_only_the_secretary_or_the_zone_member_assigns(client, new_site, new_zone):
+def test_only_the_secretary_or_the_zone_member_assigns(client, new_site, new_zone, report_danger):
     site = new_site()
     zone = new_zone(site)
-    danger_id = report(client, site.h(site.workers[0]), zone_id=zone["id"]).json["id"]
+    danger_id = report_danger(site.h(site.workers[0]), zone_id=zone["id"]).json["id"]
     r = _assign(client, site, danger_id, site.workers[1], by=site.workers[0])
     assert r.status_code == 403 and r.json["reason"] == "not_assigner"
     r = _assign(client, site, danger_id, site.workers[1], deadline="2020-01-01T00:00:00+08:00")
     assert r.status_code == 422
 
 
-def test_two_verifiers_at_the_same_instant_one_wins(app, client, new_site, new_zone):
+def test_two_verifiers_at_the_same_instant_one_wins(
+    app, client, new_site, new_zone, report_danger, upload_photo
+):
     site = new_site()
     zone = new_zone(site)
     reporter, fixer = site.workers[0], site.workers[1]
-    danger_id = report(client, site.h(reporter), zone_id=zone["id"]).json["id"]
+    danger_id = report_danger(site.h(reporter), zone_id=zone["id"]).json["id"]
     assert _assign(client, site, danger_id, fixer).status_code == 200
-    assert _fix(client, site, danger_id, fixer).status_code == 200
+    assert _fix(client, site, danger_id, fixer, upload_photo).status_code == 200
     verifiers = [site.h(reporter), site.h(site.member)]
     results = fire_at_once(
         2, lambda i: _verify(app.test_client(), verifiers[i], danger_id, accept=i == 0, note="x")
@@ -210,17 +215,19 @@ def test_two_verifiers_at_the_same_instant_one_wins(app, client, new_site, new_z
     assert decided == 1
 
 
-def test_the_monthly_trend_counts_reports_and_verifications(app, client, new_site):
+def test_the_monthly_trend_counts_reports_and_verifications(
+    app, client, new_site, report_danger, upload_photo
+):
     from accounts.principal import principal_for_person
     from clock import local
     from zones import dangers
 
     site = new_site()
     reporter, fixer = site.workers[0], site.workers[1]
-    danger_id = report(client, site.h(reporter), place="主井口").json["id"]
-    report(client, site.h(reporter), place="副井口")
+    danger_id = report_danger(site.h(reporter), place="主井口").json["id"]
+    report_danger(site.h(reporter), place="副井口")
     assert _assign(client, site, danger_id, fixer).status_code == 200
-    assert _fix(client, site, danger_id, fixer).status_code == 200
+    assert _fix(client, site, danger_id, fixer, upload_photo).status_code == 200
     assert _verify(client, site.h(reporter), danger_id).status_code == 200
     with app.app_context():
         now = local(utcnow())
@@ -233,7 +240,7 @@ def test_the_monthly_trend_counts_reports_and_verifications(app, client, new_sit
 
 
 def test_an_anonymous_reporters_photos_do_not_name_them_in_photo_review(
-    app, client, new_site, new_zone
+    app, client, new_site, new_zone, report_danger, upload_photo
 ):
     """The 图片审核 queue (API and console) named the uploader of an anonymous report's photo to
     the secretary: the report hid the reporter, its photo did not."""
@@ -243,8 +250,8 @@ def test_an_anonymous_reporters_photos_do_not_name_them_in_photo_review(
     site = new_site()
     zone = new_zone(site)
     reporter = site.workers[0]
-    photo = upload(client, site.h(reporter))
-    r = report(client, site.h(reporter), zone_id=zone["id"], anonymous=True, photo_ids=[photo])
+    photo = upload_photo(site.h(reporter))
+    r = report_danger(site.h(reporter), zone_id=zone["id"], anonymous=True, photo_ids=[photo])
     assert r.status_code == 201, r.json
     with app.app_context():
         status = db.session.get(Upload, photo).check_status

@@ -11,7 +11,6 @@ from PIL import Image
 
 from media import owners
 from models import Upload, Zone, db
-from tests.zones.factory import upload
 from zones import placard
 
 
@@ -69,7 +68,9 @@ def test_the_placard_shows_the_members_photo_never_stretched(app, client, new_si
         assert owners.use_of(up).what == f"{site.member.name}的照片（责任区牌）"
 
 
-def test_the_secretary_replaces_it_and_others_may_not(app, client, new_site, new_zone):
+def test_the_secretary_replaces_it_and_others_may_not(
+    app, client, new_site, new_zone, upload_photo
+):
     site = new_site()
     zone = new_zone(site)
     url = f"/api/v1/people/{site.member.id}/photo"
@@ -83,17 +84,17 @@ def test_the_secretary_replaces_it_and_others_may_not(app, client, new_site, new
     # Used already; someone else's upload; a worker for a member; another branch's secretary.
     r = client.post(url, json={"photo_id": photo}, headers=site.h(site.secretary))
     assert (r.status_code, r.json["reason"]) == (422, "photo_not_usable")
-    theirs = upload(client, site.h(site.member))
+    theirs = upload_photo(site.h(site.member))
     r = client.post(url, json={"photo_id": theirs}, headers=site.h(site.secretary))
     assert (r.status_code, r.json["reason"]) == (422, "photo_not_usable")
     worker = site.workers[0]
-    mine = upload(client, site.h(worker))
+    mine = upload_photo(site.h(worker))
     r = client.post(url, json={"photo_id": mine}, headers=site.h(worker))
     assert (r.status_code, r.json["reason"]) == (403, "not_photo_manager")
     other = new_site(mine=None)
     r = client.post(
         url,
-        json={"photo_id": upload(client, other.h(other.secretary))},
+        json={"photo_id": upload_photo(other.h(other.secretary))},
         headers=other.h(other.secretary),
     )
     assert r.status_code in (403, 404)

@@ -4,7 +4,6 @@ requests that only another committee member's approval puts on the ledger."""
 from __future__ import annotations
 
 from models import PointsRequest, db
-from tests.zones.factory import report, upload
 
 
 def _requests(app, person_id):
@@ -14,8 +13,8 @@ def _requests(app, person_id):
         )
 
 
-def _verified(client, site, reporter, anonymous=False):
-    danger_id = report(client, site.h(reporter), place="主运输巷", anonymous=anonymous).json["id"]
+def _verified(client, site, reporter, report_danger, upload_photo, anonymous=False):
+    danger_id = report_danger(site.h(reporter), place="主运输巷", anonymous=anonymous).json["id"]
     fixer = site.workers[0]
     r = client.post(
         f"/api/v1/dangers/{danger_id}/assign",
@@ -25,7 +24,7 @@ def _verified(client, site, reporter, anonymous=False):
     assert r.status_code == 200, r.json
     r = client.post(
         f"/api/v1/dangers/{danger_id}/fix",
-        json={"photo_ids": [upload(client, site.h(fixer))]},
+        json={"photo_ids": [upload_photo(site.h(fixer))]},
         headers=site.h(fixer),
     )
     assert r.status_code == 200, r.json
@@ -36,10 +35,12 @@ def _verified(client, site, reporter, anonymous=False):
     return danger_id
 
 
-def test_a_verified_danger_found_by_a_member_waits_for_the_committee(app, client, new_site):
+def test_a_verified_danger_found_by_a_member_waits_for_the_committee(
+    app, client, new_site, report_danger, upload_photo
+):
     site = new_site()
     reporter = site.member2
-    _verified(client, site, reporter)
+    _verified(client, site, reporter, report_danger, upload_photo)
     (req,) = _requests(app, reporter.id)
     assert (req.status, req.delta, req.requested_by_id) == ("pending", 2, reporter.id)
     r = client.get("/api/v1/points/mine?period=all", headers=site.h(reporter))
@@ -53,10 +54,12 @@ def test_a_verified_danger_found_by_a_member_waits_for_the_committee(app, client
     assert client.get("/api/v1/points/mine?period=all", headers=site.h(reporter)).json["total"] == 2
 
 
-def test_no_points_for_anonymous_reports_or_non_members(app, client, new_site):
+def test_no_points_for_anonymous_reports_or_non_members(
+    app, client, new_site, report_danger, upload_photo
+):
     site = new_site()
-    _verified(client, site, site.member2, anonymous=True)
-    _verified(client, site, site.workers[1])
+    _verified(client, site, site.member2, report_danger, upload_photo, anonymous=True)
+    _verified(client, site, site.workers[1], report_danger, upload_photo)
     assert _requests(app, site.member2.id) == []
     assert _requests(app, site.workers[1].id) == []
 
@@ -78,26 +81,27 @@ def test_a_violation_stop_raises_a_request_the_recorder_cannot_decide(app, clien
     assert req.status == "pending" and "三违" in req.reason
 
 
-def test_the_campaign_page_shows_a_safety_candidates_verified_record(app, client, new_site):
+def test_the_campaign_page_shows_a_safety_candidates_verified_record(
+    app, client, new_site, report_danger, upload_photo
+):
     """Issue 24 item 4: the 安全生产监督员 candidate's verified deeds beside their 事迹 — a
     verified danger they found counts, an anonymous one does not (it would name them)."""
     from datetime import UTC, datetime, timedelta
 
     from tests.console.sign_in import client_sign_in
-    from tests.votes.factory import iso
     from tests.zones.test_dangers import _openid_of
 
     site = new_site()
-    _verified(client, site, site.member)
-    _verified(client, site, site.member, anonymous=True)
+    _verified(client, site, site.member, report_danger, upload_photo)
+    _verified(client, site, site.member, report_danger, upload_photo, anonymous=True)
     h = site.h(site.committee)
     now = datetime.now(UTC)
     r = client.post(
         "/api/v1/admin/campaigns",
         json={
             "title": "2026年度“六大员”评选",
-            "starts_at": iso(now - timedelta(hours=1)),
-            "ends_at": iso(now + timedelta(days=7)),
+            "starts_at": (now - timedelta(hours=1)).isoformat(),
+            "ends_at": (now + timedelta(days=7)).isoformat(),
             "categories": ["safety"],
         },
         headers=h,

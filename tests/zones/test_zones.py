@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from models import utcnow
-from tests.zones.factory import upload, zone_body
 
 
 def test_a_secretary_creates_a_zone_and_anyone_of_the_mine_sees_it(client, new_site, new_zone):
@@ -21,7 +20,7 @@ def test_a_secretary_creates_a_zone_and_anyone_of_the_mine_sees_it(client, new_s
     assert [z["id"] for z in mine.json] == [zone["id"]]
 
 
-def test_zone_scope_and_bad_input(client, world, new_site, new_zone):
+def test_zone_scope_and_bad_input(client, world, new_site, new_zone, zone_body):
     site, other = new_site(), new_site()
     # another branch's secretary may not define a zone in this 区队
     r = client.post("/api/v1/zones", json=zone_body(site), headers=other.h(other.secretary))
@@ -67,10 +66,12 @@ def test_a_zone_has_one_responsible_member_at_a_time_with_history(client, new_si
     assert site.member2.id not in r.json["deputy_ids"]
 
 
-def test_patrols_by_the_member_and_missed_patrols_for_the_secretary(client, new_site, new_zone):
+def test_patrols_by_the_member_and_missed_patrols_for_the_secretary(
+    client, new_site, new_zone, upload_photo
+):
     site = new_site()
     zone = new_zone(site)
-    photo = upload(client, site.h(site.member))
+    photo = upload_photo(site.h(site.member))
     when = (utcnow() - timedelta(minutes=30)).isoformat()
     r = client.post(
         f"/api/v1/zones/{zone['id']}/patrols",
@@ -146,7 +147,7 @@ def test_an_ended_zone_takes_no_patrols(client, new_site, new_zone):
     assert r.status_code == 409 and r.json["reason"] == "zone_ended"
 
 
-def test_days_outside_2000_to_2100_are_refused_not_a_500(client, new_site, new_zone):
+def test_days_outside_2000_to_2100_are_refused_not_a_500(client, new_site, new_zone, zone_body):
     site = new_site()
     r = client.post(
         "/api/v1/zones",
