@@ -16,6 +16,8 @@ class PersonView:
     id: int
     employee_no: str
     name: str
+    mine_id: int
+    unit_id: int
     unit_name: str
     branch_id: int | None
     branch_name: str | None
@@ -30,6 +32,8 @@ def person_view(person: Person) -> PersonView:
         id=person.id,
         employee_no=person.employee_no,
         name=person.name,
+        mine_id=person.mine_id,
+        unit_id=person.unit_id,
         unit_name=person.unit.name,
         branch_id=branch.id if branch is not None else None,
         branch_name=branch.name if branch is not None else None,
@@ -61,6 +65,11 @@ class Principal:
     def person_id(self) -> int | None:
         return self.person.id if self.person else None
 
+    @property
+    def account_id(self) -> int | None:
+        """The caller's account id (no ORM row needed on a cached principal)."""
+        return self.account.id if self.account is not None else None
+
     def has(self, role: str) -> bool:
         return role in self.roles
 
@@ -83,6 +92,14 @@ class Principal:
     def require_bound(self) -> Person:
         self.check_bound()
         return self.person
+
+    def require_view(self) -> PersonView:
+        """require_bound's plain counterpart: the roster entry's ids and names, for hot paths
+        that need no ORM row (a vote, the leaderboard)."""
+        self.check_bound()
+        view = self.view
+        assert view is not None  # check_bound: bound
+        return view
 
     def require(self, *roles: str) -> Person:
         """The caller's person if they hold any of `roles`; NotBound / RoleRequired otherwise."""

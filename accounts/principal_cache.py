@@ -332,6 +332,10 @@ class CachedPrincipal(Principal):
         return self._person_view.id if self._person_view is not None else None
 
     @property
+    def account_id(self) -> int | None:
+        return self._entry.account.id
+
+    @property
     def view(self) -> PersonView | None:
         return self._person_view
 

@@ -55,7 +55,10 @@ def current_principal() -> Principal:
 
 def current_account_id() -> int:
     """The caller's account id, for per-account limits and keys (no database read)."""
-    return current_principal().account.id
+    account_id = current_principal().account_id
+    if account_id is None:  # every authenticated principal has an account
+        raise LoginRequired()
+    return account_id
 
 
 def client_ip() -> str:

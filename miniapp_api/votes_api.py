@@ -235,8 +235,8 @@ class VotesView(MethodView):
         receipt = ballots.cast_vote(
             campaign_id,
             data["candidate_id"],
-            principal.person,
-            principal.account.id if principal.account else None,
+            principal.require_view(),
+            principal.account_id,
             ballots.ClientInfo(
                 ip=client_ip(),
                 user_agent=clean_text(request.headers.get("User-Agent"), 255),

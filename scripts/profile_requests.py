@@ -148,6 +148,8 @@ def main() -> None:
         ),
         "leaderboard": lambda i: client.get(f"{base}/leaderboard?category=safety", headers=me),
         "me": lambda i: client.get("/api/v1/me", headers=me),
+        "unread count": lambda i: client.get("/api/v1/inbox/unread-count", headers=me),
+        "todo": lambda i: client.get("/api/v1/todo", headers=me),
         "me, 1st in worker 2": lambda i: other_client.get("/api/v1/me", headers=elsewhere[i]),
     }
     expected = {
@@ -158,6 +160,8 @@ def main() -> None:
         "vote repeat (409)": 409,
         "leaderboard": 200,
         "me": 200,
+        "unread count": 200,
+        "todo": 200,
         "me, 1st in worker 2": 200,
     }
     for i in range(10):  # warm up (the vote-accepted warm-ups use voters 2..11)

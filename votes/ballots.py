@@ -7,7 +7,7 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from limits import RateLimitItemPerMinute
 from limits.storage import MemoryStorage
@@ -15,7 +15,7 @@ from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from domain_errors import DomainError
-from models import Ballot, Campaign, Candidate, Person, db
+from models import Ballot, Campaign, Candidate, db
 from models.unit_of_work import is_transient, retrying
 from votes import campaigns, clock, live
 from votes.errors import (
@@ -140,10 +140,19 @@ _REFUSALS = {
 _memory_limiter = FixedWindowRateLimiter(MemoryStorage())
 
 
+class RosterEntry(Protocol):
+    """What a vote needs of the voter's roster entry: a `Person` row, or the cached principal's
+    plain `PersonView` (the hot path, with no ORM row)."""
+
+    id: int
+    mine_id: int
+    unit_id: int
+
+
 def cast_vote(
     campaign_id: int,
     candidate_id: int,
-    person: Person,
+    person: RosterEntry,
     account_id: int | None,
     client: ClientInfo,
     now: datetime | None = None,

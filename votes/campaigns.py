@@ -158,7 +158,7 @@ def forget_board_state(campaign_id: int | None = None) -> None:
 def visible_board_state(campaign_id: int, principal: Principal, max_age: float = 0.0) -> BoardState:
     """visible_campaign's answer (404 the same way) for a leaderboard read, in one Core query
     (or none, within `max_age`: board_state)."""
-    person = principal.require_bound()
+    person = principal.require_view()
     state = board_state(campaign_id, max_age)
     if state is None or state.mine_id != person.mine_id:
         raise CampaignNotFound()

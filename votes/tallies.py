@@ -91,7 +91,7 @@ def leaderboard(
             return standings(
                 state,
                 category,
-                reader=principal.account.id,
+                reader=principal.account_id,
                 per_minute=per_minute,
                 db_limit=db_limit,
                 remembered=max_age > 0,
