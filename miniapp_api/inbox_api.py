@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
+from flask import jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -124,7 +125,9 @@ class UnreadView(MethodView):
     @login_required()
     def get(self):
         """How many of my messages are unread (polled by every page; cached)."""
-        return {"unread": inbox.unread_count(current_principal().person_id)}
+        # Every open page polls this: the one integer goes out as UnreadOut documents it,
+        # without a schema dump per request.
+        return jsonify(unread=inbox.unread_count(current_principal().person_id))
 
 
 @blp.route("/inbox/<int:item_id>/read")
