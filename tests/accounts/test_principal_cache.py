@@ -25,7 +25,7 @@ from app import create_app
 from models import Account, Branch, Person, Unit, db, get_redis, utcnow
 from models.redis_store import node_client
 from models.redis_store import run_id as server_run_id
-from tests.roster.factory import HEADER_CN, csv_bytes, upload
+from tests.support.hr_files import HEADER_CN, csv_bytes
 
 
 @pytest.fixture
@@ -242,11 +242,13 @@ def test_a_branch_renamed_is_seen_by_the_other(app, other, world):
     assert me(other, h).json["branch"]["name"] == "新名支部"
 
 
-def test_a_roster_import_that_changes_a_person_is_seen_by_the_other(app, other, world):
+def test_a_roster_import_that_changes_a_person_is_seen_by_the_other(
+    app, other, world, upload_roster
+):
     boss = world.committee()
     hb = world.headers(boss)
     rows = [["R001", "赵六", "13800000011", "综采一队", "综采一队党支部", "群众", "否"]]
-    assert upload(app.test_client(), hb, csv_bytes(rows), "r.csv").status_code == 200
+    assert upload_roster(hb, csv_bytes(rows), "r.csv").status_code == 200
     with app.app_context():
         person = db.session.scalar(db.select(Person).where(Person.employee_no == "R001"))
         db.session.expunge(person)
@@ -255,7 +257,7 @@ def test_a_roster_import_that_changes_a_person_is_seen_by_the_other(app, other, 
     assert me(other, h).json["roles"] == ["employee"]
     rows[0][5] = "中共党员"
     rows[0][3], rows[0][4] = "掘进二队", "掘进二队党支部"
-    r = upload(app.test_client(), hb, csv_bytes(rows, HEADER_CN), "r2.csv")
+    r = upload_roster(hb, csv_bytes(rows, HEADER_CN), "r2.csv")
     assert r.status_code == 200, r.json
     got = me(other, h).json
     assert got["roles"] == ["employee", "member"]

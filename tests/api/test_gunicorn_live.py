@@ -8,13 +8,12 @@ its own)."""
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.support.gunicorn import box_config
+from tests.support.gunicorn import box_config, exchange
 from tests.support.gunicorn import gunicorn as serve
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,29 +25,6 @@ def gunicorn(base_config, tmp_path_factory) -> Iterator[int]:
     tmp = tmp_path_factory.mktemp("gunicorn")
     with serve(box_config(base_config, tmp, MAX_CONTENT_LENGTH=LIMIT)) as port:
         yield port
-
-
-def exchange(port: int, raw: bytes, body_chunks: int = 0, chunk: bytes = b"") -> bytes:
-    """Send raw bytes (and optionally many chunks), return everything the server answers."""
-    with socket.create_connection(("127.0.0.1", port), timeout=20) as s:
-        s.sendall(raw)
-        try:
-            for _ in range(body_chunks):
-                s.sendall(chunk)
-            if body_chunks:
-                s.sendall(b"0\r\n\r\n")
-        except OSError:
-            pass  # the server answered and closed before taking the whole body
-        data = b""
-        while True:
-            try:
-                part = s.recv(65536)
-            except (ConnectionResetError, TimeoutError):
-                break
-            if not part:
-                break
-            data += part
-        return data
 
 
 def parse(answer: bytes) -> tuple[int, dict[str, str], dict]:

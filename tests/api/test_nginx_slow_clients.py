@@ -21,8 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.test_gunicorn_live import exchange
-from tests.support.gunicorn import box_config, free_port
+from tests.support.gunicorn import box_config, exchange, free_port
 from tests.support.gunicorn import gunicorn as serve
 
 ROOT = Path(__file__).resolve().parents[2]

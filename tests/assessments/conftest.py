@@ -1,4 +1,5 @@
-"""Fixtures of the assessment tests (tests/assessments/factory.py holds the plain helpers)."""
+"""Fixtures of the assessment tests (tests/assessments/factory.py holds the plain helpers); the
+scene itself is `assessment_scene`, in tests/support/fixtures.py (tests/honours uses it too)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,6 @@ from functools import partial
 import pytest
 
 from tests.assessments import factory
-from tests.assessments.factory import Scene
-
-
-@pytest.fixture
-def new_scene(world, client) -> Callable[..., Scene]:
-    """new_scene(open_month=True, month="2026-11"): committee, offices, teams, template, month."""
-    return partial(Scene, world, client)
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from models import QuarterAward, db
 from tests.support.concurrency import fire_at_once
 
 
-def test_visits_and_who_has_not_visited(new_scene):
-    s = new_scene(open_month=False)
+def test_visits_and_who_has_not_visited(assessment_scene):
+    s = assessment_scene(open_month=False)
     t0, t1, _ = s.teams
     for team in (t0, t1):
         s.ok(s.post("/admin/assessments/patronages", {"office_id": s.safety, "team_id": team}), 201)
@@ -39,8 +39,8 @@ def test_visits_and_who_has_not_visited(new_scene):
     assert s.get("/assessments/visits/due?month=2026-11", s.p1).json == []
 
 
-def test_the_quarter_ranking_eligibility_and_ties(new_scene, locked_month):
-    s = new_scene(open_month=False)
+def test_the_quarter_ranking_eligibility_and_ties(assessment_scene, locked_month):
+    s = assessment_scene(open_month=False)
     r = s.get("/admin/assessments/awards/ranking?quarter=2026-Q3")
     assert (r.status_code, r.json["reason"]) == (409, "quarter_not_complete")
     # team 0: 95, 95, 95 → 95; team 1: 100, 90, 95 → 95 (lower lowest month) ;
@@ -77,8 +77,10 @@ def test_the_quarter_ranking_eligibility_and_ties(new_scene, locked_month):
     ]
 
 
-def test_a_grade_of_较差_is_not_eligible_and_awards_stop_at_the_limit(new_scene, app, locked_month):
-    s = new_scene(open_month=False)
+def test_a_grade_of_较差_is_not_eligible_and_awards_stop_at_the_limit(
+    assessment_scene, app, locked_month
+):
+    s = assessment_scene(open_month=False)
     locked_month(s, "2026-04", [("支部活动", 1, 30), ("隐患治理", 1, 5)])  # team 1: 65 较差
     locked_month(s, "2026-05", [])
     locked_month(s, "2026-06", [])
@@ -109,8 +111,8 @@ def test_a_grade_of_较差_is_not_eligible_and_awards_stop_at_the_limit(new_scen
     assert slots == list(range(1, len(slots) + 1)) and len(slots) == codes.count(201)
 
 
-def test_the_same_team_awarded_at_once_is_awarded_once(new_scene, app, locked_month):
-    s = new_scene(open_month=False)
+def test_the_same_team_awarded_at_once_is_awarded_once(assessment_scene, app, locked_month):
+    s = assessment_scene(open_month=False)
     for month in ("2026-01", "2026-02", "2026-03"):
         locked_month(s, month, [])
     heads = [s.h(s.c1), s.h(s.c2)]
@@ -132,14 +134,14 @@ def test_the_same_team_awarded_at_once_is_awarded_once(new_scene, app, locked_mo
 
 
 def test_a_six_good_team_award_asks_points_for_its_party_member_leaders(
-    new_scene, app, locked_month
+    assessment_scene, app, locked_month
 ):
     """Where the mine's rulebook has SIX_GOOD_TEAM, a 六好区队 award files a maker-checker points
     request for each of the 区队's leaders who is a party member (not for a leader who is not,
     nor without the rule)."""
     from models import PointsRequest
 
-    s = new_scene(open_month=False)
+    s = assessment_scene(open_month=False)
     for month in ("2026-07", "2026-08", "2026-09"):
         locked_month(s, month, [])
     t0, t1, _ = s.teams

@@ -7,8 +7,8 @@ import io
 from openpyxl import load_workbook
 
 
-def test_the_month_exports_in_the_paper_layout(new_scene):
-    s = new_scene()
+def test_the_month_exports_in_the_paper_layout(assessment_scene):
+    s = assessment_scene()
     t0, t1, t2 = s.teams
     s.ok(s.score("隐患治理", t0, 5, reason='=HYPERLINK("x")'))
     s.ok(s.score("支部活动", t1, 12, who=s.p1))

@@ -13,8 +13,10 @@ from models import Honour, PointsRequest, QuarterAward, db
 API = "/api/v1"
 
 
-def test_a_full_group_month_from_open_to_lock(new_scene, new_groups):
-    s = new_scene()  # a 区队 month of 2026-11 is open: a 班组 month shares the calendar month
+def test_a_full_group_month_from_open_to_lock(assessment_scene, new_groups):
+    s = (
+        assessment_scene()
+    )  # a 区队 month of 2026-11 is open: a 班组 month shares the calendar month
     g = new_groups(s)
     t0, t1, _ = s.teams
     months = s.get("/assessments/months?kind=group").json
@@ -129,8 +131,8 @@ def test_a_full_group_month_from_open_to_lock(new_scene, new_groups):
     assert after["sheet"]["result"]["total"] == 95
 
 
-def test_templates_of_groups_may_leave_the_office_to_the_groups_own_team(new_scene):
-    s = new_scene(open_month=False)
+def test_templates_of_groups_may_leave_the_office_to_the_groups_own_team(assessment_scene):
+    s = assessment_scene(open_month=False)
     body = s.template_body("无科室区队表")
     body["items"][0]["office_id"] = None
     r = s.post("/admin/assessments/templates", body)
@@ -145,8 +147,8 @@ def test_templates_of_groups_may_leave_the_office_to_the_groups_own_team(new_sce
     assert again.json["id"] == r.json["id"]
 
 
-def test_a_team_cannot_score_another_teams_groups(new_scene, new_groups):
-    s = new_scene(open_month=False)
+def test_a_team_cannot_score_another_teams_groups(assessment_scene, new_groups):
+    s = assessment_scene(open_month=False)
     g = new_groups(s)
     r = g.score("任务完成", g.g3, 2, s.leaders[0])
     assert (r.status_code, r.json["reason"]) == (403, "not_your_office")
@@ -166,9 +168,9 @@ def test_a_team_cannot_score_another_teams_groups(new_scene, new_groups):
 
 
 def test_two_scorers_on_the_same_group_item_at_once_one_wins(
-    new_scene, app, score_at_once, new_groups
+    assessment_scene, app, score_at_once, new_groups
 ):
-    s = new_scene(open_month=False)
+    s = assessment_scene(open_month=False)
     g = new_groups(s)
     # A second leader of 区队 0: two people score its 班组' items.
     second = s.world.person(s.branches[0])
@@ -178,8 +180,8 @@ def test_two_scorers_on_the_same_group_item_at_once_one_wins(
         score_at_once(g.month_id, g.items["任务完成"], group, headers)
 
 
-def test_the_group_quarter_ranking_and_awards(new_scene, app, new_groups):
-    s = new_scene(open_month=False)
+def test_the_group_quarter_ranking_and_awards(assessment_scene, app, new_groups):
+    s = assessment_scene(open_month=False)
     g = new_groups(s, month=None)
     r = s.get("/admin/assessments/awards/ranking?quarter=2026-Q3&kind=group")
     assert (r.status_code, r.json["reason"]) == (409, "quarter_not_complete")
@@ -240,8 +242,10 @@ def test_the_group_quarter_ranking_and_awards(new_scene, app, new_groups):
     assert [h["category_name"] for h in roll] == ["六型班组", "六型班组"]
 
 
-def test_an_award_asks_points_for_the_leaders_where_the_rule_says_so(new_scene, app, new_groups):
-    s = new_scene(open_month=False)
+def test_an_award_asks_points_for_the_leaders_where_the_rule_says_so(
+    assessment_scene, app, new_groups
+):
+    s = assessment_scene(open_month=False)
     g = new_groups(s, month=None)
     for month in ("2026-04", "2026-05", "2026-06"):
         g.locked(month, [("任务完成", g.g1, 1)])

@@ -20,8 +20,8 @@ def _nominate(s, group_id, who=None, quarter="2026-Q3"):
     return s.post("/assessments/leader-nominations", body, who or s.leaders[0])
 
 
-def test_nominate_approve_and_the_honour_wall(new_scene, group_and_leader):
-    s = new_scene(open_month=False)
+def test_nominate_approve_and_the_honour_wall(assessment_scene, group_and_leader):
+    s = assessment_scene(open_month=False)
     g, leader = group_and_leader(s)
     r = _nominate(s, g)
     s.ok(r, 201)
@@ -65,8 +65,10 @@ def test_nominate_approve_and_the_honour_wall(new_scene, group_and_leader):
     assert r.status_code == 404
 
 
-def test_points_follow_the_mines_group_leader_rule_through_a_request(new_scene, group_and_leader):
-    s = new_scene(open_month=False)
+def test_points_follow_the_mines_group_leader_rule_through_a_request(
+    assessment_scene, group_and_leader
+):
+    s = assessment_scene(open_month=False)
     g, leader = group_and_leader(s)
     rule = {"code": "GROUP_LEADER", "name": "优秀班组长", "points": 5, "source": "manual"}
     s.ok(s.client.post(API + "/admin/rulebook", json=rule, headers=s.h()), 201)
@@ -87,8 +89,8 @@ def test_points_follow_the_mines_group_leader_rule_through_a_request(new_scene, 
     assert (r.json["status"], r.json["points_request_id"]) == ("rejected", None)
 
 
-def test_own_nomination_and_a_group_without_leader(new_scene, group_and_leader):
-    s = new_scene(open_month=False)
+def test_own_nomination_and_a_group_without_leader(assessment_scene, group_and_leader):
+    s = assessment_scene(open_month=False)
     with s.app.app_context():
         team = db.session.get(Unit, s.teams[0])
         unit = Unit(mine_id=team.mine_id, name="空班组", kind="other")
@@ -110,8 +112,8 @@ def test_own_nomination_and_a_group_without_leader(new_scene, group_and_leader):
     s.ok(s.post(url, {"approve": True}, s.c2))
 
 
-def test_two_approvals_at_the_same_instant_decide_once(new_scene, group_and_leader):
-    s = new_scene(open_month=False)
+def test_two_approvals_at_the_same_instant_decide_once(assessment_scene, group_and_leader):
+    s = assessment_scene(open_month=False)
     g, _ = group_and_leader(s)
     n = _nominate(s, g).json
     h1, h2 = s.h(s.c1), s.h(s.c2)

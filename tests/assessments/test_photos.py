@@ -16,8 +16,10 @@ def _photos(s, who, team, title="隐患治理"):
     return line["deduction"]
 
 
-def test_evidence_photos_show_on_the_sheet_to_those_who_see_the_line(new_scene, upload_photo):
-    s = new_scene()
+def test_evidence_photos_show_on_the_sheet_to_those_who_see_the_line(
+    assessment_scene, upload_photo
+):
+    s = assessment_scene()
     t0 = s.teams[0]
     a, b = upload_photo(s.h(s.s1)), upload_photo(s.h(s.s1))
     r = s.score("隐患治理", t0, 3, photo_ids=[a, b])
@@ -42,8 +44,8 @@ def test_evidence_photos_show_on_the_sheet_to_those_who_see_the_line(new_scene, 
     assert use.what.endswith("考核「隐患治理」扣分的证据照片")
 
 
-def test_a_change_replaces_or_keeps_the_photos(new_scene, upload_photo):
-    s = new_scene()
+def test_a_change_replaces_or_keeps_the_photos(assessment_scene, upload_photo):
+    s = assessment_scene()
     t0 = s.teams[0]
     a, b = upload_photo(s.h(s.s1)), upload_photo(s.h(s.s1))
     r = s.score("隐患治理", t0, 3, photo_ids=[a])
@@ -59,8 +61,8 @@ def test_a_change_replaces_or_keeps_the_photos(new_scene, upload_photo):
     assert _photos(s, s.c1, t0)["photos"] == []
 
 
-def test_photos_that_are_not_usable_are_refused(new_scene, upload_photo):
-    s = new_scene()
+def test_photos_that_are_not_usable_are_refused(assessment_scene, upload_photo):
+    s = assessment_scene()
     t0, t1 = s.teams[0], s.teams[1]
     theirs = upload_photo(s.h(s.s2))
     r = s.score("隐患治理", t0, 3, photo_ids=[theirs])  # s1 names s2's photo

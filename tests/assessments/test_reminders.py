@@ -42,8 +42,8 @@ def _run(app, at: datetime) -> list[tuple[int, int]]:
         return run.sent
 
 
-def test_the_25th_reminds_each_office_still_due_once(new_scene):
-    s = new_scene(open_month=False)
+def test_the_25th_reminds_each_office_still_due_once(assessment_scene):
+    s = assessment_scene(open_month=False)
     t1_name, t2_name = _links(s)
     app = s.app
     assert _run(app, datetime(2026, 11, 24, 23, 59, tzinfo=SH)) == []
@@ -72,8 +72,8 @@ def test_the_25th_reminds_each_office_still_due_once(new_scene):
         assert all(r.notification_id for r in rows)
 
 
-def test_a_missed_25th_is_caught_up_and_the_next_month_starts_clean(new_scene):
-    s = new_scene(open_month=False)
+def test_a_missed_25th_is_caught_up_and_the_next_month_starts_clean(assessment_scene):
+    s = assessment_scene(open_month=False)
     _links(s)
     app = s.app
     assert len(_run(app, datetime(2026, 11, 27, 9, tzinfo=SH))) == 3
@@ -85,8 +85,8 @@ def test_a_missed_25th_is_caught_up_and_the_next_month_starts_clean(new_scene):
     assert run.month == "2026-12" and run.due_offices == 2 and len(run.sent) == 3
 
 
-def test_visited_offices_and_leavers_are_not_reminded(new_scene):
-    s = new_scene(open_month=False)
+def test_visited_offices_and_leavers_are_not_reminded(assessment_scene):
+    s = assessment_scene(open_month=False)
     _links(s)
     visit = {
         "office_id": s.safety,
@@ -107,8 +107,8 @@ def test_visited_offices_and_leavers_are_not_reminded(new_scene):
     assert run.due_offices == 1 and run.sent == []
 
 
-def test_reminder_runs_at_the_same_instant_send_once(new_scene):
-    s = new_scene(open_month=False)
+def test_reminder_runs_at_the_same_instant_send_once(assessment_scene):
+    s = assessment_scene(open_month=False)
     _links(s)
     app = s.app
 

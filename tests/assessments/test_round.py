@@ -4,8 +4,8 @@ ranks, the veto, corrections after the lock, and who may see and do what."""
 from __future__ import annotations
 
 
-def test_a_full_month_from_open_to_lock_with_objections(new_scene):
-    s = new_scene()
+def test_a_full_month_from_open_to_lock_with_objections(assessment_scene):
+    s = assessment_scene()
     t0, t1, t2 = s.teams
     m = s.month_id
     # safety deducts from team 0 and 1; party from team 0
@@ -83,8 +83,8 @@ def test_a_full_month_from_open_to_lock_with_objections(new_scene):
     assert mine["team"]["id"] == t0 and mine["sheet"]["result"]["rank"] == 3
 
 
-def test_scores_are_checked(new_scene):
-    s = new_scene()
+def test_scores_are_checked(assessment_scene):
+    s = assessment_scene()
     t0 = s.teams[0]
     r = s.score("隐患治理", t0, 21)
     assert (r.status_code, r.json["reason"]) == (422, "points_out_of_range")
@@ -120,8 +120,8 @@ def test_scores_are_checked(new_scene):
     assert (r.status_code, r.json["reason"]) == (409, "office_submitted")
 
 
-def test_two_staff_scoring_the_same_item_at_once_one_wins(new_scene, app, score_at_once):
-    s = new_scene()
+def test_two_staff_scoring_the_same_item_at_once_one_wins(assessment_scene, app, score_at_once):
+    s = assessment_scene()
     t0 = s.teams[0]
     for round_ in range(3):
         team = s.teams[round_]
@@ -131,8 +131,8 @@ def test_two_staff_scoring_the_same_item_at_once_one_wins(new_scene, app, score_
     assert t0 == s.teams[0]
 
 
-def test_a_veto_caps_the_grade_and_ranks_last(new_scene):
-    s = new_scene()
+def test_a_veto_caps_the_grade_and_ranks_last(assessment_scene):
+    s = assessment_scene()
     t0, t1, t2 = s.teams
     s.ok(s.score("安全事故", t0, 0, vetoed=True, reason="发生一般安全事故"))
     s.ok(s.score("隐患治理", t1, 20))
@@ -150,8 +150,8 @@ def test_a_veto_caps_the_grade_and_ranks_last(new_scene):
     assert rows[t2]["rank"] == 1
 
 
-def test_ties_share_a_rank_and_thresholds_are_the_months(new_scene):
-    s = new_scene(open_month=False)
+def test_ties_share_a_rank_and_thresholds_are_the_months(assessment_scene):
+    s = assessment_scene(open_month=False)
     r = s.post(
         "/admin/assessments/months",
         {"month": "2026-10", "template_id": s.template["id"], "thresholds": [95, 85, 75]},
@@ -181,8 +181,8 @@ def test_ties_share_a_rank_and_thresholds_are_the_months(new_scene):
     assert (r.status_code, r.json["reason"]) == (409, "assessment_month_exists")
 
 
-def test_a_correction_after_the_lock_needs_another_committee_member(new_scene):
-    s = new_scene()
+def test_a_correction_after_the_lock_needs_another_committee_member(assessment_scene):
+    s = assessment_scene()
     t0, t1, _ = s.teams
     s.ok(s.score("隐患治理", t0, 5))
     s.submit(s.safety, s.s1)
@@ -225,8 +225,8 @@ def test_a_correction_after_the_lock_needs_another_committee_member(new_scene):
     assert r.status_code == 403
 
 
-def test_visibility_of_sheets(new_scene):
-    s = new_scene()
+def test_visibility_of_sheets(assessment_scene):
+    s = assessment_scene()
     t0, t1, _ = s.teams
     s.ok(s.score("隐患治理", t0, 5))
     s.ok(s.score("支部活动", t0, 2, who=s.p1))

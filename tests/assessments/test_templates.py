@@ -5,8 +5,8 @@ from __future__ import annotations
 from assessments.defaults import TEAM_EXAMPLE
 
 
-def test_items_must_add_up_to_exactly_100(new_scene):
-    s = new_scene(open_month=False)
+def test_items_must_add_up_to_exactly_100(assessment_scene):
+    s = assessment_scene(open_month=False)
     body = s.template_body("新表")
     body["items"][0]["max_points"] = 19
     r = s.post("/admin/assessments/templates", body)
@@ -24,8 +24,8 @@ def test_items_must_add_up_to_exactly_100(new_scene):
     assert r.status_code == 403
 
 
-def test_a_new_version_never_changes_a_frozen_month(new_scene):
-    s = new_scene()
+def test_a_new_version_never_changes_a_frozen_month(assessment_scene):
+    s = assessment_scene()
     body = s.template_body()  # the same name: the next version
     body["items"][0]["max_points"] = 10
     body["items"][2]["max_points"] = 20
@@ -43,8 +43,8 @@ def test_a_new_version_never_changes_a_frozen_month(new_scene):
     assert [t["version"] for t in listing] == [2, 1]
 
 
-def test_the_shipped_example_adds_up_and_names_its_offices(new_scene):
-    s = new_scene(open_month=False)
+def test_the_shipped_example_adds_up_and_names_its_offices(assessment_scene):
+    s = assessment_scene(open_month=False)
     r = s.post("/admin/assessments/templates/example")
     s.ok(r, 201)
     body = r.json
@@ -68,8 +68,8 @@ def test_the_shipped_example_adds_up_and_names_its_offices(new_scene):
     s.ok(r, 201)
 
 
-def test_unit_kinds_groups_and_patronage(new_scene):
-    s = new_scene(open_month=False)
+def test_unit_kinds_groups_and_patronage(assessment_scene):
+    s = assessment_scene(open_month=False)
     t0 = s.teams[0]
     r = s.post(f"/admin/assessments/units/{s.safety}/kind", {"kind": "group", "parent_id": s.party})
     assert (r.status_code, r.json["reason"]) == (422, "not_a_team")

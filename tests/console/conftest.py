@@ -9,14 +9,14 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from werkzeug.serving import make_server
 
-from models import Branch, Mine, Person, db
+from models import AssessmentMonth, Branch, Mine, Person, Zone, db
 from tests.console.layout import assert_fits
 
 CHROMIUM = os.environ.get("CONSOLE_CHROMIUM", "/usr/bin/chromium")
@@ -166,3 +166,40 @@ def demo(app) -> dict[str, Any]:
             for p in db.session.scalars(db.select(Person).where(Person.mine_id == mine.id))
         }
         return {"mine_id": mine.id, "branches": branches, "people": people}
+
+
+@pytest.fixture
+def demo_zones(app) -> Callable[[], int]:
+    """demo_zones(): the demo mine's zones and dangers (`flask demo`'s) seeded on top of `demo`;
+    a zone's id."""
+
+    def seed() -> int:
+        from demo.zones import seed_zones
+
+        with app.app_context():
+            seed_zones()
+            db.session.commit()
+            return db.session.scalar(db.select(Zone.id))
+
+    return seed
+
+
+@pytest.fixture
+def demo_assessments(app) -> Callable[[], dict[str, int]]:
+    """demo_assessments(): the demo mine's 区队考核 months seeded on top of `demo` (last month
+    locked, this month in progress); the months' ids by status."""
+
+    def seed() -> dict[str, int]:
+        from demo.assessments import seed_assessments
+
+        with app.app_context():
+            seed_assessments()
+            db.session.commit()
+            months = db.session.scalars(
+                db.select(AssessmentMonth)
+                .where(AssessmentMonth.kind == "team")
+                .order_by(AssessmentMonth.month)
+            )
+            return {m.status: m.id for m in months}
+
+    return seed

@@ -11,22 +11,8 @@ from models import AssessmentMonth, OfficeSubmission, db
 from tests.console.sign_in import client_sign_in
 
 
-def _seed(app) -> dict[str, int]:
-    from demo.assessments import seed_assessments
-
-    with app.app_context():
-        seed_assessments()
-        db.session.commit()
-        months = db.session.scalars(
-            db.select(AssessmentMonth)
-            .where(AssessmentMonth.kind == "team")
-            .order_by(AssessmentMonth.month)
-        )
-        return {m.status: m.id for m in months}
-
-
-def test_the_month_board_in_the_browser(app, demo, console):
-    months = _seed(app)
+def test_the_month_board_in_the_browser(app, demo, console, demo_assessments):
+    months = demo_assessments()
     console.demo_sign_in("committee")
     console.go(f"/console/assessments?month_id={months['locked']}")
     page = console.page
@@ -50,8 +36,8 @@ def test_the_month_board_in_the_browser(app, demo, console):
     console.no_problems()
 
 
-def test_lock_and_export_from_the_console(app, demo):
-    months = _seed(app)
+def test_lock_and_export_from_the_console(app, demo, demo_assessments):
+    months = demo_assessments()
     client = app.test_client()
     token = client_sign_in(client, "committee")
     html = client.get(f"/console/assessments?month_id={months['open']}").get_data(as_text=True)
@@ -76,8 +62,8 @@ def test_lock_and_export_from_the_console(app, demo):
     assert other.get("/console/assessments").status_code == 404
 
 
-def test_the_committee_locks_once_every_office_is_done(app, demo):
-    months = _seed(app)
+def test_the_committee_locks_once_every_office_is_done(app, demo, demo_assessments):
+    months = demo_assessments()
     from accounts.principal import principal_for_person
     from assessments import rounds
     from models import DeductionObjection, Person, UnitDuty
@@ -114,8 +100,8 @@ def test_the_committee_locks_once_every_office_is_done(app, demo):
     assert "考核已锁定" in r.get_data(as_text=True)
 
 
-def test_the_award_page_in_the_browser(app, demo, console):
-    _seed(app)
+def test_the_award_page_in_the_browser(app, demo, console, demo_assessments):
+    demo_assessments()
     console.demo_sign_in("committee")
     console.go("/console/assessments")
     console.page.click("[data-awards-link]")
@@ -137,8 +123,8 @@ def test_the_award_page_in_the_browser(app, demo, console):
     console.no_problems()
 
 
-def test_the_template_editor_saves_a_new_version(app, demo):
-    months = _seed(app)
+def test_the_template_editor_saves_a_new_version(app, demo, demo_assessments):
+    months = demo_assessments()
     client = app.test_client()
     token = client_sign_in(client, "committee")
     with app.app_context():
@@ -167,8 +153,8 @@ def test_the_template_editor_saves_a_new_version(app, demo):
         assert db.session.get(AssessmentMonth, months["open"]).template_id == template_id
 
 
-def test_the_group_template_editor_keeps_the_teams_items(app, demo):
-    _seed(app)
+def test_the_group_template_editor_keeps_the_teams_items(app, demo, demo_assessments):
+    demo_assessments()
     client = app.test_client()
     token = client_sign_in(client, "committee")
     from models import SheetTemplate
@@ -202,10 +188,12 @@ def test_the_group_template_editor_keeps_the_teams_items(app, demo):
     assert r.status_code == 422
 
 
-def test_the_kind_switch_shows_the_groups_board_and_award_page_in_the_browser(app, demo, console):
+def test_the_kind_switch_shows_the_groups_board_and_award_page_in_the_browser(
+    app, demo, console, demo_assessments
+):
     from tests.console.layout import assert_fits
 
-    _seed(app)
+    demo_assessments()
     console.demo_sign_in("committee")
     console.go("/console/assessments")
     page = console.page

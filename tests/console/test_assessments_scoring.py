@@ -8,7 +8,6 @@ from accounts.principal import principal_for_person
 from assessments import rounds
 from models import AssessmentMonth, Deduction, Person, Unit, db
 from tests.console.sign_in import client_sign_in
-from tests.console.test_assessments import _seed
 from tests.support.images import image_bytes
 
 
@@ -19,8 +18,10 @@ def _office_items(app, month_id: int, office: str) -> list[int]:
         return [i.id for i in month.template.items if i.office_id == office_id]
 
 
-def test_an_office_scores_with_a_photo_sees_a_conflict_and_submits(app, demo, console, tmp_path):
-    months = _seed(app)
+def test_an_office_scores_with_a_photo_sees_a_conflict_and_submits(
+    app, demo, console, tmp_path, demo_assessments
+):
+    months = demo_assessments()
     items = _office_items(app, months["open"], "党委工作部")
     console.demo_sign_in("committee")
     page = console.page
@@ -93,8 +94,8 @@ def test_an_office_scores_with_a_photo_sees_a_conflict_and_submits(app, demo, co
     console.no_problems()
 
 
-def test_the_scoring_page_is_for_scorers_only(app, demo):
-    months = _seed(app)
+def test_the_scoring_page_is_for_scorers_only(app, demo, demo_assessments):
+    months = demo_assessments()
     items = _office_items(app, months["open"], "党委工作部")
     with app.app_context():
         team_id = db.session.scalar(db.select(Unit.id).where(Unit.name == "综采一队"))
@@ -128,11 +129,11 @@ def test_the_scoring_page_is_for_scorers_only(app, demo):
         )
 
 
-def test_the_committee_decides_a_leader_nomination_on_the_award_page(app, demo):
+def test_the_committee_decides_a_leader_nomination_on_the_award_page(app, demo, demo_assessments):
     from accounts.principal import principal_for_person as as_principal
     from assessments import leaders, org
 
-    _seed(app)
+    demo_assessments()
     with app.app_context():
         people = {p.employee_no: p for p in db.session.scalars(db.select(Person)).all()}
         team = db.session.scalar(db.select(Unit).where(Unit.name == "综采一队"))

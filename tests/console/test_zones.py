@@ -9,22 +9,14 @@ import io
 from openpyxl import load_workbook
 from PIL import Image
 
-from models import Zone, db
 from tests.console.sign_in import client_sign_in
 from zones import placard
 
 
-def _seed(app):
-    from demo.zones import seed_zones
-
-    with app.app_context():
-        seed_zones()
-        db.session.commit()
-        return db.session.scalar(db.select(Zone.id))
-
-
-def test_committee_sees_the_danger_board_register_placard_and_violations(app, demo, console):
-    zone_id = _seed(app)
+def test_committee_sees_the_danger_board_register_placard_and_violations(
+    app, demo, console, demo_zones
+):
+    zone_id = demo_zones()
     console.demo_sign_in("committee")
     console.page.click("a.menu-item:has-text('责任区')")
     console.page.wait_for_selector("#danger-board")
@@ -60,8 +52,10 @@ def test_committee_sees_the_danger_board_register_placard_and_violations(app, de
     console.no_problems()
 
 
-def test_a_secretary_sees_no_violation_register_and_anonymous_stays_anonymous(app, demo):
-    _seed(app)
+def test_a_secretary_sees_no_violation_register_and_anonymous_stays_anonymous(
+    app, demo, demo_zones
+):
+    demo_zones()
     client = app.test_client()
     client_sign_in(client, "secretary")
     html = client.get("/console/zones").get_data(as_text=True)

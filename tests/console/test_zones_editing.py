@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from models import Person, Unit, Zone, ZoneHolder, db
 from tests.console.sign_in import client_sign_in
-from tests.console.test_zones import _seed
 
 
 def _members(app, unit_name: str) -> list[tuple[int, str]]:
@@ -21,8 +20,8 @@ def _members(app, unit_name: str) -> list[tuple[int, str]]:
         return [(p.id, p.name) for p in people if p.is_party_member]
 
 
-def test_create_and_hand_over_a_zone_in_the_browser(app, demo, console):
-    _seed(app)
+def test_create_and_hand_over_a_zone_in_the_browser(app, demo, console, demo_zones):
+    demo_zones()
     members = _members(app, "综采一队")
     console.demo_sign_in("committee")
     console.go("/console/zones")
@@ -84,8 +83,8 @@ def test_create_and_hand_over_a_zone_in_the_browser(app, demo, console):
     console.no_problems()
 
 
-def test_a_secretary_edits_only_their_branchs_zones(app, demo):
-    zone_id = _seed(app)
+def test_a_secretary_edits_only_their_branchs_zones(app, demo, demo_zones):
+    zone_id = demo_zones()
     with app.app_context():
         zone = db.session.get(Zone, zone_id)
         own = zone.unit.name == "综采一队"

@@ -53,8 +53,8 @@ def _honours(s, **where) -> list[Honour]:
         return rows
 
 
-def test_a_group_award_is_a_six_type_group_honour(new_scene, group_and_leader):
-    s = new_scene(open_month=False)
+def test_a_group_award_is_a_six_type_group_honour(assessment_scene, group_and_leader):
+    s = assessment_scene(open_month=False)
     g, _ = group_and_leader(s)
     _group_award(s, g)
     roll = s.get("/honours?kind=group", s.worker).json
@@ -78,8 +78,8 @@ def test_a_group_award_is_a_six_type_group_honour(new_scene, group_and_leader):
     assert len(_honours(s, kind="group")) == 1
 
 
-def test_an_approved_leader_is_a_persons_honour(new_scene, group_and_leader):
-    s = new_scene(open_month=False)
+def test_an_approved_leader_is_a_persons_honour(assessment_scene, group_and_leader):
+    s = assessment_scene(open_month=False)
     g, leader = group_and_leader(s)
     n = _nominate(s, g)
     assert _honours(s, kind="leader") == []  # pending: not on the roll
@@ -117,8 +117,8 @@ def test_an_approved_leader_is_a_persons_honour(new_scene, group_and_leader):
     assert [x["id"] for x in committee] == [h["id"]] and committee[0]["revoked_at"]
 
 
-def test_a_rejected_nomination_never_appears(new_scene, group_and_leader):
-    s = new_scene(open_month=False)
+def test_a_rejected_nomination_never_appears(assessment_scene, group_and_leader):
+    s = assessment_scene(open_month=False)
     g, _ = group_and_leader(s)
     n = _nominate(s, g)
     r = s.post(f"/admin/assessments/leader-nominations/{n['id']}/decide", {"approve": False})
@@ -132,8 +132,10 @@ def test_a_rejected_nomination_never_appears(new_scene, group_and_leader):
     assert s.get("/honours", s.worker).json == []
 
 
-def test_an_approval_made_before_the_roll_mirrored_is_caught_up_once(new_scene, group_and_leader):
-    s = new_scene(open_month=False)
+def test_an_approval_made_before_the_roll_mirrored_is_caught_up_once(
+    assessment_scene, group_and_leader
+):
+    s = assessment_scene(open_month=False)
     g, leader = group_and_leader(s)
     n = _nominate(s, g)
     s.ok(s.post(f"/admin/assessments/leader-nominations/{n['id']}/decide", {"approve": True}))
@@ -153,8 +155,8 @@ def test_an_approval_made_before_the_roll_mirrored_is_caught_up_once(new_scene, 
     assert len(_honours(s, kind="leader")) == 1
 
 
-def test_approvals_at_the_same_instant_make_one_honour(new_scene, group_and_leader):
-    s = new_scene(open_month=False)
+def test_approvals_at_the_same_instant_make_one_honour(assessment_scene, group_and_leader):
+    s = assessment_scene(open_month=False)
     g, _ = group_and_leader(s)
     n = _nominate(s, g)
     url = f"{API}/admin/assessments/leader-nominations/{n['id']}/decide"
@@ -170,8 +172,8 @@ def test_approvals_at_the_same_instant_make_one_honour(new_scene, group_and_lead
     assert len(_honours(s, leader_nomination_id=n["id"])) == 1
 
 
-def test_the_roll_export_and_the_console_list_hold_every_kind(new_scene, group_and_leader):
-    s = new_scene(open_month=False)
+def test_the_roll_export_and_the_console_list_hold_every_kind(assessment_scene, group_and_leader):
+    s = assessment_scene(open_month=False)
     g, leader = group_and_leader(s)
     g2, _ = group_and_leader(s, 1, "掘进二班")
     _group_award(s, g2)

@@ -1,5 +1,6 @@
-"""Fixtures of the roster tests: files uploaded to the import and the roster read back
-(tests/roster/factory.py holds the HR files and plain functions)."""
+"""Fixtures of the roster tests: a mine with its HR roster, the roster read back
+(tests/roster/factory.py holds the plain functions; `upload_roster`, which tests/accounts uses
+too, is in tests/support/fixtures.py)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.roster.factory import HR, Groups, roster_via_api, upload
-from tests.support.fixtures import on_client
-
-
-@pytest.fixture
-def upload_roster(client) -> Callable[..., Any]:
-    """upload_roster(headers, data, name="花名册.xlsx", dry_run=..., via=None, ...): the import's
-    response."""
-    return on_client(upload, client)
+from tests.roster.factory import HR, Groups, roster_via_api
 
 
 @pytest.fixture

@@ -8,15 +8,7 @@ import zlib
 from typing import Any
 
 from models import Branch, Mine, Person, Unit, UnitDuty, db
-
-# HEADER_CN and csv_bytes stay importable from here for tests/accounts (not converted yet).
-from tests.support.hr_files import (  # noqa: F401
-    GROUPS_HEADER,
-    HEADER_CN,
-    PLAIN,
-    csv_bytes,
-    hr_workbook,
-)
+from tests.support.hr_files import GROUPS_HEADER, PLAIN, hr_workbook
 
 
 def upload(client, headers, data: bytes, name: str = "花名册.xlsx", **query: Any):

@@ -18,6 +18,7 @@ from tests.assessments import factory as assessments
 from tests.meetings import factory as meetings
 from tests.notifications import factory as notifications
 from tests.pairings import factory as pairings
+from tests.roster import factory as roster
 from tests.votes import factory as votes
 from tests.wishes import factory as wishes
 from tests.zones import factory as zones
@@ -154,6 +155,16 @@ def set_cols(app) -> Callable[..., None]:
 def age_talk(app) -> Callable[[int, float], None]:
     """age_talk(talk_id, days): the talk record was written `days` ago."""
     return partial(pairings.age_talk, app)
+
+
+# roster
+
+
+@pytest.fixture
+def upload_roster(client) -> Callable[..., Any]:
+    """upload_roster(headers, data, name="花名册.xlsx", dry_run=..., via=None, ...): the import's
+    response."""
+    return on_client(roster.upload, client)
 
 
 # assessments

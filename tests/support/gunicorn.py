@@ -24,6 +24,29 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def exchange(port: int, raw: bytes, body_chunks: int = 0, chunk: bytes = b"") -> bytes:
+    """Send raw bytes (and optionally many chunks), return everything the server answers."""
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as s:
+        s.sendall(raw)
+        try:
+            for _ in range(body_chunks):
+                s.sendall(chunk)
+            if body_chunks:
+                s.sendall(b"0\r\n\r\n")
+        except OSError:
+            pass  # the server answered and closed before taking the whole body
+        data = b""
+        while True:
+            try:
+                part = s.recv(65536)
+            except (ConnectionResetError, TimeoutError):
+                break
+            if not part:
+                break
+            data += part
+        return data
+
+
 def box_config(base_config: dict[str, Any], tmp: Path, **overrides: Any) -> dict[str, Any]:
     """The settings of one app box on the suite's database and Redis (an embedded Redis and an
     upload folder of its own under tmp), WeChat off."""

@@ -1,4 +1,7 @@
-"""Factories for the voting tests: a campaign set up through the committee API."""
+"""The voting tests' plain functions: a campaign set up through the committee API, counts read
+back, Redis and database faults. tests/votes/conftest.py and tests/support/fixtures.py make
+fixtures of them (and scripts/profile_requests.py calls make_campaign); test modules never
+import this module."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from typing import Any
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+from sqlalchemy import event
 
 from models import Ballot, Branch, Campaign, Person, db
 from votes import live
@@ -174,6 +178,27 @@ def ballot_count(app, campaign_id: int, **where: Any) -> int:
         for k, v in where.items():
             stmt = stmt.where(getattr(Ballot, k) == v)
         return db.session.scalar(stmt)
+
+
+VOTE_TABLES = ("ballots", "campaigns", "candidates")
+
+
+@contextlib.contextmanager
+def vote_statements(app):
+    """The SQL statements that read or write the vote tables while the block runs."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        if any(t in statement for t in VOTE_TABLES):
+            seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 def redis_counts(app, campaign_id: int) -> dict[int, int]:

@@ -1,7 +1,7 @@
 """The leaderboard and a refused repeat cost one Redis round trip on a campaign's keys and no SQL
 on the vote tables (issue 28 item 3), and the leaderboard's visibility decision still follows
 every committee change: the next read after the change's commit (and its push to Redis) shows
-it. Round trips are counted at the connection (tests.votes.factory.campaign_round_trips),
+it. Round trips are counted at the connection (the `campaign_round_trips` fixture),
 statements with a SQLAlchemy event (vote_statements)."""
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ import pytest
 from sqlalchemy import event
 
 from models import Campaign, Person, db
-from tests.votes.factory import campaign_round_trips, end_notice, make_campaign, vote
-from tests.votes.test_votes_settled_refusals import vote_statements
 from votes import campaigns
 
 pytestmark = pytest.mark.usefixtures("fresh_vote_path")
@@ -25,13 +23,15 @@ def _board(client, setup, headers, category: str = "safety"):
     )
 
 
-def test_a_leaderboard_read_is_one_round_trip_and_no_sql(app, client, world):
-    setup = make_campaign(client, world, categories=("safety", "reform"), per_category=3)
+def test_a_leaderboard_read_is_one_round_trip_and_no_sql(
+    app, client, world, new_campaign, vote_statements, campaign_round_trips, cast_vote
+):
+    setup = new_campaign(categories=("safety", "reform"), per_category=3)
     s0, s1, _ = setup.candidates["safety"]
     headers = world.headers(world.person(setup.branch))
-    assert vote(client, setup, headers, s1).status_code == 201
+    assert cast_vote(setup, headers, s1).status_code == 201
     assert _board(client, setup, headers).status_code == 200  # this process reads the state
-    with vote_statements(app) as seen, campaign_round_trips() as trips:
+    with vote_statements() as seen, campaign_round_trips() as trips:
         answers = [_board(client, setup, headers) for _ in range(5)]
     assert [r.status_code for r in answers] == [200] * 5
     assert seen == []
@@ -45,60 +45,66 @@ def test_a_leaderboard_read_is_one_round_trip_and_no_sql(app, client, world):
     assert set(rows[0]) == {"rank", "candidate_id", "name", "unit", "votes"}
 
 
-def test_a_refused_repeat_is_one_round_trip_and_no_sql(app, client, world):
-    setup = make_campaign(client, world, categories=("safety",))
+def test_a_refused_repeat_is_one_round_trip_and_no_sql(
+    app, client, world, new_campaign, vote_statements, campaign_round_trips, cast_vote
+):
+    setup = new_campaign(categories=("safety",))
     s0 = setup.candidates["safety"][0]
     headers = world.headers(world.person(setup.branch))
-    assert vote(client, setup, headers, s0).status_code == 201
-    with vote_statements(app) as seen, campaign_round_trips() as trips:
-        answers = [vote(client, setup, headers, s0) for _ in range(5)]
+    assert cast_vote(setup, headers, s0).status_code == 201
+    with vote_statements() as seen, campaign_round_trips() as trips:
+        answers = [cast_vote(setup, headers, s0) for _ in range(5)]
     assert {(r.status_code, r.json["reason"]) for r in answers} == {(409, "already_voted")}
     assert seen == []
     assert len(trips) == 5, trips
 
 
-def test_an_idempotent_replay_of_a_refusal_answers_the_same(app, client, world):
-    setup = make_campaign(client, world, categories=("safety",))
+def test_an_idempotent_replay_of_a_refusal_answers_the_same(
+    app, client, world, new_campaign, cast_vote, campaign_round_trips
+):
+    setup = new_campaign(categories=("safety",))
     s0 = setup.candidates["safety"][0]
     headers = world.headers(world.person(setup.branch))
-    assert vote(client, setup, headers, s0).status_code == 201
+    assert cast_vote(setup, headers, s0).status_code == 201
     keyed = {**headers, "Idempotency-Key": "storm-1"}
-    first = vote(client, setup, keyed, s0)
+    first = cast_vote(setup, keyed, s0)
     assert first.status_code == 409 and first.json["reason"] == "already_voted"
     with campaign_round_trips() as trips:
-        again = vote(client, setup, keyed, s0)
+        again = cast_vote(setup, keyed, s0)
     assert again.status_code == 409 and again.json == first.json
     assert again.headers.get("Idempotent-Replayed") == "true"
     assert trips == []  # replayed: the vote script is not run again
 
 
-def _hidden_board(client, world):
-    setup = make_campaign(client, world, categories=("safety",), rules={"hide_tallies": True})
+def _hidden_board(new_campaign, client, world):
+    setup = new_campaign(categories=("safety",), rules={"hide_tallies": True})
     voter = world.headers(world.person(setup.branch))
     r = _board(client, setup, voter)
     assert r.status_code == 403 and r.json["reason"] == "tallies_hidden"
     return setup, voter
 
 
-def test_a_close_shows_hidden_tallies_at_the_next_read(app, client, world):
-    setup, voter = _hidden_board(client, world)
+def test_a_close_shows_hidden_tallies_at_the_next_read(app, client, world, new_campaign):
+    setup, voter = _hidden_board(new_campaign, client, world)
     base = f"/api/v1/admin/campaigns/{setup.campaign_id}"
     assert client.post(f"{base}/close", headers=setup.committee_headers).status_code == 200
     assert _board(client, setup, voter).status_code == 200
 
 
-def test_notice_and_publish_keep_the_board_visible_with_its_counts(app, client, world):
-    setup = make_campaign(client, world, categories=("safety",))
+def test_notice_and_publish_keep_the_board_visible_with_its_counts(
+    app, client, world, new_campaign, end_notice, cast_vote
+):
+    setup = new_campaign(categories=("safety",))
     s0 = setup.candidates["safety"][0]
     voter = world.headers(world.person(setup.branch))
-    assert vote(client, setup, voter, s0).status_code == 201
+    assert cast_vote(setup, voter, s0).status_code == 201
     base = f"/api/v1/admin/campaigns/{setup.campaign_id}"
     admin = setup.committee_headers
     assert client.post(f"{base}/close", headers=admin).status_code == 200
     assert _board(client, setup, voter).json[0]["votes"] == 1
     assert client.post(f"{base}/notice", json={"days": 1}, headers=admin).status_code == 200
     assert _board(client, setup, voter).json[0]["votes"] == 1
-    end_notice(app, setup.campaign_id)
+    end_notice(setup.campaign_id)
     assert client.post(f"{base}/publish", headers=admin).status_code == 200
     r = _board(client, setup, voter)
     assert r.status_code == 200 and r.json[0] == {**r.json[0], "candidate_id": s0, "votes": 1}
@@ -106,8 +112,8 @@ def test_notice_and_publish_keep_the_board_visible_with_its_counts(app, client, 
         assert db.session.get(Campaign, setup.campaign_id).status == "published"
 
 
-def test_hiding_and_showing_tallies_is_seen_at_the_next_read(app, client, world):
-    setup = make_campaign(client, world, categories=("safety",))
+def test_hiding_and_showing_tallies_is_seen_at_the_next_read(app, client, world, new_campaign):
+    setup = new_campaign(categories=("safety",))
     voter = world.headers(world.person(setup.branch))
     assert _board(client, setup, voter).status_code == 200
     for hide, status in ((True, 403), (False, 200), (True, 403)):
@@ -122,11 +128,11 @@ def test_hiding_and_showing_tallies_is_seen_at_the_next_read(app, client, world)
     assert _board(client, setup, setup.committee_headers).status_code == 200
 
 
-def test_a_withdrawn_candidate_leaves_the_next_read(app, client, world):
-    setup = make_campaign(client, world, categories=("safety",), per_category=3)
+def test_a_withdrawn_candidate_leaves_the_next_read(app, client, world, new_campaign, cast_vote):
+    setup = new_campaign(categories=("safety",), per_category=3)
     s0, s1, _ = setup.candidates["safety"]
     voter = world.headers(world.person(setup.branch))
-    assert vote(client, setup, voter, s1).status_code == 201
+    assert cast_vote(setup, voter, s1).status_code == 201
     assert s1 in {r["candidate_id"] for r in _board(client, setup, voter).json}
     with app.app_context():
         assert campaigns.withdraw_person(setup.candidate_people[s1].id, "调离本矿") == 1
@@ -138,8 +144,8 @@ def test_a_withdrawn_candidate_leaves_the_next_read(app, client, world):
         assert db.session.get(Person, setup.candidate_people[s1].id) is not None
 
 
-def test_an_empty_category_is_an_empty_list(app, client, world):
-    setup = make_campaign(client, world, categories=("safety",))
+def test_an_empty_category_is_an_empty_list(app, client, world, new_campaign):
+    setup = new_campaign(categories=("safety",))
     voter = world.headers(world.person(setup.branch))
     r = _board(client, setup, voter, category="reform")  # a category the campaign does not run
     assert r.status_code == 200 and r.json == []
@@ -164,18 +170,20 @@ def all_statements(app):
         event.remove(engine, "before_cursor_execute", record)
 
 
-def test_a_keyed_refusal_writes_its_answer_and_reads_nothing_else(app, client, world):
+def test_a_keyed_refusal_writes_its_answer_and_reads_nothing_else(
+    app, client, world, new_campaign, cast_vote, campaign_round_trips
+):
     """With an Idempotency-Key the refusal is remembered (a replay answers the same), at the
     cost of the claim (a look-up and an insert) and one update of the answer: the claim's commit
     must not make the view read the caller's account and person again, and the answer is
     written by id without reading the record back."""
-    setup = make_campaign(client, world, categories=("safety",))
+    setup = new_campaign(categories=("safety",))
     s0 = setup.candidates["safety"][0]
     headers = world.headers(world.person(setup.branch))
-    assert vote(client, setup, headers, s0).status_code == 201
-    assert vote(client, setup, {**headers, "Idempotency-Key": "warm"}, s0).status_code == 409
+    assert cast_vote(setup, headers, s0).status_code == 201
+    assert cast_vote(setup, {**headers, "Idempotency-Key": "warm"}, s0).status_code == 409
     with all_statements(app) as seen, campaign_round_trips() as trips:
-        r = vote(client, setup, {**headers, "Idempotency-Key": "storm-2"}, s0)
+        r = cast_vote(setup, {**headers, "Idempotency-Key": "storm-2"}, s0)
     assert r.status_code == 409 and r.json["reason"] == "already_voted"
     assert len(trips) == 1
     assert seen == [
@@ -183,6 +191,6 @@ def test_a_keyed_refusal_writes_its_answer_and_reads_nothing_else(app, client, w
         "INSERT INTO idempotency_records",
         "UPDATE idempotency_records SET",
     ], seen
-    again = vote(client, setup, {**headers, "Idempotency-Key": "storm-2"}, s0)
+    again = cast_vote(setup, {**headers, "Idempotency-Key": "storm-2"}, s0)
     assert again.status_code == 409 and again.json == r.json
     assert again.headers.get("Idempotent-Replayed") == "true"

@@ -11,8 +11,6 @@ import pytest
 
 from accounts.principal import principal_for_person
 from models import Campaign, Person, db, get_redis
-from tests.votes.factory import make_campaign, vote
-from tests.votes.test_votes_settled_refusals import vote_statements
 from votes import campaigns, live
 
 pytestmark = pytest.mark.usefixtures("fresh_vote_path")
@@ -32,20 +30,22 @@ def _hide(app, setup, hide: bool) -> None:
         db.session.commit()
 
 
-def test_repeated_reads_do_not_ask_the_database(app, client, world):
-    setup = make_campaign(client, world, categories=("safety",))
+def test_repeated_reads_do_not_ask_the_database(
+    app, client, world, new_campaign, vote_statements, cast_vote
+):
+    setup = new_campaign(categories=("safety",))
     headers = world.headers(world.person(setup.branch))
-    assert vote(client, setup, headers, setup.candidates["safety"][0]).status_code == 201
+    assert cast_vote(setup, headers, setup.candidates["safety"][0]).status_code == 201
     assert _board(client, setup, headers).status_code == 200
-    with vote_statements(app) as seen:
+    with vote_statements() as seen:
         for _ in range(5):
             r = _board(client, setup, headers)
             assert r.status_code == 200 and r.json[0]["votes"] == 1
     assert seen == []
 
 
-def test_a_pushed_change_is_seen_at_once(app, client, world):
-    setup = make_campaign(client, world, categories=("safety",))
+def test_a_pushed_change_is_seen_at_once(app, client, world, new_campaign):
+    setup = new_campaign(categories=("safety",))
     headers = world.headers(world.person(setup.branch))
     assert _board(client, setup, headers).status_code == 200
     _hide(app, setup, True)
@@ -55,10 +55,12 @@ def test_a_pushed_change_is_seen_at_once(app, client, world):
     assert _board(client, setup, headers).status_code == 200
 
 
-def test_a_change_whose_push_failed_is_seen_within_the_bound(app, client, world, monkeypatch):
+def test_a_change_whose_push_failed_is_seen_within_the_bound(
+    app, client, world, monkeypatch, new_campaign
+):
     app.config["LEADERBOARD_STATE_MAX_AGE"] = 0.3
     try:
-        setup = make_campaign(client, world, categories=("safety",))
+        setup = new_campaign(categories=("safety",))
         headers = world.headers(world.person(setup.branch))
         assert _board(client, setup, headers).status_code == 200
         # The push after the commit is lost: Redis still says "not hidden", version behind.

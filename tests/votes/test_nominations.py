@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 from models import Campaign, Candidate, Nomination, Notification, Person, db, utcnow
 from tests.support.concurrency import fire_at_once
-from tests.votes.factory import iso, make_campaign
 
 STORY = "十年如一日坚守采煤一线，带头排查隐患三百余条，及时制止三违行为。"
 
@@ -15,7 +14,10 @@ STORY = "十年如一日坚守采煤一线，带头排查隐患三百余条，�
 def _window(client, setup, *, hours: int = 24, cap: int | None = None):
     return client.post(
         f"/api/v1/admin/campaigns/{setup.campaign_id}/nominations/window",
-        json={"ends_at": iso(datetime.now(UTC) + timedelta(hours=hours)), "cap_per_branch": cap},
+        json={
+            "ends_at": (datetime.now(UTC) + timedelta(hours=hours)).isoformat(),
+            "cap_per_branch": cap,
+        },
         headers=setup.committee_headers,
     )
 
@@ -28,8 +30,8 @@ def _nominate(client, setup, headers, person, category="safety", story=STORY):
     )
 
 
-def _setup(client, world, **kw):
-    setup = make_campaign(client, world, per_category=0, open_it=False)
+def _setup(new_campaign, client, world, **kw):
+    setup = new_campaign(per_category=0, open_it=False)
     r = _window(client, setup, **kw)
     assert r.status_code == 200, r.json
     assert r.json["status"] == "nominating" and r.json["nomination_cap"] == kw.get("cap")
@@ -37,8 +39,8 @@ def _setup(client, world, **kw):
     return setup, secretary, world.headers(secretary)
 
 
-def test_nominate_review_and_the_loop_to_a_candidate(app, client, world):
-    setup, secretary, sh = _setup(client, world)
+def test_nominate_review_and_the_loop_to_a_candidate(app, client, world, new_campaign):
+    setup, secretary, sh = _setup(new_campaign, client, world)
     nominee = world.member(setup.branch)
 
     listed = client.get("/api/v1/nominations/campaigns", headers=sh).json
@@ -92,8 +94,8 @@ def test_nominate_review_and_the_loop_to_a_candidate(app, client, world):
     assert [c["name"] for c in detail["categories"][0]["candidates"]] == [nominee.name]
 
 
-def test_decline_with_a_reason_the_secretary_sees(app, client, world):
-    setup, secretary, sh = _setup(client, world)
+def test_decline_with_a_reason_the_secretary_sees(app, client, world, new_campaign):
+    setup, secretary, sh = _setup(new_campaign, client, world)
     nominee = world.member(setup.branch)
     nid = _nominate(client, setup, sh, nominee).json["id"]
     path = f"/api/v1/admin/nominations/{nid}/review"
@@ -112,8 +114,8 @@ def test_decline_with_a_reason_the_secretary_sees(app, client, world):
         assert "nomination_reviewed" in kinds
 
 
-def test_bad_nominations_have_clear_reasons(app, client, world):
-    setup, secretary, sh = _setup(client, world)
+def test_bad_nominations_have_clear_reasons(app, client, world, new_campaign):
+    setup, secretary, sh = _setup(new_campaign, client, world)
     other_branch_member = world.member(world.branch())
     masses = world.person(setup.branch)
     leaver = world.member(setup.branch)
@@ -147,8 +149,8 @@ def test_bad_nominations_have_clear_reasons(app, client, world):
     assert (r.status_code, r.json["reason"]) == (409, "nominations_closed")
 
 
-def test_withdraw_before_the_window_ends_then_nominate_again(app, client, world):
-    setup, secretary, sh = _setup(client, world)
+def test_withdraw_before_the_window_ends_then_nominate_again(app, client, world, new_campaign):
+    setup, secretary, sh = _setup(new_campaign, client, world)
     nominee = world.member(setup.branch)
     nid = _nominate(client, setup, sh, nominee).json["id"]
     other_secretary = world.headers(world.secretary(world.branch()))
@@ -169,8 +171,8 @@ def test_withdraw_before_the_window_ends_then_nominate_again(app, client, world)
     assert (r.status_code, r.json["reason"]) == (409, "nominations_closed")
 
 
-def test_the_per_branch_cap_and_counts(app, client, world):
-    setup, secretary, sh = _setup(client, world, cap=2)
+def test_the_per_branch_cap_and_counts(app, client, world, new_campaign):
+    setup, secretary, sh = _setup(new_campaign, client, world, cap=2)
     people = [world.member(setup.branch) for _ in range(3)]
     assert _nominate(client, setup, sh, people[0]).status_code == 201
     assert _nominate(client, setup, sh, people[1], "reform").status_code == 201
@@ -194,18 +196,18 @@ def test_the_per_branch_cap_and_counts(app, client, world):
     ]
 
 
-def test_the_window_only_from_a_draft_and_within_the_campaign(client, world):
-    setup = make_campaign(client, world, per_category=1)  # open already
+def test_the_window_only_from_a_draft_and_within_the_campaign(client, world, new_campaign):
+    setup = new_campaign(per_category=1)  # open already
     r = _window(client, setup)
     assert (r.status_code, r.json["reason"]) == (409, "invalid_transition")
-    draft = make_campaign(client, world, per_category=0, open_it=False)
+    draft = new_campaign(per_category=0, open_it=False)
     r = _window(client, draft, hours=-1)
     assert (r.status_code, r.json["reason"]) == (422, "invalid_nomination_window")
 
 
-def test_two_secretaries_nominating_the_same_person_at_once_make_one(app, world):
+def test_two_secretaries_nominating_the_same_person_at_once_make_one(app, world, new_campaign):
     client = app.test_client()
-    setup, secretary, sh = _setup(client, world)
+    setup, secretary, sh = _setup(new_campaign, client, world)
     second = world.headers(world.secretary(setup.branch))
     nominee = world.member(setup.branch)
     heads = [sh, second]
@@ -222,10 +224,12 @@ def test_two_secretaries_nominating_the_same_person_at_once_make_one(app, world)
         assert n == 1
 
 
-def test_the_branch_of_the_team_a_member_works_in_may_nominate_them(app, client, world):
+def test_the_branch_of_the_team_a_member_works_in_may_nominate_them(
+    app, client, world, new_campaign
+):
     from models import Unit
 
-    setup, secretary, sh = _setup(client, world)
+    setup, secretary, sh = _setup(new_campaign, client, world)
     home = world.branch()
     nominee = world.member(home)
     with app.app_context():
@@ -238,12 +242,12 @@ def test_the_branch_of_the_team_a_member_works_in_may_nominate_them(app, client,
     assert r.json["branch_id"] == setup.branch.id
 
 
-def test_the_nominees_photo_goes_with_the_accepted_candidate(app, client, world):
+def test_the_nominees_photo_goes_with_the_accepted_candidate(app, client, world, new_campaign):
     import io
 
     from PIL import Image
 
-    setup, secretary, sh = _setup(client, world)
+    setup, secretary, sh = _setup(new_campaign, client, world)
     nid = _nominate(client, setup, sh, world.member(setup.branch)).json["id"]
     buf = io.BytesIO()
     Image.new("RGB", (60, 80), "red").save(buf, "JPEG")

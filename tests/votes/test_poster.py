@@ -11,7 +11,6 @@ import io
 import pytest
 from PIL import Image
 
-from tests.votes.factory import make_campaign
 from votes import poster
 
 NAME_30 = "欧阳" + "德" * 26 + "明华"  # 30 characters
@@ -105,9 +104,9 @@ def test_the_poster_has_no_field_for_a_phone():
 
 
 def test_the_candidate_poster_over_http_is_cached_until_the_candidate_changes(
-    app, client, world, monkeypatch
+    app, client, world, monkeypatch, new_campaign
 ):
-    setup = make_campaign(client, world, per_category=1, categories=("safety",))
+    setup = new_campaign(per_category=1, categories=("safety",))
     (cid,) = setup.candidates["safety"]
     person = setup.candidate_people[cid]
     viewer = world.headers(world.person(setup.branch))
@@ -138,8 +137,8 @@ def test_the_candidate_poster_over_http_is_cached_until_the_candidate_changes(
     assert again.status_code == 200 and calls == [1] and again.data != r.data
 
 
-def test_without_the_font_a_clear_503(app, client, world):
-    setup = make_campaign(client, world, per_category=1, categories=("safety",))
+def test_without_the_font_a_clear_503(app, client, world, new_campaign):
+    setup = new_campaign(per_category=1, categories=("safety",))
     (cid,) = setup.candidates["safety"]
     saved = app.config["POSTER_FONT"]
     app.config["POSTER_FONT"] = "/nonexistent/font.ttc"

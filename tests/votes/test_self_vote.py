@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.votes.factory import db_counts, make_campaign, vote
 from votes import live
 
 
@@ -18,31 +17,35 @@ def _generous_limits(app):
     app.config["VOTE_ACCOUNT_PER_MINUTE"] = saved
 
 
-def test_a_candidate_cannot_vote_for_themselves_by_default(app, client, world):
-    setup = make_campaign(client, world, per_category=2)
+def test_a_candidate_cannot_vote_for_themselves_by_default(
+    app, client, world, new_campaign, cast_vote, db_counts
+):
+    setup = new_campaign(per_category=2)
     mine, other = setup.candidates["safety"]
     headers = world.headers(setup.candidate_people[mine])
 
     detail = client.get(f"/api/v1/campaigns/{setup.campaign_id}", headers=headers).json
     assert detail["rules"]["allow_self_vote"] is False
 
-    r = vote(client, setup, headers, mine)
+    r = cast_vote(setup, headers, mine)
     assert r.status_code == 409, r.json
     assert r.json["reason"] == "self_vote"
     assert r.json["message"] == "本次评选不允许候选人给自己投票"
-    assert db_counts(app, setup.campaign_id) == {}
+    assert db_counts(setup.campaign_id) == {}
 
     # The refusal gave the use back: three votes in the category are still theirs today.
     detail = client.get(f"/api/v1/campaigns/{setup.campaign_id}", headers=headers).json
     assert detail["my_remaining"]["safety"] == 3
-    assert vote(client, setup, headers, other).status_code == 201
+    assert cast_vote(setup, headers, other).status_code == 201
     # Asked again, the same answer (not already_voted, not a rebuild's stale count).
-    assert vote(client, setup, headers, mine).json["reason"] == "self_vote"
-    assert db_counts(app, setup.campaign_id) == {other: 1}
+    assert cast_vote(setup, headers, mine).json["reason"] == "self_vote"
+    assert db_counts(setup.campaign_id) == {other: 1}
 
 
-def test_the_rule_holds_on_the_database_path(app, client, world, monkeypatch):
-    setup = make_campaign(client, world, per_category=1)
+def test_the_rule_holds_on_the_database_path(
+    app, client, world, monkeypatch, new_campaign, cast_vote, db_counts
+):
+    setup = new_campaign(per_category=1)
     (mine,) = setup.candidates["safety"]
     headers = world.headers(setup.candidate_people[mine])
 
@@ -50,15 +53,15 @@ def test_the_rule_holds_on_the_database_path(app, client, world, monkeypatch):
         raise live.RedisDown()
 
     monkeypatch.setattr(live, "run", down)
-    r = vote(client, setup, headers, mine)
+    r = cast_vote(setup, headers, mine)
     assert r.status_code == 409 and r.json["reason"] == "self_vote"
-    assert db_counts(app, setup.campaign_id) == {}
+    assert db_counts(setup.campaign_id) == {}
 
 
-def test_a_campaign_may_allow_it(app, client, world):
-    setup = make_campaign(client, world, per_category=1, rules={"allow_self_vote": True})
+def test_a_campaign_may_allow_it(app, client, world, new_campaign, cast_vote, db_counts):
+    setup = new_campaign(per_category=1, rules={"allow_self_vote": True})
     (mine,) = setup.candidates["safety"]
     headers = world.headers(setup.candidate_people[mine])
-    r = vote(client, setup, headers, mine)
+    r = cast_vote(setup, headers, mine)
     assert r.status_code == 201, r.json
-    assert db_counts(app, setup.campaign_id) == {mine: 1}
+    assert db_counts(setup.campaign_id) == {mine: 1}

@@ -10,7 +10,6 @@ import pytest
 from openpyxl import load_workbook
 
 from models import Ballot, db
-from tests.votes.factory import make_campaign, vote
 from votes import live
 
 
@@ -23,16 +22,16 @@ def _generous_limits(app):
     app.config["VOTE_ACCOUNT_PER_MINUTE"] = saved
 
 
-def test_turnout_today_overall_and_per_branch(app, client, world):
-    setup = make_campaign(client, world, per_category=1, categories=("safety",))
+def test_turnout_today_overall_and_per_branch(app, client, world, new_campaign, cast_vote):
+    setup = new_campaign(per_category=1, categories=("safety",))
     (cid,) = setup.candidates["safety"]
     other = world.branch()
     here = [world.person(setup.branch) for _ in range(3)]
     there = [world.person(other) for _ in range(2)]
     heads = {p.id: world.headers(p) for p in here + there}  # binds them
-    assert vote(client, setup, heads[here[0].id], cid).status_code == 201
-    assert vote(client, setup, heads[here[1].id], cid).status_code == 201
-    assert vote(client, setup, heads[there[0].id], cid).status_code == 201
+    assert cast_vote(setup, heads[here[0].id], cid).status_code == 201
+    assert cast_vote(setup, heads[here[1].id], cid).status_code == 201
+    assert cast_vote(setup, heads[there[0].id], cid).status_code == 201
     with app.app_context():  # one of them voted yesterday, not today
         ballot = db.session.scalar(db.select(Ballot).where(Ballot.voter_id == here[1].id))
         ballot.vote_day -= timedelta(days=1)

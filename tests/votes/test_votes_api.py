@@ -11,14 +11,6 @@ from PIL import Image
 
 from models import Account, CampaignAudit, db, utcnow
 from points.ledger import award
-from tests.votes.factory import (
-    close_and_publish,
-    db_counts,
-    iso,
-    make_campaign,
-    redis_counts,
-    vote,
-)
 from votes import clock, live
 
 
@@ -31,8 +23,10 @@ def _generous_limits(app):
     app.config["VOTE_ACCOUNT_PER_MINUTE"] = saved
 
 
-def test_end_to_end_through_the_mini_program_login(app, client, world):
-    setup = make_campaign(client, world, weights={"votes": 0.6, "points": 0.4})
+def test_end_to_end_through_the_mini_program_login(
+    app, client, world, new_campaign, cast_vote, close_and_publish
+):
+    setup = new_campaign(weights={"votes": 0.6, "points": 0.4})
     world.person(setup.branch, name="赵铁柱", phone="13900001234", employee_no="M-9001")
     token = client.post("/api/v1/auth/login", json={"code": "demo:miner-zhao"}).json["token"]
     headers = {"Authorization": f"Bearer {token}"}
@@ -58,11 +52,11 @@ def test_end_to_end_through_the_mini_program_login(app, client, world):
     assert detail["my_remaining"] == {"safety": 3, "reform": 3}
 
     s0 = setup.candidates["safety"][0]
-    r = vote(client, setup, headers, s0)
+    r = cast_vote(setup, headers, s0)
     assert r.status_code == 201, r.json
     assert r.json["category"] == "safety" and r.json["remaining_today"] == 2
     assert isinstance(r.json["ballot_id"], int)
-    r = vote(client, setup, headers, s0)
+    r = cast_vote(setup, headers, s0)
     assert r.status_code == 409 and r.json["reason"] == "already_voted"
     assert r.json["message"] == "今天已为该候选人投过票"
 
@@ -92,11 +86,11 @@ def test_end_to_end_through_the_mini_program_login(app, client, world):
         ]
         == "closed"
     )
-    r = vote(client, setup, headers, setup.candidates["safety"][1])
+    r = cast_vote(setup, headers, setup.candidates["safety"][1])
     assert r.status_code == 409 and r.json["reason"] == "campaign_not_open"
     r = client.post(f"/api/v1/admin/campaigns/{setup.campaign_id}/publish", headers=admin)
     assert r.status_code == 409 and r.json["reason"] == "notice_pending"  # 公示 first
-    r = close_and_publish(app, client, setup)
+    r = close_and_publish(setup)
     assert r.status_code == 200 and r.json["status"] == "published"
     results = client.get(f"/api/v1/campaigns/{setup.campaign_id}/results", headers=headers).json
     assert results["weights"] == {"votes": 0.6, "points": 0.4}
@@ -114,23 +108,23 @@ def test_end_to_end_through_the_mini_program_login(app, client, world):
     }
 
 
-def test_refusals(app, client, world):
-    setup = make_campaign(client, world, rules={"per_category_per_day": 1})
+def test_refusals(app, client, world, new_campaign, cast_vote):
+    setup = new_campaign(rules={"per_category_per_day": 1})
     headers = world.headers(world.person(setup.branch))
     s0, s1 = setup.candidates["safety"]
-    assert vote(client, setup, headers, s0).status_code == 201
-    r = vote(client, setup, headers, s1)
+    assert cast_vote(setup, headers, s0).status_code == 201
+    r = cast_vote(setup, headers, s1)
     assert r.status_code == 409 and r.json["reason"] == "daily_quota_used"
     # Another category has its own quota.
-    assert vote(client, setup, headers, setup.candidates["reform"][0]).status_code == 201
+    assert cast_vote(setup, headers, setup.candidates["reform"][0]).status_code == 201
 
     other_mine = world.mine()
     outsider = world.person(world.branch(other_mine))
     # issue 8 #14: another mine's campaign does not exist for this voter, for every verb.
-    r = vote(client, setup, world.headers(outsider), s0)
+    r = cast_vote(setup, world.headers(outsider), s0)
     assert r.status_code == 404 and r.json["reason"] == "campaign_not_found"
 
-    r = vote(client, setup, headers, 999999)
+    r = cast_vote(setup, headers, 999999)
     assert r.status_code == 404
     r = client.post(
         f"/api/v1/campaigns/{setup.campaign_id}/votes", json={"candidate_id": "x"}, headers=headers
@@ -147,24 +141,22 @@ def test_refusals(app, client, world):
     r = client.post(f"/api/v1/campaigns/{setup.campaign_id}/votes", json={"candidate_id": s0})
     assert r.status_code == 401
     unbound = world.account()
-    r = vote(client, setup, world.headers(account=unbound), s0)
+    r = cast_vote(setup, world.headers(account=unbound), s0)
     assert r.status_code == 403
 
 
-def test_votes_count_only_inside_the_window(app, client, world):
+def test_votes_count_only_inside_the_window(app, client, world, new_campaign, cast_vote):
     now = datetime.now(UTC)
-    setup = make_campaign(
-        client, world, starts_at=now + timedelta(hours=2), ends_at=now + timedelta(days=1)
-    )
+    setup = new_campaign(starts_at=now + timedelta(hours=2), ends_at=now + timedelta(days=1))
     headers = world.headers(world.person(setup.branch))
-    r = vote(client, setup, headers, setup.candidates["safety"][0])
+    r = cast_vote(setup, headers, setup.candidates["safety"][0])
     assert r.status_code == 409 and r.json["reason"] == "campaign_not_open"
 
 
-def test_the_vote_day_turns_over_at_shanghai_midnight(app, client, world, monkeypatch):
-    setup = make_campaign(
-        client, world, starts_at=datetime(2020, 1, 1, tzinfo=UTC), categories=("safety",)
-    )
+def test_the_vote_day_turns_over_at_shanghai_midnight(
+    app, client, world, monkeypatch, new_campaign, cast_vote, redis_counts, db_counts
+):
+    setup = new_campaign(starts_at=datetime(2020, 1, 1, tzinfo=UTC), categories=("safety",))
     headers = world.headers(world.person(setup.branch))
     s0 = setup.candidates["safety"][0]
     # 23:59:59 in Shanghai is 15:59:59 UTC; one second later is a new day in China but not in UTC.
@@ -173,31 +165,31 @@ def test_the_vote_day_turns_over_at_shanghai_midnight(app, client, world, monkey
     assert before.astimezone(UTC).date() == after.astimezone(UTC).date()
 
     monkeypatch.setattr(clock, "now", lambda: before.astimezone(UTC))
-    assert vote(client, setup, headers, s0).status_code == 201
-    assert vote(client, setup, headers, s0).json["reason"] == "already_voted"
+    assert cast_vote(setup, headers, s0).status_code == 201
+    assert cast_vote(setup, headers, s0).json["reason"] == "already_voted"
 
     monkeypatch.setattr(clock, "now", lambda: after.astimezone(UTC))
-    r = vote(client, setup, headers, s0)
+    r = cast_vote(setup, headers, s0)
     assert r.status_code == 201 and r.json["remaining_today"] == 2
-    assert redis_counts(app, setup.campaign_id) == {s0: 2} == db_counts(app, setup.campaign_id)
+    assert redis_counts(setup.campaign_id) == {s0: 2} == db_counts(setup.campaign_id)
 
 
-def test_no_revote_on_another_day_rule(app, client, world, monkeypatch):
-    setup = make_campaign(client, world, rules={"revote_other_days": False})
+def test_no_revote_on_another_day_rule(app, client, world, monkeypatch, new_campaign, cast_vote):
+    setup = new_campaign(rules={"revote_other_days": False})
     headers = world.headers(world.person(setup.branch))
     s0 = setup.candidates["safety"][0]
-    assert vote(client, setup, headers, s0).status_code == 201
+    assert cast_vote(setup, headers, s0).status_code == 201
     tomorrow = clock.now() + timedelta(days=1)
     monkeypatch.setattr(clock, "now", lambda: tomorrow)
-    assert vote(client, setup, headers, s0).json["reason"] == "already_voted"
-    assert vote(client, setup, headers, setup.candidates["safety"][1]).status_code == 201
+    assert cast_vote(setup, headers, s0).json["reason"] == "already_voted"
+    assert cast_vote(setup, headers, setup.candidates["safety"][1]).status_code == 201
 
 
-def test_hidden_tallies(app, client, world):
-    setup = make_campaign(client, world, rules={"hide_tallies": True})
+def test_hidden_tallies(app, client, world, new_campaign, cast_vote):
+    setup = new_campaign(rules={"hide_tallies": True})
     headers = world.headers(world.person(setup.branch))
     s0 = setup.candidates["safety"][0]
-    assert vote(client, setup, headers, s0).status_code == 201
+    assert cast_vote(setup, headers, s0).status_code == 201
     url = f"/api/v1/campaigns/{setup.campaign_id}/leaderboard?category=safety"
     r = client.get(url, headers=headers)
     assert r.status_code == 403 and r.json["reason"] == "tallies_hidden"
@@ -212,8 +204,8 @@ def test_hidden_tallies(app, client, world):
     assert client.get(url, headers=headers).json[0]["votes"] == 1
 
 
-def test_drafts_are_for_the_committee_only(app, client, world):
-    setup = make_campaign(client, world, open_it=False)
+def test_drafts_are_for_the_committee_only(app, client, world, new_campaign, cast_vote):
+    setup = new_campaign(open_it=False)
     headers = world.headers(world.person(setup.branch))
     assert client.get("/api/v1/campaigns", headers=headers).json == []
     assert client.get(f"/api/v1/campaigns/{setup.campaign_id}", headers=headers).status_code == 404
@@ -224,14 +216,14 @@ def test_drafts_are_for_the_committee_only(app, client, world):
         == 200
     )
     # issue 8 #14: a draft is 404 to a vote too, not 409 (which told that it exists).
-    r = vote(client, setup, headers, setup.candidates["safety"][0])
+    r = cast_vote(setup, headers, setup.candidates["safety"][0])
     assert r.status_code == 404 and r.json["reason"] == "campaign_not_found"
     r = client.get(f"/api/v1/admin/campaigns/{setup.campaign_id}", headers=headers)
     assert r.status_code == 403
 
 
-def test_committee_setup_rules(app, client, world):
-    setup = make_campaign(client, world, open_it=False)
+def test_committee_setup_rules(app, client, world, new_campaign, cast_vote):
+    setup = new_campaign(open_it=False)
     admin = setup.committee_headers
     base = f"/api/v1/admin/campaigns/{setup.campaign_id}"
     masses = world.person(setup.branch)
@@ -255,7 +247,11 @@ def test_committee_setup_rules(app, client, world):
 
     r = client.post(
         "/api/v1/admin/campaigns",
-        json={"title": "x", "starts_at": iso(utcnow()), "ends_at": iso(utcnow() - timedelta(1))},
+        json={
+            "title": "x",
+            "starts_at": utcnow().isoformat(),
+            "ends_at": (utcnow() - timedelta(1)).isoformat(),
+        },
         headers=admin,
     )
     assert r.status_code == 422
@@ -267,21 +263,21 @@ def test_committee_setup_rules(app, client, world):
     assert client.post(f"{base}/open", headers=admin).json["reason"] == "invalid_transition"
     r = client.patch(base, json={"rules": {"per_category_per_day": 1}}, headers=admin)
     assert r.status_code == 409 and r.json["reason"] == "campaign_locked"
-    later = iso(utcnow() + timedelta(days=30))
+    later = (utcnow() + timedelta(days=30)).isoformat()
     assert client.patch(base, json={"ends_at": later}, headers=admin).status_code == 200
     # The new rule reached the live vote path.
     headers = world.headers(world.person(setup.branch))
     ids = setup.candidates["safety"] + setup.candidates["reform"]
-    assert all(vote(client, setup, headers, c).status_code == 201 for c in ids)
+    assert all(cast_vote(setup, headers, c).status_code == 201 for c in ids)
     with app.app_context():
         actions = [a.action for a in db.session.scalars(db.select(CampaignAudit))]
     assert {"create", "add_candidate", "edit", "open"} <= set(actions)
 
 
-def test_open_and_close_race_changes_status_once(app, client, world):
+def test_open_and_close_race_changes_status_once(app, client, world, new_campaign):
     from tests.support.concurrency import fire_at_once
 
-    setup = make_campaign(client, world, open_it=False)
+    setup = new_campaign(open_it=False)
     url = f"/api/v1/admin/campaigns/{setup.campaign_id}/open"
     results = fire_at_once(
         10, lambda i: app.test_client().post(url, headers=setup.committee_headers)
@@ -289,24 +285,26 @@ def test_open_and_close_race_changes_status_once(app, client, world):
     assert sorted(r.status_code for r in results) == [200] + [409] * 9
 
 
-def test_void_ballot_drops_the_tally_and_is_audited(app, client, world):
-    setup = make_campaign(client, world)
+def test_void_ballot_drops_the_tally_and_is_audited(
+    app, client, world, new_campaign, cast_vote, redis_counts, db_counts
+):
+    setup = new_campaign()
     headers = world.headers(world.person(setup.branch))
     s0 = setup.candidates["safety"][0]
-    ballot_id = vote(client, setup, headers, s0).json["ballot_id"]
+    ballot_id = cast_vote(setup, headers, s0).json["ballot_id"]
     admin = setup.committee_headers
 
     r = client.post(
         f"/api/v1/admin/ballots/{ballot_id}/void", json={"reason": "代投"}, headers=admin
     )
     assert r.status_code == 200 and r.json["voided"] is True and r.json["void_reason"] == "代投"
-    assert redis_counts(app, setup.campaign_id) == {} and db_counts(app, setup.campaign_id) == {}
+    assert redis_counts(setup.campaign_id) == {} and db_counts(setup.campaign_id) == {}
     r = client.post(
         f"/api/v1/admin/ballots/{ballot_id}/void", json={"reason": "代投"}, headers=admin
     )
     assert r.status_code == 409 and r.json["reason"] == "already_voided"
     # A voided ballot does not give its use back.
-    assert vote(client, setup, headers, s0).json["reason"] == "already_voted"
+    assert cast_vote(setup, headers, s0).json["reason"] == "already_voted"
     r = client.post(
         f"/api/v1/admin/ballots/{ballot_id}/void", json={"reason": "顺手"}, headers=headers
     )
@@ -325,29 +323,31 @@ def test_void_ballot_drops_the_tally_and_is_audited(app, client, world):
         assert audit.detail["reason"] == "代投" and audit.actor_id == setup.committee.id
 
 
-def test_idempotent_retry_of_a_vote(app, client, world):
-    setup = make_campaign(client, world)
+def test_idempotent_retry_of_a_vote(app, client, world, new_campaign, cast_vote, db_counts):
+    setup = new_campaign()
     headers = {**world.headers(world.person(setup.branch)), "Idempotency-Key": "tap-1"}
     s0 = setup.candidates["safety"][0]
-    first = vote(client, setup, headers, s0)
-    again = vote(client, setup, headers, s0)
+    first = cast_vote(setup, headers, s0)
+    again = cast_vote(setup, headers, s0)
     assert first.status_code == again.status_code == 201
     assert first.json == again.json
-    assert db_counts(app, setup.campaign_id) == {s0: 1}
+    assert db_counts(setup.campaign_id) == {s0: 1}
 
 
-def test_results_combine_votes_and_ledger_points(app, client, world):
-    setup = make_campaign(client, world, categories=("safety",), weights={"votes": 3, "points": 1})
+def test_results_combine_votes_and_ledger_points(
+    app, client, world, new_campaign, cast_vote, close_and_publish
+):
+    setup = new_campaign(categories=("safety",), weights={"votes": 3, "points": 1})
     a, b = setup.candidates["safety"]
     with app.app_context():
         award(setup.candidate_people[a].id, 10, "manual", "积分")
         award(setup.candidate_people[b].id, 40, "manual", "积分")
         db.session.commit()
     for _ in range(4):
-        assert vote(client, setup, world.headers(world.person(setup.branch)), a).status_code == 201
-    assert vote(client, setup, world.headers(world.person(setup.branch)), b).status_code == 201
+        assert cast_vote(setup, world.headers(world.person(setup.branch)), a).status_code == 201
+    assert cast_vote(setup, world.headers(world.person(setup.branch)), b).status_code == 201
     admin = setup.committee_headers
-    assert close_and_publish(app, client, setup).status_code == 200
+    assert close_and_publish(setup).status_code == 200
     with app.app_context():  # points after publishing do not move frozen results
         award(setup.candidate_people[b].id, 1000, "manual", "迟到的积分")
         db.session.commit()
@@ -361,8 +361,8 @@ def test_results_combine_votes_and_ledger_points(app, client, world):
     assert entries[b]["total"] == 43.75 and entries[b]["rank"] == 2
 
 
-def test_points_from_an_imported_sheet(app, client, world):
-    setup = make_campaign(client, world, categories=("reform",), weights={"votes": 0, "points": 1})
+def test_points_from_an_imported_sheet(app, client, world, new_campaign, close_and_publish):
+    setup = new_campaign(categories=("reform",), weights={"votes": 0, "points": 1})
     a, b = setup.candidates["reform"]
     pa, pb = setup.candidate_people[a], setup.candidate_people[b]
     admin = setup.committee_headers
@@ -380,14 +380,14 @@ def test_points_from_an_imported_sheet(app, client, world):
         headers=world.headers(world.committee()),
     )
     assert r.status_code == 200 and r.json["status"] == "approved", r.json
-    assert close_and_publish(app, client, setup).status_code == 200
+    assert close_and_publish(setup).status_code == 200
     res = client.get(f"/api/v1/campaigns/{setup.campaign_id}/results", headers=admin).json
     assert res["points_source"] == "sheet"
     assert [e["candidate_id"] for e in res["categories"][0]["entries"]] == [b, a]
 
 
-def test_export_keeps_user_text_as_text(app, client, world):
-    setup = make_campaign(client, world, categories=("safety",), open_it=False)
+def test_export_keeps_user_text_as_text(app, client, world, new_campaign, cast_vote):
+    setup = new_campaign(categories=("safety",), open_it=False)
     admin = setup.committee_headers
     evil = world.member(setup.branch, name='=HYPERLINK("http://x","点我")')
     r = client.post(
@@ -397,7 +397,7 @@ def test_export_keeps_user_text_as_text(app, client, world):
     )
     client.post(f"/api/v1/admin/campaigns/{setup.campaign_id}/open", headers=admin)
     headers = world.headers(world.person(setup.branch))
-    vote(client, setup, {**headers, "User-Agent": "=cmd|' /C calc'!A0"}, r.json["id"])
+    cast_vote(setup, {**headers, "User-Agent": "=cmd|' /C calc'!A0"}, r.json["id"])
     r = client.get(f"/api/v1/admin/campaigns/{setup.campaign_id}/export.xlsx", headers=admin)
     assert r.status_code == 200
     wb = load_workbook(io.BytesIO(r.data))
@@ -408,8 +408,8 @@ def test_export_keeps_user_text_as_text(app, client, world):
     assert wb.sheetnames == ["评选结果", "选票", "参与情况"]
 
 
-def test_share_code_placeholder_in_demo_mode(app, client, world):
-    setup = make_campaign(client, world)
+def test_share_code_placeholder_in_demo_mode(app, client, world, new_campaign):
+    setup = new_campaign()
     headers = world.headers(world.person(setup.branch))
     s0 = setup.candidates["safety"][0]
     r = client.get(f"/api/v1/campaigns/{setup.campaign_id}/candidates/{s0}/qrcode", headers=headers)
@@ -419,8 +419,10 @@ def test_share_code_placeholder_in_demo_mode(app, client, world):
     assert r.status_code == 404
 
 
-def test_share_code_from_wechat_is_cached(app, client, world, wechat_app, fake_wechat):
-    setup = make_campaign(client, world)
+def test_share_code_from_wechat_is_cached(
+    app, client, world, wechat_app, fake_wechat, new_campaign
+):
+    setup = new_campaign()
     s0 = setup.candidates["safety"][0]
     png = io.BytesIO()
     Image.new("RGB", (8, 8), "green").save(png, "PNG")
@@ -441,8 +443,8 @@ def test_share_code_from_wechat_is_cached(app, client, world, wechat_app, fake_w
     assert len(calls) == 1
 
 
-def test_candidate_photo_upload(app, client, world):
-    setup = make_campaign(client, world, open_it=False)
+def test_candidate_photo_upload(app, client, world, new_campaign):
+    setup = new_campaign(open_it=False)
     admin = setup.committee_headers
     s0 = setup.candidates["safety"][0]
     url = f"/api/v1/admin/campaigns/{setup.campaign_id}/candidates/{s0}/photo"
@@ -459,21 +461,20 @@ def test_candidate_photo_upload(app, client, world):
     assert client.get("/api/v1/campaign-photos/..%2Fsecret.jpg").status_code == 404
 
 
-def test_suspicious_patterns(app, client, world):
-    setup = make_campaign(client, world, categories=("safety",))
+def test_suspicious_patterns(app, client, world, new_campaign, cast_vote):
+    setup = new_campaign(categories=("safety",))
     target = setup.candidates["safety"][0]
     # Five voters of one unit vote for one candidate within a minute: a burst.
     for _ in range(5):
         assert (
-            vote(client, setup, world.headers(world.person(setup.branch)), target).status_code
-            == 201
+            cast_vote(setup, world.headers(world.person(setup.branch)), target).status_code == 201
         )
     # Three accounts bound just now vote for the other candidate.
     other = setup.candidates["safety"][1]
     fresh_branch = world.branch()
     for _ in range(3):
         p = world.person(fresh_branch)
-        assert vote(client, setup, world.headers(p), other).status_code == 201
+        assert cast_vote(setup, world.headers(p), other).status_code == 201
     with app.app_context():  # the burst voters bound long ago
         db.session.execute(
             db.update(Account)
@@ -498,17 +499,17 @@ def test_suspicious_patterns(app, client, world):
     assert [f["candidate_id"] for f in fresh] == [other] and fresh[0]["accounts"] == 3
 
 
-def test_vote_rate_limit_per_account(app, client, world):
+def test_vote_rate_limit_per_account(app, client, world, new_campaign, cast_vote):
     app.config["VOTE_ACCOUNT_PER_MINUTE"] = 3
-    setup = make_campaign(client, world)
+    setup = new_campaign()
     headers = world.headers(world.person(setup.branch))
     s0 = setup.candidates["safety"][0]
-    codes = [vote(client, setup, headers, s0).status_code for _ in range(4)]
+    codes = [cast_vote(setup, headers, s0).status_code for _ in range(4)]
     assert codes == [201, 409, 409, 429]
-    r = vote(client, setup, headers, s0)
+    r = cast_vote(setup, headers, s0)
     assert r.json["reason"] == "rate_limited" and "Retry-After" in r.headers
     # Another account on the same network is not affected.
-    assert vote(client, setup, world.headers(world.person(setup.branch)), s0).status_code == 201
+    assert cast_vote(setup, world.headers(world.person(setup.branch)), s0).status_code == 201
 
 
 def test_openapi_lists_the_voting_paths(client):
@@ -523,13 +524,11 @@ def test_openapi_lists_the_voting_paths(client):
         assert path in spec["paths"], path
 
 
-def test_issue9_19_the_ballots_sheet_names_the_category(client, world):
+def test_issue9_19_the_ballots_sheet_names_the_category(client, world, new_campaign, cast_vote):
     """issue 9 #19: the ballots sheet showed the key (`safety`) where results show the name."""
-    setup = make_campaign(client, world, per_category=1, categories=("safety",))
+    setup = new_campaign(per_category=1, categories=("safety",))
     voter = world.person(setup.branch)
-    assert (
-        vote(client, setup, world.headers(voter), setup.candidates["safety"][0]).status_code == 201
-    )
+    assert cast_vote(setup, world.headers(voter), setup.candidates["safety"][0]).status_code == 201
     r = client.get(
         f"/api/v1/admin/campaigns/{setup.campaign_id}/export.xlsx",
         headers=setup.committee_headers,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from app import create_app
-from tests.votes.factory import make_campaign, redis_down, vote
 
 
 @pytest.fixture
@@ -24,18 +23,20 @@ def _board(client, setup, headers):
     )
 
 
-def test_leaderboard_from_the_database_is_limited_while_redis_is_down(limited_app, client, world):
-    setup = make_campaign(client, world)
+def test_leaderboard_from_the_database_is_limited_while_redis_is_down(
+    limited_app, client, world, new_campaign, redis_down, cast_vote
+):
+    setup = new_campaign()
     s0 = setup.candidates["safety"][0]
     readers = [world.headers(world.person(setup.branch)) for _ in range(3)]
-    assert vote(client, setup, readers[0], s0).status_code == 201
+    assert cast_vote(setup, readers[0], s0).status_code == 201
     c = limited_app.test_client()
     # With Redis up, reads are served by Redis and spend nothing of the database budget.
     for _ in range(3):
         r = _board(c, setup, readers[0])
         assert r.status_code == 200 and r.json[0]["votes"] == 1
 
-    with redis_down(limited_app):
+    with redis_down(app=limited_app):
         # Two database counts for the campaign in this process, whoever reads...
         for headers in readers[:2]:
             r = _board(c, setup, headers)
@@ -48,7 +49,7 @@ def test_leaderboard_from_the_database_is_limited_while_redis_is_down(limited_ap
         assert r.json["reason"] == "cache_unavailable" and r.json["message"]
         assert int(r.headers["Retry-After"]) >= 1
         # Another campaign has a budget of its own.
-        other = make_campaign(client, world)
+        other = new_campaign()
         r = _board(c, other, readers[0])
         assert r.status_code == 200, r.json
 
@@ -57,12 +58,14 @@ def test_leaderboard_from_the_database_is_limited_while_redis_is_down(limited_ap
     assert r.status_code == 200 and r.json[0]["votes"] == 1
 
 
-def test_reader_limit_holds_in_memory_while_redis_is_down(base_config, app, client, world):
+def test_reader_limit_holds_in_memory_while_redis_is_down(
+    base_config, app, client, world, new_campaign, redis_down
+):
     limited = create_app(dict(base_config, LEADERBOARD_PER_MINUTE=1, LEADERBOARD_DB_LIMIT=""))
-    setup = make_campaign(client, world)
+    setup = new_campaign()
     reader, other = (world.headers(world.person(setup.branch)) for _ in range(2))
     c = limited.test_client()
-    with redis_down(limited):
+    with redis_down(app=limited):
         # One read a minute: of three reads in a row at least two share a minute.
         statuses = [_board(c, setup, reader).status_code for _ in range(3)]
         assert statuses.count(200) <= 2 and set(statuses) <= {200, 429}

@@ -13,7 +13,6 @@ import redis
 
 from models import get_redis
 from models.redis_store import is_cluster, node_client
-from tests.votes.factory import db_counts, redis_counts
 from votes import live
 from votes.live.keys import meta_key
 
@@ -32,7 +31,9 @@ def _unbuild(app, campaign_id: int) -> None:
         get_redis().hset(meta_key(campaign_id), "built", "0")
 
 
-def test_scripts_flushed_on_the_owning_node_are_loaded_again(app, client, world, new_campaign):
+def test_scripts_flushed_on_the_owning_node_are_loaded_again(
+    app, client, world, new_campaign, redis_counts, db_counts
+):
     setup = new_campaign(per_category=2)
     safety = setup.candidates["safety"]
     voters = [world.headers(world.member()) for _ in range(3)]
@@ -70,7 +71,7 @@ def test_scripts_flushed_on_the_owning_node_are_loaded_again(app, client, world,
         headers=voters[1],
     )
     assert r.status_code == 201, r.json
-    assert redis_counts(app, setup.campaign_id) == db_counts(app, setup.campaign_id)
+    assert redis_counts(setup.campaign_id) == db_counts(setup.campaign_id)
 
 
 def test_a_failing_rebuild_backs_off_and_the_database_answers(

@@ -29,7 +29,6 @@ import requests
 
 from app import create_app
 from tests.support.redis_cluster import RedisClusterServer
-from tests.votes.factory import ballot_count, db_counts
 from votes.live.keys import meta_key
 
 pytestmark = [pytest.mark.redis_cluster, pytest.mark.failover]
@@ -131,7 +130,9 @@ def boxes(app, base_config, cluster, tmp_path) -> Iterator[tuple[dict[str, Any],
                 process.kill()
 
 
-def test_a_master_killed_mid_burst(app, world, new_campaign, cluster, boxes, tmp_path):
+def test_a_master_killed_mid_burst(
+    app, world, new_campaign, cluster, boxes, tmp_path, db_counts, ballot_count
+):
     config, urls = boxes
     setup = new_campaign(
         per_category=5, rules={"per_candidate_per_day": 10, "per_category_per_day": 50}
@@ -205,7 +206,7 @@ def test_a_master_killed_mid_burst(app, world, new_campaign, cluster, boxes, tmp
     assert len(answers) >= 200, statuses  # a burst of a few hundred votes
     assert after, "no vote completed after the kill"
     assert gap <= NODE_TIMEOUT_MS / 1000 + 5
-    assert ballot_count(app, setup.campaign_id) == len(created)
+    assert ballot_count(setup.campaign_id) == len(created)
 
     # Afterwards: the cluster heals, and Redis agrees with the database (a repair allowed once).
     cluster.wait_ok()
@@ -223,7 +224,7 @@ def test_a_master_killed_mid_burst(app, world, new_campaign, cluster, boxes, tmp
         from miniapp_api.extensions import limiter
 
         limiter.init_app(app)  # the rate limiter is process-wide: back to the suite's Redis
-    counts = db_counts(app, setup.campaign_id)
+    counts = db_counts(setup.campaign_id)
     assert sum(counts.values()) == len(created)
     for url in urls:
         assert board(url, setup, voters[0]) == counts

@@ -8,13 +8,6 @@ import pytest
 
 from models import Campaign, Candidate, Notification, Person, VoteReminder, db, utcnow
 from tests.support.concurrency import fire_at_once
-from tests.votes.factory import (
-    ballot_count,
-    end_notice,
-    make_campaign,
-    redis_counts,
-    vote,
-)
 from votes import campaigns, live
 from votes.reminders import remind_non_voters
 
@@ -28,9 +21,9 @@ def _generous_limits(app):
     app.config["VOTE_ACCOUNT_PER_MINUTE"] = saved
 
 
-def _in_notice(app, client, world, quota: int = 1):
+def _in_notice(new_campaign, cast_vote, app, client, world, quota: int = 1):
     """A campaign in 公示: safety candidates a (3 votes), b (2), c (1); quota `quota`."""
-    setup = make_campaign(client, world, per_category=3, categories=("safety",))
+    setup = new_campaign(per_category=3, categories=("safety",))
     admin = setup.committee_headers
     base = f"/api/v1/admin/campaigns/{setup.campaign_id}"
     assert client.patch(base, json={"quotas": {"safety": quota}}, headers=admin).status_code == 200
@@ -38,15 +31,17 @@ def _in_notice(app, client, world, quota: int = 1):
     for target, n in ((a, 3), (b, 2), (c, 1)):
         for _ in range(n):
             h = world.headers(world.person(setup.branch))
-            assert vote(client, setup, h, target).status_code == 201
+            assert cast_vote(setup, h, target).status_code == 201
     assert client.post(f"{base}/close", headers=admin).status_code == 200
     r = client.post(f"{base}/notice", json={"days": 5}, headers=admin)
     assert r.status_code == 200 and r.json["status"] == "notice", r.json
     return setup, (a, b, c)
 
 
-def test_notice_objections_upheld_and_dismissed(app, client, world):
-    setup, (a, b, c) = _in_notice(app, client, world)
+def test_notice_objections_upheld_and_dismissed(
+    app, client, world, end_notice, new_campaign, cast_vote
+):
+    setup, (a, b, c) = _in_notice(new_campaign, cast_vote, app, client, world)
     admin = setup.committee_headers
     e1, e2 = world.person(setup.branch), world.person(setup.branch)
     h1, h2 = world.headers(e1), world.headers(e2)
@@ -110,7 +105,7 @@ def test_notice_objections_upheld_and_dismissed(app, client, world):
 
     r = client.post(f"/api/v1/admin/campaigns/{cid}/publish", headers=admin)
     assert r.status_code == 409 and r.json["reason"] == "notice_pending"  # period not over
-    end_notice(app, cid)
+    end_notice(cid)
     r = client.post(url, json={"candidate_id": b, "reason": "公示期已过还想提异议"}, headers=h1)
     assert r.status_code == 409 and r.json["reason"] == "notice_not_open"
     r = client.post(f"/api/v1/admin/campaigns/{cid}/publish", headers=admin)
@@ -124,8 +119,8 @@ def test_notice_objections_upheld_and_dismissed(app, client, world):
     assert entries[a]["removed_reason"] == "推荐材料失实，取消其入选资格"
 
 
-def test_objector_identity_is_seen_by_committee_only(app, client, world):
-    setup, (a, _b, _c) = _in_notice(app, client, world)
+def test_objector_identity_is_seen_by_committee_only(app, client, world, new_campaign, cast_vote):
+    setup, (a, _b, _c) = _in_notice(new_campaign, cast_vote, app, client, world)
     objector = world.person(setup.branch, name="提异议的人")
     other = world.headers(world.person(setup.branch))
     cid = setup.campaign_id
@@ -144,8 +139,10 @@ def test_objector_identity_is_seen_by_committee_only(app, client, world):
     assert r.status_code == 403
 
 
-def test_notice_needs_a_closed_campaign_and_objections_need_notice(app, client, world):
-    setup = make_campaign(client, world)
+def test_notice_needs_a_closed_campaign_and_objections_need_notice(
+    app, client, world, new_campaign
+):
+    setup = new_campaign()
     admin = setup.committee_headers
     base = f"/api/v1/admin/campaigns/{setup.campaign_id}"
     h = world.headers(world.person(setup.branch))
@@ -167,8 +164,10 @@ def test_notice_needs_a_closed_campaign_and_objections_need_notice(app, client, 
     assert (r.json["notice_ends_at"] > r.json["notice_starts_at"]) and r.json["notice_days"] == 5
 
 
-def test_one_open_objection_per_person_per_winner_under_a_burst(app, client, world):
-    setup, (a, _b, _c) = _in_notice(app, client, world)
+def test_one_open_objection_per_person_per_winner_under_a_burst(
+    app, client, world, new_campaign, cast_vote
+):
+    setup, (a, _b, _c) = _in_notice(new_campaign, cast_vote, app, client, world)
     h = world.headers(world.person(setup.branch))
     url = f"/api/v1/campaigns/{setup.campaign_id}/objections"
     results = fire_at_once(
@@ -180,16 +179,14 @@ def test_one_open_objection_per_person_per_winner_under_a_burst(app, client, wor
     assert Counter(r.status_code for r in results) == {201: 1, 409: 11}
 
 
-def test_reminders_go_to_non_voters_once_a_day(app, client, world):
-    setup = make_campaign(client, world, rules={"remind_non_voters": True})
-    quiet = make_campaign(client, world)  # switch off
+def test_reminders_go_to_non_voters_once_a_day(app, client, world, new_campaign, cast_vote):
+    setup = new_campaign(rules={"remind_non_voters": True})
+    quiet = new_campaign()  # switch off
     voted, idle1, idle2 = (world.person(setup.branch) for _ in range(3))
     for p in (voted, idle1, idle2):
         world.headers(p)  # bound accounts
     world.person(setup.branch)  # never logged in: no account, no message
-    assert (
-        vote(client, setup, world.headers(voted), setup.candidates["safety"][0]).status_code == 201
-    )
+    assert cast_vote(setup, world.headers(voted), setup.candidates["safety"][0]).status_code == 201
 
     results = fire_at_once(6, lambda i: _remind(app))
     assert sum(r.get(setup.campaign_id, 0) for r in results) >= 2
@@ -220,17 +217,19 @@ def _remind(app) -> dict[int, int]:
             db.session.remove()
 
 
-def test_withdraw_person_removes_their_candidacies(app, client, world):
-    setup = make_campaign(client, world)
+def test_withdraw_person_removes_their_candidacies(
+    app, client, world, new_campaign, cast_vote, ballot_count, redis_counts
+):
+    setup = new_campaign()
     s0, s1 = setup.candidates["safety"]
     leaver = setup.candidate_people[s0]
     h = world.headers(world.person(setup.branch))
-    assert vote(client, setup, h, s0).status_code == 201
+    assert cast_vote(setup, h, s0).status_code == 201
 
     with app.app_context():  # a rolled-back withdrawal changes nothing, in Redis either
         assert campaigns.withdraw_person(leaver.id, "调离本矿") == 1
         db.session.rollback()
-    assert vote(client, setup, world.headers(world.person(setup.branch)), s0).status_code == 201
+    assert cast_vote(setup, world.headers(world.person(setup.branch)), s0).status_code == 201
 
     with app.app_context():
         assert campaigns.withdraw_person(leaver.id, "调离本矿") == 1
@@ -238,7 +237,7 @@ def test_withdraw_person_removes_their_candidacies(app, client, world):
         cand = db.session.get(Candidate, s0)
         assert cand.withdrawn_at is not None and cand.withdraw_reason == "调离本矿"
         assert db.session.get(Campaign, setup.campaign_id).status == "open"
-    r = vote(client, setup, world.headers(world.person(setup.branch)), s0)
+    r = cast_vote(setup, world.headers(world.person(setup.branch)), s0)
     assert r.status_code == 404 and r.json["reason"] == "candidate_not_found"
     detail = client.get(f"/api/v1/campaigns/{setup.campaign_id}", headers=h).json
     assert s0 not in [c["id"] for cat in detail["categories"] for c in cat["candidates"]]
@@ -246,16 +245,16 @@ def test_withdraw_person_removes_their_candidacies(app, client, world):
         f"/api/v1/campaigns/{setup.campaign_id}/leaderboard?category=safety", headers=h
     ).json
     assert [row["candidate_id"] for row in board] == [s1]
-    assert ballot_count(app, setup.campaign_id) == 2  # their ballots stay on record
-    assert redis_counts(app, setup.campaign_id) == {}
+    assert ballot_count(setup.campaign_id) == 2  # their ballots stay on record
+    assert redis_counts(setup.campaign_id) == {}
     with app.app_context():
         assert campaigns.withdraw_person(leaver.id, "again") == 0
 
 
-def test_reminders_skip_leavers_and_unbound_accounts(app, client, world):
+def test_reminders_skip_leavers_and_unbound_accounts(app, client, world, new_campaign):
     """issue 9: a person who left the mine (left_at set, binding kept) and an account whose
     binding the committee removed get no vote reminder."""
-    setup = make_campaign(client, world, rules={"remind_non_voters": True})
+    setup = new_campaign(rules={"remind_non_voters": True})
     idle, leaver, unbound = (world.person(setup.branch) for _ in range(3))
     for p in (idle, leaver, unbound):
         world.headers(p)  # bound accounts
@@ -277,7 +276,7 @@ def test_reminders_skip_leavers_and_unbound_accounts(app, client, world):
 
 
 def test_objection_checks_come_first_and_wechat_runs_without_a_row_lock(
-    app, client, world, wechat_app, fake_wechat
+    app, client, world, wechat_app, fake_wechat, new_campaign, cast_vote
 ):
     """issue 9: lodging an objection took the campaign row's share lock and then called
     WeChat's content check (seconds, when WeChat is slow) while holding it — publish, answers
@@ -285,7 +284,7 @@ def test_objection_checks_come_first_and_wechat_runs_without_a_row_lock(
     with no row lock held, and a doomed objection (one already open) never reaches WeChat."""
     from sqlalchemy.exc import DBAPIError
 
-    setup, (a, _b, _c) = _in_notice(app, client, world)
+    setup, (a, _b, _c) = _in_notice(new_campaign, cast_vote, app, client, world)
     h = world.headers(world.person(setup.branch))
     probes: list[str] = []
 

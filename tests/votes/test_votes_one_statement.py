@@ -15,15 +15,6 @@ import pytest
 
 from app import create_app
 from models import Ballot, Campaign, Candidate, db, get_redis
-from tests.votes.factory import (
-    TcpProxy,
-    ballot_count,
-    db_counts,
-    make_campaign,
-    proxied_url,
-    redis_counts,
-    vote,
-)
 from votes import ballots, live
 
 pytestmark = pytest.mark.usefixtures("fresh_vote_path")
@@ -47,22 +38,24 @@ def _behind_redis(app, campaign_id: int, candidate_id: int | None = None, **valu
     ],
     ids=["closed", "window-ended", "withdrawn"],
 )
-def test_gate_refusals_on_the_rare_path(app, client, world, change, status, reason):
-    setup = make_campaign(client, world)
+def test_gate_refusals_on_the_rare_path(
+    app, client, world, change, status, reason, new_campaign, cast_vote, ballot_count, redis_counts
+):
+    setup = new_campaign()
     s0 = setup.candidates["safety"][0]
     headers = world.headers(world.person(setup.branch))
-    assert vote(client, setup, headers, setup.candidates["reform"][0]).status_code == 201
+    assert cast_vote(setup, headers, setup.candidates["reform"][0]).status_code == 201
     on_candidate = "withdrawn_at" in change
     _behind_redis(app, setup.campaign_id, s0 if on_candidate else None, **change)
 
     # The same voter's next vote (principal cached: on PostgreSQL the autocommit statement).
-    r = vote(client, setup, headers, s0)
+    r = cast_vote(setup, headers, s0)
     assert r.status_code == status and r.json["reason"] == reason
-    assert ballot_count(app, setup.campaign_id) == 1
+    assert ballot_count(setup.campaign_id) == 1
     # The use and the tally point were given back, and Redis is marked for rebuild.
     with app.app_context():
         assert get_redis().hget(live.meta_key(setup.campaign_id), "built") != "1"
-    assert s0 not in redis_counts(app, setup.campaign_id)
+    assert s0 not in redis_counts(setup.campaign_id)
 
 
 def _hold_campaign_row(app, campaign_id: int, held: threading.Event, done: threading.Event, then):
@@ -85,13 +78,15 @@ def _hold_campaign_row(app, campaign_id: int, held: threading.Event, done: threa
 
 
 @pytest.mark.parametrize("closes", [True, False], ids=["close-commits", "change-rolled-back"])
-def test_a_vote_waits_for_a_close_in_flight_and_sees_its_outcome(app, client, world, closes):
+def test_a_vote_waits_for_a_close_in_flight_and_sees_its_outcome(
+    app, client, world, closes, new_campaign, cast_vote, ballot_count, redis_counts, db_counts
+):
     """The ballot's statement waits for the campaign row a close holds FOR UPDATE, and then sees
     what the close committed: refused after a close, stored when the change came to nothing."""
-    setup = make_campaign(client, world)
+    setup = new_campaign()
     s0 = setup.candidates["safety"][0]
     headers = world.headers(world.person(setup.branch))
-    assert vote(client, setup, headers, setup.candidates["reform"][0]).status_code == 201
+    assert cast_vote(setup, headers, setup.candidates["reform"][0]).status_code == 201
     held, done = threading.Event(), threading.Event()
 
     def then(conn) -> None:
@@ -106,7 +101,8 @@ def test_a_vote_waits_for_a_close_in_flight_and_sees_its_outcome(app, client, wo
     assert held.wait(30)
     answers: list = []
     voter = threading.Thread(
-        target=lambda: answers.append(vote(app.test_client(), setup, headers, s0)), name="voter"
+        target=lambda: answers.append(cast_vote(setup, headers, s0, via=app.test_client())),
+        name="voter",
     )
     voter.start()
     time.sleep(0.5)
@@ -116,25 +112,27 @@ def test_a_vote_waits_for_a_close_in_flight_and_sees_its_outcome(app, client, wo
     voter.join(30)
     if closes:
         assert answers[0].status_code == 409 and answers[0].json["reason"] == "campaign_not_open"
-        assert ballot_count(app, setup.campaign_id) == 1
+        assert ballot_count(setup.campaign_id) == 1
     else:
         assert answers[0].status_code == 201, answers[0].json
-        assert ballot_count(app, setup.campaign_id) == 2
-        assert redis_counts(app, setup.campaign_id) == db_counts(app, setup.campaign_id)
+        assert ballot_count(setup.campaign_id) == 2
+        assert redis_counts(setup.campaign_id) == db_counts(setup.campaign_id)
 
 
-def test_the_gates_stale_mark_has_redis_rebuilt_after_the_commit(app, client, world):
+def test_the_gates_stale_mark_has_redis_rebuilt_after_the_commit(
+    app, client, world, new_campaign, cast_vote
+):
     """The one statement returns the gate's stale mark and config version: a database that asks
     for a rebuild has Redis marked after the ballot's commit, as the two statements did."""
-    setup = make_campaign(client, world)
+    setup = new_campaign()
     s0 = setup.candidates["safety"][0]
     headers = world.headers(world.person(setup.branch))
-    assert vote(client, setup, headers, setup.candidates["reform"][0]).status_code == 201
+    assert cast_vote(setup, headers, setup.candidates["reform"][0]).status_code == 201
     with app.app_context():
         assert get_redis().hget(live.meta_key(setup.campaign_id), "built") == "1"
         live.mark_stale(setup.campaign_id)  # the database asks for a rebuild; Redis is not told
         db.session.commit()
-    r = vote(client, setup, headers, s0)
+    r = cast_vote(setup, headers, s0)
     assert r.status_code == 201, r.json
     with app.app_context():
         assert get_redis().hget(live.meta_key(setup.campaign_id), "built") == "0"
@@ -142,7 +140,18 @@ def test_the_gates_stale_mark_has_redis_rebuilt_after_the_commit(app, client, wo
         assert (stored.candidate_id, stored.category, stored.path) == (s0, "safety", "redis")
 
 
-def test_a_lost_reply_to_the_ballots_statement_still_counts(app, client, world, base_config):
+def test_a_lost_reply_to_the_ballots_statement_still_counts(
+    app,
+    client,
+    world,
+    base_config,
+    new_campaign,
+    cast_vote,
+    ballot_count,
+    redis_counts,
+    db_counts,
+    database_proxy,
+):
     """The ballot's commit lands and its answer is lost on a visit's later vote (PostgreSQL: the
     one autocommit statement is the commit): the ballot is found, 201, tallies equal the
     database."""
@@ -151,33 +160,35 @@ def test_a_lost_reply_to_the_ballots_statement_still_counts(app, client, world, 
         pytest.skip("no network between the app and SQLite to cut (test_issue8_4 fakes it)")
     from sqlalchemy.engine import make_url
 
-    setup = make_campaign(client, world)
+    setup = new_campaign()
     s0, s1 = setup.candidates["safety"]
     headers = world.headers(world.person(setup.branch))
     target = make_url(url)
-    proxy = TcpProxy(target.host or "127.0.0.1", target.port or 5432)
-    other = create_app({**base_config, "SQLALCHEMY_DATABASE_URI": proxied_url(url, proxy.port)})
+    proxy, proxied = database_proxy()
+    other = create_app({**base_config, "SQLALCHEMY_DATABASE_URI": proxied})
     other.extensions["redis"] = app.extensions["redis"]
     try:
-        assert vote(other.test_client(), setup, headers, s0).status_code == 201
+        assert cast_vote(setup, headers, s0, via=other.test_client()).status_code == 201
         proxy.cut_commit_after(
             b"INSERT INTO vote_ballots", autocommit=target.get_backend_name() == "postgresql"
         )
-        r = vote(other.test_client(), setup, headers, s1)
+        r = cast_vote(setup, headers, s1, via=other.test_client())
         assert r.status_code == 201, r.json
         assert proxy.cuts == 1
-        assert ballot_count(app, setup.campaign_id) == 2
-        assert redis_counts(app, setup.campaign_id) == db_counts(app, setup.campaign_id)
+        assert ballot_count(setup.campaign_id) == 2
+        assert redis_counts(setup.campaign_id) == db_counts(setup.campaign_id)
     finally:
         proxy.close()
         with other.app_context():
             db.engine.dispose()
 
 
-def test_the_one_statement_is_used_on_postgresql(app, client, world, monkeypatch):
+def test_the_one_statement_is_used_on_postgresql(
+    app, client, world, monkeypatch, new_campaign, redis_counts, db_counts, cast_vote
+):
     """PostgreSQL stores an accepted ballot with one statement (no separate gate read); the
     other backends gate with their own read first."""
-    setup = make_campaign(client, world)
+    setup = new_campaign()
     headers = world.headers(world.person(setup.branch))
     calls = {"gate": 0, "one": 0}
     real_gate, real_one = ballots._gate, ballots._insert_gated
@@ -193,8 +204,8 @@ def test_the_one_statement_is_used_on_postgresql(app, client, world, monkeypatch
     monkeypatch.setattr(ballots, "_gate", gate)
     monkeypatch.setattr(ballots, "_insert_gated", one)
     for candidate in (setup.candidates["safety"][0], setup.candidates["reform"][0]):
-        assert vote(client, setup, headers, candidate).status_code == 201
+        assert cast_vote(setup, headers, candidate).status_code == 201
     with app.app_context():
         postgres = db.engine.dialect.name == "postgresql"
     assert calls == ({"gate": 0, "one": 2} if postgres else {"gate": 2, "one": 0})
-    assert redis_counts(app, setup.campaign_id) == db_counts(app, setup.campaign_id)
+    assert redis_counts(setup.campaign_id) == db_counts(setup.campaign_id)

@@ -16,20 +16,6 @@ from sqlalchemy.exc import OperationalError
 
 from models import Campaign, Person, db, get_redis
 from tests.support.concurrency import fire_at_once
-from tests.votes.factory import (
-    RedisServer,
-    ballot_count,
-    board,
-    close_and_publish,
-    db_board,
-    db_counts,
-    decide_ties,
-    end_notice,
-    make_campaign,
-    redis_down,
-    use_redis,
-    vote,
-)
 from votes import ballots, live
 
 pytestmark = pytest.mark.usefixtures("fresh_vote_path")
@@ -50,10 +36,10 @@ def test_issue18_7_verify_tallies_on_a_missing_campaign(app):
     assert "campaign 999999: no such campaign" in result.output
 
 
-def test_issue18_7_not_built_is_one_line(app, client, world):
-    setup = make_campaign(client, world)
+def test_issue18_7_not_built_is_one_line(app, client, world, new_campaign, cast_vote):
+    setup = new_campaign()
     s0 = setup.candidates["safety"][0]
-    assert vote(client, setup, world.headers(world.person(setup.branch)), s0).status_code == 201
+    assert cast_vote(setup, world.headers(world.person(setup.branch)), s0).status_code == 201
     with app.app_context():
         get_redis().flushdb()  # a Redis restarted without its data
     result = app.test_cli_runner().invoke(
@@ -65,13 +51,15 @@ def test_issue18_7_not_built_is_one_line(app, client, world):
 
 
 @pytest.mark.parametrize("production", [False, True])
-def test_issue18_7_eviction_policy_checked_at_start_up(app, tmp_path, caplog, production):
+def test_issue18_7_eviction_policy_checked_at_start_up(
+    app, caplog, production, use_redis, start_redis
+):
     from votes.live import policy
 
-    server = RedisServer(str(tmp_path)).start()
+    server = start_redis()
     saved = app.config["PRODUCTION"]
     try:
-        with use_redis(app, server.client()), app.app_context():
+        with use_redis(server.client()), app.app_context():
             app.config["PRODUCTION"] = production
             policy.check_eviction_policy(app)  # noeviction: fine either way
             server.client().config_set("maxmemory-policy", "allkeys-lru")
@@ -96,8 +84,10 @@ def _sheet(setup, points: dict[int, float]) -> bytes:
     return ("工号,积分\n" + "\n".join(rows) + "\n").encode()
 
 
-def test_issue18_5_no_points_sheet_from_notice_on(app, client, world):
-    setup = make_campaign(client, world, categories=("reform",), weights={"votes": 0, "points": 1})
+def test_issue18_5_no_points_sheet_from_notice_on(
+    app, client, world, new_campaign, end_notice, decide_ties
+):
+    setup = new_campaign(categories=("reform",), weights={"votes": 0, "points": 1})
     a, b = setup.candidates["reform"]
     admin = setup.committee_headers
     base = f"/api/v1/admin/campaigns/{setup.campaign_id}"
@@ -123,15 +113,15 @@ def test_issue18_5_no_points_sheet_from_notice_on(app, client, world):
         headers=world.headers(world.committee()),
     )
     assert r.status_code == 409 and r.json["reason"] == "campaign_locked", r.json
-    end_notice(app, setup.campaign_id)
-    decide_ties(app, client, setup)  # no points, no votes: everyone tied
+    end_notice(setup.campaign_id)
+    decide_ties(setup)  # no points, no votes: everyone tied
     assert client.post(f"{base}/publish", headers=admin).status_code == 200
     res = client.get(f"/api/v1/campaigns/{setup.campaign_id}/results", headers=admin).json
     assert res["points_source"] == "ledger"
 
 
-def test_issue18_5_cli_import_refused_from_notice_on(app, client, world, tmp_path):
-    setup = make_campaign(client, world, categories=("reform",))
+def test_issue18_5_cli_import_refused_from_notice_on(app, client, world, tmp_path, new_campaign):
+    setup = new_campaign(categories=("reform",))
     a, b = setup.candidates["reform"]
     admin = setup.committee_headers
     base = f"/api/v1/admin/campaigns/{setup.campaign_id}"
@@ -150,33 +140,35 @@ def test_issue18_5_cli_import_refused_from_notice_on(app, client, world, tmp_pat
 # --- item 4: database-path ballots on MariaDB do not deadlock ------------------------------------
 
 
-def test_issue18_4_database_path_burst_without_503(app, client, world):
-    setup = make_campaign(client, world, categories=("safety",), per_category=2)
+def test_issue18_4_database_path_burst_without_503(
+    app, client, world, new_campaign, redis_down, ballot_count, read_board, db_board, cast_vote
+):
+    setup = new_campaign(categories=("safety",), per_category=2)
     s0, s1 = setup.candidates["safety"]
     voters = [world.headers(world.person(setup.branch)) for _ in range(24)]
-    with redis_down(app):
+    with redis_down():
         answers = fire_at_once(
             len(voters),
-            lambda i: vote(app.test_client(), setup, voters[i], (s0, s1)[i % 2]),
+            lambda i: cast_vote(setup, voters[i], (s0, s1)[i % 2], via=app.test_client()),
         )
     assert [r.status_code for r in answers] == [201] * len(voters), [
         (r.status_code, r.json) for r in answers if r.status_code != 201
     ]
-    assert ballot_count(app, setup.campaign_id, path="db") == len(voters)
-    assert board(client, setup, voters[0]) == db_board(app, setup) == {s0: 12, s1: 12}
+    assert ballot_count(setup.campaign_id, path="db") == len(voters)
+    assert read_board(setup, voters[0]) == db_board(setup) == {s0: 12, s1: 12}
 
 
 # --- item 1: a rebuild cannot install a count missing an uncommitted database-path ballot --------
 
 
 def test_issue18_1_rebuild_waits_for_an_uncommitted_database_ballot(
-    app, client, world, monkeypatch
+    app, client, world, monkeypatch, new_campaign, db_board, read_board, cast_vote
 ):
-    setup = make_campaign(client, world, categories=("safety",))
+    setup = new_campaign(categories=("safety",))
     s0, s1 = setup.candidates["safety"]
     h = [world.headers(world.person(setup.branch)) for _ in range(3)]
-    assert vote(client, setup, h[0], s0).status_code == 201
-    assert vote(client, setup, h[1], s1).status_code == 201
+    assert cast_vote(setup, h[0], s0).status_code == 201
+    assert cast_vote(setup, h[1], s1).status_code == 201
     with app.app_context():
         live.mark_stale_quietly(setup.campaign_id)  # the flag is already true
 
@@ -198,7 +190,8 @@ def test_issue18_1_rebuild_waits_for_an_uncommitted_database_ballot(
     monkeypatch.setattr(live, "mark_stale", held_mark)
     answers: list = []
     voter = threading.Thread(
-        target=lambda: answers.append(vote(app.test_client(), setup, h[2], s1)), name="db-voter"
+        target=lambda: answers.append(cast_vote(setup, h[2], s1, via=app.test_client())),
+        name="db-voter",
     )
     voter.start()
     assert reached.wait(30)
@@ -221,8 +214,8 @@ def test_issue18_1_rebuild_waits_for_an_uncommitted_database_ballot(
     rebuilder.join(30)
     assert answers[0].status_code == 201, answers[0].json
     assert not isinstance(outcome[0], Exception), outcome
-    assert db_board(app, setup) == {s0: 1, s1: 2}
-    assert board(client, setup, h[0]) == {s0: 1, s1: 2}
+    assert db_board(setup) == {s0: 1, s1: 2}
+    assert read_board(setup, h[0]) == {s0: 1, s1: 2}
     result = app.test_cli_runner().invoke(
         args=["votes", "verify-tallies", "--campaign", str(setup.campaign_id)]
     )
@@ -238,11 +231,18 @@ class Killed(BaseException):
 
 @pytest.mark.parametrize("revote_other_days", [True, False])
 def test_issue18_2_failed_commits_do_not_leave_uses_behind(
-    app, client, world, monkeypatch, revote_other_days
+    app,
+    client,
+    world,
+    monkeypatch,
+    revote_other_days,
+    new_campaign,
+    ballot_count,
+    cast_vote,
+    read_board,
+    db_board,
 ):
-    setup = make_campaign(
-        client, world, categories=("safety",), rules={"revote_other_days": revote_other_days}
-    )
+    setup = new_campaign(categories=("safety",), rules={"revote_other_days": revote_other_days})
     s0 = setup.candidates["safety"][0]
     voters = [world.headers(world.person(setup.branch)) for _ in range(6)]
     barrier = threading.Barrier(len(voters), timeout=2)
@@ -259,23 +259,35 @@ def test_issue18_2_failed_commits_do_not_leave_uses_behind(
 
     monkeypatch.setattr(ballots, "_store", failing_store)
     monkeypatch.setattr(ballots, "_landed_anyway", lambda row: None)
-    answers = fire_at_once(len(voters), lambda i: vote(app.test_client(), setup, voters[i], s0))
+    answers = fire_at_once(
+        len(voters), lambda i: cast_vote(setup, voters[i], s0, via=app.test_client())
+    )
     assert {r.status_code for r in answers} == {503}
     monkeypatch.undo()
-    assert ballot_count(app, setup.campaign_id) == 0
-    retries = [vote(client, setup, headers, s0) for headers in voters]
+    assert ballot_count(setup.campaign_id) == 0
+    retries = [cast_vote(setup, headers, s0) for headers in voters]
     assert [r.status_code for r in retries] == [201] * 6, [r.json for r in retries]
     s1 = setup.candidates["safety"][1]
-    assert board(client, setup, voters[0]) == db_board(app, setup) == {s0: 6, s1: 0}
+    assert read_board(setup, voters[0]) == db_board(setup) == {s0: 6, s1: 0}
 
 
-def test_issue18_3_worker_killed_mid_vote(app, client, world, monkeypatch):
-    setup = make_campaign(client, world, categories=("safety",))
+def test_issue18_3_worker_killed_mid_vote(
+    app,
+    client,
+    world,
+    monkeypatch,
+    new_campaign,
+    cast_vote,
+    ballot_count,
+    db_counts,
+    close_and_publish,
+):
+    setup = new_campaign(categories=("safety",))
     s0, s1 = setup.candidates["safety"]
     a = world.headers(world.person(setup.branch))
     b_person = world.person(setup.branch)
     b = world.headers(b_person)
-    assert vote(client, setup, a, s0).status_code == 201
+    assert cast_vote(setup, a, s0).status_code == 201
 
     def killed(row):
         raise Killed()
@@ -287,11 +299,11 @@ def test_issue18_3_worker_killed_mid_vote(app, client, world, monkeypatch):
             ballots.cast_vote(setup.campaign_id, s1, person, None, ballots.ClientInfo())
         db.session.rollback()
     monkeypatch.undo()
-    assert ballot_count(app, setup.campaign_id) == 1
+    assert ballot_count(setup.campaign_id) == 1
     assert _raw_tally(app, setup.campaign_id) == {s0: 1, s1: 1}  # counted, no ballot
 
     # The voter's retry is answered from the database: the use was never committed.
-    r = vote(client, setup, b, s1)
+    r = cast_vote(setup, b, s1)
     assert r.status_code == 201, r.json
     # The reconciler sees the phantom vote and repairs through the fenced rebuild.
     from votes import reconcile
@@ -299,31 +311,26 @@ def test_issue18_3_worker_killed_mid_vote(app, client, world, monkeypatch):
     with app.app_context():
         report = reconcile.reconcile_all(settle_seconds=0.2)
     assert report.repaired == [setup.campaign_id]
-    assert _raw_tally(app, setup.campaign_id) == db_counts(app, setup.campaign_id) == {s0: 1, s1: 1}
+    assert _raw_tally(app, setup.campaign_id) == db_counts(setup.campaign_id) == {s0: 1, s1: 1}
     with app.app_context():
         assert reconcile.repairs(setup.campaign_id) == 1
         # A second pass finds nothing more.
         assert reconcile.reconcile_all(settle_seconds=0.2).repaired == []
-    assert close_and_publish(app, client, setup).status_code == 200
+    assert close_and_publish(setup).status_code == 200
 
 
 # --- item 6: a tie at the 名额 boundary is never broken silently ---------------------------------
 
 
-def _tied_campaign(app, client, world, rules=None):
+def _tied_campaign(new_campaign, cast_vote, app, client, world, rules=None):
     """Three candidates, one place (名额 1), votes only: a 2, b 2, c 1 (a's votes first)."""
-    setup = make_campaign(
-        client,
-        world,
-        categories=("safety",),
-        per_category=3,
-        rules=rules,
-        weights={"votes": 1, "points": 0},
+    setup = new_campaign(
+        categories=("safety",), per_category=3, rules=rules, weights={"votes": 1, "points": 0}
     )
     a, b, c = setup.candidates["safety"]
     for i, candidate in enumerate((a, a, b, b, c)):
         headers = world.headers(world.person(setup.branch))
-        assert vote(client, setup, headers, candidate).status_code == 201
+        assert cast_vote(setup, headers, candidate).status_code == 201
         time.sleep(1.1 if i == 1 else 0.01)  # MariaDB keeps whole seconds: a's last vote earlier
     base = f"/api/v1/admin/campaigns/{setup.campaign_id}"
     client.post(f"{base}/close", headers=setup.committee_headers)
@@ -332,14 +339,16 @@ def _tied_campaign(app, client, world, rules=None):
     return setup, (a, b, c), base
 
 
-def test_issue18_6_tie_goes_to_the_committee_by_default(app, client, world):
-    setup, (a, b, c), base = _tied_campaign(app, client, world)
+def test_issue18_6_tie_goes_to_the_committee_by_default(
+    app, client, world, end_notice, new_campaign, cast_vote
+):
+    setup, (a, b, c), base = _tied_campaign(new_campaign, cast_vote, app, client, world)
     admin = setup.committee_headers
     employee = world.headers(world.person(setup.branch))
     notice = client.get(f"/api/v1/campaigns/{setup.campaign_id}/notice", headers=employee).json
     shown = {w["candidate_id"]: w.get("tied") for w in notice["winners"]}
     assert shown == {a: True, b: True}  # both go to 公示, marked tied
-    end_notice(app, setup.campaign_id)
+    end_notice(setup.campaign_id)
     r = client.post(f"{base}/publish", headers=admin)
     assert r.status_code == 409 and r.json["reason"] == "tie_undecided"
     r = client.post(
@@ -369,9 +378,13 @@ def test_issue18_6_tie_goes_to_the_committee_by_default(app, client, world):
     assert "名额末位并列" in text and "b 的安全监督事迹更突出" in text
 
 
-def test_issue18_6_tie_broken_by_the_earlier_last_vote(app, client, world):
-    setup, (a, b, c), base = _tied_campaign(app, client, world, rules={"tie_rule": "earlier"})
-    end_notice(app, setup.campaign_id)
+def test_issue18_6_tie_broken_by_the_earlier_last_vote(
+    app, client, world, end_notice, new_campaign, cast_vote
+):
+    setup, (a, b, c), base = _tied_campaign(
+        new_campaign, cast_vote, app, client, world, rules={"tie_rule": "earlier"}
+    )
+    end_notice(setup.campaign_id)
     assert client.post(f"{base}/publish", headers=setup.committee_headers).status_code == 200
     res = client.get(
         f"/api/v1/campaigns/{setup.campaign_id}/results", headers=setup.committee_headers
@@ -385,16 +398,18 @@ def test_issue18_6_tie_broken_by_the_earlier_last_vote(app, client, world):
 # --- the reconciler as the scheduler runs it ------------------------------------------------------
 
 
-def test_issue18_reconciler_job_runs_from_the_schedule(app, client, world):
+def test_issue18_reconciler_job_runs_from_the_schedule(
+    app, client, world, new_campaign, db_counts, cast_vote
+):
     from jobs import get_queue, rq_connection
     from jobs.schedule import PERIODIC, build_scheduler
     from tests.support.jobs import run_worker
     from votes import reconcile
 
     assert any(p.name == "votes-reconcile" and p.every == 60 for p in PERIODIC)
-    setup = make_campaign(client, world, categories=("safety",))
+    setup = new_campaign(categories=("safety",))
     s0 = setup.candidates["safety"][0]
-    assert vote(client, setup, world.headers(world.person(setup.branch)), s0).status_code == 201
+    assert cast_vote(setup, world.headers(world.person(setup.branch)), s0).status_code == 201
     with app.app_context():
         get_redis().zincrby(live.tally_key(setup.campaign_id), 2, str(s0))  # a phantom count
         scheduler = build_scheduler(rq_connection(app), app.config["RQ_QUEUE"])
@@ -407,4 +422,4 @@ def test_issue18_reconciler_job_runs_from_the_schedule(app, client, world):
         results = {queue.fetch_job(j).func_name: queue.fetch_job(j).return_value() for j in job_ids}
         assert results["votes.jobs.reconcile_job"]["repaired"] == [setup.campaign_id]
         assert reconcile.repairs(setup.campaign_id) == 1
-    assert _raw_tally(app, setup.campaign_id) == db_counts(app, setup.campaign_id) == {s0: 1}
+    assert _raw_tally(app, setup.campaign_id) == db_counts(setup.campaign_id) == {s0: 1}

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.zones.factory import Site, make_zone, report
+from tests.zones.factory import desk_openid as factory_desk_openid
 from tests.zones.factory import zone_body as factory_zone_body
 
 
@@ -34,3 +35,10 @@ def report_danger(client) -> Callable[..., Any]:
 def zone_body() -> Callable[..., dict[str, Any]]:
     """zone_body(site, **fields): a valid zone's body."""
     return factory_zone_body
+
+
+@pytest.fixture
+def desk_openid(app) -> Callable[[Any], str]:
+    """desk_openid(person): the person's account renamed for the console's demo sign-in; the
+    openid to pass to `client_sign_in`."""
+    return partial(factory_desk_openid, app)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from models import Person, Unit, db
+from models import Account, Person, Unit, db
 from tests.support.images import image_bytes
 
 
@@ -72,3 +72,13 @@ def report(client, headers, **kw: Any):
     body = {"level": "general", "description": "巷道顶板有裂隙，锚杆松动"}
     body.update(kw)
     return client.post("/api/v1/dangers", json=body, headers=headers)
+
+
+def desk_openid(app, person) -> str:
+    """The person's bound account renamed so the console's demo sign-in finds it; the openid
+    to sign in with."""
+    with app.app_context():
+        account = db.session.scalar(db.select(Account).where(Account.person_id == person.id))
+        account.openid = f"demo_desk{person.id}"
+        db.session.commit()
+    return f"desk{person.id}"

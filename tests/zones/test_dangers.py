@@ -240,7 +240,7 @@ def test_the_monthly_trend_counts_reports_and_verifications(
 
 
 def test_an_anonymous_reporters_photos_do_not_name_them_in_photo_review(
-    app, client, new_site, new_zone, report_danger, upload_photo
+    app, client, new_site, new_zone, report_danger, upload_photo, desk_openid
 ):
     """The 图片审核 queue (API and console) named the uploader of an anonymous report's photo to
     the secretary: the report hid the reporter, its photo did not."""
@@ -262,18 +262,6 @@ def test_an_anonymous_reporters_photos_do_not_name_them_in_photo_review(
     assert rows[photo]["uploader"]["id"] == reporter.id
 
     desk = app.test_client()
-    with app.app_context():
-        account_openid = _openid_of(site.secretary)
-    client_sign_in(desk, account_openid)
+    client_sign_in(desk, desk_openid(site.secretary))
     html = desk.get(f"/console/photos?status={status}").get_data(as_text=True)
     assert reporter.name not in html and "匿名" in html
-
-
-def _openid_of(person) -> str:
-    """The person's bound account, renamed so the console's demo sign-in finds it."""
-    from models import Account, db
-
-    account = db.session.scalar(db.select(Account).where(Account.person_id == person.id))
-    account.openid = f"demo_desk{person.id}"
-    db.session.commit()
-    return f"desk{person.id}"

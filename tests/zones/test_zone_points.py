@@ -82,14 +82,13 @@ def test_a_violation_stop_raises_a_request_the_recorder_cannot_decide(app, clien
 
 
 def test_the_campaign_page_shows_a_safety_candidates_verified_record(
-    app, client, new_site, report_danger, upload_photo
+    app, client, new_site, report_danger, upload_photo, desk_openid
 ):
     """Issue 24 item 4: the 安全生产监督员 candidate's verified deeds beside their 事迹 — a
     verified danger they found counts, an anonymous one does not (it would name them)."""
     from datetime import UTC, datetime, timedelta
 
     from tests.console.sign_in import client_sign_in
-    from tests.zones.test_dangers import _openid_of
 
     site = new_site()
     _verified(client, site, site.member, report_danger, upload_photo)
@@ -115,8 +114,7 @@ def test_the_campaign_page_shows_a_safety_candidates_verified_record(
     assert r.status_code == 201, r.json
     candidate_id = r.json["id"]
     desk = app.test_client()
-    with app.app_context():
-        client_sign_in(desk, _openid_of(site.committee))
+    client_sign_in(desk, desk_openid(site.committee))
     html = desk.get(f"/console/campaigns/{campaign_id}").get_data(as_text=True)
     record = html.split(f'data-safety-record="{candidate_id}"')[1].split("</span>")[0]
     assert "隐患 1 条已验收" in record and "制止三违 0 次" in record
