@@ -89,6 +89,12 @@ def vote_statements(app) -> Callable[[], contextlib.AbstractContextManager[list[
 
 
 @pytest.fixture
+def all_statements(app) -> Callable[[], contextlib.AbstractContextManager[list[str]]]:
+    """`with all_statements() as seen:` every SQL statement meanwhile (first three words)."""
+    return partial(factory.all_statements, app)
+
+
+@pytest.fixture
 def campaign_round_trips() -> Callable[[], contextlib.AbstractContextManager[list[bytes]]]:
     """`with campaign_round_trips() as sent:` the round trips to Redis carrying a campaign's
     keys meanwhile (every command, or a whole pipeline, is one)."""

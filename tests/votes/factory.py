@@ -184,13 +184,14 @@ VOTE_TABLES = ("ballots", "campaigns", "candidates")
 
 
 @contextlib.contextmanager
-def vote_statements(app):
-    """The SQL statements that read or write the vote tables while the block runs."""
+def statements_sent(app, keep):
+    """`keep(statement)` of each SQL statement sent while the block runs (None: left out)."""
     seen: list[str] = []
 
     def record(conn, cursor, statement, *args):
-        if any(t in statement for t in VOTE_TABLES):
-            seen.append(statement)
+        kept = keep(statement)
+        if kept is not None:
+            seen.append(kept)
 
     with app.app_context():
         engine = db.engine
@@ -199,6 +200,19 @@ def vote_statements(app):
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+def vote_statements(app):
+    """The SQL statements that read or write the vote tables while the block runs."""
+    return statements_sent(app, lambda s: s if any(t in s for t in VOTE_TABLES) else None)
+
+
+def all_statements(app):
+    """Every SQL statement sent while the block runs (its first three words; SQLite's BEGIN
+    IMMEDIATE left out: the other backends begin without a statement of their own)."""
+    return statements_sent(
+        app, lambda s: None if s.startswith("BEGIN") else " ".join(s.split()[:3])
+    )
 
 
 def redis_counts(app, campaign_id: int) -> dict[int, int]:

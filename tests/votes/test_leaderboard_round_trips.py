@@ -6,10 +6,7 @@ statements with a SQLAlchemy event (vote_statements)."""
 
 from __future__ import annotations
 
-import contextlib
-
 import pytest
-from sqlalchemy import event
 
 from models import Campaign, Person, db
 from votes import campaigns
@@ -151,27 +148,8 @@ def test_an_empty_category_is_an_empty_list(app, client, world, new_campaign):
     assert r.status_code == 200 and r.json == []
 
 
-@contextlib.contextmanager
-def all_statements(app):
-    """Every SQL statement sent while the block runs (its first three words; SQLite's BEGIN
-    IMMEDIATE left out: the other backends begin without a statement of their own)."""
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        if not statement.startswith("BEGIN"):
-            seen.append(" ".join(statement.split()[:3]))
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
 def test_a_keyed_refusal_writes_its_answer_and_reads_nothing_else(
-    app, client, world, new_campaign, cast_vote, campaign_round_trips
+    app, client, world, new_campaign, cast_vote, campaign_round_trips, all_statements
 ):
     """With an Idempotency-Key the refusal is remembered (a replay answers the same), at the
     cost of the claim (a look-up and an insert) and one update of the answer: the claim's commit
@@ -182,7 +160,7 @@ def test_a_keyed_refusal_writes_its_answer_and_reads_nothing_else(
     headers = world.headers(world.person(setup.branch))
     assert cast_vote(setup, headers, s0).status_code == 201
     assert cast_vote(setup, {**headers, "Idempotency-Key": "warm"}, s0).status_code == 409
-    with all_statements(app) as seen, campaign_round_trips() as trips:
+    with all_statements() as seen, campaign_round_trips() as trips:
         r = cast_vote(setup, {**headers, "Idempotency-Key": "storm-2"}, s0)
     assert r.status_code == 409 and r.json["reason"] == "already_voted"
     assert len(trips) == 1
